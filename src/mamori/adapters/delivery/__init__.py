@@ -1,0 +1,1 @@
+"""Message senders: the database outbox and SMTP."""

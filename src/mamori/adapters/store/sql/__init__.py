@@ -1,0 +1,1 @@
+"""SQL storage (SQLite and PostgreSQL) through SQLAlchemy 2 Core, one module per aggregate."""

@@ -1,0 +1,82 @@
+"""Engine construction, URL normalisation and migrations for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _urls(url: str) -> tuple[str, str]:
+    """(async url, sync url) for a user-given database URL."""
+    parsed = make_url(url)
+    if parsed.drivername in {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}:
+        return (
+            parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False),
+            parsed.set(drivername="sqlite+pysqlite").render_as_string(hide_password=False),
+        )
+    if parsed.drivername.startswith("postgres"):
+        psycopg = parsed.set(drivername="postgresql+psycopg").render_as_string(
+            hide_password=False
+        )
+        return psycopg, psycopg
+    raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).drivername.startswith("sqlite")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    # WAL lets readers proceed during a write; busy_timeout queues writers instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_async_engine(url: str) -> AsyncEngine:
+    async_url, _ = _urls(url)
+    if is_sqlite(url):
+        engine = create_async_engine(async_url, connect_args={"timeout": 30}, pool_size=8)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(async_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def make_sync_engine(url: str) -> Engine:
+    _, sync_url = _urls(url)
+    engine = create_engine(sync_url, poolclass=NullPool)
+    if is_sqlite(url):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def migrate(url: str) -> None:
+    """Bring the schema to the newest revision (idempotent; safe for concurrent starts on PG)."""
+    if is_sqlite(url):
+        db = make_url(url).database
+        if db and db != ":memory:":
+            Path(db).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_sync_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as conn:
+            if not is_sqlite(url):
+                # One migrator at a time when several servers start together.
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7262711)")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()

@@ -1,0 +1,208 @@
+"""Pools, app clients and signing keys in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from mamori.adapters.store.sql import codec
+from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, must_aware
+from mamori.adapters.store.sql.tables import (
+    aliases,
+    clients,
+    codes,
+    groups,
+    memberships,
+    pools,
+    refresh_sessions,
+    signing_keys,
+    user_index,
+    users,
+)
+from mamori.crypto.aead import Keyring
+from mamori.domain.app_client import AppClient
+from mamori.domain.errors import InternalErrorException
+from mamori.domain.ids import ClientId, PoolId
+from mamori.domain.user_pool import UserPool
+from mamori.ports import Page, SealedKey
+
+_POOL_COLUMNS = frozenset({"id", "name", "created", "modified"})
+_CLIENT_COLUMNS = frozenset({"id", "pool_id", "name", "created", "modified", "secret"})
+
+
+def _pool(row: Any) -> UserPool:
+    return codec.loads(
+        UserPool,
+        row.config,
+        id=PoolId(row.id),
+        name=row.name,
+        created=must_aware(row.created),
+        modified=must_aware(row.modified),
+    )
+
+
+class SqlPoolStore(SqlBase):
+    async def add_pool(self, pool: UserPool) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(pools).values(
+                    id=pool.id,
+                    name=pool.name,
+                    created=pool.created,
+                    modified=pool.modified,
+                    config=codec.dumps(pool, _POOL_COLUMNS),
+                )
+            )
+
+    async def get_pool(self, pool_id: PoolId) -> UserPool | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(pools).where(pools.c.id == pool_id))).first()
+        return _pool(row) if row else None
+
+    async def save_pool(self, pool: UserPool) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(pools)
+                .where(pools.c.id == pool.id)
+                .values(
+                    name=pool.name, modified=pool.modified, config=codec.dumps(pool, _POOL_COLUMNS)
+                )
+            )
+
+    async def delete_pool(self, pool_id: PoolId) -> None:
+        async with self._engine.begin() as conn:
+            for table in (
+                user_index, aliases, memberships, groups, refresh_sessions, codes,
+                signing_keys, clients, users,
+            ):
+                await conn.execute(delete(table).where(table.c.pool_id == pool_id))
+            await conn.execute(delete(pools).where(pools.c.id == pool_id))
+
+    async def list_pools(self, limit: int, after: str | None) -> Page[UserPool]:
+        start = decode_token(after)
+        query = select(pools).order_by(pools.c.id).limit(limit + 1)
+        if start is not None:
+            query = query.where(pools.c.id > start)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        items = [_pool(r) for r in rows[:limit]]
+        token = encode_token(items[-1].id) if len(rows) > limit else None
+        return Page(items, token)
+
+    async def count_users(self, pool_id: PoolId) -> int:
+        async with self._engine.connect() as conn:
+            count = await conn.scalar(
+                select(func.count()).select_from(users).where(users.c.pool_id == pool_id)
+            )
+        return int(count or 0)
+
+
+class SqlClientStore(SqlBase):
+    def __init__(self, engine: Any, keyring: Keyring) -> None:
+        super().__init__(engine)
+        self._keyring = keyring
+
+    def _client(self, row: Any) -> AppClient:
+        secret = None
+        if row.secret_sealed:
+            secret = self._keyring.open(row.secret_sealed, f"client-secret:{row.id}").decode()
+        return codec.loads(
+            AppClient,
+            row.config,
+            id=ClientId(row.id),
+            pool_id=PoolId(row.pool_id),
+            name=row.name,
+            created=must_aware(row.created),
+            modified=must_aware(row.modified),
+            secret=secret,
+        )
+
+    def _values(self, client: AppClient) -> dict[str, Any]:
+        sealed = (
+            self._keyring.seal(client.secret.encode(), f"client-secret:{client.id}")
+            if client.secret
+            else None
+        )
+        return {
+            "name": client.name,
+            "modified": client.modified,
+            "secret_sealed": sealed,
+            "config": codec.dumps(client, _CLIENT_COLUMNS),
+        }
+
+    async def add_client(self, client: AppClient) -> None:
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    insert(clients).values(
+                        id=client.id, pool_id=client.pool_id, created=client.created,
+                        **self._values(client),
+                    )
+                )
+        except IntegrityError as exc:  # 26 random characters: a clash means a broken RNG
+            raise InternalErrorException("client id collision") from exc
+
+    async def get_client(self, pool_id: PoolId, client_id: ClientId) -> AppClient | None:
+        client = await self.find_client(client_id)
+        return client if client and client.pool_id == pool_id else None
+
+    async def find_client(self, client_id: ClientId) -> AppClient | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(clients).where(clients.c.id == client_id))).first()
+        return self._client(row) if row else None
+
+    async def save_client(self, client: AppClient) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(clients)
+                .where(clients.c.id == client.id, clients.c.pool_id == client.pool_id)
+                .values(**self._values(client))
+            )
+
+    async def delete_client(self, pool_id: PoolId, client_id: ClientId) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                delete(clients).where(clients.c.id == client_id, clients.c.pool_id == pool_id)
+            )
+
+    async def list_clients(
+        self, pool_id: PoolId, limit: int, after: str | None
+    ) -> Page[AppClient]:
+        start = decode_token(after)
+        query = (
+            select(clients).where(clients.c.pool_id == pool_id).order_by(clients.c.id)
+            .limit(limit + 1)
+        )
+        if start is not None:
+            query = query.where(clients.c.id > start)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        items = [self._client(r) for r in rows[:limit]]
+        return Page(items, encode_token(items[-1].id) if len(rows) > limit else None)
+
+
+class SqlKeyStore(SqlBase):
+    async def add_key(self, key: SealedKey) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(signing_keys).values(
+                    pool_id=key.pool_id, kid=key.kid, sealed_pem=key.sealed_pem,
+                    created=key.created,
+                )
+            )
+
+    async def keys_of(self, pool_id: PoolId) -> Sequence[SealedKey]:
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(signing_keys)
+                    .where(signing_keys.c.pool_id == pool_id)
+                    .order_by(signing_keys.c.created.desc())
+                )
+            ).all()
+        return [
+            SealedKey(PoolId(r.pool_id), r.kid, r.sealed_pem, must_aware(r.created)) for r in rows
+        ]

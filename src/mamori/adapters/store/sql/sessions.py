@@ -1,0 +1,136 @@
+"""Refresh-token sessions and one-time codes in SQL, both stored only as digests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from mamori.adapters.store.sql.base import SqlBase, aware, must_aware
+from mamori.adapters.store.sql.tables import codes, refresh_sessions
+from mamori.domain.ids import ClientId, PoolId, UserSub
+from mamori.ports import RefreshSession, StoredCode
+
+
+def _session(row: Any) -> RefreshSession:
+    return RefreshSession(
+        digest=row.digest,
+        pool_id=PoolId(row.pool_id),
+        client_id=ClientId(row.client_id),
+        sub=UserSub(row.sub),
+        origin_jti=row.origin_jti,
+        auth_time=int(row.auth_time),
+        created=must_aware(row.created),
+        expires=must_aware(row.expires),
+        revoked=bool(row.revoked),
+        replaced_at=aware(row.replaced_at),
+    )
+
+
+class SqlSessionStore(SqlBase):
+    async def add_session(self, session: RefreshSession) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(refresh_sessions).values(
+                    digest=session.digest, pool_id=session.pool_id, client_id=session.client_id,
+                    sub=session.sub, origin_jti=session.origin_jti, auth_time=session.auth_time,
+                    created=session.created, expires=session.expires, revoked=session.revoked,
+                    replaced_at=session.replaced_at,
+                )
+            )
+
+    async def get_session(self, digest: str) -> RefreshSession | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(refresh_sessions).where(refresh_sessions.c.digest == digest)
+                )
+            ).first()
+        return _session(row) if row else None
+
+    async def mark_replaced(self, digest: str, when: datetime) -> bool:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(refresh_sessions)
+                .where(refresh_sessions.c.digest == digest, refresh_sessions.c.replaced_at.is_(None))
+                .values(replaced_at=when)
+            )
+        return bool(result.rowcount)
+
+    async def revoke_origin(self, pool_id: PoolId, origin_jti: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(refresh_sessions)
+                .where(refresh_sessions.c.pool_id == pool_id,
+                       refresh_sessions.c.origin_jti == origin_jti)
+                .values(revoked=True)
+            )
+
+    async def is_origin_revoked(self, pool_id: PoolId, origin_jti: str) -> bool:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(refresh_sessions.c.revoked)
+                    .where(refresh_sessions.c.pool_id == pool_id,
+                           refresh_sessions.c.origin_jti == origin_jti)
+                    .limit(1)
+                )
+            ).first()
+        return bool(row and row.revoked)
+
+    async def revoke_user(self, pool_id: PoolId, sub: UserSub) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(refresh_sessions)
+                .where(refresh_sessions.c.pool_id == pool_id, refresh_sessions.c.sub == sub)
+                .values(revoked=True)
+            )
+
+
+class SqlCodeStore(SqlBase):
+    async def put_code(
+        self, pool_id: PoolId, sub: UserSub, purpose: str, digest: str, expires: datetime
+    ) -> None:
+        key = (codes.c.pool_id == pool_id, codes.c.sub == sub, codes.c.purpose == purpose)
+        async with self._engine.begin() as conn:
+            # A new code replaces the old one: only the latest code works.
+            await conn.execute(delete(codes).where(*key))
+            try:
+                await conn.execute(
+                    insert(codes).values(
+                        pool_id=pool_id, sub=sub, purpose=purpose, digest=digest,
+                        expires=expires, attempts=0,
+                    )
+                )
+            except IntegrityError:  # a concurrent resend won; its code stands
+                pass
+
+    async def get_code(self, pool_id: PoolId, sub: UserSub, purpose: str) -> StoredCode | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(codes).where(
+                        codes.c.pool_id == pool_id, codes.c.sub == sub, codes.c.purpose == purpose
+                    )
+                )
+            ).first()
+        return StoredCode(row.digest, must_aware(row.expires), int(row.attempts)) if row else None
+
+    async def count_attempt(self, pool_id: PoolId, sub: UserSub, purpose: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(codes)
+                .where(codes.c.pool_id == pool_id, codes.c.sub == sub, codes.c.purpose == purpose)
+                .values(attempts=codes.c.attempts + 1)
+            )
+
+    async def delete_code(self, pool_id: PoolId, sub: UserSub, purpose: str) -> bool:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(codes).where(
+                    codes.c.pool_id == pool_id, codes.c.sub == sub, codes.c.purpose == purpose
+                )
+            )
+        return bool(result.rowcount)

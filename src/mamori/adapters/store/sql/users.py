@@ -1,0 +1,191 @@
+"""Users, their unique aliases and their search index rows in SQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mamori.adapters.store.sql.base import (
+    SqlBase,
+    aware,
+    decode_token,
+    encode_token,
+    must_aware,
+)
+from mamori.adapters.store.sql.tables import aliases, memberships, user_index, users
+from mamori.domain.errors import AliasExistsException, UsernameExistsException
+from mamori.domain.identifiers import alias_entries, alias_value_key, search_entries
+from mamori.domain.ids import PoolId, UserSub
+from mamori.domain.user import User, UserStatus
+from mamori.domain.user_pool import UserPool
+from mamori.ports import Page, UserQuery
+
+_SEARCH_TOP = "\U0010ffff"
+
+
+def user_from_row(row: Any) -> User:
+    return User(
+        pool_id=PoolId(row.pool_id),
+        sub=UserSub(row.sub),
+        username=row.username,
+        status=UserStatus(row.status),
+        enabled=bool(row.enabled),
+        attributes=json.loads(row.attributes),
+        created=must_aware(row.created),
+        modified=must_aware(row.modified),
+        password_hash=row.password_hash,
+        tokens_valid_after=float(row.tokens_valid_after),
+        password_expires=aware(row.password_expires),
+    )
+
+
+def _row(pool: UserPool, user: User) -> dict[str, Any]:
+    return {
+        "username_key": pool.username_key(user.username),
+        "username": user.username,
+        "status": user.status.value,
+        "enabled": user.enabled,
+        "password_hash": user.password_hash,
+        "attributes": json.dumps(dict(user.attributes), separators=(",", ":"), sort_keys=True),
+        "modified": user.modified,
+        "tokens_valid_after": user.tokens_valid_after,
+        "password_expires": user.password_expires,
+    }
+
+
+class SqlUserStore(SqlBase):
+    async def _write_indexes(self, conn: AsyncConnection, pool: UserPool, user: User) -> None:
+        await conn.execute(
+            delete(aliases).where(aliases.c.pool_id == pool.id, aliases.c.sub == user.sub)
+        )
+        await conn.execute(
+            delete(user_index).where(user_index.c.pool_id == pool.id, user_index.c.sub == user.sub)
+        )
+        for attribute, key in alias_entries(pool, user).items():
+            # A clash aborts the whole transaction: no half-written user.
+            try:
+                await conn.execute(
+                    insert(aliases).values(
+                        pool_id=pool.id, attribute=attribute, value_key=key, sub=user.sub
+                    )
+                )
+            except IntegrityError as exc:
+                raise AliasExistsException(
+                    f"An account with the given {attribute} already exists."
+                ) from exc
+        entries = search_entries(user)
+        if entries:
+            await conn.execute(
+                insert(user_index),
+                [
+                    {"pool_id": pool.id, "attribute": k, "value": v, "sub": user.sub}
+                    for k, v in entries.items()
+                ],
+            )
+
+    async def add_user(self, pool: UserPool, user: User) -> None:
+        async with self._engine.begin() as conn:
+            try:
+                await conn.execute(
+                    insert(users).values(
+                        sub=user.sub, pool_id=pool.id, created=user.created, **_row(pool, user)
+                    )
+                )
+            except IntegrityError as exc:
+                raise UsernameExistsException("User already exists") from exc
+            await self._write_indexes(conn, pool, user)
+
+    async def get_user(self, pool: UserPool, username: str) -> User | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(users).where(
+                        users.c.pool_id == pool.id,
+                        users.c.username_key == pool.username_key(username),
+                    )
+                )
+            ).first()
+        return user_from_row(row) if row else None
+
+    async def get_user_by_sub(self, pool_id: PoolId, sub: UserSub) -> User | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(users).where(users.c.pool_id == pool_id, users.c.sub == sub)
+                )
+            ).first()
+        return user_from_row(row) if row else None
+
+    async def find_by_alias(self, pool: UserPool, attribute: str, value: str) -> User | None:
+        key = alias_value_key(pool, attribute, value)
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(users)
+                    .join(aliases, and_(aliases.c.sub == users.c.sub))
+                    .where(
+                        aliases.c.pool_id == pool.id,
+                        aliases.c.attribute == attribute,
+                        aliases.c.value_key == key,
+                    )
+                )
+            ).first()
+        return user_from_row(row) if row else None
+
+    async def save_user(self, pool: UserPool, user: User) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(users)
+                .where(users.c.pool_id == pool.id, users.c.sub == user.sub)
+                .values(**_row(pool, user))
+            )
+            await self._write_indexes(conn, pool, user)
+
+    async def delete_user(self, pool_id: PoolId, sub: UserSub) -> None:
+        async with self._engine.begin() as conn:
+            for table in (aliases, user_index, memberships):
+                await conn.execute(delete(table).where(table.c.pool_id == pool_id,
+                                                       table.c.sub == sub))
+            await conn.execute(delete(users).where(users.c.pool_id == pool_id, users.c.sub == sub))
+
+    async def list_users(
+        self, pool: UserPool, query: UserQuery, limit: int, after: str | None
+    ) -> Page[User]:
+        start = decode_token(after)
+        stmt = select(users).where(users.c.pool_id == pool.id)
+        attribute, value = query.attribute, query.value
+
+        def match(column: Any, text: str) -> Any:
+            if query.prefix:
+                return and_(column >= text, column < text + _SEARCH_TOP)
+            return column == text
+
+        if attribute == "username":
+            stmt = stmt.where(match(users.c.username_key, pool.username_key(value)))
+        elif attribute == "sub":
+            stmt = stmt.where(match(users.c.sub, value))
+        elif attribute == "cognito:user_status":
+            stmt = stmt.where(match(users.c.status, value))
+        elif attribute == "status":
+            wanted = value if not query.prefix else ("Enabled" if "Enabled".startswith(value)
+                                                     else "Disabled")
+            stmt = stmt.where(users.c.enabled == (wanted == "Enabled"))
+            if wanted not in {"Enabled", "Disabled"}:
+                stmt = stmt.where(users.c.enabled.is_(None))
+        elif attribute is not None:
+            stmt = stmt.join(
+                user_index,
+                and_(user_index.c.pool_id == users.c.pool_id, user_index.c.sub == users.c.sub),
+            ).where(user_index.c.attribute == attribute, match(user_index.c.value, value))
+        if start is not None:
+            stmt = stmt.where(users.c.username_key > start)
+        stmt = stmt.order_by(users.c.username_key).limit(limit + 1)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        items = [user_from_row(r) for r in rows[:limit]]
+        token = encode_token(pool.username_key(items[-1].username)) if len(rows) > limit else None
+        return Page(items, token)

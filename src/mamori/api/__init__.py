@@ -1,0 +1,1 @@
+"""The wire: AWS JSON dispatch, well-known endpoints, admin endpoints."""

@@ -1,0 +1,1 @@
+"""Handlers for AWSCognitoIdentityProviderService, one module per API area."""

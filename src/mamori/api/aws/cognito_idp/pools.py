@@ -1,0 +1,48 @@
+"""User pool operations."""
+
+from __future__ import annotations
+
+from mamori.api.aws.cognito_idp.wire import pool_in, pool_out, pool_summary, schema_in
+from mamori.api.aws.operations import Call, Params, Result, operation
+from mamori.domain.ids import region_of
+
+
+@operation("CreateUserPool")
+async def create_user_pool(call: Call, p: Params) -> Result:
+    region = call.services.pools.region
+    pool = await call.services.pools.create_user_pool(pool_in(p, p["PoolName"]))
+    return {"UserPool": pool_out(pool, 0, region)}
+
+
+@operation("DescribeUserPool")
+async def describe_user_pool(call: Call, p: Params) -> Result:
+    pool, users = await call.services.pools.describe_user_pool(p["UserPoolId"])
+    return {"UserPool": pool_out(pool, users, region_of(pool.id))}
+
+
+@operation("UpdateUserPool")
+async def update_user_pool(call: Call, p: Params) -> Result:
+    await call.services.pools.update_user_pool(p["UserPoolId"], pool_in(p, ""))
+    return {}
+
+
+@operation("DeleteUserPool")
+async def delete_user_pool(call: Call, p: Params) -> Result:
+    await call.services.pools.delete_user_pool(p["UserPoolId"])
+    return {}
+
+
+@operation("ListUserPools")
+async def list_user_pools(call: Call, p: Params) -> Result:
+    page = await call.services.pools.list_user_pools(p["MaxResults"], p.get("NextToken"))
+    out: Result = {"UserPools": [pool_summary(pool) for pool in page.items]}
+    if page.next_token:
+        out["NextToken"] = page.next_token
+    return out
+
+
+@operation("AddCustomAttributes")
+async def add_custom_attributes(call: Call, p: Params) -> Result:
+    attrs = [schema_in(a) for a in p["CustomAttributes"]]
+    await call.services.pools.add_custom_attributes(p["UserPoolId"], attrs)
+    return {}

@@ -1,0 +1,10 @@
+"""Imports every handler module so their operations register themselves."""
+
+from mamori.api.aws.cognito_idp import (  # noqa: F401
+    auth,
+    clients,
+    groups,
+    pools,
+    tags,
+    users,
+)

@@ -1,0 +1,318 @@
+"""Wire shapes of the user-pool API: request parsing into domain values and responses out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from mamori.domain.app_client import AppClient, TokenValidity
+from mamori.domain.attributes import AttributeType, SchemaAttribute
+from mamori.domain.group import Group
+from mamori.domain.ids import ClientId, PoolId
+from mamori.domain.password_policy import PasswordPolicy
+from mamori.domain.user import User
+from mamori.domain.user_pool import (
+    MessageTemplate,
+    MfaConfiguration,
+    RecoveryOption,
+    UserPool,
+)
+from mamori.services.codes import Delivery
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ACCOUNT_ID = "000000000000"
+# Settings stored and returned as given; mamori does not act on them (yet).
+POOL_PASSTHROUGH = (
+    "LambdaConfig", "DeviceConfiguration", "EmailConfiguration", "SmsConfiguration",
+    "UserPoolAddOns", "UserPoolTier",
+)
+
+
+def ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def attributes_in(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
+    return {str(i["Name"]): str(i.get("Value", "")) for i in items or ()}
+
+
+def attributes_out(attributes: Mapping[str, str], only: Iterable[str] | None = None
+                   ) -> list[dict[str, str]]:
+    names = set(only) if only is not None else None
+    return [{"Name": k, "Value": v} for k, v in attributes.items()
+            if names is None or k in names]
+
+
+def user_out(user: User, attributes_key: str = "Attributes",
+             only: Iterable[str] | None = None) -> dict[str, Any]:
+    return {
+        "Username": user.username,
+        attributes_key: attributes_out(user.attributes, only),
+        "UserCreateDate": ts(user.created),
+        "UserLastModifiedDate": ts(user.modified),
+        "Enabled": user.enabled,
+        "UserStatus": user.status.value,
+    }
+
+
+def delivery_out(delivery: Delivery) -> dict[str, str]:
+    return {"Destination": delivery.destination, "DeliveryMedium": delivery.medium,
+            "AttributeName": delivery.attribute}
+
+
+def group_out(group: Group) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "GroupName": group.name, "UserPoolId": group.pool_id,
+        "LastModifiedDate": ts(group.modified), "CreationDate": ts(group.created),
+    }
+    if group.description is not None:
+        out["Description"] = group.description
+    if group.role_arn is not None:
+        out["RoleArn"] = group.role_arn
+    if group.precedence is not None:
+        out["Precedence"] = group.precedence
+    return out
+
+
+def pool_arn(pool_id: str, region: str) -> str:
+    return f"arn:aws:cognito-idp:{region}:{ACCOUNT_ID}:userpool/{pool_id}"
+
+
+def pool_id_from_arn(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+# --- schema
+def schema_in(item: Mapping[str, Any]) -> SchemaAttribute:
+    num = item.get("NumberAttributeConstraints") or {}
+    text = item.get("StringAttributeConstraints") or {}
+
+    def as_int(value: Any) -> int | None:
+        return int(value) if value not in (None, "") and str(value).lstrip("-").isdigit() else None
+
+    return SchemaAttribute(
+        name=str(item.get("Name", "")),
+        type=AttributeType(item.get("AttributeDataType", "String")),
+        developer_only=bool(item.get("DeveloperOnlyAttribute", False)),
+        mutable=bool(item.get("Mutable", True)),
+        required=bool(item.get("Required", False)),
+        min_length=as_int(text.get("MinLength")),
+        max_length=as_int(text.get("MaxLength")),
+        min_value=as_int(num.get("MinValue")),
+        max_value=as_int(num.get("MaxValue")),
+    )
+
+
+def schema_out(attr: SchemaAttribute) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Name": attr.name, "AttributeDataType": attr.type.value,
+        "DeveloperOnlyAttribute": attr.developer_only, "Mutable": attr.mutable,
+        "Required": attr.required,
+    }
+    if attr.type is AttributeType.STRING:
+        text: dict[str, str] = {}
+        if attr.min_length is not None:
+            text["MinLength"] = str(attr.min_length)
+        if attr.max_length is not None:
+            text["MaxLength"] = str(attr.max_length)
+        out["StringAttributeConstraints"] = text
+    if attr.type is AttributeType.NUMBER:
+        num: dict[str, str] = {}
+        if attr.min_value is not None:
+            num["MinValue"] = str(attr.min_value)
+        if attr.max_value is not None:
+            num["MaxValue"] = str(attr.max_value)
+        out["NumberAttributeConstraints"] = num
+    return out
+
+
+# --- pools
+def pool_in(p: Mapping[str, Any], name: str) -> UserPool:
+    """A draft pool from CreateUserPool / UpdateUserPool parameters (id and dates unset)."""
+    pp = (p.get("Policies") or {}).get("PasswordPolicy") or {}
+    policy = PasswordPolicy(
+        minimum_length=int(pp.get("MinimumLength", 8)),
+        require_uppercase=bool(pp.get("RequireUppercase", True)),
+        require_lowercase=bool(pp.get("RequireLowercase", True)),
+        require_numbers=bool(pp.get("RequireNumbers", True)),
+        require_symbols=bool(pp.get("RequireSymbols", True)),
+        temporary_password_validity_days=int(pp.get("TemporaryPasswordValidityDays", 7)),
+        password_history_size=pp.get("PasswordHistorySize"),
+    )
+    vmt = p.get("VerificationMessageTemplate") or {}
+    verification = MessageTemplate(
+        sms_message=vmt.get("SmsMessage") or p.get("SmsVerificationMessage"),
+        email_message=vmt.get("EmailMessage") or p.get("EmailVerificationMessage"),
+        email_subject=vmt.get("EmailSubject") or p.get("EmailVerificationSubject"),
+        email_message_by_link=vmt.get("EmailMessageByLink"),
+        email_subject_by_link=vmt.get("EmailSubjectByLink"),
+        default_email_option=vmt.get("DefaultEmailOption", "CONFIRM_WITH_CODE"),
+    )
+    acu = p.get("AdminCreateUserConfig") or {}
+    imt = acu.get("InviteMessageTemplate") or {}
+    if "UnusedAccountValidityDays" in acu and "TemporaryPasswordValidityDays" not in pp:
+        policy = PasswordPolicy(**{**policy.__dict__, "temporary_password_validity_days":
+                                   int(acu["UnusedAccountValidityDays"])})
+    recovery = tuple(
+        RecoveryOption(str(m["Name"]), int(m["Priority"]))
+        for m in (p.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms", [])
+    )
+    # Cognito: a pool created through the API without UsernameConfiguration is case sensitive.
+    case_sensitive = bool((p.get("UsernameConfiguration") or {}).get("CaseSensitive", True))
+    return UserPool(
+        id=PoolId(""), name=name, created=EPOCH, modified=EPOCH,
+        schema=tuple(schema_in(s) for s in p.get("Schema") or ()),
+        username_attributes=tuple(p.get("UsernameAttributes") or ()),
+        alias_attributes=tuple(p.get("AliasAttributes") or ()),
+        case_sensitive=case_sensitive,
+        password_policy=policy,
+        auto_verified_attributes=tuple(p.get("AutoVerifiedAttributes") or ()),
+        attributes_require_verification_before_update=tuple(
+            (p.get("UserAttributeUpdateSettings") or {}).get(
+                "AttributesRequireVerificationBeforeUpdate") or ()),
+        mfa_configuration=MfaConfiguration(p.get("MfaConfiguration", "OFF")),
+        deletion_protection=p.get("DeletionProtection") == "ACTIVE",
+        allow_admin_create_user_only=bool(acu.get("AllowAdminCreateUserOnly", False)),
+        invite_message=MessageTemplate(sms_message=imt.get("SMSMessage"),
+                                       email_message=imt.get("EmailMessage"),
+                                       email_subject=imt.get("EmailSubject")),
+        verification_message=verification,
+        sms_authentication_message=p.get("SmsAuthenticationMessage"),
+        account_recovery=recovery,
+        tags=dict(p.get("UserPoolTags") or {}),
+        extra={k: p[k] for k in POOL_PASSTHROUGH if k in p},
+    )
+
+
+def pool_out(pool: UserPool, users: int, region: str) -> dict[str, Any]:
+    policy = pool.password_policy
+    password_policy: dict[str, Any] = {
+        "MinimumLength": policy.minimum_length,
+        "RequireUppercase": policy.require_uppercase,
+        "RequireLowercase": policy.require_lowercase,
+        "RequireNumbers": policy.require_numbers,
+        "RequireSymbols": policy.require_symbols,
+        "TemporaryPasswordValidityDays": policy.temporary_password_validity_days,
+    }
+    if policy.password_history_size is not None:
+        password_policy["PasswordHistorySize"] = policy.password_history_size
+    vm = pool.verification_message
+    template = {k: v for k, v in {
+        "SmsMessage": vm.sms_message, "EmailMessage": vm.email_message,
+        "EmailSubject": vm.email_subject, "EmailMessageByLink": vm.email_message_by_link,
+        "EmailSubjectByLink": vm.email_subject_by_link,
+        "DefaultEmailOption": vm.default_email_option}.items() if v is not None}
+    invite = {k: v for k, v in {
+        "SMSMessage": pool.invite_message.sms_message,
+        "EmailMessage": pool.invite_message.email_message,
+        "EmailSubject": pool.invite_message.email_subject}.items() if v is not None}
+    out: dict[str, Any] = {
+        "Id": pool.id, "Name": pool.name, "Arn": pool_arn(pool.id, region),
+        "Policies": {"PasswordPolicy": password_policy},
+        "DeletionProtection": "ACTIVE" if pool.deletion_protection else "INACTIVE",
+        "LambdaConfig": {},
+        "LastModifiedDate": ts(pool.modified), "CreationDate": ts(pool.created),
+        "SchemaAttributes": [schema_out(a) for a in pool.schema],
+        "AutoVerifiedAttributes": list(pool.auto_verified_attributes),
+        "VerificationMessageTemplate": template,
+        "MfaConfiguration": pool.mfa_configuration.value,
+        "EstimatedNumberOfUsers": users,
+        "UserPoolTags": dict(pool.tags),
+        "AdminCreateUserConfig": {
+            "AllowAdminCreateUserOnly": pool.allow_admin_create_user_only,
+            "UnusedAccountValidityDays": policy.temporary_password_validity_days,
+            **({"InviteMessageTemplate": invite} if invite else {}),
+        },
+        "UsernameConfiguration": {"CaseSensitive": pool.case_sensitive},
+        "UserAttributeUpdateSettings": {
+            "AttributesRequireVerificationBeforeUpdate":
+                list(pool.attributes_require_verification_before_update)},
+    }
+    if pool.alias_attributes:
+        out["AliasAttributes"] = list(pool.alias_attributes)
+    if pool.username_attributes:
+        out["UsernameAttributes"] = list(pool.username_attributes)
+    if vm.sms_message:
+        out["SmsVerificationMessage"] = vm.sms_message
+    if vm.email_message:
+        out["EmailVerificationMessage"] = vm.email_message
+    if vm.email_subject:
+        out["EmailVerificationSubject"] = vm.email_subject
+    if pool.sms_authentication_message:
+        out["SmsAuthenticationMessage"] = pool.sms_authentication_message
+    if pool.account_recovery:
+        out["AccountRecoverySetting"] = {"RecoveryMechanisms": [
+            {"Priority": r.priority, "Name": r.name} for r in pool.account_recovery]}
+    out.update(pool.extra)
+    return out
+
+
+def pool_summary(pool: UserPool) -> dict[str, Any]:
+    return {"Id": pool.id, "Name": pool.name, "LambdaConfig": {},
+            "LastModifiedDate": ts(pool.modified), "CreationDate": ts(pool.created)}
+
+
+# --- app clients
+CLIENT_PASSTHROUGH = (
+    "SupportedIdentityProviders", "CallbackURLs", "LogoutURLs", "DefaultRedirectURI",
+    "AllowedOAuthFlows", "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient",
+    "AnalyticsConfiguration", "EnablePropagateAdditionalUserContextData",
+)
+
+
+def client_in(p: Mapping[str, Any], client_id: str = "") -> AppClient:
+    units = p.get("TokenValidityUnits") or {}
+    validity = TokenValidity(
+        access=int(p.get("AccessTokenValidity") or 60),
+        access_unit=units.get("AccessToken", "minutes"),
+        id=int(p.get("IdTokenValidity") or 60),
+        id_unit=units.get("IdToken", "minutes"),
+        refresh=int(p.get("RefreshTokenValidity") or 30),
+        refresh_unit=units.get("RefreshToken", "days"),
+    )
+    rotation = p.get("RefreshTokenRotation") or {}
+    return AppClient(
+        id=ClientId(client_id), pool_id=PoolId(str(p.get("UserPoolId", ""))),
+        name=str(p.get("ClientName", "")), created=EPOCH, modified=EPOCH,
+        explicit_auth_flows=tuple(p.get("ExplicitAuthFlows") or ()),
+        token_validity=validity,
+        read_attributes=tuple(p.get("ReadAttributes") or ()),
+        write_attributes=tuple(p.get("WriteAttributes") or ()),
+        # Cognito: clients created through the API default to ENABLED since 2020 (LEGACY off).
+        prevent_user_existence_errors=p.get("PreventUserExistenceErrors", "ENABLED") == "ENABLED",
+        enable_token_revocation=bool(p.get("EnableTokenRevocation", True)),
+        auth_session_validity_minutes=int(p.get("AuthSessionValidity") or 3),
+        refresh_rotation=rotation.get("Feature") == "ENABLED",
+        refresh_retry_grace_seconds=int(rotation.get("RetryGracePeriodSeconds") or 0),
+        extra={k: p[k] for k in CLIENT_PASSTHROUGH if k in p},
+    )
+
+
+def client_out(client: AppClient) -> dict[str, Any]:
+    tv = client.token_validity
+    out: dict[str, Any] = {
+        "UserPoolId": client.pool_id, "ClientName": client.name, "ClientId": client.id,
+        "LastModifiedDate": ts(client.modified), "CreationDate": ts(client.created),
+        "RefreshTokenValidity": tv.refresh, "AccessTokenValidity": tv.access,
+        "IdTokenValidity": tv.id,
+        "TokenValidityUnits": {"AccessToken": tv.access_unit, "IdToken": tv.id_unit,
+                               "RefreshToken": tv.refresh_unit},
+        "PreventUserExistenceErrors": "ENABLED" if client.prevent_user_existence_errors
+        else "LEGACY",
+        "EnableTokenRevocation": client.enable_token_revocation,
+        "AuthSessionValidity": client.auth_session_validity_minutes,
+        "RefreshTokenRotation": {
+            "Feature": "ENABLED" if client.refresh_rotation else "DISABLED",
+            "RetryGracePeriodSeconds": client.refresh_retry_grace_seconds},
+    }
+    if client.secret:
+        out["ClientSecret"] = client.secret
+    if client.explicit_auth_flows:
+        out["ExplicitAuthFlows"] = list(client.explicit_auth_flows)
+    if client.read_attributes:
+        out["ReadAttributes"] = list(client.read_attributes)
+    if client.write_attributes:
+        out["WriteAttributes"] = list(client.write_attributes)
+    out.update(client.extra)
+    return out

@@ -1,0 +1,161 @@
+"""`POST /` for AWS JSON 1.1: size limit, decoding, SigV4, model validation, dispatch, errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+import botocore.session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mamori.api.aws.operations import IDENTITY, IDP, REGISTRY, Call, Handler
+from mamori.api.errors import AWS_JSON, error_response
+from mamori.domain import errors
+from mamori.protocols import shapes, sigv4
+from mamori.services.container import Services
+
+log = logging.getLogger("mamori.request")
+
+_MODELS = {IDP: "cognito-idp", IDENTITY: "cognito-identity"}
+
+
+@cache
+def service_model(prefix: str) -> Any:
+    return botocore.session.get_session().get_service_model(_MODELS[prefix])
+
+
+@cache
+def operation_model(prefix: str, name: str) -> Any:
+    model = service_model(prefix)
+    if name not in model.operation_names:
+        return None
+    return model.operation_model(name)
+
+
+def is_public(op_model: Any) -> bool:
+    """Operations AWS serves without SigV4 are marked `smithy.api#noAuth` in the model."""
+    return op_model.auth_type == "none" or "smithy.api#noAuth" in (
+        getattr(op_model, "auth", None) or ()
+    )
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        services: Services,
+        secret_for: Callable[[str], str | None],
+        accept_any_credentials: bool,
+        max_body_bytes: int,
+        client_ip: Callable[[Request], str],
+    ) -> None:
+        self._services = services
+        self._secret_for = secret_for
+        self._accept_any = accept_any_credentials
+        self._max_body = max_body_bytes
+        self._client_ip = client_ip
+
+    async def handle(self, request: Request) -> Response:
+        request_id: str = request.state.request_id
+        try:
+            return await self._handle(request, request_id)
+        except errors.ServiceError as exc:
+            request.state.error = exc.code
+            return error_response(exc, request_id)
+        except Exception:
+            # Never a stack trace on the wire: log it with the request id, answer AWS-style.
+            log.exception("unhandled error in request %s", request_id)
+            request.state.error = "InternalErrorException"
+            return error_response(errors.InternalErrorException(
+                f"Internal server error (request id {request_id})."), request_id)
+
+    async def _read_body(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self._max_body:
+            raise errors.RequestEntityTooLargeException(
+                f"Request body of {declared} bytes exceeds the limit of {self._max_body} bytes."
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self._max_body:
+                raise errors.RequestEntityTooLargeException(
+                    f"Request body exceeds the limit of {self._max_body} bytes."
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _resolve(self, target: str) -> tuple[str, str, Handler, Any]:
+        prefix, _, name = target.partition(".")
+        handler = REGISTRY.get((prefix, name))
+        op_model = operation_model(prefix, name) if prefix in _MODELS else None
+        if handler is None or op_model is None:
+            raise errors.UnknownOperationException(
+                f"The operation {target or '(none)'} is not supported by this endpoint."
+            )
+        return prefix, name, handler, op_model
+
+    def _authenticate(self, request: Request, body: bytes, public: bool) -> str | None:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if public:
+            return None
+        if self._accept_any:
+            return "emulator"
+        signed = sigv4.SignedRequest(
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            headers=headers,
+            body=body,
+        )
+        try:
+            verified = sigv4.verify(
+                signed, self._secret_for, self._services.clock.now(), timedelta(minutes=15)
+            )
+        except sigv4.SignatureError as exc:
+            error_class: type[errors.ServiceError] = getattr(errors, exc.code)
+            raise error_class(exc.message) from exc
+        return verified.access_key_id
+
+    async def _handle(self, request: Request, request_id: str) -> Response:
+        target = request.headers.get("x-amz-target", "")
+        body = await self._read_body(request)
+        prefix, name, handler, op_model = self._resolve(target)
+        request.state.operation = name
+        caller = self._authenticate(request, body, is_public(op_model))
+        params = decode_json(body)
+        try:
+            shapes.validate(op_model.input_shape, params)
+        except shapes.ShapeError as exc:
+            error_class: type[errors.ServiceError] = getattr(errors, exc.code)
+            raise error_class(exc.message) from exc
+        call = Call(self._services, request_id, self._client_ip(request), caller)
+        result = await handler(call, params)
+        return Response(
+            json.dumps(result, separators=(",", ":")),
+            media_type=AWS_JSON,
+            headers={"x-amzn-RequestId": request_id},
+        )
+
+
+def decode_json(body: bytes) -> Mapping[str, Any]:
+    if not body.strip():
+        return {}
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.SerializationException(
+            f"Request body is not valid UTF-8 (invalid byte at position {exc.start})."
+        ) from exc
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise errors.SerializationException(f"Request body is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise errors.SerializationException("Request body must be a JSON object.")
+    return value

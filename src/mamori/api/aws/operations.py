@@ -1,0 +1,41 @@
+"""The operation registry: handlers registered by their AWS names, per service target prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mamori.services.container import Services
+
+IDP = "AWSCognitoIdentityProviderService"
+IDENTITY = "AWSCognitoIdentityService"
+
+Params = Mapping[str, Any]
+Result = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler may know about the request besides its parameters."""
+
+    services: Services
+    request_id: str
+    source_ip: str
+    caller: str | None  # access key id when SigV4-signed, None for public calls
+
+
+Handler = Callable[[Call, Params], Awaitable[Result]]
+
+REGISTRY: dict[tuple[str, str], Handler] = {}
+
+
+def operation(name: str, prefix: str = IDP) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        key = (prefix, name)
+        if key in REGISTRY:
+            raise RuntimeError(f"operation {prefix}.{name} registered twice")
+        REGISTRY[key] = handler
+        return handler
+
+    return register

@@ -1,0 +1,40 @@
+"""Per-pool JWKS and OpenID discovery documents, as Cognito publishes them."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from mamori.domain.errors import ResourceNotFoundException
+from mamori.domain.ids import PoolId
+from mamori.services.container import Services
+
+
+def _not_found(pool_id: str) -> Response:
+    return JSONResponse({"message": f"User pool {pool_id} does not exist."}, status_code=404)
+
+
+async def jwks(services: Services, pool_id: str) -> Response:
+    try:
+        body = await services.keys.jwks(PoolId(pool_id))
+    except ResourceNotFoundException:
+        return _not_found(pool_id)
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
+
+async def openid_configuration(services: Services, pool_id: str) -> Response:
+    try:
+        await services.pools.require(pool_id)
+    except ResourceNotFoundException:
+        return _not_found(pool_id)
+    issuer = services.tokens.issuer(pool_id)
+    return JSONResponse({
+        "issuer": issuer,
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "subject_types_supported": ["public"],
+        "response_types_supported": ["code", "token"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "claims_supported": ["sub", "email", "email_verified", "phone_number",
+                             "phone_number_verified", "cognito:username", "cognito:groups"],
+    })

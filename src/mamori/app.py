@@ -1,0 +1,168 @@
+"""The ASGI application: routes, request ids, one log line per request, CORS."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import mamori.api.aws.cognito_idp.register  # noqa: F401  (registers the handlers)
+from mamori.api.aws.dispatch import Dispatcher
+from mamori.api.wellknown import jwks, openid_configuration
+from mamori.config import Settings
+from mamori.wiring import Runtime
+
+log = logging.getLogger("mamori.request")
+
+# Amplify and the AWS JS SDK send these from browsers; all trigger a CORS preflight.
+CORS_HEADERS = [
+    "content-type", "x-amz-target", "x-amz-user-agent", "cache-control", "authorization",
+    "x-amz-date", "x-amz-security-token", "amz-sdk-invocation-id", "amz-sdk-request",
+    "x-amz-content-sha256",
+]
+
+
+class RequestLog:
+    """Assigns the request id and writes one structured line per request (never a body)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"x-amzn-requestid" for k, _ in headers):
+                    headers.append((b"x-amzn-RequestId", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            state = scope.get("state", {})
+            client = scope.get("client")
+            log.info(json.dumps({
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "operation": state.get("operation"),
+                "status": status,
+                "error": state.get("error"),
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "client": client[0] if client else None,
+            }))
+
+
+def create_app(runtime: Runtime, settings: Settings) -> Starlette:
+    services = runtime.services
+    creds = runtime.credentials
+
+    def secret_for(access_key_id: str) -> str | None:
+        if hmac.compare_digest(access_key_id.encode(), creds.access_key_id.encode()):
+            return creds.secret_access_key
+        return None
+
+    def client_ip(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    dispatcher = Dispatcher(services, secret_for, settings.accept_any_credentials,
+                            settings.max_body_bytes, client_ip)
+
+    async def health(_: Request) -> Response:
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # readiness: any database failure means not ready
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    def admin_allowed(request: Request) -> bool:
+        if settings.accept_any_credentials:
+            return True
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("basic "):
+            return False
+        try:
+            akid, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        expected = secret_for(akid)
+        return expected is not None and hmac.compare_digest(secret.encode(), expected.encode())
+
+    async def outbox(request: Request) -> Response:
+        if not admin_allowed(request):
+            return JSONResponse({"error": "admin credentials required (HTTP Basic: "
+                                 "access key id and secret)"}, status_code=401,
+                                headers={"WWW-Authenticate": 'Basic realm="mamori"'})
+        q = request.query_params
+        limit_text = q.get("limit", "100")
+        limit = int(limit_text) if limit_text.isdigit() else 100
+        messages = await services.outbox.list_messages(q.get("pool"), q.get("to"),
+                                                      min(limit, 1000))
+        items: list[dict[str, Any]] = [
+            {"id": m.id, "pool_id": m.pool_id, "channel": m.channel, "to": m.destination,
+             "subject": m.subject, "body": m.body, "kind": m.kind, "code": m.code,
+             "created": m.created.isoformat()}
+            for m in messages
+        ]
+        if q.get("latest"):
+            items = items[-1:]
+        return JSONResponse({"messages": items})
+
+    async def jwks_route(request: Request) -> Response:
+        return await jwks(services, request.path_params["pool_id"])
+
+    async def discovery_route(request: Request) -> Response:
+        return await openid_configuration(services, request.path_params["pool_id"])
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await runtime.engine.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/", dispatcher.handle, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+            Route("/admin/outbox", outbox, methods=["GET"]),
+            Route("/{pool_id}/.well-known/jwks.json", jwks_route, methods=["GET"]),
+            Route("/{pool_id}/.well-known/openid-configuration", discovery_route,
+                  methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                       allow_methods=["GET", "POST", "OPTIONS"], allow_headers=CORS_HEADERS,
+                       expose_headers=["x-amzn-RequestId", "x-amzn-ErrorType",
+                                       "x-amzn-ErrorMessage", "Date"],
+                       max_age=3600),
+        ],
+        lifespan=lifespan,
+    )

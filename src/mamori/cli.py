@@ -1,0 +1,197 @@
+"""The `mamori` command: serve, migrate, admin-credentials, outbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from mamori.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("mamori")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="TOML settings file (also MAMORI_CONFIG)")
+    parser.add_argument("--data-dir", dest="data_dir", help="data directory (default ./.mamori)")
+    parser.add_argument("--database-url", dest="database_url",
+                        help="sqlite:///path or postgresql://... (default: SQLite in data dir)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mamori", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server")
+    _common(serve)
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--public-url", dest="public_url",
+                       help="external base URL, used as the token issuer prefix")
+    serve.add_argument("--workers", type=int, help="server processes (default 1)")
+    serve.add_argument("--tls-cert", dest="tls_cert")
+    serve.add_argument("--tls-key", dest="tls_key")
+    serve.add_argument("--trusted-proxies", dest="trusted_proxies",
+                       help="comma-separated addresses whose X-Forwarded-* headers are trusted")
+    serve.add_argument("--accept-any-credentials", dest="accept_any_credentials",
+                       action="store_const", const=True,
+                       help="emulator mode: skip SigV4 checks on admin operations (UNSAFE)")
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    _common(migrate)
+    creds = sub.add_parser("admin-credentials", help="print the admin access key and secret")
+    _common(creds)
+    creds.add_argument("--json", action="store_true")
+    outbox = sub.add_parser("outbox", help="print messages kept in the outbox")
+    _common(outbox)
+    outbox.add_argument("--pool")
+    outbox.add_argument("--to")
+    outbox.add_argument("--latest", action="store_true", help="only the newest message")
+    outbox.add_argument("--code-only", dest="code_only", action="store_true",
+                        help="print only the code of the newest matching message")
+    outbox.add_argument("--json", action="store_true")
+    return parser
+
+
+_SETTING_FLAGS = ("data_dir", "database_url", "host", "port", "public_url", "workers",
+                  "tls_cert", "tls_key", "trusted_proxies", "accept_any_credentials")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: getattr(args, k) for k in _SETTING_FLAGS if hasattr(args, k)}
+    return load_settings(overrides, config_file=args.config)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from mamori.adapters.store.sql.engine import migrate
+    from mamori.wiring import admin_credentials, master_key
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.effective_database_url)
+    master_key(settings)
+    creds = admin_credentials(settings)
+    url = settings.effective_public_url
+    print(f"mamori listening on {settings.host}:{settings.port} (public URL {url})", flush=True)
+    print(f"  endpoint_url          = {url}", flush=True)
+    print(f"  aws_access_key_id     = {creds.access_key_id}", flush=True)
+    print(f"  aws_secret_access_key = {creds.secret_access_key}", flush=True)
+    if settings.accept_any_credentials:
+        print("WARNING: --accept-any-credentials: admin operations are NOT authenticated. "
+              "Emulator mode for local development only; never expose this server.",
+              file=sys.stderr, flush=True)
+    config: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "factory": True,
+        "log_level": settings.log_level,
+        "access_log": False,
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies) or None,
+        "server_header": False,
+        "limit_concurrency": 2000,
+    }
+    if settings.tls_cert:
+        config["ssl_certfile"] = settings.tls_cert
+        config["ssl_keyfile"] = settings.tls_key
+    # Worker processes rebuild settings from the environment: pass them through it.
+    import os
+
+    for name, value in _as_env(settings).items():
+        os.environ[name] = value
+    uvicorn.run("mamori.cli:asgi_app", **config)
+
+
+def _as_env(settings: Settings) -> dict[str, str]:
+    import dataclasses
+
+    env = {}
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        env[f"MAMORI_{field.name.upper()}"] = str(value).lower() if isinstance(value, bool) \
+            else str(value)
+    return env
+
+
+def asgi_app() -> Any:
+    """uvicorn's factory in each worker process: settings from the environment."""
+    from mamori.app import create_app
+    from mamori.wiring import build_services
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    settings = load_settings()
+    return create_app(build_services(settings), settings)
+
+
+def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from mamori.adapters.store.sql.engine import make_async_engine
+    from mamori.adapters.store.sql.outbox import SqlOutbox
+
+    async def read() -> list[Any]:
+        engine = make_async_engine(settings.effective_database_url)
+        try:
+            return list(await SqlOutbox(engine).list_messages(args.pool, args.to, 1000))
+        finally:
+            await engine.dispose()
+
+    messages = asyncio.run(read())
+    if args.latest or args.code_only:
+        messages = messages[-1:]
+    if args.code_only:
+        codes = [m.code for m in messages if m.code]
+        if not codes:
+            print("no message with a code", file=sys.stderr)
+            return 1
+        print(codes[-1])
+        return 0
+    for m in messages:
+        record = {"id": m.id, "pool_id": m.pool_id, "channel": m.channel, "to": m.destination,
+                  "subject": m.subject, "body": m.body, "code": m.code,
+                  "created": m.created.isoformat()}
+        print(json.dumps(record) if args.json else
+              f"[{m.created:%Y-%m-%d %H:%M:%S}] {m.channel} to {m.destination} ({m.pool_id}): "
+              f"{m.body}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        print(f"mamori: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        _serve(settings)
+        return 0
+    from mamori.adapters.store.sql.engine import migrate
+
+    if args.command == "migrate":
+        migrate(settings.effective_database_url)
+        print("database is at the newest revision")
+        return 0
+    if args.command == "admin-credentials":
+        from mamori.wiring import admin_credentials
+
+        creds = admin_credentials(settings)
+        if args.json:
+            print(json.dumps({"aws_access_key_id": creds.access_key_id,
+                              "aws_secret_access_key": creds.secret_access_key}))
+        else:
+            print(f"aws_access_key_id     = {creds.access_key_id}")
+            print(f"aws_secret_access_key = {creds.secret_access_key}")
+        return 0
+    if args.command == "outbox":
+        migrate(settings.effective_database_url)
+        return _outbox(settings, args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

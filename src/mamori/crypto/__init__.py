@@ -1,0 +1,1 @@
+"""Pure cryptographic primitives: password hashing, JOSE, AEAD, random secrets."""

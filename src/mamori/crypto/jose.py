@@ -1,0 +1,94 @@
+"""RS256 JWTs and JWKs: signing keys as PEM, public keys as JWK dicts (RFC 7517/7518/7519)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+
+class TokenError(ValueError):
+    """Signature, format or claim check failed."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_pem: bytes = field(repr=False)
+
+
+def generate_signing_key() -> SigningKey:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    pub = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return SigningKey(kid=hashlib.sha256(pub).hexdigest()[:43], private_pem=pem)
+
+
+class LoadedKey:
+    """A signing key parsed once: parsing RSA keys costs more than signing with them."""
+
+    def __init__(self, key: SigningKey) -> None:
+        self.kid = key.kid
+        self._private = serialization.load_pem_private_key(key.private_pem, password=None)
+        assert isinstance(self._private, rsa.RSAPrivateKey)
+        self.public = self._private.public_key()
+        self.jwk: dict[str, Any] = {
+            **RSAAlgorithm.to_jwk(self.public, as_dict=True),
+            "kid": key.kid,
+            "alg": "RS256",
+            "use": "sig",
+        }
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid})
+
+
+def unverified_header_and_issuer(token: str) -> tuple[str, str]:
+    """(kid, iss) read before verification, only to pick the key set to verify with."""
+    kid = unverified_kid(token)
+    try:
+        iss = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError as exc:
+        raise TokenError("malformed token") from exc
+    if not isinstance(iss, str):
+        raise TokenError("token has no issuer")
+    return kid, iss
+
+
+def unverified_kid(token: str) -> str:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise TokenError("malformed token") from exc
+    kid = header.get("kid")
+    if header.get("alg") != "RS256" or not isinstance(kid, str):
+        raise TokenError("unsupported token header")
+    return kid
+
+
+def verify(token: str, key: LoadedKey, now: float, leeway: float = 0) -> dict[str, Any]:
+    """Check the signature and expiry (against the injected clock); claims are the caller's."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.public,
+            algorithms=["RS256"],
+            options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenError("invalid token") from exc
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp + leeway < now:
+        raise TokenError("token expired")
+    return claims

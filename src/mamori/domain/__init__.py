@@ -1,0 +1,1 @@
+"""Pure domain model: ids, errors, entities and rules. No I/O."""

@@ -1,0 +1,192 @@
+"""AWS error classes: one class per error code, rendered only at the wire (api/errors.py)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ServiceError(Exception):
+    """An error AWS clients understand: `code` is the `__type`, `status` the HTTP status."""
+
+    status: ClassVar[int] = 400
+    default_message: ClassVar[str] = ""
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(self.message)
+
+    @property
+    def code(self) -> str:
+        return type(self).__name__
+
+
+# --- errors every AWS JSON service shares (not in the Cognito model, sent by AWS's front door)
+class SerializationException(ServiceError):
+    pass
+
+
+class UnknownOperationException(ServiceError):
+    default_message = "The requested operation is not recognized."
+
+
+class MissingAuthenticationTokenException(ServiceError):
+    status = 403
+    default_message = "Missing Authentication Token"
+
+
+class IncompleteSignatureException(ServiceError):
+    pass
+
+
+class InvalidSignatureException(ServiceError):
+    pass
+
+
+class UnrecognizedClientException(ServiceError):
+    default_message = "The security token included in the request is invalid."
+
+
+class RequestEntityTooLargeException(ServiceError):
+    status = 413
+    default_message = "Request body exceeds the maximum size."
+
+
+# --- Cognito user pools (names from botocore's cognito-idp model)
+class InvalidParameterException(ServiceError):
+    pass
+
+
+class NotAuthorizedException(ServiceError):
+    status = 403
+
+
+class ResourceNotFoundException(ServiceError):
+    status = 404
+
+
+class UserNotFoundException(ServiceError):
+    status = 404
+    default_message = "User does not exist."
+
+
+class TooManyRequestsException(ServiceError):
+    status = 429
+
+
+class LimitExceededException(ServiceError):
+    status = 429
+
+
+class InternalErrorException(ServiceError):
+    status = 500
+    default_message = "Internal server error."
+
+
+class UsernameExistsException(ServiceError):
+    default_message = "User already exists"
+
+
+class AliasExistsException(ServiceError):
+    pass
+
+
+class InvalidPasswordException(ServiceError):
+    pass
+
+
+class CodeMismatchException(ServiceError):
+    default_message = "Invalid verification code provided, please try again."
+
+
+class ExpiredCodeException(ServiceError):
+    default_message = "Invalid code provided, please request a code again."
+
+
+class CodeDeliveryFailureException(ServiceError):
+    pass
+
+
+class UserNotConfirmedException(ServiceError):
+    default_message = "User is not confirmed."
+
+
+class PasswordResetRequiredException(ServiceError):
+    default_message = "Password reset required for the user"
+
+
+class UnsupportedUserStateException(ServiceError):
+    pass
+
+
+class GroupExistsException(ServiceError):
+    pass
+
+
+class InvalidUserPoolConfigurationException(ServiceError):
+    pass
+
+
+class RefreshTokenReuseException(ServiceError):
+    pass
+
+
+class UnsupportedTokenTypeException(ServiceError):
+    pass
+
+
+class UnsupportedOperationException(ServiceError):
+    pass
+
+
+class UserPoolTaggingException(ServiceError):
+    pass
+
+
+class ConcurrentModificationException(ServiceError):
+    pass
+
+
+class TooManyFailedAttemptsException(ServiceError):
+    pass
+
+
+class OperationNotEnabledException(ServiceError):
+    pass
+
+
+class ForbiddenException(ServiceError):
+    status = 403
+
+
+class MFAMethodNotFoundException(ServiceError):
+    pass
+
+
+class SoftwareTokenMFANotFoundException(ServiceError):
+    pass
+
+
+class EnableSoftwareTokenMFAException(ServiceError):
+    pass
+
+
+class UserLambdaValidationException(ServiceError):
+    pass
+
+
+class PreconditionNotMetException(ServiceError):
+    pass
+
+
+# Errors AWS's front door sends for any JSON service; the compatibility test allows these.
+COMMON_ERRORS: frozenset[str] = frozenset(
+    {
+        "SerializationException",
+        "UnknownOperationException",
+        "MissingAuthenticationTokenException",
+        "IncompleteSignatureException",
+        "InvalidSignatureException",
+        "UnrecognizedClientException",
+        "RequestEntityTooLargeException",
+    }
+)

@@ -1,0 +1,34 @@
+"""Identifier types and their formats (pool ids, client ids, subs)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import NewType
+
+from mamori.crypto.secrets import random_id
+
+PoolId = NewType("PoolId", str)
+ClientId = NewType("ClientId", str)
+UserSub = NewType("UserSub", str)
+GroupName = NewType("GroupName", str)
+
+_POOL_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_CLIENT_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def new_pool_id(region: str) -> PoolId:
+    # Cognito: "<region>_<9 alphanumerics>", matching the model's [\w-]+_[0-9a-zA-Z]+.
+    return PoolId(f"{region}_{random_id(9, _POOL_SUFFIX_ALPHABET)}")
+
+
+def new_client_id() -> ClientId:
+    # Cognito: 26 lower-case alphanumerics.
+    return ClientId(random_id(26, _CLIENT_ID_ALPHABET))
+
+
+def new_sub() -> UserSub:
+    return UserSub(str(uuid.uuid4()))
+
+
+def region_of(pool_id: str) -> str:
+    return pool_id.split("_", 1)[0]

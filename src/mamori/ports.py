@@ -1,0 +1,172 @@
+"""Interfaces the services depend on, narrow and per consumer; adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+
+from mamori.domain.app_client import AppClient
+from mamori.domain.group import Group
+from mamori.domain.ids import ClientId, PoolId, UserSub
+from mamori.domain.user import User
+from mamori.domain.user_pool import UserPool
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_token: str | None
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """ListUsers: `attribute` compared with `value`, exactly or by prefix."""
+
+    attribute: str | None = None
+    value: str = ""
+    prefix: bool = False
+
+
+class PoolStore(Protocol):
+    async def add_pool(self, pool: UserPool) -> None: ...
+    async def get_pool(self, pool_id: PoolId) -> UserPool | None: ...
+    async def save_pool(self, pool: UserPool) -> None: ...
+    async def delete_pool(self, pool_id: PoolId) -> None: ...
+    async def list_pools(self, limit: int, after: str | None) -> Page[UserPool]: ...
+    async def count_users(self, pool_id: PoolId) -> int: ...
+
+
+class ClientStore(Protocol):
+    async def add_client(self, client: AppClient) -> None: ...
+    async def get_client(self, pool_id: PoolId, client_id: ClientId) -> AppClient | None: ...
+    async def find_client(self, client_id: ClientId) -> AppClient | None: ...
+    async def save_client(self, client: AppClient) -> None: ...
+    async def delete_client(self, pool_id: PoolId, client_id: ClientId) -> None: ...
+    async def list_clients(
+        self, pool_id: PoolId, limit: int, after: str | None
+    ) -> Page[AppClient]: ...
+
+
+class UserStore(Protocol):
+    async def add_user(self, pool: UserPool, user: User) -> None:
+        """Raises UsernameExistsException / AliasExistsException on a clash, atomically."""
+
+    async def get_user(self, pool: UserPool, username: str) -> User | None: ...
+    async def get_user_by_sub(self, pool_id: PoolId, sub: UserSub) -> User | None: ...
+    async def find_by_alias(self, pool: UserPool, attribute: str, value: str) -> User | None: ...
+    async def save_user(self, pool: UserPool, user: User) -> None:
+        """Writes the user and its alias and search index rows in one transaction."""
+
+    async def delete_user(self, pool_id: PoolId, sub: UserSub) -> None: ...
+    async def list_users(
+        self, pool: UserPool, query: UserQuery, limit: int, after: str | None
+    ) -> Page[User]: ...
+
+
+class GroupStore(Protocol):
+    async def add_group(self, group: Group) -> None: ...
+    async def get_group(self, pool_id: PoolId, name: str) -> Group | None: ...
+    async def save_group(self, group: Group) -> None: ...
+    async def delete_group(self, pool_id: PoolId, name: str) -> None: ...
+    async def list_groups(self, pool_id: PoolId, limit: int, after: str | None) -> Page[Group]: ...
+    async def add_member(self, pool_id: PoolId, name: str, sub: UserSub) -> None: ...
+    async def remove_member(self, pool_id: PoolId, name: str, sub: UserSub) -> None: ...
+    async def groups_of(
+        self, pool_id: PoolId, sub: UserSub, limit: int = 10000, after: str | None = None
+    ) -> Page[Group]: ...
+    async def members_of(
+        self, pool_id: PoolId, name: str, limit: int, after: str | None
+    ) -> Page[User]: ...
+
+
+@dataclass(frozen=True)
+class RefreshSession:
+    """One sign-in's refresh token, stored only as a digest."""
+
+    digest: str
+    pool_id: PoolId
+    client_id: ClientId
+    sub: UserSub
+    origin_jti: str
+    auth_time: int
+    created: datetime
+    expires: datetime
+    revoked: bool = False
+    # Rotation: the digest that replaced this one, and when; reuse after the grace period fails.
+    replaced_at: datetime | None = None
+
+
+class SessionStore(Protocol):
+    async def add_session(self, session: RefreshSession) -> None: ...
+    async def get_session(self, digest: str) -> RefreshSession | None: ...
+    async def mark_replaced(self, digest: str, when: datetime) -> bool:
+        """True for the one caller that rotated it first."""
+
+    async def revoke_origin(self, pool_id: PoolId, origin_jti: str) -> None: ...
+    async def is_origin_revoked(self, pool_id: PoolId, origin_jti: str) -> bool: ...
+    async def revoke_user(self, pool_id: PoolId, sub: UserSub) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoredCode:
+    digest: str
+    expires: datetime
+    attempts: int
+
+
+class CodeStore(Protocol):
+    async def put_code(
+        self, pool_id: PoolId, sub: UserSub, purpose: str, digest: str, expires: datetime
+    ) -> None: ...
+    async def get_code(self, pool_id: PoolId, sub: UserSub, purpose: str) -> StoredCode | None: ...
+    async def count_attempt(self, pool_id: PoolId, sub: UserSub, purpose: str) -> None: ...
+    async def delete_code(self, pool_id: PoolId, sub: UserSub, purpose: str) -> bool:
+        """True for the one caller that consumed it: codes are single-use."""
+
+
+@dataclass(frozen=True)
+class SealedKey:
+    pool_id: PoolId
+    kid: str
+    sealed_pem: str
+    created: datetime
+
+
+class KeyStore(Protocol):
+    async def add_key(self, key: SealedKey) -> None: ...
+    async def keys_of(self, pool_id: PoolId) -> Sequence[SealedKey]: ...
+
+
+@dataclass(frozen=True)
+class Message:
+    pool_id: PoolId
+    channel: str  # EMAIL | SMS
+    destination: str
+    subject: str | None
+    body: str
+    kind: str  # confirmation | invitation | verification | ...
+    code: str | None
+    created: datetime
+    id: int = 0
+
+
+class MessageSender(Protocol):
+    """Delivers one message or raises CodeDeliveryFailureException."""
+
+    async def send(self, message: Message) -> None: ...
+
+
+class OutboxReader(Protocol):
+    async def list_messages(
+        self, pool_id: str | None, destination: str | None, limit: int
+    ) -> Sequence[Message]: ...

@@ -1,0 +1,1 @@
+"""Pure wire-protocol code, one module per spec."""

@@ -1,0 +1,413 @@
+"""Validation of decoded AWS JSON 1.1 requests against botocore's service model input shapes.
+
+Wrong JSON types raise SerializationException; constraint violations raise
+InvalidParameterException listing every violation in AWS's own wording.
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import json
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+
+import regex  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:
+    from botocore.model import Shape, StructureShape
+
+SERIALIZATION: Final = "SerializationException"
+INVALID_PARAMETER: Final = "InvalidParameterException"
+
+# JSON 1.1 integers and longs are Java int and long on the AWS side.
+_RANGES: Final = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+# Java's \d \w \s are ASCII-only unless UNICODE_CHARACTER_CLASS is set; Python's are Unicode.
+_JAVA_SHORTHANDS: Final = {"d": "0-9", "w": "A-Za-z0-9_", "s": " \\t\\n\\x0B\\f\\r"}
+# Values this short cannot backtrack for long; longer ones get a time limit (see _matcher).
+_UNGUARDED_LENGTH: Final = 512
+_PATTERN_TIMEOUT_SECONDS: Final = 0.05
+
+
+class ShapeError(Exception):
+    """A request does not fit its input shape; `code` is the AWS error code to render."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def validate(shape: StructureShape, params: object) -> None:
+    """Check decoded JSON `params` against an operation's input shape.
+
+    Unknown members are ignored and nulls count as absent, as AWS does. Callers must keep one
+    ServiceModel: derived validators are cached per Shape object.
+    """
+    node = _ROOTS.get(shape)
+    if node is None:
+        node = _ROOTS[shape] = _compile(shape, {})
+    errors: list[str] = []
+    node.check(params, None, errors, False)
+    if errors:
+        plural = "s" if len(errors) > 1 else ""
+        raise ShapeError(
+            INVALID_PARAMETER,
+            f"{len(errors)} validation error{plural} detected: " + "; ".join(errors),
+        )
+
+
+# -- paths: built as cons cells while walking, rendered only when something is wrong ----------
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key: str
+    part: Literal["key", "value"]
+
+
+_Segment: TypeAlias = "_Member | int | _Entry"
+_Path: TypeAlias = "tuple[_Path, _Segment] | None"
+
+
+def _segments(path: _Path) -> list[_Segment]:
+    found: list[_Segment] = []
+    while path is not None:
+        path, segment = path
+        found.append(segment)
+    found.reverse()
+    return found
+
+
+def _wire_path(path: _Path) -> str:
+    text = ""
+    for segment in _segments(path):
+        if isinstance(segment, _Member):
+            text += f".{segment.wire}" if text else segment.wire
+        elif isinstance(segment, int):
+            text += f"[{segment}]"
+        else:
+            text += f"[{json.dumps(segment.key)}]"
+    return text
+
+
+def _aws_path(path: _Path) -> str:
+    # AWS prints lowerCamelCase member names, 1-based list indexes as "n.member", map entries
+    # as "entry.key"/"entry.value": userAttributes.1.member.value
+    parts: list[str] = []
+    for segment in _segments(path):
+        if isinstance(segment, _Member):
+            parts.append(segment.aws)
+        elif isinstance(segment, int):
+            parts += (str(segment + 1), "member")
+        else:
+            parts += ("entry", segment.part)
+    return ".".join(parts)
+
+
+def _wrong_type(path: _Path, expected: str) -> ShapeError:
+    where = f"'{_wire_path(path)}'" if path is not None else "the request body"
+    return ShapeError(SERIALIZATION, f"Unexpected type for {where}: expected {expected}")
+
+
+def _violation(shown: str | None, path: _Path, constraint: str) -> str:
+    value = "Value" if shown is None else f"Value {shown}"
+    return f"{value} at '{_aws_path(path)}' failed to satisfy constraint: Member must {constraint}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# -- compiled validators ----------------------------------------------------------------------
+
+
+class _Node:
+    """A compiled shape: constraints read once from the model, then checked per request."""
+
+    def __init__(self, shape: Shape) -> None:
+        meta: dict[str, Any] = shape.metadata
+        self.type_name: str = shape.type_name
+        self.sensitive = bool(meta.get("sensitive", False))
+        self.min: float | None = meta.get("min")
+        self.max: float | None = meta.get("max")
+
+    def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
+        raise NotImplementedError
+
+    def printable(self) -> bool:
+        """Whether AWS would echo this value in a violation (scalars that are not sensitive)."""
+        return False
+
+    def _shown(self, value: object, hidden: bool) -> str | None:
+        return None
+
+    def _bounds(
+        self, size: float, value: object, path: _Path, errors: list[str], hidden: bool, what: str
+    ) -> None:
+        if self.min is not None and size < self.min:
+            constraint = f"have {what} greater than or equal to {_number(self.min)}"
+            errors.append(_violation(self._shown(value, hidden), path, constraint))
+        if self.max is not None and size > self.max:
+            constraint = f"have {what} less than or equal to {_number(self.max)}"
+            errors.append(_violation(self._shown(value, hidden), path, constraint))
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    wire: str
+    aws: str
+    required: bool
+    node: _Node
+
+
+class _Structure(_Node):
+    def __init__(self, shape: Shape) -> None:
+        super().__init__(shape)
+        self.document = bool(shape.metadata.get("document", False))
+        self.members: tuple[_Member, ...] = ()
+
+    def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
+        if self.document:  # free-form JSON of any type
+            return
+        if not isinstance(value, dict):
+            raise _wrong_type(path, "structure")
+        for member in self.members:
+            item = value.get(member.wire)
+            if item is not None:
+                member.node.check(item, (path, member), errors, hidden)
+            elif member.required:
+                errors.append(_violation("null", (path, member), "not be null"))
+
+
+class _List(_Node):
+    member: _Node
+
+    def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
+        if not isinstance(value, list):
+            raise _wrong_type(path, "list")
+        hidden = hidden or self.sensitive
+        self._bounds(len(value), value, path, errors, hidden, "length")
+        for index, item in enumerate(value):
+            if item is None:
+                raise _wrong_type((path, index), self.member.type_name)
+            self.member.check(item, (path, index), errors, hidden)
+
+    def _shown(self, value: object, hidden: bool) -> str | None:
+        return None if hidden or not self.member.printable() else _java_text(value)
+
+
+class _Map(_Node):
+    key: _Node
+    value: _Node
+
+    def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
+        if not isinstance(value, dict):
+            raise _wrong_type(path, "map")
+        hidden = hidden or self.sensitive
+        self._bounds(len(value), value, path, errors, hidden, "length")
+        for key, item in value.items():
+            self.key.check(key, (path, _Entry(key, "key")), errors, hidden)
+            if item is None:
+                raise _wrong_type((path, _Entry(key, "value")), self.value.type_name)
+            self.value.check(item, (path, _Entry(key, "value")), errors, hidden)
+
+    def _shown(self, value: object, hidden: bool) -> str | None:
+        printable = self.key.printable() and self.value.printable()
+        return _java_text(value) if printable and not hidden else None
+
+
+class _String(_Node):
+    def __init__(self, shape: Shape) -> None:
+        super().__init__(shape)
+        enum: list[str] = shape.metadata.get("enum", [])
+        self.enum = frozenset(enum)
+        self.enum_text = "[" + ", ".join(enum) + "]"
+        self.pattern: str | None = shape.metadata.get("pattern")
+        self.matches = _matcher(self.pattern) if self.pattern is not None else None
+
+    def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
+        if not isinstance(value, str):
+            raise _wrong_type(path, "string")
+        self._bounds(len(value), value, path, errors, hidden, "length")
+        if self.enum and value not in self.enum:
+            constraint = f"satisfy enum value set: {self.enum_text}"
+            errors.append(_violation(self._shown(value, hidden), path, constraint))
+        if self.matches is not None and not self.matches(value):
+            constraint = f"satisfy regular expression pattern: {self.pattern}"
+            errors.append(_violation(self._shown(value, hidden), path, constraint))
+
+    def printable(self) -> bool:
+        return not self.sensitive
+
+    def _shown(self, value: object, hidden: bool) -> str | None:
+        return None if hidden or self.sensitive else f"'{value}'"
+
+
+class _Number(_Node):
+    def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
+        # bool is an int subclass in Python but never a JSON number.
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _wrong_type(path, self.type_name)
+        limits = _RANGES.get(self.type_name)
+        if limits is not None:
+            if not isinstance(value, int):
+                raise _wrong_type(path, self.type_name)
+            if not limits[0] <= value <= limits[1]:
+                raise ShapeError(
+                    SERIALIZATION,
+                    f"Value for '{_wire_path(path)}' is out of range for {self.type_name}",
+                )
+        self._bounds(value, value, path, errors, hidden, "value")
+
+    def printable(self) -> bool:
+        return not self.sensitive
+
+    def _shown(self, value: object, hidden: bool) -> str | None:
+        return None if hidden or self.sensitive else f"'{value}'"
+
+
+class _Boolean(_Node):
+    def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
+        if not isinstance(value, bool):
+            raise _wrong_type(path, "boolean")
+
+    def printable(self) -> bool:
+        return not self.sensitive
+
+
+class _Blob(_Node):
+    def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
+        if not isinstance(value, str):
+            raise _wrong_type(path, "blob (base64 string)")
+        try:
+            size = len(binascii.a2b_base64(value, strict_mode=True))
+        except (binascii.Error, ValueError):
+            raise _wrong_type(path, "blob (base64 string)") from None
+        # Lengths of blobs count decoded bytes; the bytes themselves are never echoed.
+        self._bounds(size, None, path, errors, hidden, "length")
+
+
+def _java_text(value: object) -> str:
+    """Roughly what AWS's Java side prints for a rejected list or map of scalars."""
+    if isinstance(value, list):
+        return "'[" + ", ".join(_scalar_text(item) for item in value) + "]'"
+    assert isinstance(value, dict)
+    return "'{" + ", ".join(f"{k}={_scalar_text(v)}" for k, v in value.items()) + "}'"
+
+
+def _scalar_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_KINDS: Final[dict[str, type[_Node]]] = {
+    "structure": _Structure,
+    "list": _List,
+    "map": _Map,
+    "string": _String,
+    "integer": _Number,
+    "long": _Number,
+    "double": _Number,
+    "float": _Number,
+    "timestamp": _Number,  # JSON 1.1 sends timestamps as epoch seconds
+    "boolean": _Boolean,
+    "blob": _Blob,
+}
+
+_ROOTS: weakref.WeakKeyDictionary[Shape, _Node] = weakref.WeakKeyDictionary()
+
+
+def _compile(shape: Shape, memo: dict[tuple[str, str], _Node]) -> _Node:
+    # Keyed by name and traits rather than identity: botocore builds a new Shape object for every
+    # reference, so a recursive shape would otherwise never terminate.
+    key = (shape.name, repr(sorted(shape.metadata.items())))
+    found = memo.get(key)
+    if found is not None:
+        return found
+    kind = _KINDS.get(shape.type_name)
+    if kind is None:
+        raise ValueError(f"unsupported shape type {shape.type_name!r} for {shape.name}")
+    node = memo[key] = kind(shape)
+    if isinstance(node, _Structure):
+        required = set(shape.required_members)
+        node.members = tuple(
+            _Member(name, name[:1].lower() + name[1:], name in required, _compile(member, memo))
+            for name, member in shape.members.items()
+        )
+    elif isinstance(node, _List):
+        node.member = _compile(shape.member, memo)
+    elif isinstance(node, _Map):
+        node.key = _compile(shape.key, memo)
+        node.value = _compile(shape.value, memo)
+    return node
+
+
+# -- patterns ---------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1024)
+def _matcher(java_pattern: str) -> Callable[[str], bool]:
+    # AWS (Java's Matcher.matches) applies the pattern to the whole value.
+    fullmatch = regex.compile(_python_pattern(java_pattern)).fullmatch
+
+    def matches(value: str) -> bool:
+        if len(value) <= _UNGUARDED_LENGTH:
+            return fullmatch(value) is not None
+        # Model patterns such as EmailVerificationMessage's [..]*\{####\}[..]* backtrack
+        # quadratically on long non-matching values (seconds at their 20000-character limit).
+        # Matching values succeed in linear time, so running out of time means "no match".
+        try:
+            return fullmatch(value, timeout=_PATTERN_TIMEOUT_SECONDS) is not None
+        except TimeoutError:
+            return False
+
+    return matches
+
+
+def _python_pattern(java: str) -> str:
+    """Translate a Java regex to `regex` syntax where their semantics differ (\\w \\d \\s)."""
+    out: list[str] = []
+    items: list[str] | None = None  # atoms of the character class being read
+    i = 0
+    while i < len(java):
+        atom = java[i : i + 2] if java[i] == "\\" else java[i]
+        i += len(atom)
+        shorthand = atom[1] if len(atom) == 2 else ""
+        if items is None:
+            if shorthand.lower() in _JAVA_SHORTHANDS:
+                negate = "^" if shorthand.isupper() else ""
+                out.append(f"[{negate}{_JAVA_SHORTHANDS[shorthand.lower()]}]")
+            elif atom == "[":
+                items = []
+            else:
+                out.append(atom)
+        elif atom == "]" and items and items != ["^"]:
+            out.append(_python_class(items))
+            items = None
+        elif atom == "[" or (atom == "&" and java.startswith("&", i)):
+            # Java's nested class union and && intersection have no V0 equivalent; keep the
+            # pattern as written (Unicode shorthands) rather than guess.
+            return java
+        else:
+            items.append(atom)
+    return java if items is not None else "".join(out)
+
+
+def _python_class(items: list[str]) -> str:
+    negated = items[0] == "^"
+    body = items[1:] if negated else items
+    if len(body) == 1 and body[0][1:] in ("D", "W", "S"):
+        # [\S] is the common case: a negated shorthand alone in a class.
+        return f"[{'' if negated else '^'}{_JAVA_SHORTHANDS[body[0][1].lower()]}]"
+    parts: list[str] = []
+    for atom in body:
+        if atom[:1] == "\\" and atom[1:] in _JAVA_SHORTHANDS:
+            parts.append(_JAVA_SHORTHANDS[atom[1:]])
+        else:
+            # A negated shorthand mixed with other items stays Unicode: no model pattern has one.
+            parts.append(atom)
+    return "[" + ("^" if negated else "") + "".join(parts) + "]"

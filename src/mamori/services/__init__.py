@@ -1,0 +1,1 @@
+"""Use cases: the async operations the API layer calls."""

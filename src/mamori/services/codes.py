@@ -1,0 +1,124 @@
+"""One-time codes and the messages that carry them: templates, delivery, checking."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from mamori.crypto.aead import Keyring
+from mamori.crypto.secrets import numeric_code
+from mamori.domain.errors import (
+    CodeDeliveryFailureException,
+    CodeMismatchException,
+    ExpiredCodeException,
+    LimitExceededException,
+)
+from mamori.domain.user import User
+from mamori.domain.user_pool import UserPool
+from mamori.domain.user_rules import mask
+from mamori.ports import Clock, CodeStore, Message, MessageSender
+
+MAX_ATTEMPTS = 5
+DEFAULT_CODE_MESSAGE = "Your verification code is {####}. "
+DEFAULT_CODE_SUBJECT = "Your verification code"
+DEFAULT_INVITE = "Your username is {username} and temporary password is {####}. "
+DEFAULT_INVITE_SUBJECT = "Your temporary password"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    destination: str  # masked
+    medium: str  # EMAIL | SMS
+    attribute: str
+
+
+def delivery_attribute(pool: UserPool, user: User, candidates: tuple[str, ...]) -> str | None:
+    """Where a code goes: the phone when it qualifies (Cognito prefers SMS), else email."""
+    for attribute in ("phone_number", "email"):
+        if attribute in candidates and user.attributes.get(attribute):
+            return attribute
+    return None
+
+
+def render(template: str | None, default: str, code: str, username: str) -> str:
+    return (template or default).replace("{####}", code).replace("{username}", username)
+
+
+class CodeService:
+    def __init__(
+        self,
+        store: CodeStore,
+        email: MessageSender,
+        sms: MessageSender,
+        keyring: Keyring,
+        clock: Clock,
+        ttl: timedelta,
+    ) -> None:
+        self._store = store
+        self._email = email
+        self._sms = sms
+        self._keyring = keyring
+        self._clock = clock
+        self._ttl = ttl
+
+    def _digest(self, pool: UserPool, user: User, purpose: str, code: str) -> str:
+        return self._keyring.digest(f"{pool.id}:{user.sub}:{purpose}:{code}", "code")
+
+    async def deliver(self, pool: UserPool, user: User, attribute: str, kind: str,
+                      body: str, subject: str | None, code: str | None) -> Delivery:
+        destination = user.attributes[attribute]
+        channel = "SMS" if attribute == "phone_number" else "EMAIL"
+        sender = self._sms if channel == "SMS" else self._email
+        message = Message(pool.id, channel, destination, subject if channel == "EMAIL" else None,
+                          body, kind, code, self._clock.now())
+        try:
+            await sender.send(message)
+        except CodeDeliveryFailureException:
+            raise
+        except Exception as exc:
+            raise CodeDeliveryFailureException(
+                f"Unable to deliver the message to {mask(destination)}."
+            ) from exc
+        return Delivery(mask(destination), channel, attribute)
+
+    async def send_code(self, pool: UserPool, user: User, purpose: str, attribute: str,
+                        kind: str) -> Delivery:
+        """A fresh code for `purpose` (replacing any earlier one), sent to `attribute`."""
+        code = numeric_code()
+        template = pool.verification_message
+        channel_sms = attribute == "phone_number"
+        body = render(template.sms_message if channel_sms else template.email_message,
+                      DEFAULT_CODE_MESSAGE, code, user.username)
+        await self._store.put_code(pool.id, user.sub, purpose,
+                                   self._digest(pool, user, purpose, code),
+                                   self._clock.now() + self._ttl)
+        return await self.deliver(pool, user, attribute, kind, body,
+                                  template.email_subject or DEFAULT_CODE_SUBJECT, code)
+
+    async def send_invitation(self, pool: UserPool, user: User, attribute: str,
+                              temporary_password: str) -> Delivery:
+        template = pool.invite_message
+        sms = attribute == "phone_number"
+        body = render(template.sms_message if sms else template.email_message,
+                      DEFAULT_INVITE, temporary_password, user.username)
+        return await self.deliver(pool, user, attribute, "invitation", body,
+                                  template.email_subject or DEFAULT_INVITE_SUBJECT, None)
+
+    async def check_code(self, pool: UserPool, user: User, purpose: str, code: str) -> None:
+        """Consume the code or raise: mismatch, expiry and the attempt limit are all enforced."""
+        stored = await self._store.get_code(pool.id, user.sub, purpose)
+        if stored is None:
+            raise ExpiredCodeException()
+        if stored.expires <= self._clock.now():
+            await self._store.delete_code(pool.id, user.sub, purpose)
+            raise ExpiredCodeException()
+        if stored.attempts >= MAX_ATTEMPTS:
+            await self._store.delete_code(pool.id, user.sub, purpose)
+            raise LimitExceededException("Attempt limit exceeded, please try after some time.")
+        given = self._digest(pool, user, purpose, code)
+        if not hmac.compare_digest(stored.digest.encode(), given.encode()):
+            await self._store.count_attempt(pool.id, user.sub, purpose)
+            raise CodeMismatchException()
+        if not await self._store.delete_code(pool.id, user.sub, purpose):
+            raise ExpiredCodeException()  # a concurrent request used it first

@@ -1,0 +1,27 @@
+"""The set of services one running mamori offers; wiring.py builds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mamori.ports import Clock, OutboxReader
+from mamori.services.auth import AuthService
+from mamori.services.clients import ClientService
+from mamori.services.groups import GroupService
+from mamori.services.keys import KeyService
+from mamori.services.pools import PoolService
+from mamori.services.tokens import TokenService
+from mamori.services.users import UserService
+
+
+@dataclass(frozen=True)
+class Services:
+    clock: Clock
+    pools: PoolService
+    clients: ClientService
+    users: UserService
+    groups: GroupService
+    auth: AuthService
+    tokens: TokenService
+    keys: KeyService
+    outbox: OutboxReader

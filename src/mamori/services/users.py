@@ -1,0 +1,413 @@
+"""Users: sign-up and confirmation, self-service through access tokens, admin operations."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+import anyio
+
+from mamori.crypto.passwords import PasswordHashing
+from mamori.crypto.secrets import temporary_password
+from mamori.domain.app_client import AppClient
+from mamori.domain.errors import (
+    AliasExistsException,
+    CodeMismatchException,
+    InvalidParameterException,
+    InvalidPasswordException,
+    NotAuthorizedException,
+    UnsupportedUserStateException,
+    UserNotFoundException,
+    UsernameExistsException,
+)
+from mamori.domain.ids import UserSub, new_sub
+from mamori.domain.user import User, UserStatus
+from mamori.domain.user_pool import UserPool
+from mamori.domain.user_rules import Writer, apply_changes, check_attributes, check_required
+from mamori.ports import Clock, GroupStore, Page, SessionStore, UserQuery, UserStore
+from mamori.protocols.cognito_filter import FilterError, parse
+from mamori.services.clients import ClientService, check_secret_hash
+from mamori.services.codes import CodeService, Delivery, delivery_attribute
+from mamori.services.pools import PoolService
+from mamori.services.tokens import AccessContext, TokenService
+
+SIGNUP = "signup"
+RESET = "reset"
+
+
+def looks_like(attribute: str, value: str) -> bool:
+    if attribute == "email":
+        return "@" in value
+    return value.startswith("+") and value[1:].isdigit()
+
+
+class UserService:
+    def __init__(
+        self,
+        store: UserStore,
+        groups: GroupStore,
+        sessions: SessionStore,
+        pools: PoolService,
+        clients: ClientService,
+        tokens: TokenService,
+        codes: CodeService,
+        hashing: PasswordHashing,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._groups = groups
+        self._sessions = sessions
+        self._pools = pools
+        self._clients = clients
+        self._tokens = tokens
+        self._codes = codes
+        self._hashing = hashing
+        self._clock = clock
+
+    # --- lookups shared by every operation that names a user
+    async def find(self, pool: UserPool, username: str) -> User | None:
+        """By username, then by any sign-in alias (email, phone, preferred_username)."""
+        user = await self._store.get_user(pool, username)
+        if user is not None:
+            return user
+        for attribute in pool.sign_in_aliases():
+            if attribute in {"email", "phone_number"} and not looks_like(attribute, username):
+                continue
+            user = await self._store.find_by_alias(pool, attribute, username)
+            if user is not None:
+                return user
+        return None
+
+    async def require(self, pool: UserPool, username: str) -> User:
+        user = await self.find(pool, username)
+        if user is None:
+            raise UserNotFoundException("User does not exist.")
+        return user
+
+    async def hash_password(self, pool: UserPool, password: str) -> str:
+        problem = pool.password_policy.violation(password)
+        if problem:
+            raise InvalidPasswordException(problem)
+        return await anyio.to_thread.run_sync(self._hashing.hash, password)
+
+    async def hash_password_unchecked(self, password: str) -> str:
+        """Re-hash a password already verified (parameters changed): no policy check."""
+        return await anyio.to_thread.run_sync(self._hashing.hash, password)
+
+    def needs_rehash(self, encoded: str) -> bool:
+        return self._hashing.needs_rehash(encoded)
+
+    async def verify_password(self, user: User | None, password: str) -> bool:
+        encoded = user.password_hash if user is not None else None
+        return await anyio.to_thread.run_sync(self._hashing.verify, encoded, password)
+
+    async def save(self, pool: UserPool, user: User) -> User:
+        user = dataclasses.replace(user, modified=self._clock.now())
+        await self._store.save_user(pool, user)
+        return user
+
+    def _new_username(self, pool: UserPool, username: str,
+                      attributes: dict[str, str]) -> str:
+        """Pools that sign in by email or phone: the username is a UUID, the value an attribute."""
+        if not pool.username_attributes:
+            return username
+        for attribute in pool.username_attributes:
+            if looks_like(attribute, username):
+                if attributes.get(attribute, username) != username:
+                    raise InvalidParameterException(
+                        f"{attribute} attribute does not match the username."
+                    )
+                attributes[attribute] = username
+                return str(new_sub())
+        kinds = " or ".join(
+            "an email" if a == "email" else "a phone number" for a in pool.username_attributes
+        )
+        raise InvalidParameterException(f"Username should be {kinds}.")
+
+    async def _add(self, pool: UserPool, user: User) -> None:
+        try:
+            await self._store.add_user(pool, user)
+        except AliasExistsException as exc:
+            if pool.username_attributes:
+                raise UsernameExistsException(exc.message) from exc
+            raise
+
+    # --- sign-up
+    async def sign_up(
+        self, client_id: str, username: str, password: str, attributes: Mapping[str, str],
+        secret_hash: str | None,
+    ) -> tuple[User, Delivery | None]:
+        pool, client = await self._clients.client_for_public_call(client_id)
+        check_secret_hash(client, username, secret_hash)
+        if pool.allow_admin_create_user_only:
+            raise NotAuthorizedException("SignUp is not permitted for this user pool")
+        attrs = dict(attributes)
+        check_attributes(pool, attrs, Writer.USER, client, creating=True)
+        username = self._new_username(pool, username, attrs)
+        check_required(pool, attrs)
+        password_hash = await self.hash_password(pool, password)
+        now = self._clock.now()
+        sub = new_sub()
+        user = User(pool.id, sub, username, UserStatus.UNCONFIRMED, True,
+                    {**attrs, "sub": sub}, now, now, password_hash)
+        await self._add(pool, user)
+        attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
+        if attribute is None:
+            return user, None
+        try:
+            delivery = await self._codes.send_code(pool, user, SIGNUP, attribute, "confirmation")
+        except Exception:
+            await self._store.delete_user(pool.id, user.sub)  # no half-signed-up user
+            raise
+        return user, delivery
+
+    async def confirm_sign_up(self, client_id: str, username: str, code: str,
+                              secret_hash: str | None, force_alias_creation: bool) -> None:
+        pool, client = await self._clients.client_for_public_call(client_id)
+        check_secret_hash(client, username, secret_hash)
+        user = await self.find(pool, username)
+        if user is None:
+            if client.prevent_user_existence_errors:
+                raise CodeMismatchException()
+            raise UserNotFoundException("User does not exist.")
+        if user.status is not UserStatus.UNCONFIRMED:
+            raise NotAuthorizedException(
+                f"User cannot be confirmed. Current status is {user.status.value}"
+            )
+        await self._codes.check_code(pool, user, SIGNUP, code)
+        await self._confirm(pool, user, verify=True)
+
+    async def _confirm(self, pool: UserPool, user: User, verify: bool) -> None:
+        attrs = dict(user.attributes)
+        attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
+        if verify and attribute:
+            attrs[f"{attribute}_verified"] = "true"
+        await self.save(pool, dataclasses.replace(user, status=UserStatus.CONFIRMED,
+                                                  attributes=attrs))
+
+    async def resend_confirmation_code(self, client_id: str, username: str,
+                                       secret_hash: str | None) -> Delivery:
+        pool, client = await self._clients.client_for_public_call(client_id)
+        check_secret_hash(client, username, secret_hash)
+        user = await self.find(pool, username)
+        attribute = delivery_attribute(pool, user, pool.auto_verified_attributes) if user else None
+        if user is None:
+            if client.prevent_user_existence_errors:
+                medium = "SMS" if "phone_number" in pool.auto_verified_attributes else "EMAIL"
+                return Delivery("***", medium, "phone_number" if medium == "SMS" else "email")
+            raise UserNotFoundException("User does not exist.")
+        if user.status is not UserStatus.UNCONFIRMED:
+            raise InvalidParameterException("User is already confirmed.")
+        if attribute is None:
+            raise InvalidParameterException(
+                "Auto verification not turned on or the user has no email or phone number."
+            )
+        return await self._codes.send_code(pool, user, SIGNUP, attribute, "confirmation")
+
+    # --- self-service, authorised by an access token
+    async def _context(self, access_token: str) -> tuple[UserPool, AccessContext]:
+        ctx = await self._tokens.check_access_token(access_token)
+        return await self._pools.require(ctx.pool_id), ctx
+
+    async def _client_of(self, pool: UserPool, ctx: AccessContext) -> AppClient | None:
+        try:
+            return (await self._clients.client_in_pool(pool.id, ctx.client_id))[1]
+        except Exception:
+            return None
+
+    async def get_user(self, access_token: str) -> tuple[User, AppClient | None]:
+        pool, ctx = await self._context(access_token)
+        return ctx.user, await self._client_of(pool, ctx)
+
+    async def update_user_attributes(
+        self, access_token: str, attributes: Mapping[str, str]
+    ) -> list[Delivery]:
+        pool, ctx = await self._context(access_token)
+        client = await self._client_of(pool, ctx)
+        check_attributes(pool, attributes, Writer.USER, client)
+        return await self._update(pool, ctx.user, attributes, send_codes=True)
+
+    async def _update(self, pool: UserPool, user: User, changes: Mapping[str, str],
+                      send_codes: bool) -> list[Delivery]:
+        attrs = apply_changes(pool, user.attributes, changes, verify_changed=True)
+        check_required(pool, attrs)
+        updated = await self.save(pool, dataclasses.replace(user, attributes=attrs))
+        deliveries = []
+        if send_codes:
+            for attribute in ("email", "phone_number"):
+                if (attribute in changes and attribute in pool.auto_verified_attributes
+                        and attrs.get(f"{attribute}_verified") != "true"):
+                    deliveries.append(await self._codes.send_code(
+                        pool, updated, f"verify:{attribute}", attribute, "verification"))
+        return deliveries
+
+    async def delete_user_attributes(self, access_token: str, names: Sequence[str]) -> None:
+        pool, ctx = await self._context(access_token)
+        client = await self._client_of(pool, ctx)
+        for name in names:
+            if client is not None and not client.can_write(name):
+                raise NotAuthorizedException(
+                    f"A client attempted to write unauthorized attribute {name}"
+                )
+        await self._delete_attributes(pool, ctx.user, names)
+
+    async def _delete_attributes(self, pool: UserPool, user: User, names: Sequence[str]) -> None:
+        for name in names:
+            attr = pool.attribute(name)
+            if attr is None:
+                raise InvalidParameterException(f"Attribute {name} does not exist in the schema.")
+            if attr.required or name == "sub":
+                raise InvalidParameterException(f"Cannot delete required attribute {name}.")
+            if not attr.mutable:
+                raise InvalidParameterException(f"Cannot modify the non-mutable attribute {name}")
+        attrs = {k: v for k, v in user.attributes.items() if k not in set(names)}
+        for name in names:
+            attrs.pop(f"{name}_verified", None) if name in {"email", "phone_number"} else None
+        await self.save(pool, dataclasses.replace(user, attributes=attrs))
+
+    async def delete_user(self, access_token: str) -> None:
+        _, ctx = await self._context(access_token)
+        await self._sessions.revoke_user(ctx.pool_id, ctx.user.sub)
+        await self._store.delete_user(ctx.pool_id, ctx.user.sub)
+
+    async def change_password(self, access_token: str, previous: str | None,
+                              proposed: str) -> None:
+        pool, ctx = await self._context(access_token)
+        user = ctx.user
+        if previous is None or not await self.verify_password(user, previous):
+            raise NotAuthorizedException("Incorrect username or password.")
+        new_hash = await self.hash_password(pool, proposed)
+        await self.save(pool, dataclasses.replace(user, password_hash=new_hash))
+
+    # --- admin operations
+    async def admin_create_user(
+        self, pool_id: str, username: str, attributes: Mapping[str, str],
+        temporary: str | None, message_action: str | None, mediums: Sequence[str],
+    ) -> User:
+        pool = await self._pools.require(pool_id)
+        if message_action == "RESEND":
+            return await self._resend_invitation(pool, username, temporary, mediums)
+        attrs = dict(attributes)
+        check_attributes(pool, attrs, Writer.ADMIN, creating=True)
+        username = self._new_username(pool, username, attrs)
+        check_required(pool, attrs)
+        password = temporary or temporary_password(pool.password_policy.minimum_length)
+        password_hash = await self.hash_password(pool, password)
+        now = self._clock.now()
+        sub = new_sub()
+        validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
+        user = User(pool.id, sub, username, UserStatus.FORCE_CHANGE_PASSWORD, True,
+                    {**attrs, "sub": sub}, now, now, password_hash,
+                    password_expires=now + validity)
+        await self._add(pool, user)
+        if message_action != "SUPPRESS":
+            try:
+                await self._invite(pool, user, password, mediums)
+            except Exception:
+                await self._store.delete_user(pool.id, user.sub)
+                raise
+        return user
+
+    async def _invite(self, pool: UserPool, user: User, password: str,
+                      mediums: Sequence[str]) -> None:
+        wanted = tuple(
+            "phone_number" if m == "SMS" else "email" for m in (mediums or ("SMS",))
+        )
+        for attribute in dict.fromkeys(wanted):
+            if user.attributes.get(attribute):
+                await self._codes.send_invitation(pool, user, attribute, password)
+
+    async def _resend_invitation(self, pool: UserPool, username: str, temporary: str | None,
+                                 mediums: Sequence[str]) -> User:
+        user = await self.require(pool, username)
+        if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
+            raise UnsupportedUserStateException(
+                f"Resend not possible. {user.username} status is not FORCE_CHANGE_PASSWORD."
+            )
+        password = temporary or temporary_password(pool.password_policy.minimum_length)
+        validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
+        user = await self.save(pool, dataclasses.replace(
+            user, password_hash=await self.hash_password(pool, password),
+            password_expires=self._clock.now() + validity))
+        await self._invite(pool, user, password, mediums)
+        return user
+
+    async def admin_get_user(self, pool_id: str, username: str) -> User:
+        return await self.require(await self._pools.require(pool_id), username)
+
+    async def admin_delete_user(self, pool_id: str, username: str) -> None:
+        pool = await self._pools.require(pool_id)
+        user = await self.require(pool, username)
+        await self._sessions.revoke_user(pool.id, user.sub)
+        await self._store.delete_user(pool.id, user.sub)
+
+    async def admin_set_enabled(self, pool_id: str, username: str, enabled: bool) -> None:
+        pool = await self._pools.require(pool_id)
+        user = await self.require(pool, username)
+        await self.save(pool, dataclasses.replace(user, enabled=enabled))
+
+    async def admin_update_user_attributes(self, pool_id: str, username: str,
+                                           attributes: Mapping[str, str]) -> None:
+        pool = await self._pools.require(pool_id)
+        user = await self.require(pool, username)
+        check_attributes(pool, attributes, Writer.ADMIN)
+        await self._update(pool, user, attributes, send_codes=True)
+
+    async def admin_delete_user_attributes(self, pool_id: str, username: str,
+                                           names: Sequence[str]) -> None:
+        pool = await self._pools.require(pool_id)
+        await self._delete_attributes(pool, await self.require(pool, username), names)
+
+    async def admin_set_user_password(self, pool_id: str, username: str, password: str,
+                                      permanent: bool) -> None:
+        pool = await self._pools.require(pool_id)
+        user = await self.require(pool, username)
+        new_hash = await self.hash_password(pool, password)
+        if permanent:
+            status = UserStatus.CONFIRMED
+            expires = None
+        else:
+            status = UserStatus.FORCE_CHANGE_PASSWORD
+            validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
+            expires = self._clock.now() + validity
+        await self.save(pool, dataclasses.replace(
+            user, password_hash=new_hash, status=status, password_expires=expires))
+
+    async def admin_reset_user_password(self, pool_id: str, username: str) -> None:
+        pool = await self._pools.require(pool_id)
+        user = await self.require(pool, username)
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        attribute = delivery_attribute(pool, user, ("email", "phone_number"))
+        if attribute is None or not user.verified(attribute):
+            raise InvalidParameterException(
+                "Cannot reset password for the user as there is no registered/verified email "
+                "or phone_number"
+            )
+        user = await self.save(pool, dataclasses.replace(user, status=UserStatus.RESET_REQUIRED))
+        await self._codes.send_code(pool, user, RESET, attribute, "password-reset")
+
+    async def admin_confirm_sign_up(self, pool_id: str, username: str) -> None:
+        pool = await self._pools.require(pool_id)
+        user = await self.require(pool, username)
+        if user.status is not UserStatus.UNCONFIRMED:
+            raise NotAuthorizedException(
+                f"User cannot be confirmed. Current status is {user.status.value}"
+            )
+        await self._confirm(pool, user, verify=False)
+
+    async def list_users(self, pool_id: str, filter_text: str, limit: int,
+                         token: str | None) -> Page[User]:
+        pool = await self._pools.require(pool_id)
+        try:
+            parsed = parse(filter_text)
+        except FilterError as exc:
+            raise InvalidParameterException(str(exc)) from exc
+        query = UserQuery(parsed.attribute, parsed.value, parsed.prefix) if parsed else UserQuery()
+        if limit > 60:
+            raise InvalidParameterException("Limit must be at most 60.")
+        return await self._store.list_users(pool, query, limit, token)
+
+    async def user_by_sub(self, pool: UserPool, sub: str) -> User | None:
+        return await self._store.get_user_by_sub(pool.id, UserSub(sub))

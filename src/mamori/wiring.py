@@ -1,0 +1,126 @@
+"""The composition root: the only place that names concrete classes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mamori.adapters.delivery.smtp import SmtpConfig, SmtpSender
+from mamori.adapters.store.sql.engine import make_async_engine
+from mamori.adapters.store.sql.groups import SqlGroupStore
+from mamori.adapters.store.sql.outbox import SqlOutbox
+from mamori.adapters.store.sql.pools import SqlClientStore, SqlKeyStore, SqlPoolStore
+from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlSessionStore
+from mamori.adapters.store.sql.users import SqlUserStore
+from mamori.config import ConfigError, Settings
+from mamori.crypto.aead import Keyring
+from mamori.crypto.passwords import HashParams, PasswordHashing
+from mamori.ports import Clock, MessageSender
+from mamori.services.auth import AuthService
+from mamori.services.clients import ClientService
+from mamori.services.clock import SystemClock
+from mamori.services.codes import CodeService
+from mamori.services.container import Services
+from mamori.services.groups import GroupService
+from mamori.services.keys import KeyService
+from mamori.services.pools import PoolService
+from mamori.services.tokens import TokenService
+from mamori.services.users import UserService
+
+log = logging.getLogger("mamori")
+
+
+@dataclass(frozen=True)
+class AdminCredentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
+def _write_private(path: Path, data: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(data)
+
+
+def master_key(settings: Settings) -> bytes:
+    """From MAMORI_MASTER_KEY, else the data directory's key file, created 0600 on first use."""
+    if settings.master_key:
+        try:
+            key = base64.b64decode(settings.master_key, validate=True)
+        except ValueError as exc:
+            raise ConfigError("master_key must be base64") from exc
+        if len(key) != 32:
+            raise ConfigError("master_key must decode to 32 bytes")
+        return key
+    path = settings.data_dir / "master.key"
+    if not path.exists():
+        try:
+            _write_private(path, base64.b64encode(secrets.token_bytes(32)).decode())
+        except FileExistsError:
+            pass  # another process created it first
+    return base64.b64decode(path.read_text().strip())
+
+
+def admin_credentials(settings: Settings) -> AdminCredentials:
+    if settings.admin_access_key_id:
+        return AdminCredentials(settings.admin_access_key_id, settings.admin_secret_access_key)
+    path = settings.data_dir / "admin-credentials.json"
+    if not path.exists():
+        creds = {
+            "access_key_id": "AKMAMORI" + secrets.token_hex(6).upper(),
+            "secret_access_key": secrets.token_urlsafe(30),
+        }
+        try:
+            _write_private(path, json.dumps(creds, indent=2))
+        except FileExistsError:
+            pass
+    data = json.loads(path.read_text())
+    return AdminCredentials(data["access_key_id"], data["secret_access_key"])
+
+
+@dataclass
+class Runtime:
+    services: Services
+    engine: AsyncEngine
+    credentials: AdminCredentials
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
+    clock = clock or SystemClock()
+    keyring = Keyring(master_key(settings))
+    engine = make_async_engine(settings.effective_database_url)
+    hashing = PasswordHashing(HashParams(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism))
+    outbox = SqlOutbox(engine)
+    email: MessageSender = outbox
+    if settings.email_sender == "smtp":
+        email = SmtpSender(SmtpConfig(
+            settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_username,
+            settings.smtp_password, settings.smtp_starttls))
+    sms: MessageSender = outbox
+    user_store = SqlUserStore(engine)
+    group_store = SqlGroupStore(engine)
+    session_store = SqlSessionStore(engine)
+    keys = KeyService(SqlKeyStore(engine), keyring, clock)
+    pools = PoolService(SqlPoolStore(engine), keys, clock, settings.region)
+    clients = ClientService(SqlClientStore(engine, keyring), pools, clock)
+    tokens = TokenService(keys, session_store, user_store, group_store, keyring, clock,
+                          settings.effective_public_url)
+    codes = CodeService(SqlCodeStore(engine), email, sms, keyring, clock,
+                        timedelta(seconds=settings.code_ttl_seconds))
+    users = UserService(user_store, group_store, session_store, pools, clients, tokens, codes,
+                        hashing, clock)
+    groups = GroupService(group_store, pools, users, clock)
+    auth = AuthService(users, clients, tokens, session_store, keyring, clock)
+    services = Services(clock=clock, pools=pools, clients=clients, users=users, groups=groups,
+                        auth=auth, tokens=tokens, keys=keys, outbox=outbox)
+    return Runtime(services, engine, admin_credentials(settings))
