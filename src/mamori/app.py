@@ -32,8 +32,15 @@ log = logging.getLogger("mamori.request")
 
 # Amplify and the AWS JS SDK send these from browsers; all trigger a CORS preflight.
 CORS_HEADERS = [
-    "content-type", "x-amz-target", "x-amz-user-agent", "cache-control", "authorization",
-    "x-amz-date", "x-amz-security-token", "amz-sdk-invocation-id", "amz-sdk-request",
+    "content-type",
+    "x-amz-target",
+    "x-amz-user-agent",
+    "cache-control",
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
     "x-amz-content-sha256",
 ]
 
@@ -68,16 +75,20 @@ class RequestLog:
         finally:
             state = scope.get("state", {})
             client = scope.get("client")
-            log.info(json.dumps({
-                "request_id": request_id,
-                "method": scope.get("method"),
-                "path": scope.get("path"),
-                "operation": state.get("operation"),
-                "status": status,
-                "error": state.get("error"),
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": client[0] if client else None,
-            }))
+            log.info(
+                json.dumps(
+                    {
+                        "request_id": request_id,
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                        "operation": state.get("operation"),
+                        "status": status,
+                        "error": state.get("error"),
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": client[0] if client else None,
+                    }
+                )
+            )
 
 
 def create_app(runtime: Runtime, settings: Settings) -> Starlette:
@@ -92,8 +103,9 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
     def client_ip(request: Request) -> str:
         return request.client.host if request.client else "unknown"
 
-    dispatcher = Dispatcher(services, secret_for, settings.accept_any_credentials,
-                            settings.max_body_bytes, client_ip)
+    dispatcher = Dispatcher(
+        services, secret_for, settings.accept_any_credentials, settings.max_body_bytes, client_ip
+    )
 
     async def health(_: Request) -> Response:
         try:
@@ -118,18 +130,27 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
 
     async def outbox(request: Request) -> Response:
         if not admin_allowed(request):
-            return JSONResponse({"error": "admin credentials required (HTTP Basic: "
-                                 "access key id and secret)"}, status_code=401,
-                                headers={"WWW-Authenticate": 'Basic realm="mamori"'})
+            return JSONResponse(
+                {"error": "admin credentials required (HTTP Basic: access key id and secret)"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="mamori"'},
+            )
         q = request.query_params
         limit_text = q.get("limit", "100")
         limit = int(limit_text) if limit_text.isdigit() else 100
-        messages = await services.outbox.list_messages(q.get("pool"), q.get("to"),
-                                                      min(limit, 1000))
+        messages = await services.outbox.list_messages(q.get("pool"), q.get("to"), min(limit, 1000))
         items: list[dict[str, Any]] = [
-            {"id": m.id, "pool_id": m.pool_id, "channel": m.channel, "to": m.destination,
-             "subject": m.subject, "body": m.body, "kind": m.kind, "code": m.code,
-             "created": m.created.isoformat()}
+            {
+                "id": m.id,
+                "pool_id": m.pool_id,
+                "channel": m.channel,
+                "to": m.destination,
+                "subject": m.subject,
+                "body": m.body,
+                "kind": m.kind,
+                "code": m.code,
+                "created": m.created.isoformat(),
+            }
             for m in messages
         ]
         if q.get("latest"):
@@ -153,16 +174,23 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             Route("/health", health, methods=["GET"]),
             Route("/admin/outbox", outbox, methods=["GET"]),
             Route("/{pool_id}/.well-known/jwks.json", jwks_route, methods=["GET"]),
-            Route("/{pool_id}/.well-known/openid-configuration", discovery_route,
-                  methods=["GET"]),
+            Route("/{pool_id}/.well-known/openid-configuration", discovery_route, methods=["GET"]),
         ],
         middleware=[
             Middleware(RequestLog),
-            Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                       allow_methods=["GET", "POST", "OPTIONS"], allow_headers=CORS_HEADERS,
-                       expose_headers=["x-amzn-RequestId", "x-amzn-ErrorType",
-                                       "x-amzn-ErrorMessage", "Date"],
-                       max_age=3600),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=CORS_HEADERS,
+                expose_headers=[
+                    "x-amzn-RequestId",
+                    "x-amzn-ErrorType",
+                    "x-amzn-ErrorMessage",
+                    "Date",
+                ],
+                max_age=3600,
+            ),
         ],
         lifespan=lifespan,
     )

@@ -18,8 +18,11 @@ log = logging.getLogger("mamori")
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="TOML settings file (also MAMORI_CONFIG)")
     parser.add_argument("--data-dir", dest="data_dir", help="data directory (default ./.mamori)")
-    parser.add_argument("--database-url", dest="database_url",
-                        help="sqlite:///path or postgresql://... (default: SQLite in data dir)")
+    parser.add_argument(
+        "--database-url",
+        dest="database_url",
+        help="sqlite:///path or postgresql://... (default: SQLite in data dir)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,16 +32,24 @@ def _parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--public-url", dest="public_url",
-                       help="external base URL, used as the token issuer prefix")
+    serve.add_argument(
+        "--public-url", dest="public_url", help="external base URL, used as the token issuer prefix"
+    )
     serve.add_argument("--workers", type=int, help="server processes (default 1)")
     serve.add_argument("--tls-cert", dest="tls_cert")
     serve.add_argument("--tls-key", dest="tls_key")
-    serve.add_argument("--trusted-proxies", dest="trusted_proxies",
-                       help="comma-separated addresses whose X-Forwarded-* headers are trusted")
-    serve.add_argument("--accept-any-credentials", dest="accept_any_credentials",
-                       action="store_const", const=True,
-                       help="emulator mode: skip SigV4 checks on admin operations (UNSAFE)")
+    serve.add_argument(
+        "--trusted-proxies",
+        dest="trusted_proxies",
+        help="comma-separated addresses whose X-Forwarded-* headers are trusted",
+    )
+    serve.add_argument(
+        "--accept-any-credentials",
+        dest="accept_any_credentials",
+        action="store_const",
+        const=True,
+        help="emulator mode: skip SigV4 checks on admin operations (UNSAFE)",
+    )
     migrate = sub.add_parser("migrate", help="apply database migrations")
     _common(migrate)
     creds = sub.add_parser("admin-credentials", help="print the admin access key and secret")
@@ -49,14 +60,28 @@ def _parser() -> argparse.ArgumentParser:
     outbox.add_argument("--pool")
     outbox.add_argument("--to")
     outbox.add_argument("--latest", action="store_true", help="only the newest message")
-    outbox.add_argument("--code-only", dest="code_only", action="store_true",
-                        help="print only the code of the newest matching message")
+    outbox.add_argument(
+        "--code-only",
+        dest="code_only",
+        action="store_true",
+        help="print only the code of the newest matching message",
+    )
     outbox.add_argument("--json", action="store_true")
     return parser
 
 
-_SETTING_FLAGS = ("data_dir", "database_url", "host", "port", "public_url", "workers",
-                  "tls_cert", "tls_key", "trusted_proxies", "accept_any_credentials")
+_SETTING_FLAGS = (
+    "data_dir",
+    "database_url",
+    "host",
+    "port",
+    "public_url",
+    "workers",
+    "tls_cert",
+    "tls_key",
+    "trusted_proxies",
+    "accept_any_credentials",
+)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -80,9 +105,12 @@ def _serve(settings: Settings) -> None:
     print(f"  aws_access_key_id     = {creds.access_key_id}", flush=True)
     print(f"  aws_secret_access_key = {creds.secret_access_key}", flush=True)
     if settings.accept_any_credentials:
-        print("WARNING: --accept-any-credentials: admin operations are NOT authenticated. "
-              "Emulator mode for local development only; never expose this server.",
-              file=sys.stderr, flush=True)
+        print(
+            "WARNING: --accept-any-credentials: admin operations are NOT authenticated. "
+            "Emulator mode for local development only; never expose this server.",
+            file=sys.stderr,
+            flush=True,
+        )
     config: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -114,8 +142,9 @@ def _as_env(settings: Settings) -> dict[str, str]:
         value = getattr(settings, field.name)
         if isinstance(value, tuple):
             value = ",".join(value)
-        env[f"MAMORI_{field.name.upper()}"] = str(value).lower() if isinstance(value, bool) \
-            else str(value)
+        env[f"MAMORI_{field.name.upper()}"] = (
+            str(value).lower() if isinstance(value, bool) else str(value)
+        )
     return env
 
 
@@ -151,12 +180,22 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         print(codes[-1])
         return 0
     for m in messages:
-        record = {"id": m.id, "pool_id": m.pool_id, "channel": m.channel, "to": m.destination,
-                  "subject": m.subject, "body": m.body, "code": m.code,
-                  "created": m.created.isoformat()}
-        print(json.dumps(record) if args.json else
-              f"[{m.created:%Y-%m-%d %H:%M:%S}] {m.channel} to {m.destination} ({m.pool_id}): "
-              f"{m.body}")
+        record = {
+            "id": m.id,
+            "pool_id": m.pool_id,
+            "channel": m.channel,
+            "to": m.destination,
+            "subject": m.subject,
+            "body": m.body,
+            "code": m.code,
+            "created": m.created.isoformat(),
+        }
+        print(
+            json.dumps(record)
+            if args.json
+            else f"[{m.created:%Y-%m-%d %H:%M:%S}] {m.channel} to {m.destination} ({m.pool_id}): "
+            f"{m.body}"
+        )
     return 0
 
 
@@ -181,8 +220,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         creds = admin_credentials(settings)
         if args.json:
-            print(json.dumps({"aws_access_key_id": creds.access_key_id,
-                              "aws_secret_access_key": creds.secret_access_key}))
+            print(
+                json.dumps(
+                    {
+                        "aws_access_key_id": creds.access_key_id,
+                        "aws_secret_access_key": creds.secret_access_key,
+                    }
+                )
+            )
         else:
             print(f"aws_access_key_id     = {creds.access_key_id}")
             print(f"aws_secret_access_key = {creds.secret_access_key}")

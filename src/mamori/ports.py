@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-
 from mamori.domain.app_client import AppClient
 from mamori.domain.group import Group
 from mamori.domain.ids import ClientId, PoolId, UserSub

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import os
@@ -63,10 +64,9 @@ def master_key(settings: Settings) -> bytes:
         return key
     path = settings.data_dir / "master.key"
     if not path.exists():
-        try:
+        # Another process may create it first; then its key stands.
+        with contextlib.suppress(FileExistsError):
             _write_private(path, base64.b64encode(secrets.token_bytes(32)).decode())
-        except FileExistsError:
-            pass  # another process created it first
     return base64.b64decode(path.read_text().strip())
 
 
@@ -79,10 +79,8 @@ def admin_credentials(settings: Settings) -> AdminCredentials:
             "access_key_id": "AKMAMORI" + secrets.token_hex(6).upper(),
             "secret_access_key": secrets.token_urlsafe(30),
         }
-        try:
+        with contextlib.suppress(FileExistsError):
             _write_private(path, json.dumps(creds, indent=2))
-        except FileExistsError:
-            pass
     data = json.loads(path.read_text())
     return AdminCredentials(data["access_key_id"], data["secret_access_key"])
 
@@ -98,14 +96,24 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     keyring = Keyring(master_key(settings))
     engine = make_async_engine(settings.effective_database_url)
-    hashing = PasswordHashing(HashParams(
-        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism))
+    hashing = PasswordHashing(
+        HashParams(
+            settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+        )
+    )
     outbox = SqlOutbox(engine)
     email: MessageSender = outbox
     if settings.email_sender == "smtp":
-        email = SmtpSender(SmtpConfig(
-            settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_username,
-            settings.smtp_password, settings.smtp_starttls))
+        email = SmtpSender(
+            SmtpConfig(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_from,
+                settings.smtp_username,
+                settings.smtp_password,
+                settings.smtp_starttls,
+            )
+        )
     sms: MessageSender = outbox
     user_store = SqlUserStore(engine)
     group_store = SqlGroupStore(engine)
@@ -113,14 +121,31 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     keys = KeyService(SqlKeyStore(engine), keyring, clock)
     pools = PoolService(SqlPoolStore(engine), keys, clock, settings.region)
     clients = ClientService(SqlClientStore(engine, keyring), pools, clock)
-    tokens = TokenService(keys, session_store, user_store, group_store, keyring, clock,
-                          settings.effective_public_url)
-    codes = CodeService(SqlCodeStore(engine), email, sms, keyring, clock,
-                        timedelta(seconds=settings.code_ttl_seconds))
-    users = UserService(user_store, group_store, session_store, pools, clients, tokens, codes,
-                        hashing, clock)
+    tokens = TokenService(
+        keys, session_store, user_store, group_store, keyring, clock, settings.effective_public_url
+    )
+    codes = CodeService(
+        SqlCodeStore(engine),
+        email,
+        sms,
+        keyring,
+        clock,
+        timedelta(seconds=settings.code_ttl_seconds),
+    )
+    users = UserService(
+        user_store, group_store, session_store, pools, clients, tokens, codes, hashing, clock
+    )
     groups = GroupService(group_store, pools, users, clock)
     auth = AuthService(users, clients, tokens, session_store, keyring, clock)
-    services = Services(clock=clock, pools=pools, clients=clients, users=users, groups=groups,
-                        auth=auth, tokens=tokens, keys=keys, outbox=outbox)
+    services = Services(
+        clock=clock,
+        pools=pools,
+        clients=clients,
+        users=users,
+        groups=groups,
+        auth=auth,
+        tokens=tokens,
+        keys=keys,
+        outbox=outbox,
+    )
     return Runtime(services, engine, admin_credentials(settings))

@@ -27,14 +27,23 @@ async def openid_configuration(services: Services, pool_id: str) -> Response:
     except ResourceNotFoundException:
         return _not_found(pool_id)
     issuer = services.tokens.issuer(pool_id)
-    return JSONResponse({
-        "issuer": issuer,
-        "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "subject_types_supported": ["public"],
-        "response_types_supported": ["code", "token"],
-        "scopes_supported": ["openid", "email", "phone", "profile"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "claims_supported": ["sub", "email", "email_verified", "phone_number",
-                             "phone_number_verified", "cognito:username", "cognito:groups"],
-    })
+    return JSONResponse(
+        {
+            "issuer": issuer,
+            "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "subject_types_supported": ["public"],
+            "response_types_supported": ["code", "token"],
+            "scopes_supported": ["openid", "email", "phone", "profile"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "claims_supported": [
+                "sub",
+                "email",
+                "email_verified",
+                "phone_number",
+                "phone_number_verified",
+                "cognito:username",
+                "cognito:groups",
+            ],
+        }
+    )

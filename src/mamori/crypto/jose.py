@@ -40,9 +40,11 @@ class LoadedKey:
 
     def __init__(self, key: SigningKey) -> None:
         self.kid = key.kid
-        self._private = serialization.load_pem_private_key(key.private_pem, password=None)
-        assert isinstance(self._private, rsa.RSAPrivateKey)
-        self.public = self._private.public_key()
+        private = serialization.load_pem_private_key(key.private_pem, password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise TokenError("signing key is not an RSA key")
+        self._private = private
+        self.public = private.public_key()
         self.jwk: dict[str, Any] = {
             **RSAAlgorithm.to_jwk(self.public, as_dict=True),
             "kid": key.kid,

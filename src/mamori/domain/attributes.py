@@ -34,25 +34,41 @@ class SchemaAttribute:
 
 
 def _s(name: str, mutable: bool = True, max_length: int = 2048) -> SchemaAttribute:
-    return SchemaAttribute(name, AttributeType.STRING, mutable=mutable, min_length=0,
-                           max_length=max_length)
+    return SchemaAttribute(
+        name, AttributeType.STRING, mutable=mutable, min_length=0, max_length=max_length
+    )
 
 
 STANDARD_SCHEMA: tuple[SchemaAttribute, ...] = (
-    SchemaAttribute("sub", AttributeType.STRING, mutable=False, required=True, min_length=1,
-                    max_length=2048),
-    _s("name"), _s("given_name"), _s("family_name"), _s("middle_name"), _s("nickname"),
-    _s("preferred_username"), _s("profile"), _s("picture"), _s("website"), _s("email"),
+    SchemaAttribute(
+        "sub", AttributeType.STRING, mutable=False, required=True, min_length=1, max_length=2048
+    ),
+    _s("name"),
+    _s("given_name"),
+    _s("family_name"),
+    _s("middle_name"),
+    _s("nickname"),
+    _s("preferred_username"),
+    _s("profile"),
+    _s("picture"),
+    _s("website"),
+    _s("email"),
     SchemaAttribute("email_verified", AttributeType.BOOLEAN),
-    _s("gender"), SchemaAttribute("birthdate", AttributeType.STRING, min_length=10, max_length=10),
-    _s("zoneinfo"), _s("locale"), _s("phone_number"),
+    _s("gender"),
+    SchemaAttribute("birthdate", AttributeType.STRING, min_length=10, max_length=10),
+    _s("zoneinfo"),
+    _s("locale"),
+    _s("phone_number"),
     SchemaAttribute("phone_number_verified", AttributeType.BOOLEAN),
     _s("address"),
     SchemaAttribute("updated_at", AttributeType.NUMBER, min_value=0),
     _s("identities"),
 )
 STANDARD_NAMES: frozenset[str] = frozenset(a.name for a in STANDARD_SCHEMA)
-VERIFIED_FLAGS: Mapping[str, str] = {"email": "email_verified", "phone_number": "phone_number_verified"}
+VERIFIED_FLAGS: Mapping[str, str] = {
+    "email": "email_verified",
+    "phone_number": "phone_number_verified",
+}
 # Attributes users may never write themselves.
 SYSTEM_ATTRIBUTES: frozenset[str] = frozenset({"sub", "identities"})
 
@@ -82,8 +98,10 @@ def check_value(attr: SchemaAttribute, value: str) -> str | None:
             return f"{attr.name} must be at most {attr.max_length} characters"
     if attr.name == "email" and value and ("@" not in value or value.startswith("@")):
         return "Invalid email address format."
-    if attr.name == "phone_number" and value and not (
-        value.startswith("+") and value[1:].isdigit() and 5 <= len(value) <= 16
+    if (
+        attr.name == "phone_number"
+        and value
+        and not (value.startswith("+") and value[1:].isdigit() and 5 <= len(value) <= 16)
     ):
         return "Invalid phone number format."
     return None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import NewType
-
-from mamori.crypto.secrets import random_id
 
 PoolId = NewType("PoolId", str)
 ClientId = NewType("ClientId", str)
@@ -16,14 +15,18 @@ _POOL_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _CLIENT_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
+def _random(length: int, alphabet: str) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
 def new_pool_id(region: str) -> PoolId:
     # Cognito: "<region>_<9 alphanumerics>", matching the model's [\w-]+_[0-9a-zA-Z]+.
-    return PoolId(f"{region}_{random_id(9, _POOL_SUFFIX_ALPHABET)}")
+    return PoolId(f"{region}_{_random(9, _POOL_SUFFIX_ALPHABET)}")
 
 
 def new_client_id() -> ClientId:
     # Cognito: 26 lower-case alphanumerics.
-    return ClientId(random_id(26, _CLIENT_ID_ALPHABET))
+    return ClientId(_random(26, _CLIENT_ID_ALPHABET))
 
 
 def new_sub() -> UserSub:

@@ -46,14 +46,14 @@ class UserPool:
     username_attributes: tuple[str, ...] = ()
     alias_attributes: tuple[str, ...] = ()
     case_sensitive: bool = False
-    password_policy: PasswordPolicy = PasswordPolicy()
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     auto_verified_attributes: tuple[str, ...] = ()
     attributes_require_verification_before_update: tuple[str, ...] = ()
     mfa_configuration: MfaConfiguration = MfaConfiguration.OFF
     deletion_protection: bool = False
     allow_admin_create_user_only: bool = False
-    invite_message: MessageTemplate = MessageTemplate()
-    verification_message: MessageTemplate = MessageTemplate()
+    invite_message: MessageTemplate = field(default_factory=MessageTemplate)
+    verification_message: MessageTemplate = field(default_factory=MessageTemplate)
     sms_authentication_message: str | None = None
     account_recovery: tuple[RecoveryOption, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)

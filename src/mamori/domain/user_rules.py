@@ -45,21 +45,21 @@ def check_attributes(
                 )
         problem = check_value(attr, value)
         if problem:
-            raise InvalidParameterException(
-                f"Attributes did not conform to the schema: {problem}"
-            )
+            raise InvalidParameterException(f"Attributes did not conform to the schema: {problem}")
 
 
 def check_required(pool: UserPool, attributes: Attributes) -> None:
-    missing = [a.name for a in pool.schema if a.required and a.name != "sub"
-               and not attributes.get(a.name)]
+    missing = [
+        a.name for a in pool.schema if a.required and a.name != "sub" and not attributes.get(a.name)
+    ]
     if missing:
         detail = ", ".join(f"{m}: The attribute {m} is required" for m in missing)
         raise InvalidParameterException(f"Attributes did not conform to the schema: {detail}")
 
 
-def apply_changes(pool: UserPool, current: Attributes, changes: Mapping[str, str],
-                  verify_changed: bool) -> dict[str, str]:
+def apply_changes(
+    pool: UserPool, current: Attributes, changes: Mapping[str, str], verify_changed: bool
+) -> dict[str, str]:
     """New attributes; a changed email/phone loses its verified flag unless the change sets it."""
     result = dict(current)
     for name, value in changes.items():

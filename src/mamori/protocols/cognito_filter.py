@@ -8,10 +8,20 @@ from dataclasses import dataclass
 _FILTER = re.compile(
     r'^\s*(?P<attr>[\w:.\-]+)\s*(?P<op>\^=|=)\s*"(?P<value>(?:[^"\\]|\\.)*)"\s*$', re.DOTALL
 )
-FILTERABLE = frozenset({
-    "username", "email", "phone_number", "name", "given_name", "family_name",
-    "preferred_username", "cognito:user_status", "status", "sub",
-})
+FILTERABLE = frozenset(
+    {
+        "username",
+        "email",
+        "phone_number",
+        "name",
+        "given_name",
+        "family_name",
+        "preferred_username",
+        "cognito:user_status",
+        "status",
+        "sub",
+    }
+)
 
 
 class FilterError(ValueError):

@@ -12,7 +12,7 @@ import json
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import regex  # type: ignore[import-untyped]
 
@@ -62,13 +62,8 @@ def validate(shape: StructureShape, params: object) -> None:
 # -- paths: built as cons cells while walking, rendered only when something is wrong ----------
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    key: str
-    part: Literal["key", "value"]
-
-
-_Segment: TypeAlias = "_Member | int | _Entry"
+# A map entry segment is ("key" | "value", key): a plain tuple, as one is built per entry.
+_Segment: TypeAlias = "_Member | int | tuple[str, str]"
 _Path: TypeAlias = "tuple[_Path, _Segment] | None"
 
 
@@ -89,7 +84,7 @@ def _wire_path(path: _Path) -> str:
         elif isinstance(segment, int):
             text += f"[{segment}]"
         else:
-            text += f"[{json.dumps(segment.key)}]"
+            text += f"[{json.dumps(segment[1])}]"
     return text
 
 
@@ -103,7 +98,7 @@ def _aws_path(path: _Path) -> str:
         elif isinstance(segment, int):
             parts += (str(segment + 1), "member")
         else:
-            parts += ("entry", segment.part)
+            parts += ("entry", segment[0])
     return ".".join(parts)
 
 
@@ -174,6 +169,7 @@ class _Structure(_Node):
             return
         if not isinstance(value, dict):
             raise _wrong_type(path, "structure")
+        hidden = hidden or self.sensitive
         for member in self.members:
             item = value.get(member.wire)
             if item is not None:
@@ -209,10 +205,11 @@ class _Map(_Node):
         hidden = hidden or self.sensitive
         self._bounds(len(value), value, path, errors, hidden, "length")
         for key, item in value.items():
-            self.key.check(key, (path, _Entry(key, "key")), errors, hidden)
+            self.key.check(key, (path, ("key", key)), errors, hidden)
+            entry = (path, ("value", key))
             if item is None:
-                raise _wrong_type((path, _Entry(key, "value")), self.value.type_name)
-            self.value.check(item, (path, _Entry(key, "value")), errors, hidden)
+                raise _wrong_type(entry, self.value.type_name)
+            self.value.check(item, entry, errors, hidden)
 
     def _shown(self, value: object, hidden: bool) -> str | None:
         printable = self.key.printable() and self.value.printable()

@@ -21,9 +21,15 @@ from mamori.services.pools import PoolService
 
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _FLOWS = {
-    "ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH",
-    "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH",
+    "ADMIN_NO_SRP_AUTH",
+    "CUSTOM_AUTH_FLOW_ONLY",
+    "USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_USER_AUTH",
 }
 # Cognito's limits per unit: access/id 5 minutes..1 day, refresh 60 minutes..10 years.
 _SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -73,7 +79,11 @@ class ClientService:
         pool = await self._pools.require(pool_id)
         now = self._clock.now()
         client = dataclasses.replace(
-            draft, id=new_client_id(), pool_id=pool.id, created=now, modified=now,
+            draft,
+            id=new_client_id(),
+            pool_id=pool.id,
+            created=now,
+            modified=now,
             secret=random_id(51, _SECRET_ALPHABET) if generate_secret else None,
         )
         _check_attributes(pool, client)
@@ -92,7 +102,10 @@ class ClientService:
         current = await self.describe_user_pool_client(pool_id, draft.id)
         pool = await self._pools.require(pool_id)
         client = dataclasses.replace(
-            draft, pool_id=current.pool_id, created=current.created, modified=self._clock.now(),
+            draft,
+            pool_id=current.pool_id,
+            created=current.created,
+            modified=self._clock.now(),
             secret=current.secret,
         )
         _check_attributes(pool, client)
@@ -136,9 +149,7 @@ def check_secret_hash(client: AppClient, username: str, given: str | None) -> No
         )
     expected = secret_hash(username, client.id, client.secret)
     if not hmac.compare_digest(expected.encode(), given.encode()):
-        raise NotAuthorizedException(
-            f"Unable to verify secret hash for client {client.id}"
-        )
+        raise NotAuthorizedException(f"Unable to verify secret hash for client {client.id}")
 
 
 def check_client_secret(client: AppClient, given: str | None) -> None:

@@ -65,13 +65,29 @@ class CodeService:
     def _digest(self, pool: UserPool, user: User, purpose: str, code: str) -> str:
         return self._keyring.digest(f"{pool.id}:{user.sub}:{purpose}:{code}", "code")
 
-    async def deliver(self, pool: UserPool, user: User, attribute: str, kind: str,
-                      body: str, subject: str | None, code: str | None) -> Delivery:
+    async def deliver(
+        self,
+        pool: UserPool,
+        user: User,
+        attribute: str,
+        kind: str,
+        body: str,
+        subject: str | None,
+        code: str | None,
+    ) -> Delivery:
         destination = user.attributes[attribute]
         channel = "SMS" if attribute == "phone_number" else "EMAIL"
         sender = self._sms if channel == "SMS" else self._email
-        message = Message(pool.id, channel, destination, subject if channel == "EMAIL" else None,
-                          body, kind, code, self._clock.now())
+        message = Message(
+            pool.id,
+            channel,
+            destination,
+            subject if channel == "EMAIL" else None,
+            body,
+            kind,
+            code,
+            self._clock.now(),
+        )
         try:
             await sender.send(message)
         except CodeDeliveryFailureException:
@@ -82,28 +98,50 @@ class CodeService:
             ) from exc
         return Delivery(mask(destination), channel, attribute)
 
-    async def send_code(self, pool: UserPool, user: User, purpose: str, attribute: str,
-                        kind: str) -> Delivery:
+    async def send_code(
+        self, pool: UserPool, user: User, purpose: str, attribute: str, kind: str
+    ) -> Delivery:
         """A fresh code for `purpose` (replacing any earlier one), sent to `attribute`."""
         code = numeric_code()
         template = pool.verification_message
         channel_sms = attribute == "phone_number"
-        body = render(template.sms_message if channel_sms else template.email_message,
-                      DEFAULT_CODE_MESSAGE, code, user.username)
-        await self._store.put_code(pool.id, user.sub, purpose,
-                                   self._digest(pool, user, purpose, code),
-                                   self._clock.now() + self._ttl)
-        return await self.deliver(pool, user, attribute, kind, body,
-                                  template.email_subject or DEFAULT_CODE_SUBJECT, code)
+        body = render(
+            template.sms_message if channel_sms else template.email_message,
+            DEFAULT_CODE_MESSAGE,
+            code,
+            user.username,
+        )
+        await self._store.put_code(
+            pool.id,
+            user.sub,
+            purpose,
+            self._digest(pool, user, purpose, code),
+            self._clock.now() + self._ttl,
+        )
+        return await self.deliver(
+            pool, user, attribute, kind, body, template.email_subject or DEFAULT_CODE_SUBJECT, code
+        )
 
-    async def send_invitation(self, pool: UserPool, user: User, attribute: str,
-                              temporary_password: str) -> Delivery:
+    async def send_invitation(
+        self, pool: UserPool, user: User, attribute: str, temporary_password: str
+    ) -> Delivery:
         template = pool.invite_message
         sms = attribute == "phone_number"
-        body = render(template.sms_message if sms else template.email_message,
-                      DEFAULT_INVITE, temporary_password, user.username)
-        return await self.deliver(pool, user, attribute, "invitation", body,
-                                  template.email_subject or DEFAULT_INVITE_SUBJECT, None)
+        body = render(
+            template.sms_message if sms else template.email_message,
+            DEFAULT_INVITE,
+            temporary_password,
+            user.username,
+        )
+        return await self.deliver(
+            pool,
+            user,
+            attribute,
+            "invitation",
+            body,
+            template.email_subject or DEFAULT_INVITE_SUBJECT,
+            None,
+        )
 
     async def check_code(self, pool: UserPool, user: User, purpose: str, code: str) -> None:
         """Consume the code or raise: mismatch, expiry and the attempt limit are all enforced."""

@@ -13,15 +13,22 @@ from mamori.services.users import UserService
 
 
 class GroupService:
-    def __init__(self, store: GroupStore, pools: PoolService, users: UserService,
-                 clock: Clock) -> None:
+    def __init__(
+        self, store: GroupStore, pools: PoolService, users: UserService, clock: Clock
+    ) -> None:
         self._store = store
         self._pools = pools
         self._users = users
         self._clock = clock
 
-    async def create_group(self, pool_id: str, name: str, description: str | None,
-                           role_arn: str | None, precedence: int | None) -> Group:
+    async def create_group(
+        self,
+        pool_id: str,
+        name: str,
+        description: str | None,
+        role_arn: str | None,
+        precedence: int | None,
+    ) -> Group:
         pool = await self._pools.require(pool_id)
         now = self._clock.now()
         group = Group(pool.id, name, now, now, description, role_arn, precedence)
@@ -35,8 +42,14 @@ class GroupService:
             raise ResourceNotFoundException("Group not found.")
         return group
 
-    async def update_group(self, pool_id: str, name: str, description: str | None,
-                           role_arn: str | None, precedence: int | None) -> Group:
+    async def update_group(
+        self,
+        pool_id: str,
+        name: str,
+        description: str | None,
+        role_arn: str | None,
+        precedence: int | None,
+    ) -> Group:
         group = await self.get_group(pool_id, name)
         # Cognito: only the fields given change.
         group = dataclasses.replace(
@@ -69,13 +82,15 @@ class GroupService:
         group = await self.get_group(pool_id, name)
         await self._store.remove_member(pool.id, group.name, user.sub)
 
-    async def admin_list_groups_for_user(self, pool_id: str, username: str, limit: int,
-                                         token: str | None) -> Page[Group]:
+    async def admin_list_groups_for_user(
+        self, pool_id: str, username: str, limit: int, token: str | None
+    ) -> Page[Group]:
         pool = await self._pools.require(pool_id)
         user = await self._users.require(pool, username)
         return await self._store.groups_of(pool.id, user.sub, limit, token)
 
-    async def list_users_in_group(self, pool_id: str, name: str, limit: int,
-                                  token: str | None) -> Page[User]:
+    async def list_users_in_group(
+        self, pool_id: str, name: str, limit: int, token: str | None
+    ) -> Page[User]:
         group = await self.get_group(pool_id, name)
         return await self._store.members_of(group.pool_id, group.name, limit, token)

@@ -24,12 +24,18 @@ from mamori.services.keys import KeyService
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_CUSTOM_ATTRIBUTES = 50
 _IMMUTABLE_ON_UPDATE = (
-    "name", "schema", "username_attributes", "alias_attributes", "case_sensitive", "tags",
+    "name",
+    "schema",
+    "username_attributes",
+    "alias_attributes",
+    "case_sensitive",
+    "tags",
 )
 
 
-def merge_schema(requested: Sequence[SchemaAttribute],
-                 base: Sequence[SchemaAttribute] = STANDARD_SCHEMA) -> tuple[SchemaAttribute, ...]:
+def merge_schema(
+    requested: Sequence[SchemaAttribute], base: Sequence[SchemaAttribute] = STANDARD_SCHEMA
+) -> tuple[SchemaAttribute, ...]:
     """Standard attributes with the request's overrides, then custom ones under `custom:`."""
     by_name = {a.name: a for a in base}
     for attr in requested:
@@ -37,10 +43,13 @@ def merge_schema(requested: Sequence[SchemaAttribute],
             if attr.name == "sub":
                 continue
             by_name[attr.name] = dataclasses.replace(
-                attr, type=by_name[attr.name].type,
-                min_length=attr.min_length if attr.min_length is not None
+                attr,
+                type=by_name[attr.name].type,
+                min_length=attr.min_length
+                if attr.min_length is not None
                 else by_name[attr.name].min_length,
-                max_length=attr.max_length if attr.max_length is not None
+                max_length=attr.max_length
+                if attr.max_length is not None
                 else by_name[attr.name].max_length,
             )
             continue
@@ -86,7 +95,10 @@ class PoolService:
     async def create_user_pool(self, draft: UserPool) -> UserPool:
         now = self._clock.now()
         pool = dataclasses.replace(
-            draft, id=new_pool_id(self.region), created=now, modified=now,
+            draft,
+            id=new_pool_id(self.region),
+            created=now,
+            modified=now,
             schema=merge_schema(draft.schema),
         )
         check_identifiers(pool)

@@ -113,8 +113,14 @@ class TokenService:
         groups = (await self._groups.groups_of(pool.id, user.sub)).items
         gclaims = group_claims(groups)
         validity = client.token_validity
-        common = {"sub": user.sub, "iss": self.issuer(pool.id), "origin_jti": origin_jti,
-                  "event_id": event_id, "auth_time": auth_time, "iat": iat}
+        common = {
+            "sub": user.sub,
+            "iss": self.issuer(pool.id),
+            "origin_jti": origin_jti,
+            "event_id": event_id,
+            "auth_time": auth_time,
+            "iat": iat,
+        }
         id_claims: dict[str, Any] = {
             **common,
             **gclaims,
@@ -147,8 +153,13 @@ class TokenService:
             expires = session.expires if session else now + validity.refresh_ttl()
             await self._sessions.add_session(
                 RefreshSession(
-                    digest=self.refresh_digest(refresh), pool_id=pool.id, client_id=client.id,
-                    sub=user.sub, origin_jti=origin_jti, auth_time=auth_time, created=now,
+                    digest=self.refresh_digest(refresh),
+                    pool_id=pool.id,
+                    client_id=client.id,
+                    sub=user.sub,
+                    origin_jti=origin_jti,
+                    auth_time=auth_time,
+                    created=now,
                     expires=expires,
                 )
             )
@@ -168,7 +179,7 @@ class TokenService:
         prefix = self._public_url + "/"
         if not iss.startswith(prefix):
             raise NotAuthorizedException("Invalid Access Token")
-        pool_id = PoolId(iss[len(prefix):])
+        pool_id = PoolId(iss[len(prefix) :])
         try:
             key = await self._keys.verification_key(pool_id, kid)
         except ResourceNotFoundException as exc:
@@ -178,7 +189,9 @@ class TokenService:
         try:
             claims = verify(token, key, self._clock.now().timestamp())
         except TokenError as exc:
-            message = "Access Token has expired" if "expired" in str(exc) else "Invalid Access Token"
+            message = (
+                "Access Token has expired" if "expired" in str(exc) else "Invalid Access Token"
+            )
             raise NotAuthorizedException(message) from exc
         if claims.get("token_use") != "access":
             raise NotAuthorizedException("Invalid Access Token")

@@ -18,8 +18,8 @@ from mamori.domain.errors import (
     InvalidPasswordException,
     NotAuthorizedException,
     UnsupportedUserStateException,
-    UserNotFoundException,
     UsernameExistsException,
+    UserNotFoundException,
 )
 from mamori.domain.ids import UserSub, new_sub
 from mamori.domain.user import User, UserStatus
@@ -107,8 +107,7 @@ class UserService:
         await self._store.save_user(pool, user)
         return user
 
-    def _new_username(self, pool: UserPool, username: str,
-                      attributes: dict[str, str]) -> str:
+    def _new_username(self, pool: UserPool, username: str, attributes: dict[str, str]) -> str:
         """Pools that sign in by email or phone: the username is a UUID, the value an attribute."""
         if not pool.username_attributes:
             return username
@@ -135,7 +134,11 @@ class UserService:
 
     # --- sign-up
     async def sign_up(
-        self, client_id: str, username: str, password: str, attributes: Mapping[str, str],
+        self,
+        client_id: str,
+        username: str,
+        password: str,
+        attributes: Mapping[str, str],
         secret_hash: str | None,
     ) -> tuple[User, Delivery | None]:
         pool, client = await self._clients.client_for_public_call(client_id)
@@ -149,8 +152,17 @@ class UserService:
         password_hash = await self.hash_password(pool, password)
         now = self._clock.now()
         sub = new_sub()
-        user = User(pool.id, sub, username, UserStatus.UNCONFIRMED, True,
-                    {**attrs, "sub": sub}, now, now, password_hash)
+        user = User(
+            pool.id,
+            sub,
+            username,
+            UserStatus.UNCONFIRMED,
+            True,
+            {**attrs, "sub": sub},
+            now,
+            now,
+            password_hash,
+        )
         await self._add(pool, user)
         attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
         if attribute is None:
@@ -162,8 +174,14 @@ class UserService:
             raise
         return user, delivery
 
-    async def confirm_sign_up(self, client_id: str, username: str, code: str,
-                              secret_hash: str | None, force_alias_creation: bool) -> None:
+    async def confirm_sign_up(
+        self,
+        client_id: str,
+        username: str,
+        code: str,
+        secret_hash: str | None,
+        force_alias_creation: bool,
+    ) -> None:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
         user = await self.find(pool, username)
@@ -183,11 +201,13 @@ class UserService:
         attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
         if verify and attribute:
             attrs[f"{attribute}_verified"] = "true"
-        await self.save(pool, dataclasses.replace(user, status=UserStatus.CONFIRMED,
-                                                  attributes=attrs))
+        await self.save(
+            pool, dataclasses.replace(user, status=UserStatus.CONFIRMED, attributes=attrs)
+        )
 
-    async def resend_confirmation_code(self, client_id: str, username: str,
-                                       secret_hash: str | None) -> Delivery:
+    async def resend_confirmation_code(
+        self, client_id: str, username: str, secret_hash: str | None
+    ) -> Delivery:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
         user = await self.find(pool, username)
@@ -228,18 +248,25 @@ class UserService:
         check_attributes(pool, attributes, Writer.USER, client)
         return await self._update(pool, ctx.user, attributes, send_codes=True)
 
-    async def _update(self, pool: UserPool, user: User, changes: Mapping[str, str],
-                      send_codes: bool) -> list[Delivery]:
+    async def _update(
+        self, pool: UserPool, user: User, changes: Mapping[str, str], send_codes: bool
+    ) -> list[Delivery]:
         attrs = apply_changes(pool, user.attributes, changes, verify_changed=True)
         check_required(pool, attrs)
         updated = await self.save(pool, dataclasses.replace(user, attributes=attrs))
         deliveries = []
         if send_codes:
             for attribute in ("email", "phone_number"):
-                if (attribute in changes and attribute in pool.auto_verified_attributes
-                        and attrs.get(f"{attribute}_verified") != "true"):
-                    deliveries.append(await self._codes.send_code(
-                        pool, updated, f"verify:{attribute}", attribute, "verification"))
+                if (
+                    attribute in changes
+                    and attribute in pool.auto_verified_attributes
+                    and attrs.get(f"{attribute}_verified") != "true"
+                ):
+                    deliveries.append(
+                        await self._codes.send_code(
+                            pool, updated, f"verify:{attribute}", attribute, "verification"
+                        )
+                    )
         return deliveries
 
     async def delete_user_attributes(self, access_token: str, names: Sequence[str]) -> None:
@@ -271,8 +298,7 @@ class UserService:
         await self._sessions.revoke_user(ctx.pool_id, ctx.user.sub)
         await self._store.delete_user(ctx.pool_id, ctx.user.sub)
 
-    async def change_password(self, access_token: str, previous: str | None,
-                              proposed: str) -> None:
+    async def change_password(self, access_token: str, previous: str | None, proposed: str) -> None:
         pool, ctx = await self._context(access_token)
         user = ctx.user
         if previous is None or not await self.verify_password(user, previous):
@@ -282,8 +308,13 @@ class UserService:
 
     # --- admin operations
     async def admin_create_user(
-        self, pool_id: str, username: str, attributes: Mapping[str, str],
-        temporary: str | None, message_action: str | None, mediums: Sequence[str],
+        self,
+        pool_id: str,
+        username: str,
+        attributes: Mapping[str, str],
+        temporary: str | None,
+        message_action: str | None,
+        mediums: Sequence[str],
     ) -> User:
         pool = await self._pools.require(pool_id)
         if message_action == "RESEND":
@@ -297,9 +328,18 @@ class UserService:
         now = self._clock.now()
         sub = new_sub()
         validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
-        user = User(pool.id, sub, username, UserStatus.FORCE_CHANGE_PASSWORD, True,
-                    {**attrs, "sub": sub}, now, now, password_hash,
-                    password_expires=now + validity)
+        user = User(
+            pool.id,
+            sub,
+            username,
+            UserStatus.FORCE_CHANGE_PASSWORD,
+            True,
+            {**attrs, "sub": sub},
+            now,
+            now,
+            password_hash,
+            password_expires=now + validity,
+        )
         await self._add(pool, user)
         if message_action != "SUPPRESS":
             try:
@@ -309,17 +349,17 @@ class UserService:
                 raise
         return user
 
-    async def _invite(self, pool: UserPool, user: User, password: str,
-                      mediums: Sequence[str]) -> None:
-        wanted = tuple(
-            "phone_number" if m == "SMS" else "email" for m in (mediums or ("SMS",))
-        )
+    async def _invite(
+        self, pool: UserPool, user: User, password: str, mediums: Sequence[str]
+    ) -> None:
+        wanted = tuple("phone_number" if m == "SMS" else "email" for m in (mediums or ("SMS",)))
         for attribute in dict.fromkeys(wanted):
             if user.attributes.get(attribute):
                 await self._codes.send_invitation(pool, user, attribute, password)
 
-    async def _resend_invitation(self, pool: UserPool, username: str, temporary: str | None,
-                                 mediums: Sequence[str]) -> User:
+    async def _resend_invitation(
+        self, pool: UserPool, username: str, temporary: str | None, mediums: Sequence[str]
+    ) -> User:
         user = await self.require(pool, username)
         if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
             raise UnsupportedUserStateException(
@@ -327,9 +367,14 @@ class UserService:
             )
         password = temporary or temporary_password(pool.password_policy.minimum_length)
         validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
-        user = await self.save(pool, dataclasses.replace(
-            user, password_hash=await self.hash_password(pool, password),
-            password_expires=self._clock.now() + validity))
+        user = await self.save(
+            pool,
+            dataclasses.replace(
+                user,
+                password_hash=await self.hash_password(pool, password),
+                password_expires=self._clock.now() + validity,
+            ),
+        )
         await self._invite(pool, user, password, mediums)
         return user
 
@@ -347,20 +392,23 @@ class UserService:
         user = await self.require(pool, username)
         await self.save(pool, dataclasses.replace(user, enabled=enabled))
 
-    async def admin_update_user_attributes(self, pool_id: str, username: str,
-                                           attributes: Mapping[str, str]) -> None:
+    async def admin_update_user_attributes(
+        self, pool_id: str, username: str, attributes: Mapping[str, str]
+    ) -> None:
         pool = await self._pools.require(pool_id)
         user = await self.require(pool, username)
         check_attributes(pool, attributes, Writer.ADMIN)
         await self._update(pool, user, attributes, send_codes=True)
 
-    async def admin_delete_user_attributes(self, pool_id: str, username: str,
-                                           names: Sequence[str]) -> None:
+    async def admin_delete_user_attributes(
+        self, pool_id: str, username: str, names: Sequence[str]
+    ) -> None:
         pool = await self._pools.require(pool_id)
         await self._delete_attributes(pool, await self.require(pool, username), names)
 
-    async def admin_set_user_password(self, pool_id: str, username: str, password: str,
-                                      permanent: bool) -> None:
+    async def admin_set_user_password(
+        self, pool_id: str, username: str, password: str, permanent: bool
+    ) -> None:
         pool = await self._pools.require(pool_id)
         user = await self.require(pool, username)
         new_hash = await self.hash_password(pool, password)
@@ -371,8 +419,12 @@ class UserService:
             status = UserStatus.FORCE_CHANGE_PASSWORD
             validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
             expires = self._clock.now() + validity
-        await self.save(pool, dataclasses.replace(
-            user, password_hash=new_hash, status=status, password_expires=expires))
+        await self.save(
+            pool,
+            dataclasses.replace(
+                user, password_hash=new_hash, status=status, password_expires=expires
+            ),
+        )
 
     async def admin_reset_user_password(self, pool_id: str, username: str) -> None:
         pool = await self._pools.require(pool_id)
@@ -397,8 +449,9 @@ class UserService:
             )
         await self._confirm(pool, user, verify=False)
 
-    async def list_users(self, pool_id: str, filter_text: str, limit: int,
-                         token: str | None) -> Page[User]:
+    async def list_users(
+        self, pool_id: str, filter_text: str, limit: int, token: str | None
+    ) -> Page[User]:
         pool = await self._pools.require(pool_id)
         try:
             parsed = parse(filter_text)

@@ -70,8 +70,10 @@ class Dispatcher:
             # Never a stack trace on the wire: log it with the request id, answer AWS-style.
             log.exception("unhandled error in request %s", request_id)
             request.state.error = "InternalErrorException"
-            return error_response(errors.InternalErrorException(
-                f"Internal server error (request id {request_id})."), request_id)
+            return error_response(
+                errors.InternalErrorException(f"Internal server error (request id {request_id})."),
+                request_id,
+            )
 
     async def _read_body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length")
@@ -108,7 +110,7 @@ class Dispatcher:
             return "emulator"
         signed = sigv4.SignedRequest(
             method=request.method,
-            path=request.url.path,
+            path=request.scope.get("raw_path", b"/").decode("latin-1") or "/",
             query=request.url.query,
             headers=headers,
             body=body,
@@ -125,7 +127,7 @@ class Dispatcher:
     async def _handle(self, request: Request, request_id: str) -> Response:
         target = request.headers.get("x-amz-target", "")
         body = await self._read_body(request)
-        prefix, name, handler, op_model = self._resolve(target)
+        _prefix, name, handler, op_model = self._resolve(target)
         request.state.operation = name
         caller = self._authenticate(request, body, is_public(op_model))
         params = decode_json(body)

@@ -66,7 +66,7 @@ def _build(kind: Any, raw: Any) -> Any:
 
 
 def from_plain(cls: type[T], data: Mapping[str, Any], **overrides: Any) -> T:
-    hints = _hints(cls)
+    hints = _hints(cls)  # type: ignore[arg-type]
     kwargs = {
         f.name: _build(hints[f.name], data[f.name])
         for f in dataclasses.fields(cls)  # type: ignore[arg-type]

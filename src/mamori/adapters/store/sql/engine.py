@@ -24,9 +24,7 @@ def _urls(url: str) -> tuple[str, str]:
             parsed.set(drivername="sqlite+pysqlite").render_as_string(hide_password=False),
         )
     if parsed.drivername.startswith("postgres"):
-        psycopg = parsed.set(drivername="postgresql+psycopg").render_as_string(
-            hide_password=False
-        )
+        psycopg = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         return psycopg, psycopg
     raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
 

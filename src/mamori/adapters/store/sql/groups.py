@@ -44,7 +44,9 @@ class SqlGroupStore(SqlBase):
             async with self._engine.begin() as conn:
                 await conn.execute(
                     insert(groups).values(
-                        pool_id=group.pool_id, name=group.name, created=group.created,
+                        pool_id=group.pool_id,
+                        name=group.name,
+                        created=group.created,
                         **_values(group),
                     )
                 )
@@ -116,8 +118,10 @@ class SqlGroupStore(SqlBase):
             select(groups)
             .join(
                 memberships,
-                and_(memberships.c.pool_id == groups.c.pool_id,
-                     memberships.c.group_name == groups.c.name),
+                and_(
+                    memberships.c.pool_id == groups.c.pool_id,
+                    memberships.c.group_name == groups.c.name,
+                ),
             )
             .where(memberships.c.pool_id == pool_id, memberships.c.sub == sub)
         )
@@ -134,8 +138,10 @@ class SqlGroupStore(SqlBase):
         start = decode_token(after)
         stmt = (
             select(users)
-            .join(memberships, and_(memberships.c.pool_id == users.c.pool_id,
-                                    memberships.c.sub == users.c.sub))
+            .join(
+                memberships,
+                and_(memberships.c.pool_id == users.c.pool_id, memberships.c.sub == users.c.sub),
+            )
             .where(memberships.c.pool_id == pool_id, memberships.c.group_name == name)
         )
         if start is not None:

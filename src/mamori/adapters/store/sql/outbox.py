@@ -21,9 +21,13 @@ class SqlOutbox(SqlBase):
         async with self._engine.begin() as conn:
             await conn.execute(
                 insert(outbox).values(
-                    pool_id=message.pool_id, channel=message.channel,
-                    destination=message.destination, subject=message.subject,
-                    body=message.body, kind=message.kind, code=message.code,
+                    pool_id=message.pool_id,
+                    channel=message.channel,
+                    destination=message.destination,
+                    subject=message.subject,
+                    body=message.body,
+                    kind=message.kind,
+                    code=message.code,
                     created=message.created,
                 )
             )
@@ -40,9 +44,15 @@ class SqlOutbox(SqlBase):
             rows = (await conn.execute(stmt)).all()
         return [
             Message(
-                pool_id=PoolId(r.pool_id), channel=r.channel, destination=r.destination,
-                subject=r.subject, body=r.body, kind=r.kind, code=r.code,
-                created=must_aware(r.created), id=int(r.id),
+                pool_id=PoolId(r.pool_id),
+                channel=r.channel,
+                destination=r.destination,
+                subject=r.subject,
+                body=r.body,
+                kind=r.kind,
+                code=r.code,
+                created=must_aware(r.created),
+                id=int(r.id),
             )
             for r in reversed(rows)
         ]

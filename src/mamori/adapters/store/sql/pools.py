@@ -75,8 +75,15 @@ class SqlPoolStore(SqlBase):
     async def delete_pool(self, pool_id: PoolId) -> None:
         async with self._engine.begin() as conn:
             for table in (
-                user_index, aliases, memberships, groups, refresh_sessions, codes,
-                signing_keys, clients, users,
+                user_index,
+                aliases,
+                memberships,
+                groups,
+                refresh_sessions,
+                codes,
+                signing_keys,
+                clients,
+                users,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
             await conn.execute(delete(pools).where(pools.c.id == pool_id))
@@ -138,7 +145,9 @@ class SqlClientStore(SqlBase):
             async with self._engine.begin() as conn:
                 await conn.execute(
                     insert(clients).values(
-                        id=client.id, pool_id=client.pool_id, created=client.created,
+                        id=client.id,
+                        pool_id=client.pool_id,
+                        created=client.created,
                         **self._values(client),
                     )
                 )
@@ -168,12 +177,12 @@ class SqlClientStore(SqlBase):
                 delete(clients).where(clients.c.id == client_id, clients.c.pool_id == pool_id)
             )
 
-    async def list_clients(
-        self, pool_id: PoolId, limit: int, after: str | None
-    ) -> Page[AppClient]:
+    async def list_clients(self, pool_id: PoolId, limit: int, after: str | None) -> Page[AppClient]:
         start = decode_token(after)
         query = (
-            select(clients).where(clients.c.pool_id == pool_id).order_by(clients.c.id)
+            select(clients)
+            .where(clients.c.pool_id == pool_id)
+            .order_by(clients.c.id)
             .limit(limit + 1)
         )
         if start is not None:
@@ -189,7 +198,9 @@ class SqlKeyStore(SqlBase):
         async with self._engine.begin() as conn:
             await conn.execute(
                 insert(signing_keys).values(
-                    pool_id=key.pool_id, kid=key.kid, sealed_pem=key.sealed_pem,
+                    pool_id=key.pool_id,
+                    kid=key.kid,
+                    sealed_pem=key.sealed_pem,
                     created=key.created,
                 )
             )

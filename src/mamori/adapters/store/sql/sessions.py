@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -34,9 +35,15 @@ class SqlSessionStore(SqlBase):
         async with self._engine.begin() as conn:
             await conn.execute(
                 insert(refresh_sessions).values(
-                    digest=session.digest, pool_id=session.pool_id, client_id=session.client_id,
-                    sub=session.sub, origin_jti=session.origin_jti, auth_time=session.auth_time,
-                    created=session.created, expires=session.expires, revoked=session.revoked,
+                    digest=session.digest,
+                    pool_id=session.pool_id,
+                    client_id=session.client_id,
+                    sub=session.sub,
+                    origin_jti=session.origin_jti,
+                    auth_time=session.auth_time,
+                    created=session.created,
+                    expires=session.expires,
+                    revoked=session.revoked,
                     replaced_at=session.replaced_at,
                 )
             )
@@ -54,7 +61,9 @@ class SqlSessionStore(SqlBase):
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 update(refresh_sessions)
-                .where(refresh_sessions.c.digest == digest, refresh_sessions.c.replaced_at.is_(None))
+                .where(
+                    refresh_sessions.c.digest == digest, refresh_sessions.c.replaced_at.is_(None)
+                )
                 .values(replaced_at=when)
             )
         return bool(result.rowcount)
@@ -63,8 +72,10 @@ class SqlSessionStore(SqlBase):
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(refresh_sessions)
-                .where(refresh_sessions.c.pool_id == pool_id,
-                       refresh_sessions.c.origin_jti == origin_jti)
+                .where(
+                    refresh_sessions.c.pool_id == pool_id,
+                    refresh_sessions.c.origin_jti == origin_jti,
+                )
                 .values(revoked=True)
             )
 
@@ -73,8 +84,10 @@ class SqlSessionStore(SqlBase):
             row = (
                 await conn.execute(
                     select(refresh_sessions.c.revoked)
-                    .where(refresh_sessions.c.pool_id == pool_id,
-                           refresh_sessions.c.origin_jti == origin_jti)
+                    .where(
+                        refresh_sessions.c.pool_id == pool_id,
+                        refresh_sessions.c.origin_jti == origin_jti,
+                    )
                     .limit(1)
                 )
             ).first()
@@ -97,15 +110,18 @@ class SqlCodeStore(SqlBase):
         async with self._engine.begin() as conn:
             # A new code replaces the old one: only the latest code works.
             await conn.execute(delete(codes).where(*key))
-            try:
+            # A concurrent resend may win the insert; its code stands.
+            with contextlib.suppress(IntegrityError):
                 await conn.execute(
                     insert(codes).values(
-                        pool_id=pool_id, sub=sub, purpose=purpose, digest=digest,
-                        expires=expires, attempts=0,
+                        pool_id=pool_id,
+                        sub=sub,
+                        purpose=purpose,
+                        digest=digest,
+                        expires=expires,
+                        attempts=0,
                     )
                 )
-            except IntegrityError:  # a concurrent resend won; its code stands
-                pass
 
     async def get_code(self, pool_id: PoolId, sub: UserSub, purpose: str) -> StoredCode | None:
         async with self._engine.connect() as conn:

@@ -148,8 +148,9 @@ class SqlUserStore(SqlBase):
     async def delete_user(self, pool_id: PoolId, sub: UserSub) -> None:
         async with self._engine.begin() as conn:
             for table in (aliases, user_index, memberships):
-                await conn.execute(delete(table).where(table.c.pool_id == pool_id,
-                                                       table.c.sub == sub))
+                await conn.execute(
+                    delete(table).where(table.c.pool_id == pool_id, table.c.sub == sub)
+                )
             await conn.execute(delete(users).where(users.c.pool_id == pool_id, users.c.sub == sub))
 
     async def list_users(
@@ -171,8 +172,11 @@ class SqlUserStore(SqlBase):
         elif attribute == "cognito:user_status":
             stmt = stmt.where(match(users.c.status, value))
         elif attribute == "status":
-            wanted = value if not query.prefix else ("Enabled" if "Enabled".startswith(value)
-                                                     else "Disabled")
+            wanted = (
+                value
+                if not query.prefix
+                else ("Enabled" if "Enabled".startswith(value) else "Disabled")
+            )
             stmt = stmt.where(users.c.enabled == (wanted == "Enabled"))
             if wanted not in {"Enabled", "Disabled"}:
                 stmt = stmt.where(users.c.enabled.is_(None))

@@ -8,8 +8,12 @@ from mamori.services.tokens import AuthenticationResult
 
 
 def result_out(result: AuthenticationResult) -> Result:
-    out: Result = {"AccessToken": result.access_token, "ExpiresIn": result.expires_in,
-                   "TokenType": result.token_type, "IdToken": result.id_token}
+    out: Result = {
+        "AccessToken": result.access_token,
+        "ExpiresIn": result.expires_in,
+        "TokenType": result.token_type,
+        "IdToken": result.id_token,
+    }
     if result.refresh_token:
         out["RefreshToken"] = result.refresh_token
     return out
@@ -19,8 +23,10 @@ def outcome_out(outcome: AuthOutcome) -> Result:
     if outcome.result is not None:
         return {"ChallengeParameters": {}, "AuthenticationResult": result_out(outcome.result)}
     assert outcome.challenge is not None
-    out: Result = {"ChallengeName": outcome.challenge.value,
-                   "ChallengeParameters": dict(outcome.parameters)}
+    out: Result = {
+        "ChallengeName": outcome.challenge.value,
+        "ChallengeParameters": dict(outcome.parameters),
+    }
     if outcome.session:
         out["Session"] = outcome.session
     return out
@@ -29,36 +35,44 @@ def outcome_out(outcome: AuthOutcome) -> Result:
 @operation("InitiateAuth")
 async def initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.initiate_auth(
-        p["ClientId"], p["AuthFlow"], p.get("AuthParameters") or {})
+        p["ClientId"], p["AuthFlow"], p.get("AuthParameters") or {}
+    )
     return outcome_out(outcome)
 
 
 @operation("AdminInitiateAuth")
 async def admin_initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.admin_initiate_auth(
-        p["UserPoolId"], p["ClientId"], p["AuthFlow"], p.get("AuthParameters") or {})
+        p["UserPoolId"], p["ClientId"], p["AuthFlow"], p.get("AuthParameters") or {}
+    )
     return outcome_out(outcome)
 
 
 @operation("RespondToAuthChallenge")
 async def respond_to_auth_challenge(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.respond_to_auth_challenge(
-        p["ClientId"], p["ChallengeName"], p.get("Session"), p.get("ChallengeResponses") or {})
+        p["ClientId"], p["ChallengeName"], p.get("Session"), p.get("ChallengeResponses") or {}
+    )
     return outcome_out(outcome)
 
 
 @operation("AdminRespondToAuthChallenge")
 async def admin_respond_to_auth_challenge(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.admin_respond_to_auth_challenge(
-        p["UserPoolId"], p["ClientId"], p["ChallengeName"], p.get("Session"),
-        p.get("ChallengeResponses") or {})
+        p["UserPoolId"],
+        p["ClientId"],
+        p["ChallengeName"],
+        p.get("Session"),
+        p.get("ChallengeResponses") or {},
+    )
     return outcome_out(outcome)
 
 
 @operation("GetTokensFromRefreshToken")
 async def get_tokens_from_refresh_token(call: Call, p: Params) -> Result:
     result = await call.services.auth.get_tokens_from_refresh_token(
-        p["ClientId"], p["RefreshToken"], p.get("ClientSecret"))
+        p["ClientId"], p["RefreshToken"], p.get("ClientSecret")
+    )
     return {"AuthenticationResult": result_out(result)}
 
 

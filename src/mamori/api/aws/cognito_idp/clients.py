@@ -9,7 +9,8 @@ from mamori.api.aws.operations import Call, Params, Result, operation
 @operation("CreateUserPoolClient")
 async def create_user_pool_client(call: Call, p: Params) -> Result:
     client = await call.services.clients.create_user_pool_client(
-        p["UserPoolId"], client_in(p), bool(p.get("GenerateSecret", False)))
+        p["UserPoolId"], client_in(p), bool(p.get("GenerateSecret", False))
+    )
     return {"UserPoolClient": client_out(client)}
 
 
@@ -22,7 +23,8 @@ async def describe_user_pool_client(call: Call, p: Params) -> Result:
 @operation("UpdateUserPoolClient")
 async def update_user_pool_client(call: Call, p: Params) -> Result:
     client = await call.services.clients.update_user_pool_client(
-        p["UserPoolId"], client_in(p, p["ClientId"]))
+        p["UserPoolId"], client_in(p, p["ClientId"])
+    )
     return {"UserPoolClient": client_out(client)}
 
 
@@ -35,9 +37,13 @@ async def delete_user_pool_client(call: Call, p: Params) -> Result:
 @operation("ListUserPoolClients")
 async def list_user_pool_clients(call: Call, p: Params) -> Result:
     page = await call.services.clients.list_user_pool_clients(
-        p["UserPoolId"], p.get("MaxResults", 60), p.get("NextToken"))
-    out: Result = {"UserPoolClients": [
-        {"ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name} for c in page.items]}
+        p["UserPoolId"], p.get("MaxResults", 60), p.get("NextToken")
+    )
+    out: Result = {
+        "UserPoolClients": [
+            {"ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name} for c in page.items
+        ]
+    }
     if page.next_token:
         out["NextToken"] = page.next_token
     return out

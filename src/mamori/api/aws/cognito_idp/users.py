@@ -20,8 +20,12 @@ def _secret_hash(p: Params) -> str | None:
 @operation("SignUp")
 async def sign_up(call: Call, p: Params) -> Result:
     user, delivery = await call.services.users.sign_up(
-        p["ClientId"], p["Username"], p.get("Password") or "",
-        attributes_in(p.get("UserAttributes")), _secret_hash(p))
+        p["ClientId"],
+        p["Username"],
+        p.get("Password") or "",
+        attributes_in(p.get("UserAttributes")),
+        _secret_hash(p),
+    )
     out: Result = {"UserConfirmed": False, "UserSub": user.sub}
     if delivery:
         out["CodeDeliveryDetails"] = delivery_out(delivery)
@@ -31,24 +35,33 @@ async def sign_up(call: Call, p: Params) -> Result:
 @operation("ConfirmSignUp")
 async def confirm_sign_up(call: Call, p: Params) -> Result:
     await call.services.users.confirm_sign_up(
-        p["ClientId"], p["Username"], p["ConfirmationCode"], _secret_hash(p),
-        bool(p.get("ForceAliasCreation", False)))
+        p["ClientId"],
+        p["Username"],
+        p["ConfirmationCode"],
+        _secret_hash(p),
+        bool(p.get("ForceAliasCreation", False)),
+    )
     return {}
 
 
 @operation("ResendConfirmationCode")
 async def resend_confirmation_code(call: Call, p: Params) -> Result:
     delivery = await call.services.users.resend_confirmation_code(
-        p["ClientId"], p["Username"], _secret_hash(p))
+        p["ClientId"], p["Username"], _secret_hash(p)
+    )
     return {"CodeDeliveryDetails": delivery_out(delivery)}
 
 
 @operation("AdminCreateUser")
 async def admin_create_user(call: Call, p: Params) -> Result:
     user = await call.services.users.admin_create_user(
-        p["UserPoolId"], p["Username"], attributes_in(p.get("UserAttributes")),
-        p.get("TemporaryPassword"), p.get("MessageAction"),
-        tuple(p.get("DesiredDeliveryMediums") or ()))
+        p["UserPoolId"],
+        p["Username"],
+        attributes_in(p.get("UserAttributes")),
+        p.get("TemporaryPassword"),
+        p.get("MessageAction"),
+        tuple(p.get("DesiredDeliveryMediums") or ()),
+    )
     return {"User": user_out(user)}
 
 
@@ -82,21 +95,24 @@ async def admin_disable_user(call: Call, p: Params) -> Result:
 @operation("AdminUpdateUserAttributes")
 async def admin_update_user_attributes(call: Call, p: Params) -> Result:
     await call.services.users.admin_update_user_attributes(
-        p["UserPoolId"], p["Username"], attributes_in(p["UserAttributes"]))
+        p["UserPoolId"], p["Username"], attributes_in(p["UserAttributes"])
+    )
     return {}
 
 
 @operation("AdminDeleteUserAttributes")
 async def admin_delete_user_attributes(call: Call, p: Params) -> Result:
     await call.services.users.admin_delete_user_attributes(
-        p["UserPoolId"], p["Username"], list(p["UserAttributeNames"]))
+        p["UserPoolId"], p["Username"], list(p["UserAttributeNames"])
+    )
     return {}
 
 
 @operation("AdminSetUserPassword")
 async def admin_set_user_password(call: Call, p: Params) -> Result:
     await call.services.users.admin_set_user_password(
-        p["UserPoolId"], p["Username"], p["Password"], bool(p.get("Permanent", False)))
+        p["UserPoolId"], p["Username"], p["Password"], bool(p.get("Permanent", False))
+    )
     return {}
 
 
@@ -116,7 +132,8 @@ async def admin_confirm_sign_up(call: Call, p: Params) -> Result:
 async def list_users(call: Call, p: Params) -> Result:
     only = p.get("AttributesToGet")
     page = await call.services.users.list_users(
-        p["UserPoolId"], p.get("Filter") or "", p.get("Limit", 60), p.get("PaginationToken"))
+        p["UserPoolId"], p.get("Filter") or "", p.get("Limit", 60), p.get("PaginationToken")
+    )
     out: Result = {"Users": [user_out(u, only=only) for u in page.items]}
     if page.next_token:
         out["PaginationToken"] = page.next_token
@@ -127,21 +144,27 @@ async def list_users(call: Call, p: Params) -> Result:
 async def get_user(call: Call, p: Params) -> Result:
     user, client = await call.services.users.get_user(p["AccessToken"])
     readable = [k for k in user.attributes if client is None or client.can_read(k)]
-    return {"Username": user.username, "UserAttributes": attributes_out(user.attributes, readable),
-            "MFAOptions": [], "UserMFASettingList": []}
+    return {
+        "Username": user.username,
+        "UserAttributes": attributes_out(user.attributes, readable),
+        "MFAOptions": [],
+        "UserMFASettingList": [],
+    }
 
 
 @operation("UpdateUserAttributes")
 async def update_user_attributes(call: Call, p: Params) -> Result:
     deliveries = await call.services.users.update_user_attributes(
-        p["AccessToken"], attributes_in(p["UserAttributes"]))
+        p["AccessToken"], attributes_in(p["UserAttributes"])
+    )
     return {"CodeDeliveryDetailsList": [delivery_out(d) for d in deliveries]}
 
 
 @operation("DeleteUserAttributes")
 async def delete_user_attributes(call: Call, p: Params) -> Result:
-    await call.services.users.delete_user_attributes(p["AccessToken"],
-                                                     list(p["UserAttributeNames"]))
+    await call.services.users.delete_user_attributes(
+        p["AccessToken"], list(p["UserAttributeNames"])
+    )
     return {}
 
 
@@ -156,5 +179,6 @@ async def change_password(call: Call, p: Params) -> Result:
     if not p.get("ProposedPassword"):
         raise InvalidParameterException("Missing required parameter ProposedPassword")
     await call.services.users.change_password(
-        p["AccessToken"], p.get("PreviousPassword"), p["ProposedPassword"])
+        p["AccessToken"], p.get("PreviousPassword"), p["ProposedPassword"]
+    )
     return {}

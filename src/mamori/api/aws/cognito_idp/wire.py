@@ -24,8 +24,12 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ACCOUNT_ID = "000000000000"
 # Settings stored and returned as given; mamori does not act on them (yet).
 POOL_PASSTHROUGH = (
-    "LambdaConfig", "DeviceConfiguration", "EmailConfiguration", "SmsConfiguration",
-    "UserPoolAddOns", "UserPoolTier",
+    "LambdaConfig",
+    "DeviceConfiguration",
+    "EmailConfiguration",
+    "SmsConfiguration",
+    "UserPoolAddOns",
+    "UserPoolTier",
 )
 
 
@@ -37,15 +41,16 @@ def attributes_in(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
     return {str(i["Name"]): str(i.get("Value", "")) for i in items or ()}
 
 
-def attributes_out(attributes: Mapping[str, str], only: Iterable[str] | None = None
-                   ) -> list[dict[str, str]]:
+def attributes_out(
+    attributes: Mapping[str, str], only: Iterable[str] | None = None
+) -> list[dict[str, str]]:
     names = set(only) if only is not None else None
-    return [{"Name": k, "Value": v} for k, v in attributes.items()
-            if names is None or k in names]
+    return [{"Name": k, "Value": v} for k, v in attributes.items() if names is None or k in names]
 
 
-def user_out(user: User, attributes_key: str = "Attributes",
-             only: Iterable[str] | None = None) -> dict[str, Any]:
+def user_out(
+    user: User, attributes_key: str = "Attributes", only: Iterable[str] | None = None
+) -> dict[str, Any]:
     return {
         "Username": user.username,
         attributes_key: attributes_out(user.attributes, only),
@@ -57,14 +62,19 @@ def user_out(user: User, attributes_key: str = "Attributes",
 
 
 def delivery_out(delivery: Delivery) -> dict[str, str]:
-    return {"Destination": delivery.destination, "DeliveryMedium": delivery.medium,
-            "AttributeName": delivery.attribute}
+    return {
+        "Destination": delivery.destination,
+        "DeliveryMedium": delivery.medium,
+        "AttributeName": delivery.attribute,
+    }
 
 
 def group_out(group: Group) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "GroupName": group.name, "UserPoolId": group.pool_id,
-        "LastModifiedDate": ts(group.modified), "CreationDate": ts(group.created),
+        "GroupName": group.name,
+        "UserPoolId": group.pool_id,
+        "LastModifiedDate": ts(group.modified),
+        "CreationDate": ts(group.created),
     }
     if group.description is not None:
         out["Description"] = group.description
@@ -106,8 +116,10 @@ def schema_in(item: Mapping[str, Any]) -> SchemaAttribute:
 
 def schema_out(attr: SchemaAttribute) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "Name": attr.name, "AttributeDataType": attr.type.value,
-        "DeveloperOnlyAttribute": attr.developer_only, "Mutable": attr.mutable,
+        "Name": attr.name,
+        "AttributeDataType": attr.type.value,
+        "DeveloperOnlyAttribute": attr.developer_only,
+        "Mutable": attr.mutable,
         "Required": attr.required,
     }
     if attr.type is AttributeType.STRING:
@@ -152,8 +164,12 @@ def pool_in(p: Mapping[str, Any], name: str) -> UserPool:
     acu = p.get("AdminCreateUserConfig") or {}
     imt = acu.get("InviteMessageTemplate") or {}
     if "UnusedAccountValidityDays" in acu and "TemporaryPasswordValidityDays" not in pp:
-        policy = PasswordPolicy(**{**policy.__dict__, "temporary_password_validity_days":
-                                   int(acu["UnusedAccountValidityDays"])})
+        policy = PasswordPolicy(
+            **{
+                **policy.__dict__,
+                "temporary_password_validity_days": int(acu["UnusedAccountValidityDays"]),
+            }
+        )
     recovery = tuple(
         RecoveryOption(str(m["Name"]), int(m["Priority"]))
         for m in (p.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms", [])
@@ -161,7 +177,10 @@ def pool_in(p: Mapping[str, Any], name: str) -> UserPool:
     # Cognito: a pool created through the API without UsernameConfiguration is case sensitive.
     case_sensitive = bool((p.get("UsernameConfiguration") or {}).get("CaseSensitive", True))
     return UserPool(
-        id=PoolId(""), name=name, created=EPOCH, modified=EPOCH,
+        id=PoolId(""),
+        name=name,
+        created=EPOCH,
+        modified=EPOCH,
         schema=tuple(schema_in(s) for s in p.get("Schema") or ()),
         username_attributes=tuple(p.get("UsernameAttributes") or ()),
         alias_attributes=tuple(p.get("AliasAttributes") or ()),
@@ -170,13 +189,18 @@ def pool_in(p: Mapping[str, Any], name: str) -> UserPool:
         auto_verified_attributes=tuple(p.get("AutoVerifiedAttributes") or ()),
         attributes_require_verification_before_update=tuple(
             (p.get("UserAttributeUpdateSettings") or {}).get(
-                "AttributesRequireVerificationBeforeUpdate") or ()),
+                "AttributesRequireVerificationBeforeUpdate"
+            )
+            or ()
+        ),
         mfa_configuration=MfaConfiguration(p.get("MfaConfiguration", "OFF")),
         deletion_protection=p.get("DeletionProtection") == "ACTIVE",
         allow_admin_create_user_only=bool(acu.get("AllowAdminCreateUserOnly", False)),
-        invite_message=MessageTemplate(sms_message=imt.get("SMSMessage"),
-                                       email_message=imt.get("EmailMessage"),
-                                       email_subject=imt.get("EmailSubject")),
+        invite_message=MessageTemplate(
+            sms_message=imt.get("SMSMessage"),
+            email_message=imt.get("EmailMessage"),
+            email_subject=imt.get("EmailSubject"),
+        ),
         verification_message=verification,
         sms_authentication_message=p.get("SmsAuthenticationMessage"),
         account_recovery=recovery,
@@ -198,21 +222,36 @@ def pool_out(pool: UserPool, users: int, region: str) -> dict[str, Any]:
     if policy.password_history_size is not None:
         password_policy["PasswordHistorySize"] = policy.password_history_size
     vm = pool.verification_message
-    template = {k: v for k, v in {
-        "SmsMessage": vm.sms_message, "EmailMessage": vm.email_message,
-        "EmailSubject": vm.email_subject, "EmailMessageByLink": vm.email_message_by_link,
-        "EmailSubjectByLink": vm.email_subject_by_link,
-        "DefaultEmailOption": vm.default_email_option}.items() if v is not None}
-    invite = {k: v for k, v in {
-        "SMSMessage": pool.invite_message.sms_message,
-        "EmailMessage": pool.invite_message.email_message,
-        "EmailSubject": pool.invite_message.email_subject}.items() if v is not None}
+    template = {
+        k: v
+        for k, v in {
+            "SmsMessage": vm.sms_message,
+            "EmailMessage": vm.email_message,
+            "EmailSubject": vm.email_subject,
+            "EmailMessageByLink": vm.email_message_by_link,
+            "EmailSubjectByLink": vm.email_subject_by_link,
+            "DefaultEmailOption": vm.default_email_option,
+        }.items()
+        if v is not None
+    }
+    invite = {
+        k: v
+        for k, v in {
+            "SMSMessage": pool.invite_message.sms_message,
+            "EmailMessage": pool.invite_message.email_message,
+            "EmailSubject": pool.invite_message.email_subject,
+        }.items()
+        if v is not None
+    }
     out: dict[str, Any] = {
-        "Id": pool.id, "Name": pool.name, "Arn": pool_arn(pool.id, region),
+        "Id": pool.id,
+        "Name": pool.name,
+        "Arn": pool_arn(pool.id, region),
         "Policies": {"PasswordPolicy": password_policy},
         "DeletionProtection": "ACTIVE" if pool.deletion_protection else "INACTIVE",
         "LambdaConfig": {},
-        "LastModifiedDate": ts(pool.modified), "CreationDate": ts(pool.created),
+        "LastModifiedDate": ts(pool.modified),
+        "CreationDate": ts(pool.created),
         "SchemaAttributes": [schema_out(a) for a in pool.schema],
         "AutoVerifiedAttributes": list(pool.auto_verified_attributes),
         "VerificationMessageTemplate": template,
@@ -226,8 +265,10 @@ def pool_out(pool: UserPool, users: int, region: str) -> dict[str, Any]:
         },
         "UsernameConfiguration": {"CaseSensitive": pool.case_sensitive},
         "UserAttributeUpdateSettings": {
-            "AttributesRequireVerificationBeforeUpdate":
-                list(pool.attributes_require_verification_before_update)},
+            "AttributesRequireVerificationBeforeUpdate": list(
+                pool.attributes_require_verification_before_update
+            )
+        },
     }
     if pool.alias_attributes:
         out["AliasAttributes"] = list(pool.alias_attributes)
@@ -242,22 +283,36 @@ def pool_out(pool: UserPool, users: int, region: str) -> dict[str, Any]:
     if pool.sms_authentication_message:
         out["SmsAuthenticationMessage"] = pool.sms_authentication_message
     if pool.account_recovery:
-        out["AccountRecoverySetting"] = {"RecoveryMechanisms": [
-            {"Priority": r.priority, "Name": r.name} for r in pool.account_recovery]}
+        out["AccountRecoverySetting"] = {
+            "RecoveryMechanisms": [
+                {"Priority": r.priority, "Name": r.name} for r in pool.account_recovery
+            ]
+        }
     out.update(pool.extra)
     return out
 
 
 def pool_summary(pool: UserPool) -> dict[str, Any]:
-    return {"Id": pool.id, "Name": pool.name, "LambdaConfig": {},
-            "LastModifiedDate": ts(pool.modified), "CreationDate": ts(pool.created)}
+    return {
+        "Id": pool.id,
+        "Name": pool.name,
+        "LambdaConfig": {},
+        "LastModifiedDate": ts(pool.modified),
+        "CreationDate": ts(pool.created),
+    }
 
 
 # --- app clients
 CLIENT_PASSTHROUGH = (
-    "SupportedIdentityProviders", "CallbackURLs", "LogoutURLs", "DefaultRedirectURI",
-    "AllowedOAuthFlows", "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient",
-    "AnalyticsConfiguration", "EnablePropagateAdditionalUserContextData",
+    "SupportedIdentityProviders",
+    "CallbackURLs",
+    "LogoutURLs",
+    "DefaultRedirectURI",
+    "AllowedOAuthFlows",
+    "AllowedOAuthScopes",
+    "AllowedOAuthFlowsUserPoolClient",
+    "AnalyticsConfiguration",
+    "EnablePropagateAdditionalUserContextData",
 )
 
 
@@ -273,8 +328,11 @@ def client_in(p: Mapping[str, Any], client_id: str = "") -> AppClient:
     )
     rotation = p.get("RefreshTokenRotation") or {}
     return AppClient(
-        id=ClientId(client_id), pool_id=PoolId(str(p.get("UserPoolId", ""))),
-        name=str(p.get("ClientName", "")), created=EPOCH, modified=EPOCH,
+        id=ClientId(client_id),
+        pool_id=PoolId(str(p.get("UserPoolId", ""))),
+        name=str(p.get("ClientName", "")),
+        created=EPOCH,
+        modified=EPOCH,
         explicit_auth_flows=tuple(p.get("ExplicitAuthFlows") or ()),
         token_validity=validity,
         read_attributes=tuple(p.get("ReadAttributes") or ()),
@@ -292,19 +350,28 @@ def client_in(p: Mapping[str, Any], client_id: str = "") -> AppClient:
 def client_out(client: AppClient) -> dict[str, Any]:
     tv = client.token_validity
     out: dict[str, Any] = {
-        "UserPoolId": client.pool_id, "ClientName": client.name, "ClientId": client.id,
-        "LastModifiedDate": ts(client.modified), "CreationDate": ts(client.created),
-        "RefreshTokenValidity": tv.refresh, "AccessTokenValidity": tv.access,
+        "UserPoolId": client.pool_id,
+        "ClientName": client.name,
+        "ClientId": client.id,
+        "LastModifiedDate": ts(client.modified),
+        "CreationDate": ts(client.created),
+        "RefreshTokenValidity": tv.refresh,
+        "AccessTokenValidity": tv.access,
         "IdTokenValidity": tv.id,
-        "TokenValidityUnits": {"AccessToken": tv.access_unit, "IdToken": tv.id_unit,
-                               "RefreshToken": tv.refresh_unit},
-        "PreventUserExistenceErrors": "ENABLED" if client.prevent_user_existence_errors
+        "TokenValidityUnits": {
+            "AccessToken": tv.access_unit,
+            "IdToken": tv.id_unit,
+            "RefreshToken": tv.refresh_unit,
+        },
+        "PreventUserExistenceErrors": "ENABLED"
+        if client.prevent_user_existence_errors
         else "LEGACY",
         "EnableTokenRevocation": client.enable_token_revocation,
         "AuthSessionValidity": client.auth_session_validity_minutes,
         "RefreshTokenRotation": {
             "Feature": "ENABLED" if client.refresh_rotation else "DISABLED",
-            "RetryGracePeriodSeconds": client.refresh_retry_grace_seconds},
+            "RetryGracePeriodSeconds": client.refresh_retry_grace_seconds,
+        },
     }
     if client.secret:
         out["ClientSecret"] = client.secret

@@ -1,0 +1,49 @@
+# Quick start: `make serve` runs mamori on SQLite; `make test` runs lint, types and every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEPS := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DEV_DEPS := $(VENV)/.dev-deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+NODE_DEPS := tests/node/node_modules/.package-lock.json
+
+.PHONY: serve test lint typecheck unit services node-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(DEPS): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_DEPS): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEPS) $@
+
+serve: $(DEPS)
+	$(BIN)/mamori serve $(ARGS)
+
+$(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+
+node-deps: $(NODE_DEPS)
+
+services:
+	bash scripts/ensure-services.sh
+
+lint: $(DEV_DEPS)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+typecheck: $(DEV_DEPS)
+	$(BIN)/mypy
+
+test: $(DEV_DEPS) services node-deps lint typecheck
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: $(DEPS)
+	$(BIN)/python -m bench.run $(ARGS)
+
+clean:
+	rm -rf $(VENV) .mamori tests/node/node_modules

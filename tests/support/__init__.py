@@ -1,0 +1,1 @@
+"""Test support: a live mamori server process and factories for pools, clients and users."""

@@ -1,0 +1,70 @@
+"""Factories: a pool, a client and users with sensible defaults and any override."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from tests.support.live import Server
+
+PASSWORD = "Corr3ct-Horse!"
+
+
+def make_pool(server: Server, **overrides: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "PoolName": f"pool-{secrets.token_hex(3)}",
+        "AutoVerifiedAttributes": ["email"],
+    }
+    params.update(overrides)
+    return dict(server.admin().create_user_pool(**params)["UserPool"])
+
+
+def make_client(server: Server, pool_id: str, **overrides: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "UserPoolId": pool_id,
+        "ClientName": f"client-{secrets.token_hex(3)}",
+        "ExplicitAuthFlows": [
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+            "ALLOW_USER_SRP_AUTH",
+        ],
+    }
+    params.update(overrides)
+    return dict(server.admin().create_user_pool_client(**params)["UserPoolClient"])
+
+
+def make_user(
+    server: Server,
+    pool_id: str,
+    username: str | None = None,
+    password: str = PASSWORD,
+    attributes: dict[str, str] | None = None,
+    confirmed: bool = True,
+) -> str:
+    """An admin-created user with a permanent password (CONFIRMED) unless told otherwise."""
+    username = username or f"user-{secrets.token_hex(4)}"
+    attrs = {"email": f"{username}@example.com", "email_verified": "true", **(attributes or {})}
+    admin = server.admin()
+    admin.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": k, "Value": v} for k, v in attrs.items()],
+    )
+    if confirmed:
+        admin.admin_set_user_password(
+            UserPoolId=pool_id, Username=username, Password=password, Permanent=True
+        )
+    return username
+
+
+def sign_in(
+    server: Server, client_id: str, username: str, password: str = PASSWORD
+) -> dict[str, Any]:
+    result = server.public().initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return dict(result["AuthenticationResult"])

@@ -1,0 +1,179 @@
+"""Start real `mamori serve` processes on SQLite or a fresh PostgreSQL database."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+PG_ADMIN_DSN = os.environ.get("MAMORI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REGION = "us-east-1"
+CHEAP_HASHING = {"MAMORI_ARGON2_MEMORY_KIB": "256", "MAMORI_ARGON2_TIME_COST": "1"}
+_NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def create_pg_database() -> str:
+    import psycopg
+
+    name = f"mamori_test_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    database_url: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    def admin(self, **kwargs: Any) -> Any:
+        return boto3.client(
+            "cognito-idp",
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+            config=_NO_RETRY,
+            **kwargs,
+        )
+
+    def public(self) -> Any:
+        """A client with no credentials at all: public operations must work unsigned."""
+        from botocore import UNSIGNED
+
+        return boto3.client(
+            "cognito-idp",
+            endpoint_url=self.url,
+            region_name=REGION,
+            config=_NO_RETRY.merge(Config(signature_version=UNSIGNED)),
+        )
+
+    def outbox(self, pool_id: str | None = None, to: str | None = None) -> list[dict[str, Any]]:
+        query = "&".join(f"{k}={v}" for k, v in (("pool", pool_id), ("to", to)) if v)
+        token = base64.b64encode(f"{self.access_key_id}:{self.secret_access_key}".encode())
+        req = urllib.request.Request(
+            f"{self.url}/admin/outbox?{query}", headers={"Authorization": "Basic " + token.decode()}
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return list(json.load(resp)["messages"])
+
+    def latest_code(self, pool_id: str, to: str) -> str:
+        messages = [m for m in self.outbox(pool_id, to) if m["code"]]
+        assert messages, f"no code sent to {to}"
+        return str(messages[-1]["code"])
+
+    def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        req = urllib.request.Request(self.url + "/", data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, dict(err.headers), err.read()
+
+
+@contextmanager
+def run_server(
+    tmp: Path,
+    database: str = "sqlite",
+    extra_env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    database_url: str | None = None,
+) -> Iterator[Server]:
+    port = free_port()
+    data_dir = tmp / f"data-{port}"
+    owns_db = False
+    if database_url is None:
+        if database == "postgres":
+            database_url = create_pg_database()
+            owns_db = True
+        else:
+            database_url = f"sqlite:///{data_dir / 'mamori.db'}"
+    akid, secret = "AKIDMAMORITEST" + secrets.token_hex(3).upper(), secrets.token_urlsafe(24)
+    env = {
+        **os.environ,
+        **CHEAP_HASHING,
+        "MAMORI_ADMIN_ACCESS_KEY_ID": akid,
+        "MAMORI_ADMIN_SECRET_ACCESS_KEY": secret,
+        "MAMORI_LOG_LEVEL": "warning",
+        **(extra_env or {}),
+    }
+    env.pop("MAMORI_CONFIG", None)
+    log_path = tmp / f"server-{port}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mamori.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--database-url",
+            database_url,
+            *args,
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    server = Server(url, data_dir, database_url, akid, secret, proc, log_path)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"mamori exited: {log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url + "/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"mamori did not start: {log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        if owns_db:
+            drop_pg_database(database_url)
