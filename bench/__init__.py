@@ -1,0 +1,1 @@
+"""Load generator and results for mamori: run by hand against a live server, never by pytest."""
