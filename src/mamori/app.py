@@ -22,10 +22,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import mamori.api.aws.cognito_identity.register  # (registers the handlers)
 import mamori.api.aws.cognito_idp.register  # noqa: F401  (registers the handlers)
 from mamori.api.aws.dispatch import Dispatcher
+from mamori.api.identity_issuer import identity_jwks, identity_openid_configuration
 from mamori.api.wellknown import jwks, openid_configuration
 from mamori.config import Settings
+from mamori.services.keys import MasterKeyMismatch
 from mamori.wiring import Runtime
 
 log = logging.getLogger("mamori.request")
@@ -89,6 +92,22 @@ class RequestLog:
                     }
                 )
             )
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Browsers (Amplify, the AWS JS SDK) call from other origins; none allowed when empty."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=[o.rstrip("/") for o in settings.cors_origins],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=CORS_HEADERS,
+            expose_headers=["x-amzn-RequestId", "x-amzn-ErrorType", "x-amzn-ErrorMessage", "Date"],
+            max_age=3600,
+        )
+    ]
 
 
 def create_app(runtime: Runtime, settings: Settings) -> Starlette:
@@ -157,6 +176,12 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             items = items[-1:]
         return JSONResponse({"messages": items})
 
+    async def identity_jwks_route(_: Request) -> Response:
+        return await identity_jwks(services)
+
+    async def identity_discovery_route(_: Request) -> Response:
+        return await identity_openid_configuration(services)
+
     async def jwks_route(request: Request) -> Response:
         return await jwks(services, request.path_params["pool_id"])
 
@@ -165,6 +190,12 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            await services.keys.check_master_key()
+        except MasterKeyMismatch as exc:
+            log.critical("mamori cannot start: %s", exc)
+            await runtime.engine.dispose()
+            raise
         yield
         await runtime.engine.dispose()
 
@@ -173,24 +204,16 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             Route("/", dispatcher.handle, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/admin/outbox", outbox, methods=["GET"]),
+            # Before the per-pool routes, which would take "identity" for a pool id.
+            Route("/identity/.well-known/jwks.json", identity_jwks_route, methods=["GET"]),
+            Route(
+                "/identity/.well-known/openid-configuration",
+                identity_discovery_route,
+                methods=["GET"],
+            ),
             Route("/{pool_id}/.well-known/jwks.json", jwks_route, methods=["GET"]),
             Route("/{pool_id}/.well-known/openid-configuration", discovery_route, methods=["GET"]),
         ],
-        middleware=[
-            Middleware(RequestLog),
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=CORS_HEADERS,
-                expose_headers=[
-                    "x-amzn-RequestId",
-                    "x-amzn-ErrorType",
-                    "x-amzn-ErrorMessage",
-                    "Date",
-                ],
-                max_age=3600,
-            ),
-        ],
+        middleware=[Middleware(RequestLog), *_cors(settings)],
         lifespan=lifespan,
     )

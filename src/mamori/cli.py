@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
+import os
+import ssl
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -89,21 +92,51 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(overrides, config_file=args.config)
 
 
+def _prepare(settings: Settings) -> Any:
+    """Everything `serve` needs before it listens; ConfigError with a clear reason otherwise."""
+    from mamori.wiring import admin_credentials, master_key
+
+    if settings.tls_cert:
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                settings.tls_cert, settings.tls_key
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"tls_cert/tls_key: cannot load {settings.tls_cert} and {settings.tls_key}: {exc}"
+            ) from exc
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"data_dir: cannot create {settings.data_dir}: {exc}") from exc
+    _migrate(settings)
+    master_key(settings)
+    return admin_credentials(settings)
+
+
+def _migrate(settings: Settings) -> None:
+    from sqlalchemy.engine import make_url
+
+    from mamori.adapters.store.sql.engine import migrate
+
+    try:
+        migrate(settings.effective_database_url)
+    except Exception as exc:  # any driver error: say which database, never the password
+        shown = make_url(settings.effective_database_url).render_as_string(hide_password=True)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"database {shown}: {reason}") from exc
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
-    from mamori.adapters.store.sql.engine import migrate
-    from mamori.wiring import admin_credentials, master_key
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate(settings.effective_database_url)
-    master_key(settings)
-    creds = admin_credentials(settings)
+    creds = _prepare(settings)
     url = settings.effective_public_url
     print(f"mamori listening on {settings.host}:{settings.port} (public URL {url})", flush=True)
-    print(f"  endpoint_url          = {url}", flush=True)
-    print(f"  aws_access_key_id     = {creds.access_key_id}", flush=True)
-    print(f"  aws_secret_access_key = {creds.secret_access_key}", flush=True)
+    print(f"  endpoint_url      = {url}", flush=True)
+    print(f"  aws_access_key_id = {creds.access_key_id}", flush=True)
+    # The secret never goes to the console (and from there to log collectors).
+    print("  secret access key : run `mamori admin-credentials` to print it", flush=True)
     if settings.accept_any_credentials:
         print(
             "WARNING: --accept-any-credentials: admin operations are NOT authenticated. "
@@ -119,24 +152,21 @@ def _serve(settings: Settings) -> None:
         "log_level": settings.log_level,
         "access_log": False,
         "proxy_headers": bool(settings.trusted_proxies),
-        "forwarded_allow_ips": list(settings.trusted_proxies) or None,
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
         "server_header": False,
         "limit_concurrency": 2000,
     }
     if settings.tls_cert:
         config["ssl_certfile"] = settings.tls_cert
         config["ssl_keyfile"] = settings.tls_key
-    # Worker processes rebuild settings from the environment: pass them through it.
-    import os
-
-    for name, value in _as_env(settings).items():
-        os.environ[name] = value
+    # Worker processes rebuild settings from the environment: pass them through it. The
+    # config file has been read already; every value it gave is in the environment now.
+    os.environ.update(_as_env(settings))
+    os.environ.pop("MAMORI_CONFIG", None)
     uvicorn.run("mamori.cli:asgi_app", **config)
 
 
 def _as_env(settings: Settings) -> dict[str, str]:
-    import dataclasses
-
     env = {}
     for field in dataclasses.fields(settings):
         value = getattr(settings, field.name)
@@ -148,13 +178,18 @@ def _as_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+_LOG_LEVELS = {"trace": logging.DEBUG}
+
+
 def asgi_app() -> Any:
     """uvicorn's factory in each worker process: settings from the environment."""
     from mamori.app import create_app
     from mamori.wiring import build_services
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = load_settings()
+    level = _LOG_LEVELS.get(settings.log_level, settings.log_level.upper())
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("mamori").setLevel(level)
     return create_app(build_services(settings), settings)
 
 
@@ -203,39 +238,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = _settings(args)
+        if args.command == "serve":
+            _serve(settings)
+            return 0
+        if args.command == "migrate":
+            _migrate(settings)
+            print("database is at the newest revision")
+            return 0
+        if args.command == "admin-credentials":
+            return _admin_credentials(settings, args.json)
+        if args.command == "outbox":
+            _migrate(settings)
+            return _outbox(settings, args)
     except ConfigError as exc:
         print(f"mamori: {exc}", file=sys.stderr)
         return 2
-    if args.command == "serve":
-        _serve(settings)
-        return 0
-    from mamori.adapters.store.sql.engine import migrate
-
-    if args.command == "migrate":
-        migrate(settings.effective_database_url)
-        print("database is at the newest revision")
-        return 0
-    if args.command == "admin-credentials":
-        from mamori.wiring import admin_credentials
-
-        creds = admin_credentials(settings)
-        if args.json:
-            print(
-                json.dumps(
-                    {
-                        "aws_access_key_id": creds.access_key_id,
-                        "aws_secret_access_key": creds.secret_access_key,
-                    }
-                )
-            )
-        else:
-            print(f"aws_access_key_id     = {creds.access_key_id}")
-            print(f"aws_secret_access_key = {creds.secret_access_key}")
-        return 0
-    if args.command == "outbox":
-        migrate(settings.effective_database_url)
-        return _outbox(settings, args)
     return 2
+
+
+def _admin_credentials(settings: Settings, as_json: bool) -> int:
+    from mamori.wiring import admin_credentials
+
+    creds = admin_credentials(settings)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "aws_access_key_id": creds.access_key_id,
+                    "aws_secret_access_key": creds.secret_access_key,
+                }
+            )
+        )
+    else:
+        print(f"aws_access_key_id     = {creds.access_key_id}")
+        print(f"aws_secret_access_key = {creds.secret_access_key}")
+    return 0
 
 
 if __name__ == "__main__":

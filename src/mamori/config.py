@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -13,6 +17,13 @@ from typing import Any, get_type_hints
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; raised once, at start-up."""
+
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
+_ORIGIN = re.compile(r"https?://[^/\s?#]+")
+# SigV4 puts the key id in "Credential=<id>/<date>/...": no slash, comma or space.
+_ACCESS_KEY_ID = re.compile(r"[A-Za-z0-9_+=.@-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,18 @@ class Settings:
     smtp_from: str = "no-reply@mamori.local"
     code_ttl_seconds: int = 24 * 3600
     log_level: str = "info"
+    # Identity pools. GetCredentialsForIdentity calls AssumeRoleWithWebIdentity at this STS
+    # (empty: AWS STS in sts_region), SigV4-signed when sts_access_key_id is set.
+    sts_endpoint: str = ""
+    sts_region: str = ""  # empty: region
+    sts_access_key_id: str = field(default="", repr=False)
+    sts_secret_access_key: str = field(default="", repr=False)
+    sts_timeout_seconds: int = 10
+    identity_token_ttl_seconds: int = 600  # GetOpenIdToken tokens (Cognito: 10 minutes)
+    identity_credentials_seconds: int = 3600  # DurationSeconds asked of STS
+    # OpenID Connect issuers identity pools may name in OpenIdConnectProviderARNs, with the
+    # client ids (audiences) accepted: "<issuer URL>|<client id>[|<client id>...]".
+    oidc_providers: tuple[str, ...] = ()
 
     @property
     def effective_database_url(self) -> str:
@@ -62,7 +85,21 @@ class Settings:
         scheme = "https" if self.tls_cert else "http"
         return f"{scheme}://{self.host}:{self.port}"
 
+    @property
+    def effective_sts_region(self) -> str:
+        return self.sts_region or self.region
+
+    @property
+    def effective_sts_endpoint(self) -> str:
+        return self.sts_endpoint or f"https://sts.{self.effective_sts_region}.amazonaws.com"
+
+    @property
+    def identity_issuer(self) -> str:
+        """The issuer of GetOpenIdToken tokens; STS must trust it as an OIDC provider."""
+        return f"{self.effective_public_url}/identity"
+
     def validate(self) -> Settings:
+        """Check every setting once, at start-up; ConfigError says which one and why."""
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
         if bool(self.tls_cert) != bool(self.tls_key):
@@ -71,15 +108,102 @@ class Settings:
             raise ConfigError(
                 "admin_access_key_id and admin_secret_access_key must be given together"
             )
+        if self.admin_access_key_id and not _ACCESS_KEY_ID.fullmatch(self.admin_access_key_id):
+            raise ConfigError(
+                "admin_access_key_id may hold only letters, digits and _+=.@- (1-128 characters)"
+            )
+        if self.master_key:
+            _check_master_key(self.master_key)
         if self.workers < 1:
             raise ConfigError("workers must be at least 1")
+        if not _REGION.fullmatch(self.region):
+            raise ConfigError(f"region {self.region!r} is not an AWS region name like us-east-1")
+        if self.database_url and not self.database_url.startswith(("sqlite", "postgres")):
+            raise ConfigError(
+                f"database_url must start with sqlite:// or postgresql://, "
+                f"got {self.database_url.split(':', 1)[0]}:..."
+            )
+        if self.public_url and not _ORIGIN.match(self.public_url):
+            raise ConfigError(
+                f"public_url must be an http:// or https:// URL, got {self.public_url!r}"
+            )
+        if self.public_url and any(c in self.public_url for c in "?#"):
+            raise ConfigError("public_url must not have a query or fragment")
+        for origin in self.cors_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin.rstrip("/")):
+                raise ConfigError(
+                    f"cors_origins entry {origin!r} is not '*' or an origin like "
+                    "https://app.example.com"
+                )
+        for proxy in self.trusted_proxies:
+            if proxy == "*":
+                continue
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"trusted_proxies entry {proxy!r} is not an IP address or network"
+                ) from None
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
+        if self.max_body_bytes < 1024:
+            raise ConfigError("max_body_bytes must be at least 1024")
+        if self.code_ttl_seconds < 1:
+            raise ConfigError("code_ttl_seconds must be at least 1")
+        if not 0 < self.smtp_port < 65536:
+            raise ConfigError(f"smtp_port must be between 1 and 65535, got {self.smtp_port}")
         if self.email_sender not in {"outbox", "smtp"}:
             raise ConfigError(f"unknown email_sender {self.email_sender!r} (outbox, smtp)")
         if self.sms_sender not in {"outbox"}:
             raise ConfigError(f"unknown sms_sender {self.sms_sender!r} (outbox)")
-        if self.argon2_memory_kib < 8 or self.argon2_time_cost < 1:
+        if self.argon2_memory_kib < 8 or self.argon2_time_cost < 1 or self.argon2_parallelism < 1:
             raise ConfigError("argon2 parameters too small")
+        self._validate_identity_pools()
         return self
+
+    def _validate_identity_pools(self) -> None:
+        if self.sts_endpoint and not _ORIGIN.match(self.sts_endpoint):
+            raise ConfigError(f"sts_endpoint must be an http(s) URL, got {self.sts_endpoint!r}")
+        if self.sts_region and not _REGION.fullmatch(self.sts_region):
+            raise ConfigError(f"sts_region {self.sts_region!r} is not an AWS region name")
+        if bool(self.sts_access_key_id) != bool(self.sts_secret_access_key):
+            raise ConfigError("sts_access_key_id and sts_secret_access_key must be given together")
+        if not 1 <= self.sts_timeout_seconds <= 300:
+            raise ConfigError("sts_timeout_seconds must be between 1 and 300")
+        if not 60 <= self.identity_token_ttl_seconds <= 86400:
+            raise ConfigError("identity_token_ttl_seconds must be between 60 and 86400")
+        if not 900 <= self.identity_credentials_seconds <= 43200:
+            # STS's DurationSeconds range for AssumeRoleWithWebIdentity.
+            raise ConfigError("identity_credentials_seconds must be between 900 and 43200")
+        for entry in self.oidc_providers:
+            parse_oidc_provider(entry)
+
+
+def parse_oidc_provider(entry: str) -> tuple[str, tuple[str, ...]]:
+    """`<issuer URL>|<client id>[|...]` -> (issuer, client ids)."""
+    issuer, *client_ids = (part.strip() for part in entry.split("|"))
+    if not _ORIGIN.match(issuer) or any(c in issuer for c in "?#"):
+        raise ConfigError(f"oidc_providers entry {entry!r}: the issuer must be an http(s) URL")
+    if not client_ids or not all(client_ids):
+        raise ConfigError(
+            f"oidc_providers entry {entry!r}: name the accepted client ids after the issuer, "
+            "separated by |"
+        )
+    return issuer.rstrip("/"), tuple(client_ids)
+
+
+def _check_master_key(value: str) -> None:
+    try:
+        key = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError("master_key must be base64 (of 32 random bytes)") from None
+    if len(key) != 32:
+        raise ConfigError(f"master_key must decode to 32 bytes, not {len(key)}")
+
+
+_SECRET_SETTINGS = frozenset(
+    {"admin_secret_access_key", "master_key", "smtp_password", "sts_secret_access_key"}
+)
 
 
 def _coerce(name: str, kind: Any, raw: Any) -> Any:
@@ -94,7 +218,7 @@ def _coerce(name: str, kind: Any, raw: Any) -> Any:
                 return False
             raise ValueError(raw)
         if kind is int:
-            if isinstance(raw, bool):
+            if isinstance(raw, bool | float):
                 raise ValueError(raw)
             return int(raw)
         if kind is Path:
@@ -103,9 +227,13 @@ def _coerce(name: str, kind: Any, raw: Any) -> Any:
             if isinstance(raw, list | tuple):
                 return tuple(str(x) for x in raw)
             return tuple(p.strip() for p in str(raw).split(",") if p.strip())
+        if not isinstance(raw, str | int | float):
+            raise ValueError(raw)
         return str(raw)
     except ValueError as exc:
-        raise ConfigError(f"setting {name}: cannot read {raw!r} as {kind}") from exc
+        what = "a list of strings" if kind == tuple[str, ...] else getattr(kind, "__name__", kind)
+        shown = "(hidden)" if name in _SECRET_SETTINGS else repr(raw)
+        raise ConfigError(f"setting {name}: cannot read {shown} as {what}") from exc
 
 
 def load_settings(

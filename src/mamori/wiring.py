@@ -15,13 +15,20 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mamori.adapters.delivery.smtp import SmtpConfig, SmtpSender
+from mamori.adapters.idp.oidc import OidcKeys
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
+from mamori.adapters.store.sql.identity_pools import (
+    SqlIdentityKeyStore,
+    SqlIdentityPoolStore,
+    SqlIdentityStore,
+)
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlKeyStore, SqlPoolStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
-from mamori.config import ConfigError, Settings
+from mamori.adapters.sts import StsClient, StsConfig
+from mamori.config import ConfigError, Settings, parse_oidc_provider
 from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams, PasswordHashing
 from mamori.ports import Clock, MessageSender
@@ -30,8 +37,13 @@ from mamori.services.clients import ClientService
 from mamori.services.clock import SystemClock
 from mamori.services.codes import CodeService
 from mamori.services.container import Services
+from mamori.services.credentials import CredentialsService, IdentityServices
 from mamori.services.groups import GroupService
+from mamori.services.identities import IdentityService
+from mamori.services.identity_pools import IdentityPoolService
+from mamori.services.identity_tokens import IdentityTokenService
 from mamori.services.keys import KeyService
+from mamori.services.logins import LoginVerifier, OidcProvider
 from mamori.services.pools import PoolService
 from mamori.services.tokens import TokenService
 from mamori.services.users import UserService
@@ -137,6 +149,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
     groups = GroupService(group_store, pools, users, clock)
     auth = AuthService(users, clients, tokens, session_store, keyring, clock)
+    identity = build_identity_services(
+        settings, engine, keyring, clock, keys, session_store, user_store, tokens
+    )
     services = Services(
         clock=clock,
         pools=pools,
@@ -147,5 +162,63 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         tokens=tokens,
         keys=keys,
         outbox=outbox,
+        identity=identity,
     )
     return Runtime(services, engine, admin_credentials(settings))
+
+
+def build_identity_services(
+    settings: Settings,
+    engine: AsyncEngine,
+    keyring: Keyring,
+    clock: Clock,
+    keys: KeyService,
+    session_store: SqlSessionStore,
+    user_store: SqlUserStore,
+    tokens: TokenService,
+) -> IdentityServices:
+    """Identity pools: stores, the identity issuer, login verification and the STS client."""
+    host_path = settings.effective_public_url.split("://", 1)[-1]
+    identity_tokens = IdentityTokenService(
+        SqlIdentityKeyStore(engine),
+        keyring,
+        clock,
+        settings.identity_issuer,
+        timedelta(seconds=settings.identity_token_ttl_seconds),
+    )
+    oidc_providers = {}
+    for entry in settings.oidc_providers:
+        issuer, client_ids = parse_oidc_provider(entry)
+        name = issuer.split("://", 1)[-1]
+        oidc_providers[name] = OidcProvider(name, issuer, client_ids)
+    verifier = LoginVerifier(
+        keys,
+        session_store,
+        user_store,
+        identity_tokens,
+        OidcKeys(float(settings.sts_timeout_seconds)),
+        oidc_providers,
+        clock,
+        tokens.issuer,
+        host_path,
+    )
+    identity_store = SqlIdentityStore(engine)
+    identity_pools = IdentityPoolService(
+        SqlIdentityPoolStore(engine), identity_store, clock, settings.region, host_path
+    )
+    identities = IdentityService(
+        identity_pools, identity_store, verifier, identity_tokens, clock, host_path
+    )
+    sts = StsClient(
+        StsConfig(
+            settings.effective_sts_endpoint,
+            settings.effective_sts_region,
+            settings.sts_access_key_id,
+            settings.sts_secret_access_key,
+            float(settings.sts_timeout_seconds),
+        )
+    )
+    credentials = CredentialsService(
+        identities, identity_tokens, sts, settings.identity_credentials_seconds
+    )
+    return IdentityServices(identity_pools, identities, credentials, identity_tokens)

@@ -7,9 +7,11 @@ import json
 import os
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,7 +84,7 @@ class Server:
         )
 
     def outbox(self, pool_id: str | None = None, to: str | None = None) -> list[dict[str, Any]]:
-        query = "&".join(f"{k}={v}" for k, v in (("pool", pool_id), ("to", to)) if v)
+        query = urllib.parse.urlencode({k: v for k, v in (("pool", pool_id), ("to", to)) if v})
         token = base64.b64encode(f"{self.access_key_id}:{self.secret_access_key}".encode())
         req = urllib.request.Request(
             f"{self.url}/admin/outbox?{query}", headers={"Authorization": "Basic " + token.decode()}
@@ -151,7 +153,10 @@ def run_server(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    # With --tls-cert the server speaks HTTPS (self-signed in tests: readiness skips checks).
+    tls = "--tls-cert" in args
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    ready_context = ssl._create_unverified_context() if tls else None  # noqa: S323
     server = Server(url, data_dir, database_url, akid, secret, proc, log_path)
     try:
         deadline = time.monotonic() + 60
@@ -159,7 +164,7 @@ def run_server(
             if proc.poll() is not None:
                 raise RuntimeError(f"mamori exited: {log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(url + "/health", timeout=1) as r:
+                with urllib.request.urlopen(url + "/health", timeout=1, context=ready_context) as r:
                     if r.status == 200:
                         break
             except OSError:

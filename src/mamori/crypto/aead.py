@@ -46,6 +46,14 @@ class Keyring:
     def __repr__(self) -> str:
         return f"Keyring(current={self._current_id!r}, keys={len(self._keys)})"
 
+    @property
+    def current_id(self) -> str:
+        """The id of the key that seals; not secret (a truncated hash of the key)."""
+        return self._current_id
+
+    def knows(self, kid: str) -> bool:
+        return kid in self._keys
+
     def seal(self, plaintext: bytes, purpose: str) -> str:
         """`v1.<kid>.<nonce|ciphertext>`; `purpose` is bound in as associated data."""
         key = derive_key(self._keys[self._current_id], "aead")
@@ -63,6 +71,13 @@ class Keyring:
             return AESGCM(key).decrypt(raw[:12], raw[12:], purpose.encode())
         except (ValueError, InvalidTag) as exc:
             raise SealError("cannot open sealed value") from exc
+
+    @staticmethod
+    def sealed_with(sealed: str) -> str | None:
+        """The key id a sealed value names, or None when it is not one of ours."""
+        version, _, rest = sealed.partition(".")
+        kid = rest.partition(".")[0]
+        return kid if version == "v1" and kid else None
 
     def digest(self, value: str, purpose: str) -> str:
         """Keyed digest for codes and tokens at rest: short codes can't be brute-forced offline."""

@@ -43,7 +43,8 @@ class AppClient:
     token_validity: TokenValidity = TokenValidity()
     read_attributes: tuple[str, ...] = ()  # empty: all readable
     write_attributes: tuple[str, ...] = ()  # empty: all writable (but immutables)
-    prevent_user_existence_errors: bool = True
+    # Cognito: LEGACY (False) unless the request says ENABLED; only the console defaults on.
+    prevent_user_existence_errors: bool = False
     enable_token_revocation: bool = True
     auth_session_validity_minutes: int = 3
     refresh_rotation: bool = False
@@ -62,7 +63,15 @@ class AppClient:
             "ALLOW_USER_PASSWORD_AUTH": "USER_PASSWORD_AUTH",
             "ALLOW_CUSTOM_AUTH": "CUSTOM_AUTH_FLOW_ONLY",
         }
-        return legacy.get(flow, "") in flows
+        if legacy.get(flow, "") in flows:
+            return True
+        # Cognito: clients on the legacy values always refresh, and sign in with SRP unless
+        # CUSTOM_AUTH_FLOW_ONLY.
+        if not any(f.startswith("ALLOW_") for f in flows):
+            if flow == "ALLOW_REFRESH_TOKEN_AUTH":
+                return True
+            return flow == "ALLOW_USER_SRP_AUTH" and "CUSTOM_AUTH_FLOW_ONLY" not in flows
+        return False
 
     def can_read(self, attribute: str) -> bool:
         return not self.read_attributes or attribute in self.read_attributes or attribute == "sub"

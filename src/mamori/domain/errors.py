@@ -134,6 +134,10 @@ class UnsupportedTokenTypeException(ServiceError):
     pass
 
 
+class UnauthorizedException(ServiceError):
+    status = 401
+
+
 class UnsupportedOperationException(ServiceError):
     pass
 
@@ -175,6 +179,23 @@ class UserLambdaValidationException(ServiceError):
 
 
 class PreconditionNotMetException(ServiceError):
+    pass
+
+
+# --- Cognito identity pools (names from botocore's cognito-identity model)
+class ResourceConflictException(ServiceError):
+    pass
+
+
+class InvalidIdentityPoolConfigurationException(ServiceError):
+    default_message = "Invalid identity pool configuration. Check assigned IAM roles for this pool."
+
+
+class ExternalServiceException(ServiceError):
+    pass
+
+
+class DeveloperUserAlreadyRegisteredException(ServiceError):
     pass
 
 

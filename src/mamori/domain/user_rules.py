@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from mamori.domain.app_client import AppClient
@@ -11,6 +11,7 @@ from mamori.domain.errors import InvalidParameterException, NotAuthorizedExcepti
 from mamori.domain.user_pool import UserPool
 
 VERIFIED_FLAGS = frozenset({"email_verified", "phone_number_verified"})
+UNAUTHORIZED_ATTRIBUTE = "A client attempted to write unauthorized attribute"
 
 
 class Writer(StrEnum):
@@ -36,13 +37,13 @@ def check_attributes(
             raise InvalidParameterException(f"Cannot modify the non-mutable attribute {name}")
         if not attr.mutable and not creating:
             raise InvalidParameterException(f"Cannot modify the non-mutable attribute {name}")
-        if writer is Writer.USER:
-            if name in VERIFIED_FLAGS and not creating:
-                raise InvalidParameterException(f"Cannot modify {name} without admin rights.")
-            if client is not None and not client.can_write(name):
-                raise NotAuthorizedException(
-                    f"A client attempted to write unauthorized attribute {name}"
-                )
+        # Cognito: users never set their own verified flags; clients write only WriteAttributes.
+        if writer is Writer.USER and (
+            name in VERIFIED_FLAGS
+            or attr.developer_only
+            or (client is not None and not client.can_write(name))
+        ):
+            raise NotAuthorizedException(UNAUTHORIZED_ATTRIBUTE)
         problem = check_value(attr, value)
         if problem:
             raise InvalidParameterException(f"Attributes did not conform to the schema: {problem}")
@@ -69,6 +70,80 @@ def apply_changes(
                 result[flag] = "false"
         result[name] = value
     return {k: v for k, v in result.items() if v != "" or k in {"email_verified"}}
+
+
+def looks_like(attribute: str, value: str) -> bool:
+    """Whether a sign-in name is shaped like an email address or an E.164 phone number."""
+    if attribute == "email":
+        return "@" in value
+    if attribute == "phone_number":
+        return value.startswith("+") and value[1:].isdigit()
+    return False
+
+
+_KINDS = {"email": "an email", "phone_number": "a phone number"}
+_ALIAS_KINDS = {"email": "email", "phone_number": "phone number"}
+
+
+def stored_username(
+    pool: UserPool, username: str, attributes: Mapping[str, str], sub: str
+) -> tuple[str, dict[str, str]]:
+    """The username a new user is stored under, and its attributes with the sign-in value added.
+
+    Pools that sign in by email or phone take that value as an attribute and store the sub as the
+    username; alias pools refuse usernames shaped like the aliased email or phone number.
+    """
+    attrs = dict(attributes)
+    if pool.username_attributes:
+        for attribute in pool.username_attributes:
+            if not looks_like(attribute, username):
+                continue
+            if attrs.get(attribute, username) != username:
+                raise InvalidParameterException(
+                    f"{attribute} attribute does not match the username."
+                )
+            attrs[attribute] = username
+            attr = pool.attribute(attribute)
+            problem = check_value(attr, username) if attr is not None else None
+            if problem:
+                raise InvalidParameterException(
+                    f"Attributes did not conform to the schema: {problem}"
+                )
+            # Cognito: in these pools the generated username is the user's sub.
+            return sub, attrs
+        kinds = [_KINDS[a] for a in pool.username_attributes if a in _KINDS]
+        wanted = " or ".join(kinds) if len(kinds) < 2 else f"either {' or '.join(kinds)}"
+        raise InvalidParameterException(f"Username should be {wanted}.")
+    for attribute in pool.alias_attributes:
+        if attribute in _ALIAS_KINDS and looks_like(attribute, username):
+            kind = _ALIAS_KINDS[attribute]
+            raise InvalidParameterException(
+                f"Username cannot be of {kind} format, since user pool is configured for "
+                f"{kind} alias."
+            )
+    return username, attrs
+
+
+def remove_attributes(pool: UserPool, current: Attributes, names: Sequence[str]) -> dict[str, str]:
+    """Attributes without `names`; required, immutable and unknown ones are refused."""
+    for name in names:
+        attr = pool.attribute(name)
+        if attr is None:
+            raise InvalidParameterException(
+                f"Attributes did not conform to the schema: {name}: Attribute does not exist in "
+                "the schema."
+            )
+        if attr.required or name in SYSTEM_ATTRIBUTES:
+            raise InvalidParameterException(
+                f"Attributes did not conform to the schema: {name}: The attribute {name} is "
+                "required"
+            )
+        if not attr.mutable:
+            raise InvalidParameterException(f"Cannot modify the non-mutable attribute {name}")
+    gone = set(names)
+    # A deleted email or phone number takes its verified flag with it.
+    gone |= {f"{n}_verified" for n in names if n in {"email", "phone_number"}}
+    return {k: v for k, v in current.items() if k not in gone}
 
 
 def mask(destination: str) -> str:

@@ -12,10 +12,14 @@ from typing import Any
 from mamori.crypto.aead import Keyring, SealError
 from mamori.domain.app_client import AppClient
 from mamori.domain.auth_flow import (
-    ADMIN_FLOWS,
+    ANSWERABLE,
+    FLOWS_BY_ENTRY,
+    PASSWORD_FLOWS,
+    REFRESH_FLOWS,
     REQUIRED_CLIENT_FLOW,
     AuthFlow,
     Challenge,
+    Entry,
     Step,
     next_step,
 )
@@ -25,7 +29,9 @@ from mamori.domain.errors import (
     NotAuthorizedException,
     PasswordResetRequiredException,
     RefreshTokenReuseException,
+    UnauthorizedException,
     UnsupportedOperationException,
+    UnsupportedTokenTypeException,
     UserNotConfirmedException,
     UserNotFoundException,
 )
@@ -38,8 +44,9 @@ from mamori.services.clients import ClientService, check_client_secret, check_se
 from mamori.services.tokens import AuthenticationResult, TokenService
 from mamori.services.users import UserService
 
-_SESSION_PURPOSE = "auth-session"
 _WRONG = "Incorrect username or password."
+_INVALID_SESSION = "Invalid session for the user."
+_ATTRIBUTE = "userAttributes."  # ChallengeResponses key prefix of NEW_PASSWORD_REQUIRED
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,69 @@ class AuthOutcome:
     challenge: Challenge | None = None
     parameters: Mapping[str, str] = dataclasses.field(default_factory=dict)
     session: str | None = None
+
+
+class SessionSeal:
+    """The `Session` of a challenge: an AEAD-sealed, expiring reference to one sign-in.
+
+    Bound to the pool, client, user and challenge it was issued for, so it can't be replayed
+    elsewhere; nothing is kept in memory, so any server process sharing the master key opens it.
+    """
+
+    PURPOSE = "auth-session"
+
+    def __init__(self, keyring: Keyring, clock: Clock) -> None:
+        self._keyring = keyring
+        self._clock = clock
+
+    def seal(self, pool_id: str, client: AppClient, sub: str, challenge: Challenge) -> str:
+        expires = self._clock.now() + timedelta(minutes=client.auth_session_validity_minutes)
+        payload = {
+            "p": pool_id,
+            "c": client.id,
+            "u": sub,
+            "ch": challenge.value,
+            "x": expires.timestamp(),
+        }
+        return self._keyring.seal(json.dumps(payload).encode(), self.PURPOSE)
+
+    def open(self, session: str | None, pool_id: str, client_id: str, challenge: Challenge) -> str:
+        """The user sub the session speaks for; NotAuthorized when anything is off."""
+        if not session:
+            raise InvalidParameterException("Missing required parameter Session")
+        try:
+            payload: Any = json.loads(self._keyring.open(session, self.PURPOSE))
+        except (SealError, ValueError) as exc:
+            raise NotAuthorizedException(_INVALID_SESSION) from exc
+        if not isinstance(payload, dict):
+            raise NotAuthorizedException(_INVALID_SESSION)
+        expires = payload.get("x")
+        if not isinstance(expires, int | float) or expires <= self._clock.now().timestamp():
+            # Cognito: this exact wording for a session past AuthSessionValidity.
+            raise NotAuthorizedException("Invalid session for the user, session is expired.")
+        if (payload.get("p"), payload.get("c"), payload.get("ch")) != (
+            pool_id,
+            client_id,
+            challenge.value,
+        ) or not isinstance(payload.get("u"), str):
+            raise NotAuthorizedException(_INVALID_SESSION)
+        return str(payload["u"])
+
+
+def _flow(name: str, entry: Entry) -> AuthFlow:
+    try:
+        flow = AuthFlow(name)
+    except ValueError:
+        flow = None
+    if flow is None or flow not in FLOWS_BY_ENTRY[entry]:
+        # Cognito: one message for an unknown flow and a flow of the other entry point.
+        raise InvalidParameterException("Initiate Auth method not supported.")
+    return flow
+
+
+def _looks_like_jwt(token: str) -> bool:
+    parts = token.split(".")
+    return len(parts) == 3 and all(parts)
 
 
 class AuthService:
@@ -66,61 +136,48 @@ class AuthService:
         self._clients = clients
         self._tokens = tokens
         self._sessions = sessions
-        self._keyring = keyring
+        self._seal = SessionSeal(keyring, clock)
         self._clock = clock
 
     # --- entry points
     async def initiate_auth(
         self, client_id: str, flow: str, parameters: Mapping[str, str]
     ) -> AuthOutcome:
+        kind = _flow(flow, Entry.INITIATE_AUTH)
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._start(pool, client, self._flow(flow, admin=False), parameters)
+        return await self._start(pool, client, kind, parameters)
 
     async def admin_initiate_auth(
         self, pool_id: str, client_id: str, flow: str, parameters: Mapping[str, str]
     ) -> AuthOutcome:
+        kind = _flow(flow, Entry.ADMIN_INITIATE_AUTH)
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
-        return await self._start(pool, client, self._flow(flow, admin=True), parameters)
-
-    def _flow(self, name: str, admin: bool) -> AuthFlow:
-        try:
-            flow = AuthFlow(name)
-        except ValueError as exc:
-            raise InvalidParameterException(f"Unsupported auth flow {name}.") from exc
-        if (flow in ADMIN_FLOWS) != admin and flow not in {
-            AuthFlow.REFRESH_TOKEN_AUTH,
-            AuthFlow.REFRESH_TOKEN,
-            AuthFlow.USER_SRP_AUTH,
-            AuthFlow.CUSTOM_AUTH,
-            AuthFlow.USER_AUTH,
-        }:
-            where = "AdminInitiateAuth" if flow in ADMIN_FLOWS else "InitiateAuth"
-            raise InvalidParameterException(f"Auth flow {name} is only supported by {where}.")
-        if flow in {AuthFlow.USER_PASSWORD_AUTH} and admin:
-            raise InvalidParameterException(
-                "Auth flow USER_PASSWORD_AUTH is only supported by InitiateAuth."
-            )
-        return flow
+        return await self._start(pool, client, kind, parameters)
 
     async def _start(
         self, pool: UserPool, client: AppClient, flow: AuthFlow, parameters: Mapping[str, str]
     ) -> AuthOutcome:
+        if flow in REFRESH_FLOWS and client.refresh_rotation:
+            # Cognito: REFRESH_TOKEN_AUTH is documented as incompatible with rotation; the
+            # exception type isn't documented. Name the operation that works instead.
+            raise InvalidParameterException(
+                f"{flow.value} flow is not supported for a client with refresh token rotation: "
+                "use GetTokensFromRefreshToken."
+            )
         if not client.allows(REQUIRED_CLIENT_FLOW[flow]):
             raise InvalidParameterException(f"{flow.value} flow not enabled for this client")
-        if flow in {AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN}:
+        if flow in REFRESH_FLOWS:
             token = parameters.get("REFRESH_TOKEN")
             if not token:
                 raise InvalidParameterException("Missing required parameter REFRESH_TOKEN")
             result = await self._refresh(
-                pool, client, token, parameters.get("SECRET_HASH"), rotation_call=False
+                pool, client, token, rotating_call=False, secret_hash=parameters.get("SECRET_HASH")
             )
             return AuthOutcome(result=result)
-        if flow not in {
-            AuthFlow.USER_PASSWORD_AUTH,
-            AuthFlow.ADMIN_USER_PASSWORD_AUTH,
-            AuthFlow.ADMIN_NO_SRP_AUTH,
-        }:
-            raise InvalidParameterException(f"Auth flow {flow.value} is not supported yet.")
+        if flow not in PASSWORD_FLOWS:
+            raise InvalidParameterException(
+                f"Auth flow {flow.value} is not supported by mamori yet."
+            )
         username = parameters.get("USERNAME")
         password = parameters.get("PASSWORD")
         if not username:
@@ -156,6 +213,8 @@ class AuthService:
                 "Temporary password has expired and must be reset by an administrator."
             )
         if user.password_hash and self._users.needs_rehash(user.password_hash):
+            # The hashing parameters changed since this hash was made: upgrade it now, while
+            # the plaintext is at hand (it never is otherwise).
             user = await self._users.save(
                 pool,
                 dataclasses.replace(
@@ -171,11 +230,16 @@ class AuthService:
             return AuthOutcome(result=await self._tokens.issue(pool, client, user))
         parameters: dict[str, str] = {"USER_ID_FOR_SRP": user.username}
         if challenge is Challenge.NEW_PASSWORD_REQUIRED:
-            readable = {
-                k: v
-                for k, v in user.attributes.items()
-                if k not in {"sub", "email_verified", "phone_number_verified"}
-            }
+            # Cognito: userAttributes carries the verified flags too (clients must drop them
+            # before answering), never sub.
+            readable = {}
+            for name, value in user.attributes.items():
+                attr = pool.attribute(name)
+                if name == "sub" or not client.can_read(name):
+                    continue
+                if attr is not None and attr.developer_only:
+                    continue
+                readable[name] = value
             parameters["userAttributes"] = json.dumps(readable)
             parameters["requiredAttributes"] = json.dumps(
                 [
@@ -187,34 +251,10 @@ class AuthService:
         return AuthOutcome(
             challenge=challenge,
             parameters=parameters,
-            session=self._seal(pool.id, client, user, challenge),
+            session=self._seal.seal(pool.id, client, user.sub, challenge),
         )
 
-    # --- the sealed Session string
-    def _seal(self, pool_id: str, client: AppClient, user: User, challenge: Challenge) -> str:
-        expires = self._clock.now() + timedelta(minutes=client.auth_session_validity_minutes)
-        payload = {
-            "p": pool_id,
-            "c": client.id,
-            "u": user.sub,
-            "ch": challenge.value,
-            "x": expires.timestamp(),
-        }
-        return self._keyring.seal(json.dumps(payload).encode(), _SESSION_PURPOSE)
-
-    def _open(self, session: str | None, client: AppClient, challenge: str) -> dict[str, Any]:
-        if not session:
-            raise InvalidParameterException("Missing required parameter Session")
-        try:
-            payload: dict[str, Any] = json.loads(self._keyring.open(session, _SESSION_PURPOSE))
-        except (SealError, ValueError) as exc:
-            raise NotAuthorizedException("Invalid session for the user.") from exc
-        if payload.get("x", 0) < self._clock.now().timestamp():
-            raise NotAuthorizedException("Invalid session for the user, session is expired.")
-        if payload.get("c") != client.id or payload.get("ch") != challenge:
-            raise NotAuthorizedException("Invalid session for the user.")
-        return payload
-
+    # --- challenges
     async def respond_to_auth_challenge(
         self, client_id: str, challenge: str, session: str | None, responses: Mapping[str, str]
     ) -> AuthOutcome:
@@ -244,33 +284,47 @@ class AuthService:
             kind = Challenge(challenge)
         except ValueError as exc:
             raise InvalidParameterException(f"Unsupported challenge {challenge}.") from exc
-        payload = self._open(session, client, kind.value)
-        user = await self._users.user_by_sub(pool, UserSub(str(payload.get("u"))))
-        if user is None or payload.get("p") != pool.id:
-            raise NotAuthorizedException("Invalid session for the user.")
-        check_secret_hash(
-            client, responses.get("USERNAME") or user.username, responses.get("SECRET_HASH")
-        )
-        if kind is Challenge.NEW_PASSWORD_REQUIRED:
-            user = await self._new_password(pool, client, user, responses)
-            return await self._advance(
-                pool, client, user, next_step(user, Step.NEW_PASSWORD).challenge
+        if kind not in ANSWERABLE:
+            raise InvalidParameterException(
+                f"Challenge {kind.value} is not supported by mamori yet."
             )
-        raise InvalidParameterException(f"Challenge {challenge} is not supported yet.")
+        sub = self._seal.open(session, pool.id, client.id, kind)
+        user = await self._users.user_by_sub(pool, UserSub(sub))
+        if user is None:
+            raise NotAuthorizedException(_INVALID_SESSION)
+        username = responses.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        named = user if username == user.username else await self._users.find(pool, username)
+        if named is None or named.sub != user.sub:
+            raise NotAuthorizedException(_INVALID_SESSION)
+        check_secret_hash(client, username, responses.get("SECRET_HASH"))
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        user = await self._new_password(pool, client, user, responses)
+        return await self._advance(pool, client, user, next_step(user, Step.NEW_PASSWORD).challenge)
 
     async def _new_password(
         self, pool: UserPool, client: AppClient, user: User, responses: Mapping[str, str]
     ) -> User:
         if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
-            raise NotAuthorizedException("Invalid session for the user.")
+            # Answered already: the session is spent.
+            raise NotAuthorizedException(_INVALID_SESSION)
         password = responses.get("NEW_PASSWORD")
         if not password:
             raise InvalidParameterException("Missing required parameter NEW_PASSWORD")
         changes = {
-            k[len("userAttributes.") :]: v
+            k[len(_ATTRIBUTE) :]: v
             for k, v in responses.items()
-            if k.startswith("userAttributes.")
+            if k.startswith(_ATTRIBUTE) and user.attributes.get(k[len(_ATTRIBUTE) :]) != v
         }
+        for name in changes:
+            attr = pool.attribute(name)
+            if attr is not None and attr.required and user.attributes.get(name):
+                # Cognito: the answer may fill in required attributes, not change them.
+                raise InvalidParameterException(
+                    f"Cannot modify the required attribute {name}, which already has a value."
+                )
         check_attributes(pool, changes, Writer.USER, client)
         attrs = apply_changes(pool, user.attributes, changes, verify_changed=True)
         check_required(pool, attrs)
@@ -295,17 +349,20 @@ class AuthService:
     ) -> AuthenticationResult:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_client_secret(client, client_secret)
-        if not client.allows("ALLOW_REFRESH_TOKEN_AUTH"):
-            raise NotAuthorizedException("Refresh Token auth is not enabled for this client")
-        return await self._refresh(pool, client, refresh_token, None, rotation_call=True)
+        # Cognito: a rotating client renews only here, and its ExplicitAuthFlows leave out
+        # ALLOW_REFRESH_TOKEN_AUTH (the two are documented as incompatible).
+        if not client.refresh_rotation and not client.allows("ALLOW_REFRESH_TOKEN_AUTH"):
+            raise InvalidParameterException("REFRESH_TOKEN_AUTH flow not enabled for this client")
+        return await self._refresh(pool, client, refresh_token, rotating_call=True)
 
     async def _refresh(
         self,
         pool: UserPool,
         client: AppClient,
         token: str,
-        secret_hash: str | None,
-        rotation_call: bool,
+        *,
+        rotating_call: bool,
+        secret_hash: str | None = None,
     ) -> AuthenticationResult:
         now = self._clock.now()
         session = await self._tokens.session_for(token, now)
@@ -314,21 +371,28 @@ class AuthService:
         user = await self._users.user_by_sub(pool, session.sub)
         if user is None:
             raise NotAuthorizedException("Invalid Refresh Token")
-        if not rotation_call:
-            check_secret_hash(client, user.username, secret_hash)
+        if not rotating_call and client.secret is not None:
+            # Cognito: clients compute this SECRET_HASH over the username or, in pools that
+            # sign in by email/phone, over the sub; accept either.
+            try:
+                check_secret_hash(client, user.username, secret_hash)
+            except NotAuthorizedException:
+                check_secret_hash(client, user.sub, secret_hash)
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
-        rotate = client.refresh_rotation and rotation_call
+        rotate = client.refresh_rotation and rotating_call
         if rotate:
-            if session.replaced_at is not None:
-                grace = timedelta(seconds=client.refresh_retry_grace_seconds)
-                if now > session.replaced_at + grace:
-                    await self._sessions.revoke_origin(pool.id, session.origin_jti)
-                    raise RefreshTokenReuseException(
-                        "The refresh token has already been used and its grace period is over."
-                    )
-            else:
-                await self._sessions.mark_replaced(session.digest, now)
+            replaced_at = session.replaced_at
+            if replaced_at is None and not await self._sessions.mark_replaced(session.digest, now):
+                replaced_at = now  # a concurrent refresh rotated it a moment ago
+            grace = timedelta(seconds=client.refresh_retry_grace_seconds)
+            # Cognito: the rotated-out token works for RetryGracePeriodSeconds (0: not at all),
+            # then RefreshTokenReuseException. The session itself stays: nothing documents
+            # that reuse revokes the newer tokens.
+            if replaced_at is not None and now >= replaced_at + grace:
+                raise RefreshTokenReuseException(
+                    "The refresh token has been replaced by rotation and can't be used again."
+                )
         return await self._tokens.issue(
             pool, client, user, auth_time=session.auth_time, session=session, new_refresh=rotate
         )
@@ -344,12 +408,21 @@ class AuthService:
 
     async def revoke_token(self, token: str, client_id: str, client_secret: str | None) -> None:
         pool, client = await self._clients.client_for_public_call(client_id)
-        check_client_secret(client, client_secret)
+        try:
+            check_client_secret(client, client_secret)
+        except NotAuthorizedException as exc:
+            raise UnauthorizedException(exc.message) from exc
         if not client.enable_token_revocation:
-            raise UnsupportedOperationException("Token revocation is not enabled for this client.")
+            raise UnsupportedOperationException(
+                "Token revocation is not enabled for this app client."
+            )
+        if _looks_like_jwt(token):
+            raise UnsupportedTokenTypeException("Only refresh tokens can be revoked.")
         session = await self._sessions.get_session(self._tokens.refresh_digest(token))
         if session is None:
-            return  # RFC 7009: an unknown token is not an error
+            return  # RFC 7009 §2.2: an unknown token is not an error
         if session.client_id != client.id or session.pool_id != pool.id:
-            raise NotAuthorizedException("Token was not issued to this client.")
+            raise UnauthorizedException("The refresh token was not issued to this client.")
+        # The whole family: this sign-in's refresh tokens and the access tokens they issued,
+        # not the user's other sessions.
         await self._sessions.revoke_origin(pool.id, session.origin_jti)

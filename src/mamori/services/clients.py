@@ -1,4 +1,4 @@
-"""App clients of a pool: lifecycle, secrets and SECRET_HASH checks."""
+"""App clients of a pool: lifecycle, configuration rules, secrets and SECRET_HASH checks."""
 
 from __future__ import annotations
 
@@ -20,19 +20,16 @@ from mamori.ports import ClientStore, Clock, Page
 from mamori.services.pools import PoolService
 
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-_FLOWS = {
-    "ADMIN_NO_SRP_AUTH",
-    "CUSTOM_AUTH_FLOW_ONLY",
-    "USER_PASSWORD_AUTH",
-    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    "ALLOW_CUSTOM_AUTH",
-    "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_USER_SRP_AUTH",
-    "ALLOW_REFRESH_TOKEN_AUTH",
-    "ALLOW_USER_AUTH",
-}
-# Cognito's limits per unit: access/id 5 minutes..1 day, refresh 60 minutes..10 years.
+_LEGACY_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"})
 _SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+# Cognito's ranges: access and ID tokens 5 minutes to 1 day, refresh tokens 1 hour to 10 years.
+_TOKEN_RANGES = (
+    ("AccessTokenValidity", 300, 86400, "5 minutes and 1 day"),
+    ("IdTokenValidity", 300, 86400, "5 minutes and 1 day"),
+    ("RefreshTokenValidity", 3600, 315360000, "60 minutes and 10 years"),
+)
+# Attributes only Cognito itself sets, never an app client.
+_NEVER_WRITABLE = frozenset({"sub", "email_verified", "phone_number_verified", "identities"})
 
 
 def secret_hash(username: str, client_id: str, secret: str) -> str:
@@ -41,30 +38,50 @@ def secret_hash(username: str, client_id: str, secret: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-def _check(client: AppClient) -> None:
+def _check_flows(client: AppClient) -> None:
     flows = set(client.explicit_auth_flows)
-    unknown = flows - _FLOWS
-    if unknown:
-        raise InvalidParameterException(f"Unknown ExplicitAuthFlows value {sorted(unknown)[0]}.")
-    legacy = {f for f in flows if not f.startswith("ALLOW_")}
-    if legacy and legacy != flows:
+    if flows & _LEGACY_FLOWS and flows - _LEGACY_FLOWS:
         raise InvalidParameterException(
-            "ExplicitAuthFlows cannot mix legacy values with ALLOW_ values."
+            "ExplicitAuthFlows cannot combine the legacy values ADMIN_NO_SRP_AUTH, "
+            "CUSTOM_AUTH_FLOW_ONLY and USER_PASSWORD_AUTH with values that begin with ALLOW_."
         )
+
+
+def _check_validity(client: AppClient) -> None:
     tv = client.token_validity
-    for label, amount, unit, low, high in (
-        ("AccessTokenValidity", tv.access, tv.access_unit, 300, 86400),
-        ("IdTokenValidity", tv.id, tv.id_unit, 300, 86400),
-        ("RefreshTokenValidity", tv.refresh, tv.refresh_unit, 3600, 315360000),
-    ):
-        seconds = amount * _SECONDS[unit]
-        if not low <= seconds <= high:
+    amounts = (
+        (tv.access, tv.access_unit),
+        (tv.id, tv.id_unit),
+        (tv.refresh, tv.refresh_unit),
+    )
+    for (label, low, high, words), (amount, unit) in zip(_TOKEN_RANGES, amounts, strict=True):
+        if not low <= amount * _SECONDS[unit] <= high:
+            # Cognito's message, with the reason appended.
             raise InvalidParameterException(
-                f"{label} of {amount} {unit} is outside the allowed range "
-                f"({low} seconds to {high} seconds)."
+                f"Invalid range for token validity. {label} of {amount} {unit} is not between "
+                f"{words}."
             )
-    if not 3 <= client.auth_session_validity_minutes <= 15:
-        raise InvalidParameterException("AuthSessionValidity must be between 3 and 15 minutes.")
+
+
+def _check_attributes(pool: UserPool, client: AppClient, action: str) -> None:
+    for name in client.read_attributes:
+        if pool.attribute(name) is None:
+            raise InvalidParameterException(
+                f"Invalid read attributes specified while {action} a client"
+            )
+    for name in client.write_attributes:
+        attr = pool.attribute(name)
+        # Cognito: immutable attributes (custom ones too) cannot be granted to a client.
+        if attr is None or not attr.mutable or name in _NEVER_WRITABLE:
+            raise InvalidParameterException(
+                f"Invalid write attributes specified while {action} a client"
+            )
+
+
+def _check(pool: UserPool, client: AppClient, action: str) -> None:
+    _check_flows(client)
+    _check_validity(client)
+    _check_attributes(pool, client, action)
 
 
 class ClientService:
@@ -74,20 +91,21 @@ class ClientService:
         self._clock = clock
 
     async def create_user_pool_client(
-        self, pool_id: str, draft: AppClient, generate_secret: bool
+        self, pool_id: str, draft: AppClient, generate_secret: bool, secret: str | None = None
     ) -> AppClient:
+        """A new client; `secret` is a caller-chosen secret, `generate_secret` asks for one."""
+        if generate_secret and secret is not None:
+            raise InvalidParameterException(
+                "You cannot specify both GenerateSecret as true and a ClientSecret value."
+            )
         pool = await self._pools.require(pool_id)
         now = self._clock.now()
+        if generate_secret:
+            secret = random_id(51, _SECRET_ALPHABET)
         client = dataclasses.replace(
-            draft,
-            id=new_client_id(),
-            pool_id=pool.id,
-            created=now,
-            modified=now,
-            secret=random_id(51, _SECRET_ALPHABET) if generate_secret else None,
+            draft, id=new_client_id(), pool_id=pool.id, created=now, modified=now, secret=secret
         )
-        _check_attributes(pool, client)
-        _check(client)
+        _check(pool, client, "creating")
         await self._store.add_client(client)
         return client
 
@@ -98,18 +116,25 @@ class ClientService:
             raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
         return client
 
-    async def update_user_pool_client(self, pool_id: str, draft: AppClient) -> AppClient:
-        current = await self.describe_user_pool_client(pool_id, draft.id)
+    async def update_user_pool_client(
+        self, pool_id: str, draft: AppClient, *, name: str | None
+    ) -> AppClient:
+        """Replace the client's settings with `draft`'s; the name changes only when given.
+
+        Cognito: every setting the request leaves out returns to its default. The secret and the
+        client id are fixed at creation.
+        """
         pool = await self._pools.require(pool_id)
+        current = await self.describe_user_pool_client(pool_id, draft.id)
         client = dataclasses.replace(
             draft,
             pool_id=current.pool_id,
+            name=current.name if name is None else name,
             created=current.created,
             modified=self._clock.now(),
             secret=current.secret,
         )
-        _check_attributes(pool, client)
-        _check(client)
+        _check(pool, client, "updating")
         await self._store.save_client(client)
         return client
 
@@ -157,15 +182,3 @@ def check_client_secret(client: AppClient, given: str | None) -> None:
         return
     if not given or not hmac.compare_digest(client.secret.encode(), given.encode()):
         raise NotAuthorizedException(f"Unable to verify secret for client {client.id}")
-
-
-def _check_attributes(pool: UserPool, client: AppClient) -> None:
-    for name in (*client.read_attributes, *client.write_attributes):
-        if pool.attribute(name) is None:
-            raise InvalidParameterException(f"Invalid read or write attribute: {name}")
-    for name in client.write_attributes:
-        attr = pool.attribute(name)
-        if attr is not None and not attr.mutable:
-            raise InvalidParameterException(f"Invalid write attribute: {name} is immutable")
-        if name in {"email_verified", "phone_number_verified"}:
-            raise InvalidParameterException(f"Invalid write attribute: {name}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,9 +17,12 @@ from mamori.domain.errors import (
 )
 from mamori.domain.user import User
 from mamori.domain.user_pool import UserPool
-from mamori.domain.user_rules import mask
+from mamori.domain.user_rules import looks_like, mask
 from mamori.ports import Clock, CodeStore, Message, MessageSender
 
+# Purposes a code is stored under; one live code per user and purpose.
+SIGNUP = "signup"
+RESET = "reset"
 MAX_ATTEMPTS = 5
 DEFAULT_CODE_MESSAGE = "Your verification code is {####}. "
 DEFAULT_CODE_SUBJECT = "Your verification code"
@@ -31,6 +35,24 @@ class Delivery:
     destination: str  # masked
     medium: str  # EMAIL | SMS
     attribute: str
+
+
+def verify_purpose(attribute: str) -> str:
+    """The purpose of the code that verifies `attribute` (UpdateUserAttributes and the like)."""
+    return f"verify:{attribute}"
+
+
+def simulated_delivery(pool: UserPool, username: str) -> Delivery:
+    """A plausible delivery for a user that does not exist (PreventUserExistenceErrors)."""
+    # Stable per username, so asking twice gives the same answer, as it would for a real user.
+    if looks_like("phone_number", username):
+        return Delivery(mask(username), "SMS", "phone_number")
+    if looks_like("email", username):
+        return Delivery(mask(username), "EMAIL", "email")
+    if "email" not in pool.auto_verified_attributes:
+        digits = "".join(str(b % 10) for b in hashlib.sha256(username.encode()).digest()[:4])
+        return Delivery(mask(f"+1555000{digits}"), "SMS", "phone_number")
+    return Delivery(mask(f"{username}@{username}"), "EMAIL", "email")
 
 
 def delivery_attribute(pool: UserPool, user: User, candidates: tuple[str, ...]) -> str | None:
@@ -124,15 +146,15 @@ class CodeService:
 
     async def send_invitation(
         self, pool: UserPool, user: User, attribute: str, temporary_password: str
-    ) -> Delivery:
+    ) -> Delivery | None:
+        """The AdminCreateUser welcome message with the temporary password, if it can carry it."""
         template = pool.invite_message
         sms = attribute == "phone_number"
-        body = render(
-            template.sms_message if sms else template.email_message,
-            DEFAULT_INVITE,
-            temporary_password,
-            user.username,
-        )
+        text = template.sms_message if sms else template.email_message
+        if text and "{####}" not in text:
+            # Cognito: a template without the password placeholder is not delivered at all.
+            return None
+        body = render(text, DEFAULT_INVITE, temporary_password, user.username)
         return await self.deliver(
             pool,
             user,
@@ -152,7 +174,8 @@ class CodeService:
             await self._store.delete_code(pool.id, user.sub, purpose)
             raise ExpiredCodeException()
         if stored.attempts >= MAX_ATTEMPTS:
-            await self._store.delete_code(pool.id, user.sub, purpose)
+            # The code stays locked (not deleted) until it expires or a new one is sent, so SDKs
+            # that retry LimitExceededException as throttling get the same answer again.
             raise LimitExceededException("Attempt limit exceeded, please try after some time.")
         given = self._digest(pool, user, purpose, code)
         if not hmac.compare_digest(stored.digest.encode(), given.encode()):

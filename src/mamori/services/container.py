@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mamori.ports import Clock, OutboxReader
 from mamori.services.auth import AuthService
 from mamori.services.clients import ClientService
+from mamori.services.credentials import IdentityServices
 from mamori.services.groups import GroupService
 from mamori.services.keys import KeyService
 from mamori.services.pools import PoolService
@@ -25,3 +26,4 @@ class Services:
     tokens: TokenService
     keys: KeyService
     outbox: OutboxReader
+    identity: IdentityServices  # identity pools (cognito-identity) and the identity issuer

@@ -11,6 +11,13 @@ from mamori.ports import Clock, GroupStore, Page
 from mamori.services.pools import PoolService
 from mamori.services.users import UserService
 
+MAX_PAGE = 60
+
+
+def page_size(limit: int) -> int:
+    """Cognito: a Limit of 0 (or none) means the largest page."""
+    return limit or MAX_PAGE
+
 
 class GroupService:
     def __init__(
@@ -68,7 +75,7 @@ class GroupService:
 
     async def list_groups(self, pool_id: str, limit: int, token: str | None) -> Page[Group]:
         pool = await self._pools.require(pool_id)
-        return await self._store.list_groups(pool.id, limit, token)
+        return await self._store.list_groups(pool.id, page_size(limit), token)
 
     async def admin_add_user_to_group(self, pool_id: str, username: str, name: str) -> None:
         pool = await self._pools.require(pool_id)
@@ -87,10 +94,10 @@ class GroupService:
     ) -> Page[Group]:
         pool = await self._pools.require(pool_id)
         user = await self._users.require(pool, username)
-        return await self._store.groups_of(pool.id, user.sub, limit, token)
+        return await self._store.groups_of(pool.id, user.sub, page_size(limit), token)
 
     async def list_users_in_group(
         self, pool_id: str, name: str, limit: int, token: str | None
     ) -> Page[User]:
         group = await self.get_group(pool_id, name)
-        return await self._store.members_of(group.pool_id, group.name, limit, token)
+        return await self._store.members_of(group.pool_id, group.name, page_size(limit), token)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Collection, Mapping, Sequence
 
 from mamori.domain.attributes import (
     STANDARD_NAMES,
     STANDARD_SCHEMA,
+    AttributeType,
     SchemaAttribute,
-    custom_name,
 )
 from mamori.domain.errors import (
     InvalidParameterException,
@@ -21,62 +20,134 @@ from mamori.domain.user_pool import UserPool
 from mamori.ports import Clock, Page, PoolStore
 from mamori.services.keys import KeyService
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_CUSTOM_ATTRIBUTES = 50
+MAX_TAGS = 50
+# Settings UpdateUserPool cannot change: the request has no member for them.
 _IMMUTABLE_ON_UPDATE = (
-    "name",
     "schema",
     "username_attributes",
     "alias_attributes",
     "case_sensitive",
-    "tags",
 )
 
 
-def merge_schema(
-    requested: Sequence[SchemaAttribute], base: Sequence[SchemaAttribute] = STANDARD_SCHEMA
-) -> tuple[SchemaAttribute, ...]:
-    """Standard attributes with the request's overrides, then custom ones under `custom:`."""
-    by_name = {a.name: a for a in base}
-    for attr in requested:
-        if attr.name in STANDARD_NAMES:
-            if attr.name == "sub":
-                continue
-            by_name[attr.name] = dataclasses.replace(
-                attr,
-                type=by_name[attr.name].type,
-                min_length=attr.min_length
-                if attr.min_length is not None
-                else by_name[attr.name].min_length,
-                max_length=attr.max_length
-                if attr.max_length is not None
-                else by_name[attr.name].max_length,
+def _standard_override(current: SchemaAttribute, attr: SchemaAttribute) -> SchemaAttribute:
+    # Cognito: a standard attribute keeps its type; the request may make it required or
+    # immutable and narrow its string length.
+    return dataclasses.replace(
+        current,
+        mutable=attr.mutable,
+        required=attr.required,
+        min_length=attr.min_length if attr.min_length is not None else current.min_length,
+        max_length=attr.max_length if attr.max_length is not None else current.max_length,
+    )
+
+
+def _custom(attr: SchemaAttribute) -> SchemaAttribute:
+    if attr.required:
+        # Cognito's own wording.
+        raise InvalidParameterException("Required custom attributes are not supported currently.")
+    # Cognito: the name is always prefixed, "dev:custom:" for developer-only attributes.
+    prefix = "dev:custom:" if attr.developer_only else "custom:"
+    if attr.type is not AttributeType.STRING:
+        attr = dataclasses.replace(attr, min_length=None, max_length=None)
+    if attr.type is not AttributeType.NUMBER:
+        attr = dataclasses.replace(attr, min_value=None, max_value=None)
+    return dataclasses.replace(attr, name=prefix + attr.name)
+
+
+def _check_constraints(attr: SchemaAttribute) -> None:
+    for low, high, what in (
+        (attr.min_length, attr.max_length, "StringAttributeConstraints"),
+        (attr.min_value, attr.max_value, "NumberAttributeConstraints"),
+    ):
+        if what == "StringAttributeConstraints" and any(
+            v is not None and v < 0 for v in (low, high)
+        ):
+            raise InvalidParameterException(
+                f"{what} of attribute {attr.name} must not be negative."
             )
-            continue
-        name = custom_name(attr.name)
-        if name in by_name:
-            raise InvalidParameterException(f"Existing attribute already has name {name}.")
-        by_name[name] = dataclasses.replace(attr, name=name, required=False)
-    custom = [a for a in by_name.values() if a.is_custom]
-    if len(custom) > MAX_CUSTOM_ATTRIBUTES:
+        if low is not None and high is not None and low > high:
+            raise InvalidParameterException(
+                f"{what} of attribute {attr.name}: the minimum is greater than the maximum."
+            )
+
+
+def merge_schema(
+    requested: Sequence[SchemaAttribute],
+    base: Sequence[SchemaAttribute] = STANDARD_SCHEMA,
+    *,
+    all_custom: bool = False,
+) -> tuple[SchemaAttribute, ...]:
+    """`base` with the request's standard-attribute overrides, then its custom attributes.
+
+    With `all_custom` (AddCustomAttributes) every name is a custom attribute, even "email".
+    """
+    by_name = {a.name: a for a in base}
+    seen: set[str] = set()
+    for attr in requested:
+        if attr.name in STANDARD_NAMES and not all_custom:
+            if attr.name in seen:
+                raise InvalidParameterException(f"Duplicate attribute name {attr.name}.")
+            seen.add(attr.name)
+            if attr.name == "sub":
+                continue  # Cognito: sub is fixed; a schema entry for it changes nothing
+            merged = _standard_override(by_name[attr.name], attr)
+        else:
+            merged = _custom(attr)
+            if merged.name in by_name:
+                raise InvalidParameterException(
+                    f"Existing attribute already has name {merged.name}."
+                )
+        _check_constraints(merged)
+        by_name[merged.name] = merged
+    if sum(1 for a in by_name.values() if a.is_custom) > MAX_CUSTOM_ATTRIBUTES:
         raise InvalidParameterException(
             f"A user pool can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes."
         )
     return tuple(by_name.values())
 
 
-def check_identifiers(pool: UserPool) -> None:
+def check_tags(tags: Mapping[str, str]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise InvalidParameterException(f"A resource can have at most {MAX_TAGS} tags.")
+    for key in tags:
+        if key.lower().startswith("aws:"):
+            raise InvalidParameterException(
+                f"Tag key {key} is invalid: the aws: prefix is reserved for AWS use."
+            )
+
+
+def check_pool(pool: UserPool) -> None:
+    """Rules across settings that the service model cannot express."""
     if pool.username_attributes and pool.alias_attributes:
         raise InvalidParameterException(
-            "UsernameAttributes and AliasAttributes cannot be set together."
+            "Only one of aliasAttributes or usernameAttributes can be set in a user pool."
         )
     for attr in pool.auto_verified_attributes:
         if attr not in {"email", "phone_number"}:
             raise InvalidParameterException(
                 f"AutoVerifiedAttributes can only contain email and phone_number, not {attr}."
             )
-    if pool.password_policy.minimum_length < 6 or pool.password_policy.minimum_length > 99:
+    for attr in pool.attributes_require_verification_before_update:
+        if attr not in pool.auto_verified_attributes:
+            raise InvalidParameterException(
+                "AttributesRequireVerificationBeforeUpdate may only contain attributes that are "
+                f"also in AutoVerifiedAttributes; {attr} is not."
+            )
+    if not 6 <= pool.password_policy.minimum_length <= 99:
         raise InvalidParameterException("PasswordPolicy.MinimumLength must be between 6 and 99.")
+    names = [r.name for r in pool.account_recovery]
+    priorities = [r.priority for r in pool.account_recovery]
+    if len(set(names)) != len(names) or len(set(priorities)) != len(priorities):
+        raise InvalidParameterException(
+            "AccountRecoverySetting cannot repeat a recovery mechanism or a priority."
+        )
+    if "admin_only" in names and len(names) > 1:
+        raise InvalidParameterException(
+            "The admin_only recovery mechanism cannot be combined with other mechanisms."
+        )
+    check_tags(pool.tags)
 
 
 class PoolService:
@@ -101,7 +172,7 @@ class PoolService:
             modified=now,
             schema=merge_schema(draft.schema),
         )
-        check_identifiers(pool)
+        check_pool(pool)
         # Keys first: a pool row never exists without a key to sign its tokens.
         await self._keys.create_for_pool(pool.id)
         await self._store.add_pool(pool)
@@ -111,13 +182,36 @@ class PoolService:
         pool = await self.require(pool_id)
         return pool, await self._store.count_users(pool.id)
 
-    async def update_user_pool(self, pool_id: str, draft: UserPool) -> UserPool:
+    async def update_user_pool(
+        self,
+        pool_id: str,
+        draft: UserPool,
+        *,
+        name: str | None,
+        tags: Mapping[str, str] | None,
+        settable_extra: Collection[str],
+    ) -> UserPool:
+        """Replace the pool's settings with `draft`'s, as Cognito does.
+
+        Cognito: every setting the request leaves out returns to its default; settings fixed at
+        creation stay. The name and tags change only when given. Of `extra`, the keys in
+        `settable_extra` are the request's to set (absent means removed); others are kept.
+        """
         current = await self.require(pool_id)
-        keep = {name: getattr(current, name) for name in _IMMUTABLE_ON_UPDATE}
+        keep = {field: getattr(current, field) for field in _IMMUTABLE_ON_UPDATE}
+        extra = {k: v for k, v in current.extra.items() if k not in settable_extra}
+        extra.update(draft.extra)
         updated = dataclasses.replace(
-            draft, id=current.id, created=current.created, modified=self._clock.now(), **keep
+            draft,
+            id=current.id,
+            name=current.name if name is None else name,
+            tags=current.tags if tags is None else dict(tags),
+            created=current.created,
+            modified=self._clock.now(),
+            extra=extra,
+            **keep,
         )
-        check_identifiers(updated)
+        check_pool(updated)
         await self._store.save_pool(updated)
         return updated
 
@@ -125,7 +219,8 @@ class PoolService:
         pool = await self.require(pool_id)
         if pool.deletion_protection:
             raise InvalidParameterException(
-                "The user pool cannot be deleted because deletion protection is activated."
+                "The user pool cannot be deleted because deletion protection is activated. "
+                "Deletion protection must be inactivated first."
             )
         await self._store.delete_pool(pool.id)
         self._keys.forget(pool.id)
@@ -137,12 +232,7 @@ class PoolService:
         self, pool_id: str, attributes: Sequence[SchemaAttribute]
     ) -> None:
         pool = await self.require(pool_id)
-        for attr in attributes:
-            if attr.name in STANDARD_NAMES:
-                raise InvalidParameterException(
-                    f"{attr.name} is a standard attribute and cannot be added as custom."
-                )
-        schema = merge_schema(attributes, pool.schema)
+        schema = merge_schema(attributes, pool.schema, all_custom=True)
         await self._store.save_pool(
             dataclasses.replace(pool, schema=schema, modified=self._clock.now())
         )
@@ -151,13 +241,13 @@ class PoolService:
     async def tag_resource(self, pool_id: str, tags: Mapping[str, str]) -> None:
         pool = await self.require(pool_id)
         merged = {**pool.tags, **tags}
-        if len(merged) > 50:
-            raise InvalidParameterException("A resource can have at most 50 tags.")
+        check_tags(merged)
         await self._store.save_pool(dataclasses.replace(pool, tags=merged))
 
     async def untag_resource(self, pool_id: str, keys: Sequence[str]) -> None:
         pool = await self.require(pool_id)
-        remaining = {k: v for k, v in pool.tags.items() if k not in set(keys)}
+        drop = set(keys)
+        remaining = {k: v for k, v in pool.tags.items() if k not in drop}
         await self._store.save_pool(dataclasses.replace(pool, tags=remaining))
 
     async def list_tags_for_resource(self, pool_id: str) -> Mapping[str, str]:

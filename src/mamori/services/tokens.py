@@ -131,8 +131,12 @@ class TokenService:
             "jti": str(uuid.uuid4()),
         }
         for name, value in user.attributes.items():
-            if name != "sub" and client.can_read(name):
-                id_claims[name] = _claim_value(pool, name, value)
+            attr = pool.attribute(name)
+            if name == "sub" or not client.can_read(name):
+                continue
+            if attr is not None and attr.developer_only:
+                continue  # dev: attributes are for admin calls only, never in a token
+            id_claims[name] = _claim_value(pool, name, value)
         access_claims: dict[str, Any] = {
             **common,
             "cognito:groups": gclaims.get("cognito:groups"),
@@ -207,8 +211,10 @@ class TokenService:
 
     async def session_for(self, refresh_token: str, now: datetime) -> RefreshSession:
         session = await self._sessions.get_session(self.refresh_digest(refresh_token))
-        if session is None or session.revoked:
+        if session is None:
             raise NotAuthorizedException("Invalid Refresh Token")
+        if session.revoked:
+            raise NotAuthorizedException("Refresh Token has been revoked")
         if session.expires <= now:
             raise NotAuthorizedException("Refresh Token has expired")
         return session

@@ -17,29 +17,43 @@ from mamori.domain.errors import (
     InvalidParameterException,
     InvalidPasswordException,
     NotAuthorizedException,
+    ResourceNotFoundException,
     UnsupportedUserStateException,
     UsernameExistsException,
     UserNotFoundException,
 )
+from mamori.domain.identifiers import alias_entries
 from mamori.domain.ids import UserSub, new_sub
 from mamori.domain.user import User, UserStatus
 from mamori.domain.user_pool import UserPool
-from mamori.domain.user_rules import Writer, apply_changes, check_attributes, check_required
+from mamori.domain.user_rules import (
+    UNAUTHORIZED_ATTRIBUTE,
+    Writer,
+    apply_changes,
+    check_attributes,
+    check_required,
+    looks_like,
+    remove_attributes,
+    stored_username,
+)
 from mamori.ports import Clock, GroupStore, Page, SessionStore, UserQuery, UserStore
 from mamori.protocols.cognito_filter import FilterError, parse
 from mamori.services.clients import ClientService, check_secret_hash
-from mamori.services.codes import CodeService, Delivery, delivery_attribute
+from mamori.services.codes import (
+    RESET,
+    SIGNUP,
+    CodeService,
+    Delivery,
+    delivery_attribute,
+    simulated_delivery,
+    verify_purpose,
+)
 from mamori.services.pools import PoolService
 from mamori.services.tokens import AccessContext, TokenService
 
-SIGNUP = "signup"
-RESET = "reset"
-
-
-def looks_like(attribute: str, value: str) -> bool:
-    if attribute == "email":
-        return "@" in value
-    return value.startswith("+") and value[1:].isdigit()
+# Cognito: the LEGACY answer of the public confirmation operations for an unknown user.
+NO_SUCH_USER = "Username/client id combination not found."
+MAX_PAGE = 60
 
 
 class UserService:
@@ -107,30 +121,38 @@ class UserService:
         await self._store.save_user(pool, user)
         return user
 
-    def _new_username(self, pool: UserPool, username: str, attributes: dict[str, str]) -> str:
-        """Pools that sign in by email or phone: the username is a UUID, the value an attribute."""
-        if not pool.username_attributes:
-            return username
-        for attribute in pool.username_attributes:
-            if looks_like(attribute, username):
-                if attributes.get(attribute, username) != username:
-                    raise InvalidParameterException(
-                        f"{attribute} attribute does not match the username."
-                    )
-                attributes[attribute] = username
-                return str(new_sub())
-        kinds = " or ".join(
-            "an email" if a == "email" else "a phone number" for a in pool.username_attributes
-        )
-        raise InvalidParameterException(f"Username should be {kinds}.")
-
-    async def _add(self, pool: UserPool, user: User) -> None:
+    async def _add(self, pool: UserPool, user: User, taken: str) -> None:
         try:
             await self._store.add_user(pool, user)
+        except UsernameExistsException as exc:
+            raise UsernameExistsException(taken) from exc
         except AliasExistsException as exc:
+            # Cognito: where email or phone is the username, a taken one is a taken username.
             if pool.username_attributes:
                 raise UsernameExistsException(exc.message) from exc
             raise
+
+    async def _remove(self, pool: UserPool, user: User) -> None:
+        await self._sessions.revoke_user(pool.id, user.sub)
+        await self._store.delete_user(pool.id, user.sub)
+
+    # --- aliases: an email or phone number signs in only one user at a time
+    async def _alias_owners(self, pool: UserPool, user: User) -> list[tuple[str, User]]:
+        owners = []
+        for attribute in alias_entries(pool, user):
+            other = await self._store.find_by_alias(pool, attribute, user.attributes[attribute])
+            if other is not None and other.sub != user.sub:
+                owners.append((attribute, other))
+        return owners
+
+    async def _claim_aliases(self, pool: UserPool, user: User, force: bool) -> None:
+        """Refuse `user`'s aliases held by others, or with `force` take them over."""
+        for attribute, other in await self._alias_owners(pool, user):
+            if not force or attribute not in {"email", "phone_number"}:
+                raise AliasExistsException(f"An account with the given {attribute} already exists.")
+            # The previous owner keeps the value but can no longer sign in with it.
+            attrs = {**other.attributes, f"{attribute}_verified": "false"}
+            await self.save(pool, dataclasses.replace(other, attributes=attrs))
 
     # --- sign-up
     async def sign_up(
@@ -145,13 +167,12 @@ class UserService:
         check_secret_hash(client, username, secret_hash)
         if pool.allow_admin_create_user_only:
             raise NotAuthorizedException("SignUp is not permitted for this user pool")
-        attrs = dict(attributes)
-        check_attributes(pool, attrs, Writer.USER, client, creating=True)
-        username = self._new_username(pool, username, attrs)
+        check_attributes(pool, attributes, Writer.USER, client, creating=True)
+        sub = new_sub()
+        username, attrs = stored_username(pool, username, attributes, sub)
         check_required(pool, attrs)
         password_hash = await self.hash_password(pool, password)
         now = self._clock.now()
-        sub = new_sub()
         user = User(
             pool.id,
             sub,
@@ -163,14 +184,16 @@ class UserService:
             now,
             password_hash,
         )
-        await self._add(pool, user)
+        await self._add(pool, user, "User already exists")
         attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
         if attribute is None:
             return user, None
         try:
             delivery = await self._codes.send_code(pool, user, SIGNUP, attribute, "confirmation")
-        except Exception:
-            await self._store.delete_user(pool.id, user.sub)  # no half-signed-up user
+        except BaseException:
+            # No half-signed-up user: without its code nobody could confirm it.
+            with anyio.CancelScope(shield=True):
+                await self._store.delete_user(pool.id, user.sub)
             raise
         return user, delivery
 
@@ -188,22 +211,25 @@ class UserService:
         if user is None:
             if client.prevent_user_existence_errors:
                 raise CodeMismatchException()
-            raise UserNotFoundException("User does not exist.")
+            raise UserNotFoundException(NO_SUCH_USER)
         if user.status is not UserStatus.UNCONFIRMED:
             raise NotAuthorizedException(
                 f"User cannot be confirmed. Current status is {user.status.value}"
             )
+        confirmed = self._confirmed(pool, user, verify=True)
+        if not force_alias_creation:
+            # Before the code is spent: a refused confirmation can be retried with the same code.
+            await self._claim_aliases(pool, confirmed, force=False)
         await self._codes.check_code(pool, user, SIGNUP, code)
-        await self._confirm(pool, user, verify=True)
+        await self._claim_aliases(pool, confirmed, force=force_alias_creation)
+        await self.save(pool, confirmed)
 
-    async def _confirm(self, pool: UserPool, user: User, verify: bool) -> None:
+    def _confirmed(self, pool: UserPool, user: User, verify: bool) -> User:
         attrs = dict(user.attributes)
         attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
         if verify and attribute:
             attrs[f"{attribute}_verified"] = "true"
-        await self.save(
-            pool, dataclasses.replace(user, status=UserStatus.CONFIRMED, attributes=attrs)
-        )
+        return dataclasses.replace(user, status=UserStatus.CONFIRMED, attributes=attrs)
 
     async def resend_confirmation_code(
         self, client_id: str, username: str, secret_hash: str | None
@@ -211,17 +237,18 @@ class UserService:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
         user = await self.find(pool, username)
-        attribute = delivery_attribute(pool, user, pool.auto_verified_attributes) if user else None
+        if user is None and not client.prevent_user_existence_errors:
+            raise UserNotFoundException(NO_SUCH_USER)
+        if not pool.auto_verified_attributes:
+            raise InvalidParameterException("Auto verification not turned on.")
         if user is None:
-            if client.prevent_user_existence_errors:
-                medium = "SMS" if "phone_number" in pool.auto_verified_attributes else "EMAIL"
-                return Delivery("***", medium, "phone_number" if medium == "SMS" else "email")
-            raise UserNotFoundException("User does not exist.")
+            return simulated_delivery(pool, username)
         if user.status is not UserStatus.UNCONFIRMED:
             raise InvalidParameterException("User is already confirmed.")
+        attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
         if attribute is None:
             raise InvalidParameterException(
-                "Auto verification not turned on or the user has no email or phone number."
+                "User has no attribute matching desired auto verified attributes"
             )
         return await self._codes.send_code(pool, user, SIGNUP, attribute, "confirmation")
 
@@ -231,9 +258,10 @@ class UserService:
         return await self._pools.require(ctx.pool_id), ctx
 
     async def _client_of(self, pool: UserPool, ctx: AccessContext) -> AppClient | None:
+        """The client the token was issued to; None once deleted (then nothing is writable)."""
         try:
             return (await self._clients.client_in_pool(pool.id, ctx.client_id))[1]
-        except Exception:
+        except ResourceNotFoundException:
             return None
 
     async def get_user(self, access_token: str) -> tuple[User, AppClient | None]:
@@ -245,58 +273,44 @@ class UserService:
     ) -> list[Delivery]:
         pool, ctx = await self._context(access_token)
         client = await self._client_of(pool, ctx)
+        if client is None:
+            raise NotAuthorizedException(UNAUTHORIZED_ATTRIBUTE)
         check_attributes(pool, attributes, Writer.USER, client)
-        return await self._update(pool, ctx.user, attributes, send_codes=True)
+        return await self._update(pool, ctx.user, attributes)
 
     async def _update(
-        self, pool: UserPool, user: User, changes: Mapping[str, str], send_codes: bool
+        self, pool: UserPool, user: User, changes: Mapping[str, str]
     ) -> list[Delivery]:
         attrs = apply_changes(pool, user.attributes, changes, verify_changed=True)
         check_required(pool, attrs)
         updated = await self.save(pool, dataclasses.replace(user, attributes=attrs))
         deliveries = []
-        if send_codes:
-            for attribute in ("email", "phone_number"):
-                if (
-                    attribute in changes
-                    and attribute in pool.auto_verified_attributes
-                    and attrs.get(f"{attribute}_verified") != "true"
-                ):
-                    deliveries.append(
-                        await self._codes.send_code(
-                            pool, updated, f"verify:{attribute}", attribute, "verification"
-                        )
+        for attribute in ("email", "phone_number"):
+            if (
+                attribute in changes
+                and attrs.get(attribute)
+                and attribute in pool.auto_verified_attributes
+                and attrs.get(f"{attribute}_verified") != "true"
+            ):
+                deliveries.append(
+                    await self._codes.send_code(
+                        pool, updated, verify_purpose(attribute), attribute, "verification"
                     )
+                )
         return deliveries
 
     async def delete_user_attributes(self, access_token: str, names: Sequence[str]) -> None:
         pool, ctx = await self._context(access_token)
         client = await self._client_of(pool, ctx)
         for name in names:
-            if client is not None and not client.can_write(name):
-                raise NotAuthorizedException(
-                    f"A client attempted to write unauthorized attribute {name}"
-                )
-        await self._delete_attributes(pool, ctx.user, names)
-
-    async def _delete_attributes(self, pool: UserPool, user: User, names: Sequence[str]) -> None:
-        for name in names:
-            attr = pool.attribute(name)
-            if attr is None:
-                raise InvalidParameterException(f"Attribute {name} does not exist in the schema.")
-            if attr.required or name == "sub":
-                raise InvalidParameterException(f"Cannot delete required attribute {name}.")
-            if not attr.mutable:
-                raise InvalidParameterException(f"Cannot modify the non-mutable attribute {name}")
-        attrs = {k: v for k, v in user.attributes.items() if k not in set(names)}
-        for name in names:
-            attrs.pop(f"{name}_verified", None) if name in {"email", "phone_number"} else None
-        await self.save(pool, dataclasses.replace(user, attributes=attrs))
+            if client is None or not client.can_write(name):
+                raise NotAuthorizedException(UNAUTHORIZED_ATTRIBUTE)
+        attrs = remove_attributes(pool, ctx.user.attributes, names)
+        await self.save(pool, dataclasses.replace(ctx.user, attributes=attrs))
 
     async def delete_user(self, access_token: str) -> None:
-        _, ctx = await self._context(access_token)
-        await self._sessions.revoke_user(ctx.pool_id, ctx.user.sub)
-        await self._store.delete_user(ctx.pool_id, ctx.user.sub)
+        pool, ctx = await self._context(access_token)
+        await self._remove(pool, ctx.user)
 
     async def change_password(self, access_token: str, previous: str | None, proposed: str) -> None:
         pool, ctx = await self._context(access_token)
@@ -315,18 +329,18 @@ class UserService:
         temporary: str | None,
         message_action: str | None,
         mediums: Sequence[str],
+        force_alias_creation: bool = False,
     ) -> User:
         pool = await self._pools.require(pool_id)
         if message_action == "RESEND":
             return await self._resend_invitation(pool, username, temporary, mediums)
-        attrs = dict(attributes)
-        check_attributes(pool, attrs, Writer.ADMIN, creating=True)
-        username = self._new_username(pool, username, attrs)
+        check_attributes(pool, attributes, Writer.ADMIN, creating=True)
+        sub = new_sub()
+        username, attrs = stored_username(pool, username, attributes, sub)
         check_required(pool, attrs)
         password = temporary or temporary_password(pool.password_policy.minimum_length)
         password_hash = await self.hash_password(pool, password)
         now = self._clock.now()
-        sub = new_sub()
         validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
         user = User(
             pool.id,
@@ -340,22 +354,28 @@ class UserService:
             password_hash,
             password_expires=now + validity,
         )
-        await self._add(pool, user)
+        if force_alias_creation and not pool.username_attributes:
+            await self._claim_aliases(pool, user, force=True)
+        await self._add(pool, user, "User account already exists")
         if message_action != "SUPPRESS":
             try:
                 await self._invite(pool, user, password, mediums)
-            except Exception:
-                await self._store.delete_user(pool.id, user.sub)
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await self._store.delete_user(pool.id, user.sub)
                 raise
         return user
 
     async def _invite(
         self, pool: UserPool, user: User, password: str, mediums: Sequence[str]
     ) -> None:
-        wanted = tuple("phone_number" if m == "SMS" else "email" for m in (mediums or ("SMS",)))
-        for attribute in dict.fromkeys(wanted):
-            if user.attributes.get(attribute):
-                await self._codes.send_invitation(pool, user, attribute, password)
+        wanted = ["phone_number" if m == "SMS" else "email" for m in mediums or ("SMS",)]
+        targets = [a for a in dict.fromkeys(wanted) if user.attributes.get(a)]
+        if not mediums and not targets and user.attributes.get("email"):
+            # The default medium is SMS; a user without a phone number is invited by email.
+            targets = ["email"]
+        for attribute in targets:
+            await self._codes.send_invitation(pool, user, attribute, password)
 
     async def _resend_invitation(
         self, pool: UserPool, username: str, temporary: str | None, mediums: Sequence[str]
@@ -383,14 +403,15 @@ class UserService:
 
     async def admin_delete_user(self, pool_id: str, username: str) -> None:
         pool = await self._pools.require(pool_id)
-        user = await self.require(pool, username)
-        await self._sessions.revoke_user(pool.id, user.sub)
-        await self._store.delete_user(pool.id, user.sub)
+        await self._remove(pool, await self.require(pool, username))
 
     async def admin_set_enabled(self, pool_id: str, username: str, enabled: bool) -> None:
         pool = await self._pools.require(pool_id)
         user = await self.require(pool, username)
         await self.save(pool, dataclasses.replace(user, enabled=enabled))
+        if not enabled:
+            # Cognito: disabling a user also revokes its tokens.
+            await self._sessions.revoke_user(pool.id, user.sub)
 
     async def admin_update_user_attributes(
         self, pool_id: str, username: str, attributes: Mapping[str, str]
@@ -398,13 +419,15 @@ class UserService:
         pool = await self._pools.require(pool_id)
         user = await self.require(pool, username)
         check_attributes(pool, attributes, Writer.ADMIN)
-        await self._update(pool, user, attributes, send_codes=True)
+        await self._update(pool, user, attributes)
 
     async def admin_delete_user_attributes(
         self, pool_id: str, username: str, names: Sequence[str]
     ) -> None:
         pool = await self._pools.require(pool_id)
-        await self._delete_attributes(pool, await self.require(pool, username), names)
+        user = await self.require(pool, username)
+        attrs = remove_attributes(pool, user.attributes, names)
+        await self.save(pool, dataclasses.replace(user, attributes=attrs))
 
     async def admin_set_user_password(
         self, pool_id: str, username: str, password: str, permanent: bool
@@ -431,14 +454,17 @@ class UserService:
         user = await self.require(pool, username)
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
-        attribute = delivery_attribute(pool, user, ("email", "phone_number"))
-        if attribute is None or not user.verified(attribute):
+        attribute = delivery_attribute(
+            pool, user, tuple(a for a in ("email", "phone_number") if user.verified(a))
+        )
+        if attribute is None:
             raise InvalidParameterException(
                 "Cannot reset password for the user as there is no registered/verified email "
                 "or phone_number"
             )
-        user = await self.save(pool, dataclasses.replace(user, status=UserStatus.RESET_REQUIRED))
+        # The code first: a failed delivery leaves the user as it was.
         await self._codes.send_code(pool, user, RESET, attribute, "password-reset")
+        await self.save(pool, dataclasses.replace(user, status=UserStatus.RESET_REQUIRED))
 
     async def admin_confirm_sign_up(self, pool_id: str, username: str) -> None:
         pool = await self._pools.require(pool_id)
@@ -447,7 +473,7 @@ class UserService:
             raise NotAuthorizedException(
                 f"User cannot be confirmed. Current status is {user.status.value}"
             )
-        await self._confirm(pool, user, verify=False)
+        await self.save(pool, self._confirmed(pool, user, verify=False))
 
     async def list_users(
         self, pool_id: str, filter_text: str, limit: int, token: str | None
@@ -458,9 +484,9 @@ class UserService:
         except FilterError as exc:
             raise InvalidParameterException(str(exc)) from exc
         query = UserQuery(parsed.attribute, parsed.value, parsed.prefix) if parsed else UserQuery()
-        if limit > 60:
-            raise InvalidParameterException("Limit must be at most 60.")
-        return await self._store.list_users(pool, query, limit, token)
+        if limit > MAX_PAGE:
+            raise InvalidParameterException(f"Limit must be at most {MAX_PAGE}.")
+        return await self._store.list_users(pool, query, limit or MAX_PAGE, token)
 
     async def user_by_sub(self, pool: UserPool, sub: str) -> User | None:
         return await self._store.get_user_by_sub(pool.id, UserSub(sub))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import cache
@@ -145,6 +147,56 @@ class Dispatcher:
         )
 
 
+# Longer than any integer or long in the model; a bound keeps int() parsing linear.
+_MAX_INTEGER_DIGITS = 40
+# Escapes that may decode to a lone surrogate or a NUL, neither of which can be stored.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INTEGER_DIGITS:
+        raise ValueError(f"number {text[:20]}... is too large")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _reject_constant(name: str) -> float:
+    # Python's json accepts NaN and Infinity, which are not JSON (RFC 8259 section 6).
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _bad_string(value: object) -> tuple[str, str] | None:
+    """(path, reason) of the first string holding a lone surrogate or a NUL; iterative, as
+    the value may nest as deep as the JSON parser allows."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        texts: list[tuple[str, str]] = []
+        if isinstance(item, str):
+            texts.append((path, item))
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{path}.{key}" if path else key
+                texts.append((child_path, key))
+                stack.append((child_path, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(item))
+        for where, text in texts:
+            if "\x00" in text:
+                return where, "a NUL character"
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return where, "an unpaired UTF-16 surrogate"
+    return None
+
+
 def decode_json(body: bytes) -> Mapping[str, Any]:
     if not body.strip():
         return {}
@@ -155,9 +207,22 @@ def decode_json(body: bytes) -> Mapping[str, Any]:
             f"Request body is not valid UTF-8 (invalid byte at position {exc.start})."
         ) from exc
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+        value = json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_reject_constant,
+        )
+    except RecursionError as exc:
+        raise errors.SerializationException("Request body is nested too deeply.") from exc
+    except ValueError as exc:
         raise errors.SerializationException(f"Request body is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise errors.SerializationException("Request body must be a JSON object.")
+    if _SUSPECT_ESCAPE.search(text):
+        bad = _bad_string(value)
+        if bad is not None:
+            raise errors.SerializationException(
+                f"Unexpected value for '{bad[0] or '(key)'}': strings must not contain {bad[1]}."
+            )
     return value

@@ -1,9 +1,10 @@
-"""Shared pieces of the SQL store: timezone handling and page tokens."""
+"""Shared pieces of the SQL store: timezone handling, page tokens and lookup keys."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,6 +34,11 @@ def decode_token(token: str | None) -> str | None:
         return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidParameterException("Invalid pagination token") from exc
+
+
+def lookup_key(value: str) -> str:
+    """A fixed-size key for an exact-match unique column, however long the value."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class SqlBase:

@@ -217,3 +217,10 @@ class SqlKeyStore(SqlBase):
         return [
             SealedKey(PoolId(r.pool_id), r.kid, r.sealed_pem, must_aware(r.created)) for r in rows
         ]
+
+    async def sealed_prefixes(self) -> Sequence[str]:
+        # `v1.<8-character key id>.`: enough to name the master key without reading any secret.
+        prefix = func.substr(signing_keys.c.sealed_pem, 1, 12)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(prefix).distinct())).all()
+        return [str(r[0]) for r in rows]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from mamori.adapters.store.sql.base import SqlBase, aware, must_aware
 from mamori.adapters.store.sql.tables import codes, refresh_sessions
@@ -106,22 +105,26 @@ class SqlCodeStore(SqlBase):
     async def put_code(
         self, pool_id: PoolId, sub: UserSub, purpose: str, digest: str, expires: datetime
     ) -> None:
-        key = (codes.c.pool_id == pool_id, codes.c.sub == sub, codes.c.purpose == purpose)
+        values = {
+            "pool_id": pool_id,
+            "sub": sub,
+            "purpose": purpose,
+            "digest": digest,
+            "expires": expires,
+            "attempts": 0,
+        }
+        replace = {"digest": digest, "expires": expires, "attempts": 0}
+        keys = [codes.c.pool_id, codes.c.sub, codes.c.purpose]
+        # A new code replaces the old one in one upsert: only the latest code works, and two
+        # concurrent sends cannot fail on the key (an error would abort a PostgreSQL transaction).
+        if self._engine.dialect.name == "postgresql":
+            pg = postgresql.insert(codes).values(**values)
+            stmt: Any = pg.on_conflict_do_update(index_elements=keys, set_=replace)
+        else:
+            lite = sqlite.insert(codes).values(**values)
+            stmt = lite.on_conflict_do_update(index_elements=keys, set_=replace)
         async with self._engine.begin() as conn:
-            # A new code replaces the old one: only the latest code works.
-            await conn.execute(delete(codes).where(*key))
-            # A concurrent resend may win the insert; its code stands.
-            with contextlib.suppress(IntegrityError):
-                await conn.execute(
-                    insert(codes).values(
-                        pool_id=pool_id,
-                        sub=sub,
-                        purpose=purpose,
-                        digest=digest,
-                        expires=expires,
-                        attempts=0,
-                    )
-                )
+            await conn.execute(stmt)
 
     async def get_code(self, pool_id: PoolId, sub: UserSub, purpose: str) -> StoredCode | None:
         async with self._engine.connect() as conn:

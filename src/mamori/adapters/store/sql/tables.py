@@ -18,10 +18,25 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# Characters of a searchable value kept in the indexed `value_head` column. Index entries must stay
+# small whatever the input: PostgreSQL refuses a B-tree row over ~2.7 kB, and an attribute value
+# may be 2048 characters of 4 bytes each.
+SEARCH_HEAD = 64
+
+
+def _key(length: int) -> String:
+    """A string compared and sorted by code point on every database, as prefix ranges need.
+
+    SQLite compares bytes already; PostgreSQL gets collation "C" instead of the database default
+    (a linguistic collation would put "Ann" inside the range for prefix "ann").
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 pools = Table(
     "pools",
     metadata,
-    Column("id", String(64), primary_key=True),
+    Column("id", _key(64), primary_key=True),
     Column("name", String(128), nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
     Column("modified", DateTime(timezone=True), nullable=False),
@@ -31,7 +46,7 @@ pools = Table(
 clients = Table(
     "clients",
     metadata,
-    Column("id", String(64), primary_key=True),
+    Column("id", _key(64), primary_key=True),
     Column("pool_id", String(64), nullable=False, index=True),
     Column("name", String(128), nullable=False),
     Column("secret_sealed", Text),
@@ -43,11 +58,11 @@ clients = Table(
 users = Table(
     "users",
     metadata,
-    Column("sub", String(64), primary_key=True),
+    Column("sub", _key(64), primary_key=True),
     Column("pool_id", String(64), nullable=False),
-    Column("username_key", String(256), nullable=False),
+    Column("username_key", _key(256), nullable=False),
     Column("username", String(256), nullable=False),
-    Column("status", String(32), nullable=False),
+    Column("status", _key(32), nullable=False),
     Column("enabled", Boolean, nullable=False),
     Column("password_hash", Text),
     Column("attributes", Text, nullable=False),
@@ -59,23 +74,27 @@ users = Table(
 )
 
 # Unique sign-in identifiers besides the username (email, phone_number, preferred_username).
+# `value_key` is the SHA-256 of the normalised value: fixed size, whatever the value's length.
 aliases = Table(
     "aliases",
     metadata,
     Column("pool_id", String(64), primary_key=True),
     Column("attribute", String(64), primary_key=True),
-    Column("value_key", String(2048), primary_key=True),
+    Column("value_key", String(64), primary_key=True),
     Column("sub", String(64), nullable=False, index=True),
 )
 
-# Searchable attributes for ListUsers filters: exact and prefix match on an index.
+# Searchable attributes for ListUsers filters, one row per user and attribute: exact and prefix
+# matches narrow by the indexed `value_head` (the first SEARCH_HEAD characters), then check `value`.
 user_index = Table(
     "user_index",
     metadata,
     Column("pool_id", String(64), primary_key=True),
     Column("attribute", String(64), primary_key=True),
-    Column("value", String(2048), primary_key=True),
     Column("sub", String(64), primary_key=True),
+    Column("value_head", _key(SEARCH_HEAD), nullable=False),
+    Column("value", Text, nullable=False),
+    Index("ix_user_index_search", "pool_id", "attribute", "value_head"),
     Index("ix_user_index_sub", "sub"),
 )
 
@@ -83,7 +102,7 @@ groups = Table(
     "groups",
     metadata,
     Column("pool_id", String(64), primary_key=True),
-    Column("name", String(128), primary_key=True),
+    Column("name", _key(128), primary_key=True),
     Column("description", String(2048)),
     Column("role_arn", String(2048)),
     Column("precedence", Integer),
@@ -143,10 +162,53 @@ outbox = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("pool_id", String(64), nullable=False, index=True),
     Column("channel", String(16), nullable=False),
-    Column("destination", String(2048), nullable=False, index=True),
+    # Not indexed: an address may be 2048 multi-byte characters; reads filter by pool first.
+    Column("destination", String(2048), nullable=False),
     Column("subject", Text),
     Column("body", Text, nullable=False),
     Column("kind", String(64), nullable=False),
     Column("code", String(64)),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+# --- identity pools (migration 0002)
+identity_pools = Table(
+    "identity_pools",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("modified", DateTime(timezone=True), nullable=False),
+    Column("config", Text, nullable=False),
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("identity_pool_id", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("modified", DateTime(timezone=True), nullable=False),
+    Index("ix_identities_pool", "identity_pool_id", "id"),
+)
+
+# One row per linked login: (pool, provider, subject) is unique, so an identity is stable per user.
+identity_logins = Table(
+    "identity_logins",
+    metadata,
+    Column("identity_pool_id", String(64), primary_key=True),
+    Column("provider", String(256), primary_key=True),
+    Column("subject", String(1024), primary_key=True),
+    Column("identity_id", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Index("ix_identity_logins_identity", "identity_id", "provider"),
+)
+
+# The key pair that signs GetOpenIdToken tokens (issuer <public url>/identity), sealed at rest.
+identity_keys = Table(
+    "identity_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("sealed_pem", Text, nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
 )

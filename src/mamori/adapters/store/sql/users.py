@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,9 +14,17 @@ from mamori.adapters.store.sql.base import (
     aware,
     decode_token,
     encode_token,
+    lookup_key,
     must_aware,
 )
-from mamori.adapters.store.sql.tables import aliases, memberships, user_index, users
+from mamori.adapters.store.sql.tables import (
+    SEARCH_HEAD,
+    aliases,
+    codes,
+    memberships,
+    user_index,
+    users,
+)
 from mamori.domain.errors import AliasExistsException, UsernameExistsException
 from mamori.domain.identifiers import alias_entries, alias_value_key, search_entries
 from mamori.domain.ids import PoolId, UserSub
@@ -57,6 +65,10 @@ def _row(pool: UserPool, user: User) -> dict[str, Any]:
     }
 
 
+def _matches(candidate: str, value: str, prefix: bool) -> bool:
+    return candidate.startswith(value) if prefix else candidate == value
+
+
 class SqlUserStore(SqlBase):
     async def _write_indexes(self, conn: AsyncConnection, pool: UserPool, user: User) -> None:
         await conn.execute(
@@ -70,7 +82,10 @@ class SqlUserStore(SqlBase):
             try:
                 await conn.execute(
                     insert(aliases).values(
-                        pool_id=pool.id, attribute=attribute, value_key=key, sub=user.sub
+                        pool_id=pool.id,
+                        attribute=attribute,
+                        value_key=lookup_key(key),
+                        sub=user.sub,
                     )
                 )
             except IntegrityError as exc:
@@ -82,7 +97,13 @@ class SqlUserStore(SqlBase):
             await conn.execute(
                 insert(user_index),
                 [
-                    {"pool_id": pool.id, "attribute": k, "value": v, "sub": user.sub}
+                    {
+                        "pool_id": pool.id,
+                        "attribute": k,
+                        "sub": user.sub,
+                        "value_head": v[:SEARCH_HEAD],
+                        "value": v,
+                    }
                     for k, v in entries.items()
                 ],
             )
@@ -126,11 +147,14 @@ class SqlUserStore(SqlBase):
             row = (
                 await conn.execute(
                     select(users)
-                    .join(aliases, and_(aliases.c.sub == users.c.sub))
+                    .join(
+                        aliases,
+                        and_(aliases.c.pool_id == users.c.pool_id, aliases.c.sub == users.c.sub),
+                    )
                     .where(
                         aliases.c.pool_id == pool.id,
                         aliases.c.attribute == attribute,
-                        aliases.c.value_key == key,
+                        aliases.c.value_key == lookup_key(key),
                     )
                 )
             ).first()
@@ -138,16 +162,18 @@ class SqlUserStore(SqlBase):
 
     async def save_user(self, pool: UserPool, user: User) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 update(users)
                 .where(users.c.pool_id == pool.id, users.c.sub == user.sub)
                 .values(**_row(pool, user))
             )
-            await self._write_indexes(conn, pool, user)
+            # No such user in this pool: write no index rows that would point into another pool.
+            if result.rowcount:
+                await self._write_indexes(conn, pool, user)
 
     async def delete_user(self, pool_id: PoolId, sub: UserSub) -> None:
         async with self._engine.begin() as conn:
-            for table in (aliases, user_index, memberships):
+            for table in (aliases, user_index, memberships, codes):
                 await conn.execute(
                     delete(table).where(table.c.pool_id == pool_id, table.c.sub == sub)
                 )
@@ -170,21 +196,30 @@ class SqlUserStore(SqlBase):
         elif attribute == "sub":
             stmt = stmt.where(match(users.c.sub, value))
         elif attribute == "cognito:user_status":
-            stmt = stmt.where(match(users.c.status, value))
+            # Cognito: the account status matches without regard to case.
+            wanted = [s.value for s in UserStatus if _matches(s.value, value.upper(), query.prefix)]
+            stmt = stmt.where(users.c.status.in_(wanted))
         elif attribute == "status":
-            wanted = (
-                value
-                if not query.prefix
-                else ("Enabled" if "Enabled".startswith(value) else "Disabled")
-            )
-            stmt = stmt.where(users.c.enabled == (wanted == "Enabled"))
-            if wanted not in {"Enabled", "Disabled"}:
-                stmt = stmt.where(users.c.enabled.is_(None))
+            flags = [
+                label == "Enabled"
+                for label in ("Enabled", "Disabled")
+                if _matches(label, value, query.prefix)
+            ]
+            stmt = stmt.where(users.c.enabled.in_(flags))
         elif attribute is not None:
+            head = value[:SEARCH_HEAD]
+            if query.prefix:
+                # The head range uses the index; the full comparison decides.
+                found = and_(
+                    match(user_index.c.value_head, head),
+                    func.substr(user_index.c.value, 1, len(value)) == value,
+                )
+            else:
+                found = and_(user_index.c.value_head == head, user_index.c.value == value)
             stmt = stmt.join(
                 user_index,
                 and_(user_index.c.pool_id == users.c.pool_id, user_index.c.sub == users.c.sub),
-            ).where(user_index.c.attribute == attribute, match(user_index.c.value, value))
+            ).where(user_index.c.attribute == attribute, found)
         if start is not None:
             stmt = stmt.where(users.c.username_key > start)
         stmt = stmt.order_by(users.c.username_key).limit(limit + 1)

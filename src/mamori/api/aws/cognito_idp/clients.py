@@ -9,7 +9,10 @@ from mamori.api.aws.operations import Call, Params, Result, operation
 @operation("CreateUserPoolClient")
 async def create_user_pool_client(call: Call, p: Params) -> Result:
     client = await call.services.clients.create_user_pool_client(
-        p["UserPoolId"], client_in(p), bool(p.get("GenerateSecret", False))
+        p["UserPoolId"],
+        client_in(p),
+        bool(p.get("GenerateSecret", False)),
+        p.get("ClientSecret"),
     )
     return {"UserPoolClient": client_out(client)}
 
@@ -23,7 +26,7 @@ async def describe_user_pool_client(call: Call, p: Params) -> Result:
 @operation("UpdateUserPoolClient")
 async def update_user_pool_client(call: Call, p: Params) -> Result:
     client = await call.services.clients.update_user_pool_client(
-        p["UserPoolId"], client_in(p, p["ClientId"])
+        p["UserPoolId"], client_in(p, p["ClientId"]), name=p.get("ClientName")
     )
     return {"UserPoolClient": client_out(client)}
 

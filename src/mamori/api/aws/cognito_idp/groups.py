@@ -38,7 +38,7 @@ async def delete_group(call: Call, p: Params) -> Result:
 @operation("ListGroups")
 async def list_groups(call: Call, p: Params) -> Result:
     page = await call.services.groups.list_groups(
-        p["UserPoolId"], p.get("Limit", 60), p.get("NextToken")
+        p["UserPoolId"], p.get("Limit", 0), p.get("NextToken")
     )
     out: Result = {"Groups": [group_out(g) for g in page.items]}
     if page.next_token:
@@ -65,7 +65,7 @@ async def admin_remove_user_from_group(call: Call, p: Params) -> Result:
 @operation("AdminListGroupsForUser")
 async def admin_list_groups_for_user(call: Call, p: Params) -> Result:
     page = await call.services.groups.admin_list_groups_for_user(
-        p["UserPoolId"], p["Username"], p.get("Limit", 60), p.get("NextToken")
+        p["UserPoolId"], p["Username"], p.get("Limit", 0), p.get("NextToken")
     )
     out: Result = {"Groups": [group_out(g) for g in page.items]}
     if page.next_token:
@@ -76,7 +76,7 @@ async def admin_list_groups_for_user(call: Call, p: Params) -> Result:
 @operation("ListUsersInGroup")
 async def list_users_in_group(call: Call, p: Params) -> Result:
     page = await call.services.groups.list_users_in_group(
-        p["UserPoolId"], p["GroupName"], p.get("Limit", 60), p.get("NextToken")
+        p["UserPoolId"], p["GroupName"], p.get("Limit", 0), p.get("NextToken")
     )
     out: Result = {"Users": [user_out(u) for u in page.items]}
     if page.next_token:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from mamori.api.aws.cognito_idp.wire import pool_in, pool_out, pool_summary, schema_in
+from mamori.api.aws.cognito_idp.wire import (
+    POOL_PASSTHROUGH,
+    pool_in,
+    pool_out,
+    pool_summary,
+    schema_in,
+)
 from mamori.api.aws.operations import Call, Params, Result, operation
 from mamori.domain.ids import region_of
 
@@ -22,7 +28,13 @@ async def describe_user_pool(call: Call, p: Params) -> Result:
 
 @operation("UpdateUserPool")
 async def update_user_pool(call: Call, p: Params) -> Result:
-    await call.services.pools.update_user_pool(p["UserPoolId"], pool_in(p, ""))
+    await call.services.pools.update_user_pool(
+        p["UserPoolId"],
+        pool_in(p, ""),
+        name=p.get("PoolName"),
+        tags=p.get("UserPoolTags"),
+        settable_extra=POOL_PASSTHROUGH,
+    )
     return {}
 
 

@@ -61,6 +61,7 @@ async def admin_create_user(call: Call, p: Params) -> Result:
         p.get("TemporaryPassword"),
         p.get("MessageAction"),
         tuple(p.get("DesiredDeliveryMediums") or ()),
+        bool(p.get("ForceAliasCreation", False)),
     )
     return {"User": user_out(user)}
 
@@ -130,9 +131,10 @@ async def admin_confirm_sign_up(call: Call, p: Params) -> Result:
 
 @operation("ListUsers")
 async def list_users(call: Call, p: Params) -> Result:
-    only = p.get("AttributesToGet")
+    # An empty AttributesToGet, like none, returns every attribute.
+    only = p.get("AttributesToGet") or None
     page = await call.services.users.list_users(
-        p["UserPoolId"], p.get("Filter") or "", p.get("Limit", 60), p.get("PaginationToken")
+        p["UserPoolId"], p.get("Filter") or "", p.get("Limit", 0), p.get("PaginationToken")
     )
     out: Result = {"Users": [user_out(u, only=only) for u in page.items]}
     if page.next_token:

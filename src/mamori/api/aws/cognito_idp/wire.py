@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from mamori.domain.app_client import AppClient, TokenValidity
 from mamori.domain.attributes import AttributeType, SchemaAttribute
+from mamori.domain.errors import InvalidParameterException, ResourceNotFoundException
 from mamori.domain.group import Group
-from mamori.domain.ids import ClientId, PoolId
+from mamori.domain.ids import ClientId, PoolId, region_of
 from mamori.domain.password_policy import PasswordPolicy
 from mamori.domain.user import User
 from mamori.domain.user_pool import (
@@ -90,27 +92,48 @@ def pool_arn(pool_id: str, region: str) -> str:
 
 
 def pool_id_from_arn(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
+    """The pool an ARN names; ResourceNotFoundException unless it is one of our pool ARNs."""
+    pool_id = arn.rsplit("/", 1)[-1]
+    if arn != pool_arn(pool_id, region_of(pool_id)):
+        raise ResourceNotFoundException(f"Resource {arn} does not exist.")
+    return pool_id
 
 
 # --- schema
+# The model allows constraint values up to 2^1023, written as decimal strings.
+_CONSTRAINT_LIMIT = 2**1023
+
+
+def _constraint(item: Mapping[str, Any], group: str, key: str) -> int | None:
+    raw = (item.get(group) or {}).get(key)
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 310):
+        raise InvalidParameterException(
+            f"{group}.{key} of attribute {item.get('Name')} must be an integer, not '{raw}'."
+        )
+    value = int(text)
+    if abs(value) > _CONSTRAINT_LIMIT:
+        raise InvalidParameterException(
+            f"{group}.{key} of attribute {item.get('Name')} must not exceed 2^1023."
+        )
+    return value
+
+
 def schema_in(item: Mapping[str, Any]) -> SchemaAttribute:
-    num = item.get("NumberAttributeConstraints") or {}
-    text = item.get("StringAttributeConstraints") or {}
-
-    def as_int(value: Any) -> int | None:
-        return int(value) if value not in (None, "") and str(value).lstrip("-").isdigit() else None
-
+    text, num = "StringAttributeConstraints", "NumberAttributeConstraints"
     return SchemaAttribute(
         name=str(item.get("Name", "")),
         type=AttributeType(item.get("AttributeDataType", "String")),
         developer_only=bool(item.get("DeveloperOnlyAttribute", False)),
         mutable=bool(item.get("Mutable", True)),
         required=bool(item.get("Required", False)),
-        min_length=as_int(text.get("MinLength")),
-        max_length=as_int(text.get("MaxLength")),
-        min_value=as_int(num.get("MinValue")),
-        max_value=as_int(num.get("MaxValue")),
+        min_length=_constraint(item, text, "MinLength"),
+        max_length=_constraint(item, text, "MaxLength"),
+        min_value=_constraint(item, num, "MinValue"),
+        max_value=_constraint(item, num, "MaxValue"),
     )
 
 
@@ -142,14 +165,18 @@ def schema_out(attr: SchemaAttribute) -> dict[str, Any]:
 # --- pools
 def pool_in(p: Mapping[str, Any], name: str) -> UserPool:
     """A draft pool from CreateUserPool / UpdateUserPool parameters (id and dates unset)."""
-    pp = (p.get("Policies") or {}).get("PasswordPolicy") or {}
+    given = (p.get("Policies") or {}).get("PasswordPolicy")
+    pp = given or {}
+    # Cognito: without a PasswordPolicy the default policy requires every character class;
+    # in a given policy, a requirement left out is off.
+    require = given is None
     policy = PasswordPolicy(
-        minimum_length=int(pp.get("MinimumLength", 8)),
-        require_uppercase=bool(pp.get("RequireUppercase", True)),
-        require_lowercase=bool(pp.get("RequireLowercase", True)),
-        require_numbers=bool(pp.get("RequireNumbers", True)),
-        require_symbols=bool(pp.get("RequireSymbols", True)),
-        temporary_password_validity_days=int(pp.get("TemporaryPasswordValidityDays", 7)),
+        minimum_length=int(pp.get("MinimumLength") or 8),
+        require_uppercase=bool(pp.get("RequireUppercase", require)),
+        require_lowercase=bool(pp.get("RequireLowercase", require)),
+        require_numbers=bool(pp.get("RequireNumbers", require)),
+        require_symbols=bool(pp.get("RequireSymbols", require)),
+        temporary_password_validity_days=int(pp.get("TemporaryPasswordValidityDays") or 7),
         password_history_size=pp.get("PasswordHistorySize"),
     )
     vmt = p.get("VerificationMessageTemplate") or {}
@@ -163,12 +190,15 @@ def pool_in(p: Mapping[str, Any], name: str) -> UserPool:
     )
     acu = p.get("AdminCreateUserConfig") or {}
     imt = acu.get("InviteMessageTemplate") or {}
-    if "UnusedAccountValidityDays" in acu and "TemporaryPasswordValidityDays" not in pp:
-        policy = PasswordPolicy(
-            **{
-                **policy.__dict__,
-                "temporary_password_validity_days": int(acu["UnusedAccountValidityDays"]),
-            }
+    if acu.get("UnusedAccountValidityDays") is not None:
+        if pp.get("TemporaryPasswordValidityDays") is not None:
+            # Cognito's own wording when both are given.
+            raise InvalidParameterException(
+                "Please use TemporaryPasswordValidityDays in PasswordPolicy instead of "
+                "UnusedAccountValidityDays"
+            )
+        policy = dataclasses.replace(
+            policy, temporary_password_validity_days=int(acu["UnusedAccountValidityDays"])
         )
     recovery = tuple(
         RecoveryOption(str(m["Name"]), int(m["Priority"]))
@@ -264,6 +294,9 @@ def pool_out(pool: UserPool, users: int, region: str) -> dict[str, Any]:
             **({"InviteMessageTemplate": invite} if invite else {}),
         },
         "UsernameConfiguration": {"CaseSensitive": pool.case_sensitive},
+        # Cognito's defaults for settings mamori keeps as given (overridden from `extra`).
+        "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
+        "UserPoolTier": "ESSENTIALS",
         "UserAttributeUpdateSettings": {
             "AttributesRequireVerificationBeforeUpdate": list(
                 pool.attributes_require_verification_before_update
@@ -303,6 +336,7 @@ def pool_summary(pool: UserPool) -> dict[str, Any]:
 
 
 # --- app clients
+DEFAULT_AUTH_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
 CLIENT_PASSTHROUGH = (
     "SupportedIdentityProviders",
     "CallbackURLs",
@@ -316,15 +350,32 @@ CLIENT_PASSTHROUGH = (
 )
 
 
-def client_in(p: Mapping[str, Any], client_id: str = "") -> AppClient:
+def _validity(p: Mapping[str, Any], member: str, unit_key: str, unit: str) -> tuple[int, str]:
+    """(amount, unit) of a token lifetime the request gives, in its unit or the default one."""
     units = p.get("TokenValidityUnits") or {}
+    return int(p[member]), str(units.get(unit_key) or unit)
+
+
+def client_in(p: Mapping[str, Any], client_id: str = "") -> AppClient:
+    defaults = TokenValidity()
+    # Cognito: a lifetime without a unit is in hours (access, ID) or days (refresh); one left
+    # out, or a refresh lifetime of 0, takes the default (60 minutes, 60 minutes, 30 days).
+    access = (defaults.access, defaults.access_unit)
+    if p.get("AccessTokenValidity"):
+        access = _validity(p, "AccessTokenValidity", "AccessToken", "hours")
+    id_token = (defaults.id, defaults.id_unit)
+    if p.get("IdTokenValidity"):
+        id_token = _validity(p, "IdTokenValidity", "IdToken", "hours")
+    refresh = (defaults.refresh, defaults.refresh_unit)
+    if p.get("RefreshTokenValidity"):
+        refresh = _validity(p, "RefreshTokenValidity", "RefreshToken", "days")
     validity = TokenValidity(
-        access=int(p.get("AccessTokenValidity") or 60),
-        access_unit=units.get("AccessToken", "minutes"),
-        id=int(p.get("IdTokenValidity") or 60),
-        id_unit=units.get("IdToken", "minutes"),
-        refresh=int(p.get("RefreshTokenValidity") or 30),
-        refresh_unit=units.get("RefreshToken", "days"),
+        access=access[0],
+        access_unit=access[1],
+        id=id_token[0],
+        id_unit=id_token[1],
+        refresh=refresh[0],
+        refresh_unit=refresh[1],
     )
     rotation = p.get("RefreshTokenRotation") or {}
     return AppClient(
@@ -337,8 +388,8 @@ def client_in(p: Mapping[str, Any], client_id: str = "") -> AppClient:
         token_validity=validity,
         read_attributes=tuple(p.get("ReadAttributes") or ()),
         write_attributes=tuple(p.get("WriteAttributes") or ()),
-        # Cognito: clients created through the API default to ENABLED since 2020 (LEGACY off).
-        prevent_user_existence_errors=p.get("PreventUserExistenceErrors", "ENABLED") == "ENABLED",
+        # Cognito: LEGACY unless the request says ENABLED (only the console defaults to ENABLED).
+        prevent_user_existence_errors=p.get("PreventUserExistenceErrors") == "ENABLED",
         enable_token_revocation=bool(p.get("EnableTokenRevocation", True)),
         auth_session_validity_minutes=int(p.get("AuthSessionValidity") or 3),
         refresh_rotation=rotation.get("Feature") == "ENABLED",
@@ -375,8 +426,8 @@ def client_out(client: AppClient) -> dict[str, Any]:
     }
     if client.secret:
         out["ClientSecret"] = client.secret
-    if client.explicit_auth_flows:
-        out["ExplicitAuthFlows"] = list(client.explicit_auth_flows)
+    # Cognito: a client created without ExplicitAuthFlows reports the flows it gets.
+    out["ExplicitAuthFlows"] = list(client.explicit_auth_flows or DEFAULT_AUTH_FLOWS)
     if client.read_attributes:
         out["ReadAttributes"] = list(client.read_attributes)
     if client.write_attributes:

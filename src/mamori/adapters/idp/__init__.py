@@ -1,0 +1,1 @@
+"""External identity providers: OpenID Connect issuers' keys."""

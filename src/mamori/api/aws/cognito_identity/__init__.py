@@ -1,0 +1,1 @@
+"""Handlers for AWSCognitoIdentityService (identity pools), one module per API area."""

@@ -1,0 +1,38 @@
+"""Small helpers for Cognito wire shapes in tests: errors, attribute lists, SECRET_HASH."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    """(code, message) of a boto3 error."""
+    err = exc.value.response["Error"]
+    return str(err["Code"]), str(err["Message"])
+
+
+def attrs(values: Mapping[str, str] | None = None, **more: str) -> list[dict[str, str]]:
+    """An AttributeType list; keyword names use `__` for `:` (custom__team -> custom:team)."""
+    merged = {**(values or {}), **{k.replace("__", ":"): v for k, v in more.items()}}
+    return [{"Name": k, "Value": v} for k, v in merged.items()]
+
+
+def as_dict(items: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    return {a["Name"]: a["Value"] for a in items}
+
+
+def secret_hash(username: str, client_id: str, secret: str) -> str:
+    """Base64(HMAC-SHA256(client secret, username + client id)), as Cognito defines it."""
+    mac = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(mac).decode()
+
+
+def unique(prefix: str = "user") -> str:
+    return f"{prefix}-{secrets.token_hex(4)}"

@@ -1,0 +1,64 @@
+"""Raw AWS JSON requests signed with SigV4 as botocore signs them, for wire-level tests."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+IDP = "AWSCognitoIdentityProviderService"
+AMZ_JSON = "application/x-amz-json-1.1"
+
+
+class _SignerAt(SigV4Auth):
+    """botocore's signer with the signing time given instead of read from the clock."""
+
+    def __init__(self, credentials: Credentials, region: str, when: datetime) -> None:
+        super().__init__(credentials, "cognito-idp", region)
+        self._when = when
+
+    def add_auth(self, request: AWSRequest) -> None:
+        request.context["timestamp"] = self._when.strftime(SIGV4_TIMESTAMP)
+        self._modify_request_before_signing(request)
+        canonical = self.canonical_request(request)
+        signature = self.signature(self.string_to_sign(request, canonical), request)
+        self._inject_signature_to_request(request, signature)
+
+
+def signed_headers(
+    url: str,
+    operation: str,
+    body: bytes,
+    access_key_id: str,
+    secret_access_key: str,
+    content_type: str = AMZ_JSON,
+    when: datetime | None = None,
+    region: str = "us-east-1",
+) -> dict[str, str]:
+    """Headers of a POST to `url` calling `operation`, SigV4-signed over `body`."""
+    request = AWSRequest(
+        method="POST",
+        url=url.rstrip("/") + "/",
+        data=body,
+        headers={"Content-Type": content_type, "X-Amz-Target": target(operation)},
+    )
+    credentials = Credentials(access_key_id, secret_access_key)
+    signer = (
+        SigV4Auth(credentials, "cognito-idp", region)
+        if when is None
+        else _SignerAt(credentials, region, when)
+    )
+    signer.add_auth(request)
+    return dict(request.headers.items())
+
+
+def target(operation: str) -> str:
+    return f"{IDP}.{operation}"
+
+
+def json_body(value: Any) -> bytes:
+    return json.dumps(value).encode()
