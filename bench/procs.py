@@ -50,6 +50,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds spent by the whole machine (all cores, everything but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / _CLK_TCK
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -60,6 +67,7 @@ def rss_mib(pid: int) -> float:
 @dataclass(frozen=True)
 class Snapshot:
     cpu: dict[int, float]
+    machine: float = 0.0
 
     @property
     def total(self) -> float:
@@ -73,7 +81,7 @@ def snapshot(pids: list[int]) -> Snapshot:
             cpu[pid] = cpu_seconds(pid)
         except OSError:
             cpu[pid] = 0.0
-    return Snapshot(cpu)
+    return Snapshot(cpu, machine_busy_seconds())
 
 
 def rss(pids: list[int]) -> dict[int, float]:

@@ -45,6 +45,7 @@ class Row:
     server_cpu_ms_per_op: float
     server_cpu_util: float  # cores busy on average
     client_cpu_util: float
+    other_cpu_util: float  # cores busy with neither server nor load generator: noise
     server_rss_mib: dict[int, float]
     error_samples: list[str]
 
@@ -82,7 +83,10 @@ def _credentials(args: argparse.Namespace) -> tuple[str, str]:
     for flag in ("config", "data_dir", "database_url"):
         if getattr(args, flag):
             cmd += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
-    data = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"cannot read admin credentials ({' '.join(cmd)}): {done.stderr}")
+    data = json.loads(done.stdout)
     return data["aws_access_key_id"], data["aws_secret_access_key"]
 
 
@@ -232,6 +236,8 @@ def _measure(
     late = sum(o.late for o in outcomes)
     handled = len(latencies) + errors + late
     cpu = after.total - before[0].total
+    client_cpu = sum(o.cpu for o in outcomes)
+    machine = after.machine - before[0].machine
     row = Row(
         op=op,
         users=args.users,
@@ -242,7 +248,9 @@ def _measure(
         errors=errors,
         server_cpu_ms_per_op=cpu / handled * 1000 if handled else float("nan"),
         server_cpu_util=cpu / elapsed_server,
-        client_cpu_util=sum(o.cpu for o in outcomes) / (end - start),
+        client_cpu_util=client_cpu / (end - start),
+        other_cpu_util=max(0.0, machine - cpu - client_cpu * elapsed_server / (end - start))
+        / elapsed_server,
         server_rss_mib=procs.rss(pids),
         error_samples=[s for o in outcomes for s in o.error_samples][:5],
     )
@@ -348,7 +356,7 @@ def _fmt_row(row: Row, reference: dict[str, float]) -> str:
         f"{row.op:8} {row.ops_per_s:8.1f} ops/s  p50 {row.p50_ms:7.2f} ms  p99 {row.p99_ms:7.2f} ms"
         f"  errors {row.errors}  server {row.server_cpu_ms_per_op:.2f} CPU-ms/op"
         f" ({row.server_cpu_util:.2f} cores)  client {row.client_cpu_util:.2f} cores"
-        f"  RSS {_fmt_rss(row.server_rss_mib)} MiB"
+        f"  other {row.other_cpu_util:.2f} cores  RSS {_fmt_rss(row.server_rss_mib)} MiB"
     )
     ref = reference.get("argon2id_verify_per_s_2t")
     if row.op == "signin" and ref:

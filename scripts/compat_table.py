@@ -33,6 +33,16 @@ HTTP_ENDPOINTS = (
     ("GET /{UserPoolId}/.well-known/jwks.json", "The pool's signing keys (RS256 JWKs)", "none"),
     ("GET /{UserPoolId}/.well-known/openid-configuration", "OpenID discovery document", "none"),
     (
+        "GET /identity/.well-known/jwks.json",
+        "The identity pools' token issuer's keys, for STS to verify its tokens",
+        "none",
+    ),
+    (
+        "GET /identity/.well-known/openid-configuration",
+        "The identity pools' token issuer's discovery document",
+        "none",
+    ),
+    (
         "GET /admin/outbox?pool=&to=&limit=&latest=",
         "Messages kept by the outbox sender (codes, invitations)",
         "HTTP Basic: admin key id and secret",

@@ -111,7 +111,22 @@ def _prepare(settings: Settings) -> Any:
         raise ConfigError(f"data_dir: cannot create {settings.data_dir}: {exc}") from exc
     _migrate(settings)
     master_key(settings)
+    asyncio.run(_check_master_key(settings))
     return admin_credentials(settings)
+
+
+async def _check_master_key(settings: Settings) -> None:
+    """The app checks again at start-up; here a mismatch is a message, not a traceback."""
+    from mamori.services.keys import MasterKeyMismatch
+    from mamori.wiring import build_services
+
+    runtime = build_services(settings)
+    try:
+        await runtime.services.keys.check_master_key()
+    except MasterKeyMismatch as exc:
+        raise ConfigError(f"master_key: {exc}") from exc
+    finally:
+        await runtime.engine.dispose()
 
 
 def _migrate(settings: Settings) -> None:
@@ -155,6 +170,9 @@ def _serve(settings: Settings) -> None:
         "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
         "server_header": False,
         "limit_concurrency": 2000,
+        # Idle TLS keep-alive connections would otherwise hold a shutdown for the SSL
+        # close handshake's 30 s; in-flight requests get this long to finish.
+        "timeout_graceful_shutdown": 5,
     }
     if settings.tls_cert:
         config["ssl_certfile"] = settings.tls_cert

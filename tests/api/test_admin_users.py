@@ -252,6 +252,17 @@ def test_force_alias_creation(server: Server) -> None:
     with pytest.raises(ClientError) as exc:
         make_user(server, pool_id, attributes={"email": email})
     assert error(exc) == ("AliasExistsException", "An account with the given email already exists.")
+    # A create that fails takes nothing from the alias's owner.
+    with pytest.raises(ClientError) as exc:
+        admin.admin_create_user(
+            UserPoolId=pool_id,
+            Username=first,
+            MessageAction="SUPPRESS",
+            ForceAliasCreation=True,
+            UserAttributes=attrs(email=email, email_verified="true"),
+        )
+    assert error(exc)[0] == "UsernameExistsException"
+    assert sign_in(server, cid, email)["AccessToken"]
     second = unique()
     admin.admin_create_user(
         UserPoolId=pool_id,

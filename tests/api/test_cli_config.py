@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 import secrets
+import ssl
 import stat
 import subprocess
 import sys
@@ -332,9 +333,10 @@ def test_tls_and_an_untrusted_proxy(tmp: Path) -> None:
         with pytest.raises(httpx.ConnectError):
             httpx.get(live.url + "/health")  # the certificate is not trusted by default
         with pytest.raises(httpx.TransportError):
-            httpx.get(live.url.replace("https://", "http://") + "/health")
+            httpx.get(live.url.replace("https://", "http://") + "/health", timeout=1)
+        trusting = ssl.create_default_context(cafile=str(cert))
         response = httpx.get(
-            live.url + "/health", verify=str(cert), headers={"X-Forwarded-For": "203.0.113.9"}
+            live.url + "/health", verify=trusting, headers={"X-Forwarded-For": "203.0.113.9"}
         )
         assert response.status_code == 200
         # Not from a trusted proxy: the header is ignored.
@@ -356,6 +358,7 @@ def test_tls_and_an_untrusted_proxy(tmp: Path) -> None:
             result["AuthenticationResult"]["IdToken"], options={"verify_signature": False}
         )
         assert claims["iss"] == f"{live.url}/{pool['Id']}"
+        admin.close()  # an idle TLS connection would hold the server's shutdown
 
 
 def make_client_with(admin: Any, pool_id: str) -> str:
@@ -450,6 +453,17 @@ def test_master_key_from_the_environment(tmp: Path) -> None:
         )
         assert described["UserPoolClient"]["ClientSecret"] == client["ClientSecret"]
     assert not (data_dir / "master.key").exists()
+    # Another master key cannot open what the database holds: refused at start, clearly.
+    other = base64.b64encode(secrets.token_bytes(32)).decode()
+    refused = mamori(
+        "serve",
+        *("--database-url", database_url, "--data-dir", str(data_dir)),
+        env=clean_env(MAMORI_MASTER_KEY=other),
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("mamori: master_key: ")
+    assert "MAMORI_MASTER_KEY" in refused.stderr
+    assert "Traceback" not in refused.stderr + refused.stdout
 
 
 # --- migrate and outbox --------------------------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from tests.support.factories import make_client, make_pool
 from tests.support.identity import aws_key, identity_admin, identity_public, make_identity_pool
-from tests.support.live import Server
+from tests.support.live import REGION, Server
 
 ROLE = "arn:aws:iam::123456789012:role/"
 
@@ -104,8 +106,14 @@ def test_management_needs_sigv4_and_public_operations_do_not(server: Server) -> 
     with pytest.raises(ClientError) as exc:
         public.describe_identity_pool(IdentityPoolId=pool["IdentityPoolId"])
     assert error_of(exc)[0] == "MissingAuthenticationTokenException"
-    wrong = identity_admin(server)
-    wrong._request_signer._credentials.secret_key = "not-the-secret"  # noqa: SLF001
+    wrong = boto3.client(
+        "cognito-identity",
+        endpoint_url=server.url,
+        region_name=REGION,
+        aws_access_key_id=server.access_key_id,
+        aws_secret_access_key="not-the-secret",
+        config=Config(retries={"max_attempts": 1}),
+    )
     with pytest.raises(ClientError) as exc:
         wrong.list_identity_pools(MaxResults=5)
     assert error_of(exc)[0] in {"InvalidSignatureException", "UnrecognizedClientException"}
@@ -134,7 +142,9 @@ def test_create_rejects_bad_configuration(
 def test_unknown_and_malformed_pool_ids(server: Server) -> None:
     admin = identity_admin(server)
     with pytest.raises(ClientError) as exc:
-        admin.describe_identity_pool(IdentityPoolId="us-east-1:00000000-0000-0000-0000-000000000000")
+        admin.describe_identity_pool(
+            IdentityPoolId="us-east-1:00000000-0000-0000-0000-000000000000"
+        )
     assert error_of(exc) == (
         "ResourceNotFoundException",
         "IdentityPool 'us-east-1:00000000-0000-0000-0000-000000000000' not found.",
@@ -238,9 +248,7 @@ def test_set_roles_rejects_bad_input(
     fragment: str,
 ) -> None:
     pool = make_identity_pool(server, user_pool["id"], user_pool["client"])
-    mappings = {
-        (aws_key(user_pool["id"]) if k == "@POOL" else k): v for k, v in mappings.items()
-    }
+    mappings = {(aws_key(user_pool["id"]) if k == "@POOL" else k): v for k, v in mappings.items()}
     admin = identity_admin(server)
     with pytest.raises(ClientError) as exc:
         admin.set_identity_pool_roles(
@@ -296,7 +304,8 @@ def test_tags_by_arn(server: Server) -> None:
             ResourceArn="arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc"
         )
     assert error_of(exc)[0] == "InvalidParameterException"
-    missing = f"arn:aws:cognito-identity:us-east-1:000000000000:identitypool/us-east-1:{secrets.token_hex(4)}-0000-0000-0000-000000000000"
+    unknown_pool = f"us-east-1:{secrets.token_hex(4)}-0000-0000-0000-000000000000"
+    missing = f"arn:aws:cognito-identity:us-east-1:000000000000:identitypool/{unknown_pool}"
     with pytest.raises(ClientError) as exc:
         admin.tag_resource(ResourceArn=missing, Tags={"x": "y"})
     assert error_of(exc)[0] == "ResourceNotFoundException"

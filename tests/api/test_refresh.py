@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -113,6 +114,26 @@ def test_refresh_token_auth(
         AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]},
     )["AuthenticationResult"]
     same_session(first, alias)
+
+
+def test_null_auth_parameters_count_as_absent(server: Server, client_id: str, user: str) -> None:
+    """amazon-cognito-identity-js sends DEVICE_KEY: null on every refresh."""
+    first = sign_in(server, client_id, user)
+    status, _, body = server.post(
+        json.dumps(
+            {
+                "ClientId": client_id,
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "AuthParameters": {"REFRESH_TOKEN": first["RefreshToken"], "DEVICE_KEY": None},
+            }
+        ).encode(),
+        {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+        },
+    )
+    assert status == 200, body
+    same_session(first, json.loads(body)["AuthenticationResult"])
 
 
 def test_refresh_through_admin_initiate_auth(

@@ -496,6 +496,15 @@ def test_attempt_limit(server: Server, pool: dict[str, Any], client_id: str) -> 
             ClientId=client_id, Username=username, ConfirmationCode=code
         )
     assert error(exc)[0] == "LimitExceededException"
+    # The lock holds (SDKs retry LimitExceededException as throttling and must see it again).
+    with pytest.raises(ClientError) as exc:
+        server.public().confirm_sign_up(
+            ClientId=client_id, Username=username, ConfirmationCode=code
+        )
+    assert error(exc) == (
+        "LimitExceededException",
+        "Attempt limit exceeded, please try after some time.",
+    )
     server.public().resend_confirmation_code(ClientId=client_id, Username=username)
     fresh = server.latest_code(pool["Id"], email)
     server.public().confirm_sign_up(ClientId=client_id, Username=username, ConfirmationCode=fresh)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import importlib.util
 import json
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -38,6 +40,25 @@ def test_table_lists_every_model_operation_with_its_auth() -> None:
     assert "| GetId |" in text  # cognito-identity is listed too
 
 
+def test_every_route_of_the_app_is_documented() -> None:
+    tree = ast.parse((ROOT / "src/mamori/app.py").read_text(encoding="utf-8"))
+    routes = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "Route"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert "/health" in routes
+
+    def shape(path: str) -> str:
+        return re.sub(r"\{[^}]*\}", "{}", path.split("?")[0])
+
+    documented = {shape(path.split(" ", 1)[1]) for path, _, _ in compat_table().HTTP_ENDPOINTS}
+    assert {shape(r) for r in routes} <= documented
+
+
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
@@ -55,6 +76,12 @@ def test_documented_http_endpoints_answer(sqlite_server: Server) -> None:
     assert status == 200 and json.loads(body)["keys"]
     status, body = get(f"{sqlite_server.url}/{pool_id}/.well-known/openid-configuration")
     assert status == 200 and json.loads(body)["issuer"].endswith(f"/{pool_id}")
+    status, body = get(f"{sqlite_server.url}/identity/.well-known/openid-configuration")
+    assert status == 200 and json.loads(body)["jwks_uri"].endswith(
+        "/identity/.well-known/jwks.json"
+    )
+    status, body = get(f"{sqlite_server.url}/identity/.well-known/jwks.json")
+    assert status == 200 and json.loads(body)["keys"]
     status, _ = get(f"{sqlite_server.url}/admin/outbox")
     assert status == 401
     basic = base64.b64encode(

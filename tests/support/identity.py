@@ -119,9 +119,11 @@ def resign(key: LoadedKey, token: str, **changes: Any) -> str:
 
 def forged(token: str) -> str:
     """Same claims and kid, signed with a key the server never had."""
-    stranger = LoadedKey(generate_signing_key())
+    stranger = generate_signing_key()
     header_kid = jwt.get_unverified_header(token)["kid"]
-    return jwt.encode(claims(token), stranger._private, algorithm="RS256", headers={"kid": header_kid})
+    return jwt.encode(
+        claims(token), stranger.private_pem, algorithm="RS256", headers={"kid": header_kid}
+    )
 
 
 def expired(key: LoadedKey, token: str) -> str:

@@ -27,7 +27,10 @@ from tests.support.live import REGION, free_port
 ACCOUNT = "123456789012"  # moto's default account
 _SETUP_CALLS = 3
 _CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, s3={"addressing_style": "path"})
-ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
 
 
 def role_arn(name: str) -> str:

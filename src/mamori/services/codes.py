@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -164,6 +165,18 @@ class CodeService:
             template.email_subject or DEFAULT_INVITE_SUBJECT,
             None,
         )
+
+    async def send_invitations(
+        self, pool: UserPool, user: User, temporary_password: str, mediums: Sequence[str]
+    ) -> None:
+        """AdminCreateUser's invitation over each of DesiredDeliveryMediums the user can get."""
+        wanted = ["phone_number" if m == "SMS" else "email" for m in mediums or ("SMS",)]
+        targets = [a for a in dict.fromkeys(wanted) if user.attributes.get(a)]
+        if not mediums and not targets and user.attributes.get("email"):
+            # The default medium is SMS; a user without a phone number is invited by email.
+            targets = ["email"]
+        for attribute in targets:
+            await self.send_invitation(pool, user, attribute, temporary_password)
 
     async def check_code(self, pool: UserPool, user: User, purpose: str, code: str) -> None:
         """Consume the code or raise: mismatch, expiry and the attempt limit are all enforced."""

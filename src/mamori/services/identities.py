@@ -171,8 +171,15 @@ class IdentityService:
             raise NotAuthorizedException(_LOGINS_DONT_MATCH)
         links = [v.login for v in verified if v.login is not None]
         owners = await self._owners(pool, links)
-        if any(owner.id != identity.id for owner in owners.values()):
-            raise NotAuthorizedException(_LOGINS_DONT_MATCH)
+        others = {owner.id for owner in owners.values() if owner.id != identity.id}
+        if others:
+            if identity.authenticated or len(others) > 1:
+                raise NotAuthorizedException(_LOGINS_DONT_MATCH)
+            # Cognito: a guest who signs in as a user who already has an identity is merged
+            # into it, and the answer names the surviving identity (Amplify relies on this).
+            survivor = others.pop()
+            await self._store.merge_identities(identity.id, survivor, self._clock.now())
+            identity = await self._identity(survivor)
         proven = bool(owners) or any(v.identity_id == identity.id for v in verified)
         if identity.authenticated and not proven:
             # A new provider joins an authenticated identity only next to one it already has.

@@ -81,11 +81,11 @@ class LoginVerifier:
     async def _verify_one(self, pool: IdentityPool, key: str, token: str) -> VerifiedLogin:
         if key in (COGNITO_IDENTITY_KEY, self._identity_key):
             return await self._developer_token(pool, token)
+        if key in pool.oidc_provider_names():
+            return await self._oidc_token(key, token)
         user_pool = login_user_pool(key, self._host_path)
         if user_pool is not None:
             return await self._user_pool_token(pool, user_pool, token)
-        if key in pool.oidc_provider_names():
-            return await self._oidc_token(key, token)
         if key == pool.developer_provider_name:
             raise NotAuthorizedException(
                 "Developer-authenticated logins are accepted only through "

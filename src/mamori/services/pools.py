@@ -57,16 +57,14 @@ def _custom(attr: SchemaAttribute) -> SchemaAttribute:
 
 
 def _check_constraints(attr: SchemaAttribute) -> None:
+    if any(v is not None and v < 0 for v in (attr.min_length, attr.max_length)):
+        raise InvalidParameterException(
+            f"StringAttributeConstraints of attribute {attr.name} must not be negative."
+        )
     for low, high, what in (
         (attr.min_length, attr.max_length, "StringAttributeConstraints"),
         (attr.min_value, attr.max_value, "NumberAttributeConstraints"),
     ):
-        if what == "StringAttributeConstraints" and any(
-            v is not None and v < 0 for v in (low, high)
-        ):
-            raise InvalidParameterException(
-                f"{what} of attribute {attr.name} must not be negative."
-            )
         if low is not None and high is not None and low > high:
             raise InvalidParameterException(
                 f"{what} of attribute {attr.name}: the minimum is greater than the maximum."

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from typing import Any, TypeVar
 
 import anyio
 
@@ -52,6 +54,7 @@ from mamori.services.pools import PoolService
 from mamori.services.tokens import AccessContext, TokenService
 
 # Cognito: the LEGACY answer of the public confirmation operations for an unknown user.
+T = TypeVar("T")
 NO_SUCH_USER = "Username/client id combination not found."
 MAX_PAGE = 60
 
@@ -78,6 +81,14 @@ class UserService:
         self._codes = codes
         self._hashing = hashing
         self._clock = clock
+        self._hash_limiter: anyio.CapacityLimiter | None = None
+
+    async def _hash_call(self, fn: Callable[..., T], *args: Any) -> T:
+        # argon2id is CPU-bound and takes m KiB per call: more at once than cores adds only
+        # queueing and memory (each thread's malloc arena keeps its buffer), so cap it.
+        if self._hash_limiter is None:
+            self._hash_limiter = anyio.CapacityLimiter(os.cpu_count() or 2)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._hash_limiter)
 
     # --- lookups shared by every operation that names a user
     async def find(self, pool: UserPool, username: str) -> User | None:
@@ -103,18 +114,18 @@ class UserService:
         problem = pool.password_policy.violation(password)
         if problem:
             raise InvalidPasswordException(problem)
-        return await anyio.to_thread.run_sync(self._hashing.hash, password)
+        return await self._hash_call(self._hashing.hash, password)
 
     async def hash_password_unchecked(self, password: str) -> str:
         """Re-hash a password already verified (parameters changed): no policy check."""
-        return await anyio.to_thread.run_sync(self._hashing.hash, password)
+        return await self._hash_call(self._hashing.hash, password)
 
     def needs_rehash(self, encoded: str) -> bool:
         return self._hashing.needs_rehash(encoded)
 
     async def verify_password(self, user: User | None, password: str) -> bool:
         encoded = user.password_hash if user is not None else None
-        return await anyio.to_thread.run_sync(self._hashing.verify, encoded, password)
+        return await self._hash_call(self._hashing.verify, encoded, password)
 
     async def save(self, pool: UserPool, user: User) -> User:
         user = dataclasses.replace(user, modified=self._clock.now())
@@ -355,27 +366,19 @@ class UserService:
             password_expires=now + validity,
         )
         if force_alias_creation and not pool.username_attributes:
+            # Taking the alias from its owner is a side effect: only for a user that will exist.
+            if await self._store.get_user(pool, username) is not None:
+                raise UsernameExistsException("User account already exists")
             await self._claim_aliases(pool, user, force=True)
         await self._add(pool, user, "User account already exists")
         if message_action != "SUPPRESS":
             try:
-                await self._invite(pool, user, password, mediums)
+                await self._codes.send_invitations(pool, user, password, mediums)
             except BaseException:
                 with anyio.CancelScope(shield=True):
                     await self._store.delete_user(pool.id, user.sub)
                 raise
         return user
-
-    async def _invite(
-        self, pool: UserPool, user: User, password: str, mediums: Sequence[str]
-    ) -> None:
-        wanted = ["phone_number" if m == "SMS" else "email" for m in mediums or ("SMS",)]
-        targets = [a for a in dict.fromkeys(wanted) if user.attributes.get(a)]
-        if not mediums and not targets and user.attributes.get("email"):
-            # The default medium is SMS; a user without a phone number is invited by email.
-            targets = ["email"]
-        for attribute in targets:
-            await self._codes.send_invitation(pool, user, attribute, password)
 
     async def _resend_invitation(
         self, pool: UserPool, username: str, temporary: str | None, mediums: Sequence[str]
@@ -395,7 +398,7 @@ class UserService:
                 password_expires=self._clock.now() + validity,
             ),
         )
-        await self._invite(pool, user, password, mediums)
+        await self._codes.send_invitations(pool, user, password, mediums)
         return user
 
     async def admin_get_user(self, pool_id: str, username: str) -> User:

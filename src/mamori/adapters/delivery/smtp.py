@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ class SmtpSender:
         mail["From"] = self._config.sender
         mail["To"] = message.destination
         mail["Subject"] = message.subject or "Message from mamori"
+        # Relays and spam filters expect both; the Message-ID domain is the sender's.
+        mail["Date"] = email.utils.format_datetime(message.created)
+        mail["Message-ID"] = email.utils.make_msgid(domain=self._config.sender.rpartition("@")[2])
         mail.set_content(message.body)
         cfg = self._config
         with smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout) as smtp:

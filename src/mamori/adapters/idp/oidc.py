@@ -85,6 +85,8 @@ class OidcKeys:
                 keys = await self._fetch(issuer)
             except OidcError as exc:
                 log.warning("OpenID Connect issuer %s: %s", issuer, exc)
+                if cached is not None:  # an issuer's brief outage need not stop sign-ins
+                    return cached[1]
                 raise
             self._cache[issuer] = (time.monotonic(), keys)
             self._cache.move_to_end(issuer)

@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from mamori.adapters.store.sql import sqlite_reads
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -46,7 +48,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def make_async_engine(url: str) -> AsyncEngine:
     async_url, _ = _urls(url)
     if is_sqlite(url):
-        engine = create_async_engine(async_url, connect_args={"timeout": 30}, pool_size=8)
+        engine = create_async_engine(
+            async_url,
+            connect_args={"timeout": 30, "async_creator_fn": sqlite_reads.connect},
+            pool_size=8,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(async_url, pool_size=10, max_overflow=20, pool_pre_ping=True)

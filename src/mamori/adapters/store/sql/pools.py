@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mamori.adapters.store.sql import codec
@@ -44,7 +45,50 @@ def _pool(row: Any) -> UserPool:
     )
 
 
+_DECODED_MAX = 256  # pools / clients whose decoded config is kept: bounded, never per user
+
+
+class _Decoded:
+    """Decoded rows by id, reused while the row read is unchanged (every call still reads it).
+
+    Decoding a pool's JSON config costs several times the query that reads it. The database
+    stays the only truth: a hit needs the freshly read row to equal the one decoded.
+    """
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, tuple[tuple[Any, ...], Any]] = OrderedDict()
+
+    def get(self, key: str, fingerprint: tuple[Any, ...]) -> Any:
+        hit = self._items.get(key)
+        if hit is None or hit[0] != fingerprint:
+            return None
+        self._items.move_to_end(key)
+        return hit[1]
+
+    def put(self, key: str, fingerprint: tuple[Any, ...], value: Any) -> None:
+        self._items[key] = (fingerprint, value)
+        self._items.move_to_end(key)
+        if len(self._items) > _DECODED_MAX:
+            self._items.popitem(last=False)
+
+
+_GET_POOL = select(pools).where(pools.c.id == bindparam("id"))
+_FIND_CLIENT = select(clients).where(clients.c.id == bindparam("id"))
+
+
 class SqlPoolStore(SqlBase):
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self._decoded = _Decoded()
+
+    def _pool(self, row: Any) -> UserPool:
+        fingerprint = tuple(row)
+        pool: UserPool | None = self._decoded.get(row.id, fingerprint)
+        if pool is None:
+            pool = _pool(row)
+            self._decoded.put(row.id, fingerprint, pool)
+        return pool
+
     async def add_pool(self, pool: UserPool) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
@@ -59,8 +103,8 @@ class SqlPoolStore(SqlBase):
 
     async def get_pool(self, pool_id: PoolId) -> UserPool | None:
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(pools).where(pools.c.id == pool_id))).first()
-        return _pool(row) if row else None
+            row = (await conn.execute(_GET_POOL, {"id": pool_id})).first()
+        return self._pool(row) if row else None
 
     async def save_pool(self, pool: UserPool) -> None:
         async with self._engine.begin() as conn:
@@ -111,8 +155,17 @@ class SqlClientStore(SqlBase):
     def __init__(self, engine: Any, keyring: Keyring) -> None:
         super().__init__(engine)
         self._keyring = keyring
+        self._decoded = _Decoded()
 
     def _client(self, row: Any) -> AppClient:
+        fingerprint = tuple(row)
+        client: AppClient | None = self._decoded.get(row.id, fingerprint)
+        if client is None:
+            client = self._decode_client(row)
+            self._decoded.put(row.id, fingerprint, client)
+        return client
+
+    def _decode_client(self, row: Any) -> AppClient:
         secret = None
         if row.secret_sealed:
             secret = self._keyring.open(row.secret_sealed, f"client-secret:{row.id}").decode()
@@ -160,7 +213,7 @@ class SqlClientStore(SqlBase):
 
     async def find_client(self, client_id: ClientId) -> AppClient | None:
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(clients).where(clients.c.id == client_id))).first()
+            row = (await conn.execute(_FIND_CLIENT, {"id": client_id})).first()
         return self._client(row) if row else None
 
     async def save_client(self, client: AppClient) -> None:

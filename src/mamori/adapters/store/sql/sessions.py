@@ -5,13 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mamori.adapters.store.sql.base import SqlBase, aware, must_aware
 from mamori.adapters.store.sql.tables import codes, refresh_sessions
 from mamori.domain.ids import ClientId, PoolId, UserSub
 from mamori.ports import RefreshSession, StoredCode
+
+# Hot-path reads built once: SQLAlchemy then skips building the statement and its cache key.
+_BY_DIGEST = select(refresh_sessions).where(refresh_sessions.c.digest == bindparam("digest"))
+_ORIGIN_REVOKED = (
+    select(refresh_sessions.c.revoked)
+    .where(
+        refresh_sessions.c.pool_id == bindparam("pool_id"),
+        refresh_sessions.c.origin_jti == bindparam("origin_jti"),
+    )
+    .limit(1)
+)
 
 
 def _session(row: Any) -> RefreshSession:
@@ -49,11 +60,7 @@ class SqlSessionStore(SqlBase):
 
     async def get_session(self, digest: str) -> RefreshSession | None:
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(refresh_sessions).where(refresh_sessions.c.digest == digest)
-                )
-            ).first()
+            row = (await conn.execute(_BY_DIGEST, {"digest": digest})).first()
         return _session(row) if row else None
 
     async def mark_replaced(self, digest: str, when: datetime) -> bool:
@@ -81,14 +88,7 @@ class SqlSessionStore(SqlBase):
     async def is_origin_revoked(self, pool_id: PoolId, origin_jti: str) -> bool:
         async with self._engine.connect() as conn:
             row = (
-                await conn.execute(
-                    select(refresh_sessions.c.revoked)
-                    .where(
-                        refresh_sessions.c.pool_id == pool_id,
-                        refresh_sessions.c.origin_jti == origin_jti,
-                    )
-                    .limit(1)
-                )
+                await conn.execute(_ORIGIN_REVOKED, {"pool_id": pool_id, "origin_jti": origin_jti})
             ).first()
         return bool(row and row.revoked)
 

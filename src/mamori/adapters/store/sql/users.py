@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +33,13 @@ from mamori.domain.user_pool import UserPool
 from mamori.ports import Page, UserQuery
 
 _SEARCH_TOP = "\U0010ffff"
+# Hot-path reads built once: SQLAlchemy then skips building the statement and its cache key.
+_BY_USERNAME = select(users).where(
+    users.c.pool_id == bindparam("pool_id"), users.c.username_key == bindparam("key")
+)
+_BY_SUB = select(users).where(
+    users.c.pool_id == bindparam("pool_id"), users.c.sub == bindparam("sub")
+)
 
 
 def user_from_row(row: Any) -> User:
@@ -124,21 +131,14 @@ class SqlUserStore(SqlBase):
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(users).where(
-                        users.c.pool_id == pool.id,
-                        users.c.username_key == pool.username_key(username),
-                    )
+                    _BY_USERNAME, {"pool_id": pool.id, "key": pool.username_key(username)}
                 )
             ).first()
         return user_from_row(row) if row else None
 
     async def get_user_by_sub(self, pool_id: PoolId, sub: UserSub) -> User | None:
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(users).where(users.c.pool_id == pool_id, users.c.sub == sub)
-                )
-            ).first()
+            row = (await conn.execute(_BY_SUB, {"pool_id": pool_id, "sub": sub})).first()
         return user_from_row(row) if row else None
 
     async def find_by_alias(self, pool: UserPool, attribute: str, value: str) -> User | None:

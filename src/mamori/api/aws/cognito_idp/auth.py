@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from mamori.api.aws.operations import Call, Params, Result, operation
 from mamori.services.auth import AuthOutcome
 from mamori.services.tokens import AuthenticationResult
+
+
+def entries(value: Mapping[str, Any] | None) -> dict[str, str]:
+    """AuthParameters / ChallengeResponses without null entries (sent as absent by clients)."""
+    return {k: v for k, v in (value or {}).items() if v is not None}
 
 
 def result_out(result: AuthenticationResult) -> Result:
@@ -35,7 +43,7 @@ def outcome_out(outcome: AuthOutcome) -> Result:
 @operation("InitiateAuth")
 async def initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.initiate_auth(
-        p["ClientId"], p["AuthFlow"], p.get("AuthParameters") or {}
+        p["ClientId"], p["AuthFlow"], entries(p.get("AuthParameters"))
     )
     return outcome_out(outcome)
 
@@ -43,7 +51,7 @@ async def initiate_auth(call: Call, p: Params) -> Result:
 @operation("AdminInitiateAuth")
 async def admin_initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.admin_initiate_auth(
-        p["UserPoolId"], p["ClientId"], p["AuthFlow"], p.get("AuthParameters") or {}
+        p["UserPoolId"], p["ClientId"], p["AuthFlow"], entries(p.get("AuthParameters"))
     )
     return outcome_out(outcome)
 
@@ -51,7 +59,7 @@ async def admin_initiate_auth(call: Call, p: Params) -> Result:
 @operation("RespondToAuthChallenge")
 async def respond_to_auth_challenge(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.respond_to_auth_challenge(
-        p["ClientId"], p["ChallengeName"], p.get("Session"), p.get("ChallengeResponses") or {}
+        p["ClientId"], p["ChallengeName"], p.get("Session"), entries(p.get("ChallengeResponses"))
     )
     return outcome_out(outcome)
 
@@ -63,7 +71,7 @@ async def admin_respond_to_auth_challenge(call: Call, p: Params) -> Result:
         p["ClientId"],
         p["ChallengeName"],
         p.get("Session"),
-        p.get("ChallengeResponses") or {},
+        entries(p.get("ChallengeResponses")),
     )
     return outcome_out(outcome)
 
