@@ -11,6 +11,7 @@ import ssl
 import stat
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,14 @@ def log_lines(server: Server) -> list[dict[str, Any]]:
 
 
 def line_for(server: Server, request_id: str) -> dict[str, Any]:
-    (line,) = [x for x in log_lines(server) if x.get("request_id") == request_id]
-    return line
+    """The log line of one request; written once the response is sent, so it may lag a bit."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [x for x in log_lines(server) if x.get("request_id") == request_id]
+        if found or time.monotonic() > deadline:
+            (line,) = found
+            return line
+        time.sleep(0.02)
 
 
 # --- settings: precedence and validation, in this process --------------------------------------
@@ -271,12 +278,14 @@ def test_no_secret_reaches_the_log(proxied: Server) -> None:
     admin.admin_set_user_password(
         UserPoolId=pool["Id"], Username="logged", Password=password, Permanent=True
     )
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError) as exc:
         proxied.public().initiate_auth(
             ClientId=client["ClientId"],
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": "logged", "PASSWORD": password, "SECRET_HASH": "x"},
         )
+    last = line_for(proxied, exc.value.response["ResponseMetadata"]["RequestId"])
+    assert last["operation"] == "InitiateAuth"
     assert proxied.log_path is not None
     log = proxied.log_path.read_text()
     for secret in (password, temporary, client["ClientSecret"], proxied.secret_access_key):

@@ -150,18 +150,24 @@ class ClientService:
 
     async def client_for_public_call(self, client_id: str) -> tuple[UserPool, AppClient]:
         """The client named by a public call, and its pool; ResourceNotFound when unknown."""
-        client = await self._store.find_client(ClientId(client_id))
-        if client is None:
+        found = await self._store.find_client_with_pool(ClientId(client_id))
+        if found is None:
             raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
-        pool = await self._pools.require(client.pool_id)
+        client, pool = found
+        if pool is None:
+            raise ResourceNotFoundException(f"User pool {client.pool_id} does not exist.")
         return pool, client
 
     async def client_in_pool(self, pool_id: str, client_id: str) -> tuple[UserPool, AppClient]:
         pool = await self._pools.require(pool_id)
+        return pool, await self.client_of_pool(pool, client_id)
+
+    async def client_of_pool(self, pool: UserPool, client_id: str) -> AppClient:
+        """The client of an already loaded pool: one read, not two (GetUser's hot path)."""
         client = await self._store.get_client(pool.id, ClientId(client_id))
         if client is None:
             raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
-        return pool, client
+        return client
 
 
 def check_secret_hash(client: AppClient, username: str, given: str | None) -> None:

@@ -200,9 +200,11 @@ class TokenService:
         if claims.get("token_use") != "access":
             raise NotAuthorizedException("Invalid Access Token")
         origin = str(claims.get("origin_jti", ""))
-        if await self._sessions.is_origin_revoked(pool_id, origin):
+        user, revoked = await self._users.get_user_for_token(
+            pool_id, UserSub(str(claims.get("sub"))), origin
+        )
+        if revoked:
             raise NotAuthorizedException("Access Token has been revoked")
-        user = await self._users.get_user_by_sub(pool_id, UserSub(str(claims.get("sub"))))
         if user is None:
             raise UserNotFoundException("User does not exist.")
         if not user.enabled:

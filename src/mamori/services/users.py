@@ -53,8 +53,8 @@ from mamori.services.codes import (
 from mamori.services.pools import PoolService
 from mamori.services.tokens import AccessContext, TokenService
 
-# Cognito: the LEGACY answer of the public confirmation operations for an unknown user.
 T = TypeVar("T")
+# Cognito: the LEGACY answer of the public confirmation operations for an unknown user.
 NO_SUCH_USER = "Username/client id combination not found."
 MAX_PAGE = 60
 
@@ -271,7 +271,7 @@ class UserService:
     async def _client_of(self, pool: UserPool, ctx: AccessContext) -> AppClient | None:
         """The client the token was issued to; None once deleted (then nothing is writable)."""
         try:
-            return (await self._clients.client_in_pool(pool.id, ctx.client_id))[1]
+            return await self._clients.client_of_pool(pool, ctx.client_id)
         except ResourceNotFoundException:
             return None
 

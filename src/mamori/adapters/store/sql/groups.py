@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, must_aware
@@ -15,6 +15,19 @@ from mamori.domain.group import Group
 from mamori.domain.ids import PoolId, UserSub
 from mamori.domain.user import User
 from mamori.ports import Page
+
+_GROUPS_OF = (
+    select(groups)
+    .join(
+        memberships,
+        and_(
+            memberships.c.pool_id == groups.c.pool_id,
+            memberships.c.group_name == groups.c.name,
+        ),
+    )
+    .where(memberships.c.pool_id == bindparam("pool_id"), memberships.c.sub == bindparam("sub"))
+)
+_GROUPS_OF_FIRST_PAGE = _GROUPS_OF.order_by(groups.c.name).limit(bindparam("limit"))
 
 
 def _group(row: Any) -> Group:
@@ -114,21 +127,18 @@ class SqlGroupStore(SqlBase):
         self, pool_id: PoolId, sub: UserSub, limit: int = 10000, after: str | None = None
     ) -> Page[Group]:
         start = decode_token(after)
-        stmt = (
-            select(groups)
-            .join(
-                memberships,
-                and_(
-                    memberships.c.pool_id == groups.c.pool_id,
-                    memberships.c.group_name == groups.c.name,
-                ),
-            )
-            .where(memberships.c.pool_id == pool_id, memberships.c.sub == sub)
-        )
+        stmt = _GROUPS_OF  # prebuilt: every token issue reads the user's groups
         if start is not None:
             stmt = stmt.where(groups.c.name > start)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(stmt.order_by(groups.c.name).limit(limit + 1))).all()
+            rows = (
+                await conn.execute(
+                    stmt.order_by(groups.c.name).limit(bindparam("limit"))
+                    if start is not None
+                    else _GROUPS_OF_FIRST_PAGE,
+                    {"pool_id": pool_id, "sub": sub, "limit": limit + 1},
+                )
+            ).all()
         items = [_group(r) for r in rows[:limit]]
         return Page(items, encode_token(items[-1].name) if len(rows) > limit else None)
 

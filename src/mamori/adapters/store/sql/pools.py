@@ -74,6 +74,19 @@ class _Decoded:
 
 _GET_POOL = select(pools).where(pools.c.id == bindparam("id"))
 _FIND_CLIENT = select(clients).where(clients.c.id == bindparam("id"))
+_CLIENT_WIDTH = len(clients.c)
+_CLIENT_WITH_POOL = (
+    select(
+        clients,
+        pools.c.id.label("p_id"),
+        pools.c.name.label("p_name"),
+        pools.c.created.label("p_created"),
+        pools.c.modified.label("p_modified"),
+        pools.c.config.label("p_config"),
+    )
+    .select_from(clients.outerjoin(pools, pools.c.id == clients.c.pool_id))
+    .where(clients.c.id == bindparam("id"))
+)
 
 
 class SqlPoolStore(SqlBase):
@@ -156,9 +169,10 @@ class SqlClientStore(SqlBase):
         super().__init__(engine)
         self._keyring = keyring
         self._decoded = _Decoded()
+        self._pools_decoded = _Decoded()
 
     def _client(self, row: Any) -> AppClient:
-        fingerprint = tuple(row)
+        fingerprint = tuple(row)[:_CLIENT_WIDTH]
         client: AppClient | None = self._decoded.get(row.id, fingerprint)
         if client is None:
             client = self._decode_client(row)
@@ -215,6 +229,29 @@ class SqlClientStore(SqlBase):
         async with self._engine.connect() as conn:
             row = (await conn.execute(_FIND_CLIENT, {"id": client_id})).first()
         return self._client(row) if row else None
+
+    async def find_client_with_pool(
+        self, client_id: ClientId
+    ) -> tuple[AppClient, UserPool | None] | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(_CLIENT_WITH_POOL, {"id": client_id})).first()
+        if row is None:
+            return None
+        if row.p_id is None:
+            return self._client(row), None
+        fingerprint = (row.p_id, row.p_name, row.p_created, row.p_modified, row.p_config)
+        pool: UserPool | None = self._pools_decoded.get(row.p_id, fingerprint)
+        if pool is None:
+            pool = codec.loads(
+                UserPool,
+                row.p_config,
+                id=PoolId(row.p_id),
+                name=row.p_name,
+                created=must_aware(row.p_created),
+                modified=must_aware(row.p_modified),
+            )
+            self._pools_decoded.put(row.p_id, fingerprint, pool)
+        return self._client(row), pool
 
     async def save_client(self, client: AppClient) -> None:
         async with self._engine.begin() as conn:

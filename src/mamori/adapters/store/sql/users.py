@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +22,7 @@ from mamori.adapters.store.sql.tables import (
     aliases,
     codes,
     memberships,
+    refresh_sessions,
     user_index,
     users,
 )
@@ -39,6 +40,24 @@ _BY_USERNAME = select(users).where(
 )
 _BY_SUB = select(users).where(
     users.c.pool_id == bindparam("pool_id"), users.c.sub == bindparam("sub")
+)
+# One row whether or not the user exists: the origin's revoked flag, then the user's columns.
+_FOR_TOKEN = select(
+    select(refresh_sessions.c.revoked)
+    .where(
+        refresh_sessions.c.pool_id == bindparam("pool_id"),
+        refresh_sessions.c.origin_jti == bindparam("origin_jti"),
+    )
+    .limit(1)
+    .scalar_subquery()
+    .label("origin_revoked"),
+    users,
+).select_from(
+    select(literal(1).label("one"))
+    .subquery()
+    .outerjoin(
+        users, and_(users.c.pool_id == bindparam("pool_id"), users.c.sub == bindparam("sub"))
+    )
 )
 
 
@@ -140,6 +159,17 @@ class SqlUserStore(SqlBase):
         async with self._engine.connect() as conn:
             row = (await conn.execute(_BY_SUB, {"pool_id": pool_id, "sub": sub})).first()
         return user_from_row(row) if row else None
+
+    async def get_user_for_token(
+        self, pool_id: PoolId, sub: UserSub, origin_jti: str
+    ) -> tuple[User | None, bool]:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    _FOR_TOKEN, {"pool_id": pool_id, "sub": sub, "origin_jti": origin_jti}
+                )
+            ).one()
+        return (user_from_row(row) if row.sub is not None else None), bool(row.origin_revoked)
 
     async def find_by_alias(self, pool: UserPool, attribute: str, value: str) -> User | None:
         key = alias_value_key(pool, attribute, value)
