@@ -119,6 +119,9 @@ class RefreshSession:
 class SessionStore(Protocol):
     async def add_session(self, session: RefreshSession) -> None: ...
     async def get_session(self, digest: str) -> RefreshSession | None: ...
+    async def get_session_with_user(self, digest: str) -> tuple[RefreshSession, User | None] | None:
+        """The session and its user in one read (every refresh needs both)."""
+
     async def mark_replaced(self, digest: str, when: datetime) -> bool:
         """True for the one caller that rotated it first."""
 

@@ -365,10 +365,9 @@ class AuthService:
         secret_hash: str | None = None,
     ) -> AuthenticationResult:
         now = self._clock.now()
-        session = await self._tokens.session_for(token, now)
+        session, user = await self._tokens.session_for(token, now)
         if session.client_id != client.id or session.pool_id != pool.id:
             raise NotAuthorizedException("Invalid Refresh Token")
-        user = await self._users.user_by_sub(pool, session.sub)
         if user is None:
             raise NotAuthorizedException("Invalid Refresh Token")
         if not rotating_call and client.secret is not None:

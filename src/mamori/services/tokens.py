@@ -211,12 +211,16 @@ class TokenService:
             raise NotAuthorizedException("User is disabled.")
         return AccessContext(pool_id, user, str(claims.get("client_id")), origin, claims)
 
-    async def session_for(self, refresh_token: str, now: datetime) -> RefreshSession:
-        session = await self._sessions.get_session(self.refresh_digest(refresh_token))
-        if session is None:
+    async def session_for(
+        self, refresh_token: str, now: datetime
+    ) -> tuple[RefreshSession, User | None]:
+        """The live session of a refresh token, and its user (None once deleted)."""
+        found = await self._sessions.get_session_with_user(self.refresh_digest(refresh_token))
+        if found is None:
             raise NotAuthorizedException("Invalid Refresh Token")
+        session, user = found
         if session.revoked:
             raise NotAuthorizedException("Refresh Token has been revoked")
         if session.expires <= now:
             raise NotAuthorizedException("Refresh Token has expired")
-        return session
+        return session, user

@@ -5,16 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mamori.adapters.store.sql.base import SqlBase, aware, must_aware
-from mamori.adapters.store.sql.tables import codes, refresh_sessions
+from mamori.adapters.store.sql.tables import codes, refresh_sessions, users
+from mamori.adapters.store.sql.users import user_from_row
 from mamori.domain.ids import ClientId, PoolId, UserSub
+from mamori.domain.user import User
 from mamori.ports import RefreshSession, StoredCode
 
 # Hot-path reads built once: SQLAlchemy then skips building the statement and its cache key.
 _BY_DIGEST = select(refresh_sessions).where(refresh_sessions.c.digest == bindparam("digest"))
+_SESSION_WIDTH = len(refresh_sessions.c)
+_WITH_USER = (
+    select(refresh_sessions, users)
+    .select_from(
+        refresh_sessions.outerjoin(
+            users,
+            and_(
+                users.c.pool_id == refresh_sessions.c.pool_id, users.c.sub == refresh_sessions.c.sub
+            ),
+        )
+    )
+    .where(refresh_sessions.c.digest == bindparam("digest"))
+)
 _ORIGIN_REVOKED = (
     select(refresh_sessions.c.revoked)
     .where(
@@ -23,6 +38,13 @@ _ORIGIN_REVOKED = (
     )
     .limit(1)
 )
+
+
+class _Named:
+    """Attribute access over one table's slice of a joined row."""
+
+    def __init__(self, names: Any, values: tuple[Any, ...]) -> None:
+        self.__dict__.update(zip(names, values, strict=True))
 
 
 def _session(row: Any) -> RefreshSession:
@@ -62,6 +84,16 @@ class SqlSessionStore(SqlBase):
         async with self._engine.connect() as conn:
             row = (await conn.execute(_BY_DIGEST, {"digest": digest})).first()
         return _session(row) if row else None
+
+    async def get_session_with_user(self, digest: str) -> tuple[RefreshSession, User | None] | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(_WITH_USER, {"digest": digest})).first()
+        if row is None:
+            return None
+        # Both tables name pool_id and sub: read the session by position, the user by name.
+        session = _session(_Named(refresh_sessions.c.keys(), tuple(row)[:_SESSION_WIDTH]))
+        user_row: Any = _Named(users.c.keys(), tuple(row)[_SESSION_WIDTH:])
+        return session, (user_from_row(user_row) if user_row.sub is not None else None)
 
     async def mark_replaced(self, digest: str, when: datetime) -> bool:
         async with self._engine.begin() as conn:
