@@ -43,6 +43,19 @@ def pids_listening_on(port: int) -> list[int]:
     return sorted(found)
 
 
+def pids_named(name: str) -> list[int]:
+    """Processes whose command name is `name` (e.g. every PostgreSQL backend)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of one process (not its children)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
@@ -68,6 +81,7 @@ def rss_mib(pid: int) -> float:
 class Snapshot:
     cpu: dict[int, float]
     machine: float = 0.0
+    database: float = 0.0  # CPU seconds of every `postgres` process (0 on SQLite)
 
     @property
     def total(self) -> float:
@@ -81,7 +95,13 @@ def snapshot(pids: list[int]) -> Snapshot:
             cpu[pid] = cpu_seconds(pid)
         except OSError:
             cpu[pid] = 0.0
-    return Snapshot(cpu, machine_busy_seconds())
+    database = 0.0
+    for pid in pids_named("postgres"):
+        try:
+            database += cpu_seconds(pid)
+        except OSError:
+            continue
+    return Snapshot(cpu, machine_busy_seconds(), database)
 
 
 def rss(pids: list[int]) -> dict[int, float]:

@@ -45,7 +45,8 @@ class Row:
     server_cpu_ms_per_op: float
     server_cpu_util: float  # cores busy on average
     client_cpu_util: float
-    other_cpu_util: float  # cores busy with neither server nor load generator: noise
+    other_cpu_util: float  # cores busy with neither server, database nor load generator: noise
+    db_cpu_ms_per_op: float  # PostgreSQL backends (all of them: includes anyone else's queries)
     server_rss_mib: dict[int, float]
     error_samples: list[str]
 
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", dest="database_url")
     p.add_argument("--access-key-id", dest="access_key_id")
     p.add_argument("--secret-access-key", dest="secret_access_key")
+    p.add_argument("--seed-only", action="store_true", help="create and seed, measure nothing")
     p.add_argument("--argon2-seconds", type=float, default=4.0, help="0 skips the reference")
     p.add_argument("--json-out", help="append the results as one JSON line to this file")
     p.add_argument("--label", default="", help="free text stored with --json-out results")
@@ -238,6 +240,7 @@ def _measure(
     cpu = after.total - before[0].total
     client_cpu = sum(o.cpu for o in outcomes)
     machine = after.machine - before[0].machine
+    database = after.database - before[0].database
     row = Row(
         op=op,
         users=args.users,
@@ -249,8 +252,11 @@ def _measure(
         server_cpu_ms_per_op=cpu / handled * 1000 if handled else float("nan"),
         server_cpu_util=cpu / elapsed_server,
         client_cpu_util=client_cpu / (end - start),
-        other_cpu_util=max(0.0, machine - cpu - client_cpu * elapsed_server / (end - start))
+        other_cpu_util=max(
+            0.0, machine - cpu - database - client_cpu * elapsed_server / (end - start)
+        )
         / elapsed_server,
+        db_cpu_ms_per_op=database / handled * 1000 if handled else float("nan"),
         server_rss_mib=procs.rss(pids),
         error_samples=[s for o in outcomes for s in o.error_samples][:5],
     )
@@ -302,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"seeded {added} users in {time.monotonic() - started:.1f}s", flush=True)
+    if args.seed_only:
+        print(f"--pool-id {pool_id} --client-id {client_id}")
+        return 0
     rss_idle = procs.rss(pids)
     print(f"server RSS before load (MiB): {_fmt_rss(rss_idle)}", flush=True)
 
@@ -355,7 +364,8 @@ def _fmt_row(row: Row, reference: dict[str, float]) -> str:
     text = (
         f"{row.op:8} {row.ops_per_s:8.1f} ops/s  p50 {row.p50_ms:7.2f} ms  p99 {row.p99_ms:7.2f} ms"
         f"  errors {row.errors}  server {row.server_cpu_ms_per_op:.2f} CPU-ms/op"
-        f" ({row.server_cpu_util:.2f} cores)  client {row.client_cpu_util:.2f} cores"
+        f" ({row.server_cpu_util:.2f} cores)  db {row.db_cpu_ms_per_op:.2f} CPU-ms/op"
+        f"  client {row.client_cpu_util:.2f} cores"
         f"  other {row.other_cpu_util:.2f} cores  RSS {_fmt_rss(row.server_rss_mib)} MiB"
     )
     ref = reference.get("argon2id_verify_per_s_2t")
@@ -368,14 +378,16 @@ def _fmt_row(row: Row, reference: dict[str, float]) -> str:
 
 def _table(rows: list[Row], reference: dict[str, float]) -> str:
     lines = [
-        "| op | users | ops/s | p50 ms | p99 ms | errors | server CPU ms/op | max RSS MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| op | users | ops/s | p50 ms | p99 ms | errors | server CPU ms/op | db CPU ms/op "
+        "| max RSS MiB | other load (cores) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         rss = max(r.server_rss_mib.values()) if r.server_rss_mib else float("nan")
         lines.append(
             f"| {r.op} | {r.users} | {r.ops_per_s:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
-            f"| {r.errors} | {r.server_cpu_ms_per_op:.2f} | {rss:.0f} |"
+            f"| {r.errors} | {r.server_cpu_ms_per_op:.2f} | {r.db_cpu_ms_per_op:.2f} | {rss:.0f} "
+            f"| {r.other_cpu_util:.2f} |"
         )
     for key, value in reference.items():
         lines.append(f"\n{key}: {value:.1f}")

@@ -197,6 +197,7 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             await runtime.engine.dispose()
             raise
         yield
+        await services.guard.aclose()
         await runtime.engine.dispose()
 
     return Starlette(

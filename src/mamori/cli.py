@@ -112,6 +112,10 @@ def _prepare(settings: Settings) -> Any:
     _migrate(settings)
     master_key(settings)
     asyncio.run(_check_master_key(settings))
+    if settings.redis_url:
+        from mamori.wiring import check_redis
+
+        asyncio.run(check_redis(settings))
     return admin_credentials(settings)
 
 

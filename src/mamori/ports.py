@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from mamori.domain.app_client import AppClient
@@ -272,3 +272,30 @@ class OidcError(Exception):
 class OidcKeySource(Protocol):
     async def jwks(self, issuer: str, refresh: bool = False) -> Sequence[dict[str, Any]]:
         """The issuer's published keys (cached per issuer); raises OidcError."""
+
+
+# --- guessing protection
+@dataclass(frozen=True)
+class Tally:
+    """A counter's value and when it was last added to."""
+
+    count: int
+    last: datetime
+
+
+class Counters(Protocol):
+    """Counters shared by every server process (Redis or the database), for lockout and rate
+    limits. Times come from the caller's clock; keys are opaque and short."""
+
+    async def hit(self, keys: Sequence[str], now: datetime, window: timedelta) -> Sequence[int]:
+        """Adds one to each key in the fixed window holding `now`; the counts, in key order."""
+
+    async def add(self, key: str, now: datetime, idle: timedelta) -> Tally:
+        """Adds one to `key`, which starts again from zero after `idle` without an add."""
+
+    async def peek(self, key: str, now: datetime) -> Tally | None:
+        """The value `add` left, None when there is none or it has started again."""
+
+    async def clear(self, key: str) -> None: ...
+    async def aclose(self) -> None:
+        """Releases connections (at shutdown)."""

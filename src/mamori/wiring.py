@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -11,10 +12,14 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mamori.adapters.delivery.smtp import SmtpConfig, SmtpSender
+from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
+from mamori.adapters.counters.redis import RedisCounters
+from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.idp.oidc import OidcKeys
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
@@ -31,7 +36,7 @@ from mamori.adapters.sts import StsClient, StsConfig
 from mamori.config import ConfigError, Settings, parse_oidc_provider
 from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams, PasswordHashing
-from mamori.ports import Clock, MessageSender
+from mamori.ports import Clock, Counters, MessageSender
 from mamori.services.auth import AuthService
 from mamori.services.clients import ClientService
 from mamori.services.clock import SystemClock
@@ -39,6 +44,7 @@ from mamori.services.codes import CodeService
 from mamori.services.container import Services
 from mamori.services.credentials import CredentialsService, IdentityServices
 from mamori.services.groups import GroupService
+from mamori.services.guard import Guard, GuardPolicy
 from mamori.services.identities import IdentityService
 from mamori.services.identity_pools import IdentityPoolService
 from mamori.services.identity_tokens import IdentityTokenService
@@ -114,19 +120,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         )
     )
     outbox = SqlOutbox(engine)
-    email: MessageSender = outbox
-    if settings.email_sender == "smtp":
-        email = SmtpSender(
-            SmtpConfig(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.smtp_from,
-                settings.smtp_username,
-                settings.smtp_password,
-                settings.smtp_starttls,
-            )
-        )
-    sms: MessageSender = outbox
+    email = build_message_sender(settings, "email_sender", "EMAIL", outbox)
+    sms = build_message_sender(settings, "sms_sender", "SMS", outbox)
     user_store = SqlUserStore(engine)
     group_store = SqlGroupStore(engine)
     session_store = SqlSessionStore(engine)
@@ -148,7 +143,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         user_store, group_store, session_store, pools, clients, tokens, codes, hashing, clock
     )
     groups = GroupService(group_store, pools, users, clock)
-    auth = AuthService(users, clients, tokens, session_store, keyring, clock)
+    guard = Guard(build_counters(settings, engine), clock, guard_policy(settings))
+    auth = AuthService(users, clients, tokens, session_store, keyring, clock, guard)
     identity = build_identity_services(
         settings, engine, keyring, clock, keys, session_store, user_store, tokens
     )
@@ -163,8 +159,49 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         keys=keys,
         outbox=outbox,
         identity=identity,
+        guard=guard,
     )
     return Runtime(services, engine, admin_credentials(settings))
+
+
+def build_message_sender(
+    settings: Settings, setting: str, channel: str, outbox: MessageSender
+) -> MessageSender:
+    """The sender named by `setting`, from the registry; ConfigError if it cannot be built."""
+    values = MappingProxyType(
+        {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+    )
+    sender_id = getattr(settings, setting)
+    try:
+        return build_sender(sender_id, SenderContext(channel, values, outbox))
+    except SenderConfigError as exc:
+        raise ConfigError(f"{setting} {sender_id!r}: {exc}") from exc
+
+
+def build_counters(settings: Settings, engine: AsyncEngine) -> Counters:
+    """Redis when configured (shared by servers on any database), else the database's table."""
+    if settings.redis_url:
+        return RedisCounters.from_url(settings.redis_url)
+    return SqlCounters(engine)
+
+
+async def check_redis(settings: Settings) -> None:
+    """At start-up: ConfigError when redis_url names a server that does not answer."""
+    counters = RedisCounters.from_url(settings.redis_url)
+    try:
+        await counters.ping()
+    except (RedisError, OSError) as exc:
+        raise ConfigError(f"redis_url: cannot reach Redis: {exc}") from exc
+    finally:
+        await counters.aclose()
+
+
+def guard_policy(settings: Settings) -> GuardPolicy:
+    return GuardPolicy(
+        lockout=settings.lockout,
+        ip_per_minute=settings.rate_limit_ip_per_minute,
+        user_per_minute=settings.rate_limit_user_per_minute,
+    )
 
 
 def build_identity_services(

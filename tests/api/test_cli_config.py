@@ -116,7 +116,7 @@ def test_precedence_defaults_toml_env_cli(tmp: Path) -> None:
         ({"MAMORI_REGION": "mars"}, "region"),
         ({"MAMORI_ADMIN_ACCESS_KEY_ID": "AKIDONLY"}, "given together"),
         ({"MAMORI_TLS_CERT": "/some/cert.pem"}, "given together"),
-        ({"MAMORI_EMAIL_SENDER": "pigeon"}, "email_sender"),
+        ({"MAMORI_EMAIL_SENDER": "Carrier Pigeon"}, "email_sender"),
     ],
 )
 def test_bad_settings_are_refused(env: dict[str, str], needle: str) -> None:

@@ -23,7 +23,7 @@ from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.crypto.aead import Keyring
 from mamori.domain.auth_flow import Challenge
 from mamori.domain.errors import NotAuthorizedException
-from mamori.services.auth import SessionSeal
+from mamori.services.auth_sessions import SessionSeal
 
 TEMPORARY = "Temp0rary-Pass!"
 NEW_PASSWORD = "Brand-New-Passw0rd!"

@@ -12,29 +12,23 @@ def jwks_url(server: Server, pool_id: str) -> str:
     return f"{server.url}/{pool_id}/.well-known/jwks.json"
 
 
-def verify(
-    server: Server, pool_id: str, token: str, audience: str | None = None, **options: bool
-) -> dict[str, Any]:
-    """Claims of `token` after checking its RS256 signature with the pool's published JWKS,
-    its expiry and its issuer (and audience, for ID tokens, when given)."""
-    key = jwt.PyJWKClient(jwks_url(server, pool_id), cache_keys=False).get_signing_key_from_jwt(
-        token
-    )
+def verify(server: Server, pool_id: str, token: str, audience: str | None = None) -> dict[str, Any]:
+    """Claims of `token` after checking, against the pool's published JWKS only, its RS256
+    signature, expiry and issuer (`<server URL>/<pool id>`), and its audience when given."""
+    client = jwt.PyJWKClient(jwks_url(server, pool_id), cache_keys=False)
+    key = client.get_signing_key_from_jwt(token)
     return dict(
         jwt.decode(
             token,
             key.key,
             algorithms=["RS256"],
-            issuer=f"{issuer_base(server)}/{pool_id}",
+            issuer=f"{server.url}/{pool_id}",
             audience=audience,
-            options={"verify_aud": audience is not None, **options},
+            options={"verify_aud": audience is not None},
         )
     )
 
 
-def issuer_base(server: Server) -> str:
-    return server.url
-
-
 def unverified(token: str) -> dict[str, Any]:
+    """Claims without any check: for comparing tokens already verified elsewhere."""
     return dict(jwt.decode(token, options={"verify_signature": False}))

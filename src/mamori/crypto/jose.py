@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
 
@@ -63,15 +64,27 @@ class LoadedKey:
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
 
 
-def _unverified_json(segment: str) -> dict[str, Any]:
-    # PyJWT checks each segment's alphabet in a Python loop (~0.1 ms for an access token);
-    # this is only the pre-verification peek, so a C-speed check keeps every request cheaper.
-    # verify() still runs PyJWT's full checks before any claim is trusted.
+def _segment_bytes(segment: str) -> bytes:
+    """Strict base64url (RFC 7515 section 2): alphabet, no padding, canonical trailing bits.
+
+    PyJWT checks the alphabet in a Python loop, ~0.1 ms per access token and call; a token is
+    read on every authenticated request, so the same checks run here at C speed.
+    """
     if len(segment) % 4 == 1 or _SEGMENT.fullmatch(segment) is None:
         raise TokenError("malformed token")
     try:
-        value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except (ValueError, binascii.Error) as exc:
+        raise TokenError("malformed token") from exc
+    if base64.urlsafe_b64encode(raw).rstrip(b"=") != segment.encode("ascii"):
+        raise TokenError("malformed token")
+    return raw
+
+
+def _unverified_json(segment: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_segment_bytes(segment))
+    except ValueError as exc:
         raise TokenError("malformed token") from exc
     if not isinstance(value, dict):
         raise TokenError("malformed token")
@@ -105,16 +118,35 @@ def unverified_kid(token: str) -> str:
 
 
 def verify(token: str, key: LoadedKey, now: float, leeway: float = 0) -> dict[str, Any]:
-    """Check the signature and expiry (against the injected clock); claims are the caller's."""
+    """Check the signature and expiry (against the injected clock); claims are the caller's.
+
+    RS256 only (RFC 7515 / 7518 section 3.3): the algorithm comes from our key, never from the
+    token, so `alg: none` and HMAC-with-the-public-key forgeries fail. Unknown critical header
+    parameters are refused (RFC 7515 section 4.1.11).
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise TokenError("invalid token")
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key.public,
-            algorithms=["RS256"],
-            options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
-        )
-    except jwt.PyJWTError as exc:
+        header = _unverified_json(parts[0])
+        claims = _unverified_json(parts[1])
+        signature = _segment_bytes(parts[2])
+    except TokenError as exc:
         raise TokenError("invalid token") from exc
+    if header.get("alg") != "RS256" or "crit" in header:
+        raise TokenError("invalid token")
+    try:
+        key.public.verify(
+            signature,
+            f"{parts[0]}.{parts[1]}".encode("ascii"),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+    except InvalidSignature as exc:
+        raise TokenError("invalid token") from exc
+    nbf = claims.get("nbf")
+    if nbf is not None and (not isinstance(nbf, int | float) or nbf > now + leeway):
+        raise TokenError("invalid token")
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or exp + leeway < now:
         raise TokenError("token expired")

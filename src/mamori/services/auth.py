@@ -7,9 +7,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from mamori.crypto.aead import Keyring, SealError
+from mamori.crypto.aead import Keyring
 from mamori.domain.app_client import AppClient
 from mamori.domain.auth_flow import (
     ANSWERABLE,
@@ -40,12 +39,13 @@ from mamori.domain.user import User, UserStatus
 from mamori.domain.user_pool import UserPool
 from mamori.domain.user_rules import Writer, apply_changes, check_attributes, check_required
 from mamori.ports import Clock, SessionStore
+from mamori.services.auth_sessions import INVALID_SESSION, SessionSeal
 from mamori.services.clients import ClientService, check_client_secret, check_secret_hash
+from mamori.services.guard import Guard
 from mamori.services.tokens import AuthenticationResult, TokenService
 from mamori.services.users import UserService
 
 _WRONG = "Incorrect username or password."
-_INVALID_SESSION = "Invalid session for the user."
 _ATTRIBUTE = "userAttributes."  # ChallengeResponses key prefix of NEW_PASSWORD_REQUIRED
 
 
@@ -57,53 +57,6 @@ class AuthOutcome:
     challenge: Challenge | None = None
     parameters: Mapping[str, str] = dataclasses.field(default_factory=dict)
     session: str | None = None
-
-
-class SessionSeal:
-    """The `Session` of a challenge: an AEAD-sealed, expiring reference to one sign-in.
-
-    Bound to the pool, client, user and challenge it was issued for, so it can't be replayed
-    elsewhere; nothing is kept in memory, so any server process sharing the master key opens it.
-    """
-
-    PURPOSE = "auth-session"
-
-    def __init__(self, keyring: Keyring, clock: Clock) -> None:
-        self._keyring = keyring
-        self._clock = clock
-
-    def seal(self, pool_id: str, client: AppClient, sub: str, challenge: Challenge) -> str:
-        expires = self._clock.now() + timedelta(minutes=client.auth_session_validity_minutes)
-        payload = {
-            "p": pool_id,
-            "c": client.id,
-            "u": sub,
-            "ch": challenge.value,
-            "x": expires.timestamp(),
-        }
-        return self._keyring.seal(json.dumps(payload).encode(), self.PURPOSE)
-
-    def open(self, session: str | None, pool_id: str, client_id: str, challenge: Challenge) -> str:
-        """The user sub the session speaks for; NotAuthorized when anything is off."""
-        if not session:
-            raise InvalidParameterException("Missing required parameter Session")
-        try:
-            payload: Any = json.loads(self._keyring.open(session, self.PURPOSE))
-        except (SealError, ValueError) as exc:
-            raise NotAuthorizedException(_INVALID_SESSION) from exc
-        if not isinstance(payload, dict):
-            raise NotAuthorizedException(_INVALID_SESSION)
-        expires = payload.get("x")
-        if not isinstance(expires, int | float) or expires <= self._clock.now().timestamp():
-            # Cognito: this exact wording for a session past AuthSessionValidity.
-            raise NotAuthorizedException("Invalid session for the user, session is expired.")
-        if (payload.get("p"), payload.get("c"), payload.get("ch")) != (
-            pool_id,
-            client_id,
-            challenge.value,
-        ) or not isinstance(payload.get("u"), str):
-            raise NotAuthorizedException(_INVALID_SESSION)
-        return str(payload["u"])
 
 
 def _flow(name: str, entry: Entry) -> AuthFlow:
@@ -131,7 +84,9 @@ class AuthService:
         sessions: SessionStore,
         keyring: Keyring,
         clock: Clock,
+        guard: Guard,
     ) -> None:
+        self._guard = guard
         self._users = users
         self._clients = clients
         self._tokens = tokens
@@ -141,21 +96,33 @@ class AuthService:
 
     # --- entry points
     async def initiate_auth(
-        self, client_id: str, flow: str, parameters: Mapping[str, str]
+        self, client_id: str, flow: str, parameters: Mapping[str, str], ip: str | None = None
     ) -> AuthOutcome:
+        """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
         kind = _flow(flow, Entry.INITIATE_AUTH)
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._start(pool, client, kind, parameters)
+        return await self._start(pool, client, kind, parameters, ip)
 
     async def admin_initiate_auth(
-        self, pool_id: str, client_id: str, flow: str, parameters: Mapping[str, str]
+        self,
+        pool_id: str,
+        client_id: str,
+        flow: str,
+        parameters: Mapping[str, str],
+        ip: str | None = None,
     ) -> AuthOutcome:
+        """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
         kind = _flow(flow, Entry.ADMIN_INITIATE_AUTH)
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
-        return await self._start(pool, client, kind, parameters)
+        return await self._start(pool, client, kind, parameters, ip)
 
     async def _start(
-        self, pool: UserPool, client: AppClient, flow: AuthFlow, parameters: Mapping[str, str]
+        self,
+        pool: UserPool,
+        client: AppClient,
+        flow: AuthFlow,
+        parameters: Mapping[str, str],
+        ip: str | None = None,
     ) -> AuthOutcome:
         if flow in REFRESH_FLOWS and client.refresh_rotation:
             # Cognito: REFRESH_TOKEN_AUTH is documented as incompatible with rotation; the
@@ -185,9 +152,15 @@ class AuthService:
         if password is None:
             raise InvalidParameterException("Missing required parameter PASSWORD")
         check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+        # Rate limits and the lockout, by the username as typed: unknown ones count the same.
+        attempt = await self._guard.check_sign_in(pool.id, username, ip)
         user = await self._users.find(pool, username)
         # Always pay for one hash, known user or not: timing must not reveal existence.
         ok = await self._users.verify_password(user, password)
+        if user is None or not ok:
+            await self._guard.record_failure(attempt)
+        else:
+            await self._guard.record_success(attempt)
         if user is None:
             if client.prevent_user_existence_errors:
                 raise NotAuthorizedException(_WRONG)
@@ -291,13 +264,13 @@ class AuthService:
         sub = self._seal.open(session, pool.id, client.id, kind)
         user = await self._users.user_by_sub(pool, UserSub(sub))
         if user is None:
-            raise NotAuthorizedException(_INVALID_SESSION)
+            raise NotAuthorizedException(INVALID_SESSION)
         username = responses.get("USERNAME")
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
         named = user if username == user.username else await self._users.find(pool, username)
         if named is None or named.sub != user.sub:
-            raise NotAuthorizedException(_INVALID_SESSION)
+            raise NotAuthorizedException(INVALID_SESSION)
         check_secret_hash(client, username, responses.get("SECRET_HASH"))
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
@@ -309,7 +282,7 @@ class AuthService:
     ) -> User:
         if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
             # Answered already: the session is spent.
-            raise NotAuthorizedException(_INVALID_SESSION)
+            raise NotAuthorizedException(INVALID_SESSION)
         password = responses.get("NEW_PASSWORD")
         if not password:
             raise InvalidParameterException("Missing required parameter NEW_PASSWORD")

@@ -158,6 +158,13 @@ class ClientService:
             raise ResourceNotFoundException(f"User pool {client.pool_id} does not exist.")
         return pool, client
 
+    async def client_with_pool(self, client_id: str) -> tuple[UserPool, AppClient] | None:
+        """The client and its pool in one read; None when either is gone."""
+        found = await self._store.find_client_with_pool(ClientId(client_id))
+        if found is None or found[1] is None:
+            return None
+        return found[1], found[0]
+
     async def client_in_pool(self, pool_id: str, client_id: str) -> tuple[UserPool, AppClient]:
         pool = await self._pools.require(pool_id)
         return pool, await self.client_of_pool(pool, client_id)

@@ -9,6 +9,7 @@ from mamori.services.auth import AuthService
 from mamori.services.clients import ClientService
 from mamori.services.credentials import IdentityServices
 from mamori.services.groups import GroupService
+from mamori.services.guard import Guard
 from mamori.services.keys import KeyService
 from mamori.services.pools import PoolService
 from mamori.services.tokens import TokenService
@@ -27,3 +28,4 @@ class Services:
     keys: KeyService
     outbox: OutboxReader
     identity: IdentityServices  # identity pools (cognito-identity) and the identity issuer
+    guard: Guard  # lockout and rate limits

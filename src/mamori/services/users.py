@@ -276,7 +276,12 @@ class UserService:
             return None
 
     async def get_user(self, access_token: str) -> tuple[User, AppClient | None]:
-        pool, ctx = await self._context(access_token)
+        ctx = await self._tokens.check_access_token(access_token)
+        # The hot path: the token's client and its pool in one read.
+        found = await self._clients.client_with_pool(ctx.client_id)
+        if found is not None and found[0].id == ctx.pool_id:
+            return ctx.user, found[1]
+        pool = await self._pools.require(ctx.pool_id)
         return ctx.user, await self._client_of(pool, ctx)
 
     async def update_user_attributes(
@@ -383,7 +388,7 @@ class UserService:
     async def _resend_invitation(
         self, pool: UserPool, username: str, temporary: str | None, mediums: Sequence[str]
     ) -> User:
-        user = await self.require(pool, username)
+        user = previous = await self.require(pool, username)
         if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
             raise UnsupportedUserStateException(
                 f"Resend not possible. {user.username} status is not FORCE_CHANGE_PASSWORD."
@@ -398,7 +403,13 @@ class UserService:
                 password_expires=self._clock.now() + validity,
             ),
         )
-        await self._codes.send_invitations(pool, user, password, mediums)
+        try:
+            await self._codes.send_invitations(pool, user, password, mediums)
+        except BaseException:
+            # An undelivered password must not replace the one the user was last sent.
+            with anyio.CancelScope(shield=True):
+                await self._store.save_user(pool, previous)
+            raise
         return user
 
     async def admin_get_user(self, pool_id: str, username: str) -> User:

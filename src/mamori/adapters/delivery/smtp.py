@@ -7,9 +7,11 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import ClassVar
 
 import anyio
 
+from mamori.adapters.delivery.registry import SenderConfigError, SenderContext
 from mamori.domain.errors import CodeDeliveryFailureException
 from mamori.domain.user_rules import mask
 from mamori.ports import Message
@@ -24,13 +26,37 @@ class SmtpConfig:
     password: str = field(default="", repr=False)
     starttls: bool = False
     timeout: float = 10.0
+    ca_file: str = ""  # trusted for STARTTLS in addition to the system's authorities
 
 
 class SmtpSender:
-    id = "smtp"
+    id: ClassVar[str] = "smtp"
+    channels: ClassVar[frozenset[str]] = frozenset({"EMAIL"})
 
     def __init__(self, config: SmtpConfig) -> None:
         self._config = config
+        # Made once (and so checked at start-up): loading the system's trust store is slow.
+        self._tls = ssl.create_default_context()
+        if config.ca_file:
+            self._tls.load_verify_locations(config.ca_file)
+
+    @classmethod
+    def from_config(cls, context: SenderContext) -> SmtpSender:
+        ca_file = context.text("smtp_ca_file")
+        config = SmtpConfig(
+            context.text("smtp_host"),
+            context.integer("smtp_port"),
+            context.text("smtp_from"),
+            context.text("smtp_username"),
+            context.text("smtp_password"),
+            context.flag("smtp_starttls"),
+            float(context.integer("delivery_timeout_seconds")),
+            ca_file,
+        )
+        try:
+            return cls(config)
+        except (OSError, ssl.SSLError) as exc:
+            raise SenderConfigError(f"smtp_ca_file: cannot load {ca_file}: {exc}") from exc
 
     def _send(self, message: Message) -> None:
         mail = EmailMessage()
@@ -44,7 +70,7 @@ class SmtpSender:
         cfg = self._config
         with smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout) as smtp:
             if cfg.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self._tls)
             if cfg.username:
                 smtp.login(cfg.username, cfg.password)
             smtp.send_message(mail)

@@ -20,10 +20,22 @@ from mamori.api.errors import AWS_JSON, error_response
 from mamori.domain import errors
 from mamori.protocols import shapes, sigv4
 from mamori.services.container import Services
+from mamori.services.guard import Limited
 
 log = logging.getLogger("mamori.request")
 
 _MODELS = {IDP: "cognito-idp", IDENTITY: "cognito-identity"}
+
+# Public operations that create users or send or check codes, rate-limited per client IP and
+# per username before their handler runs. Password sign-in is limited inside the auth service,
+# which also counts its failures for the lockout.
+RATE_LIMITED = {
+    (IDP, "SignUp"): Limited.SIGN_UP,
+    (IDP, "ConfirmSignUp"): Limited.CODE,
+    (IDP, "ResendConfirmationCode"): Limited.CODE,
+    (IDP, "ForgotPassword"): Limited.CODE,
+    (IDP, "ConfirmForgotPassword"): Limited.CODE,
+}
 
 
 @cache
@@ -139,6 +151,11 @@ class Dispatcher:
             error_class: type[errors.ServiceError] = getattr(errors, exc.code)
             raise error_class(exc.message) from exc
         call = Call(self._services, request_id, self._client_ip(request), caller)
+        limited = RATE_LIMITED.get((_prefix, name))
+        if limited is not None:
+            await self._services.guard.check_public_call(
+                limited, call.source_ip, params.get("ClientId"), params.get("Username")
+            )
         result = await handler(call, params)
         return Response(
             json.dumps(result, separators=(",", ":")),

@@ -212,3 +212,15 @@ identity_keys = Table(
     Column("sealed_pem", Text, nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
 )
+
+# Guessing protection's counters (adapters/counters/sql.py) when no Redis is configured: failed
+# sign-ins per username and requests per window. Keys are digests; times are epoch milliseconds.
+counters = Table(
+    "counters",
+    metadata,
+    Column("counter_key", String(96), primary_key=True),
+    Column("hits", Integer, nullable=False),
+    Column("last_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+    Index("ix_counters_expires", "expires_ms"),
+)

@@ -43,15 +43,22 @@ def outcome_out(outcome: AuthOutcome) -> Result:
 @operation("InitiateAuth")
 async def initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.initiate_auth(
-        p["ClientId"], p["AuthFlow"], entries(p.get("AuthParameters"))
+        p["ClientId"], p["AuthFlow"], entries(p.get("AuthParameters")), call.source_ip
     )
     return outcome_out(outcome)
 
 
 @operation("AdminInitiateAuth")
 async def admin_initiate_auth(call: Call, p: Params) -> Result:
+    # The caller is the app's backend: the end user's address is what ContextData says, if
+    # anything (limiting the backend's own address would throttle all of its users at once).
+    context = p.get("ContextData") or {}
     outcome = await call.services.auth.admin_initiate_auth(
-        p["UserPoolId"], p["ClientId"], p["AuthFlow"], entries(p.get("AuthParameters"))
+        p["UserPoolId"],
+        p["ClientId"],
+        p["AuthFlow"],
+        entries(p.get("AuthParameters")),
+        context.get("IpAddress") or None,
     )
     return outcome_out(outcome)
 

@@ -1,0 +1,1 @@
+"""Counters for guessing protection: in Redis when one is configured, else in the database."""

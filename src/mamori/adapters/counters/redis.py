@@ -1,0 +1,97 @@
+"""Counters in Redis, shared by every server process; each change is one Lua script (atomic).
+
+Times come from mamori's clock, not Redis's: a counter's expiry is stored with it and decides;
+Redis TTLs (a little longer) only collect what nobody reads any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import redis.asyncio as aioredis
+
+from mamori.ports import Tally
+
+# Redis keeps a counter this much longer than mamori needs it (clock skew between the two).
+_GC_MARGIN_MS = 60_000
+
+# KEYS: window keys (the window is in the name). ARGV[1]: Redis TTL in ms.
+_HIT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  counts[i] = n
+end
+return counts
+"""
+
+# KEYS[1]: the counter (a hash: n count, l last ms, x expiry ms). ARGV: now ms, expiry ms, TTL ms.
+_ADD = """
+local n = 1
+local x = tonumber(redis.call('HGET', KEYS[1], 'x'))
+if x and x > tonumber(ARGV[1]) then
+  n = tonumber(redis.call('HGET', KEYS[1], 'n')) + 1
+end
+redis.call('HSET', KEYS[1], 'n', n, 'l', ARGV[1], 'x', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return n
+"""
+
+
+def _ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+class RedisCounters:
+    id: ClassVar[str] = "redis"
+
+    def __init__(self, client: aioredis.Redis, prefix: str = "mamori:") -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._hit = client.register_script(_HIT)
+        self._add = client.register_script(_ADD)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "mamori:") -> RedisCounters:
+        """No connection yet: the first command makes one, in the running event loop."""
+        return cls(aioredis.Redis.from_url(url, decode_responses=True), prefix)
+
+    async def ping(self) -> None:
+        """Raises redis.RedisError when the server cannot be reached."""
+        await self._redis.ping()
+
+    async def hit(self, keys: Sequence[str], now: datetime, window: timedelta) -> Sequence[int]:
+        if not keys:
+            return []
+        window_ms = max(1, int(window.total_seconds() * 1000))
+        index = _ms(now) // window_ms
+        names = [f"{self._prefix}w:{key}:{index}" for key in keys]
+        counts: Any = await self._hit(keys=names, args=[window_ms + _GC_MARGIN_MS])
+        return [int(c) for c in counts]
+
+    async def add(self, key: str, now: datetime, idle: timedelta) -> Tally:
+        now_ms = _ms(now)
+        idle_ms = int(idle.total_seconds() * 1000)
+        count: Any = await self._add(
+            keys=[self._name(key)], args=[now_ms, now_ms + idle_ms, idle_ms + _GC_MARGIN_MS]
+        )
+        return Tally(int(count), datetime.fromtimestamp(now_ms / 1000, UTC))
+
+    async def peek(self, key: str, now: datetime) -> Tally | None:
+        values: Any = await self._redis.hmget(self._name(key), ["n", "l", "x"])
+        count, last, expires = values
+        if count is None or last is None or expires is None or int(expires) <= _ms(now):
+            return None
+        return Tally(int(count), datetime.fromtimestamp(int(last) / 1000, UTC))
+
+    async def clear(self, key: str) -> None:
+        await self._redis.delete(self._name(key))
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+    def _name(self, key: str) -> str:
+        return f"{self._prefix}c:{key}"

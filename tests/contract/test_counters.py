@@ -1,0 +1,183 @@
+"""The guard's counters on every backend (SQLite, PostgreSQL, Redis): atomic under concurrency,
+shared by separate clients (as by separate server processes), windows and expiry by the
+caller's clock."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+
+import anyio
+import pytest
+import redis
+from tests.support.live import create_pg_database, drop_pg_database
+
+from mamori.adapters.counters.redis import RedisCounters
+from mamori.adapters.counters.sql import SqlCounters
+from mamori.adapters.store.sql.engine import make_async_engine, migrate
+from mamori.ports import Counters
+
+pytestmark = pytest.mark.anyio
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+MINUTE = timedelta(minutes=1)
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "redis"],
+)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL: a migrated SQLite file, a fresh PostgreSQL database, or the local Redis."""
+    if request.param == "redis":
+        yield REDIS_URL
+        return
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('counters') / 'counters.db'}"
+        migrate(url)
+        yield url
+        return
+    url = create_pg_database()
+    try:
+        migrate(url)
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+class Opened:
+    """Counters on the backend, opened once per `open()`: several act like several processes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # Unique per test: Redis is shared with everything else on this machine.
+        self.prefix = f"mamori-test:{secrets.token_hex(6)}:"
+        self._closers: list[Counters] = []
+        self._engines: list[object] = []
+
+    def open(self) -> Counters:
+        counters: Counters
+        if self.url.startswith("redis"):
+            counters = RedisCounters.from_url(self.url, prefix=self.prefix)
+        else:
+            engine = make_async_engine(self.url)
+            self._engines.append(engine)
+            counters = SqlCounters(engine)
+        self._closers.append(counters)
+        return counters
+
+    async def close(self) -> None:
+        for counters in self._closers:
+            await counters.aclose()
+        for engine in self._engines:
+            await engine.dispose()  # type: ignore[attr-defined]
+        if self.url.startswith("redis"):
+            client = redis.Redis.from_url(self.url)
+            try:
+                names = list(client.scan_iter(match=self.prefix + "*"))
+                if names:
+                    client.delete(*names)
+            finally:
+                client.close()
+
+
+@pytest.fixture()
+async def opened(backend: str) -> AsyncIterator[Opened]:
+    o = Opened(backend)
+    try:
+        yield o
+    finally:
+        await o.close()
+
+
+def key() -> str:
+    return "k" + secrets.token_hex(8)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def test_hit_counts_each_key_in_its_window(opened: Opened) -> None:
+    counters = opened.open()
+    a, b = key(), key()
+    start = datetime(2031, 5, 1, 10, 0, 0, tzinfo=UTC)
+    assert list(await counters.hit([a, b], start, MINUTE)) == [1, 1]
+    assert list(await counters.hit([a], start + timedelta(seconds=30), MINUTE)) == [2]
+    assert list(await counters.hit([b, a], start + timedelta(seconds=59), MINUTE)) == [2, 3]
+    # The next minute starts again, for every key.
+    assert list(await counters.hit([a, b], start + MINUTE, MINUTE)) == [1, 1]
+    assert list(await counters.hit([], start, MINUTE)) == []
+
+
+async def test_concurrent_hits_are_counted_once_each(opened: Opened) -> None:
+    counters = opened.open()
+    k, other = key(), key()
+    at = now()
+    seen: list[int] = []
+
+    async def one() -> None:
+        seen.extend(await counters.hit([k, other], at, MINUTE))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(30):
+            tg.start_soon(one)
+    assert sorted(seen[0::2]) == list(range(1, 31))
+    assert sorted(seen[1::2]) == list(range(1, 31))
+
+
+async def test_add_counts_until_idle_then_starts_again(opened: Opened) -> None:
+    counters = opened.open()
+    k = key()
+    idle = timedelta(minutes=15)
+    t0 = now()
+    assert await counters.peek(k, t0) is None
+    first = await counters.add(k, t0, idle)
+    assert first.count == 1
+    assert abs((first.last - t0).total_seconds()) < 0.002
+    later = t0 + timedelta(minutes=14)
+    second = await counters.add(k, later, idle)
+    assert second.count == 2
+    peeked = await counters.peek(k, later + timedelta(minutes=1))
+    assert peeked is not None and peeked.count == 2
+    assert abs((peeked.last - later).total_seconds()) < 0.002
+    # Idle from the LAST add, not the first.
+    assert await counters.peek(k, later + idle) is None
+    assert (await counters.add(k, later + idle, idle)).count == 1
+
+
+async def test_clear_forgets_one_key(opened: Opened) -> None:
+    counters = opened.open()
+    k, other = key(), key()
+    t0 = now()
+    for _ in range(3):
+        await counters.add(k, t0, MINUTE)
+    await counters.add(other, t0, MINUTE)
+    await counters.clear(k)
+    assert await counters.peek(k, t0) is None
+    kept = await counters.peek(other, t0)
+    assert kept is not None and kept.count == 1
+    await counters.clear(k)  # clearing nothing is fine
+    assert (await counters.add(k, t0, MINUTE)).count == 1
+
+
+async def test_concurrent_adds_from_two_clients_are_all_counted(opened: Opened) -> None:
+    """Two connections (two server processes): one count, nothing lost."""
+    a, b = opened.open(), opened.open()
+    k = key()
+    t0 = now()
+    counts: list[int] = []
+
+    async def one(counters: Counters) -> None:
+        counts.append((await counters.add(k, t0, timedelta(minutes=15))).count)
+
+    async with anyio.create_task_group() as tg:
+        for i in range(40):
+            tg.start_soon(one, a if i % 2 else b)
+    assert sorted(counts) == list(range(1, 41))
+    seen_by_a, seen_by_b = await a.peek(k, t0), await b.peek(k, t0)
+    assert seen_by_a is not None and seen_by_b is not None
+    assert seen_by_a.count == seen_by_b.count == 40
+    assert list(await a.hit([k], t0, MINUTE)) == [1]  # a window counter is another counter
+    assert list(await b.hit([k], t0, MINUTE)) == [2]
