@@ -17,9 +17,9 @@ from types import MappingProxyType
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
 from mamori.adapters.counters.redis import RedisCounters
 from mamori.adapters.counters.sql import SqlCounters
+from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
 from mamori.adapters.idp.oidc import OidcKeys
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore

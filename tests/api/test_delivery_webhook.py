@@ -400,3 +400,26 @@ def test_failed_invitation_resend_keeps_the_old_password(
         else:
             assert works
             assert out["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+
+
+def test_failed_resend_keeps_the_delivered_code(hook_server: Server, receiver: Receiver) -> None:
+    pool_id = make_pool(hook_server, AutoVerifiedAttributes=["phone_number"])["Id"]
+    client_id = make_client(hook_server, pool_id)["ClientId"]
+    username, phone = unique(), new_phone()
+    public = hook_server.public()
+    public.sign_up(
+        ClientId=client_id,
+        Username=username,
+        Password=PASSWORD,
+        UserAttributes=attrs(phone_number=phone),
+    )
+    [delivered] = receiver.to(phone)
+    receiver.mode = "error"
+    with pytest.raises(ClientError) as exc:
+        public.resend_confirmation_code(ClientId=client_id, Username=username)
+    assert error(exc)[0] == "CodeDeliveryFailureException"
+    receiver.mode = "ok"
+    # The code the user did get still confirms the account.
+    public.confirm_sign_up(
+        ClientId=client_id, Username=username, ConfirmationCode=delivered.payload["code"]
+    )

@@ -28,7 +28,9 @@ MINUTE = timedelta(minutes=1)
     scope="module",
     params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "redis"],
 )
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A URL: a migrated SQLite file, a fresh PostgreSQL database, or the local Redis."""
     if request.param == "redis":
         yield REDIS_URL

@@ -25,7 +25,7 @@ from botocore.config import Config
 PG_ADMIN_DSN = os.environ.get("MAMORI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REGION = "us-east-1"
 CHEAP_HASHING = {"MAMORI_ARGON2_MEMORY_KIB": "256", "MAMORI_ARGON2_TIME_COST": "1"}
-_NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30)
+_NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=30)
 
 
 def free_port() -> int:

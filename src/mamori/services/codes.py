@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import anyio
+
 from mamori.crypto.aead import Keyring
 from mamori.crypto.secrets import numeric_code
 from mamori.domain.errors import (
@@ -19,7 +21,7 @@ from mamori.domain.errors import (
 from mamori.domain.user import User
 from mamori.domain.user_pool import UserPool
 from mamori.domain.user_rules import looks_like, mask
-from mamori.ports import Clock, CodeStore, Message, MessageSender
+from mamori.ports import Clock, CodeStore, Message, MessageSender, StoredCode
 
 # Purposes a code is stored under; one live code per user and purpose.
 SIGNUP = "signup"
@@ -134,6 +136,8 @@ class CodeService:
             code,
             user.username,
         )
+        previous = await self._store.get_code(pool.id, user.sub, purpose)
+        # Stored before it is sent: a receiver may use the code before the send call returns.
         await self._store.put_code(
             pool.id,
             user.sub,
@@ -141,9 +145,31 @@ class CodeService:
             self._digest(pool, user, purpose, code),
             self._clock.now() + self._ttl,
         )
-        return await self.deliver(
-            pool, user, attribute, kind, body, template.email_subject or DEFAULT_CODE_SUBJECT, code
-        )
+        try:
+            return await self.deliver(
+                pool,
+                user,
+                attribute,
+                kind,
+                body,
+                template.email_subject or DEFAULT_CODE_SUBJECT,
+                code,
+            )
+        except BaseException:
+            # An undelivered code must not void the one the user was last sent.
+            with anyio.CancelScope(shield=True):
+                await self._restore(pool, user, purpose, previous)
+            raise
+
+    async def _restore(
+        self, pool: UserPool, user: User, purpose: str, previous: StoredCode | None
+    ) -> None:
+        if previous is None:
+            await self._store.delete_code(pool.id, user.sub, purpose)
+            return
+        await self._store.put_code(pool.id, user.sub, purpose, previous.digest, previous.expires)
+        for _ in range(previous.attempts):  # its attempt count goes back too
+            await self._store.count_attempt(pool.id, user.sub, purpose)
 
     async def send_invitation(
         self, pool: UserPool, user: User, attribute: str, temporary_password: str

@@ -33,7 +33,7 @@ def test_five_failures_are_free_and_the_sixth_attempt_waits_one_second() -> None
 def test_the_lock_doubles_with_each_failure_up_to_about_fifteen_minutes() -> None:
     curve = [lock_duration(n).total_seconds() for n in range(5, 18)]
     assert curve == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900]
-    assert MAX_LOCK == timedelta(minutes=15)
+    assert timedelta(minutes=15) == MAX_LOCK
     assert lock_duration(10**9) == MAX_LOCK  # no overflow however many
 
 

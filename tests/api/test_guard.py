@@ -1,0 +1,446 @@
+"""Guessing protection on live servers: Cognito's lockout after five failed sign-ins, shared by
+two server processes (database counters on SQLite and PostgreSQL, Redis counters); rate limits
+per client IP and per username (TooManyRequestsException, HTTP 429); X-Forwarded-For honoured
+only from trusted proxies. The back-off curve runs in process on a clock the test moves."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from tests.support.cognito import error, unique
+from tests.support.db import rows
+from tests.support.factories import PASSWORD, make_client, make_pool, make_user
+from tests.support.inprocess import FrozenClock, fresh_database, services_on
+from tests.support.live import Server, create_pg_database, drop_pg_database, run_server
+
+from mamori.adapters.store.sql.engine import migrate
+from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.domain.errors import NotAuthorizedException
+
+TARGET = "AWSCognitoIdentityProviderService."
+REDIS_URL = "redis://127.0.0.1:6379/0"
+WRONG = "Incorrect username or password."
+LOCKED = "Password attempts exceeded"
+USER_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+# Tiny limits for the rate-limit servers: requests per minute, per kind.
+PER_IP, PER_USER = 4, 8
+
+
+def call(server: Server, operation: str, body: dict[str, Any], ip: str | None = None) -> Any:
+    """One unsigned call; (HTTP status, __type or "", message) of the answer."""
+    headers = {"X-Amz-Target": TARGET + operation, "Content-Type": "application/x-amz-json-1.1"}
+    if ip:
+        headers["X-Forwarded-For"] = ip
+    status, _, raw = server.post(json.dumps(body).encode(), headers)
+    data = json.loads(raw) if raw else {}
+    return status, data.get("__type", ""), data.get("message", "")
+
+
+def sign_in(
+    server: Server, client_id: str, username: str, password: str, ip: str | None = None
+) -> Any:
+    body = {
+        "ClientId": client_id,
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": username, "PASSWORD": password},
+    }
+    return call(server, "InitiateAuth", body, ip)
+
+
+def fresh_ip() -> str:
+    """A documentation address (RFC 5737) no other test uses."""
+    return f"198.51.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+
+
+def first_throttled(answers: list[Any]) -> int | None:
+    """1-based index of the first 429 answer."""
+    for i, (status, code, _) in enumerate(answers, 1):
+        if status == 429:
+            assert code == "TooManyRequestsException"
+            return i
+    return None
+
+
+def assert_limited(answers: list[Any], limit: int) -> None:
+    """`2 * limit + 1` calls in a row: the first `limit` pass whatever the minute, and one of
+    the rest is throttled (two fixed windows hold at most 2 * limit)."""
+    assert len(answers) == 2 * limit + 1
+    index = first_throttled(answers)
+    assert index is not None, answers
+    assert index > limit, answers
+
+
+# --- two server processes sharing one database (and Redis)
+@contextmanager
+def server_pair(tmp: Path, database: str, env: dict[str, str]) -> Iterator[tuple[Server, Server]]:
+    url = create_pg_database() if database == "postgres" else f"sqlite:///{tmp / 'shared.db'}"
+    # Migrated before both start: two SQLite migrators at once would collide.
+    migrate(url)
+    env = {**env, "MAMORI_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode()}
+    try:
+        with ExitStack() as stack, ThreadPoolExecutor(2) as starter:
+            # Both at once: most of a start is the interpreter importing.
+            futures = [
+                starter.submit(
+                    stack.enter_context, run_server(tmp, extra_env=env, database_url=url)
+                )
+                for _ in range(2)
+            ]
+            a, b = (f.result() for f in futures)
+            yield a, b
+    finally:
+        if database == "postgres":
+            drop_pg_database(url)
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("postgres+redis", marks=pytest.mark.postgres),
+    ],
+)
+def pair(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, Server]]:
+    """Servers A and B on one database with the default limits; with Redis for the counters."""
+    database, _, counters = request.param.partition("+")
+    env = {"MAMORI_REDIS_URL": REDIS_URL} if counters == "redis" else {}
+    with server_pair(tmp_path_factory.mktemp("guard-pair"), database, env) as servers:
+        yield servers
+
+
+def test_five_failures_on_one_server_lock_the_user_on_the_other(
+    pair: tuple[Server, Server], request: pytest.FixtureRequest
+) -> None:
+    a, b = pair
+    pool_id = make_pool(a)["Id"]
+    client_id = make_client(a, pool_id, ExplicitAuthFlows=USER_FLOWS)["ClientId"]
+    username = make_user(a, pool_id)
+
+    for _ in range(5):
+        assert sign_in(a, client_id, username, "Wr0ng-Password!")[1:] == (
+            "NotAuthorizedException",
+            WRONG,
+        )
+    # Locked everywhere, whatever the password: even the right one is not tried.
+    assert sign_in(b, client_id, username, PASSWORD)[1:] == ("NotAuthorizedException", LOCKED)
+    assert sign_in(a, client_id, username, "Wr0ng-Password!")[2] == LOCKED
+    with pytest.raises(ClientError) as admin:
+        b.admin().admin_initiate_auth(
+            UserPoolId=pool_id,
+            ClientId=client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+        )
+    assert error(admin) == ("NotAuthorizedException", LOCKED)
+
+    # The first lock lasts one second (attempts during it did not lengthen it).
+    time.sleep(1.1)
+    status, code, _ = sign_in(b, client_id, username, PASSWORD)
+    assert (status, code) == (200, "")
+    # The success started the count again: five more failures before the next lock.
+    for server in (b, a, b, a, b):
+        assert sign_in(server, client_id, username, "Wr0ng-Password!")[2] == WRONG
+    assert sign_in(a, client_id, username, PASSWORD)[2] == LOCKED
+
+    stored = rows(a.database_url, "SELECT counter_key FROM counters")
+    if "redis" in request.node.callspec.id:
+        assert stored == []  # the counters live in Redis
+    else:
+        assert stored
+
+
+def test_unknown_users_are_counted_and_locked_like_known_ones(pair: tuple[Server, Server]) -> None:
+    a, b = pair
+    pool_id = make_pool(a)["Id"]
+    hiding = make_client(
+        a, pool_id, ExplicitAuthFlows=USER_FLOWS, PreventUserExistenceErrors="ENABLED"
+    )
+    telling = make_client(
+        a, pool_id, ExplicitAuthFlows=USER_FLOWS, PreventUserExistenceErrors="LEGACY"
+    )
+    known = make_user(a, pool_id)
+    nobody = unique("nobody")
+
+    # With PreventUserExistenceErrors the answers are the same, failure by failure.
+    for server in (a, b, a, b, a, b):
+        assert sign_in(server, hiding["ClientId"], known, "Wr0ng-Password!") == sign_in(
+            server, hiding["ClientId"], nobody, "Wr0ng-Password!"
+        )
+    assert sign_in(a, hiding["ClientId"], nobody, PASSWORD)[2] == LOCKED
+
+    # Without it the unknown name says so, yet it is locked the same way (the count is per
+    # pool and username as typed, case-folded: "Ghost" and "ghost" are one).
+    ghost = unique("Ghost")
+    for server in (a, b, a, b, a):
+        assert sign_in(server, telling["ClientId"], ghost, PASSWORD)[1] == "UserNotFoundException"
+    assert sign_in(b, telling["ClientId"], ghost.lower(), PASSWORD)[1:] == (
+        "NotAuthorizedException",
+        LOCKED,
+    )
+    # Another pool's user of the same name is not affected.
+    other_pool = make_pool(a)["Id"]
+    other_client = make_client(a, other_pool, ExplicitAuthFlows=USER_FLOWS)["ClientId"]
+    make_user(a, other_pool, known)
+    assert sign_in(b, other_client, known, PASSWORD)[0] == 200
+
+
+def test_the_per_user_limit_is_shared_by_both_servers(pair: tuple[Server, Server]) -> None:
+    a, b = pair
+    pool_id = make_pool(a)["Id"]
+    client_id = make_client(a, pool_id, ExplicitAuthFlows=USER_FLOWS)["ClientId"]
+    name = unique("flood")
+    limit = 30  # the default per username and minute
+    answers = [
+        sign_in((a, b)[i % 2], client_id, name, "Wr0ng-Password!") for i in range(2 * limit + 1)
+    ]
+    assert_limited(answers, limit)
+    # Between the lock and the limit, nothing else: no 500 under a flood.
+    assert {code for _, code, _ in answers} == {
+        "UserNotFoundException",
+        "NotAuthorizedException",
+        "TooManyRequestsException",
+    }
+
+
+# --- rate limits on servers with tiny limits, behind a trusted proxy (127.0.0.1)
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def limited(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    env = {
+        "MAMORI_RATE_LIMIT_IP_PER_MINUTE": str(PER_IP),
+        "MAMORI_RATE_LIMIT_USER_PER_MINUTE": str(PER_USER),
+        "MAMORI_LOCKOUT": "false",
+    }
+    with run_server(
+        tmp_path_factory.mktemp("limited"),
+        request.param,
+        extra_env=env,
+        args=("--trusted-proxies", "127.0.0.1"),
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def limited_client(limited: Server) -> tuple[str, str]:
+    pool_id = make_pool(limited)["Id"]
+    return pool_id, make_client(limited, pool_id, ExplicitAuthFlows=USER_FLOWS)["ClientId"]
+
+
+def test_sign_in_is_limited_per_client_ip(limited: Server, limited_client: tuple[str, str]) -> None:
+    _, client_id = limited_client
+    ip = fresh_ip()
+    answers = [sign_in(limited, client_id, unique(), PASSWORD, ip) for _ in range(2 * PER_IP + 1)]
+    assert_limited(answers, PER_IP)
+    status, code, message = answers[first_throttled(answers) - 1]  # type: ignore[operator]
+    assert (status, code, message) == (429, "TooManyRequestsException", "Too many requests.")
+    # The address forwarded by the trusted proxy is the one counted: others go on.
+    for _ in range(3 * PER_IP):
+        assert (
+            sign_in(limited, client_id, unique(), PASSWORD, fresh_ip())[1]
+            == "UserNotFoundException"
+        )
+
+
+def test_sign_in_is_limited_per_username(limited: Server, limited_client: tuple[str, str]) -> None:
+    _, client_id = limited_client
+    name = unique("target")
+    answers = [
+        sign_in(limited, client_id, name, PASSWORD, fresh_ip()) for _ in range(2 * PER_USER + 1)
+    ]
+    assert_limited(answers, PER_USER)
+    # Case-folded: a capital letter is the same username.
+    assert sign_in(limited, client_id, name.upper(), PASSWORD, fresh_ip())[0] == 429
+    assert sign_in(limited, client_id, unique(), PASSWORD, fresh_ip())[1] == "UserNotFoundException"
+
+
+def test_code_operations_are_limited(limited: Server, limited_client: tuple[str, str]) -> None:
+    _, client_id = limited_client
+    ip = fresh_ip()
+    # SignUp per client IP.
+    signed_up = [
+        call(
+            limited,
+            "SignUp",
+            {
+                "ClientId": client_id,
+                "Username": (name := unique()),
+                "Password": PASSWORD,
+                "UserAttributes": [{"Name": "email", "Value": f"{name}@example.com"}],
+            },
+            ip,
+        )
+        for _ in range(2 * PER_IP + 1)
+    ]
+    assert_limited(signed_up, PER_IP)
+    assert all(status == 200 for status, _, _ in signed_up[:PER_IP])
+
+    # ResendConfirmationCode per username, from any number of addresses.
+    name = unique()
+    body = {"ClientId": client_id, "Username": name}
+    resent = [
+        call(limited, "ResendConfirmationCode", body, fresh_ip()) for _ in range(2 * PER_USER + 1)
+    ]
+    assert_limited(resent, PER_USER)
+
+    # ConfirmSignUp per client IP.
+    ip = fresh_ip()
+    confirmed = [
+        call(
+            limited,
+            "ConfirmSignUp",
+            {"ClientId": client_id, "Username": unique(), "ConfirmationCode": "123456"},
+            ip,
+        )
+        for _ in range(2 * PER_IP + 1)
+    ]
+    assert_limited(confirmed, PER_IP)
+
+
+def test_admin_sign_in_is_limited_by_the_context_data_address(
+    limited: Server, limited_client: tuple[str, str]
+) -> None:
+    pool_id, client_id = limited_client
+    admin = limited.admin()
+
+    def admin_sign_in(context: dict[str, Any] | None) -> Any:
+        extra = {"ContextData": context} if context else {}
+        try:
+            admin.admin_initiate_auth(
+                UserPoolId=pool_id,
+                ClientId=client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": unique(), "PASSWORD": PASSWORD},
+                **extra,
+            )
+        except ClientError as exc:
+            return exc.response["ResponseMetadata"]["HTTPStatusCode"], *error_tuple(exc)
+        return 200, "", ""
+
+    # The app's backend signs in all of its users: its own address is not limited.
+    assert {admin_sign_in(None)[1] for _ in range(3 * PER_IP)} == {"UserNotFoundException"}
+    # The end user's address in ContextData is.
+    context = {"IpAddress": fresh_ip(), "ServerName": "app", "ServerPath": "/", "HttpHeaders": []}
+    assert_limited([admin_sign_in(context) for _ in range(2 * PER_IP + 1)], PER_IP)
+
+
+def error_tuple(exc: ClientError) -> tuple[str, str]:
+    err = exc.response["Error"]
+    return str(err["Code"]), str(err["Message"])
+
+
+def test_lockout_can_be_turned_off(limited: Server, limited_client: tuple[str, str]) -> None:
+    pool_id, client_id = limited_client
+    username = make_user(limited, pool_id)
+    for _ in range(PER_USER - 1):  # more than the five that would lock
+        assert sign_in(limited, client_id, username, "Wr0ng-Password!", fresh_ip())[2] == WRONG
+    assert sign_in(limited, client_id, username, PASSWORD, fresh_ip())[0] == 200
+
+
+def test_forwarded_for_is_ignored_from_untrusted_peers(tmp_path: Path) -> None:
+    env = {"MAMORI_RATE_LIMIT_IP_PER_MINUTE": str(PER_IP), "MAMORI_RATE_LIMIT_USER_PER_MINUTE": "0"}
+    # Proxies are trusted, but not the one calling (127.0.0.1).
+    with run_server(
+        tmp_path, "sqlite", extra_env=env, args=("--trusted-proxies", "10.0.0.0/8")
+    ) as server:
+        pool_id = make_pool(server)["Id"]
+        client_id = make_client(server, pool_id, ExplicitAuthFlows=USER_FLOWS)["ClientId"]
+        # A new X-Forwarded-For each time does not make a new client: 127.0.0.1 is counted.
+        answers = [
+            sign_in(server, client_id, unique(), PASSWORD, fresh_ip())
+            for _ in range(2 * PER_IP + 1)
+        ]
+        assert_limited(answers, PER_IP)
+
+
+def test_an_unreachable_redis_stops_the_start(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mamori.cli",
+            "serve",
+            "--port",
+            "1",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        env={**os.environ, "MAMORI_REDIS_URL": "redis://127.0.0.1:1/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "redis_url: cannot reach Redis" in done.stderr
+
+
+# --- the back-off curve, on a clock the test moves
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(tmp_path, request.param) as url:
+        yield url
+
+
+@pytest.mark.anyio
+async def test_the_lock_doubles_and_fifteen_quiet_minutes_reset_it(
+    database: str, tmp_path: Path
+) -> None:
+    clock = FrozenClock()
+    # Without the per-username limit: thirty attempts in a frozen minute are this test's own.
+    async with services_on(database, tmp_path, clock, rate_limit_user_per_minute=0) as s:
+        pool = await s.pools.create_user_pool(pool_in({}, "backoff"))
+        client = await s.clients.create_user_pool_client(
+            pool.id, client_in({"ClientName": "c", "ExplicitAuthFlows": USER_FLOWS}), False
+        )
+        await s.users.admin_create_user(pool.id, "ann", {}, PASSWORD, "SUPPRESS", ())
+        await s.users.admin_set_user_password(pool.id, "ann", PASSWORD, permanent=True)
+
+        async def attempt(password: str) -> str:
+            try:
+                await s.auth.initiate_auth(
+                    client.id, "USER_PASSWORD_AUTH", {"USERNAME": "ann", "PASSWORD": password}
+                )
+            except NotAuthorizedException as exc:
+                return exc.message
+            return "ok"
+
+        for _ in range(5):
+            assert await attempt("Wr0ng-Password!") == WRONG
+        # Locked for 1 s, then each failure the moment a lock ends locks twice as long.
+        for seconds in (1, 2, 4, 8, 16):
+            clock.advance(seconds=seconds - 0.01)
+            assert await attempt(PASSWORD) == LOCKED  # tried during the lock: no change
+            clock.advance(seconds=0.01)
+            assert await attempt("Wr0ng-Password!") == WRONG
+
+        # Fifteen minutes without a failure: the count starts again (five free failures).
+        assert await attempt(PASSWORD) == LOCKED
+        clock.advance(minutes=15)
+        for _ in range(5):
+            assert await attempt("Wr0ng-Password!") == WRONG
+        assert await attempt(PASSWORD) == LOCKED
+        clock.advance(seconds=1)
+        assert await attempt(PASSWORD) == "ok"
+        # ...and so does a success.
+        for _ in range(5):
+            assert await attempt("Wr0ng-Password!") == WRONG
+        assert await attempt(PASSWORD) == LOCKED
