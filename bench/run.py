@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", dest="database_url")
     p.add_argument("--access-key-id", dest="access_key_id")
     p.add_argument("--secret-access-key", dest="secret_access_key")
+    p.add_argument(
+        "--seed-mode",
+        choices=("store", "clone"),
+        default="store",
+        help="store: add_user per user; clone: copy the first user's rows (see bench/seed.py)",
+    )
     p.add_argument("--seed-only", action="store_true", help="create and seed, measure nothing")
     p.add_argument("--argon2-seconds", type=float, default=4.0, help="0 skips the reference")
     p.add_argument("--json-out", help="append the results as one JSON line to this file")
@@ -304,7 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     added = asyncio.run(
         seed.seed(
-            settings.effective_database_url, pool_id, args.users, argon2ref.shared_hash(params)
+            settings.effective_database_url,
+            pool_id,
+            args.users,
+            argon2ref.shared_hash(params),
+            args.seed_mode,
         )
     )
     print(f"seeded {added} users in {time.monotonic() - started:.1f}s", flush=True)

@@ -21,6 +21,7 @@ from mamori.adapters.counters.redis import RedisCounters
 from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
 from mamori.adapters.idp.oidc import OidcKeys
+from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
 from mamori.adapters.store.sql.identity_pools import (
@@ -28,6 +29,7 @@ from mamori.adapters.store.sql.identity_pools import (
     SqlIdentityPoolStore,
     SqlIdentityStore,
 )
+from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlKeyStore, SqlPoolStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlSessionStore
@@ -43,6 +45,7 @@ from mamori.services.clock import SystemClock
 from mamori.services.codes import CodeService
 from mamori.services.container import Services
 from mamori.services.credentials import CredentialsService, IdentityServices
+from mamori.services.devices import DeviceService
 from mamori.services.groups import GroupService
 from mamori.services.guard import Guard, GuardPolicy
 from mamori.services.identities import IdentityService
@@ -50,7 +53,9 @@ from mamori.services.identity_pools import IdentityPoolService
 from mamori.services.identity_tokens import IdentityTokenService
 from mamori.services.keys import KeyService
 from mamori.services.logins import LoginVerifier, OidcProvider
+from mamori.services.mfa import MfaService
 from mamori.services.pools import PoolService
+from mamori.services.recovery import RecoveryService
 from mamori.services.tokens import TokenService
 from mamori.services.users import UserService
 
@@ -126,7 +131,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     group_store = SqlGroupStore(engine)
     session_store = SqlSessionStore(engine)
     keys = KeyService(SqlKeyStore(engine), keyring, clock)
-    pools = PoolService(SqlPoolStore(engine), keys, clock, settings.region)
+    pool_store = SqlPoolStore(engine)
+    pools = PoolService(pool_store, keys, clock, settings.region)
     clients = ClientService(SqlClientStore(engine, keyring), pools, clock)
     tokens = TokenService(
         keys, session_store, user_store, group_store, keyring, clock, settings.effective_public_url
@@ -143,6 +149,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         user_store, group_store, session_store, pools, clients, tokens, codes, hashing, clock
     )
     groups = GroupService(group_store, pools, users, clock)
+    mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
+    devices = DeviceService(SqlDeviceStore(engine, keyring), pools, users, tokens, clock)
+    recovery = RecoveryService(users, clients, pools, tokens, codes)
     guard = Guard(build_counters(settings, engine), clock, guard_policy(settings))
     auth = AuthService(users, clients, tokens, session_store, keyring, clock, guard)
     identity = build_identity_services(
@@ -160,6 +169,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         outbox=outbox,
         identity=identity,
         guard=guard,
+        recovery=recovery,
+        mfa=mfa,
+        devices=devices,
     )
     return Runtime(services, engine, admin_credentials(settings))
 

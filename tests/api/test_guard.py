@@ -28,7 +28,9 @@ from tests.support.live import Server, create_pg_database, drop_pg_database, run
 
 from mamori.adapters.store.sql.engine import migrate
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.config import ConfigError, load_settings
 from mamori.domain.errors import NotAuthorizedException
+from mamori.services.guard import ip_scope
 
 TARGET = "AWSCognitoIdentityProviderService."
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -300,6 +302,12 @@ def test_code_operations_are_limited(limited: Server, limited_client: tuple[str,
         call(limited, "ResendConfirmationCode", body, fresh_ip()) for _ in range(2 * PER_USER + 1)
     ]
     assert_limited(resent, PER_USER)
+    # ForgotPassword the same.
+    other = {"ClientId": client_id, "Username": unique()}
+    assert_limited(
+        [call(limited, "ForgotPassword", other, fresh_ip()) for _ in range(2 * PER_USER + 1)],
+        PER_USER,
+    )
 
     # ConfirmSignUp per client IP.
     ip = fresh_ip()
@@ -444,3 +452,26 @@ async def test_the_lock_doubles_and_fifteen_quiet_minutes_reset_it(
         for _ in range(5):
             assert await attempt("Wr0ng-Password!") == WRONG
         assert await attempt(PASSWORD) == LOCKED
+
+
+# --- pure parts and settings
+def test_addresses_are_counted_per_host_ipv6_per_64() -> None:
+    assert ip_scope("203.0.113.7") == "203.0.113.7"
+    assert ip_scope("::ffff:203.0.113.7") == "203.0.113.7"
+    assert (
+        ip_scope("2001:db8:1:2:aaaa::1") == ip_scope("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    )
+    assert ip_scope("2001:db8:1:3::1") != ip_scope("2001:db8:1:2::1")
+    assert ip_scope("unknown") == "unknown"
+
+
+def test_guard_settings_are_checked_at_start_up() -> None:
+    with pytest.raises(ConfigError, match="redis_url must start with"):
+        load_settings({"redis_url": "http://127.0.0.1:6379"}, environ={})
+    with pytest.raises(ConfigError, match="rate limits"):
+        load_settings({"rate_limit_user_per_minute": -1}, environ={})
+    settings = load_settings(
+        {"redis_url": "redis://:s3cret@127.0.0.1:6379/0"}, environ={"MAMORI_LOCKOUT": "off"}
+    )
+    assert settings.lockout is False
+    assert "s3cret" not in repr(settings)

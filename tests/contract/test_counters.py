@@ -11,11 +11,14 @@ from datetime import UTC, datetime, timedelta
 import anyio
 import pytest
 import redis
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.support.live import create_pg_database, drop_pg_database
 
 from mamori.adapters.counters.redis import RedisCounters
 from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.store.sql.engine import make_async_engine, migrate
+from mamori.adapters.store.sql.tables import counters as counters_table
 from mamori.ports import Counters
 
 pytestmark = pytest.mark.anyio
@@ -183,3 +186,46 @@ async def test_concurrent_adds_from_two_clients_are_all_counted(opened: Opened) 
     assert seen_by_a.count == seen_by_b.count == 40
     assert list(await a.hit([k], t0, MINUTE)) == [1]  # a window counter is another counter
     assert list(await b.hit([k], t0, MINUTE)) == [2]
+
+
+async def test_expired_counters_are_collected(backend: str, opened: Opened) -> None:
+    if backend.startswith("redis"):
+        # Redis expires the keys itself, a little after mamori stops reading them.
+        counters = opened.open()
+        k = key()
+        await counters.add(k, now(), MINUTE)
+        await counters.hit([k], now(), MINUTE)
+        client = redis.Redis.from_url(backend)
+        try:
+            names = list(client.scan_iter(match=opened.prefix + "*"))
+            assert len(names) == 2
+            for name in names:
+                assert 60_000 < client.pttl(name) <= 2 * 60_000
+        finally:
+            client.close()
+        return
+    engine = make_async_engine(backend)
+    counters = SqlCounters(engine, sweep_every=4)
+    old, fresh = key(), key()
+    try:
+        t0 = now()
+        await counters.add(old, t0, MINUTE)
+        await counters.hit([old], t0, MINUTE)
+        await counters.add(fresh, t0 + MINUTE, timedelta(hours=1))
+        assert await stored(engine, old) == 2
+        await counters.add(fresh, t0 + 2 * MINUTE, timedelta(hours=1))  # the 4th write sweeps
+        assert await stored(engine, old) == 0
+        assert await stored(engine, fresh) == 1
+    finally:
+        await engine.dispose()
+
+
+async def stored(engine: AsyncEngine, k: str) -> int:
+    """Rows of one key, window and failure counters alike."""
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            select(func.count())
+            .select_from(counters_table)
+            .where(counters_table.c.counter_key.in_(["c:" + k, "w:" + k]))
+        )
+        return int(found.scalar_one())

@@ -182,6 +182,10 @@ class PreconditionNotMetException(ServiceError):
     pass
 
 
+class DeviceKeyExistsException(ServiceError):
+    pass
+
+
 # --- Cognito identity pools (names from botocore's cognito-identity model)
 class ResourceConflictException(ServiceError):
     pass

@@ -33,6 +33,9 @@ class User:
     tokens_valid_after: float = 0.0
     # A temporary password (AdminCreateUser) stops working after this instant.
     password_expires: datetime | None = None
+    # New email / phone_number values held back until verified (the pool's
+    # AttributesRequireVerificationBeforeUpdate); `attributes` keeps the values in effect.
+    pending: Attributes = field(default_factory=dict)
 
     def verified(self, attribute: str) -> bool:
         flag = {"email": "email_verified", "phone_number": "phone_number_verified"}.get(attribute)

@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from mamori.domain.attributes import STANDARD_SCHEMA, SchemaAttribute
 from mamori.domain.ids import PoolId
+from mamori.domain.mfa import MfaConfiguration as MfaConfiguration  # re-exported
+from mamori.domain.mfa import PoolMfaConfig
 from mamori.domain.password_policy import PasswordPolicy
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
-
-
-class MfaConfiguration(StrEnum):
-    OFF = "OFF"
-    ON = "ON"
-    OPTIONAL = "OPTIONAL"
 
 
 @dataclass(frozen=True)
@@ -59,6 +54,9 @@ class UserPool:
     tags: Mapping[str, str] = field(default_factory=dict)
     # Settings mamori stores and returns unchanged (LambdaConfig, EmailConfiguration, ...).
     extra: Mapping[str, JsonValue] = field(default_factory=dict)
+    # The factors SetUserPoolMfaConfig turns on (domain/mfa.py); mfa_configuration above says
+    # whether MFA is OFF, ON or OPTIONAL.
+    mfa: PoolMfaConfig = field(default_factory=PoolMfaConfig)
 
     def attribute(self, name: str) -> SchemaAttribute | None:
         for attr in self.schema:

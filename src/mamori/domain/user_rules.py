@@ -72,6 +72,28 @@ def apply_changes(
     return {k: v for k, v in result.items() if v != "" or k in {"email_verified"}}
 
 
+def held_until_verified(
+    pool: UserPool, current: Attributes, changes: Mapping[str, str]
+) -> dict[str, str]:
+    """The new email / phone_number values of `changes` that wait for verification before they
+    replace the current ones (the pool's AttributesRequireVerificationBeforeUpdate).
+
+    Only a verified value is worth keeping: it is what signs the user in and receives their
+    messages. A change that sets the verified flag itself (administrators only) applies at once.
+    """
+    held = {}
+    for name in pool.attributes_require_verification_before_update:
+        value = changes.get(name)
+        if (
+            value
+            and value != current.get(name)
+            and current.get(f"{name}_verified") == "true"
+            and changes.get(f"{name}_verified") != "true"
+        ):
+            held[name] = value
+    return held
+
+
 def looks_like(attribute: str, value: str) -> bool:
     """Whether a sign-in name is shaped like an email address or an E.164 phone number."""
     if attribute == "email":

@@ -18,8 +18,9 @@ from mamori.domain.errors import (
     ExpiredCodeException,
     LimitExceededException,
 )
+from mamori.domain.ids import UserSub
 from mamori.domain.user import User
-from mamori.domain.user_pool import UserPool
+from mamori.domain.user_pool import RecoveryOption, UserPool
 from mamori.domain.user_rules import looks_like, mask
 from mamori.ports import Clock, CodeStore, Message, MessageSender, StoredCode
 
@@ -27,6 +28,17 @@ from mamori.ports import Clock, CodeStore, Message, MessageSender, StoredCode
 SIGNUP = "signup"
 RESET = "reset"
 MAX_ATTEMPTS = 5
+# Cognito: a password-reset code lives one hour; sign-up and verification codes 24 hours.
+RESET_TTL = timedelta(hours=1)
+# Cognito: without an AccountRecoverySetting, the legacy order: SMS before email.
+LEGACY_RECOVERY = (
+    RecoveryOption("verified_phone_number", 1),
+    RecoveryOption("verified_email", 2),
+)
+_RECOVERY_ATTRIBUTES = {"verified_phone_number": "phone_number", "verified_email": "email"}
+_LIMIT = "Attempt limit exceeded, please try after some time."
+# Weight of the latest delivery in the running mean of delivery times (see send_phantom_code).
+_DELIVERY_WEIGHT = 0.2
 DEFAULT_CODE_MESSAGE = "Your verification code is {####}. "
 DEFAULT_CODE_SUBJECT = "Your verification code"
 DEFAULT_INVITE = "Your username is {username} and temporary password is {####}. "
@@ -66,6 +78,22 @@ def delivery_attribute(pool: UserPool, user: User, candidates: tuple[str, ...]) 
     return None
 
 
+def admin_only(pool: UserPool) -> bool:
+    """Whether only an administrator may reset passwords (AccountRecoverySetting admin_only)."""
+    return any(option.name == "admin_only" for option in pool.account_recovery)
+
+
+def recovery_attribute(pool: UserPool, user: User) -> str | None:
+    """Where a password-reset code goes: the first verified channel in the pool's recovery
+    priorities (the legacy order without a setting, or when it is admin_only)."""
+    options = LEGACY_RECOVERY if admin_only(pool) else pool.account_recovery or LEGACY_RECOVERY
+    for option in sorted(options, key=lambda o: o.priority):
+        attribute = _RECOVERY_ATTRIBUTES.get(option.name)
+        if attribute and user.attributes.get(attribute) and user.verified(attribute):
+            return attribute
+    return None
+
+
 def render(template: str | None, default: str, code: str, username: str) -> str:
     return (template or default).replace("{####}", code).replace("{username}", username)
 
@@ -86,9 +114,26 @@ class CodeService:
         self._keyring = keyring
         self._clock = clock
         self._ttl = ttl
+        # A shorter configured lifetime shortens reset codes too.
+        self._reset_ttl = min(ttl, RESET_TTL)
+        # Running mean of how long a delivery takes, per channel (seconds; this process only).
+        self._delivery_seconds: dict[str, float] = {}
 
-    def _digest(self, pool: UserPool, user: User, purpose: str, code: str) -> str:
-        return self._keyring.digest(f"{pool.id}:{user.sub}:{purpose}:{code}", "code")
+    def lifetime(self, purpose: str) -> timedelta:
+        return self._reset_ttl if purpose == RESET else self._ttl
+
+    def _digest(
+        self, pool: UserPool, sub: str, purpose: str, code: str, binding: str | None = None
+    ) -> str:
+        # A bound code only works for the value it was sent to (codes are all digits, so the
+        # separator cannot be forged from the code side).
+        bound = f":{binding}" if binding is not None else ""
+        return self._keyring.digest(f"{pool.id}:{sub}:{purpose}:{code}{bound}", "code")
+
+    def phantom_sub(self, pool: UserPool, username: str) -> UserSub:
+        """A stable id for a username nobody holds: codes stored under it can never be used."""
+        key = self._keyring.digest(f"{pool.id}:{pool.username_key(username)}", "phantom")
+        return UserSub(f"phantom:{key[:40]}")
 
     async def deliver(
         self,
@@ -99,8 +144,10 @@ class CodeService:
         body: str,
         subject: str | None,
         code: str | None,
+        destination: str | None = None,
     ) -> Delivery:
-        destination = user.attributes[attribute]
+        """Sends to `destination`, by default the user's current value of `attribute`."""
+        destination = destination or user.attributes[attribute]
         channel = "SMS" if attribute == "phone_number" else "EMAIL"
         sender = self._sms if channel == "SMS" else self._email
         message = Message(
@@ -113,6 +160,7 @@ class CodeService:
             code,
             self._clock.now(),
         )
+        started = anyio.current_time()
         try:
             await sender.send(message)
         except CodeDeliveryFailureException:
@@ -121,17 +169,35 @@ class CodeService:
             raise CodeDeliveryFailureException(
                 f"Unable to deliver the message to {mask(destination)}."
             ) from exc
+        self._observe(channel, anyio.current_time() - started)
         return Delivery(mask(destination), channel, attribute)
 
+    def _observe(self, channel: str, seconds: float) -> None:
+        mean = self._delivery_seconds.get(channel)
+        self._delivery_seconds[channel] = (
+            seconds if mean is None else mean + _DELIVERY_WEIGHT * (seconds - mean)
+        )
+
     async def send_code(
-        self, pool: UserPool, user: User, purpose: str, attribute: str, kind: str
+        self,
+        pool: UserPool,
+        user: User,
+        purpose: str,
+        attribute: str,
+        kind: str,
+        destination: str | None = None,
+        binding: str | None = None,
+        message: str | None = None,
+        subject: str | None = None,
     ) -> Delivery:
-        """A fresh code for `purpose` (replacing any earlier one), sent to `attribute`."""
+        """A fresh code for `purpose` (replacing any earlier one), sent to `destination` (by
+        default the user's `attribute`). A code with a `binding` is checked with the same one.
+        `message` and `subject` replace the pool's verification template (MFA codes)."""
         code = numeric_code()
         template = pool.verification_message
         channel_sms = attribute == "phone_number"
         body = render(
-            template.sms_message if channel_sms else template.email_message,
+            message or (template.sms_message if channel_sms else template.email_message),
             DEFAULT_CODE_MESSAGE,
             code,
             user.username,
@@ -142,8 +208,8 @@ class CodeService:
             pool.id,
             user.sub,
             purpose,
-            self._digest(pool, user, purpose, code),
-            self._clock.now() + self._ttl,
+            self._digest(pool, user.sub, purpose, code, binding),
+            self._clock.now() + self.lifetime(purpose),
         )
         try:
             return await self.deliver(
@@ -152,8 +218,9 @@ class CodeService:
                 attribute,
                 kind,
                 body,
-                template.email_subject or DEFAULT_CODE_SUBJECT,
+                subject or template.email_subject or DEFAULT_CODE_SUBJECT,
                 code,
+                destination,
             )
         except BaseException:
             # An undelivered code must not void the one the user was last sent.
@@ -204,21 +271,55 @@ class CodeService:
         for attribute in targets:
             await self.send_invitation(pool, user, attribute, temporary_password)
 
-    async def check_code(self, pool: UserPool, user: User, purpose: str, code: str) -> None:
+    async def send_phantom_code(
+        self, pool: UserPool, phantom: UserSub, purpose: str, channel: str
+    ) -> None:
+        """What `send_code` does, for a username nobody holds (PreventUserExistenceErrors): the
+        same reads and writes, a code stored under the phantom id (never delivered, so it can
+        only be guessed; checking it answers like a real one: mismatch, attempt limit,
+        expiry), and a wait as long as a delivery on `channel` has been taking."""
+        await self._store.get_code(pool.id, phantom, purpose)
+        await self._store.put_code(
+            pool.id,
+            phantom,
+            purpose,
+            self._digest(pool, phantom, purpose, numeric_code()),
+            self._clock.now() + self.lifetime(purpose),
+        )
+        await anyio.sleep(self._delivery_seconds.get(channel, 0.0))
+
+    async def check_code(
+        self, pool: UserPool, user: User, purpose: str, code: str, binding: str | None = None
+    ) -> None:
         """Consume the code or raise: mismatch, expiry and the attempt limit are all enforced."""
-        stored = await self._store.get_code(pool.id, user.sub, purpose)
+        await self._check(pool, user.sub, purpose, code, binding)
+
+    async def check_phantom_code(
+        self, pool: UserPool, phantom: UserSub, purpose: str, code: str
+    ) -> None:
+        """`check_code` for a username nobody holds: the same answers, and never a success."""
+        await self._check(pool, phantom, purpose, code, None)
+        raise CodeMismatchException()  # guessed the undelivered code: still nobody's
+
+    async def _check(
+        self, pool: UserPool, sub: UserSub, purpose: str, code: str, binding: str | None
+    ) -> None:
+        stored = await self._store.get_code(pool.id, sub, purpose)
         if stored is None:
             raise ExpiredCodeException()
         if stored.expires <= self._clock.now():
-            await self._store.delete_code(pool.id, user.sub, purpose)
+            await self._store.delete_code(pool.id, sub, purpose)
             raise ExpiredCodeException()
         if stored.attempts >= MAX_ATTEMPTS:
             # The code stays locked (not deleted) until it expires or a new one is sent, so SDKs
             # that retry LimitExceededException as throttling get the same answer again.
-            raise LimitExceededException("Attempt limit exceeded, please try after some time.")
-        given = self._digest(pool, user, purpose, code)
-        if not hmac.compare_digest(stored.digest.encode(), given.encode()):
-            await self._store.count_attempt(pool.id, user.sub, purpose)
+            raise LimitExceededException(_LIMIT)
+        # Counted before comparing, then read back: concurrent guesses each see a distinct
+        # count, so no more than MAX_ATTEMPTS of them are ever compared.
+        counted = stored
+        given = self._digest(pool, sub, purpose, code, binding)
+        if not hmac.compare_digest(counted.digest.encode(), given.encode()):
+            await self._store.count_attempt(pool.id, sub, purpose)
             raise CodeMismatchException()
-        if not await self._store.delete_code(pool.id, user.sub, purpose):
+        if not await self._store.delete_code(pool.id, sub, purpose):
             raise ExpiredCodeException()  # a concurrent request used it first

@@ -8,10 +8,13 @@ from mamori.ports import Clock, OutboxReader
 from mamori.services.auth import AuthService
 from mamori.services.clients import ClientService
 from mamori.services.credentials import IdentityServices
+from mamori.services.devices import DeviceService
 from mamori.services.groups import GroupService
 from mamori.services.guard import Guard
 from mamori.services.keys import KeyService
+from mamori.services.mfa import MfaService
 from mamori.services.pools import PoolService
+from mamori.services.recovery import RecoveryService
 from mamori.services.tokens import TokenService
 from mamori.services.users import UserService
 
@@ -29,3 +32,6 @@ class Services:
     outbox: OutboxReader
     identity: IdentityServices  # identity pools (cognito-identity) and the identity issuer
     guard: Guard  # lockout and rate limits
+    recovery: RecoveryService  # forgot password, attribute verification
+    mfa: MfaService  # pool MFA configuration, users' factors and TOTP tokens
+    devices: DeviceService  # remembered devices

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import anyio
@@ -34,6 +34,7 @@ from mamori.domain.user_rules import (
     apply_changes,
     check_attributes,
     check_required,
+    held_until_verified,
     looks_like,
     remove_attributes,
     stored_username,
@@ -47,6 +48,7 @@ from mamori.services.codes import (
     CodeService,
     Delivery,
     delivery_attribute,
+    recovery_attribute,
     simulated_delivery,
     verify_purpose,
 )
@@ -127,6 +129,35 @@ class UserService:
         encoded = user.password_hash if user is not None else None
         return await self._hash_call(self._hashing.verify, encoded, password)
 
+    async def with_password(
+        self,
+        pool: UserPool,
+        user: User,
+        password: str,
+        status: UserStatus,
+        expires: datetime | None = None,
+    ) -> User:
+        """`user` with a new password (policy-checked, hashed) and `status`, not yet saved.
+
+        Every password a user is given passes through here (sign-up, invitations, changes,
+        resets): whatever else a password needs stored, such as an SRP verifier, is made here.
+        """
+        password_hash = await self.hash_password(pool, password)
+        return dataclasses.replace(
+            user, password_hash=password_hash, status=status, password_expires=expires
+        )
+
+    async def set_password(
+        self,
+        pool: UserPool,
+        user: User,
+        password: str,
+        status: UserStatus,
+        expires: datetime | None = None,
+    ) -> User:
+        updated = await self.with_password(pool, user, password, status, expires)
+        return await self.save(pool, updated)
+
     async def save(self, pool: UserPool, user: User) -> User:
         user = dataclasses.replace(user, modified=self._clock.now())
         await self._store.save_user(pool, user)
@@ -156,7 +187,7 @@ class UserService:
                 owners.append((attribute, other))
         return owners
 
-    async def _claim_aliases(self, pool: UserPool, user: User, force: bool) -> None:
+    async def claim_aliases(self, pool: UserPool, user: User, force: bool) -> None:
         """Refuse `user`'s aliases held by others, or with `force` take them over."""
         for attribute, other in await self._alias_owners(pool, user):
             if not force or attribute not in {"email", "phone_number"}:
@@ -182,19 +213,11 @@ class UserService:
         sub = new_sub()
         username, attrs = stored_username(pool, username, attributes, sub)
         check_required(pool, attrs)
-        password_hash = await self.hash_password(pool, password)
         now = self._clock.now()
         user = User(
-            pool.id,
-            sub,
-            username,
-            UserStatus.UNCONFIRMED,
-            True,
-            {**attrs, "sub": sub},
-            now,
-            now,
-            password_hash,
+            pool.id, sub, username, UserStatus.UNCONFIRMED, True, {**attrs, "sub": sub}, now, now
         )
+        user = await self.with_password(pool, user, password, UserStatus.UNCONFIRMED)
         await self._add(pool, user, "User already exists")
         attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
         if attribute is None:
@@ -230,9 +253,9 @@ class UserService:
         confirmed = self._confirmed(pool, user, verify=True)
         if not force_alias_creation:
             # Before the code is spent: a refused confirmation can be retried with the same code.
-            await self._claim_aliases(pool, confirmed, force=False)
+            await self.claim_aliases(pool, confirmed, force=False)
         await self._codes.check_code(pool, user, SIGNUP, code)
-        await self._claim_aliases(pool, confirmed, force=force_alias_creation)
+        await self.claim_aliases(pool, confirmed, force=force_alias_creation)
         await self.save(pool, confirmed)
 
     def _confirmed(self, pool: UserPool, user: User, verify: bool) -> User:
@@ -297,22 +320,53 @@ class UserService:
     async def _update(
         self, pool: UserPool, user: User, changes: Mapping[str, str]
     ) -> list[Delivery]:
-        attrs = apply_changes(pool, user.attributes, changes, verify_changed=True)
+        held = held_until_verified(pool, user.attributes, changes)
+        # A held value waits in `pending`; any other new value for it replaces what was pending.
+        pending = {k: v for k, v in user.pending.items() if k not in changes}
+        pending.update(held)
+        now = dict(changes)
+        for name in held:
+            now.pop(name)
+            now.pop(f"{name}_verified", None)
+        for name, value in user.pending.items():
+            if name not in changes and changes.get(f"{name}_verified") == "true":
+                # Cognito: an administrator setting the flag verifies the pending value.
+                now[name] = value
+                pending.pop(name, None)
+        attrs = apply_changes(pool, user.attributes, now, verify_changed=True)
         check_required(pool, attrs)
-        updated = await self.save(pool, dataclasses.replace(user, attributes=attrs))
-        deliveries = []
-        for attribute in ("email", "phone_number"):
-            if (
-                attribute in changes
-                and attrs.get(attribute)
-                and attribute in pool.auto_verified_attributes
-                and attrs.get(f"{attribute}_verified") != "true"
+        if held and pool.username_attributes:
+            # Where email or phone is the username, a value someone holds can never be verified.
+            await self.claim_aliases(
+                pool, dataclasses.replace(user, attributes={**attrs, **held}), force=False
+            )
+        updated = await self.save(
+            pool, dataclasses.replace(user, attributes=attrs, pending=pending)
+        )
+        targets = {}
+        for name in ("email", "phone_number"):
+            if name in held:
+                targets[name] = held[name]
+            elif (
+                name in now
+                and attrs.get(name)
+                and name in pool.auto_verified_attributes
+                and attrs.get(f"{name}_verified") != "true"
             ):
+                targets[name] = attrs[name]
+        deliveries = []
+        try:
+            for name, value in targets.items():
                 deliveries.append(
                     await self._codes.send_code(
-                        pool, updated, verify_purpose(attribute), attribute, "verification"
+                        pool, updated, verify_purpose(name), name, "verification", value, value
                     )
                 )
+        except BaseException:
+            # Undelivered, the new value could never be verified: the user stays as it was.
+            with anyio.CancelScope(shield=True):
+                await self._store.save_user(pool, user)
+            raise
         return deliveries
 
     async def delete_user_attributes(self, access_token: str, names: Sequence[str]) -> None:
@@ -321,8 +375,7 @@ class UserService:
         for name in names:
             if client is None or not client.can_write(name):
                 raise NotAuthorizedException(UNAUTHORIZED_ATTRIBUTE)
-        attrs = remove_attributes(pool, ctx.user.attributes, names)
-        await self.save(pool, dataclasses.replace(ctx.user, attributes=attrs))
+        await self.save(pool, _without(pool, ctx.user, names))
 
     async def delete_user(self, access_token: str) -> None:
         pool, ctx = await self._context(access_token)
@@ -333,8 +386,7 @@ class UserService:
         user = ctx.user
         if previous is None or not await self.verify_password(user, previous):
             raise NotAuthorizedException("Incorrect username or password.")
-        new_hash = await self.hash_password(pool, proposed)
-        await self.save(pool, dataclasses.replace(user, password_hash=new_hash))
+        await self.set_password(pool, user, proposed, user.status)
 
     # --- admin operations
     async def admin_create_user(
@@ -355,26 +407,16 @@ class UserService:
         username, attrs = stored_username(pool, username, attributes, sub)
         check_required(pool, attrs)
         password = temporary or temporary_password(pool.password_policy.minimum_length)
-        password_hash = await self.hash_password(pool, password)
         now = self._clock.now()
         validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
-        user = User(
-            pool.id,
-            sub,
-            username,
-            UserStatus.FORCE_CHANGE_PASSWORD,
-            True,
-            {**attrs, "sub": sub},
-            now,
-            now,
-            password_hash,
-            password_expires=now + validity,
-        )
+        status = UserStatus.FORCE_CHANGE_PASSWORD
+        user = User(pool.id, sub, username, status, True, {**attrs, "sub": sub}, now, now)
+        user = await self.with_password(pool, user, password, status, now + validity)
         if force_alias_creation and not pool.username_attributes:
             # Taking the alias from its owner is a side effect: only for a user that will exist.
             if await self._store.get_user(pool, username) is not None:
                 raise UsernameExistsException("User account already exists")
-            await self._claim_aliases(pool, user, force=True)
+            await self.claim_aliases(pool, user, force=True)
         await self._add(pool, user, "User account already exists")
         if message_action != "SUPPRESS":
             try:
@@ -395,13 +437,8 @@ class UserService:
             )
         password = temporary or temporary_password(pool.password_policy.minimum_length)
         validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
-        user = await self.save(
-            pool,
-            dataclasses.replace(
-                user,
-                password_hash=await self.hash_password(pool, password),
-                password_expires=self._clock.now() + validity,
-            ),
+        user = await self.set_password(
+            pool, user, password, user.status, self._clock.now() + validity
         )
         try:
             await self._codes.send_invitations(pool, user, password, mediums)
@@ -440,15 +477,13 @@ class UserService:
     ) -> None:
         pool = await self._pools.require(pool_id)
         user = await self.require(pool, username)
-        attrs = remove_attributes(pool, user.attributes, names)
-        await self.save(pool, dataclasses.replace(user, attributes=attrs))
+        await self.save(pool, _without(pool, user, names))
 
     async def admin_set_user_password(
         self, pool_id: str, username: str, password: str, permanent: bool
     ) -> None:
         pool = await self._pools.require(pool_id)
         user = await self.require(pool, username)
-        new_hash = await self.hash_password(pool, password)
         if permanent:
             status = UserStatus.CONFIRMED
             expires = None
@@ -456,21 +491,17 @@ class UserService:
             status = UserStatus.FORCE_CHANGE_PASSWORD
             validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
             expires = self._clock.now() + validity
-        await self.save(
-            pool,
-            dataclasses.replace(
-                user, password_hash=new_hash, status=status, password_expires=expires
-            ),
-        )
+        await self.set_password(pool, user, password, status, expires)
 
     async def admin_reset_user_password(self, pool_id: str, username: str) -> None:
         pool = await self._pools.require(pool_id)
         user = await self.require(pool, username)
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
-        attribute = delivery_attribute(
-            pool, user, tuple(a for a in ("email", "phone_number") if user.verified(a))
-        )
+        if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+            # Cognito: a user who never chose a password gets a new invitation instead.
+            raise NotAuthorizedException("User password cannot be reset in the current state.")
+        attribute = recovery_attribute(pool, user)
         if attribute is None:
             raise InvalidParameterException(
                 "Cannot reset password for the user as there is no registered/verified email "
@@ -504,3 +535,10 @@ class UserService:
 
     async def user_by_sub(self, pool: UserPool, sub: str) -> User | None:
         return await self._store.get_user_by_sub(pool.id, UserSub(sub))
+
+
+def _without(pool: UserPool, user: User, names: Sequence[str]) -> User:
+    """`user` without the attributes `names`, nor any value pending for them."""
+    attrs = remove_attributes(pool, user.attributes, names)
+    pending = {k: v for k, v in user.pending.items() if k not in names}
+    return dataclasses.replace(user, attributes=attrs, pending=pending)

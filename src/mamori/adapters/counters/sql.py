@@ -15,7 +15,7 @@ from mamori.ports import Tally
 
 # Rows past their expiry are swept every this many writes of one process; an index on the
 # expiry keeps the sweep a range delete.
-_SWEEP_EVERY = 512
+SWEEP_EVERY = 512
 
 
 def _ms(when: datetime) -> int:
@@ -29,8 +29,9 @@ def _at(ms: int) -> datetime:
 class SqlCounters:
     id: ClassVar[str] = "sql"
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, sweep_every: int = SWEEP_EVERY) -> None:
         self._engine = engine
+        self._sweep_every = sweep_every
         self._writes = 0
 
     def _insert(self, rows: list[dict[str, int | str]]) -> Any:
@@ -102,7 +103,7 @@ class SqlCounters:
 
     async def _maybe_sweep(self, now_ms: int) -> None:
         self._writes += 1
-        if self._writes % _SWEEP_EVERY:
+        if self._writes % self._sweep_every:
             return
         async with self._engine.begin() as conn:
             await conn.execute(delete(counters).where(counters.c.expires_ms <= now_ms))

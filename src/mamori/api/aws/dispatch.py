@@ -35,6 +35,9 @@ RATE_LIMITED = {
     (IDP, "ResendConfirmationCode"): Limited.CODE,
     (IDP, "ForgotPassword"): Limited.CODE,
     (IDP, "ConfirmForgotPassword"): Limited.CODE,
+    # By access token: no username in the request, so per client IP only.
+    (IDP, "GetUserAttributeVerificationCode"): Limited.CODE,
+    (IDP, "VerifyUserAttribute"): Limited.CODE,
 }
 
 

@@ -70,6 +70,8 @@ users = Table(
     Column("modified", DateTime(timezone=True), nullable=False),
     Column("tokens_valid_after", Float, nullable=False),
     Column("password_expires", DateTime(timezone=True)),
+    # JSON of User.pending (migration 0004); NULL when nothing is pending.
+    Column("pending_attributes", Text),
     Index("ux_users_pool_username", "pool_id", "username_key", unique=True),
 )
 
@@ -223,4 +225,45 @@ counters = Table(
     Column("last_ms", BigInteger, nullable=False),
     Column("expires_ms", BigInteger, nullable=False),
     Index("ix_counters_expires", "expires_ms"),
+)
+
+# --- MFA and remembered devices (migration 0005)
+# One row per user with MFA settings or a TOTP token. Secrets are AEAD-sealed, bound to the
+# pool and user; `totp_last_step` is the last RFC 6238 step accepted, so each code works once.
+user_mfa = Table(
+    "user_mfa",
+    metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("sub", String(64), primary_key=True),
+    Column("sms_enabled", Boolean, nullable=False),
+    Column("totp_enabled", Boolean, nullable=False),
+    Column("email_enabled", Boolean, nullable=False),
+    Column("preferred", String(32)),
+    Column("totp_sealed", Text),
+    Column("totp_name", Text),
+    Column("totp_last_step", BigInteger),
+    Column("pending_sealed", Text),
+    Column("totp_failures", Integer, nullable=False),
+    Column("totp_failed_at", DateTime(timezone=True)),
+    Column("modified", DateTime(timezone=True), nullable=False),
+)
+
+# A user's devices: handed out unconfirmed with NewDeviceMetadata at sign-in, confirmed by
+# ConfirmDevice with the device's SRP verifier (sealed). Listed per user in key order.
+devices = Table(
+    "devices",
+    metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("device_key", _key(64), primary_key=True),
+    Column("sub", String(64), nullable=False),
+    Column("group_key", String(64), nullable=False),
+    Column("confirmed", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("name", Text),
+    Column("verifier_sealed", Text),
+    Column("last_ip", Text),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("modified", DateTime(timezone=True), nullable=False),
+    Column("last_authenticated", DateTime(timezone=True)),
+    Index("ix_devices_user", "pool_id", "sub", "device_key"),
 )

@@ -74,6 +74,7 @@ def user_from_row(row: Any) -> User:
         password_hash=row.password_hash,
         tokens_valid_after=float(row.tokens_valid_after),
         password_expires=aware(row.password_expires),
+        pending=json.loads(row.pending_attributes) if row.pending_attributes else {},
     )
 
 
@@ -88,6 +89,11 @@ def _row(pool: UserPool, user: User) -> dict[str, Any]:
         "modified": user.modified,
         "tokens_valid_after": user.tokens_valid_after,
         "password_expires": user.password_expires,
+        "pending_attributes": (
+            json.dumps(dict(user.pending), separators=(",", ":"), sort_keys=True)
+            if user.pending
+            else None
+        ),
     }
 
 

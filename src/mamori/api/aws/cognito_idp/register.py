@@ -3,8 +3,11 @@
 from mamori.api.aws.cognito_idp import (  # noqa: F401
     auth,
     clients,
+    devices,
     groups,
+    mfa,
     pools,
+    recovery,
     tags,
     users,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mamori.api.aws.cognito_idp.mfa import mfa_settings_out
 from mamori.api.aws.cognito_idp.wire import (
     attributes_in,
     attributes_out,
@@ -71,7 +72,7 @@ async def admin_get_user(call: Call, p: Params) -> Result:
     user = await call.services.users.admin_get_user(p["UserPoolId"], p["Username"])
     out = user_out(user, "UserAttributes")
     out["MFAOptions"] = []
-    out["UserMFASettingList"] = []
+    out.update(mfa_settings_out(await call.services.mfa.settings_of(user)))
     return out
 
 
@@ -150,7 +151,7 @@ async def get_user(call: Call, p: Params) -> Result:
         "Username": user.username,
         "UserAttributes": attributes_out(user.attributes, readable),
         "MFAOptions": [],
-        "UserMFASettingList": [],
+        **mfa_settings_out(await call.services.mfa.settings_of(user)),
     }
 
 
