@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -43,16 +43,19 @@ def pids_listening_on(port: int) -> list[int]:
     return sorted(found)
 
 
-def pids_named(name: str) -> list[int]:
-    """Processes whose command name is `name` (e.g. every PostgreSQL backend)."""
+def postgres_backends(database: str) -> list[int]:
+    """PostgreSQL backends serving `database` (their process title names it)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (entry / "comm").read_text().strip() == name:
-                    found.append(int(entry.name))
+                if (entry / "comm").read_text().strip() != "postgres":
+                    continue
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
+            if f" {database} " in title:
+                found.append(int(entry.name))
     return found
 
 
@@ -81,27 +84,34 @@ def rss_mib(pid: int) -> float:
 class Snapshot:
     cpu: dict[int, float]
     machine: float = 0.0
-    database: float = 0.0  # CPU seconds of every `postgres` process (0 on SQLite)
+    database: dict[int, float] = field(default_factory=dict)  # PostgreSQL backends' CPU
 
     @property
     def total(self) -> float:
         return sum(self.cpu.values())
 
 
-def snapshot(pids: list[int]) -> Snapshot:
+def database_cpu(before: Snapshot, after: Snapshot) -> float:
+    """CPU seconds of the backends present in both snapshots (pooled connections persist)."""
+    return sum(
+        after.database[p] - before.database[p] for p in after.database if p in before.database
+    )
+
+
+def snapshot(pids: list[int], database: str | None = None) -> Snapshot:
     cpu: dict[int, float] = {}
     for pid in pids:
         try:
             cpu[pid] = cpu_seconds(pid)
         except OSError:
             cpu[pid] = 0.0
-    database = 0.0
-    for pid in pids_named("postgres"):
+    backends: dict[int, float] = {}
+    for pid in postgres_backends(database) if database else []:
         try:
-            database += cpu_seconds(pid)
+            backends[pid] = cpu_seconds(pid)
         except OSError:
             continue
-    return Snapshot(cpu, machine_busy_seconds(), database)
+    return Snapshot(cpu, machine_busy_seconds(), backends)
 
 
 def rss(pids: list[int]) -> dict[int, float]:

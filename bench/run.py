@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+
 from bench import argon2ref, load, procs, seed
 from mamori.config import load_settings
 from mamori.crypto.passwords import HashParams
@@ -202,6 +204,7 @@ def _measure(
     client_id: str,
     tokens: list[tuple[str, str]],
     pids: list[int],
+    pg_database: str | None,
 ) -> tuple[Row, list[bytes]]:
     bodies = _bodies(op, client_id, args.users, tokens)
     start = time.time() + 0.5
@@ -228,7 +231,7 @@ def _measure(
 
     async def snapshot_at(when: float) -> procs.Snapshot:
         await asyncio.sleep(max(0.0, when - time.time()))
-        return procs.snapshot(pids)
+        return procs.snapshot(pids, pg_database)
 
     import threading
 
@@ -237,7 +240,7 @@ def _measure(
     t.start()
     outcomes = load.run_jobs(jobs)
     t.join()
-    after = procs.snapshot(pids)
+    after = procs.snapshot(pids, pg_database)
     elapsed_server = time.time() - measure_at
     latencies = sorted(x for o in outcomes for x in o.latencies)
     errors = sum(o.errors for o in outcomes)
@@ -246,7 +249,7 @@ def _measure(
     cpu = after.total - before[0].total
     client_cpu = sum(o.cpu for o in outcomes)
     machine = after.machine - before[0].machine
-    database = after.database - before[0].database
+    database = procs.database_cpu(before[0], after)
     row = Row(
         op=op,
         users=args.users,
@@ -301,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         pool_id, client_id = _setup_pool(admin)
     print(f"pool {pool_id} client {client_id}; server pids {pids}", flush=True)
+    db_url = make_url(settings.effective_database_url)
+    pg_database = db_url.database if db_url.drivername.startswith("postgres") else None
     print(
         f"argon2id t={params.time_cost} m={params.memory_kib} KiB p={params.parallelism}; "
         f"database {settings.effective_database_url}",
@@ -338,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             need = min(args.token_users, args.users) - len(tokens)
             print(f"signing in {need} users for tokens...", flush=True)
             tokens += _sign_in_for_tokens(args, client_id, need)
-        row, bodies = _measure(args, op, client_id, tokens, pids)
+        row, bodies = _measure(args, op, client_id, tokens, pids, pg_database)
         if op == "signin":
             tokens += _harvest(bodies)
             tokens = tokens[: max(args.token_users, 1)]

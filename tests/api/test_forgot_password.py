@@ -5,15 +5,12 @@ to the user's status and sessions. Also AdminResetUserPassword's channel and sta
 
 from __future__ import annotations
 
-import json
 import secrets
 import statistics
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ from tests.support.cognito import error, secret_hash, unique
 from tests.support.db import rows
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
 from tests.support.live import Server, run_server
+from tests.support.webhook import Webhook
 
 NEW_PASSWORD = "N3w-Passw0rd!"
 NO_SUCH_USER = ("UserNotFoundException", "Username/client id combination not found.")
@@ -509,53 +507,16 @@ def test_expired_reset_code(short_codes: Server) -> None:
 
 
 # --- timing, and delivery through a slow webhook
-class Webhook:
-    """A webhook receiver that takes `delay` seconds per message, or fails when told to."""
-
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
-        self.fail = False
-        self.messages: list[dict[str, Any]] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
-                time.sleep(hook.delay)
-                if hook.fail:
-                    self.send_response(503)
-                else:
-                    hook.messages.append(json.loads(body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def code_for(self, to: str) -> str:
-        return str([m for m in self.messages if m["to"] == to][-1]["code"])
-
-
 @pytest.fixture(scope="module")
 def slow_hook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Webhook]]:
     hook = Webhook(delay=0.08)
-    env = {
-        "MAMORI_EMAIL_SENDER": "webhook",
-        "MAMORI_SMS_SENDER": "webhook",
-        "MAMORI_WEBHOOK_URL": hook.url,
-        "MAMORI_WEBHOOK_SECRET": "a-long-enough-test-secret",
-        # Timing needs many calls from one address.
-        "MAMORI_RATE_LIMIT_IP_PER_MINUTE": "0",
-        "MAMORI_RATE_LIMIT_USER_PER_MINUTE": "0",
-    }
-    with run_server(tmp_path_factory.mktemp("slow-hook"), "sqlite", extra_env=env) as live:
-        yield live, hook
-    hook.httpd.shutdown()
-    hook.httpd.server_close()
+    # Timing needs many calls from one address.
+    env = {**hook.env(), "MAMORI_RATE_LIMIT_IP_PER_MINUTE": "0"}
+    try:
+        with run_server(tmp_path_factory.mktemp("slow-hook"), "sqlite", extra_env=env) as live:
+            yield live, hook
+    finally:
+        hook.close()
 
 
 def test_unknown_users_take_as_long_as_known_ones(slow_hook: tuple[Server, Webhook]) -> None:

@@ -14,6 +14,7 @@ from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.tables import metadata
 from mamori.domain.app_client import AppClient
+from mamori.domain.device import Device
 from mamori.domain.user import User
 from mamori.domain.user_pool import UserPool
 from mamori.ports import Message, RefreshSession, SealedKey, UserQuery
@@ -57,6 +58,10 @@ async def populate(stores: Stores, username: str = "shared-name") -> Populated:
     await stores.outbox.send(
         Message(pool.id, "EMAIL", "same@example.com", None, "hi", "confirmation", "1", NOW)
     )
+    await stores.mfa.set_pending_secret(pool.id, user.sub, "JBSWY3DPEHPK3PXP", NOW)
+    await stores.devices.add_device(
+        Device(pool.id, user.sub, "us-east-1_same-device", "-samegroup", NOW, NOW)
+    )
     return Populated(pool, user, client, session)
 
 
@@ -96,6 +101,8 @@ async def test_pool_b_cannot_see_pool_a(stores: Stores) -> None:
     assert not await stores.sessions.is_origin_revoked(b.id, "same-origin")
     assert all(k.pool_id == b.id for k in await stores.keys.keys_of(b.id))
     assert all(m.pool_id == b.id for m in await stores.outbox.list_messages(b.id, None, 100))
+    assert await stores.mfa.get_mfa(b.id, user.sub) is None
+    assert await stores.devices.get_device(b.id, user.sub, "us-east-1_same-device") is None
 
 
 async def test_pool_b_cannot_change_pool_a(stores: Stores) -> None:
@@ -118,6 +125,9 @@ async def test_pool_b_cannot_change_pool_a(stores: Stores) -> None:
     await stores.sessions.revoke_origin(b.id, "same-origin")
     await stores.codes.count_attempt(b.id, user.sub, "signup")
     assert not await stores.codes.delete_code(b.id, user.sub, "signup")
+    await stores.mfa.count_failure(b.id, user.sub, NOW)
+    assert not await stores.mfa.use_step(b.id, user.sub, 1, NOW)
+    assert not await stores.devices.delete_device(b.id, user.sub, "us-east-1_same-device")
 
     assert await stores.users.get_user_by_sub(a.pool.id, user.sub) == user
     assert await stores.users.find_by_alias(b, "email", "evil@example.com") is None

@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.support.entities import NOW, client_value, pool_value, user_value
 
+from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
+from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlKeyStore, SqlPoolStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlSessionStore
@@ -38,6 +40,8 @@ class Stores:
     codes: SqlCodeStore
     keys: SqlKeyStore
     outbox: SqlOutbox
+    mfa: SqlMfaStore
+    devices: SqlDeviceStore
 
     async def pool(self, **overrides: Any) -> UserPool:
         pool = pool_value(**overrides)
@@ -76,6 +80,8 @@ async def open_stores(database_url: str) -> AsyncIterator[Stores]:
             SqlCodeStore(engine),
             SqlKeyStore(engine),
             SqlOutbox(engine),
+            SqlMfaStore(engine, keyring),
+            SqlDeviceStore(engine, keyring),
         )
     finally:
         await engine.dispose()

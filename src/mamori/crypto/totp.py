@@ -45,7 +45,7 @@ def matching_step(secret: str, code: str, now: datetime, after: int | None = Non
         return None
     current = step_at(now)
     found: int | None = None
-    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+    for step in range(max(current - DRIFT_STEPS, 0), current + DRIFT_STEPS + 1):
         candidate = code_at_step(secret, step)
         if hmac.compare_digest(candidate.encode(), code.encode()) and (
             after is None or step > after

@@ -36,6 +36,10 @@ class User:
     # New email / phone_number values held back until verified (the pool's
     # AttributesRequireVerificationBeforeUpdate); `attributes` keeps the values in effect.
     pending: Attributes = field(default_factory=dict)
+    # The SRP verifier of the current password (USER_SRP_AUTH), AEAD-sealed to this user by
+    # services/srp_verifiers.py: opaque here and in the store. None for users whose password
+    # was set before verifiers were kept (they sign in with SRP once their password is used).
+    srp_verifier: str | None = field(default=None, repr=False)
 
     def verified(self, attribute: str) -> bool:
         flag = {"email": "email_verified", "phone_number": "phone_number_verified"}.get(attribute)

@@ -316,10 +316,14 @@ class CodeService:
             raise LimitExceededException(_LIMIT)
         # Counted before comparing, then read back: concurrent guesses each see a distinct
         # count, so no more than MAX_ATTEMPTS of them are ever compared.
-        counted = stored
+        await self._store.count_attempt(pool.id, sub, purpose)
+        counted = await self._store.get_code(pool.id, sub, purpose)
+        if counted is None:
+            raise ExpiredCodeException()  # used or replaced meanwhile
+        if counted.attempts > MAX_ATTEMPTS:
+            raise LimitExceededException(_LIMIT)
         given = self._digest(pool, sub, purpose, code, binding)
         if not hmac.compare_digest(counted.digest.encode(), given.encode()):
-            await self._store.count_attempt(pool.id, sub, purpose)
             raise CodeMismatchException()
         if not await self._store.delete_code(pool.id, sub, purpose):
             raise ExpiredCodeException()  # a concurrent request used it first

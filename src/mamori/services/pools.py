@@ -28,6 +28,7 @@ _IMMUTABLE_ON_UPDATE = (
     "username_attributes",
     "alias_attributes",
     "case_sensitive",
+    "mfa",  # the factors SetUserPoolMfaConfig turns on
 )
 
 

@@ -53,6 +53,7 @@ from mamori.services.codes import (
     verify_purpose,
 )
 from mamori.services.pools import PoolService
+from mamori.services.srp_verifiers import VerifierVault
 from mamori.services.tokens import AccessContext, TokenService
 
 T = TypeVar("T")
@@ -73,8 +74,10 @@ class UserService:
         codes: CodeService,
         hashing: PasswordHashing,
         clock: Clock,
+        verifiers: VerifierVault | None = None,
     ) -> None:
         self._store = store
+        self._verifiers = verifiers
         self._groups = groups
         self._sessions = sessions
         self._pools = pools
@@ -144,8 +147,18 @@ class UserService:
         """
         password_hash = await self.hash_password(pool, password)
         return dataclasses.replace(
-            user, password_hash=password_hash, status=status, password_expires=expires
+            user,
+            password_hash=password_hash,
+            status=status,
+            password_expires=expires,
+            srp_verifier=await self.srp_verifier(pool, user, password),
         )
+
+    async def srp_verifier(self, pool: UserPool, user: User, password: str) -> str | None:
+        """The sealed SRP verifier of `password` for `user` (None without a vault)."""
+        if self._verifiers is None:
+            return None
+        return await self._hash_call(self._verifiers.make, pool, user, password)
 
     async def set_password(
         self,

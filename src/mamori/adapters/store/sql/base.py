@@ -44,3 +44,12 @@ def lookup_key(value: str) -> str:
 class SqlBase:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Single-statement reads on the hot paths. On PostgreSQL a plain connect() costs BEGIN
+        # and ROLLBACK round trips around the one SELECT; autocommit sends only the SELECT,
+        # which is its own snapshot either way. On SQLite switching modes costs more than it
+        # saves (the driver hops threads for it), so reads use the engine as it is.
+        self._reader = (
+            engine
+            if engine.dialect.name == "sqlite"
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )

@@ -130,7 +130,7 @@ class SqlGroupStore(SqlBase):
         stmt = _GROUPS_OF  # prebuilt: every token issue reads the user's groups
         if start is not None:
             stmt = stmt.where(groups.c.name > start)
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             rows = (
                 await conn.execute(
                     stmt.order_by(groups.c.name).limit(bindparam("limit"))

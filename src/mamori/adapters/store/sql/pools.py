@@ -15,12 +15,14 @@ from mamori.adapters.store.sql.tables import (
     aliases,
     clients,
     codes,
+    devices,
     groups,
     memberships,
     pools,
     refresh_sessions,
     signing_keys,
     user_index,
+    user_mfa,
     users,
 )
 from mamori.crypto.aead import Keyring
@@ -115,7 +117,7 @@ class SqlPoolStore(SqlBase):
             )
 
     async def get_pool(self, pool_id: PoolId) -> UserPool | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (await conn.execute(_GET_POOL, {"id": pool_id})).first()
         return self._pool(row) if row else None
 
@@ -140,6 +142,8 @@ class SqlPoolStore(SqlBase):
                 codes,
                 signing_keys,
                 clients,
+                user_mfa,
+                devices,
                 users,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
@@ -226,14 +230,14 @@ class SqlClientStore(SqlBase):
         return client if client and client.pool_id == pool_id else None
 
     async def find_client(self, client_id: ClientId) -> AppClient | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (await conn.execute(_FIND_CLIENT, {"id": client_id})).first()
         return self._client(row) if row else None
 
     async def find_client_with_pool(
         self, client_id: ClientId
     ) -> tuple[AppClient, UserPool | None] | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (await conn.execute(_CLIENT_WITH_POOL, {"id": client_id})).first()
         if row is None:
             return None
@@ -296,7 +300,7 @@ class SqlKeyStore(SqlBase):
             )
 
     async def keys_of(self, pool_id: PoolId) -> Sequence[SealedKey]:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             rows = (
                 await conn.execute(
                     select(signing_keys)

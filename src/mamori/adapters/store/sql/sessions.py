@@ -81,12 +81,12 @@ class SqlSessionStore(SqlBase):
             )
 
     async def get_session(self, digest: str) -> RefreshSession | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (await conn.execute(_BY_DIGEST, {"digest": digest})).first()
         return _session(row) if row else None
 
     async def get_session_with_user(self, digest: str) -> tuple[RefreshSession, User | None] | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (await conn.execute(_WITH_USER, {"digest": digest})).first()
         if row is None:
             return None
@@ -118,7 +118,7 @@ class SqlSessionStore(SqlBase):
             )
 
     async def is_origin_revoked(self, pool_id: PoolId, origin_jti: str) -> bool:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (
                 await conn.execute(_ORIGIN_REVOKED, {"pool_id": pool_id, "origin_jti": origin_jti})
             ).first()

@@ -72,6 +72,8 @@ users = Table(
     Column("password_expires", DateTime(timezone=True)),
     # JSON of User.pending (migration 0004); NULL when nothing is pending.
     Column("pending_attributes", Text),
+    # User.srp_verifier (migration 0006): the SRP verifier, AEAD-sealed to the user.
+    Column("srp_verifier", Text),
     Index("ux_users_pool_username", "pool_id", "username_key", unique=True),
 )
 

@@ -21,9 +21,11 @@ from mamori.adapters.store.sql.tables import (
     SEARCH_HEAD,
     aliases,
     codes,
+    devices,
     memberships,
     refresh_sessions,
     user_index,
+    user_mfa,
     users,
 )
 from mamori.domain.errors import AliasExistsException, UsernameExistsException
@@ -75,6 +77,7 @@ def user_from_row(row: Any) -> User:
         tokens_valid_after=float(row.tokens_valid_after),
         password_expires=aware(row.password_expires),
         pending=json.loads(row.pending_attributes) if row.pending_attributes else {},
+        srp_verifier=row.srp_verifier,
     )
 
 
@@ -94,6 +97,7 @@ def _row(pool: UserPool, user: User) -> dict[str, Any]:
             if user.pending
             else None
         ),
+        "srp_verifier": user.srp_verifier,
     }
 
 
@@ -153,7 +157,7 @@ class SqlUserStore(SqlBase):
             await self._write_indexes(conn, pool, user)
 
     async def get_user(self, pool: UserPool, username: str) -> User | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (
                 await conn.execute(
                     _BY_USERNAME, {"pool_id": pool.id, "key": pool.username_key(username)}
@@ -162,14 +166,14 @@ class SqlUserStore(SqlBase):
         return user_from_row(row) if row else None
 
     async def get_user_by_sub(self, pool_id: PoolId, sub: UserSub) -> User | None:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (await conn.execute(_BY_SUB, {"pool_id": pool_id, "sub": sub})).first()
         return user_from_row(row) if row else None
 
     async def get_user_for_token(
         self, pool_id: PoolId, sub: UserSub, origin_jti: str
     ) -> tuple[User | None, bool]:
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (
                 await conn.execute(
                     _FOR_TOKEN, {"pool_id": pool_id, "sub": sub, "origin_jti": origin_jti}
@@ -179,7 +183,7 @@ class SqlUserStore(SqlBase):
 
     async def find_by_alias(self, pool: UserPool, attribute: str, value: str) -> User | None:
         key = alias_value_key(pool, attribute, value)
-        async with self._engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (
                 await conn.execute(
                     select(users)
@@ -209,7 +213,7 @@ class SqlUserStore(SqlBase):
 
     async def delete_user(self, pool_id: PoolId, sub: UserSub) -> None:
         async with self._engine.begin() as conn:
-            for table in (aliases, user_index, memberships, codes):
+            for table in (aliases, user_index, memberships, codes, user_mfa, devices):
                 await conn.execute(
                     delete(table).where(table.c.pool_id == pool_id, table.c.sub == sub)
                 )

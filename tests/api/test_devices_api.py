@@ -1,0 +1,325 @@
+"""Remembered devices, boto3 against the live server: ConfirmDevice with a verifier made by
+pycognito (as amazon-cognito-identity-js makes it), ListDevices, GetDevice, UpdateDeviceStatus,
+ForgetDevice and their Admin* forms; the service calls sign-in uses, in-process."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from pycognito.aws_srp import generate_hash_device
+from sqlalchemy import select
+from tests.support.cognito import as_dict, error
+from tests.support.factories import PASSWORD, make_client, make_pool, make_user
+from tests.support.inprocess import FrozenClock, fresh_database, services_on
+from tests.support.live import Server
+
+from mamori.adapters.store.sql.engine import make_sync_engine
+from mamori.adapters.store.sql.tables import devices
+from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.crypto import srp
+
+ALWAYS = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}
+OPT_IN = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}
+NO_METADATA = (
+    "sign-in does not return NewDeviceMetadata yet: the sign-in flow (services/auth.py) must "
+    "call DeviceService.new_device_metadata for pools with a DeviceConfiguration"
+)
+UNKNOWN_KEY = "us-east-1_00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def always_pool(server: Server) -> str:
+    return str(make_pool(server, DeviceConfiguration=ALWAYS)["Id"])
+
+
+@pytest.fixture(scope="module")
+def opt_in_pool(server: Server) -> str:
+    return str(make_pool(server, DeviceConfiguration=OPT_IN)["Id"])
+
+
+def client_of(server: Server, pool_id: str) -> str:
+    return str(make_client(server, pool_id)["ClientId"])
+
+
+def new_device(server: Server, pool_id: str, username: str) -> tuple[str, str, str]:
+    """Signs `username` in; (access token, device key, device group key) of the new device.
+    Skips the test while sign-in hands out no NewDeviceMetadata."""
+    result = server.public().initiate_auth(
+        ClientId=client_of(server, pool_id),
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    metadata = result.get("NewDeviceMetadata")
+    if metadata is None:
+        pytest.skip(NO_METADATA)
+    return result["AccessToken"], metadata["DeviceKey"], metadata["DeviceGroupKey"]
+
+
+def confirmed_device(
+    server: Server, pool_id: str, username: str, name: str | None = "laptop"
+) -> tuple[str, str, bool]:
+    """A device confirmed as amazon-cognito-identity-js does: (access token, key, whether the
+    user must still choose to remember it)."""
+    token, key, group = new_device(server, pool_id, username)
+    _password, config = generate_hash_device(group, key)
+    extra = {"DeviceName": name} if name is not None else {}
+    out = server.public().confirm_device(
+        AccessToken=token, DeviceKey=key, DeviceSecretVerifierConfig=config, **extra
+    )
+    return token, key, bool(out["UserConfirmationNecessary"])
+
+
+def attributes(device: dict[str, Any]) -> dict[str, str]:
+    return as_dict(device["DeviceAttributes"])
+
+
+def test_confirm_remembers_the_device_and_lists_it(server: Server, always_pool: str) -> None:
+    username = make_user(server, always_pool)
+    token, key, necessary = confirmed_device(server, always_pool, username)
+    assert necessary is False
+    public, admin = server.public(), server.admin()
+    (listed,) = public.list_devices(AccessToken=token)["Devices"]
+    assert listed["DeviceKey"] == key
+    assert attributes(listed) == {
+        "device_status": "valid",
+        "device_name": "laptop",
+        "dev:device_remembered_status": "remembered",
+        "last_ip_used": "127.0.0.1",
+    }
+    for stamp in ("DeviceCreateDate", "DeviceLastModifiedDate", "DeviceLastAuthenticatedDate"):
+        assert listed[stamp].year >= 2024
+    got = public.get_device(AccessToken=token, DeviceKey=key)["Device"]
+    assert got == listed
+    admin_got = admin.admin_get_device(UserPoolId=always_pool, Username=username, DeviceKey=key)
+    assert admin_got["Device"] == listed
+    (admin_listed,) = admin.admin_list_devices(UserPoolId=always_pool, Username=username)["Devices"]
+    assert admin_listed == listed
+
+
+def test_opt_in_pool_leaves_remembering_to_the_user(server: Server, opt_in_pool: str) -> None:
+    username = make_user(server, opt_in_pool)
+    token, key, necessary = confirmed_device(server, opt_in_pool, username, name=None)
+    assert necessary is True
+    public, admin = server.public(), server.admin()
+    # Cognito: the user's own list has only remembered devices; the administrator sees all.
+    assert public.list_devices(AccessToken=token)["Devices"] == []
+    (device,) = admin.admin_list_devices(UserPoolId=opt_in_pool, Username=username)["Devices"]
+    assert attributes(device)["dev:device_remembered_status"] == "not_remembered"
+    assert "device_name" not in attributes(device)
+    public.update_device_status(
+        AccessToken=token, DeviceKey=key, DeviceRememberedStatus="remembered"
+    )
+    (device,) = public.list_devices(AccessToken=token)["Devices"]
+    assert attributes(device)["dev:device_remembered_status"] == "remembered"
+    admin.admin_update_device_status(
+        UserPoolId=opt_in_pool,
+        Username=username,
+        DeviceKey=key,
+        DeviceRememberedStatus="not_remembered",
+    )
+    assert public.list_devices(AccessToken=token)["Devices"] == []
+    got = public.get_device(AccessToken=token, DeviceKey=key)["Device"]
+    assert attributes(got)["dev:device_remembered_status"] == "not_remembered"
+
+
+def test_a_device_is_confirmed_once(server: Server, always_pool: str) -> None:
+    username = make_user(server, always_pool)
+    token, key, group = new_device(server, always_pool, username)
+    public = server.public()
+    for config in (
+        {"PasswordVerifier": "", "Salt": ""},
+        {"PasswordVerifier": "not base64!", "Salt": "AAAA"},
+        {"PasswordVerifier": "AAAA", "Salt": "AAAA"},  # verifier 0: out of range
+    ):
+        with pytest.raises(ClientError) as exc:
+            public.confirm_device(
+                AccessToken=token, DeviceKey=key, DeviceSecretVerifierConfig=config
+            )
+        assert error(exc)[0] == "InvalidParameterException"
+    with pytest.raises(ClientError) as exc:
+        public.confirm_device(AccessToken=token, DeviceKey=key)
+    assert error(exc)[0] == "InvalidParameterException"
+    _password, config = generate_hash_device(group, key)
+    public.confirm_device(AccessToken=token, DeviceKey=key, DeviceSecretVerifierConfig=config)
+    with pytest.raises(ClientError) as exc:
+        public.confirm_device(AccessToken=token, DeviceKey=key, DeviceSecretVerifierConfig=config)
+    assert error(exc)[0] == "DeviceKeyExistsException"
+
+
+def test_pagination(server: Server, always_pool: str) -> None:
+    username = make_user(server, always_pool)
+    keys = sorted(confirmed_device(server, always_pool, username)[1] for _ in range(3))
+    admin = server.admin()
+    seen: list[str] = []
+    token = None
+    while True:
+        extra = {"PaginationToken": token} if token else {}
+        page = admin.admin_list_devices(UserPoolId=always_pool, Username=username, Limit=2, **extra)
+        seen += [d["DeviceKey"] for d in page["Devices"]]
+        token = page.get("PaginationToken")
+        if not token:
+            break
+    assert seen == keys
+
+
+def test_forget_device(server: Server, always_pool: str) -> None:
+    username = make_user(server, always_pool)
+    token, first, _ = confirmed_device(server, always_pool, username)
+    token, second, _ = confirmed_device(server, always_pool, username)
+    public, admin = server.public(), server.admin()
+    public.forget_device(AccessToken=token, DeviceKey=first)
+    admin.admin_forget_device(UserPoolId=always_pool, Username=username, DeviceKey=second)
+    assert public.list_devices(AccessToken=token)["Devices"] == []
+    for call in (
+        lambda: public.get_device(AccessToken=token, DeviceKey=first),
+        lambda: public.forget_device(AccessToken=token, DeviceKey=first),
+        lambda: admin.admin_get_device(UserPoolId=always_pool, Username=username, DeviceKey=second),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error(exc)[0] == "ResourceNotFoundException"
+
+
+def test_one_users_device_is_nobody_elses(server: Server, always_pool: str) -> None:
+    alice, bob = make_user(server, always_pool), make_user(server, always_pool)
+    _, key, _ = confirmed_device(server, always_pool, alice)
+    bob_token, _, _ = confirmed_device(server, always_pool, bob)
+    public, admin = server.public(), server.admin()
+    for call in (
+        lambda: public.get_device(AccessToken=bob_token, DeviceKey=key),
+        lambda: public.forget_device(AccessToken=bob_token, DeviceKey=key),
+        lambda: public.update_device_status(
+            AccessToken=bob_token, DeviceKey=key, DeviceRememberedStatus="not_remembered"
+        ),
+        lambda: admin.admin_get_device(UserPoolId=always_pool, Username=bob, DeviceKey=key),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error(exc)[0] == "ResourceNotFoundException"
+    got = admin.admin_get_device(UserPoolId=always_pool, Username=alice, DeviceKey=key)
+    assert attributes(got["Device"])["dev:device_remembered_status"] == "remembered"
+
+
+# --- what works without a device
+def test_no_devices_yet(server: Server) -> None:
+    pool_id = make_pool(server, DeviceConfiguration=ALWAYS)["Id"]
+    username = make_user(server, pool_id)
+    admin = server.admin()
+    assert admin.admin_list_devices(UserPoolId=pool_id, Username=username)["Devices"] == []
+    with pytest.raises(ClientError) as exc:
+        admin.admin_get_device(UserPoolId=pool_id, Username=username, DeviceKey=UNKNOWN_KEY)
+    assert error(exc)[0] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as exc:
+        admin.admin_list_devices(UserPoolId=pool_id, Username="nobody-at-all")
+    assert error(exc)[0] == "UserNotFoundException"
+    with pytest.raises(ClientError) as exc:
+        admin.admin_forget_device(
+            UserPoolId="us-east-1_nothere00", Username="x", DeviceKey=UNKNOWN_KEY
+        )
+    assert error(exc)[0] == "ResourceNotFoundException"
+
+
+def test_user_operations_need_a_token(server: Server) -> None:
+    public = server.public()
+    with pytest.raises(ClientError) as exc:
+        public.get_device(DeviceKey=UNKNOWN_KEY)
+    assert error(exc)[0] == "InvalidParameterException"
+    with pytest.raises(ClientError) as exc:
+        public.list_devices(AccessToken="not.a.token")
+    assert error(exc)[0] == "NotAuthorizedException"
+    with pytest.raises(ClientError) as exc:
+        public.confirm_device(AccessToken="not.a.token", DeviceKey=UNKNOWN_KEY)
+    assert error(exc)[0] == "NotAuthorizedException"
+
+
+# --- the calls sign-in makes, in-process
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with fresh_database(tmp_path_factory.mktemp("devices"), request.param) as url:
+        yield url
+
+
+@pytest.mark.anyio
+async def test_device_life_as_sign_in_sees_it(database: str, tmp: Path) -> None:
+    clock = FrozenClock()
+    async with services_on(database, tmp, clock) as s:
+        pool = await s.pools.create_user_pool(pool_in({"DeviceConfiguration": OPT_IN}, "d"))
+        config = s.devices.configuration(pool)
+        assert config is not None and config.device_only_remembered_on_user_prompt
+        client = await s.clients.create_user_pool_client(
+            pool.id,
+            client_in(
+                {
+                    "UserPoolId": pool.id,
+                    "ClientName": "c",
+                    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"],
+                }
+            ),
+            False,
+        )
+        name = f"u-{secrets.token_hex(3)}"
+        await s.users.admin_create_user(pool.id, name, {}, None, "SUPPRESS", ())
+        await s.users.admin_set_user_password(pool.id, name, PASSWORD, permanent=True)
+        user = await s.users.admin_get_user(pool.id, name)
+        key, group = await s.devices.new_device_metadata(pool, user, "192.0.2.7")
+        assert key.startswith(pool.id.split("_")[0] + "_")
+        # Unconfirmed: sign-in cannot use it, lists do not show it.
+        assert await s.devices.device_for_sign_in(pool, user, key) is None
+        assert await s.devices.get_device_verifier(pool, user, key) is None
+        out = await s.auth.initiate_auth(
+            client.id, "USER_PASSWORD_AUTH", {"USERNAME": name, "PASSWORD": PASSWORD}
+        )
+        assert out.result is not None
+        password, config_wire = generate_hash_device(group, key)
+        necessary = await s.devices.confirm_device(
+            out.result.access_token, key, config_wire, "phone", "192.0.2.8"
+        )
+        assert necessary is True
+        device = await s.devices.device_for_sign_in(pool, user, key)
+        assert device is not None and not device.remembered and device.last_ip == "192.0.2.8"
+        # The stored verifier is the one the device's password makes (what DEVICE_SRP proves).
+        verifier = await s.devices.get_device_verifier(pool, user, key)
+        assert verifier is not None
+        expected = srp.make_verifier(group, key, password, verifier.salt)
+        assert verifier.verifier == expected.verifier
+        clock.advance(minutes=5)
+        await s.devices.mark_authenticated(pool, user, key, "192.0.2.9")
+        device = await s.devices.device_for_sign_in(pool, user, key)
+        assert device is not None and device.last_authenticated == clock.now()
+        assert device.last_ip == "192.0.2.9"
+        # Another user never sees it.
+        other = f"o-{secrets.token_hex(3)}"
+        await s.users.admin_create_user(pool.id, other, {}, None, "SUPPRESS", ())
+        someone = await s.users.admin_get_user(pool.id, other)
+        assert await s.devices.device_for_sign_in(pool, someone, key) is None
+        # Keys handed out and never confirmed go after a day.
+        stale, _ = await s.devices.new_device_metadata(pool, user)
+        assert unconfirmed_keys(database, user.sub) == [stale]
+        clock.advance(days=1, seconds=1)
+        fresh, _ = await s.devices.new_device_metadata(pool, user)
+        assert unconfirmed_keys(database, user.sub) == [fresh]
+        page = await s.devices.admin_list_devices(pool.id, name, 60, None)
+        assert [d.key for d in page.items] == [key]
+
+
+def unconfirmed_keys(database_url: str, sub: str) -> list[str]:
+    engine = make_sync_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(devices.c.device_key).where(
+                    devices.c.sub == sub, devices.c.confirmed.is_(False)
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return [r[0] for r in rows]
