@@ -152,10 +152,21 @@ def _serve(settings: Settings) -> None:
     creds = _prepare(settings)
     url = settings.effective_public_url
     print(f"mamori listening on {settings.host}:{settings.port} (public URL {url})", flush=True)
-    print(f"  endpoint_url      = {url}", flush=True)
-    print(f"  aws_access_key_id = {creds.access_key_id}", flush=True)
-    # The secret never goes to the console (and from there to log collectors).
-    print("  secret access key : run `mamori admin-credentials` to print it", flush=True)
+    print(f"  endpoint_url          = {url}", flush=True)
+    print(f"  aws_access_key_id     = {creds.access_key_id}", flush=True)
+    if settings.admin_access_key_id:
+        # Given by the operator (production): never echo it to consoles and log collectors.
+        print(
+            "  aws_secret_access_key = (as configured in MAMORI_ADMIN_SECRET_ACCESS_KEY)",
+            flush=True,
+        )
+    else:
+        # Generated into the data directory: the quick start shows it, as local emulators do.
+        print(f"  aws_secret_access_key = {creds.secret_access_key}", flush=True)
+        print(
+            "  (stored in the data directory; `mamori admin-credentials` prints them again)",
+            flush=True,
+        )
     if settings.accept_any_credentials:
         print(
             "WARNING: --accept-any-credentials: admin operations are NOT authenticated. "

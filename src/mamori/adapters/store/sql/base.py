@@ -31,9 +31,12 @@ def decode_token(token: str | None) -> str | None:
     if token is None:
         return None
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        key = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidParameterException("Invalid pagination token") from exc
+    if "\x00" in key:  # no key has one, and PostgreSQL refuses NUL in a text parameter
+        raise InvalidParameterException("Invalid pagination token")
+    return key
 
 
 def lookup_key(value: str) -> str:
