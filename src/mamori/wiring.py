@@ -56,6 +56,7 @@ from mamori.services.logins import LoginVerifier, OidcProvider
 from mamori.services.mfa import MfaService
 from mamori.services.pools import PoolService
 from mamori.services.recovery import RecoveryService
+from mamori.services.srp_verifiers import VerifierVault
 from mamori.services.tokens import TokenService
 from mamori.services.users import UserService
 
@@ -145,15 +146,38 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock,
         timedelta(seconds=settings.code_ttl_seconds),
     )
+    verifiers = VerifierVault(keyring)
     users = UserService(
-        user_store, group_store, session_store, pools, clients, tokens, codes, hashing, clock
+        user_store,
+        group_store,
+        session_store,
+        pools,
+        clients,
+        tokens,
+        codes,
+        hashing,
+        clock,
+        verifiers,
     )
     groups = GroupService(group_store, pools, users, clock)
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
     devices = DeviceService(SqlDeviceStore(engine, keyring), pools, users, tokens, clock)
     recovery = RecoveryService(users, clients, pools, tokens, codes)
-    guard = Guard(build_counters(settings, engine), clock, guard_policy(settings))
-    auth = AuthService(users, clients, tokens, session_store, keyring, clock, guard)
+    counters = build_counters(settings, engine)
+    guard = Guard(counters, clock, guard_policy(settings))
+    auth = AuthService(
+        users,
+        clients,
+        tokens,
+        session_store,
+        keyring,
+        clock,
+        guard,
+        counters,
+        mfa,
+        devices,
+        verifiers,
+    )
     identity = build_identity_services(
         settings, engine, keyring, clock, keys, session_store, user_store, tokens
     )

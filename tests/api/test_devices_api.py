@@ -217,6 +217,10 @@ def test_no_devices_yet(server: Server) -> None:
     with pytest.raises(ClientError) as exc:
         admin.admin_list_devices(UserPoolId=pool_id, Username="nobody-at-all")
     assert error(exc)[0] == "UserNotFoundException"
+    for token in ("AA", "wyg"):  # NUL; not UTF-8
+        with pytest.raises(ClientError) as exc:
+            admin.admin_list_devices(UserPoolId=pool_id, Username=username, PaginationToken=token)
+        assert error(exc) == ("InvalidParameterException", "Invalid pagination token")
     with pytest.raises(ClientError) as exc:
         admin.admin_forget_device(
             UserPoolId="us-east-1_nothere00", Username="x", DeviceKey=UNKNOWN_KEY

@@ -57,6 +57,9 @@ class UserPool:
     # The factors SetUserPoolMfaConfig turns on (domain/mfa.py); mfa_configuration above says
     # whether MFA is OFF, ON or OPTIONAL.
     mfa: PoolMfaConfig = field(default_factory=PoolMfaConfig)
+    # Policies.SignInPolicy.AllowedFirstAuthFactors: what USER_AUTH sign-ins may start with
+    # (PASSWORD covers PASSWORD and PASSWORD_SRP; EMAIL_OTP, SMS_OTP, WEB_AUTHN).
+    allowed_first_auth_factors: tuple[str, ...] = ("PASSWORD",)
 
     def attribute(self, name: str) -> SchemaAttribute | None:
         for attr in self.schema:

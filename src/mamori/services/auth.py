@@ -1,17 +1,16 @@
-"""Sign-in: InitiateAuth and challenges via the pure state machine; refresh; sign-out."""
+"""Sign-in: InitiateAuth and RespondToAuthChallenge through the state machine (domain/auth_flow.py
+decides, services/sign_in.py runs it; docs/flows/sign-in.md draws it); refresh; sign-out."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
 from mamori.crypto.aead import Keyring
 from mamori.domain.app_client import AppClient
 from mamori.domain.auth_flow import (
-    ANSWERABLE,
+    FIRST_FACTORS,
     FLOWS_BY_ENTRY,
     PASSWORD_FLOWS,
     REFRESH_FLOWS,
@@ -19,44 +18,45 @@ from mamori.domain.auth_flow import (
     AuthFlow,
     Challenge,
     Entry,
-    Step,
-    next_step,
+    Proof,
 )
 from mamori.domain.errors import (
     InvalidParameterException,
-    InvalidPasswordException,
     NotAuthorizedException,
-    PasswordResetRequiredException,
     RefreshTokenReuseException,
     UnauthorizedException,
     UnsupportedOperationException,
     UnsupportedTokenTypeException,
-    UserNotConfirmedException,
-    UserNotFoundException,
 )
-from mamori.domain.ids import UserSub
-from mamori.domain.user import User, UserStatus
+from mamori.domain.user import User
 from mamori.domain.user_pool import UserPool
-from mamori.domain.user_rules import Writer, apply_changes, check_attributes, check_required
-from mamori.ports import Clock, SessionStore
+from mamori.ports import Clock, Counters, SessionStore
 from mamori.services.auth_sessions import INVALID_SESSION, SessionSeal
+from mamori.services.challenges import (
+    ASSOCIATED,
+    VERIFIED,
+    AuthOutcome,
+    Proven,
+    SignIn,
+    SignInSessions,
+)
 from mamori.services.clients import ClientService, check_client_secret, check_secret_hash
+from mamori.services.devices import DeviceService
 from mamori.services.guard import Guard
+from mamori.services.mfa import MfaService
+from mamori.services.mfa_challenges import CodeSteps
+from mamori.services.sign_in import SignInMachine
+from mamori.services.srp_auth import SrpExchanges
+from mamori.services.srp_sign_in import SrpSteps
+from mamori.services.srp_verifiers import VerifierVault
 from mamori.services.tokens import AuthenticationResult, TokenService
+from mamori.services.user_auth import UserAuthSteps
 from mamori.services.users import UserService
 
-_WRONG = "Incorrect username or password."
-_ATTRIBUTE = "userAttributes."  # ChallengeResponses key prefix of NEW_PASSWORD_REQUIRED
+__all__ = ["AuthOutcome", "AuthService"]
 
-
-@dataclass(frozen=True)
-class AuthOutcome:
-    """Tokens, or a challenge with its parameters and the sealed session to answer it with."""
-
-    result: AuthenticationResult | None = None
-    challenge: Challenge | None = None
-    parameters: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    session: str | None = None
+_MFA_CODES = frozenset({Challenge.SMS_MFA, Challenge.SOFTWARE_TOKEN_MFA, Challenge.EMAIL_OTP})
+_ONE_TIME_CODES = frozenset({Challenge.EMAIL_OTP, Challenge.SMS_OTP})
 
 
 def _flow(name: str, entry: Entry) -> AuthFlow:
@@ -85,14 +85,38 @@ class AuthService:
         keyring: Keyring,
         clock: Clock,
         guard: Guard,
+        counters: Counters,
+        mfa: MfaService,
+        devices: DeviceService,
+        verifiers: VerifierVault,
     ) -> None:
         self._guard = guard
         self._users = users
         self._clients = clients
         self._tokens = tokens
         self._sessions = sessions
-        self._seal = SessionSeal(keyring, clock)
         self._clock = clock
+        self._mfa = mfa
+        self._devices = devices
+        # The sign-in's parts, each in its module: sealed Sessions and their counts, the code
+        # steps, the machine that runs next_step, the SRP steps and USER_AUTH's choices.
+        self._challenges = SignInSessions(SessionSeal(keyring, clock), counters, clock)
+        self._codes = CodeSteps(mfa, self._challenges)
+        self._machine = SignInMachine(
+            users, tokens, devices, self._codes, self._challenges, guard, clock
+        )
+        self._srp = SrpSteps(
+            SrpExchanges(keyring, clock),
+            verifiers,
+            users,
+            devices,
+            self._machine,
+            self._challenges,
+            guard,
+        )
+        self._user_auth = UserAuthSteps(
+            self._machine, self._srp, self._codes, users, self._challenges, guard
+        )
 
     # --- entry points
     async def initiate_auth(
@@ -138,9 +162,18 @@ class AuthService:
             if not token:
                 raise InvalidParameterException("Missing required parameter REFRESH_TOKEN")
             result = await self._refresh(
-                pool, client, token, rotating_call=False, secret_hash=parameters.get("SECRET_HASH")
+                pool,
+                client,
+                token,
+                rotating_call=False,
+                secret_hash=parameters.get("SECRET_HASH"),
+                device_key=parameters.get("DEVICE_KEY") or None,
             )
             return AuthOutcome(result=result)
+        if flow is AuthFlow.USER_SRP_AUTH:
+            return await self._srp.start(pool, client, parameters, ip)
+        if flow is AuthFlow.USER_AUTH:
+            return await self._user_auth.start(pool, client, parameters, ip)
         if flow not in PASSWORD_FLOWS:
             raise InvalidParameterException(
                 f"Auth flow {flow.value} is not supported by mamori yet."
@@ -151,81 +184,12 @@ class AuthService:
             raise InvalidParameterException("Missing required parameter USERNAME")
         if password is None:
             raise InvalidParameterException("Missing required parameter PASSWORD")
-        check_secret_hash(client, username, parameters.get("SECRET_HASH"))
-        # Rate limits and the lockout, by the username as typed: unknown ones count the same.
-        attempt = await self._guard.check_sign_in(pool.id, username, ip)
-        user = await self._users.find(pool, username)
-        # Always pay for one hash, known user or not: timing must not reveal existence.
-        ok = await self._users.verify_password(user, password)
-        if user is None or not ok:
-            await self._guard.record_failure(attempt)
-        else:
-            await self._guard.record_success(attempt)
-        if user is None:
-            if client.prevent_user_existence_errors:
-                raise NotAuthorizedException(_WRONG)
-            raise UserNotFoundException("User does not exist.")
-        if not ok:
-            raise NotAuthorizedException(_WRONG)
-        user = await self._after_password(pool, user, password)
-        return await self._advance(pool, client, user, next_step(user, Step.PASSWORD).challenge)
-
-    async def _after_password(self, pool: UserPool, user: User, password: str) -> User:
-        if not user.enabled:
-            raise NotAuthorizedException("User is disabled.")
-        if user.status is UserStatus.UNCONFIRMED:
-            raise UserNotConfirmedException("User is not confirmed.")
-        if user.status is UserStatus.RESET_REQUIRED:
-            raise PasswordResetRequiredException("Password reset required for the user")
-        if (
-            user.status is UserStatus.FORCE_CHANGE_PASSWORD
-            and user.password_expires
-            and user.password_expires <= self._clock.now()
-        ):
-            raise NotAuthorizedException(
-                "Temporary password has expired and must be reset by an administrator."
-            )
-        if user.password_hash and self._users.needs_rehash(user.password_hash):
-            # The hashing parameters changed since this hash was made: upgrade it now, while
-            # the plaintext is at hand (it never is otherwise).
-            user = await self._users.save(
-                pool,
-                dataclasses.replace(
-                    user, password_hash=await self._users.hash_password_unchecked(password)
-                ),
-            )
-        return user
-
-    async def _advance(
-        self, pool: UserPool, client: AppClient, user: User, challenge: Challenge | None
-    ) -> AuthOutcome:
-        if challenge is None:
-            return AuthOutcome(result=await self._tokens.issue(pool, client, user))
-        parameters: dict[str, str] = {"USER_ID_FOR_SRP": user.username}
-        if challenge is Challenge.NEW_PASSWORD_REQUIRED:
-            # Cognito: userAttributes carries the verified flags too (clients must drop them
-            # before answering), never sub.
-            readable = {}
-            for name, value in user.attributes.items():
-                attr = pool.attribute(name)
-                if name == "sub" or not client.can_read(name):
-                    continue
-                if attr is not None and attr.developer_only:
-                    continue
-                readable[name] = value
-            parameters["userAttributes"] = json.dumps(readable)
-            parameters["requiredAttributes"] = json.dumps(
-                [
-                    f"userAttributes.{a.name}"
-                    for a in pool.schema
-                    if a.required and a.name != "sub" and not user.attributes.get(a.name)
-                ]
-            )
-        return AuthOutcome(
-            challenge=challenge,
-            parameters=parameters,
-            session=self._seal.seal(pool.id, client, user.sub, challenge),
+        user = await self._machine.password(
+            pool, client, username, password, parameters.get("SECRET_HASH"), ip
         )
+        device_key = parameters.get("DEVICE_KEY") or None
+        sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), device_key)
+        return await self._machine.advance(pool, client, user, sign_in)
 
     # --- challenges
     async def respond_to_auth_challenge(
@@ -257,64 +221,68 @@ class AuthService:
             kind = Challenge(challenge)
         except ValueError as exc:
             raise InvalidParameterException(f"Unsupported challenge {challenge}.") from exc
-        if kind not in ANSWERABLE:
-            raise InvalidParameterException(
-                f"Challenge {kind.value} is not supported by mamori yet."
-            )
-        sub = self._seal.open(session, pool.id, client.id, kind)
-        user = await self._users.user_by_sub(pool, UserSub(sub))
+        step: AuthOutcome | Proven
+        if kind is Challenge.PASSWORD_VERIFIER:
+            # Its state is in PASSWORD_CLAIM_SECRET_BLOCK: clients send no Session with it.
+            step = await self._srp.password_verifier(pool, client, responses)
+            return await self._machine.advance(pool, client, step.user, step.sign_in)
+        sign_in = self._challenges.open(session, pool.id, client.id, kind)
+        if kind is Challenge.SELECT_CHALLENGE:
+            return await self._user_auth.select(pool, client, sign_in, responses)
+        user = await self._machine.answering_user(pool, client, sign_in, responses)
+        if kind in _ONE_TIME_CODES and not sign_in.proven & FIRST_FACTORS:
+            step = await self._user_auth.one_time_code(pool, client, user, sign_in, kind, responses)
+        elif kind in _MFA_CODES:
+            # Cognito: amazon-cognito-identity-js answers SOFTWARE_TOKEN_MFA with the code in
+            # SMS_MFA_CODE too; only the challenge's own member is read.
+            await self._codes.check(pool, client, user, sign_in, kind, responses)
+            step = Proven(user, sign_in.proving(Proof.MFA))
+        elif kind is Challenge.NEW_PASSWORD_REQUIRED:
+            step = await self._machine.new_password(pool, client, user, sign_in, responses)
+        elif kind is Challenge.SELECT_MFA_TYPE:
+            mfa = await self._codes.state(pool, user)
+            step = Proven(user, CodeSteps.select(sign_in, mfa, responses))
+        elif kind is Challenge.MFA_SETUP:
+            step = Proven(user, CodeSteps.set_up(sign_in))
+        elif kind is Challenge.DEVICE_SRP_AUTH:
+            step = await self._srp.device_start(pool, client, user, sign_in, responses)
+        elif kind is Challenge.DEVICE_PASSWORD_VERIFIER:
+            step = await self._srp.device_verifier(pool, client, user, sign_in, responses)
+        else:
+            raise NotAuthorizedException(INVALID_SESSION)
+        if isinstance(step, AuthOutcome):
+            return step
+        return await self._machine.advance(pool, client, step.user, step.sign_in)
+
+    # --- MFA_SETUP: AssociateSoftwareToken / VerifySoftwareToken with the challenge's Session
+    async def associate_software_token_for_session(self, session: str) -> tuple[str, str]:
+        """(SecretCode, the Session to verify it with)."""
+        pool, client, sign_in, user = await self._setup_session(session)
+        secret = await self._mfa.associate_for_session(pool, user)
+        following = dataclasses.replace(sign_in.renewed(), setup=ASSOCIATED)
+        return secret, self._challenges.seal(pool.id, client, Challenge.MFA_SETUP, following)
+
+    async def verify_software_token_for_session(
+        self, session: str, code: str, friendly_name: str | None
+    ) -> str:
+        """The Session to answer MFA_SETUP with, once the code proves the new token."""
+        pool, client, sign_in, user = await self._setup_session(session)
+        await self._mfa.verify_for_session(pool, user, code, friendly_name)
+        following = dataclasses.replace(sign_in.renewed(), setup=VERIFIED)
+        return self._challenges.seal(pool.id, client, Challenge.MFA_SETUP, following)
+
+    async def _setup_session(self, session: str) -> tuple[UserPool, AppClient, SignIn, User]:
+        pool_id, client_id, challenge = self._challenges.peek(session)
+        if challenge != Challenge.MFA_SETUP.value:
+            raise NotAuthorizedException(INVALID_SESSION)
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        sign_in = self._challenges.open(session, pool.id, client.id, Challenge.MFA_SETUP)
+        user = await self._users.user_by_sub(pool, sign_in.sub)
         if user is None:
             raise NotAuthorizedException(INVALID_SESSION)
-        username = responses.get("USERNAME")
-        if not username:
-            raise InvalidParameterException("Missing required parameter USERNAME")
-        named = user if username == user.username else await self._users.find(pool, username)
-        if named is None or named.sub != user.sub:
-            raise NotAuthorizedException(INVALID_SESSION)
-        check_secret_hash(client, username, responses.get("SECRET_HASH"))
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
-        user = await self._new_password(pool, client, user, responses)
-        return await self._advance(pool, client, user, next_step(user, Step.NEW_PASSWORD).challenge)
-
-    async def _new_password(
-        self, pool: UserPool, client: AppClient, user: User, responses: Mapping[str, str]
-    ) -> User:
-        if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
-            # Answered already: the session is spent.
-            raise NotAuthorizedException(INVALID_SESSION)
-        password = responses.get("NEW_PASSWORD")
-        if not password:
-            raise InvalidParameterException("Missing required parameter NEW_PASSWORD")
-        changes = {
-            k[len(_ATTRIBUTE) :]: v
-            for k, v in responses.items()
-            if k.startswith(_ATTRIBUTE) and user.attributes.get(k[len(_ATTRIBUTE) :]) != v
-        }
-        for name in changes:
-            attr = pool.attribute(name)
-            if attr is not None and attr.required and user.attributes.get(name):
-                # Cognito: the answer may fill in required attributes, not change them.
-                raise InvalidParameterException(
-                    f"Cannot modify the required attribute {name}, which already has a value."
-                )
-        check_attributes(pool, changes, Writer.USER, client)
-        attrs = apply_changes(pool, user.attributes, changes, verify_changed=True)
-        check_required(pool, attrs)
-        problem = pool.password_policy.violation(password)
-        if problem:
-            raise InvalidPasswordException(problem)
-        new_hash = await self._users.hash_password(pool, password)
-        return await self._users.save(
-            pool,
-            dataclasses.replace(
-                user,
-                password_hash=new_hash,
-                status=UserStatus.CONFIRMED,
-                attributes=attrs,
-                password_expires=None,
-            ),
-        )
+        return pool, client, sign_in, user
 
     # --- refresh
     async def get_tokens_from_refresh_token(
@@ -336,6 +304,7 @@ class AuthService:
         *,
         rotating_call: bool,
         secret_hash: str | None = None,
+        device_key: str | None = None,
     ) -> AuthenticationResult:
         now = self._clock.now()
         session, user = await self._tokens.session_for(token, now)
@@ -365,8 +334,21 @@ class AuthService:
                 raise RefreshTokenReuseException(
                     "The refresh token has been replaced by rotation and can't be used again."
                 )
+        if device_key is not None and self._devices.configuration(pool) is not None:
+            # REFRESH_TOKEN_AUTH's DEVICE_KEY: the new access token names the device when it is
+            # one of the user's; amazon-cognito-identity-js sends a forgotten one as null.
+            device = await self._devices.device_for_sign_in(pool, user, device_key)
+            device_key = device.key if device is not None else None
+        else:
+            device_key = None
         return await self._tokens.issue(
-            pool, client, user, auth_time=session.auth_time, session=session, new_refresh=rotate
+            pool,
+            client,
+            user,
+            auth_time=session.auth_time,
+            session=session,
+            new_refresh=rotate,
+            device_key=device_key,
         )
 
     # --- sign-out and revocation

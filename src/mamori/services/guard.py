@@ -109,9 +109,13 @@ class Guard:
         """Before a password is verified: rate limits, then the lockout. Raises
         NotAuthorizedException("Password attempts exceeded") while the username is locked
         out, whatever the password; such attempts do not count as failures."""
-        user = username_key(pool_id, username)
-        await self.check_rate(Limited.SIGN_IN, ip, user)
-        key = "f" + _digest(user)
+        await self.check_rate(Limited.SIGN_IN, ip, username_key(pool_id, username))
+        return await self.check_lockout(pool_id, username)
+
+    async def check_lockout(self, pool_id: str, username: str) -> SignInAttempt:
+        """`check_sign_in` without the rate limits: for the second request of one sign-in (an
+        SRP claim, counted as a request when its InitiateAuth was)."""
+        key = "f" + _digest(username_key(pool_id, username))
         if not self._policy.lockout:
             return SignInAttempt(key, had_failures=False)
         now = self._clock.now()

@@ -96,9 +96,9 @@ class CodeSteps:
         challenge: Challenge,
         responses: Mapping[str, str],
         first_factor: bool = False,
-    ) -> bool:
-        """Whether the answer's code is right; a wrong one counts against the Session (and
-        raises CodeMismatchException), limits of the code itself raise their own errors."""
+    ) -> None:
+        """Passes when the answer's code is right. A wrong one counts against the Session and
+        raises CodeMismatchException; the code's own limits raise their own errors."""
         member = CODE_MEMBER[challenge]
         code = responses.get(member)
         if not code:
@@ -118,7 +118,6 @@ class CodeSteps:
             lifetime = timedelta(minutes=client.auth_session_validity_minutes)
             await self._sessions.wrong_answer(sign_in.nonce, lifetime)
             raise CodeMismatchException(WRONG_CODE)
-        return True
 
     @staticmethod
     def select(sign_in: SignIn, state: MfaState, responses: Mapping[str, str]) -> SignIn:

@@ -37,7 +37,8 @@ class SrpState:
     pool_id: str
     client_id: str
     kind: str  # USER or DEVICE
-    sub: str  # "" when the username is unknown (a decoy exchange nobody can win)
+    sub: str  # for an unknown username, a stand-in of the same shape
+    known: bool  # False: a decoy exchange nobody can win
     user_id: str  # what the client hashes: USER_ID_FOR_SRP, or the device key
     realm: str  # the pool name, or the device group key
     typed: str  # the username as typed (lockout and rate limits count by it)
@@ -74,6 +75,7 @@ class SrpExchanges:
         client: AppClient,
         kind: str,
         sub: str,
+        known: bool,
         user_id: str,
         realm: str,
         typed: str,
@@ -91,6 +93,7 @@ class SrpExchanges:
             "c": client.id,
             "k": kind,
             "u": sub,
+            "e": 1 if known else 0,
             "i": user_id,
             "r": realm,
             "t": typed,
@@ -103,11 +106,15 @@ class SrpExchanges:
         sealed = self._keyring.seal(payload, PURPOSE)
         return challenge, base64.b64encode(sealed.encode("ascii")).decode("ascii")
 
-    def open(self, secret_block: str | None, pool_id: str, client_id: str) -> tuple[SrpState, bytes]:
+    def open(
+        self, secret_block: str | None, pool_id: str, client_id: str
+    ) -> tuple[SrpState, bytes]:
         """The state of an exchange this server started for this pool and client, and the
         SECRET_BLOCK bytes the client signed. NotAuthorized for anything else or expired."""
         if not secret_block:
-            raise InvalidParameterException("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK")
+            raise InvalidParameterException(
+                "Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK"
+            )
         try:
             raw = base64.b64decode(secret_block, validate=True)
             payload = self._keyring.open(raw.decode("ascii"), PURPOSE)
@@ -119,6 +126,7 @@ class SrpExchanges:
                 client_id=str(header["c"]),
                 kind=str(header["k"]),
                 sub=str(header["u"]),
+                known=header["e"] == 1,
                 user_id=str(header["i"]),
                 realm=str(header["r"]),
                 typed=str(header["t"]),
@@ -127,7 +135,14 @@ class SrpExchanges:
                 expires=float(header["x"]),
                 challenge=challenge,
             )
-        except (binascii.Error, ValueError, UnicodeDecodeError, SealError, KeyError, TypeError) as exc:
+        except (
+            binascii.Error,
+            ValueError,
+            UnicodeDecodeError,
+            SealError,
+            KeyError,
+            TypeError,
+        ) as exc:
             raise NotAuthorizedException(INVALID_SESSION) from exc
         if (state.pool_id, state.client_id) != (pool_id, client_id):
             raise NotAuthorizedException(INVALID_SESSION)

@@ -103,8 +103,10 @@ class TokenService:
         auth_time: int | None = None,
         session: RefreshSession | None = None,
         new_refresh: bool = True,
+        device_key: str | None = None,
     ) -> AuthenticationResult:
-        """Sign ID and access tokens; start a refresh session unless continuing `session`."""
+        """Sign ID and access tokens; start a refresh session unless continuing `session`.
+        `device_key`: the device the sign-in was made from (the access token's device_key)."""
         now = self._clock.now()
         iat = int(now.timestamp())
         auth_time = auth_time if auth_time is not None else iat
@@ -150,6 +152,8 @@ class TokenService:
         }
         if access_claims["cognito:groups"] is None:
             del access_claims["cognito:groups"]
+        if device_key is not None:
+            access_claims["device_key"] = device_key
         key = await self._keys.signing_key(pool.id)
         refresh = None
         if new_refresh:

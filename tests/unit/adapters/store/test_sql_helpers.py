@@ -19,7 +19,8 @@ from mamori.adapters.store.sql.base import (
 from mamori.adapters.store.sql.engine import _urls, is_sqlite
 from mamori.domain.errors import InvalidParameterException
 
-keys = st.text(alphabet=st.characters(exclude_categories=("Cs",)))
+# Stored keys never hold NUL (PostgreSQL text cannot), so a token decoding to one is garbage.
+keys = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
 
 
 @given(keys)
@@ -33,7 +34,7 @@ def test_no_token_means_the_first_page() -> None:
     assert decode_token(None) is None
 
 
-@pytest.mark.parametrize("garbage", ["é", "\u2603abc", "_w"])
+@pytest.mark.parametrize("garbage", ["é", "\u2603abc", "_w", "AA"])
 def test_garbage_tokens_are_invalid_parameters(garbage: str) -> None:
     with pytest.raises(InvalidParameterException, match="pagination token"):
         decode_token(garbage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,6 +14,10 @@ from mamori.adapters.store.sql.tables import user_mfa
 from mamori.crypto.aead import Keyring
 from mamori.domain.ids import PoolId, UserSub
 from mamori.domain.mfa import MfaFactor, UserMfa
+
+_GET_MFA = select(user_mfa).where(
+    user_mfa.c.pool_id == bindparam("pool_id"), user_mfa.c.sub == bindparam("sub")
+)
 
 _KEYS = [user_mfa.c.pool_id, user_mfa.c.sub]
 
@@ -77,12 +81,9 @@ class SqlMfaStore(SqlBase):
             await conn.execute(stmt)
 
     async def get_mfa(self, pool_id: PoolId, sub: UserSub) -> UserMfa | None:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(user_mfa).where(user_mfa.c.pool_id == pool_id, user_mfa.c.sub == sub)
-                )
-            ).first()
+        # GetUser reads this on every call: a prebuilt statement on the read connection.
+        async with self._reader.connect() as conn:
+            row = (await conn.execute(_GET_MFA, {"pool_id": pool_id, "sub": sub})).first()
         return self._mfa(row) if row else None
 
     async def save_preferences(self, mfa: UserMfa, when: datetime) -> None:

@@ -29,7 +29,11 @@ def result_out(result: AuthenticationResult) -> Result:
 
 def outcome_out(outcome: AuthOutcome) -> Result:
     if outcome.result is not None:
-        return {"ChallengeParameters": {}, "AuthenticationResult": result_out(outcome.result)}
+        result = result_out(outcome.result)
+        if outcome.new_device is not None:
+            key, group = outcome.new_device
+            result["NewDeviceMetadata"] = {"DeviceKey": key, "DeviceGroupKey": group}
+        return {"ChallengeParameters": {}, "AuthenticationResult": result}
     assert outcome.challenge is not None
     out: Result = {
         "ChallengeName": outcome.challenge.value,
@@ -37,6 +41,8 @@ def outcome_out(outcome: AuthOutcome) -> Result:
     }
     if outcome.session:
         out["Session"] = outcome.session
+    if outcome.available:
+        out["AvailableChallenges"] = list(outcome.available)
     return out
 
 

@@ -99,16 +99,16 @@ def _one_credential(p: Params) -> None:
         raise InvalidParameterException("Either AccessToken or Session must be given.")
 
 
-# The Session variants belong to the sign-in flow, which opens the MFA_SETUP session and calls
-# MfaService.associate_for_session / verify_for_session.
-_SESSION_NOT_YET = "Software token setup with a Session is not supported by mamori yet."
-
-
+# The Session variants belong to the sign-in flow (MFA_SETUP): AuthService opens the
+# challenge's Session and calls MfaService.associate_for_session / verify_for_session.
 @operation("AssociateSoftwareToken")
 async def associate_software_token(call: Call, p: Params) -> Result:
     _one_credential(p)
     if not p.get("AccessToken"):
-        raise InvalidParameterException(_SESSION_NOT_YET)
+        secret, session = await call.services.auth.associate_software_token_for_session(
+            p["Session"]
+        )
+        return {"SecretCode": secret, "Session": session}
     secret = await call.services.mfa.associate_software_token(p["AccessToken"])
     return {"SecretCode": secret}
 
@@ -117,7 +117,10 @@ async def associate_software_token(call: Call, p: Params) -> Result:
 async def verify_software_token(call: Call, p: Params) -> Result:
     _one_credential(p)
     if not p.get("AccessToken"):
-        raise InvalidParameterException(_SESSION_NOT_YET)
+        session = await call.services.auth.verify_software_token_for_session(
+            p["Session"], p["UserCode"], p.get("FriendlyDeviceName")
+        )
+        return {"Status": "SUCCESS", "Session": session}
     await call.services.mfa.verify_software_token(
         p["AccessToken"], p["UserCode"], p.get("FriendlyDeviceName")
     )

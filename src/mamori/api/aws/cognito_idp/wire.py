@@ -236,6 +236,10 @@ def pool_in(p: Mapping[str, Any], name: str) -> UserPool:
         account_recovery=recovery,
         tags=dict(p.get("UserPoolTags") or {}),
         extra={k: p[k] for k in POOL_PASSTHROUGH if k in p},
+        allowed_first_auth_factors=tuple(
+            ((p.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors")
+            or ("PASSWORD",)
+        ),
     )
 
 
@@ -277,7 +281,10 @@ def pool_out(pool: UserPool, users: int, region: str) -> dict[str, Any]:
         "Id": pool.id,
         "Name": pool.name,
         "Arn": pool_arn(pool.id, region),
-        "Policies": {"PasswordPolicy": password_policy},
+        "Policies": {
+            "PasswordPolicy": password_policy,
+            "SignInPolicy": {"AllowedFirstAuthFactors": list(pool.allowed_first_auth_factors)},
+        },
         "DeletionProtection": "ACTIVE" if pool.deletion_protection else "INACTIVE",
         "LambdaConfig": {},
         "LastModifiedDate": ts(pool.modified),

@@ -1,0 +1,244 @@
+"""SRP steps of a sign-in: USER_SRP_AUTH and PASSWORD_VERIFIER (the password), DEVICE_SRP_AUTH
+and DEVICE_PASSWORD_VERIFIER (a remembered device's own secret)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from mamori.crypto.srp import Verifier, pool_name
+from mamori.domain.app_client import AppClient
+from mamori.domain.auth_flow import Challenge, Proof
+from mamori.domain.errors import (
+    InvalidParameterException,
+    NotAuthorizedException,
+    ResourceNotFoundException,
+    UserNotFoundException,
+)
+from mamori.domain.user import User
+from mamori.domain.user_pool import UserPool
+from mamori.services.auth_sessions import INVALID_SESSION
+from mamori.services.challenges import AuthOutcome, Proven, SignIn, SignInSessions, new_nonce
+from mamori.services.clients import check_secret_hash
+from mamori.services.devices import DeviceService
+from mamori.services.guard import Guard
+from mamori.services.sign_in import NO_DEVICE, WRONG, SignInMachine
+from mamori.services.srp_auth import DEVICE, USER, SrpExchanges, SrpState, parse_a
+from mamori.services.srp_verifiers import VerifierVault
+from mamori.services.users import UserService
+
+
+def _claim(responses: Mapping[str, str]) -> tuple[str, str]:
+    for member in ("PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP"):
+        if not responses.get(member):
+            raise InvalidParameterException(f"Missing required parameter {member}")
+    return responses["TIMESTAMP"], responses["PASSWORD_CLAIM_SIGNATURE"]
+
+
+class SrpSteps:
+    def __init__(
+        self,
+        exchanges: SrpExchanges,
+        vault: VerifierVault,
+        users: UserService,
+        devices: DeviceService,
+        machine: SignInMachine,
+        sessions: SignInSessions,
+        guard: Guard,
+    ) -> None:
+        self._exchanges = exchanges
+        self._vault = vault
+        self._users = users
+        self._devices = devices
+        self._machine = machine
+        self._sessions = sessions
+        self._guard = guard
+
+    # --- the password
+    async def start(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        parameters: Mapping[str, str],
+        ip: str | None,
+    ) -> AuthOutcome:
+        """USER_SRP_AUTH (or USER_AUTH's PASSWORD_SRP): PASSWORD_VERIFIER with SALT, SRP_B and
+        the SECRET_BLOCK holding this exchange. An unknown username gets a decoy exchange of
+        the same shape (PreventUserExistenceErrors), or UserNotFoundException (LEGACY)."""
+        username = parameters.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        big_a = parse_a(parameters.get("SRP_A"))
+        check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+        await self._guard.check_sign_in(pool.id, username, ip)
+        user = await self._users.find(pool, username)
+        realm = pool_name(pool.id)
+        verifier: Verifier | None
+        if user is None:
+            if not client.prevent_user_existence_errors:
+                raise UserNotFoundException("User does not exist.")
+            # Cognito: known users are named by their stored username, the sub in pools that
+            # sign in by email or phone; an unknown one gets a stand-in of the same shape.
+            user_id = (
+                self._vault.decoy_sub(pool.id, username) if pool.username_attributes else username
+            )
+            # The sealed block's size must not tell either: a sub-shaped stand-in here too.
+            sub, verifier = self._vault.decoy_sub(pool.id, "\x00" + username), None
+        else:
+            user_id, sub = user.username, user.sub
+            verifier = self._vault.open(user)
+        # A user whose password predates SRP verifiers gets a decoy too: its claim fails like
+        # a wrong password's (docs/flows/sign-in.md).
+        verifier = verifier or self._vault.decoy(realm, user_id)
+        challenge, block = await self._exchanges.start(
+            verifier,
+            big_a,
+            pool_id=pool.id,
+            client=client,
+            kind=USER,
+            sub=sub,
+            known=user is not None,
+            user_id=user_id,
+            realm=realm,
+            typed=username,
+            device_key=parameters.get("DEVICE_KEY") or None,
+            nonce=new_nonce(),
+        )
+        return AuthOutcome(
+            challenge=Challenge.PASSWORD_VERIFIER,
+            parameters={
+                "SALT": verifier.salt_hex,
+                "SRP_B": challenge.srp_b,
+                "SECRET_BLOCK": block,
+                "USERNAME": user_id,
+                "USER_ID_FOR_SRP": user_id,
+            },
+        )
+
+    async def password_verifier(
+        self, pool: UserPool, client: AppClient, responses: Mapping[str, str]
+    ) -> Proven:
+        """PASSWORD_VERIFIER: the client's claim checked against the exchange SECRET_BLOCK
+        names. Each exchange answers once; a wrong claim counts as a failed sign-in."""
+        state, block = self._exchanges.open(
+            responses.get("PASSWORD_CLAIM_SECRET_BLOCK"), pool.id, client.id
+        )
+        if state.kind != USER:
+            raise NotAuthorizedException(INVALID_SESSION)
+        username = responses.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        timestamp, signature = _claim(responses)
+        check_secret_hash(client, username, responses.get("SECRET_HASH"))
+        await self._sessions.spend(state.nonce, _lifetime(client))
+        attempt = await self._guard.check_lockout(pool.id, state.typed)
+        # Read for unknown users too, so that both take the same time.
+        user = await self._users.user_by_sub(pool, state.sub)
+        if not state.known:
+            user = None
+        if user is not None and username != state.user_id:
+            named = await self._users.find(pool, username)
+            if named is None or named.sub != user.sub:
+                raise NotAuthorizedException(INVALID_SESSION)
+        verifier = self._vault.open(user) if user is not None else None
+        ok = await self._exchanges.check(
+            verifier or self._vault.decoy(state.realm, state.user_id),
+            state,
+            block,
+            timestamp,
+            signature,
+        )
+        if user is None or verifier is None or not ok:
+            await self._guard.record_failure(attempt)
+            raise NotAuthorizedException(WRONG)
+        await self._guard.record_success(attempt)
+        user = await self._machine.checked_user(pool, user, None)
+        device_key = responses.get("DEVICE_KEY") or state.device_key
+        sign_in = SignIn(user.sub, state.typed, frozenset({Proof.PASSWORD}), device_key)
+        return Proven(user, sign_in)
+
+    # --- the device
+    async def device_start(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        responses: Mapping[str, str],
+    ) -> AuthOutcome:
+        """DEVICE_SRP_AUTH answered with the device's SRP_A: DEVICE_PASSWORD_VERIFIER."""
+        key = responses.get("DEVICE_KEY")
+        if not key:
+            raise InvalidParameterException("Missing required parameter DEVICE_KEY")
+        if key != sign_in.device_key:
+            raise NotAuthorizedException(INVALID_SESSION)
+        big_a = parse_a(responses.get("SRP_A"))
+        device = await self._devices.device_for_sign_in(pool, user, key)
+        if device is None or device.verifier is None:
+            raise ResourceNotFoundException(NO_DEVICE)
+        verifier = Verifier.from_bytes(device.verifier)
+        following = sign_in.renewed()
+        challenge, block = await self._exchanges.start(
+            verifier,
+            big_a,
+            pool_id=pool.id,
+            client=client,
+            kind=DEVICE,
+            sub=user.sub,
+            known=True,
+            user_id=key,
+            realm=device.group_key,
+            typed=sign_in.typed,
+            device_key=key,
+            nonce=following.nonce,
+        )
+        return AuthOutcome(
+            challenge=Challenge.DEVICE_PASSWORD_VERIFIER,
+            parameters={
+                "SALT": verifier.salt_hex,
+                "SRP_B": challenge.srp_b,
+                "SECRET_BLOCK": block,
+                "USERNAME": user.username,
+                "USER_ID_FOR_SRP": user.username,
+            },
+            session=self._sessions.seal(
+                pool.id, client, Challenge.DEVICE_PASSWORD_VERIFIER, following
+            ),
+        )
+
+    async def device_verifier(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        responses: Mapping[str, str],
+    ) -> Proven:
+        """DEVICE_PASSWORD_VERIFIER: the device's claim, for the exchange of this Session."""
+        state, block = self._exchanges.open(
+            responses.get("PASSWORD_CLAIM_SECRET_BLOCK"), pool.id, client.id
+        )
+        if not _same_exchange(state, user, sign_in):
+            raise NotAuthorizedException(INVALID_SESSION)
+        timestamp, signature = _claim(responses)
+        await self._sessions.spend(state.nonce, _lifetime(client))
+        device = await self._devices.device_for_sign_in(pool, user, state.user_id)
+        if device is None or device.verifier is None:
+            raise ResourceNotFoundException(NO_DEVICE)
+        verifier = Verifier.from_bytes(device.verifier)
+        if not await self._exchanges.check(verifier, state, block, timestamp, signature):
+            raise NotAuthorizedException(WRONG)
+        return Proven(user, sign_in.proving(Proof.DEVICE))
+
+
+def _same_exchange(state: SrpState, user: User, sign_in: SignIn) -> bool:
+    return (
+        state.kind == DEVICE
+        and state.sub == user.sub
+        and state.nonce == sign_in.nonce
+        and state.user_id == sign_in.device_key
+    )
+
+
+def _lifetime(client: AppClient) -> timedelta:
+    return timedelta(minutes=client.auth_session_validity_minutes)

@@ -1,0 +1,185 @@
+"""Choice-based sign-in (USER_AUTH): PREFERRED_CHALLENGE or SELECT_CHALLENGE among the first
+factors the pool's SignInPolicy allows (PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP), and the
+one-time codes of the passwordless ones."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from mamori.domain.app_client import AppClient
+from mamori.domain.auth_flow import Challenge, FirstFactor, Proof, first_factors
+from mamori.domain.errors import (
+    CodeMismatchException,
+    InvalidParameterException,
+    NotAuthorizedException,
+    UserNotFoundException,
+)
+from mamori.domain.mfa import MfaConfiguration
+from mamori.domain.user import User
+from mamori.domain.user_pool import UserPool
+from mamori.services.auth_sessions import INVALID_SESSION
+from mamori.services.challenges import AuthOutcome, Proven, SignIn, SignInSessions
+from mamori.services.clients import check_secret_hash
+from mamori.services.guard import Guard
+from mamori.services.mfa_challenges import CodeSteps
+from mamori.services.sign_in import SignInMachine
+from mamori.services.srp_sign_in import SrpSteps
+from mamori.services.users import UserService
+
+_OTP_CHALLENGES = {
+    FirstFactor.EMAIL_OTP: Challenge.EMAIL_OTP,
+    FirstFactor.SMS_OTP: Challenge.SMS_OTP,
+}
+
+
+def offered(pool: UserPool, user: User | None) -> tuple[FirstFactor, ...]:
+    """The first factors a user may choose from; an unknown user (PreventUserExistenceErrors)
+    is offered the password ones, like a user without verified addresses."""
+    return first_factors(
+        pool.allowed_first_auth_factors,
+        email_verified=user is not None and user.verified("email"),
+        phone_verified=user is not None and user.verified("phone_number"),
+        mfa_required=pool.mfa_configuration is MfaConfiguration.ON,
+    )
+
+
+def _factor(value: str, member: str) -> FirstFactor:
+    try:
+        return FirstFactor(value)
+    except ValueError:
+        raise InvalidParameterException(f"Invalid {member}: {value}.") from None
+
+
+class UserAuthSteps:
+    def __init__(
+        self,
+        machine: SignInMachine,
+        srp: SrpSteps,
+        codes: CodeSteps,
+        users: UserService,
+        sessions: SignInSessions,
+        guard: Guard,
+    ) -> None:
+        self._machine = machine
+        self._srp = srp
+        self._codes = codes
+        self._users = users
+        self._sessions = sessions
+        self._guard = guard
+
+    async def start(
+        self, pool: UserPool, client: AppClient, parameters: Mapping[str, str], ip: str | None
+    ) -> AuthOutcome:
+        """InitiateAuth USER_AUTH: the preferred first factor when it is available to the user
+        (and its PASSWORD or SRP_A is given), else SELECT_CHALLENGE with AvailableChallenges."""
+        username = parameters.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        preferred_name = parameters.get("PREFERRED_CHALLENGE")
+        preferred = _factor(preferred_name, "PREFERRED_CHALLENGE") if preferred_name else None
+        allowed = first_factors(
+            pool.allowed_first_auth_factors,
+            email_verified=True,
+            phone_verified=True,
+            mfa_required=pool.mfa_configuration is MfaConfiguration.ON,
+        )
+        if preferred in (FirstFactor.PASSWORD, FirstFactor.PASSWORD_SRP) and preferred in allowed:
+            # Nothing about the user is read before the password is proven.
+            return await self._choose(pool, client, preferred, username, None, parameters, ip)
+        check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+        await self._guard.check_sign_in(pool.id, username, ip)
+        user = await self._users.find(pool, username)
+        if user is None and not client.prevent_user_existence_errors:
+            raise UserNotFoundException("User does not exist.")
+        choices = offered(pool, user)
+        if preferred is not None and preferred in choices:
+            return await self._choose(pool, client, preferred, username, user, parameters, ip)
+        sign_in = SignIn(
+            user.sub if user is not None else "",
+            username,
+            choices=choices,
+            device_key=parameters.get("DEVICE_KEY") or None,
+        )
+        return AuthOutcome(
+            challenge=Challenge.SELECT_CHALLENGE,
+            parameters={"USERNAME": user.username if user is not None else username},
+            session=self._sessions.seal(pool.id, client, Challenge.SELECT_CHALLENGE, sign_in),
+            available=tuple(c.value for c in choices),
+        )
+
+    async def select(
+        self, pool: UserPool, client: AppClient, sign_in: SignIn, responses: Mapping[str, str]
+    ) -> AuthOutcome:
+        """SELECT_CHALLENGE answered with ANSWER (and PASSWORD or SRP_A for those)."""
+        answer = responses.get("ANSWER")
+        if not answer:
+            raise InvalidParameterException("Missing required parameter ANSWER")
+        factor = _factor(answer, "ANSWER")
+        if factor not in sign_in.choices:
+            raise InvalidParameterException(f"{factor.value} is not an available challenge.")
+        username = responses.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        user = await self._users.user_by_sub(pool, sign_in.sub) if sign_in.sub else None
+        if username != sign_in.typed:
+            named = await self._users.find(pool, username)
+            if user is None or named is None or named.sub != user.sub:
+                raise NotAuthorizedException(INVALID_SESSION)
+        parameters = {
+            **responses,
+            "DEVICE_KEY": responses.get("DEVICE_KEY") or sign_in.device_key or "",
+        }
+        return await self._choose(pool, client, factor, sign_in.typed, user, parameters, None)
+
+    async def _choose(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        factor: FirstFactor,
+        username: str,
+        user: User | None,
+        parameters: Mapping[str, str],
+        ip: str | None,
+    ) -> AuthOutcome:
+        device_key = parameters.get("DEVICE_KEY") or None
+        if factor is FirstFactor.PASSWORD:
+            password = parameters.get("PASSWORD")
+            if not password:
+                raise InvalidParameterException("Missing required parameter PASSWORD")
+            found = await self._machine.password(
+                pool, client, username, password, parameters.get("SECRET_HASH"), ip
+            )
+            sign_in = SignIn(found.sub, username, frozenset({Proof.PASSWORD}), device_key)
+            return await self._machine.advance(pool, client, found, sign_in)
+        if factor is FirstFactor.PASSWORD_SRP:
+            return await self._srp.start(pool, client, {**parameters, "USERNAME": username}, ip)
+        assert user is not None  # passwordless factors are offered to known users only
+        challenge = _OTP_CHALLENGES[factor]
+        sign_in = SignIn(user.sub, username, device_key=device_key)
+        delivery = await self._codes.parameters(pool, user, challenge, (), first_factor=True)
+        return AuthOutcome(
+            challenge=challenge,
+            parameters={**delivery, "USERNAME": user.username},
+            session=self._sessions.seal(pool.id, client, challenge, sign_in),
+        )
+
+    async def one_time_code(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        challenge: Challenge,
+        responses: Mapping[str, str],
+    ) -> Proven:
+        """EMAIL_OTP / SMS_OTP as a first factor: a wrong code counts as a failed sign-in."""
+        attempt = await self._guard.check_lockout(pool.id, sign_in.typed)
+        try:
+            await self._codes.check(pool, client, user, sign_in, challenge, responses, True)
+        except CodeMismatchException:
+            await self._guard.record_failure(attempt)
+            raise
+        await self._guard.record_success(attempt)
+        user = await self._machine.checked_user(pool, user, None)
+        return Proven(user, dataclasses.replace(sign_in, proven=sign_in.proven | {Proof.OTP}))
