@@ -182,9 +182,7 @@ def test_amplify_default_sign_in_by_email(server: Server) -> None:
     assert claims["email"] == email and claims["cognito:username"] == sub
 
 
-def test_admin_initiate_auth_with_srp(
-    server: Server, pool: dict[str, Any], client_id: str
-) -> None:
+def test_admin_initiate_auth_with_srp(server: Server, pool: dict[str, Any], client_id: str) -> None:
     user = make_user(server, pool["Id"])
     aws = srp(server, pool["Id"], client_id, user)
     admin = server.admin()
@@ -200,7 +198,9 @@ def test_admin_initiate_auth_with_srp(
         ChallengeName="PASSWORD_VERIFIER",
         ChallengeResponses=aws.process_challenge(out["ChallengeParameters"], params),
     )
-    assert verify(server, pool["Id"], done["AuthenticationResult"]["AccessToken"])["username"] == user
+    assert (
+        verify(server, pool["Id"], done["AuthenticationResult"]["AccessToken"])["username"] == user
+    )
 
 
 def test_client_with_a_secret(server: Server, pool: dict[str, Any]) -> None:
@@ -274,7 +274,11 @@ def test_wrong_password_and_states(server: Server, pool: dict[str, Any], client_
     user = make_user(server, pool["Id"])
     aws = srp(server, pool["Id"], client_id, user, password="Wr0ng-Password!")
     params, out = initiate(aws)
-    fails(lambda: answer(aws, params, out), "NotAuthorizedException", "Incorrect username or password.")
+    fails(
+        lambda: answer(aws, params, out),
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+    )
     server.admin().admin_disable_user(UserPoolId=pool["Id"], Username=user)
     right = srp(server, pool["Id"], client_id, user)
     params, out = initiate(right)
@@ -331,7 +335,9 @@ def test_timestamps_must_be_canonical_and_current(
     for stamp in (format_timestamp(now - timedelta(minutes=20)), padded.replace(" 0", " 00")):
         aws = srp(server, pool["Id"], client_id, user)
         params, out = initiate(aws)
-        fails(lambda stamp=stamp: answer(aws, params, out, TIMESTAMP=stamp), "NotAuthorizedException")
+        fails(
+            lambda stamp=stamp: answer(aws, params, out, TIMESTAMP=stamp), "NotAuthorizedException"
+        )
 
 
 @pytest.mark.parametrize("srp_a", ["0", format(N, "x"), "zz", "00" * 800])
@@ -422,13 +428,13 @@ def test_every_password_change_makes_a_new_verifier(
     assert srp_works(NEW_PASSWORD) and not srp_works(PASSWORD)
     token = sign_in(server, client_id, user, NEW_PASSWORD)["AccessToken"]
     third = "Th1rd-Passw0rd!"
-    public.change_password(
-        AccessToken=token, PreviousPassword=NEW_PASSWORD, ProposedPassword=third
-    )
+    public.change_password(AccessToken=token, PreviousPassword=NEW_PASSWORD, ProposedPassword=third)
     assert srp_works(third) and not srp_works(NEW_PASSWORD)
 
 
-def test_new_password_required_through_srp(server: Server, pool: dict[str, Any], client_id: str) -> None:
+def test_new_password_required_through_srp(
+    server: Server, pool: dict[str, Any], client_id: str
+) -> None:
     username = f"inv-{secrets.token_hex(3)}"
     server.admin().admin_create_user(
         UserPoolId=pool["Id"],

@@ -279,7 +279,9 @@ def test_first_factors_are_unique_and_allowed(
     got = first_factors(allowed, email_verified=email, phone_verified=phone, mfa_required=required)
     assert len(set(got)) == len(got)
     for factor in got:
-        policy = "PASSWORD" if factor in (FirstFactor.PASSWORD, FirstFactor.PASSWORD_SRP) else factor
+        policy = (
+            "PASSWORD" if factor in (FirstFactor.PASSWORD, FirstFactor.PASSWORD_SRP) else factor
+        )
         assert policy in allowed
     if FirstFactor.EMAIL_OTP in got:
         assert email and not required
