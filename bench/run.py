@@ -48,7 +48,11 @@ class Row:
     server_cpu_util: float  # cores busy on average
     client_cpu_util: float
     other_cpu_util: float  # cores busy with neither server, database nor load generator: noise
-    db_cpu_ms_per_op: float  # PostgreSQL backends (all of them: includes anyone else's queries)
+    db_cpu_ms_per_op: float  # this database's PostgreSQL backends (0 on SQLite)
+    client_cpu_ms_per_op: float
+    # What the machine's cores would sustain if nothing else ran: cores / (server + database +
+    # load generator CPU per op). An estimate for a shared machine, never a measured rate.
+    cpu_bound_ops_per_s: float
     server_rss_mib: dict[int, float]
     error_samples: list[str]
 
@@ -266,6 +270,12 @@ def _measure(
         )
         / elapsed_server,
         db_cpu_ms_per_op=database / handled * 1000 if handled else float("nan"),
+        client_cpu_ms_per_op=client_cpu / handled * 1000 if handled else float("nan"),
+        cpu_bound_ops_per_s=(
+            (os.cpu_count() or 1) / ((cpu + database + client_cpu) / handled)
+            if handled and cpu + database + client_cpu > 0
+            else float("nan")
+        ),
         server_rss_mib=procs.rss(pids),
         error_samples=[s for o in outcomes for s in o.error_samples][:5],
     )
@@ -382,6 +392,7 @@ def _fmt_row(row: Row, reference: dict[str, float]) -> str:
         f" ({row.server_cpu_util:.2f} cores)  db {row.db_cpu_ms_per_op:.2f} CPU-ms/op"
         f"  client {row.client_cpu_util:.2f} cores"
         f"  other {row.other_cpu_util:.2f} cores  RSS {_fmt_rss(row.server_rss_mib)} MiB"
+        f"  CPU-bound estimate {row.cpu_bound_ops_per_s:.0f} ops/s"
     )
     ref = reference.get("argon2id_verify_per_s_2t")
     if row.op == "signin" and ref:

@@ -98,7 +98,8 @@ def test_sms_mfa(server: Server, sms_pool: tuple[str, str]) -> None:
         lambda: respond(
             server, client_id, "SMS_MFA", first["Session"], USERNAME=user, SMS_MFA_CODE=code
         ),
-        "CodeMismatchException",
+        "NotAuthorizedException",
+        "Invalid session for the user.",
     )
 
 
@@ -133,7 +134,7 @@ def test_three_wrong_codes_end_the_session(server: Server, sms_pool: tuple[str, 
 
 
 def test_admin_flow_with_sms_mfa(server: Server, sms_pool: tuple[str, str]) -> None:
-    pool_id, client_id = sms_pool
+    pool_id, _ = sms_pool
     admin_client = make_client(server, pool_id)["ClientId"]
     user, number = sms_user(server, pool_id)
     admin = server.admin()

@@ -12,12 +12,15 @@ from mamori.domain.app_client import AppClient
 from mamori.domain.auth_flow import Challenge, Proof
 from mamori.domain.errors import (
     CodeMismatchException,
+    ExpiredCodeException,
     InvalidParameterException,
     MFAMethodNotFoundException,
+    NotAuthorizedException,
 )
 from mamori.domain.mfa import MfaConfiguration, MfaFactor, MfaState
 from mamori.domain.user import User
 from mamori.domain.user_pool import UserPool
+from mamori.services.auth_sessions import INVALID_SESSION
 from mamori.services.challenges import VERIFIED, SignIn, SignInSessions
 from mamori.services.mfa import MfaService
 
@@ -114,6 +117,10 @@ class CodeSteps:
                 right = True
             except CodeMismatchException:
                 right = False
+            except ExpiredCodeException as exc:
+                # Codes outlive the Session that sent them: one gone within a live Session was
+                # used by it already, or replaced by a newer sign-in.
+                raise NotAuthorizedException(INVALID_SESSION) from exc
         if not right:
             lifetime = timedelta(minutes=client.auth_session_validity_minutes)
             await self._sessions.wrong_answer(sign_in.nonce, lifetime)

@@ -119,7 +119,7 @@ class SignInMachine:
         return user
 
     # --- the machine
-    async def _device_state(
+    async def device_state(
         self, pool: UserPool, user: User, sign_in: SignIn
     ) -> tuple[DeviceState, bool, bool]:
         """(the named device's state, whether the pool tracks devices, whether a remembered
@@ -141,7 +141,7 @@ class SignInMachine:
         self, pool: UserPool, client: AppClient, user: User, sign_in: SignIn
     ) -> AuthOutcome:
         """The next challenge of this sign-in, or its tokens."""
-        device, tracking, skips = await self._device_state(pool, user, sign_in)
+        device, tracking, skips = await self.device_state(pool, user, sign_in)
         mfa = await self._codes.state(pool, user)
         step = next_step(
             Situation(

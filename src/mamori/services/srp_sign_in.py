@@ -101,7 +101,7 @@ class SrpSteps:
             user_id=user_id,
             realm=realm,
             typed=username,
-            device_key=parameters.get("DEVICE_KEY") or None,
+            device_key=None,
             nonce=new_nonce(),
         )
         return AuthOutcome(
@@ -130,7 +130,6 @@ class SrpSteps:
             raise InvalidParameterException("Missing required parameter USERNAME")
         timestamp, signature = _claim(responses)
         check_secret_hash(client, username, responses.get("SECRET_HASH"))
-        await self._sessions.spend(state.nonce, _lifetime(client))
         attempt = await self._guard.check_lockout(pool.id, state.typed)
         # Read for unknown users too, so that both take the same time.
         user = await self._users.user_by_sub(pool, state.sub)
@@ -153,8 +152,15 @@ class SrpSteps:
             raise NotAuthorizedException(WRONG)
         await self._guard.record_success(attempt)
         user = await self._machine.checked_user(pool, user, None)
-        device_key = responses.get("DEVICE_KEY") or state.device_key
-        sign_in = SignIn(user.sub, state.typed, frozenset({Proof.PASSWORD}), device_key)
+        # Cognito: the clients name their device here (InitiateAuth's is not used), and after
+        # ResourceNotFoundException for it answer again with DEVICE_KEY null and the same
+        # SECRET_BLOCK: the device is checked before the exchange is spent.
+        sign_in = SignIn(
+            user.sub, state.typed, frozenset({Proof.PASSWORD}), responses.get("DEVICE_KEY")
+        )
+        await self._machine.device_state(pool, user, sign_in)
+        # One success per exchange (wrong claims just count as failures, each time).
+        await self._sessions.spend(state.nonce, _lifetime(client))
         return Proven(user, sign_in)
 
     # --- the device

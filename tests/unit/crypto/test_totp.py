@@ -77,7 +77,8 @@ def test_otpauth_uri() -> None:
     assert (parsed.scheme, parsed.netloc) == ("otpauth", "totp")
     assert urllib.parse.unquote(parsed.path) == "/Acme Corp:alice@example.com"
     query = urllib.parse.parse_qs(parsed.query)
-    assert query["secret"] == ["JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"] and query["issuer"] == ["Acme Corp"]
+    assert query["secret"] == ["JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"]
+    assert query["issuer"] == ["Acme Corp"]
     # What an authenticator app makes of it: pyotp reads it back to the same generator.
     app = pyotp.parse_uri(uri)
     assert isinstance(app, pyotp.TOTP)

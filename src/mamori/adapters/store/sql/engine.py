@@ -51,11 +51,16 @@ def make_async_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(
             async_url,
             connect_args={"timeout": 30, "async_creator_fn": sqlite_reads.connect},
-            pool_size=8,
+            # Connections open lazily and stay up to pool_size; beyond it each one is opened
+            # and closed per use (a thread and a file open each time), so size for the load.
+            pool_size=16,
+            max_overflow=16,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(async_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # Every in-flight request holds a connection while it awaits PostgreSQL: a pool smaller
+    # than the concurrency churns overflow connections (a backend fork each) under load.
+    return create_async_engine(async_url, pool_size=32, max_overflow=32, pool_pre_ping=True)
 
 
 def make_sync_engine(url: str) -> Engine:
