@@ -57,9 +57,7 @@ class SrpClient:
         a = gmpy2.mpz(secrets.randbits(256) | 1)
         return a, int(gmpy2.powmod(G, a, N))
 
-    def claim(
-        self, a: Any, big_a: int, params: dict[str, str], now: datetime
-    ) -> dict[str, str]:
+    def claim(self, a: Any, big_a: int, params: dict[str, str], now: datetime) -> dict[str, str]:
         user_id, salt, big_b = params["USER_ID_FOR_SRP"], params["SALT"], int(params["SRP_B"], 16)
         cached = self._gx.get((user_id, salt))
         if cached is None:
@@ -160,9 +158,12 @@ async def _srp_once(conn: _Conn, job: FlowJob, client: SrpClient, user: str) -> 
 
 
 def totp_code(secret: str, last: int | None) -> tuple[int, str] | None:
-    """The next code this user may use (each step once, one step of drift): None if none yet."""
-    now = int(time.time()) // TOTP_STEP
-    step = now - 1 if last is None else max(last + 1, now - 1)
+    """The next code this user may use (each step once, one step of drift either way, and
+    still good for a few seconds): None when the user must wait for the next step."""
+    moment = time.time()
+    now = int(moment) // TOTP_STEP
+    earliest = now - 1 if (now + 1) * TOTP_STEP - moment > 5 else now
+    step = earliest if last is None else max(last + 1, earliest)
     if step > now + 1:
         return None
     return step, pyotp.TOTP(secret).at(step * TOTP_STEP)

@@ -54,7 +54,8 @@ def postgres_backends(database: str) -> list[int]:
                 title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
-            if f" {database} " in title:
+            # Client backends only ("user db host(port) state"): autovacuum is background work.
+            if f" {database} " in title and "(" in title:
                 found.append(int(entry.name))
     return found
 

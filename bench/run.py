@@ -22,16 +22,21 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from bench import argon2ref, load, procs, seed
+from bench import argon2ref, flows, load, procs, seed
 from mamori.config import load_settings
+from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams
+from mamori.wiring import master_key
 
-OPS = ("signup", "signin", "getuser", "refresh")
+OPS = ("signup", "signin", "getuser", "refresh", *flows.OPS)
 TARGETS = {
     "signup": "SignUp",
     "signin": "InitiateAuth",
     "getuser": "GetUser",
     "refresh": "InitiateAuth",
+    # Two requests per sign-in (bench/flows.py): InitiateAuth, then RespondToAuthChallenge.
+    "srp_signin": "InitiateAuth",
+    "mfa_signin": "InitiateAuth",
 }
 
 
@@ -69,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pool-id", help="reuse this pool (and --client-id) instead of creating one")
     p.add_argument("--client-id")
     p.add_argument("--token-users", type=int, default=512, help="distinct users for tokens")
+    p.add_argument("--srp-users", type=int, default=256, help="distinct users for srp_signin")
+    p.add_argument(
+        "--mfa-users",
+        type=int,
+        default=400,
+        help="users with a TOTP token for mfa_signin (each takes ~3 sign-ins per 30 s)",
+    )
     p.add_argument("--server-pid", help="comma list of server pids (default: found by port)")
     p.add_argument("--config", help="mamori TOML settings (for the database URL, argon2)")
     p.add_argument("--data-dir", dest="data_dir")
@@ -123,7 +135,11 @@ def _setup_pool(admin: Any) -> tuple[str, str]:
     client = admin.create_user_pool_client(
         UserPoolId=pool,
         ClientName="bench",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ExplicitAuthFlows=[
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+            "ALLOW_USER_SRP_AUTH",
+        ],
     )["UserPoolClient"]["ClientId"]
     return pool, client
 
@@ -209,6 +225,7 @@ def _measure(
     tokens: list[tuple[str, str]],
     pids: list[int],
     pg_database: str | None,
+    flow: flows.Setup | None = None,
 ) -> tuple[Row, list[bytes]]:
     bodies = _bodies(op, client_id, args.users, tokens)
     start = time.time() + 0.5
@@ -242,7 +259,12 @@ def _measure(
     before: list[procs.Snapshot] = []
     t = threading.Thread(target=lambda: before.append(asyncio.run(snapshot_at(measure_at))))
     t.start()
-    outcomes = load.run_jobs(jobs)
+    if flow is not None:
+        outcomes = flows.run_jobs(
+            flows.jobs(args.url, op, flow, args.concurrency, args.procs, start, measure_at, end)
+        )
+    else:
+        outcomes = load.run_jobs(jobs)
     t.join()
     after = procs.snapshot(pids, pg_database)
     elapsed_server = time.time() - measure_at
@@ -329,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
             pool_id,
             args.users,
             argon2ref.shared_hash(params),
+            Keyring(master_key(settings)),
             args.seed_mode,
         )
     )
@@ -353,7 +376,22 @@ def main(argv: list[str] | None = None) -> int:
             need = min(args.token_users, args.users) - len(tokens)
             print(f"signing in {need} users for tokens...", flush=True)
             tokens += _sign_in_for_tokens(args, client_id, need)
-        row, bodies = _measure(args, op, client_id, tokens, pids, pg_database)
+        flow = None
+        if op == "srp_signin":
+            count = min(args.srp_users, args.users)
+            print(f"signing in {count} users once with their password (SRP verifiers)...")
+            flow = flows.prepare_srp(args.url, pool_id, client_id, count, args.procs)
+        elif op == "mfa_signin":
+            print(f"creating an MFA pool with {args.mfa_users} TOTP users...", flush=True)
+            flow = flows.prepare_mfa(
+                admin,
+                args.url,
+                settings.effective_database_url,
+                argon2ref.shared_hash(params),
+                args.mfa_users,
+                args.procs,
+            )
+        row, bodies = _measure(args, op, client_id, tokens, pids, pg_database, flow)
         if op == "signin":
             tokens += _harvest(bodies)
             tokens = tokens[: max(args.token_users, 1)]
@@ -361,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         print(_fmt_row(row, reference), flush=True)
     print()
     print(_table(rows, reference))
+    rates = {r.op: r.ops_per_s for r in rows}
+    if rates.get("signin") and "srp_signin" in rates:
+        # The SRP sign-in must not be the slow path: at least 80% of USER_PASSWORD_AUTH's rate.
+        print(f"\nsrp_signin / signin: {rates['srp_signin'] / rates['signin']:.0%}")
     if args.json_out:
         record = {
             "label": args.label,

@@ -11,12 +11,22 @@ Two ways to write them, both ending in the rows the API writes:
   add_user wrote for it in every per-user table, with the username and sub substituted,
   inserted 2,000 per transaction (thousands of users/s). Refused for pools whose rows hold
   digests of the username (alias keys), where a textual substitution would be wrong.
+
+Either way every user also gets its own sealed SRP verifier, made by the server's own
+`VerifierVault` with the data directory's master key, as SignUp would store it: without one,
+a user's first password sign-in makes and saves it (one 3072-bit modexp and a write), which
+would make a sign-in at 100k users (mostly first sign-ins) dearer than at 1k (mostly repeats).
+Verifiers are made in one process per core (about 4 ms each).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import multiprocessing as mp
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,10 +36,15 @@ from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.pools import SqlPoolStore
 from mamori.adapters.store.sql.tables import aliases, metadata, users
 from mamori.adapters.store.sql.users import SqlUserStore
-from mamori.domain.ids import PoolId, new_sub
+from mamori.crypto.aead import Keyring
+from mamori.domain.ids import PoolId, UserSub, new_sub
 from mamori.domain.user import User, UserStatus
+from mamori.domain.user_pool import UserPool
+from mamori.services.srp_verifiers import VerifierVault
 
 PREFIX = "user"
+PASSWORD = "Bench-Password-1!"  # argon2ref.PASSWORD
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def username(i: int) -> str:
@@ -51,10 +66,34 @@ def _user(pool_id: PoolId, i: int, password_hash: str, now: datetime) -> User:
     )
 
 
-async def _clone(engine: Any, pool: Any, first: int, count: int, password_hash: str) -> None:
+_VAULT: VerifierVault | None = None
+_POOL: UserPool | None = None
+
+
+def _verifier(job: tuple[str, str]) -> str:
+    name, sub = job
+    assert _VAULT is not None and _POOL is not None
+    user = User(_POOL.id, UserSub(sub), name, UserStatus.CONFIRMED, True, {}, _EPOCH, _EPOCH)
+    return _VAULT.make(_POOL, user, PASSWORD)
+
+
+def verifiers(vault: VerifierVault, pool: UserPool, jobs: list[tuple[str, str]]) -> list[str]:
+    """Sealed SRP verifiers for (username, sub) pairs, one process per core."""
+    global _VAULT, _POOL
+    _VAULT, _POOL = vault, pool
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=mp.get_context("fork")) as ex:
+        return list(ex.map(_verifier, jobs, chunksize=256))
+
+
+async def _clone(
+    engine: Any, pool: Any, first: int, count: int, password_hash: str, vault: VerifierVault
+) -> None:
     store = SqlUserStore(engine)
     now = datetime.now(UTC)
     template = _user(pool.id, first, password_hash, now)
+    template = dataclasses.replace(
+        template, srp_verifier=verifiers(vault, pool, [(template.username, template.sub)])[0]
+    )
     await store.add_user(pool, template)
     per_user = [t for t in metadata.sorted_tables if "sub" in t.c and "pool_id" in t.c]
     async with engine.connect() as conn:
@@ -82,16 +121,19 @@ async def _clone(engine: Any, pool: Any, first: int, count: int, password_hash: 
     batch = 2000
     for start in range(first + 1, count, batch):
         stop = min(count, start + batch)
+        people = [(username(i), str(new_sub())) for i in range(start, stop)]
+        sealed = dict(zip(people, verifiers(vault, pool, people), strict=True))
         async with engine.begin() as conn:
             for table, template_rows in rows.items():
                 if not template_rows:
                     continue
                 values = []
-                for i in range(start, stop):
-                    name, sub = username(i), str(new_sub())
-                    values += [
-                        {k: swap(v, name, sub) for k, v in row.items()} for row in template_rows
-                    ]
+                for name, sub in people:
+                    for row in template_rows:
+                        value = {k: swap(v, name, sub) for k, v in row.items()}
+                        if table is users:
+                            value["srp_verifier"] = sealed[(name, sub)]
+                        values.append(value)
                 await conn.execute(insert(table), values)
         done = stop - first
         if done % 10000 < batch:
@@ -100,7 +142,12 @@ async def _clone(engine: Any, pool: Any, first: int, count: int, password_hash: 
 
 
 async def seed(
-    database_url: str, pool_id: str, count: int, password_hash: str, mode: str = "store"
+    database_url: str,
+    pool_id: str,
+    count: int,
+    password_hash: str,
+    keyring: Keyring,
+    mode: str = "store",
 ) -> int:
     """Make sure users user0000000 .. user{count-1} exist; return how many were added."""
     engine = make_async_engine(database_url)
@@ -121,25 +168,25 @@ async def seed(
                 )
                 or 0
             )
+        vault = VerifierVault(keyring)
         if mode == "clone" and count > have:
-            await _clone(engine, pool, have, count, password_hash)
+            await _clone(engine, pool, have, count, password_hash, vault)
             return count - have
         store = SqlUserStore(engine)
         now = datetime.now(UTC)
+        pending = [_user(pool.id, i, password_hash, now) for i in range(have, count)]
+        sealed = verifiers(vault, pool, [(u.username, u.sub) for u in pending])
+        queue = iter(
+            dataclasses.replace(u, srp_verifier=v) for u, v in zip(pending, sealed, strict=True)
+        )
         started = time.monotonic()
-        next_index = have
-        lock = asyncio.Lock()
+        done = 0
 
         async def writer() -> None:
-            nonlocal next_index
-            while True:
-                async with lock:
-                    i = next_index
-                    if i >= count:
-                        return
-                    next_index += 1
-                await store.add_user(pool, _user(pool.id, i, password_hash, now))
-                done = i + 1 - have
+            nonlocal done
+            for user in queue:
+                await store.add_user(pool, user)
+                done += 1
                 if done % 10000 == 0:
                     rate = done / (time.monotonic() - started)
                     print(f"  seeded {done}/{count - have} ({rate:.0f}/s)", flush=True)

@@ -262,7 +262,7 @@ def test_cognito_identity_js_totp_sends_both_codes(
                     "op": "authenticateUser",
                     "username": user,
                     "password": PASSWORD,
-                    "totpSecret": totp.secret,
+                    "mfaCode": totp.code(),
                 }
             ],
         },
@@ -363,7 +363,7 @@ def test_cognito_identity_js_selects_a_type(server: Server, optional_pool: tuple
                     "username": user,
                     "password": PASSWORD,
                     "mfaType": "SOFTWARE_TOKEN_MFA",
-                    "totpSecret": totp.secret,
+                    "mfaCode": totp.code(),
                 }
             ],
         },

@@ -14,18 +14,28 @@ STEP = 30
 
 class Totp:
     """An authenticator app: each code() is for a later time step than the one before (the
-    server takes each step once), within the one step of drift either way it allows."""
+    server takes each step once), within the one step of drift either way it allows, and
+    valid for a few seconds more (a code about to fall out of the window is skipped)."""
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self._last: int | None = None
 
     def code(self) -> str:
-        now = int(time.time()) // STEP
-        step = now - 1 if self._last is None else max(self._last + 1, now - 1)
-        assert step <= now + 1, "every code in the drift window is used"
-        self._last = step
-        return str(pyotp.TOTP(self.secret).at(step * STEP))
+        self._last = next_step(self._last)
+        return str(pyotp.TOTP(self.secret).at(self._last * STEP))
+
+
+def next_step(last: int | None, now: float | None = None, margin: float = 10.0) -> int:
+    """The earliest time step after `last` whose code the server accepts now and for at least
+    `margin` seconds more."""
+    moment = time.time() if now is None else now
+    current = int(moment) // STEP
+    left = (current + 1) * STEP - moment  # the previous step's code works this much longer
+    earliest = current - 1 if left > margin else current
+    step = earliest if last is None else max(last + 1, earliest)
+    assert step <= current + 1, "every code in the drift window is used"
+    return step
 
 
 def mfa_pool(

@@ -99,7 +99,8 @@ class SrpExchanges:
             "t": typed,
             "d": device_key,
             "n": nonce,
-            "x": expires.timestamp(),
+            # Whole milliseconds: a float's repr would vary the block's size from call to call.
+            "x": int(expires.timestamp() * 1000),
         }
         head = json.dumps(header, separators=(",", ":")).encode()
         payload = len(head).to_bytes(2, "big") + head + challenge.to_bytes()
@@ -132,7 +133,7 @@ class SrpExchanges:
                 typed=str(header["t"]),
                 device_key=None if header["d"] is None else str(header["d"]),
                 nonce=str(header["n"]),
-                expires=float(header["x"]),
+                expires=int(header["x"]) / 1000,
                 challenge=challenge,
             )
         except (

@@ -55,6 +55,9 @@ def make_async_engine(url: str) -> AsyncEngine:
             # and closed per use (a thread and a file open each time), so size for the load.
             pool_size=16,
             max_overflow=16,
+            # Most recently used first: reads run inline and return their connection at once,
+            # so a few connections serve them and the rest keep cold (small) page caches.
+            pool_use_lifo=True,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pycognito
@@ -19,7 +21,8 @@ from pycognito.aws_srp import AWSSRP
 from tests.support.cognito import attrs, secret_hash
 from tests.support.db import rows
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
-from tests.support.live import REGION, Server
+from tests.support.live import REGION, Server, run_server
+from tests.support.mfa import mfa_pool
 from tests.support.node import calls, needs_node, run_node
 from tests.support.tokens import verify
 
@@ -499,3 +502,50 @@ def test_a_unicode_password(server: Server, pool: dict[str, Any], client_id: str
     aws = srp(server, pool["Id"], client_id, user, password)
     params, out = initiate(aws)
     assert answer(aws, params, out)["AuthenticationResult"]["AccessToken"]
+
+
+# --- several processes
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    """Two server processes on one database with one master key, nothing else shared."""
+    env = {"MAMORI_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode()}
+    with run_server(tmp_path, request.param, extra_env=env) as a:  # noqa: SIM117 (b needs a)
+        with run_server(tmp_path, extra_env=env, database_url=a.database_url) as b:
+            yield a, b
+
+
+def test_a_sign_in_moves_between_processes(pair: tuple[Server, Server]) -> None:
+    """SRP state in SECRET_BLOCK, sealed Sessions and their counters: any process goes on."""
+    a, b = pair
+    pool_id, client_id = mfa_pool(a, "ON", totp=False)
+    number = "+15550009876"
+    user = make_user(a, pool_id, attributes={"phone_number": number})
+    aws = srp(a, pool_id, client_id, user)
+    params, out = initiate(aws)
+    responses = aws.process_challenge(out["ChallengeParameters"], params)
+    mfa = b.public().respond_to_auth_challenge(
+        ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses
+    )
+    assert mfa["ChallengeName"] == "SMS_MFA"
+    # The exchange is spent for every process.
+    fails(
+        lambda: a.public().respond_to_auth_challenge(
+            ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses
+        ),
+        "NotAuthorizedException",
+        "Invalid session for the user.",
+    )
+    code = a.latest_code(pool_id, number)
+    wrong = "000000" if code != "000000" else "111111"
+
+    def answer_on(server: Server, value: str) -> Any:
+        return server.public().respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="SMS_MFA",
+            Session=mfa["Session"],
+            ChallengeResponses={"USERNAME": user, "SMS_MFA_CODE": value},
+        )
+
+    for server in (a, b, a):
+        fails(lambda server=server: answer_on(server, wrong), "CodeMismatchException")
+    fails(lambda: answer_on(b, code), "NotAuthorizedException", "Invalid session for the user.")
