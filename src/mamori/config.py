@@ -33,6 +33,9 @@ class Settings:
     port: int = 9229
     data_dir: Path = Path(".mamori")
     database_url: str = ""  # empty: SQLite file in data_dir
+    # Connections per server process (and as many again under load); 0: 32 on PostgreSQL,
+    # 16 on SQLite. Keep processes x 2 x pool_size under PostgreSQL's max_connections.
+    database_pool_size: int = 0
     public_url: str = ""  # empty: http(s)://host:port
     region: str = "us-east-1"
     workers: int = 1
@@ -141,6 +144,8 @@ class Settings:
             _check_master_key(self.master_key)
         if self.workers < 1:
             raise ConfigError("workers must be at least 1")
+        if not 0 <= self.database_pool_size <= 1000:
+            raise ConfigError("database_pool_size must be between 0 (default) and 1000")
         if not _REGION.fullmatch(self.region):
             raise ConfigError(f"region {self.region!r} is not an AWS region name like us-east-1")
         if self.database_url and not self.database_url.startswith(("sqlite", "postgres")):

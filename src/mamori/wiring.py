@@ -119,7 +119,7 @@ class Runtime:
 def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     keyring = Keyring(master_key(settings))
-    engine = make_async_engine(settings.effective_database_url)
+    engine = make_async_engine(settings.effective_database_url, settings.database_pool_size)
     hashing = PasswordHashing(
         HashParams(
             settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism

@@ -24,7 +24,12 @@ from botocore.config import Config
 
 PG_ADMIN_DSN = os.environ.get("MAMORI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REGION = "us-east-1"
-CHEAP_HASHING = {"MAMORI_ARGON2_MEMORY_KIB": "256", "MAMORI_ARGON2_TIME_COST": "1"}
+CHEAP_HASHING = {
+    "MAMORI_ARGON2_MEMORY_KIB": "256",
+    "MAMORI_ARGON2_TIME_COST": "1",
+    # Many servers share the test PostgreSQL (max_connections 100): keep each one small.
+    "MAMORI_DATABASE_POOL_SIZE": "4",
+}
 _NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=30)
 
 

@@ -45,7 +45,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_async_engine(url: str) -> AsyncEngine:
+def make_async_engine(url: str, pool_size: int = 0) -> AsyncEngine:
+    """`pool_size` 0 picks the default for the database (32 on PostgreSQL, 16 on SQLite); the
+    pool may grow by as many again under load, so size it against max_connections."""
     async_url, _ = _urls(url)
     if is_sqlite(url):
         engine = create_async_engine(
@@ -53,8 +55,8 @@ def make_async_engine(url: str) -> AsyncEngine:
             connect_args={"timeout": 30, "async_creator_fn": sqlite_reads.connect},
             # Connections open lazily and stay up to pool_size; beyond it each one is opened
             # and closed per use (a thread and a file open each time), so size for the load.
-            pool_size=16,
-            max_overflow=16,
+            pool_size=pool_size or 16,
+            max_overflow=pool_size or 16,
             # Most recently used first: reads run inline and return their connection at once,
             # so a few connections serve them and the rest keep cold (small) page caches.
             pool_use_lifo=True,
@@ -63,7 +65,9 @@ def make_async_engine(url: str) -> AsyncEngine:
         return engine
     # Every in-flight request holds a connection while it awaits PostgreSQL: a pool smaller
     # than the concurrency churns overflow connections (a backend fork each) under load.
-    return create_async_engine(async_url, pool_size=32, max_overflow=32, pool_pre_ping=True)
+    return create_async_engine(
+        async_url, pool_size=pool_size or 32, max_overflow=pool_size or 32, pool_pre_ping=True
+    )
 
 
 def make_sync_engine(url: str) -> Engine:
