@@ -5,11 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mamori.domain.errors import InvalidParameterException
+from mamori.ports import Page
+
+T = TypeVar("T")
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -56,3 +61,12 @@ class SqlBase:
             if engine.dialect.name == "sqlite"
             else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
+
+
+def page_of(
+    rows: Sequence[Any], limit: int, convert: Callable[[Any], T], key: Callable[[T], str]
+) -> Page[T]:
+    """A keyset page: the first `limit` rows converted, and a next token when the query (asked
+    for `limit + 1` rows) found one more."""
+    items = [convert(r) for r in rows[:limit]]
+    return Page(items, encode_token(key(items[-1])) if len(rows) > limit else None)

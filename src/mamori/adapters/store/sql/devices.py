@@ -8,7 +8,13 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mamori.adapters.store.sql.base import SqlBase, aware, decode_token, encode_token, must_aware
+from mamori.adapters.store.sql.base import (
+    SqlBase,
+    aware,
+    decode_token,
+    must_aware,
+    page_of,
+)
 from mamori.adapters.store.sql.tables import devices
 from mamori.crypto.aead import Keyring
 from mamori.domain.device import Device, DeviceStatus
@@ -135,8 +141,7 @@ class SqlDeviceStore(SqlBase):
             query = query.where(devices.c.device_key > start)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        items = [self._device(r) for r in rows[:limit]]
-        return Page(items, encode_token(items[-1].key) if len(rows) > limit else None)
+        return page_of(rows, limit, self._device, lambda d: d.key)
 
     async def prune_unconfirmed(self, pool_id: PoolId, sub: UserSub, before: datetime) -> None:
         async with self._engine.begin() as conn:

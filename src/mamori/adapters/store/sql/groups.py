@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, must_aware
+from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, must_aware, page_of
 from mamori.adapters.store.sql.tables import groups, memberships, users
 from mamori.adapters.store.sql.users import user_from_row
 from mamori.domain.errors import GroupExistsException
@@ -101,8 +101,7 @@ class SqlGroupStore(SqlBase):
             stmt = stmt.where(groups.c.name > start)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(stmt.order_by(groups.c.name).limit(limit + 1))).all()
-        items = [_group(r) for r in rows[:limit]]
-        return Page(items, encode_token(items[-1].name) if len(rows) > limit else None)
+        return page_of(rows, limit, _group, lambda g: g.name)
 
     async def add_member(self, pool_id: PoolId, name: str, sub: UserSub) -> None:
         try:
@@ -139,8 +138,7 @@ class SqlGroupStore(SqlBase):
                     {"pool_id": pool_id, "sub": sub, "limit": limit + 1},
                 )
             ).all()
-        items = [_group(r) for r in rows[:limit]]
-        return Page(items, encode_token(items[-1].name) if len(rows) > limit else None)
+        return page_of(rows, limit, _group, lambda g: g.name)
 
     async def members_of(
         self, pool_id: PoolId, name: str, limit: int, after: str | None

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mamori.adapters.store.sql import codec
-from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, must_aware
+from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, must_aware, page_of
 from mamori.adapters.store.sql.tables import identities, identity_keys, identity_logins
 from mamori.adapters.store.sql.tables import identity_pools as pools_table
 from mamori.domain.errors import ResourceConflictException
@@ -85,8 +85,7 @@ class SqlIdentityPoolStore(SqlBase):
             query = query.where(pools_table.c.id > start)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        items = [_pool(r) for r in rows[:limit]]
-        return Page(items, encode_token(items[-1].id) if len(rows) > limit else None)
+        return page_of(rows, limit, _pool, lambda p: p.id)
 
 
 async def _logins_of(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, list[Login]]:

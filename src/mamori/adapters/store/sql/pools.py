@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mamori.adapters.store.sql import codec
-from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, must_aware
+from mamori.adapters.store.sql.base import SqlBase, decode_token, must_aware, page_of
 from mamori.adapters.store.sql.tables import (
     aliases,
     clients,
@@ -156,9 +156,7 @@ class SqlPoolStore(SqlBase):
             query = query.where(pools.c.id > start)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        items = [_pool(r) for r in rows[:limit]]
-        token = encode_token(items[-1].id) if len(rows) > limit else None
-        return Page(items, token)
+        return page_of(rows, limit, _pool, lambda p: p.id)
 
     async def count_users(self, pool_id: PoolId) -> int:
         async with self._engine.connect() as conn:
@@ -283,8 +281,7 @@ class SqlClientStore(SqlBase):
             query = query.where(clients.c.id > start)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        items = [self._client(r) for r in rows[:limit]]
-        return Page(items, encode_token(items[-1].id) if len(rows) > limit else None)
+        return page_of(rows, limit, self._client, lambda c: c.id)
 
 
 class SqlKeyStore(SqlBase):
