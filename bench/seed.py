@@ -77,16 +77,25 @@ def _verifier(job: tuple[str, str]) -> str:
     return _VAULT.make(_POOL, user, PASSWORD)
 
 
-def verifiers(vault: VerifierVault, pool: UserPool, jobs: list[tuple[str, str]]) -> list[str]:
-    """Sealed SRP verifiers for (username, sub) pairs, one process per core."""
+def verifiers(
+    vault: VerifierVault | None, pool: UserPool, jobs: list[tuple[str, str]]
+) -> list[str | None]:
+    """Sealed SRP verifiers for (username, sub) pairs, one process per core (None: none)."""
     global _VAULT, _POOL
+    if vault is None:
+        return [None] * len(jobs)
     _VAULT, _POOL = vault, pool
     with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=mp.get_context("fork")) as ex:
         return list(ex.map(_verifier, jobs, chunksize=256))
 
 
 async def _clone(
-    engine: Any, pool: Any, first: int, count: int, password_hash: str, vault: VerifierVault
+    engine: Any,
+    pool: Any,
+    first: int,
+    count: int,
+    password_hash: str,
+    vault: VerifierVault | None,
 ) -> None:
     store = SqlUserStore(engine)
     now = datetime.now(UTC)
@@ -146,9 +155,10 @@ async def seed(
     pool_id: str,
     count: int,
     password_hash: str,
-    keyring: Keyring,
+    keyring: Keyring | None = None,
     mode: str = "store",
 ) -> int:
+    """Without `keyring`, users get no SRP verifier (their first password sign-in makes it)."""
     """Make sure users user0000000 .. user{count-1} exist; return how many were added."""
     engine = make_async_engine(database_url)
     try:
@@ -168,7 +178,7 @@ async def seed(
                 )
                 or 0
             )
-        vault = VerifierVault(keyring)
+        vault = VerifierVault(keyring) if keyring is not None else None
         if mode == "clone" and count > have:
             await _clone(engine, pool, have, count, password_hash, vault)
             return count - have

@@ -158,6 +158,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         hashing,
         clock,
         verifiers,
+        # The machine's cores shared by the server processes: more hashes at once than cores
+        # slow every one of them (19 MiB each thrashes the shared cache).
+        hash_concurrency=max(1, (os.cpu_count() or 1) // settings.workers),
     )
     groups = GroupService(group_store, pools, users, clock)
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)

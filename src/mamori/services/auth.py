@@ -330,7 +330,9 @@ class AuthService:
             # Cognito: the rotated-out token works for RetryGracePeriodSeconds (0: not at all),
             # then RefreshTokenReuseException. The session itself stays: nothing documents
             # that reuse revokes the newer tokens.
-            if replaced_at is not None and now >= replaced_at + grace:
+            # max(): a concurrent refresh that started after this one may have rotated it
+            # "after" this call's `now`; that is still a reuse, not a time before rotation.
+            if replaced_at is not None and max(now, replaced_at) >= replaced_at + grace:
                 raise RefreshTokenReuseException(
                     "The refresh token has been replaced by rotation and can't be used again."
                 )

@@ -75,8 +75,10 @@ class UserService:
         hashing: PasswordHashing,
         clock: Clock,
         verifiers: VerifierVault | None = None,
+        hash_concurrency: int | None = None,
     ) -> None:
         self._store = store
+        self._hash_concurrency = hash_concurrency or os.cpu_count() or 2
         self._verifiers = verifiers
         self._groups = groups
         self._sessions = sessions
@@ -89,10 +91,10 @@ class UserService:
         self._hash_limiter: anyio.CapacityLimiter | None = None
 
     async def _hash_call(self, fn: Callable[..., T], *args: Any) -> T:
-        # argon2id is CPU-bound and takes m KiB per call: more at once than cores adds only
-        # queueing and memory (each thread's malloc arena keeps its buffer), so cap it.
+        # argon2id is CPU- and memory-bound (m KiB per call): more hashes at once than cores
+        # only thrash the caches, queue and keep more malloc arenas' memory, so cap them.
         if self._hash_limiter is None:
-            self._hash_limiter = anyio.CapacityLimiter(os.cpu_count() or 2)
+            self._hash_limiter = anyio.CapacityLimiter(self._hash_concurrency)
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._hash_limiter)
 
     # --- lookups shared by every operation that names a user

@@ -105,14 +105,22 @@ def _matches(candidate: str, value: str, prefix: bool) -> bool:
     return candidate.startswith(value) if prefix else candidate == value
 
 
+def _user_index_rows(pool_id: str, sub: str) -> tuple[Any, Any]:
+    """One user's search-index rows, found through ix_user_index_sub.
+
+    Without statistics SQLite's planner searches the primary key by pool_id instead, reading
+    every index row of the pool (15 ms per sign-up at 100k users); `pool_id || ''` is the same
+    test but cannot use an index, which leaves it the one on sub.
+    """
+    return (user_index.c.pool_id + "") == pool_id, user_index.c.sub == sub
+
+
 class SqlUserStore(SqlBase):
     async def _write_indexes(self, conn: AsyncConnection, pool: UserPool, user: User) -> None:
         await conn.execute(
             delete(aliases).where(aliases.c.pool_id == pool.id, aliases.c.sub == user.sub)
         )
-        await conn.execute(
-            delete(user_index).where(user_index.c.pool_id == pool.id, user_index.c.sub == user.sub)
-        )
+        await conn.execute(delete(user_index).where(*_user_index_rows(pool.id, user.sub)))
         for attribute, key in alias_entries(pool, user).items():
             # A clash aborts the whole transaction: no half-written user.
             try:
@@ -213,7 +221,8 @@ class SqlUserStore(SqlBase):
 
     async def delete_user(self, pool_id: PoolId, sub: UserSub) -> None:
         async with self._engine.begin() as conn:
-            for table in (aliases, user_index, memberships, codes, user_mfa, devices):
+            await conn.execute(delete(user_index).where(*_user_index_rows(pool_id, sub)))
+            for table in (aliases, memberships, codes, user_mfa, devices):
                 await conn.execute(
                     delete(table).where(table.c.pool_id == pool_id, table.c.sub == sub)
                 )
