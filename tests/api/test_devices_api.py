@@ -25,10 +25,6 @@ from mamori.crypto import srp
 
 ALWAYS = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}
 OPT_IN = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}
-NO_METADATA = (
-    "sign-in does not return NewDeviceMetadata yet: the sign-in flow (services/auth.py) must "
-    "call DeviceService.new_device_metadata for pools with a DeviceConfiguration"
-)
 UNKNOWN_KEY = "us-east-1_00000000-0000-4000-8000-000000000000"
 
 
@@ -47,16 +43,14 @@ def client_of(server: Server, pool_id: str) -> str:
 
 
 def new_device(server: Server, pool_id: str, username: str) -> tuple[str, str, str]:
-    """Signs `username` in; (access token, device key, device group key) of the new device.
-    Skips the test while sign-in hands out no NewDeviceMetadata."""
+    """Signs `username` in; (access token, device key, device group key) of the new device."""
     result = server.public().initiate_auth(
         ClientId=client_of(server, pool_id),
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
     )["AuthenticationResult"]
-    metadata = result.get("NewDeviceMetadata")
-    if metadata is None:
-        pytest.skip(NO_METADATA)
+    # Pools with a DeviceConfiguration hand out a device with every sign-in.
+    metadata = result["NewDeviceMetadata"]
     return result["AccessToken"], metadata["DeviceKey"], metadata["DeviceGroupKey"]
 
 
