@@ -6,7 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from tests.support.live import Server, run_server
+
+# CI shares two cores with live servers: a per-example deadline would only measure that load.
+settings.register_profile("mamori", deadline=None)
+settings.load_profile("mamori")
 
 
 @pytest.fixture(
