@@ -194,11 +194,11 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             await services.keys.check_master_key()
         except MasterKeyMismatch as exc:
             log.critical("mamori cannot start: %s", exc)
-            await runtime.engine.dispose()
+            await runtime.aclose()
             raise
         yield
         await services.guard.aclose()
-        await runtime.engine.dispose()
+        await runtime.aclose()
 
     return Starlette(
         routes=[

@@ -130,7 +130,7 @@ async def _check_master_key(settings: Settings) -> None:
     except MasterKeyMismatch as exc:
         raise ConfigError(f"master_key: {exc}") from exc
     finally:
-        await runtime.engine.dispose()
+        await runtime.aclose()
 
 
 def _migrate(settings: Settings) -> None:
@@ -246,6 +246,7 @@ def asgi_app() -> Any:
 
 
 def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from mamori.adapters.store.sql.direct import dispose
     from mamori.adapters.store.sql.engine import make_async_engine
     from mamori.adapters.store.sql.outbox import SqlOutbox
 
@@ -254,7 +255,7 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
         try:
             return list(await SqlOutbox(engine).list_messages(args.pool, args.to, 1000))
         finally:
-            await engine.dispose()
+            await dispose(engine)
 
     messages = asyncio.run(read())
     if args.latest or args.code_only:

@@ -22,6 +22,7 @@ from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
 from mamori.adapters.idp.oidc import OidcKeys
 from mamori.adapters.store.sql.devices import SqlDeviceStore
+from mamori.adapters.store.sql.direct import dispose
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
 from mamori.adapters.store.sql.identity_pools import (
@@ -114,6 +115,10 @@ class Runtime:
     services: Services
     engine: AsyncEngine
     credentials: AdminCredentials
+
+    async def aclose(self) -> None:
+        """Close the database engine and the hot-path connections opened beside it."""
+        await dispose(self.engine)
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:

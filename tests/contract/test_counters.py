@@ -17,6 +17,7 @@ from tests.support.live import create_pg_database, drop_pg_database
 
 from mamori.adapters.counters.redis import RedisCounters
 from mamori.adapters.counters.sql import SqlCounters
+from mamori.adapters.store.sql.direct import dispose
 from mamori.adapters.store.sql.engine import make_async_engine, migrate
 from mamori.adapters.store.sql.tables import counters as counters_table
 from mamori.ports import Counters
@@ -76,7 +77,7 @@ class Opened:
         for counters in self._closers:
             await counters.aclose()
         for engine in self._engines:
-            await engine.dispose()  # type: ignore[attr-defined]
+            await dispose(engine)
         if self.url.startswith("redis"):
             client = redis.Redis.from_url(self.url)
             try:
@@ -217,7 +218,7 @@ async def test_expired_counters_are_collected(backend: str, opened: Opened) -> N
         assert await stored(engine, old) == 0
         assert await stored(engine, fresh) == 1
     finally:
-        await engine.dispose()
+        await dispose(engine)
 
 
 async def stored(engine: AsyncEngine, k: str) -> int:

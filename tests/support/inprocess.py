@@ -68,4 +68,4 @@ async def services_on(
     try:
         yield runtime.services
     finally:
-        await runtime.engine.dispose()
+        await runtime.aclose()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -88,14 +90,18 @@ class UserService:
         self._codes = codes
         self._hashing = hashing
         self._clock = clock
-        self._hash_limiter: anyio.CapacityLimiter | None = None
+        # argon2id is CPU- and memory-bound (m KiB per call): more hashes at once than cores
+        # only thrash the caches and keep more malloc arenas' memory, so a fixed set of
+        # threads runs them. Waiting hashes queue inside the executor, where a thread that
+        # finishes one takes the next at once; a limiter on the event loop would leave the core
+        # idle until the loop got round to letting the next one start.
+        self._hash_threads = ThreadPoolExecutor(
+            self._hash_concurrency, thread_name_prefix="mamori-hash"
+        )
 
     async def _hash_call(self, fn: Callable[..., T], *args: Any) -> T:
-        # argon2id is CPU- and memory-bound (m KiB per call): more hashes at once than cores
-        # only thrash the caches, queue and keep more malloc arenas' memory, so cap them.
-        if self._hash_limiter is None:
-            self._hash_limiter = anyio.CapacityLimiter(self._hash_concurrency)
-        return await anyio.to_thread.run_sync(fn, *args, limiter=self._hash_limiter)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._hash_threads, fn, *args)
 
     # --- lookups shared by every operation that names a user
     async def find(self, pool: UserPool, username: str) -> User | None:

@@ -1,4 +1,8 @@
-"""Counters in the `counters` table (SQLite or PostgreSQL): each change is one atomic upsert."""
+"""Counters in the `counters` table (SQLite or PostgreSQL): each change is one atomic upsert.
+
+Sign-in counts on every attempt, so the statements are built once and run on the driver
+directly (`adapters/store/sql/direct.py`).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import case, delete, select
+from sqlalchemy import bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from mamori.adapters.store.sql.direct import direct_for
 from mamori.adapters.store.sql.tables import counters
 from mamori.ports import Tally
 
 # Rows past their expiry are swept every this many writes of one process; an index on the
 # expiry keeps the sweep a range delete.
 SWEEP_EVERY = 512
+
+_LIVE = counters.c.expires_ms > bindparam("now_ms")
 
 
 def _ms(when: datetime) -> int:
@@ -26,18 +33,67 @@ def _at(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
+def _upsert(dialect: str, rows: int, set_: Any) -> Any:
+    """INSERT of `rows` counters (binds k0.., with now_ms and expires_ms shared), adding to
+    a live one on conflict."""
+    values = [
+        {
+            "counter_key": bindparam(f"k{i}"),
+            "hits": 1,
+            "last_ms": bindparam("now_ms"),
+            "expires_ms": bindparam("expires_ms"),
+        }
+        for i in range(rows)
+    ]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(counters).values(values)
+    return stmt.on_conflict_do_update(index_elements=[counters.c.counter_key], set_=set_(stmt))
+
+
+def _hit(dialect: str, rows: int) -> Any:
+    # A live window counts on; an expired one starts again at 1 with the new window's end.
+    return _upsert(
+        dialect,
+        rows,
+        lambda stmt: {
+            "hits": case((_LIVE, counters.c.hits + 1), else_=1),
+            "last_ms": stmt.excluded.last_ms,
+            "expires_ms": case((_LIVE, counters.c.expires_ms), else_=stmt.excluded.expires_ms),
+        },
+    ).returning(counters.c.counter_key, counters.c.hits)
+
+
+def _add(dialect: str) -> Any:
+    # Idle expiry: every failure pushes the expiry on; an expired count starts again at 1.
+    return _upsert(
+        dialect,
+        1,
+        lambda stmt: {
+            "hits": case((_LIVE, counters.c.hits + 1), else_=1),
+            "last_ms": stmt.excluded.last_ms,
+            "expires_ms": stmt.excluded.expires_ms,
+        },
+    ).returning(counters.c.hits, counters.c.last_ms)
+
+
+_PEEK = select(counters.c.hits, counters.c.last_ms).where(
+    counters.c.counter_key == bindparam("key"), _LIVE
+)
+_CLEAR = delete(counters).where(counters.c.counter_key == bindparam("key"))
+
+
 class SqlCounters:
     id: ClassVar[str] = "sql"
 
     def __init__(self, engine: AsyncEngine, sweep_every: int = SWEEP_EVERY) -> None:
         self._engine = engine
+        self._direct = direct_for(engine)
         self._sweep_every = sweep_every
         self._writes = 0
-
-    def _insert(self, rows: list[dict[str, int | str]]) -> Any:
-        if self._engine.dialect.name == "postgresql":
-            return postgresql.insert(counters).values(rows)
-        return sqlite.insert(counters).values(rows)
+        dialect = engine.dialect.name
+        # Built once per process: a guessing-limit hit names one or two keys (IP, username).
+        self._hits = {n: _hit(dialect, n) for n in (1, 2)}
+        self._add = _add(dialect)
 
     async def hit(self, keys: Sequence[str], now: datetime, window: timedelta) -> Sequence[int]:
         if not keys:
@@ -48,55 +104,31 @@ class SqlCounters:
         # Sorted: two statements upserting the same keys lock them in one order (no deadlock).
         names = {k: "w:" + k for k in keys}
         unique = sorted(set(names.values()))
-        rows: list[dict[str, int | str]] = [
-            {"counter_key": k, "hits": 1, "last_ms": now_ms, "expires_ms": window_end}
-            for k in unique
-        ]
-        stmt = self._insert(rows)
-        live = counters.c.expires_ms > now_ms
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[counters.c.counter_key],
-            set_={
-                "hits": case((live, counters.c.hits + 1), else_=1),
-                "last_ms": stmt.excluded.last_ms,
-                "expires_ms": case((live, counters.c.expires_ms), else_=stmt.excluded.expires_ms),
-            },
-        ).returning(counters.c.counter_key, counters.c.hits)
-        async with self._engine.begin() as conn:
-            found = {row.counter_key: int(row.hits) for row in await conn.execute(stmt)}
+        found: dict[str, int] = {}
+        for start in range(0, len(unique), 2):
+            chunk = unique[start : start + 2]
+            params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(chunk)}
+            params.update(now_ms=now_ms, expires_ms=window_end)
+            rows = await self._direct.write(self._hits[len(chunk)], params)
+            found.update((row.counter_key, int(row.hits)) for row in rows)
         await self._maybe_sweep(now_ms)
         return [found[names[k]] for k in keys]
 
     async def add(self, key: str, now: datetime, idle: timedelta) -> Tally:
         now_ms = _ms(now)
         expires = now_ms + int(idle.total_seconds() * 1000)
-        stmt = self._insert(
-            [{"counter_key": "c:" + key, "hits": 1, "last_ms": now_ms, "expires_ms": expires}]
+        rows = await self._direct.write(
+            self._add, {"k0": "c:" + key, "now_ms": now_ms, "expires_ms": expires}
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[counters.c.counter_key],
-            set_={
-                "hits": case((counters.c.expires_ms > now_ms, counters.c.hits + 1), else_=1),
-                "last_ms": stmt.excluded.last_ms,
-                "expires_ms": stmt.excluded.expires_ms,
-            },
-        ).returning(counters.c.hits, counters.c.last_ms)
-        async with self._engine.begin() as conn:
-            row = (await conn.execute(stmt)).one()
         await self._maybe_sweep(now_ms)
-        return Tally(int(row.hits), _at(int(row.last_ms)))
+        return Tally(int(rows[0].hits), _at(int(rows[0].last_ms)))
 
     async def peek(self, key: str, now: datetime) -> Tally | None:
-        query = select(counters.c.hits, counters.c.last_ms).where(
-            counters.c.counter_key == "c:" + key, counters.c.expires_ms > _ms(now)
-        )
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+        row = await self._direct.first(_PEEK, {"key": "c:" + key, "now_ms": _ms(now)})
         return Tally(int(row.hits), _at(int(row.last_ms))) if row else None
 
     async def clear(self, key: str) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(delete(counters).where(counters.c.counter_key == "c:" + key))
+        await self._direct.write(_CLEAR, {"key": "c:" + key})
 
     async def aclose(self) -> None:
         """The engine is shared with the stores, which dispose of it."""

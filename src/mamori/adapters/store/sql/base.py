@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from mamori.adapters.store.sql.direct import direct_for
 from mamori.domain.errors import InvalidParameterException
 from mamori.ports import Page
 
@@ -52,15 +53,8 @@ def lookup_key(value: str) -> str:
 class SqlBase:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        # Single-statement reads on the hot paths. On PostgreSQL a plain connect() costs BEGIN
-        # and ROLLBACK round trips around the one SELECT; autocommit sends only the SELECT,
-        # which is its own snapshot either way. On SQLite switching modes costs more than it
-        # saves (the driver hops threads for it), so reads use the engine as it is.
-        self._reader = (
-            engine
-            if engine.dialect.name == "sqlite"
-            else engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
+        # The hot-path statements (prebuilt, module level) run on the driver directly.
+        self._direct = direct_for(engine)
 
 
 def page_of(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
@@ -126,18 +127,13 @@ class SqlGroupStore(SqlBase):
         self, pool_id: PoolId, sub: UserSub, limit: int = 10000, after: str | None = None
     ) -> Page[Group]:
         start = decode_token(after)
-        stmt = _GROUPS_OF  # prebuilt: every token issue reads the user's groups
-        if start is not None:
-            stmt = stmt.where(groups.c.name > start)
-        async with self._reader.connect() as conn:
-            rows = (
-                await conn.execute(
-                    stmt.order_by(groups.c.name).limit(bindparam("limit"))
-                    if start is not None
-                    else _GROUPS_OF_FIRST_PAGE,
-                    {"pool_id": pool_id, "sub": sub, "limit": limit + 1},
-                )
-            ).all()
+        params = {"pool_id": pool_id, "sub": sub, "limit": limit + 1}
+        if start is None:  # every token issue reads the user's groups: prebuilt, direct
+            rows: Sequence[Any] = await self._direct.all(_GROUPS_OF_FIRST_PAGE, params)
+        else:
+            stmt = _GROUPS_OF.where(groups.c.name > start).order_by(groups.c.name)
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(stmt.limit(bindparam("limit")), params)).all()
         return page_of(rows, limit, _group, lambda g: g.name)
 
     async def members_of(

@@ -82,8 +82,7 @@ class SqlMfaStore(SqlBase):
 
     async def get_mfa(self, pool_id: PoolId, sub: UserSub) -> UserMfa | None:
         # GetUser reads this on every call: a prebuilt statement on the read connection.
-        async with self._reader.connect() as conn:
-            row = (await conn.execute(_GET_MFA, {"pool_id": pool_id, "sub": sub})).first()
+        row = await self._direct.first(_GET_MFA, {"pool_id": pool_id, "sub": sub})
         return self._mfa(row) if row else None
 
     async def save_preferences(self, mfa: UserMfa, when: datetime) -> None:

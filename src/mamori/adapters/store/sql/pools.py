@@ -117,8 +117,7 @@ class SqlPoolStore(SqlBase):
             )
 
     async def get_pool(self, pool_id: PoolId) -> UserPool | None:
-        async with self._reader.connect() as conn:
-            row = (await conn.execute(_GET_POOL, {"id": pool_id})).first()
+        row = await self._direct.first(_GET_POOL, {"id": pool_id})
         return self._pool(row) if row else None
 
     async def save_pool(self, pool: UserPool) -> None:
@@ -228,15 +227,13 @@ class SqlClientStore(SqlBase):
         return client if client and client.pool_id == pool_id else None
 
     async def find_client(self, client_id: ClientId) -> AppClient | None:
-        async with self._reader.connect() as conn:
-            row = (await conn.execute(_FIND_CLIENT, {"id": client_id})).first()
+        row = await self._direct.first(_FIND_CLIENT, {"id": client_id})
         return self._client(row) if row else None
 
     async def find_client_with_pool(
         self, client_id: ClientId
     ) -> tuple[AppClient, UserPool | None] | None:
-        async with self._reader.connect() as conn:
-            row = (await conn.execute(_CLIENT_WITH_POOL, {"id": client_id})).first()
+        row = await self._direct.first(_CLIENT_WITH_POOL, {"id": client_id})
         if row is None:
             return None
         if row.p_id is None:
@@ -297,7 +294,7 @@ class SqlKeyStore(SqlBase):
             )
 
     async def keys_of(self, pool_id: PoolId) -> Sequence[SealedKey]:
-        async with self._reader.connect() as conn:
+        async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
                     select(signing_keys)

@@ -18,6 +18,8 @@ from mamori.ports import RefreshSession, StoredCode
 # Hot-path reads built once: SQLAlchemy then skips building the statement and its cache key.
 _BY_DIGEST = select(refresh_sessions).where(refresh_sessions.c.digest == bindparam("digest"))
 _SESSION_WIDTH = len(refresh_sessions.c)
+# Every sign-in adds one: explicit binds, so the one compiled statement serves every row.
+_ADD_SESSION = insert(refresh_sessions).values({c: bindparam(c.key) for c in refresh_sessions.c})
 _WITH_USER = (
     select(refresh_sessions, users)
     .select_from(
@@ -64,30 +66,28 @@ def _session(row: Any) -> RefreshSession:
 
 class SqlSessionStore(SqlBase):
     async def add_session(self, session: RefreshSession) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(refresh_sessions).values(
-                    digest=session.digest,
-                    pool_id=session.pool_id,
-                    client_id=session.client_id,
-                    sub=session.sub,
-                    origin_jti=session.origin_jti,
-                    auth_time=session.auth_time,
-                    created=session.created,
-                    expires=session.expires,
-                    revoked=session.revoked,
-                    replaced_at=session.replaced_at,
-                )
-            )
+        await self._direct.write(
+            _ADD_SESSION,
+            {
+                "digest": session.digest,
+                "pool_id": session.pool_id,
+                "client_id": session.client_id,
+                "sub": session.sub,
+                "origin_jti": session.origin_jti,
+                "auth_time": session.auth_time,
+                "created": session.created,
+                "expires": session.expires,
+                "revoked": session.revoked,
+                "replaced_at": session.replaced_at,
+            },
+        )
 
     async def get_session(self, digest: str) -> RefreshSession | None:
-        async with self._reader.connect() as conn:
-            row = (await conn.execute(_BY_DIGEST, {"digest": digest})).first()
+        row = await self._direct.first(_BY_DIGEST, {"digest": digest})
         return _session(row) if row else None
 
     async def get_session_with_user(self, digest: str) -> tuple[RefreshSession, User | None] | None:
-        async with self._reader.connect() as conn:
-            row = (await conn.execute(_WITH_USER, {"digest": digest})).first()
+        row = await self._direct.first(_WITH_USER, {"digest": digest})
         if row is None:
             return None
         # Both tables name pool_id and sub: read the session by position, the user by name.
@@ -118,10 +118,9 @@ class SqlSessionStore(SqlBase):
             )
 
     async def is_origin_revoked(self, pool_id: PoolId, origin_jti: str) -> bool:
-        async with self._reader.connect() as conn:
-            row = (
-                await conn.execute(_ORIGIN_REVOKED, {"pool_id": pool_id, "origin_jti": origin_jti})
-            ).first()
+        row = await self._direct.first(
+            _ORIGIN_REVOKED, {"pool_id": pool_id, "origin_jti": origin_jti}
+        )
         return bool(row and row.revoked)
 
     async def revoke_user(self, pool_id: PoolId, sub: UserSub) -> None:

@@ -165,33 +165,27 @@ class SqlUserStore(SqlBase):
             await self._write_indexes(conn, pool, user)
 
     async def get_user(self, pool: UserPool, username: str) -> User | None:
-        async with self._reader.connect() as conn:
-            row = (
-                await conn.execute(
-                    _BY_USERNAME, {"pool_id": pool.id, "key": pool.username_key(username)}
-                )
-            ).first()
+        row = await self._direct.first(
+            _BY_USERNAME, {"pool_id": pool.id, "key": pool.username_key(username)}
+        )
         return user_from_row(row) if row else None
 
     async def get_user_by_sub(self, pool_id: PoolId, sub: UserSub) -> User | None:
-        async with self._reader.connect() as conn:
-            row = (await conn.execute(_BY_SUB, {"pool_id": pool_id, "sub": sub})).first()
+        row = await self._direct.first(_BY_SUB, {"pool_id": pool_id, "sub": sub})
         return user_from_row(row) if row else None
 
     async def get_user_for_token(
         self, pool_id: PoolId, sub: UserSub, origin_jti: str
     ) -> tuple[User | None, bool]:
-        async with self._reader.connect() as conn:
-            row = (
-                await conn.execute(
-                    _FOR_TOKEN, {"pool_id": pool_id, "sub": sub, "origin_jti": origin_jti}
-                )
-            ).one()
+        row = await self._direct.first(
+            _FOR_TOKEN, {"pool_id": pool_id, "sub": sub, "origin_jti": origin_jti}
+        )
+        assert row is not None  # one row whether or not the user exists
         return (user_from_row(row) if row.sub is not None else None), bool(row.origin_revoked)
 
     async def find_by_alias(self, pool: UserPool, attribute: str, value: str) -> User | None:
         key = alias_value_key(pool, attribute, value)
-        async with self._reader.connect() as conn:
+        async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
                     select(users)
