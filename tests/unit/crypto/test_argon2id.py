@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher, Type
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,3 +60,21 @@ def test_needs_rehash_when_parameters_change(hashing: PasswordHashing) -> None:
     # The old hash still verifies under the new parameters: login then upgrades it.
     assert stronger.verify(encoded, "pw")
     assert not stronger.needs_rehash(stronger.hash("pw"))
+
+
+@pytest.mark.parametrize(("salt_len", "hash_len"), [(8, 32), (16, 16), (16, 64), (32, 32)])
+def test_needs_rehash_when_salt_or_hash_length_differs(
+    hashing: PasswordHashing, salt_len: int, hash_len: int
+) -> None:
+    # Same time, memory and parallelism (the text the fast path compares), other lengths.
+    params = hashing._hasher
+    other = PasswordHasher(
+        time_cost=params.time_cost,
+        memory_cost=params.memory_cost,
+        parallelism=params.parallelism,
+        hash_len=hash_len,
+        salt_len=salt_len,
+        type=Type.ID,
+    )
+    assert hashing.needs_rehash(other.hash("pw"))
+    assert not hashing.needs_rehash(hashing.hash("pw"))

@@ -120,11 +120,11 @@ class Dispatcher:
         return prefix, name, handler, op_model
 
     def _authenticate(self, request: Request, body: bytes, public: bool) -> str | None:
-        headers = {k.lower(): v for k, v in request.headers.items()}
         if public:
             return None
         if self._accept_any:
             return "emulator"
+        headers = {k.lower(): v for k, v in request.headers.items()}
         signed = sigv4.SignedRequest(
             method=request.method,
             path=request.scope.get("raw_path", b"/").decode("latin-1") or "/",
