@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -196,7 +197,18 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             log.critical("mamori cannot start: %s", exc)
             await runtime.aclose()
             raise
+        purge = None
+        if settings.purge_interval_seconds:
+            # Every server process runs its own: the deletes are idempotent (each row goes once,
+            # whoever deletes it), so several processes purging at once is harmless.
+            purge = asyncio.create_task(
+                services.purger.run_periodically(settings.purge_interval_seconds),
+                name="mamori-purge",
+            )
         yield
+        if purge is not None:
+            purge.cancel()  # a batch in flight rolls back; its rows go next time
+            await asyncio.gather(purge, return_exceptions=True)
         await services.guard.aclose()
         await runtime.aclose()
 

@@ -1,4 +1,4 @@
-"""The `mamori` command: serve, migrate, admin-credentials, outbox."""
+"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge."""
 
 from __future__ import annotations
 
@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         help="print only the code of the newest matching message",
     )
     outbox.add_argument("--json", action="store_true")
+    purge = sub.add_parser(
+        "purge", help="delete expired refresh sessions and one-time codes (servers also do it)"
+    )
+    _common(purge)
+    purge.add_argument(
+        "--dry-run", dest="dry_run", action="store_true", help="only count what would go"
+    )
     return parser
 
 
@@ -287,6 +294,27 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(settings: Settings, dry_run: bool) -> int:
+    from mamori.services.purge import Purged
+    from mamori.wiring import purger_for
+
+    async def run() -> Purged:
+        async with purger_for(settings) as purger:
+            return await purger.purge(dry_run=dry_run)
+
+    purged = asyncio.run(run())
+    verb = "would be deleted" if dry_run else "deleted"
+    print(
+        f"refresh sessions: {purged.sessions} {verb} "
+        f"(expired before {purged.sessions_before.isoformat(timespec='seconds')})"
+    )
+    print(
+        f"codes: {purged.codes} {verb} "
+        f"(expired before {purged.codes_before.isoformat(timespec='seconds')})"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -303,6 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "outbox":
             _migrate(settings)
             return _outbox(settings, args)
+        if args.command == "purge":
+            _migrate(settings)
+            return _purge(settings, args.dry_run)
     except ConfigError as exc:
         print(f"mamori: {exc}", file=sys.stderr)
         return 2

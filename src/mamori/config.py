@@ -79,6 +79,9 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     webhook_ca_file: str = ""
     code_ttl_seconds: int = 24 * 3600
+    # How often each server process deletes expired refresh sessions and codes (`mamori purge`
+    # does it once); 0 turns it off. Several processes purging at once is harmless.
+    purge_interval_seconds: int = 3600
     log_level: str = "info"
     # Guessing protection (docs/security.md): counters in Redis when redis_url is set, so every
     # server process shares them; in the database otherwise. Limits are requests per minute of
@@ -184,6 +187,8 @@ class Settings:
             raise ConfigError("max_body_bytes must be at least 1024")
         if self.code_ttl_seconds < 1:
             raise ConfigError("code_ttl_seconds must be at least 1")
+        if self.purge_interval_seconds < 0:
+            raise ConfigError("purge_interval_seconds must be 0 (off) or a number of seconds")
         if not 0 < self.smtp_port < 65536:
             raise ConfigError(f"smtp_port must be between 1 and 65535, got {self.smtp_port}")
         for name in ("email_sender", "sms_sender"):

@@ -144,9 +144,26 @@ class CodeStore(Protocol):
         self, pool_id: PoolId, sub: UserSub, purpose: str, digest: str, expires: datetime
     ) -> None: ...
     async def get_code(self, pool_id: PoolId, sub: UserSub, purpose: str) -> StoredCode | None: ...
-    async def count_attempt(self, pool_id: PoolId, sub: UserSub, purpose: str) -> None: ...
+    async def count_attempt(self, pool_id: PoolId, sub: UserSub, purpose: str) -> StoredCode | None:
+        """Add one to the code's attempts; the code as this increment left it (None: gone)."""
+        ...
+
     async def delete_code(self, pool_id: PoolId, sub: UserSub, purpose: str) -> bool:
         """True for the one caller that consumed it: codes are single-use."""
+
+
+# --- the purge (services/purge.py): a sweep over every pool, not scoped by one
+class ExpiredSessions(Protocol):
+    async def count_sessions_expired_before(self, cutoff: datetime) -> int: ...
+    async def delete_sessions_expired_before(self, cutoff: datetime, batch: int) -> int:
+        """Deletes refresh sessions whose `expires` is before `cutoff`, at most `batch` rows per
+        statement, each statement its own transaction, until none is left; how many it deleted."""
+
+
+class ExpiredCodes(Protocol):
+    async def count_codes_expired_before(self, cutoff: datetime) -> int: ...
+    async def delete_codes_expired_before(self, cutoff: datetime, batch: int) -> int:
+        """As `delete_sessions_expired_before`, for one-time codes (phantom ones included)."""
 
 
 @dataclass(frozen=True)

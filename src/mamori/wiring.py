@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -40,6 +41,7 @@ from mamori.config import ConfigError, Settings, parse_oidc_provider
 from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams, PasswordHashing
 from mamori.ports import Clock, Counters, MessageSender
+from mamori.services.admin_users import AdminUserService
 from mamori.services.auth import AuthService
 from mamori.services.clients import ClientService
 from mamori.services.clock import SystemClock
@@ -56,6 +58,7 @@ from mamori.services.keys import KeyService
 from mamori.services.logins import LoginVerifier, OidcProvider
 from mamori.services.mfa import MfaService
 from mamori.services.pools import PoolService
+from mamori.services.purge import Purger
 from mamori.services.recovery import RecoveryService
 from mamori.services.srp_verifiers import VerifierVault
 from mamori.services.tokens import TokenService
@@ -143,8 +146,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     tokens = TokenService(
         keys, session_store, user_store, group_store, keyring, clock, settings.effective_public_url
     )
+    code_store = SqlCodeStore(engine)
     codes = CodeService(
-        SqlCodeStore(engine),
+        code_store,
         email,
         sms,
         keyring,
@@ -167,6 +171,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         # slow every one of them (19 MiB each thrashes the shared cache).
         hash_concurrency=max(1, (os.cpu_count() or 1) // settings.workers),
     )
+    admin_users = AdminUserService(users, user_store, session_store, pools, codes, clock)
     groups = GroupService(group_store, pools, users, clock)
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
     devices = DeviceService(SqlDeviceStore(engine, keyring), pools, users, tokens, clock)
@@ -194,6 +199,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         pools=pools,
         clients=clients,
         users=users,
+        admin_users=admin_users,
         groups=groups,
         auth=auth,
         tokens=tokens,
@@ -204,6 +210,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         recovery=recovery,
         mfa=mfa,
         devices=devices,
+        purger=Purger(session_store, code_store, clock),
     )
     return Runtime(services, engine, admin_credentials(settings))
 
@@ -303,3 +310,13 @@ def build_identity_services(
         identities, identity_tokens, sts, settings.identity_credentials_seconds
     )
     return IdentityServices(identity_pools, identities, credentials, identity_tokens)
+
+
+@contextlib.asynccontextmanager
+async def purger_for(settings: Settings) -> AsyncIterator[Purger]:
+    """`mamori purge`: the purge alone, on its own engine (no master key or services needed)."""
+    engine = make_async_engine(settings.effective_database_url)
+    try:
+        yield Purger(SqlSessionStore(engine), SqlCodeStore(engine), SystemClock())
+    finally:
+        await dispose(engine)

@@ -265,9 +265,9 @@ async def test_device_life_as_sign_in_sees_it(database: str, tmp: Path) -> None:
             False,
         )
         name = f"u-{secrets.token_hex(3)}"
-        await s.users.admin_create_user(pool.id, name, {}, None, "SUPPRESS", ())
-        await s.users.admin_set_user_password(pool.id, name, PASSWORD, permanent=True)
-        user = await s.users.admin_get_user(pool.id, name)
+        await s.admin_users.admin_create_user(pool.id, name, {}, None, "SUPPRESS", ())
+        await s.admin_users.admin_set_user_password(pool.id, name, PASSWORD, permanent=True)
+        user = await s.admin_users.admin_get_user(pool.id, name)
         key, group = await s.devices.new_device_metadata(pool, user, "192.0.2.7")
         assert key.startswith(pool.id.split("_")[0] + "_")
         # Unconfirmed: sign-in cannot use it, lists do not show it.
@@ -296,8 +296,8 @@ async def test_device_life_as_sign_in_sees_it(database: str, tmp: Path) -> None:
         assert device.last_ip == "192.0.2.9"
         # Another user never sees it.
         other = f"o-{secrets.token_hex(3)}"
-        await s.users.admin_create_user(pool.id, other, {}, None, "SUPPRESS", ())
-        someone = await s.users.admin_get_user(pool.id, other)
+        await s.admin_users.admin_create_user(pool.id, other, {}, None, "SUPPRESS", ())
+        someone = await s.admin_users.admin_get_user(pool.id, other)
         assert await s.devices.device_for_sign_in(pool, someone, key) is None
         # Keys handed out and never confirmed go after a day.
         stale, _ = await s.devices.new_device_metadata(pool, user)

@@ -419,8 +419,8 @@ async def test_the_lock_doubles_and_fifteen_quiet_minutes_reset_it(
         client = await s.clients.create_user_pool_client(
             pool.id, client_in({"ClientName": "c", "ExplicitAuthFlows": USER_FLOWS}), False
         )
-        await s.users.admin_create_user(pool.id, "ann", {}, PASSWORD, "SUPPRESS", ())
-        await s.users.admin_set_user_password(pool.id, "ann", PASSWORD, permanent=True)
+        await s.admin_users.admin_create_user(pool.id, "ann", {}, PASSWORD, "SUPPRESS", ())
+        await s.admin_users.admin_set_user_password(pool.id, "ann", PASSWORD, permanent=True)
 
         async def attempt(password: str) -> str:
             try:

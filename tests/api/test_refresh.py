@@ -368,8 +368,8 @@ async def test_refresh_expiry_and_grace_period(database: str, tmp: Path) -> None
             ),
             False,
         )
-        await s.users.admin_create_user(pool.id, "cy", {}, None, "SUPPRESS", ())
-        await s.users.admin_set_user_password(pool.id, "cy", PASSWORD, permanent=True)
+        await s.admin_users.admin_create_user(pool.id, "cy", {}, None, "SUPPRESS", ())
+        await s.admin_users.admin_set_user_password(pool.id, "cy", PASSWORD, permanent=True)
         creds = {"USERNAME": "cy", "PASSWORD": PASSWORD}
 
         # RefreshTokenValidity of 60 minutes: valid until then, refused after.

@@ -784,7 +784,7 @@ async def test_session_and_temporary_password_expiry(database: str, tmp: Path) -
             ),
             False,
         )
-        await s.users.admin_create_user(pool.id, "ann", {}, TEMPORARY, "SUPPRESS", ())
+        await s.admin_users.admin_create_user(pool.id, "ann", {}, TEMPORARY, "SUPPRESS", ())
         auth = {"USERNAME": "ann", "PASSWORD": TEMPORARY}
 
         # The session of the challenge lasts AuthSessionValidity minutes.
@@ -810,7 +810,7 @@ async def test_session_and_temporary_password_expiry(database: str, tmp: Path) -
         )
 
         # An administrator sets a new temporary password: a new validity period starts.
-        await s.users.admin_set_user_password(pool.id, "ann", TEMPORARY, permanent=False)
+        await s.admin_users.admin_set_user_password(pool.id, "ann", TEMPORARY, permanent=False)
         clock.advance(days=1)
         second = await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", auth)
         assert second.challenge is Challenge.NEW_PASSWORD_REQUIRED

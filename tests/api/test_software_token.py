@@ -172,9 +172,9 @@ def database(
 
 async def new_user(s: Services, pool: UserPool, **attributes: str) -> User:
     username = f"u{len(attributes)}-{totp.new_secret()[:8].lower()}"
-    await s.users.admin_create_user(pool.id, username, attributes, None, "SUPPRESS", ())
-    await s.users.admin_set_user_password(pool.id, username, PASSWORD, permanent=True)
-    return await s.users.admin_get_user(pool.id, username)
+    await s.admin_users.admin_create_user(pool.id, username, attributes, None, "SUPPRESS", ())
+    await s.admin_users.admin_set_user_password(pool.id, username, PASSWORD, permanent=True)
+    return await s.admin_users.admin_get_user(pool.id, username)
 
 
 async def totp_pool(s: Services, mode: str = "OPTIONAL", **change: Any) -> UserPool:

@@ -368,8 +368,8 @@ async def test_access_tokens_expire(database: str, tmp: Path) -> None:
             ),
             False,
         )
-        await s.users.admin_create_user(pool.id, "bo", {}, None, "SUPPRESS", ())
-        await s.users.admin_set_user_password(pool.id, "bo", PASSWORD, permanent=True)
+        await s.admin_users.admin_create_user(pool.id, "bo", {}, None, "SUPPRESS", ())
+        await s.admin_users.admin_set_user_password(pool.id, "bo", PASSWORD, permanent=True)
         out = await s.auth.initiate_auth(
             client.id, "USER_PASSWORD_AUTH", {"USERNAME": "bo", "PASSWORD": PASSWORD}
         )

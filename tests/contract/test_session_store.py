@@ -90,8 +90,10 @@ async def test_code_put_get_attempts_and_single_use(stores: Stores) -> None:
     sub = new_sub()
     assert await stores.codes.get_code(pool.id, sub, "signup") is None
     await stores.codes.put_code(pool.id, sub, "signup", "digest-1", NOW)
+    first = await stores.codes.count_attempt(pool.id, sub, "signup")
+    assert first is not None and (first.digest, first.attempts) == ("digest-1", 1)
     await stores.codes.count_attempt(pool.id, sub, "signup")
-    await stores.codes.count_attempt(pool.id, sub, "signup")
+    assert await stores.codes.count_attempt(pool.id, new_sub(), "signup") is None
     stored = await stores.codes.get_code(pool.id, sub, "signup")
     assert stored is not None
     assert (stored.digest, stored.expires, stored.attempts) == ("digest-1", NOW, 2)
@@ -149,3 +151,22 @@ async def test_outbox_filters_and_keeps_the_newest_in_order(stores: Stores) -> N
     assert len(everything) == 6
     anywhere = await stores.outbox.list_messages(None, "a@example.com", 100)
     assert {m.pool_id for m in anywhere} >= {pool.id, other.id}
+
+
+async def test_concurrent_attempts_each_see_their_own_count(stores: Stores) -> None:
+    # ConfirmSignUp bursts: were the count read back after the update, all 20 could read 20
+    # and the right code would be refused by every one of them.
+    pool = await stores.pool()
+    sub = new_sub()
+    await stores.codes.put_code(pool.id, sub, "signup", "digest", NOW)
+    counts: list[int] = []
+
+    async def attempt() -> None:
+        counted = await stores.codes.count_attempt(pool.id, sub, "signup")
+        assert counted is not None
+        counts.append(counted.attempts)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(attempt)
+    assert sorted(counts) == list(range(1, 21))

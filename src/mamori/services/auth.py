@@ -359,7 +359,7 @@ class AuthService:
         await self._sessions.revoke_user(ctx.pool_id, ctx.user.sub)
 
     async def admin_user_global_sign_out(self, pool_id: str, username: str) -> None:
-        user = await self._users.admin_get_user(pool_id, username)
+        user = await self._users.require_in_pool(pool_id, username)
         await self._sessions.revoke_user(user.pool_id, user.sub)
 
     async def revoke_token(self, token: str, client_id: str, client_secret: str | None) -> None:

@@ -314,10 +314,9 @@ class CodeService:
             # The code stays locked (not deleted) until it expires or a new one is sent, so SDKs
             # that retry LimitExceededException as throttling get the same answer again.
             raise LimitExceededException(_LIMIT)
-        # Counted before comparing, then read back: concurrent guesses each see a distinct
-        # count, so no more than MAX_ATTEMPTS of them are ever compared.
-        await self._store.count_attempt(pool.id, sub, purpose)
-        counted = await self._store.get_code(pool.id, sub, purpose)
+        # Counted before comparing, the increment returning its own count: concurrent guesses
+        # each see a distinct one, so no more than MAX_ATTEMPTS of them are ever compared.
+        counted = await self._store.count_attempt(pool.id, sub, purpose)
         if counted is None:
             raise ExpiredCodeException()  # used or replaced meanwhile
         if counted.attempts > MAX_ATTEMPTS:

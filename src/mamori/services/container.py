@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mamori.ports import Clock, OutboxReader
+from mamori.services.admin_users import AdminUserService
 from mamori.services.auth import AuthService
 from mamori.services.clients import ClientService
 from mamori.services.credentials import IdentityServices
@@ -14,6 +15,7 @@ from mamori.services.guard import Guard
 from mamori.services.keys import KeyService
 from mamori.services.mfa import MfaService
 from mamori.services.pools import PoolService
+from mamori.services.purge import Purger
 from mamori.services.recovery import RecoveryService
 from mamori.services.tokens import TokenService
 from mamori.services.users import UserService
@@ -25,6 +27,7 @@ class Services:
     pools: PoolService
     clients: ClientService
     users: UserService
+    admin_users: AdminUserService  # the administrator's user operations (IAM-authorised)
     groups: GroupService
     auth: AuthService
     tokens: TokenService
@@ -35,3 +38,4 @@ class Services:
     recovery: RecoveryService  # forgot password, attribute verification
     mfa: MfaService  # pool MFA configuration, users' factors and TOTP tokens
     devices: DeviceService  # remembered devices
+    purger: Purger  # deletes expired refresh sessions and codes (`mamori purge`, periodic)

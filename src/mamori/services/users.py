@@ -1,4 +1,5 @@
-"""Users: sign-up and confirmation, self-service through access tokens, admin operations."""
+"""Users: sign-up and confirmation, self-service through access tokens, and the lookups and
+writes every user operation shares (the administrator's operations: admin_users.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio
 
 from mamori.crypto.passwords import PasswordHashing
-from mamori.crypto.secrets import temporary_password
 from mamori.domain.app_client import AppClient
 from mamori.domain.errors import (
     AliasExistsException,
@@ -22,7 +22,6 @@ from mamori.domain.errors import (
     InvalidPasswordException,
     NotAuthorizedException,
     ResourceNotFoundException,
-    UnsupportedUserStateException,
     UsernameExistsException,
     UserNotFoundException,
 )
@@ -41,16 +40,13 @@ from mamori.domain.user_rules import (
     remove_attributes,
     stored_username,
 )
-from mamori.ports import Clock, GroupStore, Page, SessionStore, UserQuery, UserStore
-from mamori.protocols.cognito_filter import FilterError, parse
+from mamori.ports import Clock, GroupStore, SessionStore, UserStore
 from mamori.services.clients import ClientService, check_secret_hash
 from mamori.services.codes import (
-    RESET,
     SIGNUP,
     CodeService,
     Delivery,
     delivery_attribute,
-    recovery_attribute,
     simulated_delivery,
     verify_purpose,
 )
@@ -61,7 +57,6 @@ from mamori.services.tokens import AccessContext, TokenService
 T = TypeVar("T")
 # Cognito: the LEGACY answer of the public confirmation operations for an unknown user.
 NO_SUCH_USER = "Username/client id combination not found."
-MAX_PAGE = 60
 
 
 class UserService:
@@ -122,6 +117,10 @@ class UserService:
         if user is None:
             raise UserNotFoundException("User does not exist.")
         return user
+
+    async def require_in_pool(self, pool_id: str, username: str) -> User:
+        """The user `username` of the pool `pool_id`, as an IAM-authorised caller names them."""
+        return await self.require(await self._pools.require(pool_id), username)
 
     async def hash_password(self, pool: UserPool, password: str) -> str:
         problem = pool.password_policy.violation(password)
@@ -184,7 +183,7 @@ class UserService:
         await self._store.save_user(pool, user)
         return user
 
-    async def _add(self, pool: UserPool, user: User, taken: str) -> None:
+    async def add(self, pool: UserPool, user: User, taken: str) -> None:
         try:
             await self._store.add_user(pool, user)
         except UsernameExistsException as exc:
@@ -195,7 +194,7 @@ class UserService:
                 raise UsernameExistsException(exc.message) from exc
             raise
 
-    async def _remove(self, pool: UserPool, user: User) -> None:
+    async def remove(self, pool: UserPool, user: User) -> None:
         await self._sessions.revoke_user(pool.id, user.sub)
         await self._store.delete_user(pool.id, user.sub)
 
@@ -239,7 +238,7 @@ class UserService:
             pool.id, sub, username, UserStatus.UNCONFIRMED, True, {**attrs, "sub": sub}, now, now
         )
         user = await self.with_password(pool, user, password, UserStatus.UNCONFIRMED)
-        await self._add(pool, user, "User already exists")
+        await self.add(pool, user, "User already exists")
         attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
         if attribute is None:
             return user, None
@@ -271,7 +270,7 @@ class UserService:
             raise NotAuthorizedException(
                 f"User cannot be confirmed. Current status is {user.status.value}"
             )
-        confirmed = self._confirmed(pool, user, verify=True)
+        confirmed = self.confirmed(pool, user, verify=True)
         if not force_alias_creation:
             # Before the code is spent: a refused confirmation can be retried with the same code.
             await self.claim_aliases(pool, confirmed, force=False)
@@ -279,7 +278,7 @@ class UserService:
         await self.claim_aliases(pool, confirmed, force=force_alias_creation)
         await self.save(pool, confirmed)
 
-    def _confirmed(self, pool: UserPool, user: User, verify: bool) -> User:
+    def confirmed(self, pool: UserPool, user: User, verify: bool) -> User:
         attrs = dict(user.attributes)
         attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
         if verify and attribute:
@@ -336,9 +335,9 @@ class UserService:
         if client is None:
             raise NotAuthorizedException(UNAUTHORIZED_ATTRIBUTE)
         check_attributes(pool, attributes, Writer.USER, client)
-        return await self._update(pool, ctx.user, attributes)
+        return await self.update_attributes(pool, ctx.user, attributes)
 
-    async def _update(
+    async def update_attributes(
         self, pool: UserPool, user: User, changes: Mapping[str, str]
     ) -> list[Delivery]:
         held = held_until_verified(pool, user.attributes, changes)
@@ -396,11 +395,11 @@ class UserService:
         for name in names:
             if client is None or not client.can_write(name):
                 raise NotAuthorizedException(UNAUTHORIZED_ATTRIBUTE)
-        await self.save(pool, _without(pool, ctx.user, names))
+        await self.save(pool, without_attributes(pool, ctx.user, names))
 
     async def delete_user(self, access_token: str) -> None:
         pool, ctx = await self._context(access_token)
-        await self._remove(pool, ctx.user)
+        await self.remove(pool, ctx.user)
 
     async def change_password(self, access_token: str, previous: str | None, proposed: str) -> None:
         pool, ctx = await self._context(access_token)
@@ -409,156 +408,11 @@ class UserService:
             raise NotAuthorizedException("Incorrect username or password.")
         await self.set_password(pool, user, proposed, user.status)
 
-    # --- admin operations
-    async def admin_create_user(
-        self,
-        pool_id: str,
-        username: str,
-        attributes: Mapping[str, str],
-        temporary: str | None,
-        message_action: str | None,
-        mediums: Sequence[str],
-        force_alias_creation: bool = False,
-    ) -> User:
-        pool = await self._pools.require(pool_id)
-        if message_action == "RESEND":
-            return await self._resend_invitation(pool, username, temporary, mediums)
-        check_attributes(pool, attributes, Writer.ADMIN, creating=True)
-        sub = new_sub()
-        username, attrs = stored_username(pool, username, attributes, sub)
-        check_required(pool, attrs)
-        password = temporary or temporary_password(pool.password_policy.minimum_length)
-        now = self._clock.now()
-        validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
-        status = UserStatus.FORCE_CHANGE_PASSWORD
-        user = User(pool.id, sub, username, status, True, {**attrs, "sub": sub}, now, now)
-        user = await self.with_password(pool, user, password, status, now + validity)
-        if force_alias_creation and not pool.username_attributes:
-            # Taking the alias from its owner is a side effect: only for a user that will exist.
-            if await self._store.get_user(pool, username) is not None:
-                raise UsernameExistsException("User account already exists")
-            await self.claim_aliases(pool, user, force=True)
-        await self._add(pool, user, "User account already exists")
-        if message_action != "SUPPRESS":
-            try:
-                await self._codes.send_invitations(pool, user, password, mediums)
-            except BaseException:
-                with anyio.CancelScope(shield=True):
-                    await self._store.delete_user(pool.id, user.sub)
-                raise
-        return user
-
-    async def _resend_invitation(
-        self, pool: UserPool, username: str, temporary: str | None, mediums: Sequence[str]
-    ) -> User:
-        user = previous = await self.require(pool, username)
-        if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
-            raise UnsupportedUserStateException(
-                f"Resend not possible. {user.username} status is not FORCE_CHANGE_PASSWORD."
-            )
-        password = temporary or temporary_password(pool.password_policy.minimum_length)
-        validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
-        user = await self.set_password(
-            pool, user, password, user.status, self._clock.now() + validity
-        )
-        try:
-            await self._codes.send_invitations(pool, user, password, mediums)
-        except BaseException:
-            # An undelivered password must not replace the one the user was last sent.
-            with anyio.CancelScope(shield=True):
-                await self._store.save_user(pool, previous)
-            raise
-        return user
-
-    async def admin_get_user(self, pool_id: str, username: str) -> User:
-        return await self.require(await self._pools.require(pool_id), username)
-
-    async def admin_delete_user(self, pool_id: str, username: str) -> None:
-        pool = await self._pools.require(pool_id)
-        await self._remove(pool, await self.require(pool, username))
-
-    async def admin_set_enabled(self, pool_id: str, username: str, enabled: bool) -> None:
-        pool = await self._pools.require(pool_id)
-        user = await self.require(pool, username)
-        await self.save(pool, dataclasses.replace(user, enabled=enabled))
-        if not enabled:
-            # Cognito: disabling a user also revokes its tokens.
-            await self._sessions.revoke_user(pool.id, user.sub)
-
-    async def admin_update_user_attributes(
-        self, pool_id: str, username: str, attributes: Mapping[str, str]
-    ) -> None:
-        pool = await self._pools.require(pool_id)
-        user = await self.require(pool, username)
-        check_attributes(pool, attributes, Writer.ADMIN)
-        await self._update(pool, user, attributes)
-
-    async def admin_delete_user_attributes(
-        self, pool_id: str, username: str, names: Sequence[str]
-    ) -> None:
-        pool = await self._pools.require(pool_id)
-        user = await self.require(pool, username)
-        await self.save(pool, _without(pool, user, names))
-
-    async def admin_set_user_password(
-        self, pool_id: str, username: str, password: str, permanent: bool
-    ) -> None:
-        pool = await self._pools.require(pool_id)
-        user = await self.require(pool, username)
-        if permanent:
-            status = UserStatus.CONFIRMED
-            expires = None
-        else:
-            status = UserStatus.FORCE_CHANGE_PASSWORD
-            validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
-            expires = self._clock.now() + validity
-        await self.set_password(pool, user, password, status, expires)
-
-    async def admin_reset_user_password(self, pool_id: str, username: str) -> None:
-        pool = await self._pools.require(pool_id)
-        user = await self.require(pool, username)
-        if not user.enabled:
-            raise NotAuthorizedException("User is disabled.")
-        if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
-            # Cognito: a user who never chose a password gets a new invitation instead.
-            raise NotAuthorizedException("User password cannot be reset in the current state.")
-        attribute = recovery_attribute(pool, user)
-        if attribute is None:
-            raise InvalidParameterException(
-                "Cannot reset password for the user as there is no registered/verified email "
-                "or phone_number"
-            )
-        # The code first: a failed delivery leaves the user as it was.
-        await self._codes.send_code(pool, user, RESET, attribute, "password-reset")
-        await self.save(pool, dataclasses.replace(user, status=UserStatus.RESET_REQUIRED))
-
-    async def admin_confirm_sign_up(self, pool_id: str, username: str) -> None:
-        pool = await self._pools.require(pool_id)
-        user = await self.require(pool, username)
-        if user.status is not UserStatus.UNCONFIRMED:
-            raise NotAuthorizedException(
-                f"User cannot be confirmed. Current status is {user.status.value}"
-            )
-        await self.save(pool, self._confirmed(pool, user, verify=False))
-
-    async def list_users(
-        self, pool_id: str, filter_text: str, limit: int, token: str | None
-    ) -> Page[User]:
-        pool = await self._pools.require(pool_id)
-        try:
-            parsed = parse(filter_text)
-        except FilterError as exc:
-            raise InvalidParameterException(str(exc)) from exc
-        query = UserQuery(parsed.attribute, parsed.value, parsed.prefix) if parsed else UserQuery()
-        if limit > MAX_PAGE:
-            raise InvalidParameterException(f"Limit must be at most {MAX_PAGE}.")
-        return await self._store.list_users(pool, query, limit or MAX_PAGE, token)
-
     async def user_by_sub(self, pool: UserPool, sub: str) -> User | None:
         return await self._store.get_user_by_sub(pool.id, UserSub(sub))
 
 
-def _without(pool: UserPool, user: User, names: Sequence[str]) -> User:
+def without_attributes(pool: UserPool, user: User, names: Sequence[str]) -> User:
     """`user` without the attributes `names`, nor any value pending for them."""
     attrs = remove_attributes(pool, user.attributes, names)
     pending = {k: v for k, v in user.pending.items() if k not in names}

@@ -1,12 +1,27 @@
-"""Refresh-token sessions and one-time codes in SQL, both stored only as digests."""
+"""Refresh-token sessions and one-time codes in SQL, both stored only as digests, and the purge
+of expired ones."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+import anyio
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import Executable
 
 from mamori.adapters.store.sql.base import SqlBase, aware, must_aware
 from mamori.adapters.store.sql.tables import codes, refresh_sessions, users
@@ -40,6 +55,65 @@ _ORIGIN_REVOKED = (
     )
     .limit(1)
 )
+
+
+# The purge: expired rows by range over the expiry index (migration 0007), a bounded batch per
+# statement. On PostgreSQL, FOR UPDATE SKIP LOCKED lets purges in several processes take
+# different rows instead of queueing behind each other (SQLite has no row locks: it drops it).
+_CUTOFF = bindparam("cutoff", type_=DateTime(timezone=True))
+_BATCH = bindparam("batch", type_=Integer)
+_COUNT_EXPIRED_SESSIONS = select(func.count()).where(refresh_sessions.c.expires < _CUTOFF)
+_DELETE_EXPIRED_SESSIONS = delete(refresh_sessions).where(
+    refresh_sessions.c.digest.in_(
+        select(refresh_sessions.c.digest)
+        .where(refresh_sessions.c.expires < _CUTOFF)
+        .limit(_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+)
+_CODE_KEY = (codes.c.pool_id, codes.c.sub, codes.c.purpose)
+_COUNT_EXPIRED_CODES = select(func.count()).where(codes.c.expires < _CUTOFF)
+_DELETE_EXPIRED_CODES = delete(codes).where(
+    tuple_(*_CODE_KEY).in_(
+        select(*_CODE_KEY)
+        .where(codes.c.expires < _CUTOFF)
+        .limit(_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+)
+# SQLite: the pause between batches in which writers waiting for the database lock (their
+# busy handler polls every 25-100 ms once it has waited a while) get their turn.
+SQLITE_BATCH_PAUSE = 0.05
+
+
+def _utc(when: datetime) -> datetime:
+    # SQLite stores the UTC wall time as text and compares text: the cutoff must be UTC too.
+    return when.astimezone(UTC)
+
+
+async def _count(engine: AsyncEngine, statement: Executable, cutoff: datetime) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(statement, {"cutoff": _utc(cutoff)})).scalar_one())
+
+
+async def _delete_in_batches(
+    engine: AsyncEngine, statement: Executable, cutoff: datetime, batch: int
+) -> int:
+    """Runs `statement` (a delete of at most `batch` expired rows) until a run finds fewer,
+    each run its own short transaction, so no writer waits long for the lock."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    params = {"cutoff": _utc(cutoff), "batch": batch}
+    pause = SQLITE_BATCH_PAUSE if engine.dialect.name == "sqlite" else 0.0
+    total = 0
+    while True:
+        async with engine.begin() as conn:
+            deleted = int((await conn.execute(statement, params)).rowcount)
+        total += deleted
+        # Fewer than a batch: none was left (or another process is deleting the rest).
+        if deleted < batch:
+            return total
+        await anyio.sleep(pause)
 
 
 class _Named:
@@ -131,6 +205,14 @@ class SqlSessionStore(SqlBase):
                 .values(revoked=True)
             )
 
+    async def count_sessions_expired_before(self, cutoff: datetime) -> int:
+        return await _count(self._engine, _COUNT_EXPIRED_SESSIONS, cutoff)
+
+    async def delete_sessions_expired_before(self, cutoff: datetime, batch: int) -> int:
+        # Every pool at once: a maintenance sweep (services/purge.py), not a pool's request.
+        # Which cutoff is safe for revocation is the caller's decision (purge.SESSION_GRACE).
+        return await _delete_in_batches(self._engine, _DELETE_EXPIRED_SESSIONS, cutoff, batch)
+
 
 class SqlCodeStore(SqlBase):
     async def put_code(
@@ -168,13 +250,21 @@ class SqlCodeStore(SqlBase):
             ).first()
         return StoredCode(row.digest, must_aware(row.expires), int(row.attempts)) if row else None
 
-    async def count_attempt(self, pool_id: PoolId, sub: UserSub, purpose: str) -> None:
+    async def count_attempt(self, pool_id: PoolId, sub: UserSub, purpose: str) -> StoredCode | None:
+        # The increment returns its own count (RETURNING): concurrent attempts each see a
+        # distinct number, which a separate read after the update would not guarantee.
         async with self._engine.begin() as conn:
-            await conn.execute(
-                update(codes)
-                .where(codes.c.pool_id == pool_id, codes.c.sub == sub, codes.c.purpose == purpose)
-                .values(attempts=codes.c.attempts + 1)
-            )
+            row = (
+                await conn.execute(
+                    update(codes)
+                    .where(
+                        codes.c.pool_id == pool_id, codes.c.sub == sub, codes.c.purpose == purpose
+                    )
+                    .values(attempts=codes.c.attempts + 1)
+                    .returning(codes.c.digest, codes.c.expires, codes.c.attempts)
+                )
+            ).first()
+        return StoredCode(row.digest, must_aware(row.expires), int(row.attempts)) if row else None
 
     async def delete_code(self, pool_id: PoolId, sub: UserSub, purpose: str) -> bool:
         async with self._engine.begin() as conn:
@@ -184,3 +274,10 @@ class SqlCodeStore(SqlBase):
                 )
             )
         return bool(result.rowcount)
+
+    async def count_codes_expired_before(self, cutoff: datetime) -> int:
+        return await _count(self._engine, _COUNT_EXPIRED_CODES, cutoff)
+
+    async def delete_codes_expired_before(self, cutoff: datetime, batch: int) -> int:
+        # Every pool at once, phantom codes (ForgotPassword for unknown usernames) included.
+        return await _delete_in_batches(self._engine, _DELETE_EXPIRED_CODES, cutoff, batch)

@@ -138,6 +138,8 @@ refresh_sessions = Table(
     Column("replaced_at", DateTime(timezone=True)),
     Index("ix_refresh_sessions_origin", "pool_id", "origin_jti"),
     Index("ix_refresh_sessions_user", "pool_id", "sub"),
+    # The purge (migration 0007) deletes by expiry across pools: a range, not a table scan.
+    Index("ix_refresh_sessions_expires", "expires"),
 )
 
 codes = Table(
@@ -149,6 +151,7 @@ codes = Table(
     Column("digest", String(128), nullable=False),
     Column("expires", DateTime(timezone=True), nullable=False),
     Column("attempts", Integer, nullable=False),
+    Index("ix_codes_expires", "expires"),  # the purge (migration 0007)
 )
 
 signing_keys = Table(

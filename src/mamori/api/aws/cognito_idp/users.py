@@ -55,7 +55,7 @@ async def resend_confirmation_code(call: Call, p: Params) -> Result:
 
 @operation("AdminCreateUser")
 async def admin_create_user(call: Call, p: Params) -> Result:
-    user = await call.services.users.admin_create_user(
+    user = await call.services.admin_users.admin_create_user(
         p["UserPoolId"],
         p["Username"],
         attributes_in(p.get("UserAttributes")),
@@ -69,7 +69,7 @@ async def admin_create_user(call: Call, p: Params) -> Result:
 
 @operation("AdminGetUser")
 async def admin_get_user(call: Call, p: Params) -> Result:
-    user = await call.services.users.admin_get_user(p["UserPoolId"], p["Username"])
+    user = await call.services.admin_users.admin_get_user(p["UserPoolId"], p["Username"])
     out = user_out(user, "UserAttributes")
     out["MFAOptions"] = []
     out.update(mfa_settings_out(await call.services.mfa.settings_of(user)))
@@ -78,25 +78,25 @@ async def admin_get_user(call: Call, p: Params) -> Result:
 
 @operation("AdminDeleteUser")
 async def admin_delete_user(call: Call, p: Params) -> Result:
-    await call.services.users.admin_delete_user(p["UserPoolId"], p["Username"])
+    await call.services.admin_users.admin_delete_user(p["UserPoolId"], p["Username"])
     return {}
 
 
 @operation("AdminEnableUser")
 async def admin_enable_user(call: Call, p: Params) -> Result:
-    await call.services.users.admin_set_enabled(p["UserPoolId"], p["Username"], True)
+    await call.services.admin_users.admin_set_enabled(p["UserPoolId"], p["Username"], True)
     return {}
 
 
 @operation("AdminDisableUser")
 async def admin_disable_user(call: Call, p: Params) -> Result:
-    await call.services.users.admin_set_enabled(p["UserPoolId"], p["Username"], False)
+    await call.services.admin_users.admin_set_enabled(p["UserPoolId"], p["Username"], False)
     return {}
 
 
 @operation("AdminUpdateUserAttributes")
 async def admin_update_user_attributes(call: Call, p: Params) -> Result:
-    await call.services.users.admin_update_user_attributes(
+    await call.services.admin_users.admin_update_user_attributes(
         p["UserPoolId"], p["Username"], attributes_in(p["UserAttributes"])
     )
     return {}
@@ -104,7 +104,7 @@ async def admin_update_user_attributes(call: Call, p: Params) -> Result:
 
 @operation("AdminDeleteUserAttributes")
 async def admin_delete_user_attributes(call: Call, p: Params) -> Result:
-    await call.services.users.admin_delete_user_attributes(
+    await call.services.admin_users.admin_delete_user_attributes(
         p["UserPoolId"], p["Username"], list(p["UserAttributeNames"])
     )
     return {}
@@ -112,7 +112,7 @@ async def admin_delete_user_attributes(call: Call, p: Params) -> Result:
 
 @operation("AdminSetUserPassword")
 async def admin_set_user_password(call: Call, p: Params) -> Result:
-    await call.services.users.admin_set_user_password(
+    await call.services.admin_users.admin_set_user_password(
         p["UserPoolId"], p["Username"], p["Password"], bool(p.get("Permanent", False))
     )
     return {}
@@ -120,13 +120,13 @@ async def admin_set_user_password(call: Call, p: Params) -> Result:
 
 @operation("AdminResetUserPassword")
 async def admin_reset_user_password(call: Call, p: Params) -> Result:
-    await call.services.users.admin_reset_user_password(p["UserPoolId"], p["Username"])
+    await call.services.admin_users.admin_reset_user_password(p["UserPoolId"], p["Username"])
     return {}
 
 
 @operation("AdminConfirmSignUp")
 async def admin_confirm_sign_up(call: Call, p: Params) -> Result:
-    await call.services.users.admin_confirm_sign_up(p["UserPoolId"], p["Username"])
+    await call.services.admin_users.admin_confirm_sign_up(p["UserPoolId"], p["Username"])
     return {}
 
 
@@ -134,7 +134,7 @@ async def admin_confirm_sign_up(call: Call, p: Params) -> Result:
 async def list_users(call: Call, p: Params) -> Result:
     # An empty AttributesToGet, like none, returns every attribute.
     only = p.get("AttributesToGet") or None
-    page = await call.services.users.list_users(
+    page = await call.services.admin_users.list_users(
         p["UserPoolId"], p.get("Filter") or "", p.get("Limit", 0), p.get("PaginationToken")
     )
     out: Result = {"Users": [user_out(u, only=only) for u in page.items]}

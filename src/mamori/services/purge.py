@@ -1,0 +1,93 @@
+"""The purge: deletes refresh sessions and one-time codes that can never be used again."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import anyio
+
+from mamori.ports import Clock, ExpiredCodes, ExpiredSessions
+
+log = logging.getLogger("mamori.purge")
+
+# Access tokens (and ID tokens, for identity pools' ServerSideTokenCheck) are checked against
+# their refresh session's revoked flag by `origin_jti`, and a token whose session row is gone
+# counts as not revoked: deleting a revoked session while its tokens are still valid would
+# un-revoke them. Those tokens live at most one day (Cognito's maximum, which clients.py
+# enforces) and are issued no later than their session's expiry (a refresh of an expired
+# session fails), so every one of them has expired a day after the session did. The margin
+# covers clocks that differ between the hosts that issue, check and purge.
+TOKEN_LIFETIME_MAX = timedelta(days=1)
+CLOCK_MARGIN = timedelta(hours=1)
+SESSION_GRACE = TOKEN_LIFETIME_MAX + CLOCK_MARGIN
+# Rows per delete statement, each its own transaction (SQLite writers wait for no longer).
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What one purge removed (with `dry_run`: what it would have removed)."""
+
+    sessions: int
+    codes: int
+    sessions_before: datetime  # the cutoffs: rows expired before these
+    codes_before: datetime
+    dry_run: bool = False
+
+
+class Purger:
+    def __init__(
+        self, sessions: ExpiredSessions, codes: ExpiredCodes, clock: Clock, batch: int = BATCH
+    ) -> None:
+        self._sessions = sessions
+        self._codes = codes
+        self._clock = clock
+        self._batch = batch
+
+    def cutoffs(self) -> tuple[datetime, datetime]:
+        """(sessions, codes): rows whose expiry is before these go."""
+        now = self._clock.now()
+        # A code past its expiry is refused as expired, and a missing one the same way
+        # (codes.py): deleting it changes no answer, phantom codes included.
+        return now - SESSION_GRACE, now
+
+    async def purge(self, dry_run: bool = False) -> Purged:
+        """Deletes (or, with `dry_run`, counts) expired sessions and codes in every pool.
+
+        Idempotent: several server processes may purge at once; each row goes once.
+        """
+        sessions_before, codes_before = self.cutoffs()
+        if dry_run:
+            sessions = await self._sessions.count_sessions_expired_before(sessions_before)
+            codes = await self._codes.count_codes_expired_before(codes_before)
+        else:
+            sessions = await self._sessions.delete_sessions_expired_before(
+                sessions_before, self._batch
+            )
+            codes = await self._codes.delete_codes_expired_before(codes_before, self._batch)
+        return Purged(sessions, codes, sessions_before, codes_before, dry_run)
+
+    async def run_periodically(self, interval: float) -> None:
+        """Purges now and then every `interval` seconds, until cancelled (the server's
+        lifespan does at shutdown), logging one JSON line per run. A failure (the database
+        unreachable, say) is logged and the next run tries again: it never stops the server."""
+        while True:
+            started = anyio.current_time()
+            line: dict[str, object] = {"event": "purge"}
+            try:
+                purged = await self.purge()
+            except Exception as exc:  # any store failure: the rows wait for the next run
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                line.update(error=type(exc).__name__, reason=reason, retry_seconds=interval)
+                log.error(json.dumps(line))
+            else:
+                line.update(
+                    sessions=purged.sessions,
+                    codes=purged.codes,
+                    ms=round((anyio.current_time() - started) * 1000, 2),
+                )
+                log.info(json.dumps(line))
+            await anyio.sleep(interval)
