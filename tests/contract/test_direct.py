@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -177,3 +178,30 @@ async def test_in_memory_sqlite_goes_through_the_engine() -> None:
         assert direct_for(engine) is direct_for(engine)
     finally:
         await dispose(engine)
+
+
+def test_sqlite_engine_used_from_a_second_event_loop_thread(database_url: str) -> None:
+    """One engine driven from two threads' event loops (as a test client's portal thread
+    may): the thread that did not make the inline connection goes through the waiting one."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's per-thread connections")
+    engine = make_async_engine(database_url)
+    runner = direct_for(engine)
+    row = _session()
+
+    async def write_then_read() -> object:
+        await runner.write(_INSERT, row)
+        return await runner.first(_READ, {"digest": row["digest"]})
+
+    async def read() -> object:
+        return await runner.first(_READ, {"digest": row["digest"]})
+
+    try:
+        assert anyio.run(write_then_read) is not None  # this thread: inline
+        found: list[object] = []
+        worker = threading.Thread(target=lambda: found.append(anyio.run(read)))
+        worker.start()
+        worker.join(10)
+        assert found and found[0] is not None
+    finally:
+        anyio.run(dispose, engine)

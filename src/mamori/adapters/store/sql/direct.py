@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -172,13 +173,18 @@ class SqliteDirect(Direct):
         super().__init__(engine.dialect)
         self._path = path
         self._inline: sqlite3.Connection | None = None
+        self._inline_thread = 0
         self._waiting: sqlite3.Connection | None = None  # the thread's own connection
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="mamori-sqlite")
         self._writes = 0
         self._closed = False
 
-    def _connect(self, busy_timeout_ms: int, checkpoints: bool) -> sqlite3.Connection:
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=True)
+    def _connect(
+        self, busy_timeout_ms: int, checkpoints: bool, same_thread: bool = True
+    ) -> sqlite3.Connection:
+        # The inline connection is checked by `_inline_connection` (and may be closed from
+        # any thread); the waiting one lives on its thread.
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=same_thread)
         conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -206,19 +212,30 @@ class SqliteDirect(Direct):
             self._waiting = self._connect(BUSY_TIMEOUT_MS, checkpoints=True)
         self._waiting.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
+    def _inline_connection(self) -> sqlite3.Connection | None:
+        """The inline connection, on the thread that first ran a statement (the event loop's);
+        None on any other thread (one engine driven from several event loops, as tests may)."""
+        if self._inline is None:
+            self._inline = self._connect(0, checkpoints=False, same_thread=False)
+            self._inline_thread = threading.get_ident()
+        return self._inline if self._inline_thread == threading.get_ident() else None
+
     async def _execute(self, statement: Executable, params: Params, writes: bool) -> list[Any]:
         if self._closed:
             raise RuntimeError("the database is closed")
         prepared = self.prepare(statement)
         values = prepared.positional(params)
-        if self._inline is None:
-            self._inline = self._connect(0, checkpoints=False)
+        inline = self._inline_connection()
         try:
-            try:
-                raw = self._run(self._inline, prepared, values)
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc):
-                    raise
+            raw: Any = None
+            if inline is not None:
+                try:
+                    raw = self._run(inline, prepared, values)
+                except sqlite3.OperationalError as exc:
+                    if not _busy(exc):
+                        raise
+                    inline = None  # locked: wait for it on the thread
+            if inline is None:
                 loop = asyncio.get_running_loop()
                 raw = await loop.run_in_executor(self._thread, self._on_thread, prepared, values)
                 writes = False  # the thread's connection checkpoints by itself
