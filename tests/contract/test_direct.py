@@ -205,3 +205,18 @@ def test_sqlite_engine_used_from_a_second_event_loop_thread(database_url: str) -
         assert found and found[0] is not None
     finally:
         anyio.run(dispose, engine)
+
+
+async def test_statements_built_per_call_are_refused(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(direct, "MAX_STATEMENTS", 3)
+    runner = direct_for(engine)
+    runner._prepared.clear()
+    for _ in range(3):  # the same statement again and again: compiled once
+        await runner.first(_READ, {"digest": "x"})
+    fresh = [select(refresh_sessions).where(refresh_sessions.c.digest == "x") for _ in range(3)]
+    await runner.first(fresh[0], {})
+    await runner.first(fresh[1], {})
+    with pytest.raises(RuntimeError):
+        await runner.first(fresh[2], {})

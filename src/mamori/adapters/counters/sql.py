@@ -76,6 +76,9 @@ def _add(dialect: str) -> Any:
     ).returning(counters.c.hits, counters.c.last_ms)
 
 
+# Built once, per dialect: a guessing-limit hit names one or two keys (IP, username).
+_HITS = {d: {n: _hit(d, n) for n in (1, 2)} for d in ("sqlite", "postgresql")}
+_ADDS = {d: _add(d) for d in ("sqlite", "postgresql")}
 _PEEK = select(counters.c.hits, counters.c.last_ms).where(
     counters.c.counter_key == bindparam("key"), _LIVE
 )
@@ -90,10 +93,8 @@ class SqlCounters:
         self._direct = direct_for(engine)
         self._sweep_every = sweep_every
         self._writes = 0
-        dialect = engine.dialect.name
-        # Built once per process: a guessing-limit hit names one or two keys (IP, username).
-        self._hits = {n: _hit(dialect, n) for n in (1, 2)}
-        self._add = _add(dialect)
+        self._hits = _HITS[engine.dialect.name]
+        self._add = _ADDS[engine.dialect.name]
 
     async def hit(self, keys: Sequence[str], now: datetime, window: timedelta) -> Sequence[int]:
         if not keys:

@@ -43,6 +43,7 @@ from sqlalchemy.sql import Executable
 CHECKPOINT_EVERY = 256
 INLINE_CACHE_KIB = 16384
 BUSY_TIMEOUT_MS = 30_000
+MAX_STATEMENTS = 1024  # the hot paths have about twenty
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 Params = Mapping[str, Any]
@@ -122,6 +123,10 @@ class Direct:
     def prepare(self, statement: Executable) -> Prepared:
         prepared = self._prepared.get(id(statement))
         if prepared is None or prepared.statement is not statement:
+            if len(self._prepared) >= MAX_STATEMENTS:
+                # A statement built per call would grow this without bound (and compile every
+                # time): a bug to surface, not to absorb.
+                raise RuntimeError("direct statements must be built once, at module level")
             prepared = Prepared(statement, self._dialect)
             self._prepared[id(statement)] = prepared
         return prepared
