@@ -140,17 +140,22 @@ async def _check_master_key(settings: Settings) -> None:
         await runtime.aclose()
 
 
-def _migrate(settings: Settings) -> None:
+def _database_error(settings: Settings, exc: Exception) -> ConfigError:
+    """A driver error as one line naming the database, never its password."""
     from sqlalchemy.engine import make_url
 
+    shown = make_url(settings.effective_database_url).render_as_string(hide_password=True)
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ConfigError(f"database {shown}: {reason}")
+
+
+def _migrate(settings: Settings) -> None:
     from mamori.adapters.store.sql.engine import migrate
 
     try:
         migrate(settings.effective_database_url)
-    except Exception as exc:  # any driver error: say which database, never the password
-        shown = make_url(settings.effective_database_url).render_as_string(hide_password=True)
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"database {shown}: {reason}") from exc
+    except Exception as exc:  # any driver error
+        raise _database_error(settings, exc) from exc
 
 
 def _serve(settings: Settings) -> None:
@@ -302,7 +307,12 @@ def _purge(settings: Settings, dry_run: bool) -> int:
         async with purger_for(settings) as purger:
             return await purger.purge(dry_run=dry_run)
 
-    purged = asyncio.run(run())
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        purged = asyncio.run(run())
+    except SQLAlchemyError as exc:  # the database went away after the migration, say
+        raise _database_error(settings, exc) from exc
     verb = "would be deleted" if dry_run else "deleted"
     print(
         f"refresh sessions: {purged.sessions} {verb} "

@@ -4,29 +4,26 @@ GetUserAttributeVerificationCode / VerifyUserAttribute, and changes that wait fo
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.support.cognito import as_dict, attrs, error, unique
+from tests.support.cognito import (
+    EXPIRED,
+    LIMIT,
+    MISMATCH,
+    as_dict,
+    attrs,
+    error,
+    phone,
+    unique,
+    wrong,
+)
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
 from tests.support.live import Server, run_server
 from tests.support.tokens import unverified
 from tests.support.webhook import Webhook
-
-MISMATCH = ("CodeMismatchException", "Invalid verification code provided, please try again.")
-EXPIRED = ("ExpiredCodeException", "Invalid code provided, please request a code again.")
-LIMIT = ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
-
-
-def phone() -> str:
-    return "+1555" + "".join(secrets.choice("0123456789") for _ in range(7))
-
-
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.support.cognito import error, secret_hash, unique
+from tests.support.cognito import EXPIRED, LIMIT, MISMATCH, error, phone, secret_hash, unique, wrong
 from tests.support.db import rows
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
 from tests.support.live import Server, run_server
@@ -28,17 +28,6 @@ NO_RECOVERY = (
     "InvalidParameterException",
     "Cannot reset password for the user as there is no registered/verified email or phone_number",
 )
-MISMATCH = ("CodeMismatchException", "Invalid verification code provided, please try again.")
-EXPIRED = ("ExpiredCodeException", "Invalid code provided, please request a code again.")
-LIMIT = ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
-
-
-def phone() -> str:
-    return "+1555" + "".join(secrets.choice("0123456789") for _ in range(7))
-
-
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,12 @@ boto3, amazon-cognito-identity-js and Amplify; attempt limits and sealed, bound 
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.support.cognito import phone
 from tests.support.factories import PASSWORD, make_client, make_user
 from tests.support.live import Server
 from tests.support.mfa import Totp, enroll_totp, mfa_pool
@@ -17,10 +17,6 @@ from tests.support.node import calls, needs_node, run_node
 from tests.support.tokens import verify
 
 WRONG_CODE = "Invalid code or auth state for the user."
-
-
-def phone() -> str:
-    return "+1555" + "".join(secrets.choice("0123456789") for _ in range(7))
 
 
 def fails(call: Any, code: str, message: str | None = None) -> None:

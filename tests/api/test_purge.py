@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import CHEAP_HASHING
 from tests.support.stores import Stores, open_stores
 
+from mamori.adapters.store.sql.engine import migrate
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.app import create_app
 from mamori.config import ConfigError, load_settings
@@ -241,6 +243,19 @@ def test_mamori_purge_on_an_unreachable_database(tmp: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("mamori: database postgresql://nobody@127.0.0.1:1/none: ")
     assert "Traceback" not in result.stderr
+
+
+def test_mamori_purge_on_a_database_that_fails_after_migrating(tmp: Path) -> None:
+    # Migrated, then a table goes (the database changed under it): one line, no traceback.
+    path = tmp / "broken.db"
+    url = f"sqlite:///{path}"
+    migrate(url)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE refresh_sessions")
+    result = mamori("purge", "--database-url", url)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"mamori: database {url}: ")
+    assert "refresh_sessions" in result.stderr and "Traceback" not in result.stderr
 
 
 # --- the server's periodic purge

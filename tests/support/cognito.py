@@ -36,3 +36,19 @@ def secret_hash(username: str, client_id: str, secret: str) -> str:
 
 def unique(prefix: str = "user") -> str:
     return f"{prefix}-{secrets.token_hex(4)}"
+
+
+# What Cognito answers a wrong, expired or too-often-tried confirmation or verification code.
+MISMATCH = ("CodeMismatchException", "Invalid verification code provided, please try again.")
+EXPIRED = ("ExpiredCodeException", "Invalid code provided, please request a code again.")
+LIMIT = ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+
+
+def phone() -> str:
+    """A fresh E.164 number in the 555 range."""
+    return "+1555" + "".join(secrets.choice("0123456789") for _ in range(7))
+
+
+def wrong(code: str) -> str:
+    """A six-digit code that is not `code`."""
+    return f"{(int(code) + 1) % 1_000_000:06d}"
