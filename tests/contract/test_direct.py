@@ -7,14 +7,16 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from tests.support.live import create_pg_database, drop_pg_database, restore_pg_database
 
 from mamori.adapters.store.sql import direct
 from mamori.adapters.store.sql.direct import (
@@ -24,7 +26,7 @@ from mamori.adapters.store.sql.direct import (
     direct_for,
     dispose,
 )
-from mamori.adapters.store.sql.engine import make_async_engine
+from mamori.adapters.store.sql.engine import make_async_engine, migrate
 from mamori.adapters.store.sql.tables import refresh_sessions
 
 pytestmark = pytest.mark.anyio
@@ -220,3 +222,75 @@ async def test_statements_built_per_call_are_refused(
     await runner.first(fresh[1], {})
     with pytest.raises(RuntimeError):
         await runner.first(fresh[2], {})
+
+
+async def _fails_within(runner: direct.Direct, seconds: float) -> None:
+    started = time.monotonic()
+    with pytest.raises(DBAPIError):
+        await runner.first(_READ, {"digest": "x"})
+    assert time.monotonic() - started < seconds
+
+
+def _terminate_connections(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (url.rsplit("/", 1)[1],),
+        )
+
+
+@pytest.mark.postgres
+async def test_postgres_database_lost_and_back(database_url: str) -> None:
+    """psycopg's pool would keep a caller waiting while it reconnects in the background: a lost
+    database is reported at once (through the engine), and the pool serves again once it is
+    back."""
+    if not database_url.startswith("postgres"):
+        pytest.skip("PostgreSQL's connection pool")
+    url = create_pg_database()
+    migrate(url)
+    engine = make_async_engine(url, pool_size=2)
+    runner = direct_for(engine)
+    assert isinstance(runner, PostgresDirect)
+    try:
+        row = _session()
+        await runner.write(_INSERT, row)
+        assert await runner.first(_READ, {"digest": row["digest"]}) is not None
+
+        # A restart: every connection is cut. Reads carry on (run again through the engine).
+        _terminate_connections(url)
+        assert await runner.first(_READ, {"digest": row["digest"]}) is not None
+        assert not runner._degraded
+        for _ in range(3):  # the pool's other idle connections were checked, not handed out
+            assert await runner.first(_READ, {"digest": row["digest"]}) is not None
+        await runner.write(_INSERT, _session())
+
+        drop_pg_database(url)
+        await _fails_within(runner, direct.CHECKOUT_TIMEOUT + 3)
+        for _ in range(3):  # no more waiting for the pool: the engine's error, at once
+            await _fails_within(runner, 1.5)
+
+        restore_pg_database(url)
+        migrate(url)
+        await runner.write(_INSERT, row)  # through the engine: the database is back
+        assert not runner._degraded
+        assert await runner.first(_READ, {"digest": row["digest"]}) is not None
+    finally:
+        await dispose(engine)
+        drop_pg_database(url)
+
+
+@pytest.mark.postgres
+async def test_postgres_database_missing_at_first_use(database_url: str) -> None:
+    if not database_url.startswith("postgres"):
+        pytest.skip("PostgreSQL's connection pool")
+    url = create_pg_database()
+    drop_pg_database(url)
+    engine = make_async_engine(url, pool_size=2)
+    runner = direct_for(engine)
+    try:
+        await _fails_within(runner, direct.CHECKOUT_TIMEOUT + 3)
+        await _fails_within(runner, 1.5)
+    finally:
+        await dispose(engine)

@@ -40,12 +40,18 @@ def free_port() -> int:
 
 
 def create_pg_database() -> str:
+    url = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/mamori_test_{secrets.token_hex(4)}"
+    restore_pg_database(url)
+    return url
+
+
+def restore_pg_database(url: str) -> None:
+    """(Re)create the empty database of a URL made by `create_pg_database`."""
     import psycopg
 
-    name = f"mamori_test_{secrets.token_hex(4)}"
+    name = url.rsplit("/", 1)[1]
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
 
 
 def drop_pg_database(url: str) -> None:

@@ -17,8 +17,14 @@ simply run again there. The inline connection never checkpoints the WAL (that fs
 stall the event loop); the thread does, every `CHECKPOINT_EVERY` inline writes.
 
 PostgreSQL (`PostgresDirect`): a few psycopg connections of its own, in autocommit, so that a
-statement is one round trip. Anything else (an in-memory SQLite database) runs the same
-statements through the engine (`EngineDirect`).
+statement is one round trip. psycopg's pool reconnects in the background and makes callers wait
+for it; so when a connection breaks or none comes within `CHECKOUT_TIMEOUT`, statements run
+through the engine instead (which connects, or fails at once with the database's own error)
+until one succeeds there; a read that met a broken connection is run again there, so a database
+restart costs at most the writes that were under way.
+
+Anything else (an in-memory SQLite database) runs the same statements through the engine
+(`EngineDirect`).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
@@ -44,6 +50,7 @@ CHECKPOINT_EVERY = 256
 INLINE_CACHE_KIB = 16384
 BUSY_TIMEOUT_MS = 30_000
 MAX_STATEMENTS = 1024  # the hot paths have about twenty
+CHECKOUT_TIMEOUT = 2.0  # seconds to wait for a PostgreSQL connection before using the engine's
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 Params = Mapping[str, Any]
@@ -293,31 +300,65 @@ class PostgresDirect(Direct):
             kwargs={"autocommit": True},
             open=False,
             name="mamori-direct",
+            timeout=CHECKOUT_TIMEOUT,
         )
+        self._engine = EngineDirect(engine)
         self._opened = False
         self._closed = False
+        # Set when the pool lost a connection or kept a caller waiting: statements go through
+        # the engine until one succeeds there (the database is back, or the pool was only busy);
+        # then the pool's idle connections are checked once, as they may be dead too.
+        self._degraded = False
+        self._check = False
 
-    async def _execute(self, statement: Executable, params: Params) -> list[Any]:
+    async def _execute(self, statement: Executable, params: Params, write: bool) -> list[Any]:
         if self._closed:
             raise RuntimeError("the database is closed")
+        if self._degraded:
+            return await self._through_engine(statement, params, write)
         prepared = self.prepare(statement)
         values = prepared.named(params)
         if not self._opened:
             self._opened = True
             await self._pool.open()
+        elif self._check:
+            self._check = False
+            await self._pool.check()
+        broken = False
         try:
             async with self._pool.connection() as conn:
-                cursor = await conn.execute(prepared.sql, values)
-                raw = await cursor.fetchall() if cursor.description is not None else []
+                try:
+                    cursor = await conn.execute(prepared.sql, values)
+                    raw = await cursor.fetchall() if cursor.description is not None else []
+                finally:
+                    broken = conn.broken
+        except PoolTimeout:
+            # Nothing sent yet: the engine runs it, or says why the database cannot be reached.
+            self._degraded = True
+            return await self._through_engine(statement, params, write)
         except psycopg.Error as exc:
+            if broken:
+                self._degraded = True
+                if not write:  # a read is safe to run again (a write may have been applied)
+                    return await self._through_engine(statement, params, write)
             raise DBAPIError.instance(prepared.sql, values, exc, psycopg.Error) from exc
         return prepared.rows(raw)
 
+    async def _through_engine(
+        self, statement: Executable, params: Params, write: bool
+    ) -> list[Any]:
+        run = self._engine.write if write else self._engine.all
+        rows = await run(statement, params)
+        if self._degraded:
+            self._degraded = False
+            self._check = True
+        return rows
+
     async def all(self, statement: Executable, params: Params) -> list[Any]:
-        return await self._execute(statement, params)
+        return await self._execute(statement, params, write=False)
 
     async def write(self, statement: Executable, params: Params) -> list[Any]:
-        return await self._execute(statement, params)
+        return await self._execute(statement, params, write=True)
 
     async def aclose(self) -> None:
         self._closed = True
