@@ -442,7 +442,9 @@ def main(argv: list[str] | None = None) -> int:
             "rss_idle": rss_idle,
             "rows": [asdict(r) for r in rows],
         }
-        with Path(args.json_out).open("a") as fh:
+        out = Path(args.json_out)
+        out.parent.mkdir(parents=True, exist_ok=True)  # bench/results/ is git-ignored
+        with out.open("a") as fh:
             fh.write(json.dumps(record) + "\n")
     return 0
 
