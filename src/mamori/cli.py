@@ -11,9 +11,12 @@ import os
 import ssl
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mamori.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from mamori.services.purge import Purged
 
 log = logging.getLogger("mamori")
 
@@ -71,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     outbox.add_argument("--json", action="store_true")
     purge = sub.add_parser(
-        "purge", help="delete expired refresh sessions and one-time codes (servers also do it)"
+        "purge",
+        help="delete expired refresh sessions and one-time codes and old outbox messages "
+        "(servers also do it)",
     )
     _common(purge)
     purge.add_argument(
@@ -300,7 +305,6 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _purge(settings: Settings, dry_run: bool) -> int:
-    from mamori.services.purge import Purged
     from mamori.wiring import purger_for
 
     async def run() -> Purged:
@@ -322,7 +326,17 @@ def _purge(settings: Settings, dry_run: bool) -> int:
         f"codes: {purged.codes} {verb} "
         f"(expired before {purged.codes_before.isoformat(timespec='seconds')})"
     )
+    print(_purged_messages(purged, verb))
     return 0
+
+
+def _purged_messages(purged: Purged, verb: str) -> str:
+    if purged.messages_before is None:
+        return "outbox messages: kept (outbox_retention_hours = 0)"
+    return (
+        f"outbox messages: {purged.messages} {verb} "
+        f"(created before {purged.messages_before.isoformat(timespec='seconds')})"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -79,9 +79,16 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     webhook_ca_file: str = ""
     code_ttl_seconds: int = 24 * 3600
-    # How often each server process deletes expired refresh sessions and codes (`mamori purge`
-    # does it once); 0 turns it off. Several processes purging at once is harmless.
+    # How often each server process deletes expired refresh sessions and codes and old outbox
+    # messages (`mamori purge` does it once); 0 turns it off. Several processes purging at once
+    # is harmless.
     purge_interval_seconds: int = 3600
+    # The purge deletes outbox messages older than this; 0 keeps them forever. They hold codes
+    # and temporary passwords in clear. 7 days: longer than a code lives (code_ttl_seconds, 24 h)
+    # and as long as a default temporary password (TemporaryPasswordValidityDays 7), so a
+    # message is kept while what it carries can still be used. Pools that give invitations a
+    # longer validity want a longer retention.
+    outbox_retention_hours: int = 168
     log_level: str = "info"
     # Guessing protection (docs/security.md): counters in Redis when redis_url is set, so every
     # server process shares them; in the database otherwise. Limits are requests per minute of
@@ -189,6 +196,13 @@ class Settings:
             raise ConfigError("code_ttl_seconds must be at least 1")
         if self.purge_interval_seconds < 0:
             raise ConfigError("purge_interval_seconds must be 0 (off) or a number of seconds")
+        # A cutoff more than a few thousand years back cannot be a datetime: every purge
+        # would fail, sessions and codes included. 0 is the way to keep messages forever.
+        if not 0 <= self.outbox_retention_hours <= 100 * 365 * 24:
+            raise ConfigError(
+                "outbox_retention_hours must be 0 (keep forever) or a number of hours "
+                "up to 876000 (100 years)"
+            )
         if not 0 < self.smtp_port < 65536:
             raise ConfigError(f"smtp_port must be between 1 and 65535, got {self.smtp_port}")
         for name in ("email_sender", "sms_sender"):

@@ -166,6 +166,12 @@ class ExpiredCodes(Protocol):
         """As `delete_sessions_expired_before`, for one-time codes (phantom ones included)."""
 
 
+class OldMessages(Protocol):
+    async def count_messages_created_before(self, cutoff: datetime) -> int: ...
+    async def delete_messages_created_before(self, cutoff: datetime, batch: int) -> int:
+        """As `delete_sessions_expired_before`, for outbox messages created before `cutoff`."""
+
+
 @dataclass(frozen=True)
 class SealedKey:
     pool_id: PoolId

@@ -210,7 +210,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         recovery=recovery,
         mfa=mfa,
         devices=devices,
-        purger=Purger(session_store, code_store, clock),
+        purger=Purger(session_store, code_store, outbox, message_retention(settings), clock),
     )
     return Runtime(services, engine, admin_credentials(settings))
 
@@ -312,11 +312,23 @@ def build_identity_services(
     return IdentityServices(identity_pools, identities, credentials, identity_tokens)
 
 
+def message_retention(settings: Settings) -> timedelta | None:
+    """How long the purge keeps outbox messages; None (`outbox_retention_hours` 0): forever."""
+    hours = settings.outbox_retention_hours
+    return timedelta(hours=hours) if hours else None
+
+
 @contextlib.asynccontextmanager
 async def purger_for(settings: Settings) -> AsyncIterator[Purger]:
     """`mamori purge`: the purge alone, on its own engine (no master key or services needed)."""
     engine = make_async_engine(settings.effective_database_url)
     try:
-        yield Purger(SqlSessionStore(engine), SqlCodeStore(engine), SystemClock())
+        yield Purger(
+            SqlSessionStore(engine),
+            SqlCodeStore(engine),
+            SqlOutbox(engine),
+            message_retention(settings),
+            SystemClock(),
+        )
     finally:
         await dispose(engine)

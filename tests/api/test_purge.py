@@ -1,6 +1,7 @@
-"""The purge of expired refresh sessions and codes: in-process with a frozen clock (revocation
-outlives every token it covers), `mamori purge` against a database, and the server's periodic
-purge, which starts with the app and stops at shutdown."""
+"""The purge of expired refresh sessions and codes and of old outbox messages: in-process with a
+frozen clock (revocation outlives every token it covers; messages go after their retention),
+`mamori purge` against a database, and the server's periodic purge, which starts with the app
+and stops at shutdown."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from mamori.app import create_app
 from mamori.config import ConfigError, load_settings
 from mamori.domain.errors import NotAuthorizedException
 from mamori.domain.ids import ClientId, PoolId, UserSub, new_sub
-from mamori.ports import RefreshSession
+from mamori.ports import Message, RefreshSession
 from mamori.services.purge import SESSION_GRACE
 from mamori.wiring import build_services, purger_for
 
@@ -56,6 +57,23 @@ def session(expires: datetime, origin: str | None = None) -> RefreshSession:
         created=expires - timedelta(days=30),
         expires=expires,
     )
+
+
+def message(created: datetime, code: str = "123456") -> Message:
+    return Message(
+        PoolId("us-east-1_Purge0000"),
+        "EMAIL",
+        "purge@example.com",
+        "Your temporary password",
+        f"Your username is pat and temporary password is {code}.",
+        "invitation",
+        code,
+        created,
+    )
+
+
+async def codes_in_outbox(stores: Stores) -> list[str | None]:
+    return [m.code for m in await stores.outbox.list_messages(None, None, 100)]
 
 
 async def put_code(stores: Stores, expires: datetime, sub: str | None = None) -> UserSub:
@@ -176,9 +194,47 @@ async def test_phantom_reset_codes_are_purged_when_they_expire(database: str, tm
         assert (await s.purger.purge()).codes == 0
 
 
+@pytest.mark.anyio
+async def test_outbox_messages_go_after_their_retention(database: str, tmp: Path) -> None:
+    """Messages hold codes and temporary passwords in clear: kept a week, then deleted."""
+    clock = FrozenClock()
+    now = clock.now()
+    async with services_on(database, tmp, clock) as s, open_stores(database) as stores:
+        for created, code in ((now - timedelta(days=8), "old"), (now, "new")):
+            await stores.outbox.send(message(created, code))
+
+        dry = await s.purger.purge(dry_run=True)
+        assert (dry.messages, dry.messages_before) == (1, now - timedelta(days=7))
+        assert await codes_in_outbox(stores) == ["old", "new"]
+
+        assert (await s.purger.purge()).messages == 1
+        assert await codes_in_outbox(stores) == ["new"]
+        clock.advance(days=7)  # created exactly a retention ago: not before the cutoff, kept
+        assert (await s.purger.purge()).messages == 0
+        clock.advance(seconds=1)
+        assert (await s.purger.purge()).messages == 1
+        assert await codes_in_outbox(stores) == []
+
+
+@pytest.mark.anyio
+async def test_a_retention_of_zero_keeps_the_outbox_forever(database: str, tmp: Path) -> None:
+    clock = FrozenClock()
+    async with (
+        services_on(database, tmp, clock, outbox_retention_hours=0) as s,
+        open_stores(database) as stores,
+    ):
+        await stores.outbox.send(message(clock.now() - timedelta(days=3650), "ancient"))
+        await put_code(stores, clock.now() - timedelta(seconds=1))
+        purged = await s.purger.purge()
+        assert (purged.messages, purged.messages_before, purged.codes) == (0, None, 1)
+        assert await codes_in_outbox(stores) == ["ancient"]
+
+
 # --- `mamori purge`
-def mamori(*args: str) -> subprocess.CompletedProcess[str]:
+def mamori(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`mamori` with no MAMORI_* variable but `settings`, given as MAMORI_<NAME>."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAMORI_")}
+    env.update({f"MAMORI_{name.upper()}": value for name, value in settings.items()})
     return subprocess.run(
         [*MAMORI, *args],
         env={**env, **CHEAP_HASHING},
@@ -204,14 +260,17 @@ def test_mamori_purge(database: str, tmp: Path) -> None:
                 await stores.sessions.add_session(each)
             for expires in (now - timedelta(hours=1), now - timedelta(days=9), now + timedelta(1)):
                 await put_code(stores, expires)
+            for created in (now - timedelta(days=8), now - timedelta(days=6), now):
+                await stores.outbox.send(message(created))  # a week's retention: one goes
             return made
 
-    async def remaining() -> tuple[int, int]:
+    async def remaining() -> tuple[int, int, int]:
         async with open_stores(database) as stores:
             far = now + timedelta(days=365)
             return (
                 await stores.sessions.count_sessions_expired_before(far),
                 await stores.codes.count_codes_expired_before(far),
+                await stores.outbox.count_messages_created_before(far),
             )
 
     asyncio.run(seed())
@@ -222,20 +281,43 @@ def test_mamori_purge(database: str, tmp: Path) -> None:
     lines = dry.stdout.splitlines()
     assert lines[0].startswith("refresh sessions: 2 would be deleted (expired before ")
     assert lines[1].startswith("codes: 2 would be deleted (expired before ")
-    assert asyncio.run(remaining()) == (4, 3)
+    assert lines[2].startswith("outbox messages: 1 would be deleted (created before ")
+    assert asyncio.run(remaining()) == (4, 3, 3)
 
     done = mamori("purge", *where)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("refresh sessions: 2 deleted (expired before ")
     assert lines[1].startswith("codes: 2 deleted (expired before ")
-    assert asyncio.run(remaining()) == (2, 1)
+    assert lines[2].startswith("outbox messages: 1 deleted (created before ")
+    cutoff = datetime.fromisoformat(lines[2].split("created before ")[1].rstrip(")"))
+    assert abs(now - timedelta(days=7) - cutoff) < timedelta(minutes=1)  # a week before the run
+    assert asyncio.run(remaining()) == (2, 1, 2)
     # Nothing needs the data directory: no master key or credentials are made for a purge.
     assert not (tmp / "data" / "master.key").exists()
 
     again = mamori("purge", *where)
     assert again.returncode == 0, again.stderr
     assert "refresh sessions: 0 deleted" in again.stdout and "codes: 0 deleted" in again.stdout
+    assert "outbox messages: 0 deleted" in again.stdout
+
+
+def test_mamori_purge_keeps_the_outbox_at_a_retention_of_zero(database: str, tmp: Path) -> None:
+    async def seed() -> None:
+        async with open_stores(database) as stores:
+            await stores.outbox.send(message(datetime.now(UTC) - timedelta(days=365)))
+
+    async def messages() -> int:
+        async with open_stores(database) as stores:
+            return len(await stores.outbox.list_messages(None, None, 100))
+
+    asyncio.run(seed())
+    where = ["--database-url", database, "--data-dir", str(tmp / "data")]
+    for dry_run in (["--dry-run"], []):
+        done = mamori("purge", *where, *dry_run, outbox_retention_hours="0")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[2] == "outbox messages: kept (outbox_retention_hours = 0)"
+    assert asyncio.run(messages()) == 1
 
 
 def test_mamori_purge_on_an_unreachable_database(tmp: Path) -> None:
@@ -265,6 +347,18 @@ def test_the_interval_setting() -> None:
     assert load_settings(environ=env).purge_interval_seconds == 0
     with pytest.raises(ConfigError, match="purge_interval_seconds must be 0"):
         load_settings({"purge_interval_seconds": -1}, environ={})
+
+
+def test_the_outbox_retention_setting(tmp: Path) -> None:
+    assert load_settings(environ={}).outbox_retention_hours == 168  # a week
+    env = {"MAMORI_OUTBOX_RETENTION_HOURS": "0"}
+    assert load_settings(environ=env).outbox_retention_hours == 0
+    toml = tmp / "mamori.toml"
+    toml.write_text("[mamori]\noutbox_retention_hours = 720\n")
+    assert load_settings(environ={}, config_file=toml).outbox_retention_hours == 720
+    for wrong in (-1, 876001):
+        with pytest.raises(ConfigError, match="outbox_retention_hours must be 0"):
+            load_settings({"outbox_retention_hours": wrong}, environ={})
 
 
 def purge_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
@@ -311,13 +405,15 @@ async def test_the_server_purges_every_interval_and_stops_at_shutdown(
             second = session(clock.now() - timedelta(days=3))
             await stores.sessions.add_session(second)
             await put_code(stores, clock.now() - timedelta(minutes=1))
+            await stores.outbox.send(message(clock.now() - timedelta(days=8)))
             await wait_for(_at_least(caplog, 2))  # a second run, an interval later
             assert await gone(second.digest)()
         assert task.cancelled()
         assert not [t for t in asyncio.all_tasks() if t.get_name() == "mamori-purge"]
     first_run, second_run = purge_lines(caplog)[:2]
     assert (first_run["event"], first_run["sessions"], first_run["codes"]) == ("purge", 1, 0)
-    assert (second_run["sessions"], second_run["codes"]) == (1, 1)
+    assert first_run["messages"] == 0
+    assert (second_run["sessions"], second_run["codes"], second_run["messages"]) == (1, 1, 1)
 
 
 @pytest.mark.anyio

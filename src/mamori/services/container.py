@@ -38,4 +38,5 @@ class Services:
     recovery: RecoveryService  # forgot password, attribute verification
     mfa: MfaService  # pool MFA configuration, users' factors and TOTP tokens
     devices: DeviceService  # remembered devices
-    purger: Purger  # deletes expired refresh sessions and codes (`mamori purge`, periodic)
+    # deletes expired refresh sessions and codes, old outbox messages (`mamori purge`, periodic)
+    purger: Purger

@@ -1,4 +1,5 @@
-"""The purge: deletes refresh sessions and one-time codes that can never be used again."""
+"""The purge: deletes refresh sessions and one-time codes that can never be used again, and
+outbox messages past their retention."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 
 import anyio
 
-from mamori.ports import Clock, ExpiredCodes, ExpiredSessions
+from mamori.ports import Clock, ExpiredCodes, ExpiredSessions, OldMessages
 
 log = logging.getLogger("mamori.purge")
 
@@ -33,33 +34,49 @@ class Purged:
 
     sessions: int
     codes: int
+    messages: int
     sessions_before: datetime  # the cutoffs: rows expired before these
     codes_before: datetime
+    messages_before: datetime | None  # created before this; None: the outbox is kept forever
     dry_run: bool = False
 
 
 class Purger:
     def __init__(
-        self, sessions: ExpiredSessions, codes: ExpiredCodes, clock: Clock, batch: int = BATCH
+        self,
+        sessions: ExpiredSessions,
+        codes: ExpiredCodes,
+        messages: OldMessages,
+        message_retention: timedelta | None,
+        clock: Clock,
+        batch: int = BATCH,
     ) -> None:
+        """`message_retention`: how long outbox messages are kept; None keeps them forever."""
+        if message_retention is not None and message_retention <= timedelta(0):
+            raise ValueError("message_retention must be positive (None keeps messages forever)")
         self._sessions = sessions
         self._codes = codes
+        self._messages = messages
+        self._retention = message_retention
         self._clock = clock
         self._batch = batch
 
-    def cutoffs(self) -> tuple[datetime, datetime]:
-        """(sessions, codes): rows whose expiry is before these go."""
+    def cutoffs(self) -> tuple[datetime, datetime, datetime | None]:
+        """(sessions, codes, messages): sessions and codes whose expiry is before these go, and
+        messages created before the third (None while the outbox is kept forever)."""
         now = self._clock.now()
+        messages = now - self._retention if self._retention is not None else None
         # A code past its expiry is refused as expired, and a missing one the same way
         # (codes.py): deleting it changes no answer, phantom codes included.
-        return now - SESSION_GRACE, now
+        return now - SESSION_GRACE, now, messages
 
     async def purge(self, dry_run: bool = False) -> Purged:
-        """Deletes (or, with `dry_run`, counts) expired sessions and codes in every pool.
+        """Deletes (or, with `dry_run`, counts) expired sessions and codes and old outbox
+        messages in every pool.
 
         Idempotent: several server processes may purge at once; each row goes once.
         """
-        sessions_before, codes_before = self.cutoffs()
+        sessions_before, codes_before, messages_before = self.cutoffs()
         if dry_run:
             sessions = await self._sessions.count_sessions_expired_before(sessions_before)
             codes = await self._codes.count_codes_expired_before(codes_before)
@@ -68,7 +85,17 @@ class Purger:
                 sessions_before, self._batch
             )
             codes = await self._codes.delete_codes_expired_before(codes_before, self._batch)
-        return Purged(sessions, codes, sessions_before, codes_before, dry_run)
+        messages = await self._purge_messages(messages_before, dry_run)
+        return Purged(
+            sessions, codes, messages, sessions_before, codes_before, messages_before, dry_run
+        )
+
+    async def _purge_messages(self, before: datetime | None, dry_run: bool) -> int:
+        if before is None:
+            return 0
+        if dry_run:
+            return await self._messages.count_messages_created_before(before)
+        return await self._messages.delete_messages_created_before(before, self._batch)
 
     async def run_periodically(self, interval: float) -> None:
         """Purges now and then every `interval` seconds, until cancelled (the server's
@@ -87,6 +114,7 @@ class Purger:
                 line.update(
                     sessions=purged.sessions,
                     codes=purged.codes,
+                    messages=purged.messages,
                     ms=round((anyio.current_time() - started) * 1000, 2),
                 )
                 log.info(json.dumps(line))

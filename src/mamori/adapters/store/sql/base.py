@@ -1,4 +1,5 @@
-"""Shared pieces of the SQL store: timezone handling, page tokens and lookup keys."""
+"""Shared pieces of the SQL store: timezone handling, page tokens, lookup keys and the purge's
+batched deletes."""
 
 from __future__ import annotations
 
@@ -9,13 +10,24 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import anyio
+from sqlalchemy import DateTime, Integer, bindparam
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import Executable
 
 from mamori.adapters.store.sql.direct import direct_for
 from mamori.domain.errors import InvalidParameterException
 from mamori.ports import Page
 
 T = TypeVar("T")
+
+# The purge's statements (sessions.py, outbox.py) take these two parameters: rows before the
+# cutoff, at most a batch per statement.
+PURGE_CUTOFF = bindparam("cutoff", type_=DateTime(timezone=True))
+PURGE_BATCH = bindparam("batch", type_=Integer)
+# SQLite: the pause between batches in which writers waiting for the database lock (their
+# busy handler polls every 25-100 ms once it has waited a while) get their turn.
+SQLITE_BATCH_PAUSE = 0.05
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -64,3 +76,34 @@ def page_of(
     for `limit + 1` rows) found one more."""
     items = [convert(r) for r in rows[:limit]]
     return Page(items, encode_token(key(items[-1])) if len(rows) > limit else None)
+
+
+def _utc(when: datetime) -> datetime:
+    # SQLite stores the UTC wall time as text and compares text: the cutoff must be UTC too.
+    return when.astimezone(UTC)
+
+
+async def count_before(engine: AsyncEngine, statement: Executable, cutoff: datetime) -> int:
+    """Runs a count of the rows before `cutoff` (the PURGE_CUTOFF parameter)."""
+    async with engine.connect() as conn:
+        return int((await conn.execute(statement, {"cutoff": _utc(cutoff)})).scalar_one())
+
+
+async def delete_in_batches(
+    engine: AsyncEngine, statement: Executable, cutoff: datetime, batch: int
+) -> int:
+    """Runs `statement` (a delete of at most `batch` rows before `cutoff`) until a run finds
+    fewer, each run its own short transaction, so no writer waits long for the lock."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    params = {"cutoff": _utc(cutoff), "batch": batch}
+    pause = SQLITE_BATCH_PAUSE if engine.dialect.name == "sqlite" else 0.0
+    total = 0
+    while True:
+        async with engine.begin() as conn:
+            deleted = int((await conn.execute(statement, params)).rowcount)
+        total += deleted
+        # Fewer than a batch: none was left (or another process is deleting the rest).
+        if deleted < batch:
+            return total
+        await anyio.sleep(pause)

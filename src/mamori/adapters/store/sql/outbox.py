@@ -1,19 +1,40 @@
-"""The outbox: every message kept in the database, for scripts, tests and local development."""
+"""The outbox: every message kept in the database, for scripts, tests and local development,
+until the purge deletes it (`outbox_retention_hours`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, select
 
-from mamori.adapters.store.sql.base import SqlBase, must_aware
+from mamori.adapters.store.sql.base import (
+    PURGE_BATCH,
+    PURGE_CUTOFF,
+    SqlBase,
+    count_before,
+    delete_in_batches,
+    must_aware,
+)
 from mamori.adapters.store.sql.tables import outbox
 from mamori.domain.ids import PoolId
 from mamori.ports import Message
 
+# The purge: old messages by range over the creation index (migration 0008), a bounded batch
+# per statement, skipping rows another process's purge has locked (as sessions.py does).
+_COUNT_OLD = select(func.count()).where(outbox.c.created < PURGE_CUTOFF)
+_DELETE_OLD = delete(outbox).where(
+    outbox.c.id.in_(
+        select(outbox.c.id)
+        .where(outbox.c.created < PURGE_CUTOFF)
+        .limit(PURGE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+)
+
 
 class SqlOutbox(SqlBase):
-    """A MessageSender that delivers into the outbox table, and its reader."""
+    """A MessageSender that delivers into the outbox table, its reader, and its purge."""
 
     id = "outbox"
 
@@ -56,3 +77,10 @@ class SqlOutbox(SqlBase):
             )
             for r in reversed(rows)
         ]
+
+    async def count_messages_created_before(self, cutoff: datetime) -> int:
+        return await count_before(self._engine, _COUNT_OLD, cutoff)
+
+    async def delete_messages_created_before(self, cutoff: datetime, batch: int) -> int:
+        # Every pool at once: a maintenance sweep (services/purge.py), not a pool's request.
+        return await delete_in_batches(self._engine, _DELETE_OLD, cutoff, batch)

@@ -3,13 +3,10 @@ of expired ones."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import anyio
 from sqlalchemy import (
-    DateTime,
-    Integer,
     and_,
     bindparam,
     delete,
@@ -20,10 +17,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.sql import Executable
 
-from mamori.adapters.store.sql.base import SqlBase, aware, must_aware
+from mamori.adapters.store.sql.base import (
+    PURGE_BATCH,
+    PURGE_CUTOFF,
+    SqlBase,
+    aware,
+    count_before,
+    delete_in_batches,
+    must_aware,
+)
 from mamori.adapters.store.sql.tables import codes, refresh_sessions, users
 from mamori.adapters.store.sql.users import user_from_row
 from mamori.domain.ids import ClientId, PoolId, UserSub
@@ -60,60 +63,25 @@ _ORIGIN_REVOKED = (
 # The purge: expired rows by range over the expiry index (migration 0007), a bounded batch per
 # statement. On PostgreSQL, FOR UPDATE SKIP LOCKED lets purges in several processes take
 # different rows instead of queueing behind each other (SQLite has no row locks: it drops it).
-_CUTOFF = bindparam("cutoff", type_=DateTime(timezone=True))
-_BATCH = bindparam("batch", type_=Integer)
-_COUNT_EXPIRED_SESSIONS = select(func.count()).where(refresh_sessions.c.expires < _CUTOFF)
+_COUNT_EXPIRED_SESSIONS = select(func.count()).where(refresh_sessions.c.expires < PURGE_CUTOFF)
 _DELETE_EXPIRED_SESSIONS = delete(refresh_sessions).where(
     refresh_sessions.c.digest.in_(
         select(refresh_sessions.c.digest)
-        .where(refresh_sessions.c.expires < _CUTOFF)
-        .limit(_BATCH)
+        .where(refresh_sessions.c.expires < PURGE_CUTOFF)
+        .limit(PURGE_BATCH)
         .with_for_update(skip_locked=True)
     )
 )
 _CODE_KEY = (codes.c.pool_id, codes.c.sub, codes.c.purpose)
-_COUNT_EXPIRED_CODES = select(func.count()).where(codes.c.expires < _CUTOFF)
+_COUNT_EXPIRED_CODES = select(func.count()).where(codes.c.expires < PURGE_CUTOFF)
 _DELETE_EXPIRED_CODES = delete(codes).where(
     tuple_(*_CODE_KEY).in_(
         select(*_CODE_KEY)
-        .where(codes.c.expires < _CUTOFF)
-        .limit(_BATCH)
+        .where(codes.c.expires < PURGE_CUTOFF)
+        .limit(PURGE_BATCH)
         .with_for_update(skip_locked=True)
     )
 )
-# SQLite: the pause between batches in which writers waiting for the database lock (their
-# busy handler polls every 25-100 ms once it has waited a while) get their turn.
-SQLITE_BATCH_PAUSE = 0.05
-
-
-def _utc(when: datetime) -> datetime:
-    # SQLite stores the UTC wall time as text and compares text: the cutoff must be UTC too.
-    return when.astimezone(UTC)
-
-
-async def _count(engine: AsyncEngine, statement: Executable, cutoff: datetime) -> int:
-    async with engine.connect() as conn:
-        return int((await conn.execute(statement, {"cutoff": _utc(cutoff)})).scalar_one())
-
-
-async def _delete_in_batches(
-    engine: AsyncEngine, statement: Executable, cutoff: datetime, batch: int
-) -> int:
-    """Runs `statement` (a delete of at most `batch` expired rows) until a run finds fewer,
-    each run its own short transaction, so no writer waits long for the lock."""
-    if batch < 1:
-        raise ValueError("batch must be at least 1")
-    params = {"cutoff": _utc(cutoff), "batch": batch}
-    pause = SQLITE_BATCH_PAUSE if engine.dialect.name == "sqlite" else 0.0
-    total = 0
-    while True:
-        async with engine.begin() as conn:
-            deleted = int((await conn.execute(statement, params)).rowcount)
-        total += deleted
-        # Fewer than a batch: none was left (or another process is deleting the rest).
-        if deleted < batch:
-            return total
-        await anyio.sleep(pause)
 
 
 class _Named:
@@ -206,12 +174,12 @@ class SqlSessionStore(SqlBase):
             )
 
     async def count_sessions_expired_before(self, cutoff: datetime) -> int:
-        return await _count(self._engine, _COUNT_EXPIRED_SESSIONS, cutoff)
+        return await count_before(self._engine, _COUNT_EXPIRED_SESSIONS, cutoff)
 
     async def delete_sessions_expired_before(self, cutoff: datetime, batch: int) -> int:
         # Every pool at once: a maintenance sweep (services/purge.py), not a pool's request.
         # Which cutoff is safe for revocation is the caller's decision (purge.SESSION_GRACE).
-        return await _delete_in_batches(self._engine, _DELETE_EXPIRED_SESSIONS, cutoff, batch)
+        return await delete_in_batches(self._engine, _DELETE_EXPIRED_SESSIONS, cutoff, batch)
 
 
 class SqlCodeStore(SqlBase):
@@ -276,8 +244,8 @@ class SqlCodeStore(SqlBase):
         return bool(result.rowcount)
 
     async def count_codes_expired_before(self, cutoff: datetime) -> int:
-        return await _count(self._engine, _COUNT_EXPIRED_CODES, cutoff)
+        return await count_before(self._engine, _COUNT_EXPIRED_CODES, cutoff)
 
     async def delete_codes_expired_before(self, cutoff: datetime, batch: int) -> int:
         # Every pool at once, phantom codes (ForgotPassword for unknown usernames) included.
-        return await _delete_in_batches(self._engine, _DELETE_EXPIRED_CODES, cutoff, batch)
+        return await delete_in_batches(self._engine, _DELETE_EXPIRED_CODES, cutoff, batch)

@@ -176,6 +176,8 @@ outbox = Table(
     Column("kind", String(64), nullable=False),
     Column("code", String(64)),
     Column("created", DateTime(timezone=True), nullable=False),
+    # The purge (migration 0008) deletes old messages by creation time across pools.
+    Index("ix_outbox_created", "created"),
 )
 
 # --- identity pools (migration 0002)
