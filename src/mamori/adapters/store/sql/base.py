@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio
-from sqlalchemy import DateTime, Integer, bindparam
+from sqlalchemy import DateTime, Delete, Integer, Select, bindparam, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
@@ -28,6 +28,21 @@ PURGE_BATCH = bindparam("batch", type_=Integer)
 # SQLite: the pause between batches in which writers waiting for the database lock (their
 # busy handler polls every 25-100 ms once it has waited a while) get their turn.
 SQLITE_BATCH_PAUSE = 0.05
+
+
+def purge_statements(when: Any, *key: Any) -> tuple[Select[Any], Delete]:
+    """(count, delete) of a table's rows whose `when` column is before PURGE_CUTOFF, the delete
+    taking at most PURGE_BATCH rows by their `key` columns, found by a range over `when`'s
+    index. On PostgreSQL, FOR UPDATE SKIP LOCKED lets purges in several processes take
+    different rows instead of queueing behind each other (SQLite has no row locks: it drops
+    it)."""
+    table = when.table
+    old = when < PURGE_CUTOFF
+    chosen = select(*key).where(old).limit(PURGE_BATCH).with_for_update(skip_locked=True)
+    target = key[0] if len(key) == 1 else tuple_(*key)
+    return select(func.count()).select_from(table).where(old), delete(table).where(
+        target.in_(chosen)
+    )
 
 
 def aware(value: datetime | None) -> datetime | None:

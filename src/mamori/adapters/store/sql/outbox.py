@@ -6,31 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import insert, select
 
 from mamori.adapters.store.sql.base import (
-    PURGE_BATCH,
-    PURGE_CUTOFF,
     SqlBase,
     count_before,
     delete_in_batches,
     must_aware,
+    purge_statements,
 )
 from mamori.adapters.store.sql.tables import outbox
 from mamori.domain.ids import PoolId
 from mamori.ports import Message
 
-# The purge: old messages by range over the creation index (migration 0008), a bounded batch
-# per statement, skipping rows another process's purge has locked (as sessions.py does).
-_COUNT_OLD = select(func.count()).where(outbox.c.created < PURGE_CUTOFF)
-_DELETE_OLD = delete(outbox).where(
-    outbox.c.id.in_(
-        select(outbox.c.id)
-        .where(outbox.c.created < PURGE_CUTOFF)
-        .limit(PURGE_BATCH)
-        .with_for_update(skip_locked=True)
-    )
-)
+# The purge: old messages by range over the creation index (migration 0008).
+_COUNT_OLD, _DELETE_OLD = purge_statements(outbox.c.created, outbox.c.id)
 
 
 class SqlOutbox(SqlBase):

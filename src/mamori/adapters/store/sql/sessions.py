@@ -10,22 +10,19 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
-    func,
     insert,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mamori.adapters.store.sql.base import (
-    PURGE_BATCH,
-    PURGE_CUTOFF,
     SqlBase,
     aware,
     count_before,
     delete_in_batches,
     must_aware,
+    purge_statements,
 )
 from mamori.adapters.store.sql.tables import codes, refresh_sessions, users
 from mamori.adapters.store.sql.users import user_from_row
@@ -60,27 +57,12 @@ _ORIGIN_REVOKED = (
 )
 
 
-# The purge: expired rows by range over the expiry index (migration 0007), a bounded batch per
-# statement. On PostgreSQL, FOR UPDATE SKIP LOCKED lets purges in several processes take
-# different rows instead of queueing behind each other (SQLite has no row locks: it drops it).
-_COUNT_EXPIRED_SESSIONS = select(func.count()).where(refresh_sessions.c.expires < PURGE_CUTOFF)
-_DELETE_EXPIRED_SESSIONS = delete(refresh_sessions).where(
-    refresh_sessions.c.digest.in_(
-        select(refresh_sessions.c.digest)
-        .where(refresh_sessions.c.expires < PURGE_CUTOFF)
-        .limit(PURGE_BATCH)
-        .with_for_update(skip_locked=True)
-    )
+# The purge: expired rows by range over the expiry indexes (migration 0007).
+_COUNT_EXPIRED_SESSIONS, _DELETE_EXPIRED_SESSIONS = purge_statements(
+    refresh_sessions.c.expires, refresh_sessions.c.digest
 )
-_CODE_KEY = (codes.c.pool_id, codes.c.sub, codes.c.purpose)
-_COUNT_EXPIRED_CODES = select(func.count()).where(codes.c.expires < PURGE_CUTOFF)
-_DELETE_EXPIRED_CODES = delete(codes).where(
-    tuple_(*_CODE_KEY).in_(
-        select(*_CODE_KEY)
-        .where(codes.c.expires < PURGE_CUTOFF)
-        .limit(PURGE_BATCH)
-        .with_for_update(skip_locked=True)
-    )
+_COUNT_EXPIRED_CODES, _DELETE_EXPIRED_CODES = purge_statements(
+    codes.c.expires, codes.c.pool_id, codes.c.sub, codes.c.purpose
 )
 
 
