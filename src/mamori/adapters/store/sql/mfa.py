@@ -81,7 +81,7 @@ class SqlMfaStore(SqlBase):
             await conn.execute(stmt)
 
     async def get_mfa(self, pool_id: PoolId, sub: UserSub) -> UserMfa | None:
-        # GetUser reads this on every call: a prebuilt statement on the read connection.
+        # GetUser reads this on every call: a prebuilt statement, run on the driver directly.
         row = await self._direct.first(_GET_MFA, {"pool_id": pool_id, "sub": sub})
         return self._mfa(row) if row else None
 
