@@ -44,7 +44,8 @@ HTTP_ENDPOINTS = (
     ),
     (
         "GET /admin/outbox?pool=&to=&limit=&latest=",
-        "Messages kept by the outbox sender (codes, invitations)",
+        "Messages kept by the outbox sender (codes, invitations), for `outbox_retention_hours` "
+        "(default 7 days; the purge deletes older ones)",
         "HTTP Basic: admin key id and secret",
     ),
 )
