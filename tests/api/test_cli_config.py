@@ -494,6 +494,25 @@ def test_migrate(tmp: Path, database: str) -> None:
             drop_pg_database(url)
 
 
+def test_worker_processes_do_not_load_alembic(tmp: Path) -> None:
+    """`mamori serve` migrates in its first process; each worker builds the application with
+    `asgi_app` and has no use for Alembic (and the Mako, Pygments and Rich it pulls in)."""
+    probe = (
+        "import sys; from mamori.cli import asgi_app; asgi_app(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=clean_env(MAMORI_DATA_DIR=str(tmp)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_outbox(server: Server) -> None:
     pool = make_pool(server, AutoVerifiedAttributes=["email"])
     client = make_client(server, pool["Id"])
