@@ -66,7 +66,13 @@ class Row:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     p.add_argument("--url", default="http://127.0.0.1:9229")
-    p.add_argument("--users", type=int, default=1000, help="seeded users in the pool")
+    p.add_argument(
+        "--users",
+        type=int,
+        default=None,
+        help="users in the pool, seeding any missing; the load picks among all of them "
+        "(default: a reused pool keeps the users it has, a new one gets 1,000)",
+    )
     p.add_argument("--duration", type=float, default=10.0, help="measured seconds per op")
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each op")
     p.add_argument("--concurrency", type=int, default=32, help="connections in total")
@@ -352,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     started = time.monotonic()
-    added = asyncio.run(
+    added, args.users = asyncio.run(
         seed.seed(
             settings.effective_database_url,
             pool_id,
@@ -362,7 +368,10 @@ def main(argv: list[str] | None = None) -> int:
             args.seed_mode,
         )
     )
-    print(f"seeded {added} users in {time.monotonic() - started:.1f}s", flush=True)
+    print(
+        f"seeded {added} users in {time.monotonic() - started:.1f}s; the pool holds {args.users}",
+        flush=True,
+    )
     if args.seed_only:
         print(f"--pool-id {pool_id} --client-id {client_id}")
         return 0

@@ -44,6 +44,7 @@ from mamori.services.srp_verifiers import VerifierVault
 
 PREFIX = "user"
 PASSWORD = "Bench-Password-1!"  # argon2ref.PASSWORD
+DEFAULT_USERS = 1000  # a new pool without --users
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -153,13 +154,15 @@ async def _clone(
 async def seed(
     database_url: str,
     pool_id: str,
-    count: int,
+    count: int | None,
     password_hash: str,
     keyring: Keyring | None = None,
     mode: str = "store",
-) -> int:
-    """Without `keyring`, users get no SRP verifier (their first password sign-in makes it)."""
-    """Make sure users user0000000 .. user{count-1} exist; return how many were added."""
+) -> tuple[int, int]:
+    """Make sure users user0000000 .. user{count-1} exist; return (how many were added, how
+    many the pool holds). `count` None: the pool keeps the users it has (1,000 when it has
+    none). Without `keyring`, users get no SRP verifier (their first password sign-in makes
+    it)."""
     engine = make_async_engine(database_url)
     try:
         pool = await SqlPoolStore(engine).get_pool(PoolId(pool_id))
@@ -178,10 +181,13 @@ async def seed(
                 )
                 or 0
             )
+        if count is None:
+            count = have or DEFAULT_USERS
+        total = max(have, count)
         vault = VerifierVault(keyring) if keyring is not None else None
         if mode == "clone" and count > have:
             await _clone(engine, pool, have, count, password_hash, vault)
-            return count - have
+            return count - have, total
         store = SqlUserStore(engine)
         now = datetime.now(UTC)
         pending = [_user(pool.id, i, password_hash, now) for i in range(have, count)]
@@ -202,6 +208,6 @@ async def seed(
                     print(f"  seeded {done}/{count - have} ({rate:.0f}/s)", flush=True)
 
         await asyncio.gather(*(writer() for _ in range(8)))
-        return max(0, count - have)
+        return max(0, count - have), total
     finally:
         await engine.dispose()
