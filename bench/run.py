@@ -106,7 +106,8 @@ def _parser() -> argparse.ArgumentParser:
         "--rounds",
         type=int,
         default=1,
-        help="signin: measure this many times, each after a fresh 2-thread argon2id reference",
+        help="signin: measure this many times, each against the mean of 2-thread argon2id "
+        "references measured just before and just after it",
     )
     p.add_argument("--json-out", help="append the results as one JSON line to this file")
     p.add_argument("--label", default="", help="free text stored with --json-out results")
@@ -388,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     tokens: list[tuple[str, str]] = []
     rows: list[Row] = []
     ratios: list[float] = []
+    bracket: list[tuple[float, float]] = []  # each sign-in round's references, before and after
     for op in ops:
         if op in {"getuser", "refresh"} and len(tokens) < min(args.token_users, args.users):
             need = min(args.token_users, args.users) - len(tokens)
@@ -408,25 +410,29 @@ def main(argv: list[str] | None = None) -> int:
                 args.mfa_users,
                 args.procs,
             )
-        for round_ in range(args.rounds if op == "signin" else 1):
-            if round_ and args.argon2_seconds > 0:
-                # The machine's speed drifts (its neighbours' load): each round is compared
-                # with a reference measured just before it.
-                rate = argon2ref.verify_rate(params, 2, args.argon2_seconds)
-                reference["argon2id_verify_per_s_2t"] = rate
-                print(f"argon2id verify, 2 thread(s): {rate:.1f}/s", flush=True)
+        for _ in range(args.rounds if op == "signin" else 1):
             row, bodies = _measure(args, op, client_id, tokens, pids, pg_database, flow)
             if op == "signin":
                 tokens += _harvest(bodies)
                 tokens = tokens[: max(args.token_users, 1)]
-                if reference.get("argon2id_verify_per_s_2t"):
-                    ratios.append(row.ops_per_s / reference["argon2id_verify_per_s_2t"])
+                before = reference.get("argon2id_verify_per_s_2t")
+                if before and args.argon2_seconds > 0:
+                    # The machine's speed drifts with its neighbours' load: each round is
+                    # compared with the mean of references measured just before and just after
+                    # it (the one after is the next round's before).
+                    after = argon2ref.verify_rate(params, 2, args.argon2_seconds)
+                    print(f"argon2id verify, 2 thread(s): {after:.1f}/s", flush=True)
+                    ratios.append(row.ops_per_s / ((before + after) / 2))
+                    bracket.append((before, after))
+                    reference["argon2id_verify_per_s_2t"] = after
             rows.append(row)
-            print(_fmt_row(row, reference), flush=True)
+            ratio = ratios[-1] if op == "signin" and ratios else None
+            print(_fmt_row(row, ratio), flush=True)
     if len(ratios) > 1:
         listed = ", ".join(f"{r:.0%}" for r in ratios)
         print(
-            f"\nsignin / argon2id 2-thread rate by round: {listed}; median "
+            f"\nsignin / argon2id 2-thread rate (mean of the references before and after) by "
+            f"round: {listed}; median "
             f"{statistics.median(ratios):.0%}"
         )
     print()
@@ -448,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
             "argon2": asdict(params),
             "reference": reference,
             "signin_ratios": ratios,
+            "signin_references": bracket,
             "rss_idle": rss_idle,
             "rows": [asdict(r) for r in rows],
         }
@@ -462,7 +469,7 @@ def _fmt_rss(rss: dict[int, float]) -> str:
     return ", ".join(f"{pid}: {mib:.0f}" for pid, mib in rss.items())
 
 
-def _fmt_row(row: Row, reference: dict[str, float]) -> str:
+def _fmt_row(row: Row, ratio: float | None = None) -> str:
     text = (
         f"{row.op:8} {row.ops_per_s:8.1f} ops/s  p50 {row.p50_ms:7.2f} ms  p99 {row.p99_ms:7.2f} ms"
         f"  errors {row.errors}  server {row.server_cpu_ms_per_op:.2f} CPU-ms/op"
@@ -471,9 +478,8 @@ def _fmt_row(row: Row, reference: dict[str, float]) -> str:
         f"  other {row.other_cpu_util:.2f} cores  RSS {_fmt_rss(row.server_rss_mib)} MiB"
         f"  CPU-bound estimate {row.cpu_bound_ops_per_s:.0f} ops/s"
     )
-    ref = reference.get("argon2id_verify_per_s_2t")
-    if row.op == "signin" and ref:
-        text += f"  = {row.ops_per_s / ref:.0%} of argon2id 2-thread verify rate"
+    if ratio is not None:
+        text += f"  = {ratio:.0%} of argon2id 2-thread verify rate"
     if row.error_samples:
         text += f"\n         error samples: {row.error_samples}"
     return text
