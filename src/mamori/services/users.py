@@ -3,11 +3,9 @@ writes every user operation shares (the administrator's operations: admin_users.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -50,6 +48,7 @@ from mamori.services.codes import (
     simulated_delivery,
     verify_purpose,
 )
+from mamori.services.hash_threads import HashThreads
 from mamori.services.pools import PoolService
 from mamori.services.srp_verifiers import VerifierVault
 from mamori.services.tokens import AccessContext, TokenService
@@ -85,18 +84,11 @@ class UserService:
         self._codes = codes
         self._hashing = hashing
         self._clock = clock
-        # argon2id is CPU- and memory-bound (m KiB per call): more hashes at once than cores
-        # only thrash the caches and keep more malloc arenas' memory, so a fixed set of
-        # threads runs them. Waiting hashes queue inside the executor, where a thread that
-        # finishes one takes the next at once; a limiter on the event loop would leave the core
-        # idle until the loop got round to letting the next one start.
-        self._hash_threads = ThreadPoolExecutor(
-            self._hash_concurrency, thread_name_prefix="mamori-hash"
-        )
+        # A fixed set of threads, no more than the cores this process may use (hash_threads.py).
+        self._hash_threads = HashThreads(self._hash_concurrency)
 
     async def _hash_call(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._hash_threads, fn, *args)
+        return await self._hash_threads.run(fn, *args)
 
     # --- lookups shared by every operation that names a user
     async def find(self, pool: UserPool, username: str) -> User | None:

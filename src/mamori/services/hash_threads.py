@@ -1,0 +1,132 @@
+"""The threads that run password hashes (argon2id, SRP verifiers) off the event loop.
+
+argon2id is CPU- and memory-bound (19 MiB per call at OWASP's parameters): more hashes at once
+than cores only thrash the caches, so a fixed set of threads runs them and waiting hashes queue
+here, where a thread that finishes one takes the next at once (a limiter on the event loop
+would leave the core idle until the loop got round to starting the next).
+
+Under load a finished hash does not wake the event loop by itself: while enough other hashes
+wait behind it, the thread runs them too and hands the results over together, up to `BATCH` at
+a time, so the loop does several sign-ins' remaining work in one wake-up. Each wake-up after a
+hash finds caches the hash has flushed (19 MiB through a 2 MiB L2); doing that work four at a
+time took a password sign-in from 84% to 87% of the machine's argon2id rate on a 2-core machine
+(docs/performance.md). A result is held only while at least as many hashes as would fill the
+batch are queued, so the requests behind it were waiting anyway; with fewer waiting (light or
+moderate load) each result is handed over as soon as its hash is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+BATCH = 4  # results handed to the event loop together, at most (see the module docstring)
+
+# (function, arguments, the caller's loop, the future it awaits); None stops a thread.
+_Job = tuple[Callable[..., Any], tuple[Any, ...], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
+# (future, succeeded, result or exception)
+_Done = tuple["asyncio.Future[Any]", bool, Any]
+
+
+class HashThreads:
+    def __init__(self, threads: int, batch: int = BATCH, name: str = "mamori-hash") -> None:
+        if threads < 1 or batch < 1:
+            raise ValueError("threads and batch must be at least 1")
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._count = threads
+        self._batch = batch
+        self._name = name
+        self._started = False
+        self._lock = threading.Lock()
+        # The threads hold the queue, never this object: once it is collected (or closed) they
+        # are told to stop.
+        self._finalizer = weakref.finalize(self, _stop, self._jobs, threads)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on a hashing thread; its result or exception, here."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._start()
+        self._jobs.put((fn, args, loop, future))
+        return await future
+
+    def close(self) -> None:
+        """Stop the threads once the queued hashes are done (idempotent)."""
+        self._finalizer()
+
+    def _start(self) -> None:
+        if self._started:
+            return
+        with self._lock:
+            if self._started:
+                return
+            for i in range(self._count):
+                threading.Thread(
+                    target=_work,
+                    args=(self._jobs, self._batch),
+                    name=f"{self._name}-{i}",
+                    daemon=True,
+                ).start()
+            self._started = True
+
+
+def _stop(jobs: queue.SimpleQueue[_Job | None], threads: int) -> None:
+    for _ in range(threads):
+        jobs.put(None)
+
+
+def _work(jobs: queue.SimpleQueue[_Job | None], batch: int) -> None:
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        finished: list[tuple[asyncio.AbstractEventLoop, _Done]] = []
+        stop = False
+        while True:
+            fn, args, loop, future = job
+            # A caller that gave up (its task was cancelled) needs no hash.
+            if not future.cancelled():
+                try:
+                    finished.append((loop, (future, True, fn(*args))))
+                except Exception as exc:  # the caller's to handle, as from a direct call
+                    finished.append((loop, (future, False, exc)))
+            if len(finished) >= batch or jobs.qsize() < batch - len(finished):
+                break  # full, or too few waiting to fill it: hand over now
+            try:
+                following = jobs.get_nowait()
+            except queue.Empty:
+                break
+            if following is None:
+                stop = True
+                break
+            job = following
+        _hand_over(finished)
+        if stop:
+            return
+
+
+def _hand_over(finished: list[tuple[asyncio.AbstractEventLoop, _Done]]) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Done]] = {}
+    for loop, done in finished:
+        by_loop.setdefault(loop, []).append(done)
+    for loop, results in by_loop.items():
+        # A closed loop raises RuntimeError: nobody is left there to await these.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, results)
+
+
+def _settle(results: list[_Done]) -> None:
+    for future, ok, value in results:
+        if future.done():  # cancelled while its hash ran
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
