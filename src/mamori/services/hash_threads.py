@@ -10,9 +10,11 @@ wait behind it, the thread runs them too and hands the results over together, up
 a time, so the loop does several sign-ins' remaining work in one wake-up. Each wake-up after a
 hash finds caches the hash has flushed (19 MiB through a 2 MiB L2); doing that work four at a
 time took a password sign-in from 84% to 87% of the machine's argon2id rate on a 2-core machine
-(docs/performance.md). A result is held only while at least as many hashes as would fill the
-batch are queued, so the requests behind it were waiting anyway; with fewer waiting (light or
-moderate load) each result is handed over as soon as its hash is done.
+(docs/performance.md). A result is held only while enough hashes wait to fill the batch and
+leave another batch's worth queued behind it: the requests behind it were waiting anyway and
+the thread never runs dry for want of a request the loop has not yet answered. With fewer
+waiting (light or moderate load: with 4 connections per server process, holding results added
+latency and gained nothing) each result is handed over as soon as its hash is done.
 """
 
 from __future__ import annotations
@@ -97,8 +99,8 @@ def _work(jobs: queue.SimpleQueue[_Job | None], batch: int) -> None:
                     finished.append((loop, (future, True, fn(*args))))
                 except Exception as exc:  # the caller's to handle, as from a direct call
                     finished.append((loop, (future, False, exc)))
-            if len(finished) >= batch or jobs.qsize() < batch - len(finished):
-                break  # full, or too few waiting to fill it: hand over now
+            if len(finished) >= batch or jobs.qsize() < 2 * batch - len(finished):
+                break  # full, or too few waiting: hand over now
             try:
                 following = jobs.get_nowait()
             except queue.Empty:

@@ -39,26 +39,28 @@ def test_results_and_errors_reach_the_caller() -> None:
     threads.close()
 
 
-def test_a_result_is_handed_over_at_once_when_too_few_wait_to_fill_a_batch() -> None:
+@pytest.mark.parametrize("waiting", [1, 4, 6])
+def test_a_result_is_handed_over_at_once_without_a_deep_backlog(waiting: int) -> None:
+    """Fewer than two batches' worth waiting behind a result: it does not wait for them."""
     threads = HashThreads(1, batch=4)
-    first, second = threading.Event(), threading.Event()
+    first, rest = threading.Event(), threading.Event()
 
     async def main() -> None:
         a = asyncio.ensure_future(threads.run(hold, first, "a"))
-        b = asyncio.ensure_future(threads.run(hold, second, "b"))
-        await asyncio.sleep(0.05)  # both queued, the thread holds "a"
+        await asyncio.sleep(0.05)  # the thread holds "a"
+        behind = [asyncio.ensure_future(threads.run(hold, rest, i)) for i in range(waiting)]
+        await asyncio.sleep(0.05)
         first.set()
-        # One hash waits behind "a": too few to fill the batch, so "a" does not wait for it.
         assert await asyncio.wait_for(a, WAIT) == "a"
-        assert not b.done()
-        second.set()
-        assert await asyncio.wait_for(b, WAIT) == "b"
+        assert not any(f.done() for f in behind)
+        rest.set()
+        assert await asyncio.wait_for(asyncio.gather(*behind), WAIT) == list(range(waiting))
 
     asyncio.run(main())
     threads.close()
 
 
-def test_under_a_backlog_results_are_handed_over_together() -> None:
+def test_under_a_deep_backlog_results_are_handed_over_together() -> None:
     threads = HashThreads(1, batch=4)
     first, last = threading.Event(), threading.Event()
     ran: list[str] = []
@@ -71,16 +73,17 @@ def test_under_a_backlog_results_are_handed_over_together() -> None:
         a = asyncio.ensure_future(threads.run(hold, first, "a"))
         await asyncio.sleep(0.05)  # the thread holds "a"
         rest = [asyncio.ensure_future(threads.run(quick, n)) for n in "bcd"]
-        e = asyncio.ensure_future(threads.run(hold, last, "e"))
-        await asyncio.sleep(0.05)  # all four queued behind it
+        later = [asyncio.ensure_future(threads.run(hold, last, n)) for n in "efgh"]
+        await asyncio.sleep(0.05)  # seven queued behind it: a batch, and a batch more
         first.set()
         assert await asyncio.wait_for(a, WAIT) == "a"
         # "a" waited for the three hashes that filled its batch, settled in the same callback.
         assert ran == ["b", "c", "d"]
         assert [f.done() for f in rest] == [True, True, True]
-        assert not e.done()
+        assert not any(f.done() for f in later)
         last.set()
-        assert await asyncio.wait_for(asyncio.gather(*rest, e), WAIT) == list("bcde")
+        done = await asyncio.wait_for(asyncio.gather(*rest, *later), WAIT)
+        assert done == list("bcdefgh")
 
     asyncio.run(main())
     threads.close()
