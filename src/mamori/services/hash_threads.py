@@ -6,15 +6,15 @@ here, where a thread that finishes one takes the next at once (a limiter on the 
 would leave the core idle until the loop got round to starting the next).
 
 Under load a finished hash does not wake the event loop by itself: while enough other hashes
-wait behind it, the thread runs them too and hands the results over together, up to `BATCH` at
-a time, so the loop does several sign-ins' remaining work in one wake-up. Each wake-up after a
-hash finds caches the hash has flushed (19 MiB through a 2 MiB L2); doing that work up to four at
-a time took password sign-in from a median of 84% to 86-87% of the machine's argon2id rate on a
-2-core machine (docs/performance.md). A result is held only while enough hashes wait to fill the batch and
-leave another batch's worth queued behind it: the requests behind it were waiting anyway and
-the thread never runs dry for want of a request the loop has not yet answered. With fewer
-waiting (light or moderate load: with 4 connections per server process, holding results added
-latency and gained nothing) each result is handed over as soon as its hash is done.
+wait behind it, the thread runs them too and hands the results over together, up to `BATCH` at a
+time, so the loop does several sign-ins' remaining work in one wake-up. Each wake-up after a
+hash finds caches the hash has flushed (19 MiB through a 2 MiB L2); doing that work up to four
+at a time took password sign-in from a median of 84% to 86-87% of the machine's argon2id rate on
+a 2-core machine (docs/performance.md). A result is held only while enough hashes wait to fill
+the batch and leave another batch's worth queued behind it: the requests behind it were waiting
+anyway and the thread never runs dry for want of a request the loop has not yet answered. With
+fewer waiting (light or moderate load: with 4 connections per server process, holding results
+added latency and gained nothing) each result is handed over as soon as its hash is done.
 """
 
 from __future__ import annotations
