@@ -53,6 +53,8 @@ class HashThreads:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on a hashing thread; its result or exception, here."""
+        if not self._finalizer.alive:
+            raise RuntimeError("the hashing threads are closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._start()

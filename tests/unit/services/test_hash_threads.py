@@ -171,6 +171,8 @@ def test_threads_stop_when_closed_or_collected() -> None:
     closed.close()
     closed.close()  # idempotent
     _wait_gone("hash-test-closed")
+    with pytest.raises(RuntimeError, match="closed"):
+        asyncio.run(closed.run(pow, 2, 2))  # refused, not queued for threads that are gone
 
     dropped = HashThreads(2, name="hash-test-dropped")
     asyncio.run(dropped.run(pow, 2, 2))
