@@ -438,7 +438,7 @@ def test_unknown_pool_is_resource_not_found(server: Server, call: Any) -> None:
     with pytest.raises(ClientError) as exc:
         call(server.admin(), pool_id)
     assert error(exc) == ("ResourceNotFoundException", f"User pool {pool_id} does not exist.")
-    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
 def test_list_user_pools_pages(server: Server) -> None:

@@ -87,7 +87,7 @@ def refused_everywhere(server: Server, access_token: str) -> set[str]:
         )
         if body.get("__type") == "UnknownOperationException":
             continue  # not built yet
-        assert (status, body.get("__type")) == (403, "NotAuthorizedException"), (operation, body)
+        assert (status, body.get("__type")) == (400, "NotAuthorizedException"), (operation, body)
         assert body["message"] == REVOKED, (operation, body)
         checked.add(operation)
     assert checked >= _CORE
@@ -327,3 +327,30 @@ def test_global_sign_out_with_a_bad_token(server: Server) -> None:
         )
         == "Invalid Access Token"
     )
+
+
+def test_a_deleted_clients_tokens_are_refused_everywhere(
+    server: Server, pool: dict[str, Any], second_client: str
+) -> None:
+    """Issue 9: GetUser and every other access-token operation refuse the tokens of an app
+    client that no longer exists; its refresh tokens can't be used (the client is unknown)."""
+    doomed = str(make_client(server, pool["Id"], ExplicitAuthFlows=USER_FLOWS)["ClientId"])
+    username = make_user(server, pool["Id"])
+    gone = sign_in(server, doomed, username)
+    kept = sign_in(server, second_client, username)
+    works(server, gone)
+    server.admin().delete_user_pool_client(UserPoolId=pool["Id"], ClientId=doomed)
+    refused_everywhere(server, gone["AccessToken"])
+    for attempt in (
+        lambda: server.public().initiate_auth(
+            ClientId=doomed,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": gone["RefreshToken"]},
+        ),
+        lambda: server.public().get_tokens_from_refresh_token(
+            ClientId=doomed, RefreshToken=gone["RefreshToken"]
+        ),
+        lambda: server.public().revoke_token(Token=gone["RefreshToken"], ClientId=doomed),
+    ):
+        fails(attempt, "ResourceNotFoundException")
+    works(server, kept)  # the user's sign-ins through other clients are untouched

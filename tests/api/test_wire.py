@@ -135,7 +135,7 @@ def test_every_response_has_a_request_id(server: Server) -> None:
             "DescribeUserPool",
             {"UserPoolId": "us-east-1_Missing00"},
             "ResourceNotFoundException",
-            404,
+            400,
         ),
         ("NoSuchOperation", {}, "UnknownOperationException", 400),
     ],
@@ -148,21 +148,21 @@ def test_error_rendering(
 
 def test_user_not_found_and_not_authorized_statuses(server: Server, signup: dict[str, Any]) -> None:
     body = json.dumps({"UserPoolId": signup["pool"], "Username": "nobody-here"}).encode()
-    aws_error(admin_call(server, "AdminGetUser", body), "UserNotFoundException", 404)
+    aws_error(admin_call(server, "AdminGetUser", body), "UserNotFoundException")
     body = json.dumps({"AccessToken": "not-a-token"}).encode()
-    aws_error(public_call(server, "GetUser", body), "NotAuthorizedException", 403)
+    aws_error(public_call(server, "GetUser", body), "NotAuthorizedException")
 
 
 @pytest.mark.parametrize(
     ("error", "status"),
     [
-        (errors.TooManyRequestsException("slow down"), 429),
-        (errors.LimitExceededException("limit"), 429),
+        (errors.TooManyRequestsException("slow down"), 400),
+        (errors.LimitExceededException("limit"), 400),
         (errors.InternalErrorException(), 500),
         (errors.InvalidParameterException("bad"), 400),
-        (errors.NotAuthorizedException("no"), 403),
-        (errors.ResourceNotFoundException("gone"), 404),
-        (errors.UserNotFoundException(), 404),
+        (errors.NotAuthorizedException("no"), 400),
+        (errors.ResourceNotFoundException("gone"), 400),
+        (errors.UserNotFoundException(), 400),
     ],
 )
 def test_status_of_each_error_class(error: errors.ServiceError, status: int) -> None:
@@ -388,9 +388,9 @@ def test_a_paired_surrogate_escape_is_fine(server: Server, signup: dict[str, Any
 
 def test_unknown_pool_and_client(server: Server, signup: dict[str, Any]) -> None:
     body = json.dumps({"UserPoolId": "us-east-1_AbsentPol"}).encode()
-    aws_error(admin_call(server, "DescribeUserPool", body), "ResourceNotFoundException", 404)
+    aws_error(admin_call(server, "DescribeUserPool", body), "ResourceNotFoundException")
     body = json.dumps({"UserPoolId": signup["pool"], "ClientId": "a" * 26}).encode()
-    aws_error(admin_call(server, "DescribeUserPoolClient", body), "ResourceNotFoundException", 404)
+    aws_error(admin_call(server, "DescribeUserPoolClient", body), "ResourceNotFoundException")
     body = json.dumps(
         {
             "ClientId": "b" * 26,
@@ -398,7 +398,7 @@ def test_unknown_pool_and_client(server: Server, signup: dict[str, Any]) -> None
             "AuthParameters": {"USERNAME": "a", "PASSWORD": "b"},
         }
     ).encode()
-    aws_error(public_call(server, "InitiateAuth", body), "ResourceNotFoundException", 404)
+    aws_error(public_call(server, "InitiateAuth", body), "ResourceNotFoundException")
 
 
 # --- CORS and health ---------------------------------------------------------------------------

@@ -57,24 +57,23 @@ class InvalidParameterException(ServiceError):
 
 
 class NotAuthorizedException(ServiceError):
-    status = 403
+    pass
 
 
 class ResourceNotFoundException(ServiceError):
-    status = 404
+    pass
 
 
 class UserNotFoundException(ServiceError):
-    status = 404
     default_message = "User does not exist."
 
 
 class TooManyRequestsException(ServiceError):
-    status = 429
+    pass
 
 
 class LimitExceededException(ServiceError):
-    status = 429
+    pass
 
 
 class InternalErrorException(ServiceError):
@@ -135,7 +134,7 @@ class UnsupportedTokenTypeException(ServiceError):
 
 
 class UnauthorizedException(ServiceError):
-    status = 401
+    pass
 
 
 class UnsupportedOperationException(ServiceError):
@@ -159,7 +158,7 @@ class OperationNotEnabledException(ServiceError):
 
 
 class ForbiddenException(ServiceError):
-    status = 403
+    pass
 
 
 class MFAMethodNotFoundException(ServiceError):
