@@ -64,6 +64,15 @@ class ClientStore(Protocol):
     ) -> Page[AppClient]: ...
 
 
+@dataclass(frozen=True)
+class TokenHolder:
+    """What an access token's use needs to know, read in one statement."""
+
+    user: User | None  # None once deleted
+    revoked: bool  # its sign-in (refresh family) was revoked
+    client_exists: bool  # False once its app client was deleted
+
+
 class UserStore(Protocol):
     async def add_user(self, pool: UserPool, user: User) -> None:
         """Raises UsernameExistsException / AliasExistsException on a clash, atomically."""
@@ -71,9 +80,10 @@ class UserStore(Protocol):
     async def get_user(self, pool: UserPool, username: str) -> User | None: ...
     async def get_user_by_sub(self, pool_id: PoolId, sub: UserSub) -> User | None: ...
     async def get_user_for_token(
-        self, pool_id: PoolId, sub: UserSub, origin_jti: str
-    ) -> tuple[User | None, bool]:
-        """The user and whether the token's origin session is revoked, in one read."""
+        self, pool_id: PoolId, sub: UserSub, origin_jti: str, client_id: str
+    ) -> TokenHolder:
+        """The user, whether the token's sign-in is revoked and whether its app client still
+        exists, in one read (every access token's use)."""
 
     async def find_by_alias(self, pool: UserPool, attribute: str, value: str) -> User | None: ...
     async def save_user(self, pool: UserPool, user: User) -> None:

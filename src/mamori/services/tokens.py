@@ -204,16 +204,21 @@ class TokenService:
         if claims.get("token_use") != "access":
             raise NotAuthorizedException("Invalid Access Token")
         origin = str(claims.get("origin_jti", ""))
-        user, revoked = await self._users.get_user_for_token(
-            pool_id, UserSub(str(claims.get("sub"))), origin
+        client_id = str(claims.get("client_id"))
+        holder = await self._users.get_user_for_token(
+            pool_id, UserSub(str(claims.get("sub"))), origin, client_id
         )
-        if revoked:
+        # Cognito: a deleted app client's tokens stop working with the client (DeleteUserPoolClient
+        # "users can no longer sign in to the associated application"); the exact message for
+        # this case isn't documented, so it is the one revoked tokens get.
+        if holder.revoked or not holder.client_exists:
             raise NotAuthorizedException("Access Token has been revoked")
+        user = holder.user
         if user is None:
             raise UserNotFoundException("User does not exist.")
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
-        return AccessContext(pool_id, user, str(claims.get("client_id")), origin, claims)
+        return AccessContext(pool_id, user, client_id, origin, claims)
 
     async def session_for(
         self, refresh_token: str, now: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,6 +20,7 @@ from mamori.adapters.store.sql.base import (
 from mamori.adapters.store.sql.tables import (
     SEARCH_HEAD,
     aliases,
+    clients,
     codes,
     devices,
     memberships,
@@ -33,7 +34,7 @@ from mamori.domain.identifiers import alias_entries, alias_value_key, search_ent
 from mamori.domain.ids import PoolId, UserSub
 from mamori.domain.user import User, UserStatus
 from mamori.domain.user_pool import UserPool
-from mamori.ports import Page, UserQuery
+from mamori.ports import Page, TokenHolder, UserQuery
 
 _SEARCH_TOP = "\U0010ffff"
 # Hot-path reads built once: SQLAlchemy then skips building the statement and its cache key.
@@ -43,16 +44,21 @@ _BY_USERNAME = select(users).where(
 _BY_SUB = select(users).where(
     users.c.pool_id == bindparam("pool_id"), users.c.sub == bindparam("sub")
 )
-# One row whether or not the user exists: the origin's revoked flag, then the user's columns.
+# One row whether or not the user exists: whether the token's sign-in is revoked, whether its
+# app client still exists (a primary-key probe in the same statement), then the user's columns.
+# Revoked when ANY row of the family is: a successor added while the family was being revoked
+# (a refresh racing reuse detection) cannot bring the family back.
 _FOR_TOKEN = select(
-    select(refresh_sessions.c.revoked)
+    exists()
     .where(
         refresh_sessions.c.pool_id == bindparam("pool_id"),
         refresh_sessions.c.origin_jti == bindparam("origin_jti"),
+        refresh_sessions.c.revoked.is_(True),
     )
-    .limit(1)
-    .scalar_subquery()
     .label("origin_revoked"),
+    exists()
+    .where(clients.c.id == bindparam("client_id"), clients.c.pool_id == bindparam("pool_id"))
+    .label("client_exists"),
     users,
 ).select_from(
     select(literal(1).label("one"))
@@ -175,13 +181,18 @@ class SqlUserStore(SqlBase):
         return user_from_row(row) if row else None
 
     async def get_user_for_token(
-        self, pool_id: PoolId, sub: UserSub, origin_jti: str
-    ) -> tuple[User | None, bool]:
+        self, pool_id: PoolId, sub: UserSub, origin_jti: str, client_id: str
+    ) -> TokenHolder:
         row = await self._direct.first(
-            _FOR_TOKEN, {"pool_id": pool_id, "sub": sub, "origin_jti": origin_jti}
+            _FOR_TOKEN,
+            {"pool_id": pool_id, "sub": sub, "origin_jti": origin_jti, "client_id": client_id},
         )
         assert row is not None  # one row whether or not the user exists
-        return (user_from_row(row) if row.sub is not None else None), bool(row.origin_revoked)
+        return TokenHolder(
+            user_from_row(row) if row.sub is not None else None,
+            revoked=bool(row.origin_revoked),
+            client_exists=bool(row.client_exists),
+        )
 
     async def find_by_alias(self, pool: UserPool, attribute: str, value: str) -> User | None:
         key = alias_value_key(pool, attribute, value)
