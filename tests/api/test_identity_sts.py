@@ -245,30 +245,62 @@ def test_the_sts_request(env: Env) -> None:
     }
 
 
+CONFIG_MESSAGE = "Invalid identity pool configuration. Check assigned IAM roles for this pool."
+
+
 @pytest.mark.parametrize(
-    ("role", "code", "fragment"),
+    ("role", "code", "message", "logged"),
     [
-        ("denied", "InvalidIdentityPoolConfigurationException", "AccessDenied"),
-        ("untrusted", "InvalidIdentityPoolConfigurationException", "OpenID Connect provider"),
-        ("throttled", "TooManyRequestsException", "Throttling"),
-        ("broken", "ExternalServiceException", "HTTP 500"),
-        ("hangup", "ExternalServiceException", "cannot reach STS"),
+        ("denied", "InvalidIdentityPoolConfigurationException", CONFIG_MESSAGE, "AccessDenied"),
+        (
+            "untrusted",
+            "InvalidIdentityPoolConfigurationException",
+            CONFIG_MESSAGE,
+            "OpenID Connect provider",
+        ),
+        ("throttled", "TooManyRequestsException", "Rate exceeded", "Throttling"),
+        (
+            "broken",
+            "ExternalServiceException",
+            "An exception occurred in a dependent service.",
+            "HTTP 500",
+        ),
+        (
+            "hangup",
+            "ExternalServiceException",
+            "An exception occurred in a dependent service.",
+            "cannot reach STS",
+        ),
     ],
 )
-def test_sts_failures_become_cognito_errors(env: Env, role: str, code: str, fragment: str) -> None:
-    got_code, message = failure(env, roles_pool(env, role))
-    assert got_code == code
-    assert fragment in message
-    if code == "InvalidIdentityPoolConfigurationException":
-        assert ROLE + role in message
+def test_sts_failures_answer_cognitos_message_and_log_the_details(
+    env: Env, role: str, code: str, message: str, logged: str
+) -> None:
+    public = identity_public(env.server)
+    identity = public.get_id(IdentityPoolId=roles_pool(env, role))["IdentityId"]
+    with pytest.raises(ClientError) as exc:
+        public.get_credentials_for_identity(IdentityId=identity)
+    err = exc.value.response["Error"]
+    # The caller is unauthenticated: nothing of the role, the account or STS's answer.
+    assert (err["Code"], err["Message"]) == (code, message)
+    body = json.dumps(exc.value.response)
+    for secret in (ROLE, "123456789012", logged, "STS", "arn:"):
+        assert secret not in body
+    # The operator finds it all in the log, under the request id.
+    request_id = exc.value.response["ResponseMetadata"]["RequestId"]
+    assert env.server.log_path is not None
+    lines = [
+        line
+        for line in env.server.log_path.read_text().splitlines()
+        if request_id in line and "AssumeRoleWithWebIdentity" in line
+    ]
+    assert lines, f"no log line for request {request_id}"
+    assert ROLE + role in lines[0] and logged in lines[0]
 
 
 def test_no_role_configured(env: Env) -> None:
     pool = make_identity_pool(env.server, AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
-    assert failure(env, pool) == (
-        "InvalidIdentityPoolConfigurationException",
-        "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
-    )
+    assert failure(env, pool) == ("InvalidIdentityPoolConfigurationException", CONFIG_MESSAGE)
 
 
 def oidc_pool(env: Env, **overrides: Any) -> str:

@@ -39,25 +39,28 @@ _ROLE_PROBLEMS = frozenset(
 _UNTRUSTED_ISSUER = frozenset({"InvalidIdentityToken", "IDPRejectedClaim"})
 
 
-def sts_failure(exc: StsError, role_arn: str, issuer: str) -> ServiceError:
-    """STS's refusal, as the Cognito error a client can act on, with STS's reason kept."""
-    detail = f"STS {exc.code or 'unreachable'}: {exc.message}"
-    if exc.code in _ROLE_PROBLEMS:
-        return InvalidIdentityPoolConfigurationException(
-            "Invalid identity pool configuration. Check assigned IAM roles for this pool. "
-            f"({detail}; role {role_arn})"
-        )
-    if exc.code in _UNTRUSTED_ISSUER:
-        return InvalidIdentityPoolConfigurationException(
-            f"STS does not accept tokens of this server's identity issuer {issuer}: register "
-            "it as an OpenID Connect provider and let the role trust it. "
-            f"({detail}; role {role_arn})"
-        )
+def sts_failure(exc: StsError) -> ServiceError:
+    """STS's refusal as the Cognito error a client can act on, in Cognito's words.
+
+    The caller may be anyone (GetCredentialsForIdentity is public): role ARNs, the account id,
+    the issuer and STS's own text stay in the log, never in the answer.
+    """
+    if exc.code in _ROLE_PROBLEMS or exc.code in _UNTRUSTED_ISSUER:
+        return InvalidIdentityPoolConfigurationException()
     if exc.code == "ExpiredTokenException":
-        return NotAuthorizedException(f"Token expired before STS accepted it ({detail}).")
+        return NotAuthorizedException("Invalid login token. Token expired.")
     if exc.code in {"Throttling", "ThrottlingException", "RequestLimitExceeded"}:
-        return TooManyRequestsException(f"STS throttled the request ({detail}).")
-    return ExternalServiceException(f"The security token service failed ({detail}).")
+        return TooManyRequestsException("Rate exceeded")
+    return ExternalServiceException("An exception occurred in a dependent service.")
+
+
+def _operator_hint(exc: StsError, issuer: str) -> str:
+    if exc.code in _UNTRUSTED_ISSUER:
+        return (
+            f"; STS does not accept tokens of this server's identity issuer {issuer}: register "
+            "it as an OpenID Connect provider and let the role trust it"
+        )
+    return ""
 
 
 class CredentialsService:
@@ -74,8 +77,13 @@ class CredentialsService:
         self._duration = duration_seconds
 
     async def get_credentials_for_identity(
-        self, identity_id: str, logins: Mapping[str, str], custom_role_arn: str | None
+        self,
+        identity_id: str,
+        logins: Mapping[str, str],
+        custom_role_arn: str | None,
+        request_id: str = "",
     ) -> tuple[Identity, TemporaryCredentials]:
+        """`request_id` only labels the log line of an STS failure."""
         auth = await self._identities.authenticate(identity_id, logins)
         deciding = auth.deciding
         role = choose_role(
@@ -91,8 +99,15 @@ class CredentialsService:
                 role, SESSION_NAME, token, self._duration
             )
         except StsError as exc:
-            log.warning("AssumeRoleWithWebIdentity for %s failed: %s", role, exc)
-            raise sts_failure(exc, role, self._tokens.issuer) from exc
+            log.warning(
+                "request %s: AssumeRoleWithWebIdentity for role %s failed: STS %s: %s%s",
+                request_id,
+                role,
+                exc.code or "unreachable",
+                exc.message,
+                _operator_hint(exc, self._tokens.issuer),
+            )
+            raise sts_failure(exc) from exc
         return auth.identity, credentials
 
 

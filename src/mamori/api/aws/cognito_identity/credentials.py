@@ -9,6 +9,6 @@ from mamori.api.aws.operations import IDENTITY, Call, Params, Result, operation
 @operation("GetCredentialsForIdentity", prefix=IDENTITY)
 async def get_credentials_for_identity(call: Call, p: Params) -> Result:
     identity, credentials = await call.services.identity.credentials.get_credentials_for_identity(
-        p["IdentityId"], logins_in(p), p.get("CustomRoleArn")
+        p["IdentityId"], logins_in(p), p.get("CustomRoleArn"), call.request_id
     )
     return {"IdentityId": identity.id, "Credentials": credentials_out(credentials)}
