@@ -46,6 +46,10 @@ class UnrecognizedClientException(ServiceError):
     default_message = "The security token included in the request is invalid."
 
 
+class ValidationException(ServiceError):
+    """cognito-identity's answer to a request that breaks its model (not in the model itself)."""
+
+
 class RequestEntityTooLargeException(ServiceError):
     status = 413
     default_message = "Request body exceeds the maximum size."
@@ -212,5 +216,6 @@ COMMON_ERRORS: frozenset[str] = frozenset(
         "InvalidSignatureException",
         "UnrecognizedClientException",
         "RequestEntityTooLargeException",
+        "ValidationException",
     }
 )

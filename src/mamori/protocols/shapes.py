@@ -1,7 +1,8 @@
 """Validation of decoded AWS JSON 1.1 requests against botocore's service model input shapes.
 
 Wrong JSON types raise SerializationException; constraint violations raise
-InvalidParameterException listing every violation in AWS's own wording.
+InvalidParameterException (ValidationException for cognito-identity) listing every violation in
+AWS's own wording.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 
 SERIALIZATION: Final = "SerializationException"
 INVALID_PARAMETER: Final = "InvalidParameterException"
+VALIDATION: Final = "ValidationException"
+# Cognito: identity pools' front door answers model violations with ValidationException
+# ("1 validation error detected: ..."); user pools answer InvalidParameterException, same words.
+_INVALID_BY_SERVICE: Final = {"cognito-identity": VALIDATION}
 
 # JSON 1.1 integers and longs are Java int and long on the AWS side.
 _RANGES: Final = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
@@ -40,8 +45,8 @@ class ShapeError(Exception):
         self.message = message
 
 
-def validate(shape: StructureShape, params: object) -> None:
-    """Check decoded JSON `params` against an operation's input shape.
+def validate(shape: StructureShape, params: object, service: str = "cognito-idp") -> None:
+    """Check decoded JSON `params` against an operation's input shape of `service`'s model.
 
     Unknown members are ignored and nulls count as absent, as AWS does. Callers must keep one
     ServiceModel: derived validators are cached per Shape object.
@@ -54,7 +59,7 @@ def validate(shape: StructureShape, params: object) -> None:
     if errors:
         plural = "s" if len(errors) > 1 else ""
         raise ShapeError(
-            INVALID_PARAMETER,
+            _INVALID_BY_SERVICE.get(service, INVALID_PARAMETER),
             f"{len(errors)} validation error{plural} detected: " + "; ".join(errors),
         )
 

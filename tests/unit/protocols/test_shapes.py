@@ -511,3 +511,25 @@ def test_arbitrary_json_only_raises_shape_errors(data: st.DataObject, operation:
         validate(operation, params)
     except ShapeError as error:
         assert error.code in ("SerializationException", "InvalidParameterException")
+
+
+# -- cognito-identity -------------------------------------------------------------------------
+
+
+def test_cognito_identity_answers_validation_exception() -> None:
+    # Cognito: identity pools answer what the model refuses with ValidationException, in the
+    # same words cognito-idp uses for its InvalidParameterException.
+    get_id = model("cognito-identity").operation_model("GetId").input_shape
+    with pytest.raises(ShapeError) as caught:
+        validate(get_id, {"IdentityPoolId": "us-east-1_AbCdEf123"}, "cognito-identity")
+    assert caught.value.code == "ValidationException"
+    assert caught.value.message == (
+        "1 validation error detected: Value 'us-east-1_AbCdEf123' at 'identityPoolId' failed "
+        "to satisfy constraint: Member must satisfy regular expression pattern: "
+        "[\\w-]+:[0-9a-f-]+"
+    )
+    # Wrong JSON types stay SerializationException for both services.
+    with pytest.raises(ShapeError) as caught:
+        validate(get_id, {"IdentityPoolId": 7}, "cognito-identity")
+    assert caught.value.code == "SerializationException"
+    assert invalid("AdminGetUser", {"UserPoolId": "bad", "Username": "u"})

@@ -149,7 +149,7 @@ class Dispatcher:
         caller = self._authenticate(request, body, is_public(op_model))
         params = decode_json(body)
         try:
-            shapes.validate(op_model.input_shape, params)
+            shapes.validate(op_model.input_shape, params, op_model.service_model.service_name)
         except shapes.ShapeError as exc:
             error_class: type[errors.ServiceError] = getattr(errors, exc.code)
             raise error_class(exc.message) from exc
