@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from botocore.exceptions import ClientError
 from tests.support.db import rows
@@ -259,11 +260,20 @@ def test_rotation_issues_a_new_refresh_token_and_retires_the_old(
         lambda: get_tokens(server, rotating, first["RefreshToken"]),
         "RefreshTokenReuseException",
     )
-    third = get_tokens(server, rotating, second["RefreshToken"])
-    assert third["RefreshToken"] not in {first["RefreshToken"], second["RefreshToken"]}
-    same_session(first, third)
-    # The session survives the refused reuse: tokens issued from it still work.
-    assert server.public().get_user(AccessToken=third["AccessToken"])["Username"] == user
+    # RFC 9700 reuse detection: the reuse revoked the whole family, the successor included.
+    fails(
+        lambda: get_tokens(server, rotating, second["RefreshToken"]),
+        "NotAuthorizedException",
+        "Refresh Token has been revoked",
+    )
+    fails(
+        lambda: server.public().get_user(AccessToken=second["AccessToken"]),
+        "NotAuthorizedException",
+        "Access Token has been revoked",
+    )
+    # The user's other sign-ins are untouched.
+    again = sign_in(server, rotating, user)
+    assert get_tokens(server, rotating, again["RefreshToken"])["RefreshToken"]
 
 
 def test_rotating_clients_refuse_refresh_token_auth(
@@ -307,7 +317,11 @@ def test_concurrent_rotation_has_one_winner(server: Server, rotating: str, user:
 
     with ThreadPoolExecutor(6) as pool:
         outcomes = list(pool.map(attempt, range(6)))
-    assert sorted(outcomes) == ["RefreshTokenReuseException"] * 5 + ["ok"]
+    # Without a grace period a concurrent duplicate is a reuse: the first to see it revokes the
+    # family (the winner's new tokens too) and the later ones find it revoked. Clients that may
+    # send duplicates set RetryGracePeriodSeconds.
+    assert outcomes.count("ok") == 1 and "RefreshTokenReuseException" in outcomes
+    assert set(outcomes) <= {"ok", "RefreshTokenReuseException", "NotAuthorizedException"}
 
 
 def test_refresh_tokens_are_stored_as_digests_only(
@@ -405,10 +419,90 @@ async def test_refresh_expiry_and_grace_period(database: str, tmp: Path) -> None
         with pytest.raises(RefreshTokenReuseException):
             await s.auth.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
         # A rotated refresh token lives only as long as the one it replaced: 60 minutes from
-        # the sign-in, not from the rotation.
-        clock.advance(minutes=49, seconds=29)
+        # the sign-in, not from the rotation. (A new sign-in: the reuse revoked start's family.)
+        start = (await s.auth.initiate_auth(rotating.id, "USER_PASSWORD_AUTH", creds)).result
+        assert start is not None and start.refresh_token
+        clock.advance(minutes=10)
+        second = await s.auth.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
+        assert second.refresh_token
+        clock.advance(minutes=49, seconds=59)
         third = await s.auth.get_tokens_from_refresh_token(rotating.id, second.refresh_token, None)
         assert third.refresh_token
         clock.advance(seconds=1)
         with pytest.raises(NotAuthorizedException, match="expired"):
             await s.auth.get_tokens_from_refresh_token(rotating.id, third.refresh_token, None)
+
+
+@pytest.mark.anyio
+async def test_reuse_after_the_grace_period_revokes_the_family(database: str, tmp: Path) -> None:
+    """Issue 9 (RFC 9700 section 4.14.2): within RetryGracePeriodSeconds a rotated-out token may
+    be retried, concurrently too, without revoking anything; after it, presenting it revokes
+    every refresh token of the sign-in (successors included) and the access tokens they issued."""
+    clock = FrozenClock()
+    async with services_on(database, tmp, clock) as s:
+        pool = await s.pools.create_user_pool(pool_in({}, "reuse"))
+        client = await s.clients.create_user_pool_client(
+            pool.id,
+            client_in(
+                {
+                    "ClientName": "rotating",
+                    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"],
+                    "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 30},
+                }
+            ),
+            False,
+        )
+        await s.admin_users.admin_create_user(pool.id, "dee", {}, None, "SUPPRESS", ())
+        await s.admin_users.admin_set_user_password(pool.id, "dee", PASSWORD, permanent=True)
+        creds = {"USERNAME": "dee", "PASSWORD": PASSWORD}
+        start = (await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", creds)).result
+        bystander = (await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", creds)).result
+        assert start is not None and start.refresh_token and bystander is not None
+
+        async def refresh(token: str | None) -> Any:
+            assert token is not None
+            return await s.auth.get_tokens_from_refresh_token(client.id, token, None)
+
+        second = await refresh(start.refresh_token)
+        # Two concurrent retries of the rotated-out token within the grace period: both
+        # answered, nothing revoked.
+        retries: list[Any] = []
+
+        async def retry() -> None:
+            retries.append(await refresh(start.refresh_token))
+
+        clock.advance(seconds=29)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(retry)
+            tg.start_soon(retry)
+        family = [start, second, *retries]
+        for result in family:
+            assert (await s.users.get_user(result.access_token))[0].username == "dee"
+        # And two concurrent refreshes of one live token (the first to rotate it, then a
+        # duplicate within the grace period): neither revokes.
+        concurrent: list[Any] = []
+
+        async def rotate() -> None:
+            concurrent.append(await refresh(retries[0].refresh_token))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(rotate)
+            tg.start_soon(rotate)
+        family.extend(concurrent)
+        newest = concurrent[0]
+        assert (await s.users.get_user(newest.access_token))[0].username == "dee"
+
+        clock.advance(seconds=1)  # start's grace period is over
+        with pytest.raises(RefreshTokenReuseException):
+            await refresh(start.refresh_token)
+        for result in family:
+            with pytest.raises(NotAuthorizedException) as exc:
+                await s.users.get_user(result.access_token)
+            assert exc.value.message == "Access Token has been revoked"
+        for result in family[1:]:
+            with pytest.raises(NotAuthorizedException) as exc:
+                await refresh(result.refresh_token)
+            assert exc.value.message == "Refresh Token has been revoked"
+        # The user's other sign-in lives on.
+        assert (await s.users.get_user(bystander.access_token))[0].username == "dee"
+        assert (await refresh(bystander.refresh_token)).refresh_token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import timedelta
 
@@ -73,6 +74,45 @@ async def test_revoking_an_origin_revokes_its_whole_chain_only(stores: Stores) -
     for s, revoked in ((first, True), (rotated, True), (other, False)):
         stored = await stores.sessions.get_session(s.digest)
         assert stored is not None and stored.revoked is revoked
+
+
+async def test_a_successor_added_after_the_revocation_stays_revoked(stores: Stores) -> None:
+    """Issue 9: reuse detection revokes a family while a refresh of its newest token may be
+    adding a successor; the successor (added unrevoked, after the update) is revoked too, for
+    the refresh, the access-token check and ServerSideTokenCheck alike."""
+    pool = await stores.pool()
+    client = await stores.client(pool)
+    user = await stores.user(pool)
+    first = dataclasses.replace(refresh_session(pool.id, user.sub), client_id=client.id)
+    await stores.sessions.add_session(first)
+    await stores.sessions.revoke_origin(pool.id, first.origin_jti)
+    late = dataclasses.replace(first, digest=secrets.token_hex(32))
+    await stores.sessions.add_session(late)
+    found = await stores.sessions.get_session_with_user(late.digest)
+    assert found is not None and found[0].revoked and found[1] is not None
+    assert await stores.sessions.is_origin_revoked(pool.id, first.origin_jti)
+    holder = await stores.users.get_user_for_token(pool.id, user.sub, first.origin_jti, client.id)
+    assert holder.revoked and holder.client_exists and holder.user is not None
+    # Another sign-in of the same user stays live.
+    other = dataclasses.replace(first, digest=secrets.token_hex(32), origin_jti="other")
+    await stores.sessions.add_session(other)
+    found = await stores.sessions.get_session_with_user(other.digest)
+    assert found is not None and not found[0].revoked
+    holder = await stores.users.get_user_for_token(pool.id, user.sub, "other", client.id)
+    assert not holder.revoked and holder.user == found[1]
+
+
+async def test_token_holder_knows_whether_the_client_exists(stores: Stores) -> None:
+    pool, elsewhere = await stores.pool(), await stores.pool()
+    client, foreign = await stores.client(pool), await stores.client(elsewhere)
+    user = await stores.user(pool)
+    assert (await stores.users.get_user_for_token(pool.id, user.sub, "o", client.id)).client_exists
+    # Another pool's client is no client of this pool.
+    holder = await stores.users.get_user_for_token(pool.id, user.sub, "o", foreign.id)
+    assert not holder.client_exists
+    await stores.clients.delete_client(pool.id, client.id)
+    holder = await stores.users.get_user_for_token(pool.id, user.sub, "o", client.id)
+    assert not holder.client_exists and not holder.revoked and holder.user is not None
 
 
 async def test_revoke_user_revokes_only_that_user(stores: Stores) -> None:

@@ -328,11 +328,16 @@ class AuthService:
                 replaced_at = now  # a concurrent refresh rotated it a moment ago
             grace = timedelta(seconds=client.refresh_retry_grace_seconds)
             # Cognito: the rotated-out token works for RetryGracePeriodSeconds (0: not at all),
-            # then RefreshTokenReuseException. The session itself stays: nothing documents
-            # that reuse revokes the newer tokens.
+            # then RefreshTokenReuseException.
             # max(): a concurrent refresh that started after this one may have rotated it
             # "after" this call's `now`; that is still a reuse, not a time before rotation.
             if replaced_at is not None and max(now, replaced_at) >= replaced_at + grace:
+                # RFC 9700 section 4.14.2: a rotated-out token presented again means one of two
+                # holders is an attacker, and the server can't tell which: revoke the whole
+                # family (every refresh token of this sign-in, successors included, and the
+                # access tokens they issued). One conditional update; a successor added while
+                # it runs is revoked too, since any revoked row revokes the family.
+                await self._sessions.revoke_origin(pool.id, session.origin_jti)
                 raise RefreshTokenReuseException(
                     "The refresh token has been replaced by rotation and can't be used again."
                 )

@@ -3,10 +3,11 @@ of expired ones."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mamori.adapters.store.sql.base import (
@@ -28,8 +29,21 @@ _BY_DIGEST = select(refresh_sessions).where(refresh_sessions.c.digest == bindpar
 _SESSION_WIDTH = len(refresh_sessions.c)
 # Every sign-in adds one: explicit binds, so the one compiled statement serves every row.
 _ADD_SESSION = insert(refresh_sessions).values({c: bindparam(c.key) for c in refresh_sessions.c})
+# The family (every refresh token of one sign-in) is revoked when any of its rows is: reuse
+# detection revokes it while a refresh of the newest token may be adding a successor, and that
+# successor must not outlive the revocation.
+_FAMILY = refresh_sessions.alias("family")
+_FAMILY_REVOKED = (
+    exists()
+    .where(
+        _FAMILY.c.pool_id == refresh_sessions.c.pool_id,
+        _FAMILY.c.origin_jti == refresh_sessions.c.origin_jti,
+        _FAMILY.c.revoked.is_(True),
+    )
+    .label("family_revoked")
+)
 _WITH_USER = (
-    select(refresh_sessions, users)
+    select(refresh_sessions, users, _FAMILY_REVOKED)
     .select_from(
         refresh_sessions.outerjoin(
             users,
@@ -40,13 +54,14 @@ _WITH_USER = (
     )
     .where(refresh_sessions.c.digest == bindparam("digest"))
 )
-_ORIGIN_REVOKED = (
-    select(refresh_sessions.c.revoked)
+_ORIGIN_REVOKED = select(
+    exists()
     .where(
         refresh_sessions.c.pool_id == bindparam("pool_id"),
         refresh_sessions.c.origin_jti == bindparam("origin_jti"),
+        refresh_sessions.c.revoked.is_(True),
     )
-    .limit(1)
+    .label("revoked")
 )
 
 
@@ -108,8 +123,11 @@ class SqlSessionStore(SqlBase):
         if row is None:
             return None
         # Both tables name pool_id and sub: read the session by position, the user by name.
-        session = _session(_Named(refresh_sessions.c.keys(), tuple(row)[:_SESSION_WIDTH]))
-        user_row: Any = _Named(users.c.keys(), tuple(row)[_SESSION_WIDTH:])
+        values = tuple(row)
+        session = _session(_Named(refresh_sessions.c.keys(), values[:_SESSION_WIDTH]))
+        if values[-1] and not session.revoked:
+            session = dataclasses.replace(session, revoked=True)
+        user_row: Any = _Named(users.c.keys(), values[_SESSION_WIDTH:-1])
         return session, (user_from_row(user_row) if user_row.sub is not None else None)
 
     async def mark_replaced(self, digest: str, when: datetime) -> bool:
