@@ -107,7 +107,13 @@ def test_tampered_body_creates_nothing(server: Server) -> None:
 
 @pytest.mark.parametrize(
     ("skew", "needle"),
-    [(timedelta(minutes=-20), "Signature expired"), (timedelta(minutes=20), "not yet current")],
+    [
+        (timedelta(minutes=-20), "Signature expired"),
+        (timedelta(minutes=20), "not yet current"),
+        # AWS allows five minutes either way, not fifteen.
+        (timedelta(minutes=-6), "- 5 min."),
+        (timedelta(minutes=6), "+ 5 min."),
+    ],
 )
 def test_stale_or_future_date(server: Server, skew: timedelta, needle: str) -> None:
     body = b'{"MaxResults": 1}'
@@ -133,9 +139,99 @@ def test_a_few_minutes_of_clock_skew_are_fine(server: Server) -> None:
         body,
         server.access_key_id,
         server.secret_access_key,
-        when=datetime.now(UTC) - timedelta(minutes=5),
+        when=datetime.now(UTC) - timedelta(minutes=4),
     )
     assert send(server, body, headers).status_code == 200
+
+
+# --- the signature binds the operation ---------------------------------------------------------
+
+
+def signed_describe(server: Server, pool_id: str, **options: Any) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps({"UserPoolId": pool_id}).encode()
+    headers = signed_headers(
+        server.url,
+        "DescribeUserPool",
+        body,
+        server.access_key_id,
+        server.secret_access_key,
+        **options,
+    )
+    return body, headers
+
+
+def send_lines(server: Server, body: bytes, lines: list[tuple[str, str]]) -> httpx.Response:
+    """A POST whose header lines are sent as listed, repeats included."""
+    return httpx.post(server.url + "/", content=body, headers=lines, timeout=30)
+
+
+def assert_pool_exists(server: Server, pool_id: str) -> None:
+    assert server.admin().describe_user_pool(UserPoolId=pool_id)["UserPool"]["Id"] == pool_id
+
+
+def test_replayed_describe_with_a_leading_delete_target_deletes_nothing(server: Server) -> None:
+    pool_id = make_pool(server)["Id"]
+    body, headers = signed_describe(server, pool_id)
+    assert send(server, body, headers).status_code == 200  # the captured request
+    replay = [("X-Amz-Target", target("DeleteUserPool")), *headers.items()]
+    response = send_lines(server, body, replay)
+    assert response.status_code == 400
+    assert aws_error(response) == "UnknownOperationException"
+    assert "'x-amz-target' appears more than once" in response.json()["message"]
+    assert_pool_exists(server, pool_id)
+
+
+@pytest.mark.parametrize("name", ["Content-Type", "X-Amz-Date", "Authorization", "X-Amzn-Trace-Id"])
+def test_a_repeated_header_is_refused(server: Server, name: str) -> None:
+    pool_id = make_pool(server)["Id"]
+    body, headers = signed_describe(server, pool_id)
+    delete_body, delete_headers = json.dumps({"UserPoolId": pool_id}).encode(), dict(headers)
+    delete_headers["X-Amz-Target"] = target("DeleteUserPool")
+    # A header the signature covers gets a second line; an unsigned one is sent twice.
+    extra = [(name, headers[name])] if name in headers else [(name, "a"), (name, "b")]
+    response = send_lines(server, delete_body, [*extra, *delete_headers.items()])
+    assert response.status_code == 400
+    assert aws_error(response) == "IncompleteSignatureException"
+    assert f"'{name.lower()}' appears more than once" in response.json()["message"]
+    response = send_lines(server, body, [*headers.items(), *extra])
+    assert aws_error(response) == "IncompleteSignatureException"
+    assert_pool_exists(server, pool_id)
+
+
+@pytest.mark.parametrize("name", ["X-Amz-Target", "Content-Type"])
+def test_an_unsigned_target_or_content_type_is_refused(server: Server, name: str) -> None:
+    pool_id = make_pool(server)["Id"]
+    body, headers = signed_describe(server, pool_id, unsigned=(name,))
+    if name == "X-Amz-Target":
+        headers[name] = target("DeleteUserPool")  # any operation, had the target been free
+    response = send(server, body, headers)
+    assert response.status_code == 400
+    assert aws_error(response) == "IncompleteSignatureException"
+    assert response.json()["message"] == (
+        f"'{name}' must be a 'SignedHeader' in the AWS Authorization."
+    )
+    assert_pool_exists(server, pool_id)
+
+
+@pytest.mark.parametrize("service", ["cognito-identity", "execute-api"])
+def test_a_scope_for_another_service_is_refused(server: Server, service: str) -> None:
+    pool_id = make_pool(server)["Id"]
+    body = json.dumps({"UserPoolId": pool_id}).encode()
+    headers = signed_headers(
+        server.url,
+        "DeleteUserPool",
+        body,
+        server.access_key_id,
+        server.secret_access_key,
+        service=service,
+    )
+    response = send(server, body, headers)
+    assert response.status_code == 400
+    assert aws_error(response) == "InvalidSignatureException"
+    assert response.json()["message"] == (
+        "Credential should be scoped to correct service: 'cognito-idp'."
+    )
+    assert_pool_exists(server, pool_id)
 
 
 def test_every_operation_authenticates_as_the_model_says(server: Server) -> None:

@@ -17,8 +17,8 @@ AMZ_JSON = "application/x-amz-json-1.1"
 class _SignerAt(SigV4Auth):
     """botocore's signer with the signing time given instead of read from the clock."""
 
-    def __init__(self, credentials: Credentials, region: str, when: datetime) -> None:
-        super().__init__(credentials, "cognito-idp", region)
+    def __init__(self, credentials: Credentials, service: str, region: str, when: datetime) -> None:
+        super().__init__(credentials, service, region)
         self._when = when
 
     def add_auth(self, request: AWSRequest) -> None:
@@ -38,22 +38,29 @@ def signed_headers(
     content_type: str = AMZ_JSON,
     when: datetime | None = None,
     region: str = "us-east-1",
+    service: str = "cognito-idp",
+    unsigned: tuple[str, ...] = (),
 ) -> dict[str, str]:
-    """Headers of a POST to `url` calling `operation`, SigV4-signed over `body`."""
+    """Headers of a POST to `url` calling `operation`, SigV4-signed over `body`.
+
+    Headers named in `unsigned` ("X-Amz-Target", "Content-Type") are added after signing, so
+    the signature does not cover them.
+    """
+    headers = {"Content-Type": content_type, "X-Amz-Target": target(operation)}
     request = AWSRequest(
         method="POST",
         url=url.rstrip("/") + "/",
         data=body,
-        headers={"Content-Type": content_type, "X-Amz-Target": target(operation)},
+        headers={k: v for k, v in headers.items() if k not in unsigned},
     )
     credentials = Credentials(access_key_id, secret_access_key)
     signer = (
-        SigV4Auth(credentials, "cognito-idp", region)
+        SigV4Auth(credentials, service, region)
         if when is None
-        else _SignerAt(credentials, region, when)
+        else _SignerAt(credentials, service, region, when)
     )
     signer.add_auth(request)
-    return dict(request.headers.items())
+    return {**dict(request.headers.items()), **{k: headers[k] for k in unsigned}}
 
 
 def target(operation: str) -> str:

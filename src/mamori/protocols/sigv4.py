@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
@@ -15,6 +15,12 @@ from urllib.parse import quote, unquote
 ALGORITHM = "AWS4-HMAC-SHA256"
 _TERMINATOR = "aws4_request"
 _AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+# AWS refuses a signature dated more than five minutes from its clock, either way.
+MAX_SKEW = timedelta(minutes=5)
+# Headers a signature must cover whatever the caller adds: without Host a signature could be
+# replayed to another endpoint; AWS JSON services also require the operation and content type.
+ALWAYS_SIGNED = ("host",)
+_DISPLAY_NAMES = {"host": "Host", "x-amz-target": "X-Amz-Target", "content-type": "Content-Type"}
 
 MISSING_AUTHENTICATION = "MissingAuthenticationTokenException"
 INCOMPLETE_SIGNATURE = "IncompleteSignatureException"
@@ -85,12 +91,24 @@ def verify(
     request: SignedRequest,
     secret_for: Callable[[str], str | None],
     now: datetime,
-    max_skew: timedelta = timedelta(minutes=15),
+    max_skew: timedelta = MAX_SKEW,
+    *,
+    service: str | None = None,
+    must_sign: Collection[str] = ALWAYS_SIGNED,
 ) -> Verified:
-    """Check a request's SigV4 signature; raise SignatureError saying why it is not valid."""
+    """Check a request's SigV4 signature; raise SignatureError saying why it is not valid.
+
+    `service`, when given, is the only credential scope service accepted; `must_sign` names
+    the (lower-case) headers that SignedHeaders must include.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    auth = _parse(request)
+    auth = _parse(request, must_sign)
+    if service is not None and auth.service != service:
+        # A signature made for another service must not be accepted here, even with our key.
+        raise SignatureError(
+            INVALID_SIGNATURE, f"Credential should be scoped to correct service: '{service}'."
+        )
     secret = secret_for(auth.access_key_id)
     if secret is None:
         raise SignatureError(
@@ -127,7 +145,7 @@ def _incomplete(message: str) -> SignatureError:
     return SignatureError(INCOMPLETE_SIGNATURE, message)
 
 
-def _parse(request: SignedRequest) -> _Authorization:
+def _parse(request: SignedRequest, must_sign: Collection[str] = ALWAYS_SIGNED) -> _Authorization:
     header = request.headers.get("authorization")
     if header is None or not header.strip():
         raise SignatureError(MISSING_AUTHENTICATION, "Missing Authentication Token")
@@ -171,9 +189,10 @@ def _parse(request: SignedRequest) -> _Authorization:
 
     signed_headers = params["SignedHeaders"]
     names = signed_headers.split(";")
-    # Host must be signed, or a signature captured for one endpoint could be replayed to another.
-    if "host" not in names:
-        raise _incomplete("Authorization header requires 'host' among the SignedHeaders.")
+    for required in must_sign:
+        if required not in names:
+            shown = _DISPLAY_NAMES.get(required, required)
+            raise _incomplete(f"'{shown}' must be a 'SignedHeader' in the AWS Authorization.")
     for name in names:
         if name not in request.headers:
             raise _incomplete(f"Signed header '{name}' is missing from the request.")

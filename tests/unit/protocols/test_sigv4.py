@@ -175,7 +175,7 @@ def test_access_key_id_is_read_before_verification() -> None:
 
 def test_skew_within_window_is_accepted() -> None:
     request = sign_at(aws_request(), FIXED)
-    for offset in (timedelta(minutes=-15), timedelta(0), timedelta(minutes=15)):
+    for offset in (timedelta(minutes=-5), timedelta(0), timedelta(minutes=5)):
         assert verify(request, secrets, FIXED + offset).access_key_id == AKID
 
 
@@ -236,12 +236,21 @@ def test_unknown_access_key() -> None:
 def test_expired_signature() -> None:
     request = sign_at(aws_request(), FIXED)
     with pytest.raises(SignatureError) as caught:
-        verify(request, secrets, FIXED + timedelta(minutes=15, seconds=1))
+        verify(request, secrets, FIXED + timedelta(minutes=5, seconds=1))
     assert caught.value.code == "InvalidSignatureException"
+    # AWS's own text, e.g. "Signature expired: 20151120T200815Z is now earlier than
+    # 20151120T201846Z (20151120T202346Z - 5 min.)".
     assert caught.value.message == (
         "Signature expired: 20261126T123000Z is now earlier than 20261126T123001Z "
-        "(20261126T124501Z - 15 min.)"
+        "(20261126T123501Z - 5 min.)"
     )
+
+
+@pytest.mark.parametrize("minutes", [6, 14])
+def test_more_than_five_minutes_of_skew_is_refused(minutes: int) -> None:
+    request = sign_at(aws_request(), FIXED)
+    for now in (FIXED + timedelta(minutes=minutes), FIXED - timedelta(minutes=minutes)):
+        assert error_code(request, now=now) == "InvalidSignatureException"
 
 
 def test_signature_from_the_future() -> None:
@@ -250,7 +259,7 @@ def test_signature_from_the_future() -> None:
         verify(request, secrets, FIXED - timedelta(hours=1))
     assert caught.value.code == "InvalidSignatureException"
     assert caught.value.message.startswith(
-        "Signature not yet current: 20261126T123000Z is still later than 20261126T114500Z"
+        "Signature not yet current: 20261126T123000Z is still later than 20261126T113500Z"
     )
 
 
@@ -263,8 +272,9 @@ def test_botocore_signature_far_from_now_is_expired() -> None:
 
 def test_custom_max_skew() -> None:
     request = sign_at(aws_request(), FIXED)
-    with pytest.raises(SignatureError, match=r"- 5 min\."):
-        verify(request, secrets, FIXED + timedelta(minutes=6), max_skew=timedelta(minutes=5))
+    assert verify(request, secrets, FIXED + timedelta(minutes=9), max_skew=timedelta(minutes=10))
+    with pytest.raises(SignatureError, match=r"- 10 min\."):
+        verify(request, secrets, FIXED + timedelta(minutes=11), max_skew=timedelta(minutes=10))
 
 
 def test_missing_authorization_header() -> None:
@@ -306,7 +316,7 @@ def test_missing_authorization_header() -> None:
         (
             "AWS4-HMAC-SHA256 Credential=A/20261126/us-east-1/cognito-idp/aws4_request, "
             "SignedHeaders=x-amz-date, Signature=ab",
-            "'host'",
+            "'Host' must be a 'SignedHeader'",
         ),
         (
             "AWS4-HMAC-SHA256 Credential=A/20261126/us-east-1/cognito-idp/aws4_request, "
@@ -327,6 +337,55 @@ def test_malformed_authorization_header(authorization: str, fragment: str) -> No
         verify(request, secrets, FIXED)
     assert caught.value.code == "IncompleteSignatureException"
     assert fragment in caught.value.message
+
+
+MUST_SIGN = ("host", "x-amz-target", "content-type")
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"), [("x-amz-target", "X-Amz-Target"), ("content-type", "Content-Type")]
+)
+def test_required_headers_must_be_signed(name: str, shown: str) -> None:
+    # botocore signs every header it sends; build a signature that leaves one out.
+    request = aws_request()
+    signer = SigV4Auth(Credentials(AKID, SECRET), "cognito-idp", "us-east-1")
+    original = signer.headers_to_sign
+
+    def without(req: AWSRequest) -> object:
+        headers = original(req)
+        del headers[name]
+        return headers
+
+    signer.headers_to_sign = without  # type: ignore[method-assign]
+    signer.add_auth(request)
+    signed = to_signed(request)
+    assert name not in signed.headers["authorization"].split("SignedHeaders=")[1].split(",")[0]
+    # Without the requirement the signature is valid: the header could be swapped freely.
+    assert verify(signed, secrets, signed_time(signed)).access_key_id == AKID
+    with pytest.raises(SignatureError) as caught:
+        verify(signed, secrets, signed_time(signed), must_sign=MUST_SIGN)
+    assert caught.value.code == "IncompleteSignatureException"
+    assert caught.value.message == f"'{shown}' must be a 'SignedHeader' in the AWS Authorization."
+
+
+def test_botocore_signs_every_required_header() -> None:
+    request = sign_now(aws_request())
+    assert verify(request, secrets, signed_time(request), must_sign=MUST_SIGN).access_key_id == AKID
+
+
+def test_scope_for_another_service_is_refused() -> None:
+    request = aws_request()
+    SigV4Auth(Credentials(AKID, SECRET), "cognito-identity", "us-east-1").add_auth(request)
+    signed = to_signed(request)
+    assert verify(signed, secrets, signed_time(signed)).service == "cognito-identity"
+    with pytest.raises(SignatureError) as caught:
+        verify(signed, secrets, signed_time(signed), service="cognito-idp")
+    assert caught.value.code == "InvalidSignatureException"
+    assert caught.value.message == "Credential should be scoped to correct service: 'cognito-idp'."
+    right = sign_now(aws_request())
+    assert (
+        verify(right, secrets, signed_time(right), service="cognito-idp").service == "cognito-idp"
+    )
 
 
 def test_missing_amz_date() -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -25,6 +25,12 @@ from mamori.services.guard import Limited
 log = logging.getLogger("mamori.request")
 
 _MODELS = {IDP: "cognito-idp", IDENTITY: "cognito-identity"}
+
+# Signed AWS JSON calls must sign the endpoint, the operation and the body's type, so that a
+# captured signature cannot be resent to another host or turned into another operation.
+MUST_SIGN = ("host", "x-amz-target", "content-type")
+# Proxies may add these as separate lines; they are never signed by SDKs nor routed on here.
+_LIST_HEADERS = frozenset({"x-forwarded-for", "forwarded", "via"})
 
 # Public operations that create users or send or check codes, rate-limited per client IP and
 # per username before their handler runs. Password sign-in is limited inside the auth service,
@@ -69,8 +75,10 @@ class Dispatcher:
         accept_any_credentials: bool,
         max_body_bytes: int,
         client_ip: Callable[[Request], str],
+        body_timeout: float = 30.0,
     ) -> None:
         self._services = services
+        self._body_timeout = body_timeout
         self._secret_for = secret_for
         self._accept_any = accept_any_credentials
         self._max_body = max_body_bytes
@@ -100,13 +108,20 @@ class Dispatcher:
             )
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > self._max_body:
-                raise errors.RequestEntityTooLargeException(
-                    f"Request body exceeds the limit of {self._max_body} bytes."
-                )
-            chunks.append(chunk)
+        try:
+            # A client that sends half a body and stalls must not hold the request forever.
+            async with asyncio.timeout(self._body_timeout):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > self._max_body:
+                        raise errors.RequestEntityTooLargeException(
+                            f"Request body exceeds the limit of {self._max_body} bytes."
+                        )
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise errors.RequestTimeoutException(
+                f"The request body was not received within {self._body_timeout:g} seconds."
+            ) from None
         return b"".join(chunks)
 
     def _resolve(self, target: str) -> tuple[str, str, Handler, Any]:
@@ -119,12 +134,13 @@ class Dispatcher:
             )
         return prefix, name, handler, op_model
 
-    def _authenticate(self, request: Request, body: bytes, public: bool) -> str | None:
+    def _authenticate(
+        self, request: Request, headers: Mapping[str, str], body: bytes, prefix: str, public: bool
+    ) -> str | None:
         if public:
             return None
         if self._accept_any:
             return "emulator"
-        headers = {k.lower(): v for k, v in request.headers.items()}
         signed = sigv4.SignedRequest(
             method=request.method,
             path=request.scope.get("raw_path", b"/").decode("latin-1") or "/",
@@ -134,7 +150,12 @@ class Dispatcher:
         )
         try:
             verified = sigv4.verify(
-                signed, self._secret_for, self._services.clock.now(), timedelta(minutes=15)
+                signed,
+                self._secret_for,
+                self._services.clock.now(),
+                sigv4.MAX_SKEW,
+                service=_MODELS[prefix],
+                must_sign=MUST_SIGN,
             )
         except sigv4.SignatureError as exc:
             error_class: type[errors.ServiceError] = getattr(errors, exc.code)
@@ -142,11 +163,14 @@ class Dispatcher:
         return verified.access_key_id
 
     async def _handle(self, request: Request, request_id: str) -> Response:
-        target = request.headers.get("x-amz-target", "")
+        # One mapping serves routing and the signature check, so the operation that runs is
+        # the one whose X-Amz-Target the signature covered.
+        headers = single_headers(request)
+        target = headers.get("x-amz-target", "")
         body = await self._read_body(request)
         _prefix, name, handler, op_model = self._resolve(target)
         request.state.operation = name
-        caller = self._authenticate(request, body, is_public(op_model))
+        caller = self._authenticate(request, headers, body, _prefix, is_public(op_model))
         params = decode_json(body)
         try:
             shapes.validate(op_model.input_shape, params, op_model.service_model.service_name)
@@ -165,6 +189,27 @@ class Dispatcher:
             media_type=AWS_JSON,
             headers={"x-amzn-RequestId": request_id},
         )
+
+
+def single_headers(request: Request) -> dict[str, str]:
+    """The request's headers by lower-case name; a repeated header is refused.
+
+    Starlette keeps every line of a repeated header: `headers.get` answers the first and a
+    dict of `items()` the last, so a signature could cover one value while routing read
+    another. Refusing repeats (except proxies' list headers) leaves one value to read.
+    """
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in request.headers.raw:
+        name = raw_name.decode("latin-1").lower()
+        if name in headers and name not in _LIST_HEADERS:
+            message = f"Header '{name}' appears more than once; send each header once."
+            if name == "x-amz-target":
+                raise errors.UnknownOperationException(message)
+            if any(n.lower() == b"authorization" for n, _ in request.headers.raw):
+                raise errors.IncompleteSignatureException(message)
+            raise errors.SerializationException(message)
+        headers[name] = raw_value.decode("latin-1")
+    return headers
 
 
 # Longer than any integer or long in the model; a bound keeps int() parsing linear.
