@@ -34,6 +34,18 @@ _JAVA_SHORTHANDS: Final = {"d": "0-9", "w": "A-Za-z0-9_", "s": " \\t\\n\\x0B\\f\
 # Values this short cannot backtrack for long; longer ones get a time limit (see _matcher).
 _UNGUARDED_LENGTH: Final = 512
 _PATTERN_TIMEOUT_SECONDS: Final = 0.05
+# Lists and maps the model leaves unbounded get AWS's documented limit where there is one
+# (50 tags per resource, 300 identity providers per user pool plus COGNITO) and otherwise a
+# cap no real request reaches (a pool has at most 50 custom and about 20 standard attributes),
+# so that 100,000 entries are refused before any of them is looked at.
+UNBOUNDED_COLLECTION_MAX: Final = 100
+_DOCUMENTED_MAX: Final = {
+    "UserPoolTagsType": 50,
+    "UserPoolTagsListType": 50,
+    "IdentityPoolTagsType": 50,
+    "IdentityPoolTagsListType": 50,
+    "SupportedIdentityProvidersListType": 301,
+}
 
 
 class ShapeError(Exception):
@@ -133,6 +145,8 @@ class _Node:
         self.sensitive = bool(meta.get("sensitive", False))
         self.min: float | None = meta.get("min")
         self.max: float | None = meta.get("max")
+        if self.max is None and shape.type_name in ("list", "map"):
+            self.max = _DOCUMENTED_MAX.get(shape.name, UNBOUNDED_COLLECTION_MAX)
 
     def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
         raise NotImplementedError
@@ -191,13 +205,18 @@ class _List(_Node):
             raise _wrong_type(path, "list")
         hidden = hidden or self.sensitive
         self._bounds(len(value), value, path, errors, hidden, "length")
+        if self.max is not None and len(value) > self.max:
+            return  # refused already: checking each of 100,000 entries would cost the time
         for index, item in enumerate(value):
             if item is None:
                 raise _wrong_type((path, index), self.member.type_name)
             self.member.check(item, (path, index), errors, hidden)
 
     def _shown(self, value: object, hidden: bool) -> str | None:
-        return None if hidden or not self.member.printable() else _java_text(value)
+        assert isinstance(value, list)
+        if hidden or not self.member.printable() or len(value) > UNBOUNDED_COLLECTION_MAX:
+            return None  # a huge list is not echoed back whole
+        return _java_text(value)
 
 
 class _Map(_Node):
@@ -209,6 +228,8 @@ class _Map(_Node):
             raise _wrong_type(path, "map")
         hidden = hidden or self.sensitive
         self._bounds(len(value), value, path, errors, hidden, "length")
+        if self.max is not None and len(value) > self.max:
+            return
         for key, item in value.items():
             self.key.check(key, (path, ("key", key)), errors, hidden)
             if item is None:
@@ -218,8 +239,10 @@ class _Map(_Node):
             self.value.check(item, (path, ("value", key)), errors, hidden)
 
     def _shown(self, value: object, hidden: bool) -> str | None:
+        assert isinstance(value, dict)
         printable = self.key.printable() and self.value.printable()
-        return _java_text(value) if printable and not hidden else None
+        short = len(value) <= UNBOUNDED_COLLECTION_MAX
+        return _java_text(value) if printable and short and not hidden else None
 
 
 class _String(_Node):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import time
 from typing import Any
 
 import botocore.session
@@ -192,6 +193,79 @@ def test_list_length_counts_elements() -> None:
         "at 'schema' failed to satisfy constraint: "
         "Member must have length greater than or equal to 1"
     )
+
+
+def test_an_unbounded_list_is_capped_before_its_entries_are_checked() -> None:
+    # ListUsers' AttributesToGet has no max in the model; 100,000 names were answered.
+    names = [f"custom:a{i}" for i in range(100_000)]
+    params = {"UserPoolId": POOL_ID, "AttributesToGet": names}
+    started = time.perf_counter()
+    message = invalid("ListUsers", params)
+    assert time.perf_counter() - started < 0.05
+    assert message == (
+        "1 validation error detected: Value at 'attributesToGet' failed to satisfy constraint: "
+        "Member must have length less than or equal to 100"
+    )
+    # An invalid entry past the cap is not even looked at: one violation, not two.
+    assert invalid(
+        "ListUsers", {**params, "AttributesToGet": [*names[:200], "bad name!"]}
+    ).startswith("1 validation error")
+    validate(shape("ListUsers"), {**params, "AttributesToGet": names[:100]})
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "path", "limit"),
+    [
+        (
+            "SignUp",
+            {**VALID["SignUp"], "ClientMetadata": {f"k{i}": "v" for i in range(101)}},
+            "clientMetadata",
+            100,
+        ),
+        (
+            "TagResource",
+            {
+                "ResourceArn": "arn:aws:cognito-idp:us-east-1:1:userpool/x",
+                "Tags": {f"k{i}": "v" for i in range(51)},
+            },
+            "tags",
+            50,
+        ),
+        (
+            "UntagResource",
+            {
+                "ResourceArn": "arn:aws:cognito-idp:us-east-1:1:userpool/x",
+                "TagKeys": [f"k{i}" for i in range(51)],
+            },
+            "tagKeys",
+            50,
+        ),
+        (
+            "AdminUpdateUserAttributes",
+            {
+                "UserPoolId": POOL_ID,
+                "Username": "u",
+                "UserAttributes": [{"Name": f"custom:a{i}", "Value": "v"} for i in range(101)],
+            },
+            "userAttributes",
+            100,
+        ),
+    ],
+)
+def test_documented_or_generic_caps(
+    operation: str, params: dict[str, Any], path: str, limit: int
+) -> None:
+    assert invalid(operation, params).endswith(
+        f"at '{path}' failed to satisfy constraint: "
+        f"Member must have length less than or equal to {limit}"
+    )
+
+
+def test_a_list_with_a_model_max_stops_at_it_too() -> None:
+    schema = [{"Name": f"a{i}", "AttributeDataType": "String"} for i in range(20_000)]
+    schema.append({"Name": "bad name!", "AttributeDataType": "Pigeon"})
+    message = invalid("CreateUserPool", {"PoolName": "p", "Schema": schema})
+    assert message.startswith("1 validation error detected: Value at 'schema'")
 
 
 def test_several_violations_are_counted() -> None:
