@@ -260,7 +260,7 @@ def test_alias_attributes(server: Server) -> None:
                 ]
             },
             "InvalidParameterException",
-            "minimum is greater than the maximum",
+            "user.custom:x: Max value cannot be less than min value.",
         ),
         (
             {
@@ -270,7 +270,77 @@ def test_alias_attributes(server: Server) -> None:
                 ]
             },
             "InvalidParameterException",
-            "custom:x",
+            "custom:x: Existing attribute already has name custom:x.",
+        ),
+        # Cognito's schema rules, in its words (item 12 of issue 9).
+        (
+            {"Schema": [{"Name": "x"}]},
+            "InvalidParameterException",
+            "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.",
+        ),
+        (
+            {"Schema": [{"Name": "email", "AttributeDataType": "Number"}]},
+            "InvalidParameterException",
+            "You can not change AttributeDataType or set developerOnlyAttribute for standard "
+            "schema attribute email",
+        ),
+        (
+            {"Schema": [{"Name": "phone_number", "DeveloperOnlyAttribute": True}]},
+            "InvalidParameterException",
+            "You can not change AttributeDataType or set developerOnlyAttribute for standard "
+            "schema attribute phone_number",
+        ),
+        (
+            {
+                "Schema": [
+                    {
+                        "Name": "email",
+                        "AttributeDataType": "String",
+                        "StringAttributeConstraints": {"MaxLength": "2049"},
+                    }
+                ]
+            },
+            "InvalidParameterException",
+            "user.email: String attributes cannot have a length of more than 2048",
+        ),
+        (
+            {
+                "Schema": [
+                    {
+                        "Name": "notes",
+                        "AttributeDataType": "String",
+                        "StringAttributeConstraints": {"MinLength": "4096"},
+                    }
+                ]
+            },
+            "InvalidParameterException",
+            "user.custom:notes: String attributes cannot have a length of more than 2048",
+        ),
+        (
+            {
+                "Schema": [
+                    {
+                        "Name": "email",
+                        "AttributeDataType": "String",
+                        "StringAttributeConstraints": {"MinLength": "2", "MaxLength": "1"},
+                    }
+                ]
+            },
+            "InvalidParameterException",
+            "user.email: Max length cannot be less than min length.",
+        ),
+        (
+            {
+                "Schema": [
+                    {
+                        "Name": "updated_at",
+                        "AttributeDataType": "Number",
+                        "NumberAttributeConstraints": {"MinValue": "2", "MaxValue": "1"},
+                    }
+                ]
+            },
+            "InvalidParameterException",
+            "user.updated_at: Max value cannot be less than min value.",
         ),
         (
             {"Schema": [{"Name": "x", "AttributeDataType": "Text"}]},
@@ -477,6 +547,21 @@ def test_list_user_pools_bad_paging(server: Server, params: dict[str, Any], code
     assert error(exc)[0] == code
 
 
+def test_standard_attribute_without_data_type_keeps_its_own(server: Server) -> None:
+    pool = make_pool(
+        server,
+        Schema=[
+            {"Name": "given_name", "Required": True},
+            {"Name": "updated_at", "AttributeDataType": "Number", "Mutable": False},
+        ],
+    )
+    attrs = schema(pool)
+    assert attrs["given_name"]["AttributeDataType"] == "String"
+    assert attrs["given_name"]["Required"] is True and attrs["given_name"]["Mutable"] is True
+    assert attrs["updated_at"]["AttributeDataType"] == "Number"
+    assert attrs["updated_at"]["Mutable"] is False
+
+
 def test_add_custom_attributes(server: Server) -> None:
     admin = server.admin()
     pool = make_pool(server)
@@ -500,8 +585,28 @@ def test_add_custom_attributes(server: Server) -> None:
     assert attrs["email"]["Required"] is False
 
     for bad, needle in (
-        ({"Name": "plan", "AttributeDataType": "String"}, "custom:plan"),
+        (
+            {"Name": "plan", "AttributeDataType": "String"},
+            "custom:plan: Existing attribute already has name custom:plan.",
+        ),
+        # A developer-only attribute would take the same place under another prefix.
+        (
+            {"Name": "plan", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
+            "custom:plan: Existing attribute already has name custom:plan.",
+        ),
         ({"Name": "must", "AttributeDataType": "String", "Required": True}, "Required custom"),
+        (
+            {"Name": "untyped"},
+            "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.",
+        ),
+        (
+            {
+                "Name": "big",
+                "AttributeDataType": "String",
+                "StringAttributeConstraints": {"MaxLength": "2049"},
+            },
+            "user.custom:big: String attributes cannot have a length of more than 2048",
+        ),
     ):
         with pytest.raises(ClientError) as exc:
             admin.add_custom_attributes(UserPoolId=pool["Id"], CustomAttributes=[bad])
@@ -517,7 +622,13 @@ def test_at_most_50_custom_attributes(server: Server) -> None:
     pool = make_pool(server, Schema=fifty)
     assert sum(a["Name"].startswith("custom:") for a in pool["SchemaAttributes"]) == 50
     with pytest.raises(ClientError) as exc:
-        admin.add_custom_attributes(UserPoolId=pool["Id"], CustomAttributes=[{"Name": "one_more"}])
-    assert error(exc)[0] == "InvalidParameterException"
+        admin.add_custom_attributes(
+            UserPoolId=pool["Id"],
+            CustomAttributes=[{"Name": "one_more", "AttributeDataType": "String"}],
+        )
+    assert error(exc) == (
+        "InvalidParameterException",
+        "A user pool can have at most 50 custom attributes.",
+    )
     attrs = schema(admin.describe_user_pool(UserPoolId=pool["Id"])["UserPool"])
     assert "custom:one_more" not in attrs

@@ -33,6 +33,25 @@ class SchemaAttribute:
         return self.name.startswith("custom:") or self.name.startswith("dev:")
 
 
+@dataclass(frozen=True)
+class AttributeRequest:
+    """One SchemaAttributeType of CreateUserPool or AddCustomAttributes as sent: None is left out.
+
+    Cognito judges a request by what it names (a custom attribute without a data type is
+    refused, a standard one keeps its own), so the absent and the default must stay apart.
+    """
+
+    name: str
+    type: AttributeType | None = None
+    developer_only: bool = False
+    mutable: bool | None = None
+    required: bool | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+
+
 def _s(name: str, mutable: bool = True, max_length: int = 2048) -> SchemaAttribute:
     return SchemaAttribute(
         name, AttributeType.STRING, mutable=mutable, min_length=0, max_length=max_length

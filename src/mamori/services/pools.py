@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from mamori.domain.attributes import (
     STANDARD_NAMES,
     STANDARD_SCHEMA,
+    AttributeRequest,
     AttributeType,
     SchemaAttribute,
 )
@@ -32,48 +33,96 @@ _IMMUTABLE_ON_UPDATE = (
 )
 
 
-def _standard_override(current: SchemaAttribute, attr: SchemaAttribute) -> SchemaAttribute:
-    # Cognito: a standard attribute keeps its type; the request may make it required or
-    # immutable and narrow its string length.
-    return dataclasses.replace(
+# Cognito's limit on a string attribute's length, and the wording of its schema refusals.
+MAX_STRING_LENGTH = 2048
+_BAD_DATA_TYPE = (
+    "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."
+)
+
+
+def _standard_override(current: SchemaAttribute, attr: AttributeRequest) -> SchemaAttribute:
+    # Cognito: a standard attribute keeps its type and is never developer-only; the request
+    # may make it required or immutable and narrow its constraints.
+    if (attr.type is not None and attr.type is not current.type) or attr.developer_only:
+        raise InvalidParameterException(
+            "You can not change AttributeDataType or set developerOnlyAttribute for standard "
+            f"schema attribute {current.name}"
+        )
+    merged = dataclasses.replace(
         current,
-        mutable=attr.mutable,
-        required=attr.required,
-        min_length=attr.min_length if attr.min_length is not None else current.min_length,
-        max_length=attr.max_length if attr.max_length is not None else current.max_length,
+        mutable=current.mutable if attr.mutable is None else attr.mutable,
+        required=current.required if attr.required is None else attr.required,
     )
+    if current.type is AttributeType.STRING:
+        merged = dataclasses.replace(
+            merged,
+            min_length=current.min_length if attr.min_length is None else attr.min_length,
+            max_length=current.max_length if attr.max_length is None else attr.max_length,
+        )
+    if current.type is AttributeType.NUMBER:
+        merged = dataclasses.replace(
+            merged,
+            min_value=current.min_value if attr.min_value is None else attr.min_value,
+            max_value=current.max_value if attr.max_value is None else attr.max_value,
+        )
+    return merged
 
 
-def _custom(attr: SchemaAttribute) -> SchemaAttribute:
+def _custom(attr: AttributeRequest) -> SchemaAttribute:
+    if attr.type is None:
+        raise InvalidParameterException(_BAD_DATA_TYPE)
     if attr.required:
         # Cognito's own wording.
         raise InvalidParameterException("Required custom attributes are not supported currently.")
     # Cognito: the name is always prefixed, "dev:custom:" for developer-only attributes.
     prefix = "dev:custom:" if attr.developer_only else "custom:"
-    if attr.type is not AttributeType.STRING:
-        attr = dataclasses.replace(attr, min_length=None, max_length=None)
-    if attr.type is not AttributeType.NUMBER:
-        attr = dataclasses.replace(attr, min_value=None, max_value=None)
-    return dataclasses.replace(attr, name=prefix + attr.name)
+    string = attr.type is AttributeType.STRING
+    number = attr.type is AttributeType.NUMBER
+    return SchemaAttribute(
+        name=prefix + attr.name,
+        type=attr.type,
+        developer_only=attr.developer_only,
+        mutable=True if attr.mutable is None else attr.mutable,
+        required=False,
+        min_length=attr.min_length if string else None,
+        max_length=attr.max_length if string else None,
+        min_value=attr.min_value if number else None,
+        max_value=attr.max_value if number else None,
+    )
 
 
 def _check_constraints(attr: SchemaAttribute) -> None:
-    if any(v is not None and v < 0 for v in (attr.min_length, attr.max_length)):
+    """Cognito's checks of a merged attribute's constraints, in Cognito's words."""
+    lengths = (attr.min_length, attr.max_length)
+    if any(v is not None and v < 0 for v in lengths):
         raise InvalidParameterException(
-            f"StringAttributeConstraints of attribute {attr.name} must not be negative."
+            f"Invalid StringAttributeConstraints for schema attribute {attr.name}"
         )
-    for low, high, what in (
-        (attr.min_length, attr.max_length, "StringAttributeConstraints"),
-        (attr.min_value, attr.max_value, "NumberAttributeConstraints"),
-    ):
-        if low is not None and high is not None and low > high:
-            raise InvalidParameterException(
-                f"{what} of attribute {attr.name}: the minimum is greater than the maximum."
-            )
+    if any(v is not None and v > MAX_STRING_LENGTH for v in lengths):
+        raise InvalidParameterException(
+            f"user.{attr.name}: String attributes cannot have a length of more than "
+            f"{MAX_STRING_LENGTH}"
+        )
+    low, high = attr.min_length, attr.max_length
+    if low is not None and high is not None and low > high:
+        raise InvalidParameterException(
+            f"user.{attr.name}: Max length cannot be less than min length."
+        )
+    low, high = attr.min_value, attr.max_value
+    if low is not None and high is not None and low > high:
+        raise InvalidParameterException(
+            f"user.{attr.name}: Max value cannot be less than min value."
+        )
+
+
+def _existing(name: str, by_name: Mapping[str, SchemaAttribute]) -> str | None:
+    """The attribute already holding custom attribute `name`'s place, developer-only or not."""
+    base = name.removeprefix("dev:")
+    return next((n for n in (base, f"dev:{base}") if n in by_name), None)
 
 
 def merge_schema(
-    requested: Sequence[SchemaAttribute],
+    requested: Sequence[AttributeRequest],
     base: Sequence[SchemaAttribute] = STANDARD_SCHEMA,
     *,
     all_custom: bool = False,
@@ -89,14 +138,16 @@ def merge_schema(
             if attr.name in seen:
                 raise InvalidParameterException(f"Duplicate attribute name {attr.name}.")
             seen.add(attr.name)
+            merged = _standard_override(by_name[attr.name], attr)
             if attr.name == "sub":
                 continue  # Cognito: sub is fixed; a schema entry for it changes nothing
-            merged = _standard_override(by_name[attr.name], attr)
         else:
             merged = _custom(attr)
-            if merged.name in by_name:
+            existing = _existing(merged.name, by_name)
+            if existing is not None:
+                # Cognito's wording: "custom:x: Existing attribute already has name dev:custom:x."
                 raise InvalidParameterException(
-                    f"Existing attribute already has name {merged.name}."
+                    f"custom:{attr.name}: Existing attribute already has name {existing}."
                 )
         _check_constraints(merged)
         by_name[merged.name] = merged
@@ -162,14 +213,17 @@ class PoolService:
             raise ResourceNotFoundException(f"User pool {pool_id} does not exist.")
         return pool
 
-    async def create_user_pool(self, draft: UserPool) -> UserPool:
+    async def create_user_pool(
+        self, draft: UserPool, schema: Sequence[AttributeRequest] = ()
+    ) -> UserPool:
+        """A new pool with `draft`'s settings and the standard schema merged with `schema`."""
         now = self._clock.now()
         pool = dataclasses.replace(
             draft,
             id=new_pool_id(self.region),
             created=now,
             modified=now,
-            schema=merge_schema(draft.schema),
+            schema=merge_schema(schema),
         )
         check_pool(pool)
         # Keys first: a pool row never exists without a key to sign its tokens.
@@ -228,7 +282,7 @@ class PoolService:
         return await self._store.list_pools(limit, token)
 
     async def add_custom_attributes(
-        self, pool_id: str, attributes: Sequence[SchemaAttribute]
+        self, pool_id: str, attributes: Sequence[AttributeRequest]
     ) -> None:
         pool = await self.require(pool_id)
         schema = merge_schema(attributes, pool.schema, all_custom=True)

@@ -16,7 +16,8 @@ from mamori.domain.ids import region_of
 @operation("CreateUserPool")
 async def create_user_pool(call: Call, p: Params) -> Result:
     region = call.services.pools.region
-    pool = await call.services.pools.create_user_pool(pool_in(p, p["PoolName"]))
+    schema = [schema_in(s) for s in p.get("Schema") or ()]
+    pool = await call.services.pools.create_user_pool(pool_in(p, p["PoolName"]), schema)
     return {"UserPool": pool_out(pool, 0, region)}
 
 

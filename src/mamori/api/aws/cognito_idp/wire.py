@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mamori.domain.app_client import AppClient, TokenValidity
-from mamori.domain.attributes import AttributeType, SchemaAttribute
+from mamori.domain.attributes import AttributeRequest, AttributeType, SchemaAttribute
 from mamori.domain.errors import InvalidParameterException, ResourceNotFoundException
 from mamori.domain.group import Group
 from mamori.domain.ids import ClientId, PoolId, region_of
@@ -122,14 +122,16 @@ def _constraint(item: Mapping[str, Any], group: str, key: str) -> int | None:
     return value
 
 
-def schema_in(item: Mapping[str, Any]) -> SchemaAttribute:
+def schema_in(item: Mapping[str, Any]) -> AttributeRequest:
     text, num = "StringAttributeConstraints", "NumberAttributeConstraints"
-    return SchemaAttribute(
+    data_type = item.get("AttributeDataType")
+    mutable, required = item.get("Mutable"), item.get("Required")
+    return AttributeRequest(
         name=str(item.get("Name", "")),
-        type=AttributeType(item.get("AttributeDataType", "String")),
+        type=None if data_type is None else AttributeType(data_type),
         developer_only=bool(item.get("DeveloperOnlyAttribute", False)),
-        mutable=bool(item.get("Mutable", True)),
-        required=bool(item.get("Required", False)),
+        mutable=None if mutable is None else bool(mutable),
+        required=None if required is None else bool(required),
         min_length=_constraint(item, text, "MinLength"),
         max_length=_constraint(item, text, "MaxLength"),
         min_value=_constraint(item, num, "MinValue"),
@@ -211,7 +213,6 @@ def pool_in(p: Mapping[str, Any], name: str) -> UserPool:
         name=name,
         created=EPOCH,
         modified=EPOCH,
-        schema=tuple(schema_in(s) for s in p.get("Schema") or ()),
         username_attributes=tuple(p.get("UsernameAttributes") or ()),
         alias_attributes=tuple(p.get("AliasAttributes") or ()),
         case_sensitive=case_sensitive,
