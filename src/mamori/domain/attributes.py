@@ -97,6 +97,16 @@ def custom_name(name: str) -> str:
     return name if name.startswith(("custom:", "dev:")) else f"custom:{name}"
 
 
+def is_phone_number(value: str) -> bool:
+    """Cognito's documented form: `+` then the country code and number, ASCII digits only.
+
+    Cognito: no length rule beyond the attribute's own (2048); E.164's 15 digits are not
+    enforced, so neither are they here.
+    """
+    digits = value[1:]
+    return value.startswith("+") and digits.isascii() and digits.isdigit()
+
+
 def check_value(attr: SchemaAttribute, value: str) -> str | None:
     """The reason `value` breaks `attr`'s constraints, or None."""
     if attr.type is AttributeType.BOOLEAN and value not in {"true", "false"}:
@@ -117,10 +127,6 @@ def check_value(attr: SchemaAttribute, value: str) -> str | None:
             return f"{attr.name} must be at most {attr.max_length} characters"
     if attr.name == "email" and value and ("@" not in value or value.startswith("@")):
         return "Invalid email address format."
-    if (
-        attr.name == "phone_number"
-        and value
-        and not (value.startswith("+") and value[1:].isdigit() and 5 <= len(value) <= 16)
-    ):
+    if attr.name == "phone_number" and value and not is_phone_number(value):
         return "Invalid phone number format."
     return None

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from mamori.domain.app_client import AppClient
-from mamori.domain.attributes import SYSTEM_ATTRIBUTES, Attributes, check_value
+from mamori.domain.attributes import SYSTEM_ATTRIBUTES, Attributes, check_value, is_phone_number
 from mamori.domain.errors import InvalidParameterException, NotAuthorizedException
 from mamori.domain.user_pool import UserPool
 
@@ -99,7 +99,7 @@ def looks_like(attribute: str, value: str) -> bool:
     if attribute == "email":
         return "@" in value
     if attribute == "phone_number":
-        return value.startswith("+") and value[1:].isdigit()
+        return is_phone_number(value)
     return False
 
 

@@ -15,6 +15,7 @@ from mamori.domain.attributes import (
     check_value,
     custom_name,
 )
+from mamori.domain.user_rules import looks_like
 
 # Cognito's standard attributes (OpenID Connect's standard claims, plus its own).
 COGNITO_STANDARD = {
@@ -90,16 +91,30 @@ def test_email_format_refused(value: str) -> None:
     assert check_value(attr("email"), value) == "Invalid email address format."
 
 
-@pytest.mark.parametrize("value", ["+12065551234", "+4930123"])
+# Cognito's documented rule: "+", then the country code and number, digits only; no length
+# rule of its own (the attribute's 2048 characters apply).
+@pytest.mark.parametrize(
+    "value", ["+12065551212", "+4930123", "+1", "+123", "+12345678901234567", "+" + "9" * 2047]
+)
 def test_phone_format_accepted(value: str) -> None:
     assert check_value(attr("phone_number"), value) is None
+    assert looks_like("phone_number", value)
 
 
 @pytest.mark.parametrize(
-    "value", ["12065551234", "+1 206 555", "+12-34", "+1", "+12345678901234567"]
+    "value",
+    ["12065551234", "+1 206 555", "+12-34", "+", "++1", "+1(206)5551212", "+١٢٣٤٥٦", "+１２３"],
 )
 def test_phone_format_refused(value: str) -> None:
+    # Digits are ASCII digits: Arabic-Indic or full-width ones are not a phone number.
     assert check_value(attr("phone_number"), value) == "Invalid phone number format."
+    assert not looks_like("phone_number", value)
+
+
+def test_phone_number_longer_than_the_attribute_is_refused_for_its_length() -> None:
+    assert check_value(attr("phone_number"), "+" + "9" * 2048) == (
+        "phone_number must be at most 2048 characters"
+    )
 
 
 @given(st.sampled_from(STANDARD_SCHEMA), st.text(max_size=3000))
