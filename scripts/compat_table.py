@@ -50,6 +50,45 @@ HTTP_ENDPOINTS = (
     ),
 )
 
+# Where mamori refuses what AWS refuses, and where it refuses more on purpose (issue 9, item 12).
+VALIDATION_NOTES = (
+    "## Validation",
+    "",
+    "Requests are refused as AWS refuses them, with its exception and, where AWS's wording is",
+    "known, its message:",
+    "",
+    "- **What the model refuses** (required members, lengths, ranges, patterns, enums):",
+    "  `InvalidParameterException` from `cognito-idp`, `ValidationException` from",
+    "  `cognito-identity` (its front door's error; `1 validation error detected: ...` in both).",
+    "  Wrong JSON types are `SerializationException` in both.",
+    "- **Pool schemas** (CreateUserPool `Schema`, AddCustomAttributes): a custom attribute without",
+    "  `AttributeDataType` (`Invalid AttributeDataType input, consider using the provided",
+    "  AttributeDataType enum.`); a standard attribute given another type or",
+    "  `DeveloperOnlyAttribute` (`You can not change AttributeDataType or set",
+    "  developerOnlyAttribute for standard schema attribute <name>`); string lengths over 2048",
+    "  (`user.<name>: String attributes cannot have a length of more than 2048`); a minimum over",
+    "  its maximum (`user.<name>: Max length cannot be less than min length.`, `... Max value",
+    "  cannot be less than min value.`); a required custom attribute; a custom attribute that",
+    "  exists (`custom:<name>: Existing attribute already has name <existing>.`); more than 50",
+    "  custom attributes.",
+    "- **Phone numbers**: `+` followed by ASCII digits, as Cognito documents (`+12065551212`);",
+    "  no length rule beyond the attribute's own 2048 characters.",
+    "- **GetCredentialsForIdentity**: when STS refuses, the caller gets Cognito's message (for",
+    "  a role problem `Invalid identity pool configuration. Check assigned IAM roles for this",
+    "  pool.`); the role ARN, the account and STS's answer are logged with the request id.",
+    "",
+    "Stricter than AWS, on purpose:",
+    "",
+    "- Schema constraints are checked whether or not the entry names its `AttributeDataType`",
+    "  (AWS is reported to check them only when it does), and negative lengths are refused.",
+    "- `custom:<name>` and `dev:custom:<name>` cannot both exist: one name, one attribute.",
+    "- A standard attribute named twice in one `Schema` is refused (`Duplicate attribute",
+    "  name`), rather than one entry silently winning.",
+    "- Constraint values past 2^1023 are refused (the model takes them as strings of any size).",
+    "- Digits in phone numbers are ASCII only: other scripts' digits are not a phone number.",
+    "",
+)
+
 
 def _auth(op_model: object) -> str:
     return "public" if is_public(op_model) else "SigV4"
@@ -96,6 +135,7 @@ def render() -> str:
         "Token issuers are `{public URL}/{UserPoolId}`, as Cognito's are",
         "`https://cognito-idp.{region}.amazonaws.com/{UserPoolId}`.",
         "",
+        *VALIDATION_NOTES,
     ]
     return "\n".join(lines)
 
