@@ -368,8 +368,19 @@ class MfaStore(Protocol):
     async def use_step(self, pool_id: PoolId, sub: UserSub, step: int, when: datetime) -> bool:
         """Marks `step` used for the verified token: False when it, or a later one, was."""
 
-    async def count_failure(self, pool_id: PoolId, sub: UserSub, when: datetime) -> None:
-        """One more wrong TOTP code in a row (a right one starts the count again)."""
+    async def count_attempt(
+        self,
+        pool_id: PoolId,
+        sub: UserSub,
+        when: datetime,
+        free: int,
+        not_after: Sequence[datetime],
+    ) -> bool:
+        """Counts a TOTP code as a failure BEFORE it is compared (a right one starts the count
+        again: `use_step`, `activate_secret`), in one conditional update, so concurrent codes
+        can't outnumber the limit. Counted only while fewer than `free` failures are, or the
+        last was at or before `not_after[failures - free]` (the last entry for any count
+        beyond); False, and nothing counted, while the user must wait."""
 
 
 class DeviceStore(Protocol):

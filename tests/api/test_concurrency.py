@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 from botocore.exceptions import ClientError
 from tests.support.cognito import attrs, error, unique
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
 from tests.support.live import Server
+from tests.support.mfa import STEP, Totp, enroll_totp, mfa_pool
 
 TARGET = "AWSCognitoIdentityProviderService."
 
@@ -184,3 +187,82 @@ def test_concurrent_group_adds(server: Server) -> None:
     assert asyncio.run(run()) == ["ok"] * 12
     members = admin.list_users_in_group(UserPoolId=pool_id, GroupName="busy")["Users"]
     assert [u["Username"] for u in members] == [username]
+
+
+# --- attempts counted before comparing (issue 9 item 3)
+def _wrong_totp(totp: Totp) -> str:
+    """A six-digit code that is none of the codes the server accepts around now."""
+    now = int(time.time()) // STEP
+    valid = {pyotp.TOTP(totp.secret).at(step * STEP) for step in range(now - 2, now + 3)}
+    return next(c for c in (f"{n:06d}" for n in range(1000)) if c not in valid)
+
+
+def _totp_user(server: Server) -> tuple[str, str, str, Totp]:
+    pool_id, client_id = mfa_pool(server, "OPTIONAL", sms=False)
+    user = make_user(server, pool_id)
+    return pool_id, client_id, user, enroll_totp(server, pool_id, client_id, user)
+
+
+def _mfa_session(server: Server, client_id: str, user: str) -> str:
+    out = server.public().initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD},
+    )
+    assert out["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    return str(out["Session"])
+
+
+def _totp_answer(client_id: str, session: str, user: str, code: str) -> dict[str, Any]:
+    return {
+        "ClientId": client_id,
+        "ChallengeName": "SOFTWARE_TOKEN_MFA",
+        "Session": session,
+        "ChallengeResponses": {"USERNAME": user, "SOFTWARE_TOKEN_MFA_CODE": code},
+    }
+
+
+def test_concurrent_wrong_codes_on_one_session_check_at_most_three(server: Server) -> None:
+    """Each answer used to be checked against the count of wrong ones before it was recorded:
+    8 at once were all compared. Now at most the Session's 3 are, then the Session is gone.
+    (8 and then one more: within the per-user burst of the challenge-answer rate limit.)"""
+    _, client_id, user, totp = _totp_user(server)
+    session = _mfa_session(server, client_id, user)
+    wrong = _wrong_totp(totp)
+    outcomes = burst(
+        server, "RespondToAuthChallenge", [_totp_answer(client_id, session, user, wrong)] * 8
+    )
+    assert outcomes["ok"] == 0, outcomes
+    assert 1 <= outcomes["CodeMismatchException"] <= 3, outcomes
+    assert set(outcomes) <= {
+        "CodeMismatchException",
+        "NotAuthorizedException",
+        "TooManyRequestsException",
+    }
+    with pytest.raises(ClientError) as exc:
+        server.public().respond_to_auth_challenge(
+            **_totp_answer(client_id, session, user, totp.code())
+        )
+    assert error(exc) == ("NotAuthorizedException", "Invalid session for the user.")
+
+
+def test_concurrent_wrong_codes_on_many_sessions_check_at_most_five(server: Server) -> None:
+    """The per-user limit (5 wrong TOTP codes in a row, then a wait) holds across Sessions
+    answered at once: it used to be read, compared, then recorded."""
+    _, client_id, user, totp = _totp_user(server)
+    sessions = [_mfa_session(server, client_id, user) for _ in range(3)]
+    wrong = _wrong_totp(totp)
+    bodies = [_totp_answer(client_id, s, user, wrong) for s in sessions for _ in range(3)]
+    outcomes = burst(server, "RespondToAuthChallenge", bodies)
+    assert outcomes["ok"] == 0, outcomes
+    assert 1 <= outcomes["CodeMismatchException"] <= 5, outcomes
+    # A right code is refused too while the user waits.
+    session = _mfa_session(server, client_id, user)
+    with pytest.raises(ClientError) as exc:
+        server.public().respond_to_auth_challenge(
+            **_totp_answer(client_id, session, user, totp.code())
+        )
+    assert error(exc) == (
+        "TooManyRequestsException",
+        "Too many invalid codes, please try again later.",
+    )

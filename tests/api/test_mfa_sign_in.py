@@ -339,6 +339,50 @@ def test_select_mfa_type(server: Server, optional_pool: tuple[str, str]) -> None
     assert done["AuthenticationResult"]["AccessToken"]
 
 
+def test_a_select_mfa_type_session_answers_once(
+    server: Server, optional_pool: tuple[str, str]
+) -> None:
+    """Issue 9 item 2: each answer to one SELECT_MFA_TYPE Session sent another SMS."""
+    pool_id, client_id = optional_pool
+    number = phone()
+    user = make_user(server, pool_id, attributes={"phone_number": number})
+    enroll_totp(server, pool_id, client_id, user, preferred=False)
+    server.admin().admin_set_user_mfa_preference(
+        UserPoolId=pool_id, Username=user, SMSMfaSettings={"Enabled": True, "PreferredMfa": False}
+    )
+    first = password_auth(server, client_id, user)
+    assert first["ChallengeName"] == "SELECT_MFA_TYPE"
+    chosen = respond(
+        server, client_id, "SELECT_MFA_TYPE", first["Session"], USERNAME=user, ANSWER="SMS_MFA"
+    )
+    assert chosen["ChallengeName"] == "SMS_MFA"
+    for answer in ("SMS_MFA", "SOFTWARE_TOKEN_MFA"):
+        fails(
+            lambda answer=answer: respond(  # type: ignore[misc]
+                server, client_id, "SELECT_MFA_TYPE", first["Session"], USERNAME=user, ANSWER=answer
+            ),
+            "NotAuthorizedException",
+            "Invalid session for the user.",
+        )
+    assert len(server.outbox(pool_id, number)) == 1
+
+
+def test_an_answered_mfa_session_is_spent(server: Server, sms_pool: tuple[str, str]) -> None:
+    pool_id, client_id = sms_pool
+    user, number = sms_user(server, pool_id)
+    first = password_auth(server, client_id, user)
+    code = server.latest_code(pool_id, number)
+    done = respond(server, client_id, "SMS_MFA", first["Session"], USERNAME=user, SMS_MFA_CODE=code)
+    assert "AccessToken" in done["AuthenticationResult"]
+    fails(
+        lambda: respond(
+            server, client_id, "SMS_MFA", first["Session"], USERNAME=user, SMS_MFA_CODE=code
+        ),
+        "NotAuthorizedException",
+        "Invalid session for the user.",
+    )
+
+
 @needs_node
 def test_cognito_identity_js_selects_a_type(server: Server, optional_pool: tuple[str, str]) -> None:
     pool_id, client_id = optional_pool

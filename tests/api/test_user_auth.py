@@ -167,6 +167,68 @@ def test_selecting_an_sms_code(server: Server, pool_id: str, client_id: str) -> 
     assert done["AuthenticationResult"]["AccessToken"]
 
 
+def test_a_select_challenge_session_answers_once(
+    server: Server, pool_id: str, client_id: str
+) -> None:
+    """Issue 9 item 2: answering one SELECT_CHALLENGE Session with SMS_OTP again sent an SMS
+    each time; now the second answer is refused and nothing more is sent."""
+    user, _, number = person(server, pool_id)
+    select = user_auth(server, client_id, USERNAME=user)
+    session = select["Session"]
+    sms = respond(server, client_id, "SELECT_CHALLENGE", session, USERNAME=user, ANSWER="SMS_OTP")
+    assert sms["ChallengeName"] == "SMS_OTP"
+    for answer in ("SMS_OTP", "EMAIL_OTP", "PASSWORD_SRP"):
+        fails(
+            lambda answer=answer: respond(  # type: ignore[misc]
+                server,
+                client_id,
+                "SELECT_CHALLENGE",
+                session,
+                USERNAME=user,
+                ANSWER=answer,
+                SRP_A="ab" * 16,
+            ),
+            "NotAuthorizedException",
+            "Invalid session for the user.",
+        )
+    assert len(server.outbox(pool_id, number)) == 1
+    # The one code sent still signs in, once.
+    code = server.latest_code(pool_id, number)
+    done = respond(server, client_id, "SMS_OTP", sms["Session"], USERNAME=user, SMS_OTP_CODE=code)
+    assert done["AuthenticationResult"]["AccessToken"]
+    fails(
+        lambda: respond(
+            server, client_id, "SMS_OTP", sms["Session"], USERNAME=user, SMS_OTP_CODE=code
+        ),
+        "NotAuthorizedException",
+        "Invalid session for the user.",
+    )
+
+
+def test_a_wrong_password_leaves_the_select_challenge_session_usable(
+    server: Server, pool_id: str, client_id: str
+) -> None:
+    user, _, _ = person(server, pool_id)
+    session = user_auth(server, client_id, USERNAME=user)["Session"]
+
+    def answer(password: str) -> dict[str, Any]:
+        return respond(
+            server,
+            client_id,
+            "SELECT_CHALLENGE",
+            session,
+            USERNAME=user,
+            ANSWER="PASSWORD",
+            PASSWORD=password,
+        )
+
+    fails(
+        lambda: answer("Wr0ng-pass!"), "NotAuthorizedException", "Incorrect username or password."
+    )
+    assert answer(PASSWORD)["AuthenticationResult"]["AccessToken"]
+    fails(lambda: answer(PASSWORD), "NotAuthorizedException", "Invalid session for the user.")
+
+
 def test_selecting_a_password(server: Server, pool_id: str, client_id: str) -> None:
     user, _, _ = person(server, pool_id)
     select = user_auth(server, client_id, USERNAME=user)

@@ -109,6 +109,41 @@ async def test_each_step_is_used_once_even_concurrently(stores: Stores) -> None:
     assert sorted(results) == [False, False, False, True]
 
 
+async def test_totp_attempts_are_counted_before_the_code_is_checked(stores: Stores) -> None:
+    """Issue 9 item 3: of many concurrent attempts, only `free` are counted (and so checked)
+    while the last failure is recent; once the wait is over, one more."""
+    pool = await stores.pool()
+    user = await stores.user(pool)
+    await stores.mfa.set_pending_secret(pool.id, user.sub, SECRET, NOW)
+    assert await stores.mfa.activate_secret(pool.id, user.sub, SECRET, None, 5, NOW, False)
+    recent = [NOW - timedelta(minutes=1), NOW - timedelta(minutes=2)]
+    results: list[bool] = []
+
+    async def attempt() -> None:
+        results.append(await stores.mfa.count_attempt(pool.id, user.sub, NOW, 3, recent))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(attempt)
+    assert results.count(True) == 3
+    mfa = await stores.mfa.get_mfa(pool.id, user.sub)
+    assert mfa is not None and mfa.totp_failures == 3 and mfa.totp_failed_at == NOW
+    # 3 failures: the first cutoff applies; the last failure (NOW) is after it.
+    later = NOW + timedelta(seconds=59)
+    cutoffs = [later - timedelta(minutes=1), later - timedelta(minutes=2)]
+    assert not await stores.mfa.count_attempt(pool.id, user.sub, later, 3, cutoffs)
+    later = NOW + timedelta(minutes=1)
+    cutoffs = [later - timedelta(minutes=1), later - timedelta(minutes=2)]
+    assert await stores.mfa.count_attempt(pool.id, user.sub, later, 3, cutoffs)
+    # 4 failures (the last at `later`) and beyond: the last cutoff applies.
+    before = later - timedelta(seconds=1)
+    assert not await stores.mfa.count_attempt(pool.id, user.sub, NOW, 3, [later, before])
+    assert await stores.mfa.count_attempt(pool.id, user.sub, NOW, 3, [before, later])
+    # A right code starts the count again.
+    assert await stores.mfa.use_step(pool.id, user.sub, 6, NOW)
+    assert await stores.mfa.count_attempt(pool.id, user.sub, NOW, 3, recent)
+
+
 async def test_preferences_and_the_replay_guard_do_not_undo_each_other(stores: Stores) -> None:
     pool = await stores.pool()
     user = await stores.user(pool)
@@ -117,7 +152,7 @@ async def test_preferences_and_the_replay_guard_do_not_undo_each_other(stores: S
     stale = await stores.mfa.get_mfa(pool.id, user.sub)
     assert stale is not None
     assert await stores.mfa.use_step(pool.id, user.sub, 9, NOW)
-    await stores.mfa.count_failure(pool.id, user.sub, NOW)
+    assert await stores.mfa.count_attempt(pool.id, user.sub, NOW, 5, [NOW])
     # Written from a copy read before the code was used: the used step stays.
     await stores.mfa.save_preferences(dataclasses.replace(stale, software_token_enabled=True), NOW)
     mfa = await stores.mfa.get_mfa(pool.id, user.sub)

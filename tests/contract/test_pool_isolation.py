@@ -125,7 +125,7 @@ async def test_pool_b_cannot_change_pool_a(stores: Stores) -> None:
     await stores.sessions.revoke_origin(b.id, "same-origin")
     await stores.codes.count_attempt(b.id, user.sub, "signup")
     assert not await stores.codes.delete_code(b.id, user.sub, "signup")
-    await stores.mfa.count_failure(b.id, user.sub, NOW)
+    assert not await stores.mfa.count_attempt(b.id, user.sub, NOW, 5, [NOW])
     assert not await stores.mfa.use_step(b.id, user.sub, 1, NOW)
     assert not await stores.devices.delete_device(b.id, user.sub, "us-east-1_same-device")
 

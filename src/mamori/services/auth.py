@@ -242,8 +242,11 @@ class AuthService:
         elif kind is Challenge.SELECT_MFA_TYPE:
             mfa = await self._codes.state(pool, user)
             step = Proven(user, CodeSteps.select(sign_in, mfa, responses))
+            # Single use, before the chosen factor's code is sent: one message per Session.
+            await self._challenges.answered(sign_in, client)
         elif kind is Challenge.MFA_SETUP:
             step = Proven(user, CodeSteps.set_up(sign_in))
+            await self._challenges.answered(sign_in, client)
         elif kind is Challenge.DEVICE_SRP_AUTH:
             step = await self._srp.device_start(pool, client, user, sign_in, responses)
         elif kind is Challenge.DEVICE_PASSWORD_VERIFIER:
@@ -258,6 +261,7 @@ class AuthService:
     async def associate_software_token_for_session(self, session: str) -> tuple[str, str]:
         """(SecretCode, the Session to verify it with)."""
         pool, client, sign_in, user = await self._setup_session(session)
+        await self._challenges.answered(sign_in, client)
         secret = await self._mfa.associate_for_session(pool, user)
         following = dataclasses.replace(sign_in.renewed(), setup=ASSOCIATED)
         return secret, self._challenges.seal(pool.id, client, Challenge.MFA_SETUP, following)
@@ -268,6 +272,8 @@ class AuthService:
         """The Session to answer MFA_SETUP with, once the code proves the new token."""
         pool, client, sign_in, user = await self._setup_session(session)
         await self._mfa.verify_for_session(pool, user, code, friendly_name)
+        # Spent once the code proved the token (a wrong code may be tried again).
+        await self._challenges.answered(sign_in, client)
         following = dataclasses.replace(sign_in.renewed(), setup=VERIFIED)
         return self._challenges.seal(pool.id, client, Challenge.MFA_SETUP, following)
 

@@ -2,7 +2,7 @@
 
 Nothing about a sign-in in progress is kept in a server's memory: the Session string is the
 AEAD-sealed state (services/auth_sessions.py), and what must be shared by every server process
-and outlive one request (wrong answers to a session, a spent SRP proof) is in the counters
+and outlive one request (answers to a session, a spent Session or SRP proof) is in the counters
 (Redis or the database) under a random per-session nonce.
 """
 
@@ -25,7 +25,8 @@ from mamori.services.auth_sessions import INVALID_SESSION, SessionSeal
 from mamori.services.tokens import AuthenticationResult
 
 # Wrong answers one Session takes; the next answer to it is refused ("Invalid session for the
-# user.") and the client starts the sign-in again (a new code is sent then).
+# user.") and the client starts the sign-in again (a new code is sent then). A right answer
+# spends the Session (`answered`): each Session answers its step once.
 MAX_WRONG_ANSWERS = 3
 # MFA_SETUP's progress through AssociateSoftwareToken and VerifySoftwareToken.
 ASSOCIATED = "associated"
@@ -144,17 +145,25 @@ class SignInSessions:
     def _key(kind: str, nonce: str) -> str:
         return kind + hashlib.sha256(nonce.encode()).hexdigest()[:40]
 
-    async def check_attempts(self, nonce: str) -> None:
-        """NotAuthorized once the Session has taken MAX_WRONG_ANSWERS wrong answers."""
-        tally = await self._counters.peek(self._key("a", nonce), self._clock.now())
-        if tally is not None and tally.count >= MAX_WRONG_ANSWERS:
+    async def count_answer(self, nonce: str, lifetime: timedelta) -> None:
+        """Counts an answer to the Session BEFORE it is checked: NotAuthorized for every answer
+        after the MAX_WRONG_ANSWERS-th. One atomic increment returning its own count, so of any
+        number of concurrent answers at most MAX_WRONG_ANSWERS are ever compared (a right one
+        spends the Session, so counting it too changes nothing)."""
+        tally = await self._counters.add(self._key("a", nonce), self._clock.now(), lifetime)
+        if tally.count > MAX_WRONG_ANSWERS:
             raise NotAuthorizedException(INVALID_SESSION)
 
-    async def wrong_answer(self, nonce: str, lifetime: timedelta) -> None:
-        await self._counters.add(self._key("a", nonce), self._clock.now(), lifetime)
-
     async def spend(self, nonce: str, lifetime: timedelta) -> None:
-        """Marks a one-shot proof used (an SRP claim): NotAuthorized if it was already."""
+        """Marks a one-shot proof used (an SRP claim, an answered Session): NotAuthorized if it
+        was already. One atomic increment in the shared counters (Redis or the database), so
+        of concurrent uses exactly one passes, on whichever server process; the mark expires
+        after `lifetime`, when the Session has expired too."""
         tally = await self._counters.add(self._key("u", nonce), self._clock.now(), lifetime)
         if tally.count > 1:
             raise NotAuthorizedException(INVALID_SESSION)
+
+    async def answered(self, sign_in: SignIn, client: AppClient) -> None:
+        """The step this Session asked for is done (or a message was sent for it): the Session
+        can't answer it again. Cognito: "Invalid session for the user." for a second answer."""
+        await self.spend(sign_in.nonce, timedelta(minutes=client.auth_session_validity_minutes))

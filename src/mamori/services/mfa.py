@@ -83,14 +83,17 @@ class PoolMfaChange:
     web_authn: Mapping[str, str] | None = None
 
 
-def totp_wait(mfa: UserMfa, now: datetime) -> timedelta | None:
-    """How long a user must wait before the next TOTP code is checked, None when not at all."""
-    if mfa.totp_failures < MAX_TOTP_FAILURES or mfa.totp_failed_at is None:
-        return None
-    excess = min(mfa.totp_failures - MAX_TOTP_FAILURES, 10)
-    wait = min(timedelta(minutes=2**excess), MAX_TOTP_WAIT)
-    left = mfa.totp_failed_at + wait - now
-    return left if left > timedelta(0) else None
+def attempt_cutoffs(now: datetime) -> tuple[datetime, ...]:
+    """For MfaStore.count_attempt: after MAX_TOTP_FAILURES + k wrong codes in a row, the latest
+    time of the last one that lets a code be checked at `now` (one minute's wait, doubling
+    with each further wrong code up to MAX_TOTP_WAIT; the last entry for every count beyond)."""
+    cutoffs = []
+    wait = timedelta(minutes=1)
+    while wait < MAX_TOTP_WAIT:
+        cutoffs.append(now - wait)
+        wait *= 2
+    cutoffs.append(now - MAX_TOTP_WAIT)
+    return tuple(cutoffs)
 
 
 class MfaService:
@@ -207,8 +210,13 @@ class MfaService:
         await self._store.set_pending_secret(pool_id, user.sub, secret, self._clock.now())
         return secret
 
-    def _check_wait(self, mfa: UserMfa, now: datetime) -> None:
-        if totp_wait(mfa, now) is not None:
+    async def _count_attempt(self, mfa: UserMfa, now: datetime) -> None:
+        """Counts the code as a wrong one before it is compared (a right one resets the count):
+        of any number of concurrent codes, at most the limit are ever checked."""
+        counted = await self._store.count_attempt(
+            mfa.pool_id, mfa.sub, now, MAX_TOTP_FAILURES, attempt_cutoffs(now)
+        )
+        if not counted:
             raise TooManyRequestsException(TOO_MANY)
 
     async def _verify(self, user: User, code: str, name: str | None, enable: bool) -> None:
@@ -221,7 +229,7 @@ class MfaService:
             if active is None:
                 raise SoftwareTokenMFANotFoundException(NOT_ASSOCIATED)
             # No new token pending: the verified one is checked again, each code still once.
-            self._check_wait(mfa, now)
+            await self._count_attempt(mfa, now)
             if not await self._use_code(mfa, active, code, now):
                 raise EnableSoftwareTokenMFAException(CODE_MISMATCH)
             if enable and not mfa.software_token_enabled:
@@ -231,10 +239,9 @@ class MfaService:
                     now,
                 )
             return
-        self._check_wait(mfa, now)
+        await self._count_attempt(mfa, now)
         step = totp.matching_step(pending, code, now)
         if step is None:
-            await self._store.count_failure(user.pool_id, user.sub, now)
             raise EnableSoftwareTokenMFAException(CODE_MISMATCH)
         activated = await self._store.activate_secret(
             user.pool_id, user.sub, pending, name, step, now, enable
@@ -245,8 +252,7 @@ class MfaService:
     async def _use_code(self, mfa: UserMfa, secret: str, code: str, now: datetime) -> bool:
         step = totp.matching_step(secret, code, now, after=mfa.totp_last_step)
         if step is None:
-            await self._store.count_failure(mfa.pool_id, mfa.sub, now)
-            return False
+            return False  # counted as a failure already
         # False here: another request used this code (or a later one) a moment ago.
         return await self._store.use_step(mfa.pool_id, mfa.sub, step, now)
 
@@ -257,7 +263,7 @@ class MfaService:
         if mfa is None or mfa.totp_secret is None:
             return False
         now = self._clock.now()
-        self._check_wait(mfa, now)
+        await self._count_attempt(mfa, now)
         return await self._use_code(mfa, mfa.totp_secret, code, now)
 
     # --- SMS and email codes

@@ -100,13 +100,16 @@ class CodeSteps:
         responses: Mapping[str, str],
         first_factor: bool = False,
     ) -> None:
-        """Passes when the answer's code is right. A wrong one counts against the Session and
-        raises CodeMismatchException; the code's own limits raise their own errors."""
+        """Passes when the answer's code is right, and spends the Session. Every answer counts
+        against the Session before its code is compared; a wrong one raises
+        CodeMismatchException; the code's own limits raise their own errors."""
         member = CODE_MEMBER[challenge]
         code = responses.get(member)
         if not code:
             raise InvalidParameterException(f"Missing required parameter {member}")
-        await self._sessions.check_attempts(sign_in.nonce)
+        # Counted before the code is compared: concurrent answers can't outnumber the limit.
+        lifetime = timedelta(minutes=client.auth_session_validity_minutes)
+        await self._sessions.count_answer(sign_in.nonce, lifetime)
         factor = _FACTOR_OF[challenge]
         if factor is MfaFactor.SOFTWARE_TOKEN_MFA:
             right = await self._mfa.check_totp(pool, user, code)
@@ -122,9 +125,8 @@ class CodeSteps:
                 # used by it already, or replaced by a newer sign-in.
                 raise NotAuthorizedException(INVALID_SESSION) from exc
         if not right:
-            lifetime = timedelta(minutes=client.auth_session_validity_minutes)
-            await self._sessions.wrong_answer(sign_in.nonce, lifetime)
             raise CodeMismatchException(WRONG_CODE)
+        await self._sessions.answered(sign_in, client)
 
     @staticmethod
     def select(sign_in: SignIn, state: MfaState, responses: Mapping[str, str]) -> SignIn:

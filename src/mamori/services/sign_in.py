@@ -264,6 +264,8 @@ class SignInMachine:
         problem = pool.password_policy.violation(password)
         if problem:
             raise InvalidPasswordException(problem)
+        # Spent before the write: of two concurrent answers only one sets a password.
+        await self._sessions.answered(sign_in, client)
         changed = await self._users.with_password(pool, user, password, UserStatus.CONFIRMED)
         saved = await self._users.save(pool, dataclasses.replace(changed, attributes=attrs))
         return Proven(saved, sign_in.proving(Proof.NEW_PASSWORD))

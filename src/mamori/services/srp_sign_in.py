@@ -182,6 +182,8 @@ class SrpSteps:
         device = await self._devices.device_for_sign_in(pool, user, key)
         if device is None or device.verifier is None:
             raise ResourceNotFoundException(NO_DEVICE)
+        # Single use: one exchange (and its modular exponentiation) per DEVICE_SRP_AUTH Session.
+        await self._sessions.answered(sign_in, client)
         verifier = Verifier.from_bytes(device.verifier)
         following = sign_in.renewed()
         challenge, block = await self._exchanges.start(

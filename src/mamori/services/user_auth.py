@@ -24,6 +24,7 @@ from mamori.services.clients import check_secret_hash
 from mamori.services.guard import Guard
 from mamori.services.mfa_challenges import CodeSteps
 from mamori.services.sign_in import SignInMachine
+from mamori.services.srp_auth import parse_a
 from mamori.services.srp_sign_in import SrpSteps
 from mamori.services.users import UserService
 
@@ -130,7 +131,9 @@ class UserAuthSteps:
             **responses,
             "DEVICE_KEY": responses.get("DEVICE_KEY") or sign_in.device_key or "",
         }
-        return await self._choose(pool, client, factor, sign_in.typed, user, parameters, None)
+        return await self._choose(
+            pool, client, factor, sign_in.typed, user, parameters, None, answering=sign_in
+        )
 
     async def _choose(
         self,
@@ -141,7 +144,11 @@ class UserAuthSteps:
         user: User | None,
         parameters: Mapping[str, str],
         ip: str | None,
+        answering: SignIn | None = None,
     ) -> AuthOutcome:
+        """`answering`: the SELECT_CHALLENGE sign-in this choice answers. Its Session is spent
+        once the step succeeds (a right password) or before anything is started or sent (an
+        SRP exchange, a code): one SELECT_CHALLENGE Session, at most one message."""
         device_key = parameters.get("DEVICE_KEY") or None
         if factor is FirstFactor.PASSWORD:
             password = parameters.get("PASSWORD")
@@ -150,8 +157,14 @@ class UserAuthSteps:
             found = await self._machine.password(
                 pool, client, username, password, parameters.get("SECRET_HASH"), ip
             )
+            if answering is not None:
+                await self._sessions.answered(answering, client)
             sign_in = SignIn(found.sub, username, frozenset({Proof.PASSWORD}), device_key)
             return await self._machine.advance(pool, client, found, sign_in)
+        if answering is not None:
+            if factor is FirstFactor.PASSWORD_SRP:
+                parse_a(parameters.get("SRP_A"))  # a malformed SRP_A leaves the Session usable
+            await self._sessions.answered(answering, client)
         if factor is FirstFactor.PASSWORD_SRP:
             return await self._srp.start(pool, client, {**parameters, "USERNAME": username}, ip)
         assert user is not None  # passwordless factors are offered to known users only

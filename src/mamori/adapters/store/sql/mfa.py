@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -154,10 +155,27 @@ class SqlMfaStore(SqlBase):
             )
         return bool(result.rowcount)
 
-    async def count_failure(self, pool_id: PoolId, sub: UserSub, when: datetime) -> None:
+    async def count_attempt(
+        self,
+        pool_id: PoolId,
+        sub: UserSub,
+        when: datetime,
+        free: int,
+        not_after: Sequence[datetime],
+    ) -> bool:
+        failures, failed_at = user_mfa.c.totp_failures, user_mfa.c.totp_failed_at
+        times = [literal(t, type_=failed_at.type) for t in not_after]
+        # The latest last failure that lets this attempt count, by how many there are now.
+        whens = [(failures == free + i, t) for i, t in enumerate(times[:-1])]
+        cutoff = case(*whens, else_=times[-1]) if whens else times[-1]
         async with self._engine.begin() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 update(user_mfa)
-                .where(user_mfa.c.pool_id == pool_id, user_mfa.c.sub == sub)
-                .values(totp_failures=user_mfa.c.totp_failures + 1, totp_failed_at=when)
+                .where(
+                    user_mfa.c.pool_id == pool_id,
+                    user_mfa.c.sub == sub,
+                    (failures < free) | failed_at.is_(None) | (failed_at <= cutoff),
+                )
+                .values(totp_failures=failures + 1, totp_failed_at=when)
             )
+        return bool(result.rowcount)
