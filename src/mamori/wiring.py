@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
+import anyio
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -139,7 +140,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     user_store = SqlUserStore(engine)
     group_store = SqlGroupStore(engine)
     session_store = SqlSessionStore(engine)
-    keys = KeyService(SqlKeyStore(engine), keyring, clock)
+    # RSA key generation and parsing (~70 ms each) run here, off the event loop.
+    key_threads = anyio.CapacityLimiter(max(1, (os.cpu_count() or 1) // settings.workers))
+    keys = KeyService(SqlKeyStore(engine), keyring, clock, key_threads)
     pool_store = SqlPoolStore(engine)
     pools = PoolService(pool_store, keys, clock, settings.region)
     clients = ClientService(SqlClientStore(engine, keyring), pools, clock)
@@ -192,7 +195,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         verifiers,
     )
     identity = build_identity_services(
-        settings, engine, keyring, clock, keys, session_store, user_store, tokens
+        settings, engine, keyring, clock, keys, session_store, user_store, tokens, key_threads
     )
     services = Services(
         clock=clock,
@@ -264,6 +267,7 @@ def build_identity_services(
     session_store: SqlSessionStore,
     user_store: SqlUserStore,
     tokens: TokenService,
+    key_threads: anyio.CapacityLimiter,
 ) -> IdentityServices:
     """Identity pools: stores, the identity issuer, login verification and the STS client."""
     host_path = settings.effective_public_url.split("://", 1)[-1]
@@ -273,6 +277,7 @@ def build_identity_services(
         clock,
         settings.identity_issuer,
         timedelta(seconds=settings.identity_token_ttl_seconds),
+        key_threads,
     )
     oidc_providers = {}
     for entry in settings.oidc_providers:

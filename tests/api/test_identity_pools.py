@@ -146,8 +146,9 @@ def test_management_needs_sigv4_and_public_operations_do_not(server: Server) -> 
         ),
         (
             {"IdentityPoolTags": {f"k{i}": "v" for i in range(51)}},
-            "InvalidParameterException",
-            "tags",
+            VALIDATION,
+            "at 'identityPoolTags' failed to satisfy constraint: Member must have length less "
+            "than or equal to 50",
         ),
     ],
 )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+import anyio
 
 from mamori.crypto.aead import Keyring, SealError
 from mamori.crypto.jose import LoadedKey, SigningKey, TokenError, generate_signing_key, verify
@@ -12,6 +15,7 @@ from mamori.crypto.jose import unverified_kid as token_kid
 from mamori.domain.errors import InternalErrorException
 from mamori.domain.identity_pool import Identity
 from mamori.ports import Clock, IdentityKeyStore, SealedIdentityKey
+from mamori.services.keys import KEY_REFRESH_INTERVAL
 
 _PURPOSE = "identity-signing-key"
 TAGS_CLAIM = "https://aws.amazon.com/tags"
@@ -31,14 +35,21 @@ class IdentityTokenService:
         clock: Clock,
         issuer: str,
         default_ttl: timedelta,
+        threads: anyio.CapacityLimiter,
+        refresh_interval: timedelta = KEY_REFRESH_INTERVAL,
     ) -> None:
+        """`threads`: where key generation and parsing run, off the event loop."""
         self._store = store
         self._keyring = keyring
         self._clock = clock
         self.issuer = issuer
         self.default_ttl = default_ttl
+        self._threads = threads
+        self._interval = refresh_interval
         self._keys: dict[str, LoadedKey] = {}
         self._signing: LoadedKey | None = None
+        self._checked: datetime | None = None  # the store's keys were last read then
+        self._lock = asyncio.Lock()
 
     def _open(self, sealed: SealedIdentityKey) -> LoadedKey:
         try:
@@ -50,26 +61,41 @@ class IdentityTokenService:
             ) from exc
         return LoadedKey(SigningKey(sealed.kid, pem))
 
+    def _open_all(self, sealed: Sequence[SealedIdentityKey]) -> dict[str, LoadedKey]:
+        return {s.kid: self._open(s) for s in sealed}  # on a worker thread: ~70 ms a key
+
     async def _load(self) -> Sequence[SealedIdentityKey]:
+        """The stored keys; those not yet parsed are parsed off the event loop."""
+        self._checked = self._clock.now()
         stored = await self._store.identity_keys()
-        for sealed in stored:
-            if sealed.kid not in self._keys:
-                self._keys[sealed.kid] = self._open(sealed)
+        new = [s for s in stored if s.kid not in self._keys]
+        if new:
+            opened = await anyio.to_thread.run_sync(self._open_all, new, limiter=self._threads)
+            self._keys.update(opened)
         return stored
+
+    def _generate(self) -> tuple[str, str]:
+        key = generate_signing_key()  # on a worker thread
+        return key.kid, self._keyring.seal(key.private_pem, _PURPOSE)
 
     async def _signing_key(self) -> LoadedKey:
         if self._signing is not None:
             return self._signing
-        stored = await self._load()
-        if not stored:
-            key = generate_signing_key()
-            sealed = self._keyring.seal(key.private_pem, _PURPOSE)
-            await self._store.add_identity_key(
-                SealedIdentityKey(key.kid, sealed, self._clock.now())
-            )
+        async with self._lock:
+            if self._signing is not None:
+                return self._signing
             stored = await self._load()
-        self._signing = self._keys[stored[0].kid]
+            if not stored:
+                kid, sealed = await anyio.to_thread.run_sync(self._generate, limiter=self._threads)
+                await self._store.add_identity_key(
+                    SealedIdentityKey(kid, sealed, self._clock.now())
+                )
+                stored = await self._load()
+            self._signing = self._keys[stored[0].kid]
         return self._signing
+
+    def _stale(self) -> bool:
+        return self._checked is None or self._clock.now() - self._checked >= self._interval
 
     async def sign(
         self,
@@ -96,8 +122,12 @@ class IdentityTokenService:
         """Signature, expiry and issuer of a token this issuer signed; TokenError otherwise."""
         kid = token_kid(token)
         key = self._keys.get(kid)
-        if key is None:
-            await self._load()
+        if key is None and self._stale():
+            # An unknown kid re-reads the store at most once per interval (forged kids cost
+            # nothing more); another process's new key is found by the first read after it.
+            async with self._lock:
+                if kid not in self._keys and self._stale():
+                    await self._load()
             key = self._keys.get(kid)
         if key is None:
             raise TokenError("unknown key")
