@@ -275,6 +275,62 @@ def test_unknown_email_in_an_email_pool_looks_like_a_sub(server: Server) -> None
     assert UUID.fullmatch(out["ChallengeParameters"]["USER_ID_FOR_SRP"])
 
 
+def test_decoys_take_the_letter_case_a_user_would(server: Server) -> None:
+    """Issue 9 item 6: in a case-insensitive pool a known user answers `ALICE` as `alice`,
+    and a decoy answered `BOB` as `BOB` (and another SALT for `bob`): existence by letter case.
+    Now a decoy is derived from the name as the lookup compares it."""
+    pool = make_pool(server, UsernameConfiguration={"CaseSensitive": False})
+    hiding = make_client(server, pool["Id"], PreventUserExistenceErrors="ENABLED")["ClientId"]
+    known = make_user(server, pool["Id"], f"alice-{secrets.token_hex(4)}")
+    ghost = f"bob-{secrets.token_hex(4)}"
+    answers: dict[str, dict[str, str]] = {}
+    for name in (known, known.upper(), ghost, ghost.upper(), ghost.title()):
+        answers[name] = initiate(srp(server, pool["Id"], hiding, name))[1]["ChallengeParameters"]
+    assert answers[known.upper()]["USER_ID_FOR_SRP"] == known
+    assert answers[known.upper()]["SALT"] == answers[known]["SALT"]
+    for name in (ghost.upper(), ghost.title()):
+        assert answers[name]["USER_ID_FOR_SRP"] == answers[name]["USERNAME"] == ghost
+        assert answers[name]["SALT"] == answers[ghost]["SALT"]
+    # Answered as the clients answer (USERNAME = USER_ID_FOR_SRP), or by another form of the
+    # name: a wrong password either way; a name that is not this one's: the Session is wrong.
+    for name, answered in ((known.upper(), known), (ghost.upper(), ghost)):
+        aws = srp(server, pool["Id"], hiding, name, password="Wr0ng-pass!")
+        params, out = initiate(aws)
+        fails(
+            lambda: answer(aws, params, out, USERNAME=answered),  # noqa: B023
+            "NotAuthorizedException",
+            "Incorrect username or password.",
+        )
+        aws = srp(server, pool["Id"], hiding, name, password="Wr0ng-pass!")
+        params, out = initiate(aws)
+        fails(
+            lambda: answer(aws, params, out, USERNAME="someone-else"),  # noqa: B023
+            "NotAuthorizedException",
+            "Invalid session for the user.",
+        )
+
+
+def test_decoys_keep_the_case_in_a_case_sensitive_pool(server: Server) -> None:
+    pool = make_pool(server, UsernameConfiguration={"CaseSensitive": True})
+    hiding = make_client(server, pool["Id"], PreventUserExistenceErrors="ENABLED")["ClientId"]
+    ghost = f"Bob-{secrets.token_hex(4)}"
+    upper = initiate(srp(server, pool["Id"], hiding, ghost.upper()))[1]["ChallengeParameters"]
+    lower = initiate(srp(server, pool["Id"], hiding, ghost.lower()))[1]["ChallengeParameters"]
+    assert upper["USER_ID_FOR_SRP"] == ghost.upper() and lower["USER_ID_FOR_SRP"] == ghost.lower()
+    assert upper["SALT"] != lower["SALT"]  # two names there, as two users' would differ
+
+
+def test_unknown_emails_in_an_email_pool_ignore_case(server: Server) -> None:
+    pool = make_pool(server, UsernameAttributes=["email"])
+    cid = make_client(server, pool["Id"], PreventUserExistenceErrors="ENABLED")["ClientId"]
+    email = f"nobody-{secrets.token_hex(4)}@example.com"
+    ids = {
+        initiate(srp(server, pool["Id"], cid, name))[1]["ChallengeParameters"]["USER_ID_FOR_SRP"]
+        for name in (email, email.upper())
+    }
+    assert len(ids) == 1 and UUID.fullmatch(ids.pop())
+
+
 # --- refusals
 def test_wrong_password_and_states(server: Server, pool: dict[str, Any], client_id: str) -> None:
     user = make_user(server, pool["Id"])

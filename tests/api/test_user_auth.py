@@ -340,6 +340,38 @@ def test_unknown_users(server: Server, pool_id: str, client_id: str) -> None:
     )
 
 
+def test_unknown_users_are_named_as_known_ones_would_be(server: Server) -> None:
+    """Issue 9 item 6: SELECT_CHALLENGE's USERNAME was the name as typed for an unknown user
+    but the stored one for a known user (`ALICE` -> `alice`, `BOB` -> `BOB`)."""
+    pool_id = make_pool(
+        server, Policies=EVERY_FACTOR, UsernameConfiguration={"CaseSensitive": False}
+    )["Id"]
+    hiding = make_client(
+        server, pool_id, ExplicitAuthFlows=FLOWS, PreventUserExistenceErrors="ENABLED"
+    )["ClientId"]
+    known, _, _ = person(server, pool_id)
+    ghost = f"ghost-{secrets.token_hex(4)}"
+    real = user_auth(server, hiding, USERNAME=known.upper())
+    decoy = user_auth(server, hiding, USERNAME=ghost.upper())
+    assert real["ChallengeParameters"]["USERNAME"] == known
+    assert decoy["ChallengeParameters"]["USERNAME"] == ghost
+    # Answered with the USERNAME given back: a wrong password, as for a known user.
+    for out, name in ((real, known), (decoy, ghost)):
+        fails(
+            lambda out=out, name=name: respond(  # type: ignore[misc]
+                server,
+                hiding,
+                "SELECT_CHALLENGE",
+                out["Session"],
+                USERNAME=name,
+                ANSWER="PASSWORD",
+                PASSWORD="Wr0ng-pass!",
+            ),
+            "NotAuthorizedException",
+            "Incorrect username or password.",
+        )
+
+
 @needs_node
 def test_amplify_passwordless_sign_in(
     server: Server, pool_id: str, client_id: str, tmp_path: Path

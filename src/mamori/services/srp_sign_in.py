@@ -77,11 +77,7 @@ class SrpSteps:
         if user is None:
             if not client.prevent_user_existence_errors:
                 raise UserNotFoundException("User does not exist.")
-            # Cognito: known users are named by their stored username, the sub in pools that
-            # sign in by email or phone; an unknown one gets a stand-in of the same shape.
-            user_id = (
-                self._vault.decoy_sub(pool.id, username) if pool.username_attributes else username
-            )
+            user_id = self.decoy_user_id(pool, username)
             # The sealed block's size must not tell either: a sub-shaped stand-in here too.
             sub, verifier = self._vault.decoy_sub(pool.id, "\x00" + username), None
         else:
@@ -135,9 +131,13 @@ class SrpSteps:
         user = await self._users.user_by_sub(pool, state.sub)
         if not state.known:
             user = None
-        if user is not None and username != state.user_id:
+        if username != state.user_id:
             named = await self._users.find(pool, username)
-            if named is None or named.sub != user.sub:
+            if user is None:
+                # A decoy takes the names a known user's exchange would, and no other.
+                if not self.names_decoy(pool, state.typed, username):
+                    raise NotAuthorizedException(INVALID_SESSION)
+            elif named is None or named.sub != user.sub:
                 raise NotAuthorizedException(INVALID_SESSION)
         verifier = self._vault.open(user) if user is not None else None
         ok = await self._exchanges.check(
@@ -162,6 +162,24 @@ class SrpSteps:
         # One success per exchange (wrong claims just count as failures, each time).
         await self._sessions.spend(state.nonce, _lifetime(client))
         return Proven(user, sign_in)
+
+    def decoy_user_id(self, pool: UserPool, username: str) -> str:
+        """USER_ID_FOR_SRP (and USERNAME) for a name nobody holds, shaped as a known user's.
+
+        Cognito: known users are named by their stored username, the sub in pools that sign in
+        by email or phone. A decoy is derived from the name in the form it is looked up by, so
+        `BOB` and `bob` answer as one user would in a case-insensitive pool (letter case, and
+        the SALT keyed on it, must not tell a decoy from a user named `bob`).
+        """
+        key = lookup_form(pool, username)
+        return self._vault.decoy_sub(pool.id, key) if pool.username_attributes else key
+
+    def names_decoy(self, pool: UserPool, typed: str, answered: str) -> bool:
+        """Whether an answer's USERNAME names the decoy started for `typed`: the USERNAME it
+        was given, or a form of `typed` the user lookup would take as the same name."""
+        return answered == self.decoy_user_id(pool, typed) or lookup_form(
+            pool, answered
+        ) == lookup_form(pool, typed)
 
     # --- the device
     async def device_start(
@@ -237,6 +255,14 @@ class SrpSteps:
         if not await self._exchanges.check(verifier, state, block, timestamp, signature):
             raise NotAuthorizedException(WRONG)
         return Proven(user, sign_in.proving(Proof.DEVICE))
+
+
+def lookup_form(pool: UserPool, name: str) -> str:
+    """A sign-in name as the user lookup compares it: email addresses without regard to case,
+    usernames and other aliases so unless the pool is case sensitive (UsernameConfiguration)."""
+    if "@" in name and "email" in pool.sign_in_aliases():
+        return name.lower()
+    return pool.username_key(name)
 
 
 def _same_exchange(state: SrpState, user: User, sign_in: SignIn) -> bool:

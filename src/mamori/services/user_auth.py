@@ -104,7 +104,12 @@ class UserAuthSteps:
         )
         return AuthOutcome(
             challenge=Challenge.SELECT_CHALLENGE,
-            parameters={"USERNAME": user.username if user is not None else username},
+            parameters={
+                # An unknown name is answered as a known one's would be (PreventUserExistence).
+                "USERNAME": user.username
+                if user is not None
+                else self._srp.decoy_user_id(pool, username)
+            },
             session=self._sessions.seal(pool.id, client, Challenge.SELECT_CHALLENGE, sign_in),
             available=tuple(c.value for c in choices),
         )
@@ -125,7 +130,12 @@ class UserAuthSteps:
         user = await self._users.user_by_sub(pool, sign_in.sub) if sign_in.sub else None
         if username != sign_in.typed:
             named = await self._users.find(pool, username)
-            if user is None or named is None or named.sub != user.sub:
+            if user is None:
+                # An unknown name takes what a known one's Session takes: the USERNAME it was
+                # answered with, or another form of the name typed.
+                if not self._srp.names_decoy(pool, sign_in.typed, username):
+                    raise NotAuthorizedException(INVALID_SESSION)
+            elif named is None or named.sub != user.sub:
                 raise NotAuthorizedException(INVALID_SESSION)
         parameters = {
             **responses,
