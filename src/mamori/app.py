@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import hmac
 import json
 import logging
@@ -26,7 +25,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import mamori.api.aws.cognito_identity.register  # (registers the handlers)
 import mamori.api.aws.cognito_idp.register  # noqa: F401  (registers the handlers)
 from mamori.api.aws.dispatch import Dispatcher
+from mamori.api.hosts import HostAllowList
 from mamori.api.identity_issuer import identity_jwks, identity_openid_configuration
+from mamori.api.proxies import ForwardedClient, TrustedProxies
 from mamori.api.wellknown import jwks, openid_configuration
 from mamori.config import Settings
 from mamori.services.keys import MasterKeyMismatch
@@ -96,13 +97,17 @@ class RequestLog:
 
 
 def _cors(settings: Settings) -> list[Middleware]:
-    """Browsers (Amplify, the AWS JS SDK) call from other origins; none allowed when empty."""
-    if not settings.cors_origins:
+    """Browsers (Amplify, the AWS JS SDK) call from other origins; none allowed when empty.
+
+    Never "*" in emulator mode: admin operations and /admin/outbox answer without credentials
+    there, so any web page the developer visits could call them."""
+    origins = settings.effective_cors_origins
+    if not origins:
         return []
     return [
         Middleware(
             CORSMiddleware,
-            allow_origins=[o.rstrip("/") for o in settings.cors_origins],
+            allow_origins=[o.rstrip("/") for o in origins],
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=CORS_HEADERS,
             expose_headers=["x-amzn-RequestId", "x-amzn-ErrorType", "x-amzn-ErrorMessage", "Date"],
@@ -124,7 +129,12 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
         return request.client.host if request.client else "unknown"
 
     dispatcher = Dispatcher(
-        services, secret_for, settings.accept_any_credentials, settings.max_body_bytes, client_ip
+        services,
+        secret_for,
+        settings.accept_any_credentials,
+        settings.max_body_bytes,
+        client_ip,
+        body_timeout=settings.body_timeout_seconds,
     )
 
     async def health(_: Request) -> Response:
@@ -143,7 +153,7 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             return False
         try:
             akid, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # bad base64, not UTF-8, or non-ASCII text (a 500 before)
             return False
         expected = secret_for(akid)
         return expected is not None and hmac.compare_digest(secret.encode(), expected.encode())
@@ -227,6 +237,12 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             Route("/{pool_id}/.well-known/jwks.json", jwks_route, methods=["GET"]),
             Route("/{pool_id}/.well-known/openid-configuration", discovery_route, methods=["GET"]),
         ],
-        middleware=[Middleware(RequestLog), *_cors(settings)],
+        middleware=[
+            # The client's address first, so the log line and the rate limits both see it.
+            Middleware(ForwardedClient, trusted=TrustedProxies(settings.trusted_proxies)),
+            Middleware(RequestLog),
+            Middleware(HostAllowList, allowed=settings.effective_allowed_hosts),
+            *_cors(settings),
+        ],
         lifespan=lifespan,
     )

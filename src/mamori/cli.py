@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import functools
 import json
 import logging
 import os
 import ssl
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mamori.config import ConfigError, Settings, load_settings
+from mamori.config import SECRET_SETTINGS, ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from mamori.services.purge import Purged
@@ -48,6 +50,16 @@ def _parser() -> argparse.ArgumentParser:
         "--trusted-proxies",
         dest="trusted_proxies",
         help="comma-separated addresses whose X-Forwarded-* headers are trusted",
+    )
+    serve.add_argument(
+        "--allowed-hosts",
+        dest="allowed_hosts",
+        help="comma-separated Host names answered (default: the public URL's host and loopback)",
+    )
+    serve.add_argument(
+        "--cors-origins",
+        dest="cors_origins",
+        help="comma-separated origins browsers may call from (default *, none in emulator mode)",
     )
     serve.add_argument(
         "--accept-any-credentials",
@@ -95,6 +107,8 @@ _SETTING_FLAGS = (
     "tls_cert",
     "tls_key",
     "trusted_proxies",
+    "allowed_hosts",
+    "cors_origins",
     "accept_any_credentials",
 )
 
@@ -118,17 +132,21 @@ def _prepare(settings: Settings) -> Any:
                 f"tls_cert/tls_key: cannot load {settings.tls_cert} and {settings.tls_key}: {exc}"
             ) from exc
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # It holds the master key, the admin secret and the SQLite database: its owner's only.
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        settings.data_dir.chmod(0o700)
     except OSError as exc:
         raise ConfigError(f"data_dir: cannot create {settings.data_dir}: {exc}") from exc
     _migrate(settings)
     master_key(settings)
+    # Before anything else reads (and so generates) them: `serve` shows a new secret once.
+    creds = admin_credentials(settings)
     asyncio.run(_check_master_key(settings))
     if settings.redis_url:
         from mamori.wiring import check_redis
 
         asyncio.run(check_redis(settings))
-    return admin_credentials(settings)
+    return creds
 
 
 async def _check_master_key(settings: Settings) -> None:
@@ -163,8 +181,10 @@ def _migrate(settings: Settings) -> None:
         raise _database_error(settings, exc) from exc
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, config_file: str | None) -> None:
     import uvicorn
+
+    from mamori.api.connections import DeadlineProtocol
 
     creds = _prepare(settings)
     url = settings.effective_public_url
@@ -173,15 +193,18 @@ def _serve(settings: Settings) -> None:
     print(f"  aws_access_key_id     = {creds.access_key_id}", flush=True)
     if settings.admin_access_key_id:
         # Given by the operator (production): never echo it to consoles and log collectors.
-        print(
-            "  aws_secret_access_key = (as configured in MAMORI_ADMIN_SECRET_ACCESS_KEY)",
-            flush=True,
-        )
-    else:
-        # Generated into the data directory: the quick start shows it, as local emulators do.
+        print("  aws_secret_access_key = (as configured)", flush=True)
+    elif creds.generated:
+        # Generated just now: shown once, for the quick start; later starts keep it off
+        # consoles and log collectors.
         print(f"  aws_secret_access_key = {creds.secret_access_key}", flush=True)
         print(
             "  (stored in the data directory; `mamori admin-credentials` prints them again)",
+            flush=True,
+        )
+    else:
+        print(
+            "  aws_secret_access_key = (in the data directory: `mamori admin-credentials`)",
             flush=True,
         )
     if settings.accept_any_credentials:
@@ -191,6 +214,13 @@ def _serve(settings: Settings) -> None:
             file=sys.stderr,
             flush=True,
         )
+        if "*" in settings.cors_origins:
+            print(
+                "  CORS: '*' is not served in emulator mode; name the origins of your web app "
+                "with --cors-origins (MAMORI_CORS_ORIGINS).",
+                file=sys.stderr,
+                flush=True,
+            )
     config: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -198,9 +228,11 @@ def _serve(settings: Settings) -> None:
         "factory": True,
         "log_level": settings.log_level,
         "access_log": False,
-        "proxy_headers": bool(settings.trusted_proxies),
-        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
+        # X-Forwarded-* are read by the application (api/proxies.py), right to left.
+        "proxy_headers": False,
         "server_header": False,
+        # A request's head within header_timeout_seconds (uvicorn has no such timer).
+        "http": functools.partial(DeadlineProtocol, header_timeout=settings.header_timeout_seconds),
         "limit_concurrency": 2000,
         # Idle TLS keep-alive connections would otherwise hold a shutdown for the SSL
         # close handshake's 30 s; in-flight requests get this long to finish.
@@ -209,16 +241,23 @@ def _serve(settings: Settings) -> None:
     if settings.tls_cert:
         config["ssl_certfile"] = settings.tls_cert
         config["ssl_keyfile"] = settings.tls_key
-    # Worker processes rebuild settings from the environment: pass them through it. The
-    # config file has been read already; every value it gave is in the environment now.
+    # Worker processes rebuild settings from the environment: pass them through it, except
+    # secrets, which stay where they were given (the config file, which the workers read
+    # again, or the operator's own MAMORI_* variables): the environment is inherited by every
+    # child process and shown by tools that print it.
     os.environ.update(_as_env(settings))
-    os.environ.pop("MAMORI_CONFIG", None)
+    if config_file:
+        os.environ["MAMORI_CONFIG"] = str(Path(config_file).resolve())
+    else:
+        os.environ.pop("MAMORI_CONFIG", None)
     uvicorn.run("mamori.cli:asgi_app", **config)
 
 
 def _as_env(settings: Settings) -> dict[str, str]:
     env = {}
     for field in dataclasses.fields(settings):
+        if field.name in SECRET_SETTINGS:
+            continue
         value = getattr(settings, field.name)
         if isinstance(value, tuple):
             value = ",".join(value)
@@ -344,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args)
         if args.command == "serve":
-            _serve(settings)
+            _serve(settings, args.config or os.environ.get("MAMORI_CONFIG"))
             return 0
         if args.command == "migrate":
             _migrate(settings)

@@ -9,6 +9,7 @@ import ipaddress
 import os
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -41,10 +42,20 @@ class Settings:
     workers: int = 1
     tls_cert: str = ""
     tls_key: str = ""
-    # Forwarded headers (X-Forwarded-For/-Proto/-Host) are trusted only from these addresses.
+    # X-Forwarded-For/-Proto are read only from these addresses (docs/security.md); "*": any
+    # peer is one proxy, and the client is the address it appended (the right-most).
     trusted_proxies: tuple[str, ...] = ()
+    # Origins browsers may call from. "*" is not served in emulator mode (accept_any_credentials),
+    # where any page could otherwise act as the administrator: name the origins there.
     cors_origins: tuple[str, ...] = ("*",)
+    # Host header values answered (names, any port); empty: public_url's host and the loopback
+    # names. "*" answers any Host, and is refused in emulator mode (DNS rebinding).
+    allowed_hosts: tuple[str, ...] = ()
     accept_any_credentials: bool = False
+    # Slow clients: a request's head must arrive within header_timeout_seconds of the
+    # connection opening (or of its first byte), its body within body_timeout_seconds.
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 30
     admin_access_key_id: str = field(default="", repr=False)
     admin_secret_access_key: str = field(default="", repr=False)
     master_key: str = field(default="", repr=False)  # base64 of 32 bytes; empty: generated file
@@ -124,6 +135,20 @@ class Settings:
         return f"{scheme}://{self.host}:{self.port}"
 
     @property
+    def effective_cors_origins(self) -> tuple[str, ...]:
+        if self.accept_any_credentials:
+            return tuple(o for o in self.cors_origins if o != "*")
+        return self.cors_origins
+
+    @property
+    def effective_allowed_hosts(self) -> tuple[str, ...]:
+        """Host names (lower case, IPv6 without brackets) this server answers; ("*",): any."""
+        if self.allowed_hosts:
+            return tuple(h.lower().strip("[]") for h in self.allowed_hosts)
+        public = urllib.parse.urlsplit(self.effective_public_url).hostname or ""
+        return tuple(dict.fromkeys(h for h in (public, *LOOPBACK_HOSTS) if h))
+
+    @property
     def effective_sts_region(self) -> str:
         return self.sts_region or self.region
 
@@ -175,6 +200,7 @@ class Settings:
                     f"cors_origins entry {origin!r} is not '*' or an origin like "
                     "https://app.example.com"
                 )
+        self._validate_front_door()
         for proxy in self.trusted_proxies:
             if proxy == "*":
                 continue
@@ -216,6 +242,32 @@ class Settings:
         self._validate_identity_pools()
         return self
 
+    def _validate_front_door(self) -> None:
+        for entry in self.allowed_hosts:
+            if entry != "*" and not _HOST.fullmatch(entry):
+                raise ConfigError(
+                    f"allowed_hosts entry {entry!r} is not '*' or a host name like "
+                    "id.example.com (no scheme, port or path)"
+                )
+        if not 1 <= self.header_timeout_seconds <= 3600:
+            raise ConfigError("header_timeout_seconds must be between 1 and 3600")
+        if not 1 <= self.body_timeout_seconds <= 3600:
+            raise ConfigError("body_timeout_seconds must be between 1 and 3600")
+        if not self.accept_any_credentials:
+            return
+        # Emulator mode answers admin operations without authentication: only this machine
+        # may reach it, and only under names an attacker's web page cannot take.
+        if not _is_loopback(self.host):
+            raise ConfigError(
+                f"accept_any_credentials serves admin operations to anyone who can connect: "
+                f"bind it to 127.0.0.1, ::1 or localhost, not {self.host!r}"
+            )
+        if "*" in self.allowed_hosts:
+            raise ConfigError(
+                "allowed_hosts '*' is refused with accept_any_credentials (DNS rebinding): "
+                "name the hosts"
+            )
+
     def _validate_identity_pools(self) -> None:
         if self.sts_endpoint and not _ORIGIN.match(self.sts_endpoint):
             raise ConfigError(f"sts_endpoint must be an http(s) URL, got {self.sts_endpoint!r}")
@@ -232,6 +284,20 @@ class Settings:
             raise ConfigError("identity_credentials_seconds must be between 900 and 43200")
         for entry in self.oidc_providers:
             parse_oidc_provider(entry)
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+# A DNS name or an IP address, as a Host header names it without the port.
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[?[0-9A-Fa-f:.]{2,45}\]?")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_oidc_provider(entry: str) -> tuple[str, tuple[str, ...]]:
@@ -256,7 +322,7 @@ def _check_master_key(value: str) -> None:
         raise ConfigError(f"master_key must decode to 32 bytes, not {len(key)}")
 
 
-_SECRET_SETTINGS = frozenset(
+SECRET_SETTINGS = frozenset(
     {
         "admin_secret_access_key",
         "master_key",
@@ -297,7 +363,7 @@ def _coerce(name: str, kind: Any, raw: Any) -> Any:
         return str(raw)
     except ValueError as exc:
         what = "a list of strings" if kind == tuple[str, ...] else getattr(kind, "__name__", kind)
-        shown = "(hidden)" if name in _SECRET_SETTINGS else repr(raw)
+        shown = "(hidden)" if name in SECRET_SETTINGS else repr(raw)
         raise ConfigError(f"setting {name}: cannot read {shown} as {what}") from exc
 
 

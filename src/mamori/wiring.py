@@ -72,10 +72,11 @@ log = logging.getLogger("mamori")
 class AdminCredentials:
     access_key_id: str
     secret_access_key: str = field(repr=False)
+    generated: bool = False  # by this call: `mamori serve` shows the secret only then
 
 
 def _write_private(path: Path, data: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(data)
@@ -103,15 +104,18 @@ def admin_credentials(settings: Settings) -> AdminCredentials:
     if settings.admin_access_key_id:
         return AdminCredentials(settings.admin_access_key_id, settings.admin_secret_access_key)
     path = settings.data_dir / "admin-credentials.json"
+    generated = False
     if not path.exists():
         creds = {
             "access_key_id": "AKMAMORI" + secrets.token_hex(6).upper(),
             "secret_access_key": secrets.token_urlsafe(30),
         }
+        # Another process may create it first; then its credentials stand.
         with contextlib.suppress(FileExistsError):
             _write_private(path, json.dumps(creds, indent=2))
+            generated = True
     data = json.loads(path.read_text())
-    return AdminCredentials(data["access_key_id"], data["secret_access_key"])
+    return AdminCredentials(data["access_key_id"], data["secret_access_key"], generated)
 
 
 @dataclass

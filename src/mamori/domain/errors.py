@@ -55,6 +55,12 @@ class RequestEntityTooLargeException(ServiceError):
     default_message = "Request body exceeds the maximum size."
 
 
+class RequestTimeoutException(ServiceError):
+    """The body did not arrive in time; the SDKs retry it as a transient error."""
+
+    default_message = "The request body was not received in time."
+
+
 # --- Cognito user pools (names from botocore's cognito-idp model)
 class InvalidParameterException(ServiceError):
     pass
@@ -216,6 +222,7 @@ COMMON_ERRORS: frozenset[str] = frozenset(
         "InvalidSignatureException",
         "UnrecognizedClientException",
         "RequestEntityTooLargeException",
+        "RequestTimeoutException",
         "ValidationException",
     }
 )

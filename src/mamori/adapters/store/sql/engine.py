@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,20 @@ def make_sync_engine(url: str) -> Engine:
     return engine
 
 
+def private_sqlite_files(db: Path) -> None:
+    """The database file 0600 before SQLite opens it, whatever the umask: it holds hashes,
+    outbox codes and temporary passwords. SQLite creates `-wal` and `-shm` with the mode of
+    the database file (and chmods them to it), so they follow; files an older version left
+    readable by others are tightened."""
+    db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+
+
 def migrate(url: str) -> None:
     """Bring the schema to the newest revision (idempotent; safe for concurrent starts on PG)."""
     # Imported here: `mamori serve` migrates in its first process, so the worker processes,
@@ -86,8 +102,8 @@ def migrate(url: str) -> None:
 
     if is_sqlite(url):
         db = make_url(url).database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        if db and db != ":memory:" and not db.startswith("file:"):
+            private_sqlite_files(Path(db))
     engine = make_sync_engine(url)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
