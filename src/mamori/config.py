@@ -102,12 +102,19 @@ class Settings:
     outbox_retention_hours: int = 168
     log_level: str = "info"
     # Guessing protection (docs/security.md): counters in Redis when redis_url is set, so every
-    # server process shares them; in the database otherwise. Limits are requests per minute of
-    # each kind (sign-in, sign-up, codes) per client IP and per username; 0 turns one off.
+    # server process shares them; in the database otherwise. Rate limits are token buckets per
+    # kind of request (sign-in, challenge answers, ChangePassword, sign-up, codes): a burst at
+    # once, then so many per second, per client IP and per user; per_second 0 turns one off.
     redis_url: str = field(default="", repr=False)  # redis://[:password@]host:port/db
     lockout: bool = True  # Cognito's back-off after five failed sign-ins
-    rate_limit_ip_per_minute: int = 600
-    rate_limit_user_per_minute: int = 30
+    rate_limit_ip_per_second: int = 20
+    rate_limit_ip_burst: int = 40
+    rate_limit_user_per_second: int = 1
+    rate_limit_user_burst: int = 10
+    # Codes and invitations sent per hour (after a burst of up to 5), per user and per phone
+    # number or email address; 0 turns one off. LimitExceededException beyond.
+    code_sends_per_user_per_hour: int = 10
+    code_sends_per_destination_per_hour: int = 10
     # Identity pools. GetCredentialsForIdentity calls AssumeRoleWithWebIdentity at this STS
     # (empty: AWS STS in sts_region), SigV4-signed when sts_access_key_id is set.
     sts_endpoint: str = ""
@@ -212,8 +219,16 @@ class Settings:
                 ) from None
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
-        if self.rate_limit_ip_per_minute < 0 or self.rate_limit_user_per_minute < 0:
-            raise ConfigError("rate limits must be 0 (off) or a number of requests per minute")
+        for who in ("ip", "user"):
+            if getattr(self, f"rate_limit_{who}_per_second") < 0:
+                raise ConfigError(
+                    f"rate_limit_{who}_per_second: rate limits must be 0 (off) or a number of "
+                    "requests per second"
+                )
+            if getattr(self, f"rate_limit_{who}_burst") < 1:
+                raise ConfigError(f"rate_limit_{who}_burst must be at least 1")
+        if self.code_sends_per_user_per_hour < 0 or self.code_sends_per_destination_per_hour < 0:
+            raise ConfigError("code send quotas must be 0 (off) or a number of sends per hour")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
         if self.max_body_bytes < 1024:
@@ -367,6 +382,21 @@ def _coerce(name: str, kind: Any, raw: Any) -> Any:
         raise ConfigError(f"setting {name}: cannot read {shown} as {what}") from exc
 
 
+# Settings that were replaced: naming one stops the start with what to use instead.
+_RETIRED = {
+    "rate_limit_ip_per_minute": "rate_limit_ip_per_second and rate_limit_ip_burst",
+    "rate_limit_user_per_minute": "rate_limit_user_per_second and rate_limit_user_burst",
+}
+
+
+def _check_retired(name: str, where: str) -> None:
+    if name in _RETIRED:
+        raise ConfigError(
+            f"{where}: {name} was replaced by {_RETIRED[name]} (token buckets, per second; "
+            "see docs/security.md)"
+        )
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -386,9 +416,13 @@ def load_settings(
             raise ConfigError(f"cannot read config file {path}: {exc}") from exc
         section = data.get("mamori", data)
         for key, raw in section.items():
+            _check_retired(key, str(path))
             if key not in names:
                 raise ConfigError(f"unknown setting {key!r} in {path}")
             values[key] = _coerce(key, hints[key], raw)
+    for retired in _RETIRED:
+        if f"MAMORI_{retired.upper()}" in env:
+            _check_retired(retired, f"MAMORI_{retired.upper()}")
     for name in names:
         raw = env.get(f"MAMORI_{name.upper()}")
         if raw is not None:
@@ -396,6 +430,7 @@ def load_settings(
     for key, raw in (overrides or {}).items():
         if raw is None:
             continue
+        _check_retired(key, "setting")
         if key not in names:
             raise ConfigError(f"unknown setting {key!r}")
         values[key] = _coerce(key, hints[key], raw)

@@ -318,12 +318,23 @@ class Tally:
     last: datetime
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """A token bucket: `burst` requests at once, then one per `every` on average (refilled
+    continuously; GCRA, the bucket's state being the time it will be full again)."""
+
+    key: str
+    every: timedelta
+    burst: int
+
+
 class Counters(Protocol):
     """Counters shared by every server process (Redis or the database), for lockout and rate
     limits. Times come from the caller's clock; keys are opaque and short."""
 
-    async def hit(self, keys: Sequence[str], now: datetime, window: timedelta) -> Sequence[int]:
-        """Adds one to each key in the fixed window holding `now`; the counts, in key order."""
+    async def take(self, buckets: Sequence[Bucket], now: datetime) -> Sequence[bool]:
+        """Takes one token from each bucket, atomically per bucket; whether each had one, in
+        order. A bucket without a token is left as it was (refused requests cost nothing)."""
 
     async def add(self, key: str, now: datetime, idle: timedelta) -> Tally:
         """Adds one to `key`, which starts again from zero after `idle` without an add."""

@@ -51,7 +51,7 @@ from mamori.services.container import Services
 from mamori.services.credentials import CredentialsService, IdentityServices
 from mamori.services.devices import DeviceService
 from mamori.services.groups import GroupService
-from mamori.services.guard import Guard, GuardPolicy
+from mamori.services.guard import Guard, GuardPolicy, Rate
 from mamori.services.identities import IdentityService
 from mamori.services.identity_pools import IdentityPoolService
 from mamori.services.identity_tokens import IdentityTokenService
@@ -153,6 +153,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     tokens = TokenService(
         keys, session_store, user_store, group_store, keyring, clock, settings.effective_public_url
     )
+    counters = build_counters(settings, engine)
+    guard = Guard(counters, clock, guard_policy(settings))
     code_store = SqlCodeStore(engine)
     codes = CodeService(
         code_store,
@@ -161,6 +163,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         keyring,
         clock,
         timedelta(seconds=settings.code_ttl_seconds),
+        guard,
     )
     verifiers = VerifierVault(keyring)
     users = UserService(
@@ -177,14 +180,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         # The machine's cores shared by the server processes: more hashes at once than cores
         # slow every one of them (19 MiB each thrashes the shared cache).
         hash_concurrency=max(1, (os.cpu_count() or 1) // settings.workers),
+        guard=guard,
     )
     admin_users = AdminUserService(users, user_store, session_store, pools, codes, clock)
     groups = GroupService(group_store, pools, users, clock)
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
     devices = DeviceService(SqlDeviceStore(engine, keyring), pools, users, tokens, clock)
     recovery = RecoveryService(users, clients, pools, tokens, codes)
-    counters = build_counters(settings, engine)
-    guard = Guard(counters, clock, guard_policy(settings))
     auth = AuthService(
         users,
         clients,
@@ -257,8 +259,10 @@ async def check_redis(settings: Settings) -> None:
 def guard_policy(settings: Settings) -> GuardPolicy:
     return GuardPolicy(
         lockout=settings.lockout,
-        ip_per_minute=settings.rate_limit_ip_per_minute,
-        user_per_minute=settings.rate_limit_user_per_minute,
+        ip=Rate(settings.rate_limit_ip_per_second, settings.rate_limit_ip_burst),
+        user=Rate(settings.rate_limit_user_per_second, settings.rate_limit_user_burst),
+        sends_per_user_hour=settings.code_sends_per_user_per_hour,
+        sends_per_destination_hour=settings.code_sends_per_destination_per_hour,
     )
 
 

@@ -1,6 +1,7 @@
-"""Guessing protection on live servers: Cognito's lockout after five failed sign-ins, shared by
-two server processes (database counters on SQLite and PostgreSQL, Redis counters); rate limits
-per client IP and per username (TooManyRequestsException); X-Forwarded-For honoured
+"""Guessing protection on live servers: Cognito's lockout after five failed sign-ins, per user
+whatever identifier and client, shared by two server processes (database counters on SQLite and
+PostgreSQL, Redis counters); rate limits (token buckets) per client IP and per user
+(TooManyRequestsException); code-send quotas (LimitExceededException); X-Forwarded-For honoured
 only from trusted proxies. The back-off curve runs in process on a clock the test moves."""
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tests.support.live import Server, create_pg_database, drop_pg_database, run
 
 from mamori.adapters.store.sql.engine import migrate
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
-from mamori.config import ConfigError, load_settings
+from mamori.config import ConfigError, Settings, load_settings
 from mamori.domain.errors import NotAuthorizedException
 from mamori.services.guard import ip_scope
 
@@ -37,8 +38,22 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 WRONG = "Incorrect username or password."
 LOCKED = "Password attempts exceeded"
 USER_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
-# Tiny limits for the rate-limit servers: requests per minute, per kind.
+# Tiny limits for the rate-limit servers: the burst of each bucket, refilled at 1 per second.
 PER_IP, PER_USER = 4, 8
+PAIR_USER_BURST = 20
+ATTEMPT_LIMIT = "Attempt limit exceeded, please try after some time."
+# The shipped defaults (tests/support/live.py gives other test servers roomier ones).
+DEFAULTS = {
+    f"MAMORI_{name.upper()}": str(getattr(Settings(), name))
+    for name in (
+        "rate_limit_ip_per_second",
+        "rate_limit_ip_burst",
+        "rate_limit_user_per_second",
+        "rate_limit_user_burst",
+        "code_sends_per_user_per_hour",
+        "code_sends_per_destination_per_hour",
+    )
+}
 
 
 def call(server: Server, operation: str, body: dict[str, Any], ip: str | None = None) -> Any:
@@ -77,8 +92,8 @@ def first_throttled(answers: list[Any]) -> int | None:
 
 
 def assert_limited(answers: list[Any], limit: int) -> None:
-    """`2 * limit + 1` calls in a row: the first `limit` pass whatever the minute, and one of
-    the rest is throttled (two fixed windows hold at most 2 * limit)."""
+    """`2 * limit + 1` calls in a row: the first `limit` (the burst) pass, and one of the rest
+    is throttled (the bucket refills one a second)."""
     assert len(answers) == 2 * limit + 1
     index = first_throttled(answers)
     assert index is not None, answers
@@ -121,7 +136,13 @@ def pair(
 ) -> Iterator[tuple[Server, Server]]:
     """Servers A and B on one database with the default limits; with Redis for the counters."""
     database, _, counters = request.param.partition("+")
-    env = {"MAMORI_REDIS_URL": REDIS_URL} if counters == "redis" else {}
+    # The defaults, with a per-user burst of PAIR_USER_BURST: the lockout test signs one user
+    # in 14 times in two seconds.
+    env = {
+        **DEFAULTS,
+        "MAMORI_RATE_LIMIT_USER_BURST": str(PAIR_USER_BURST),
+        **({"MAMORI_REDIS_URL": REDIS_URL} if counters == "redis" else {}),
+    }
     with server_pair(tmp_path_factory.mktemp("guard-pair"), database, env) as servers:
         yield servers
 
@@ -207,7 +228,7 @@ def test_the_per_user_limit_is_shared_by_both_servers(pair: tuple[Server, Server
     pool_id = make_pool(a)["Id"]
     client_id = make_client(a, pool_id, ExplicitAuthFlows=USER_FLOWS)["ClientId"]
     name = unique("flood")
-    limit = 30  # the default per username and minute
+    limit = PAIR_USER_BURST
     answers = [
         sign_in((a, b)[i % 2], client_id, name, "Wr0ng-Password!") for i in range(2 * limit + 1)
     ]
@@ -228,8 +249,10 @@ def limited(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     env = {
-        "MAMORI_RATE_LIMIT_IP_PER_MINUTE": str(PER_IP),
-        "MAMORI_RATE_LIMIT_USER_PER_MINUTE": str(PER_USER),
+        "MAMORI_RATE_LIMIT_IP_PER_SECOND": "1",
+        "MAMORI_RATE_LIMIT_IP_BURST": str(PER_IP),
+        "MAMORI_RATE_LIMIT_USER_PER_SECOND": "1",
+        "MAMORI_RATE_LIMIT_USER_BURST": str(PER_USER),
         "MAMORI_LOCKOUT": "false",
     }
     with run_server(
@@ -367,7 +390,11 @@ def test_lockout_can_be_turned_off(limited: Server, limited_client: tuple[str, s
 
 
 def test_forwarded_for_is_ignored_from_untrusted_peers(tmp_path: Path) -> None:
-    env = {"MAMORI_RATE_LIMIT_IP_PER_MINUTE": str(PER_IP), "MAMORI_RATE_LIMIT_USER_PER_MINUTE": "0"}
+    env = {
+        "MAMORI_RATE_LIMIT_IP_PER_SECOND": "1",
+        "MAMORI_RATE_LIMIT_IP_BURST": str(PER_IP),
+        "MAMORI_RATE_LIMIT_USER_PER_SECOND": "0",
+    }
     # Proxies are trusted, but not the one calling (127.0.0.1).
     with run_server(
         tmp_path, "sqlite", extra_env=env, args=("--trusted-proxies", "10.0.0.0/8")
@@ -417,7 +444,7 @@ async def test_the_lock_doubles_and_fifteen_quiet_minutes_reset_it(
 ) -> None:
     clock = FrozenClock()
     # Without the per-username limit: thirty attempts in a frozen minute are this test's own.
-    async with services_on(database, tmp_path, clock, rate_limit_user_per_minute=0) as s:
+    async with services_on(database, tmp_path, clock, rate_limit_user_per_second=0) as s:
         pool = await s.pools.create_user_pool(pool_in({}, "backoff"))
         client = await s.clients.create_user_pool_client(
             pool.id, client_in({"ClientName": "c", "ExplicitAuthFlows": USER_FLOWS}), False
@@ -472,7 +499,14 @@ def test_guard_settings_are_checked_at_start_up() -> None:
     with pytest.raises(ConfigError, match="redis_url must start with"):
         load_settings({"redis_url": "http://127.0.0.1:6379"}, environ={})
     with pytest.raises(ConfigError, match="rate limits"):
-        load_settings({"rate_limit_user_per_minute": -1}, environ={})
+        load_settings({"rate_limit_user_per_second": -1}, environ={})
+    with pytest.raises(ConfigError, match="rate_limit_ip_burst must be at least 1"):
+        load_settings({"rate_limit_ip_burst": 0}, environ={})
+    # The per-minute settings were replaced: naming one stops the start and says by what.
+    with pytest.raises(ConfigError, match="replaced by rate_limit_ip_per_second"):
+        load_settings({}, environ={"MAMORI_RATE_LIMIT_IP_PER_MINUTE": "600"})
+    with pytest.raises(ConfigError, match="replaced by rate_limit_user_per_second"):
+        load_settings({"rate_limit_user_per_minute": 30}, environ={})
     settings = load_settings(
         {"redis_url": "redis://:s3cret@127.0.0.1:6379/0"}, environ={"MAMORI_LOCKOUT": "off"}
     )

@@ -35,7 +35,7 @@ PASSWORD = "Passw0rd!x"
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    env = {"MAMORI_RATE_LIMIT_IP_PER_MINUTE": "0", "MAMORI_RATE_LIMIT_USER_PER_MINUTE": "0"}
+    env = {"MAMORI_RATE_LIMIT_IP_PER_SECOND": "0", "MAMORI_RATE_LIMIT_USER_PER_SECOND": "0"}
     tmp: Path = tmp_path_factory.mktemp("no-5xx")
     with run_server(tmp, "sqlite", extra_env=env, args=("--accept-any-credentials",)) as server:
         yield server

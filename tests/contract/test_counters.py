@@ -20,7 +20,7 @@ from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.store.sql.direct import dispose
 from mamori.adapters.store.sql.engine import make_async_engine, migrate
 from mamori.adapters.store.sql.tables import counters as counters_table
-from mamori.ports import Counters
+from mamori.ports import Bucket, Counters
 
 pytestmark = pytest.mark.anyio
 
@@ -105,32 +105,65 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def test_hit_counts_each_key_in_its_window(opened: Opened) -> None:
+def bucket(k: str, per_second: int, burst: int) -> Bucket:
+    return Bucket(k, timedelta(seconds=1) / per_second, burst)
+
+
+async def test_a_bucket_gives_its_burst_then_its_rate(opened: Opened) -> None:
+    """20 per second with a burst of 5: five at once, then one each 50 ms. A fixed window of
+    "20 a second" let 72 through in one second; a bucket never more than burst + rate x t."""
     counters = opened.open()
     a, b = key(), key()
-    start = datetime(2031, 5, 1, 10, 0, 0, tzinfo=UTC)
-    assert list(await counters.hit([a, b], start, MINUTE)) == [1, 1]
-    assert list(await counters.hit([a], start + timedelta(seconds=30), MINUTE)) == [2]
-    assert list(await counters.hit([b, a], start + timedelta(seconds=59), MINUTE)) == [2, 3]
-    # The next minute starts again, for every key.
-    assert list(await counters.hit([a, b], start + MINUTE, MINUTE)) == [1, 1]
-    assert list(await counters.hit([], start, MINUTE)) == []
+    start = datetime(2031, 5, 1, 10, 0, 0, 990_000, tzinfo=UTC)  # near a second's end
+    taken = [(await counters.take([bucket(a, 20, 5)], start))[0] for _ in range(8)]
+    assert taken == [True] * 5 + [False] * 3
+    # Another key is another bucket; the refused takes above cost nothing.
+    assert list(await counters.take([bucket(b, 20, 5), bucket(a, 20, 5)], start)) == [True, False]
+    # The next second starts nothing afresh: 10 ms later there is still no token...
+    assert list(await counters.take([bucket(a, 20, 5)], start + timedelta(milliseconds=10))) == [
+        False
+    ]
+    # ...after 50 ms one, and one only.
+    later = start + timedelta(milliseconds=50)
+    assert [(await counters.take([bucket(a, 20, 5)], later))[0] for _ in range(3)] == [
+        True,
+        False,
+        False,
+    ]
+    # Idle a second, it is full again (five, not twenty).
+    full = later + timedelta(seconds=1)
+    assert sum([(await counters.take([bucket(a, 20, 5)], full))[0] for _ in range(9)]) == 5
+    assert list(await counters.take([], start)) == []
 
 
-async def test_concurrent_hits_are_counted_once_each(opened: Opened) -> None:
+async def test_a_flood_over_one_second_gets_burst_plus_rate(opened: Opened) -> None:
+    """One take every 5 ms for a second (200 tries) at 20/s with a burst of 5."""
     counters = opened.open()
+    k = key()
+    start = now()
+    admitted = 0
+    for i in range(200):
+        admitted += (
+            await counters.take([bucket(k, 20, 5)], start + i * timedelta(milliseconds=5))
+        )[0]
+    assert 5 + 19 <= admitted <= 5 + 20
+
+
+async def test_concurrent_takes_from_two_clients_never_exceed_the_burst(opened: Opened) -> None:
+    """Two connections (two server processes) at one instant: exactly the burst passes."""
+    a, b = opened.open(), opened.open()
     k, other = key(), key()
     at = now()
-    seen: list[int] = []
+    seen: list[tuple[bool, ...]] = []
 
-    async def one() -> None:
-        seen.extend(await counters.hit([k, other], at, MINUTE))
+    async def one(counters: Counters) -> None:
+        seen.append(tuple(await counters.take([bucket(k, 1, 7), bucket(other, 1, 12)], at)))
 
     async with anyio.create_task_group() as tg:
-        for _ in range(30):
-            tg.start_soon(one)
-    assert sorted(seen[0::2]) == list(range(1, 31))
-    assert sorted(seen[1::2]) == list(range(1, 31))
+        for i in range(30):
+            tg.start_soon(one, a if i % 2 else b)
+    assert sum(first for first, _ in seen) == 7
+    assert sum(second for _, second in seen) == 12
 
 
 async def test_add_counts_until_idle_then_starts_again(opened: Opened) -> None:
@@ -185,8 +218,9 @@ async def test_concurrent_adds_from_two_clients_are_all_counted(opened: Opened) 
     seen_by_a, seen_by_b = await a.peek(k, t0), await b.peek(k, t0)
     assert seen_by_a is not None and seen_by_b is not None
     assert seen_by_a.count == seen_by_b.count == 40
-    assert list(await a.hit([k], t0, MINUTE)) == [1]  # a window counter is another counter
-    assert list(await b.hit([k], t0, MINUTE)) == [2]
+    # A bucket of the same key is another counter.
+    assert list(await a.take([bucket(k, 1, 1)], t0)) == [True]
+    assert list(await b.take([bucket(k, 1, 1)], t0)) == [False]
 
 
 async def test_expired_counters_are_collected(backend: str, opened: Opened) -> None:
@@ -195,13 +229,13 @@ async def test_expired_counters_are_collected(backend: str, opened: Opened) -> N
         counters = opened.open()
         k = key()
         await counters.add(k, now(), MINUTE)
-        await counters.hit([k], now(), MINUTE)
+        await counters.take([bucket(k, 1, 30)], now())
         client = redis.Redis.from_url(backend)
         try:
             names = list(client.scan_iter(match=opened.prefix + "*"))
             assert len(names) == 2
             for name in names:
-                assert 60_000 < client.pttl(name) <= 2 * 60_000
+                assert 1_000 < client.pttl(name) <= 2 * 60_000
         finally:
             client.close()
         return
@@ -211,7 +245,7 @@ async def test_expired_counters_are_collected(backend: str, opened: Opened) -> N
     try:
         t0 = now()
         await counters.add(old, t0, MINUTE)
-        await counters.hit([old], t0, MINUTE)
+        await counters.take([bucket(old, 1, 60)], t0)
         await counters.add(fresh, t0 + MINUTE, timedelta(hours=1))
         assert await stored(engine, old) == 2
         await counters.add(fresh, t0 + 2 * MINUTE, timedelta(hours=1))  # the 4th write sweeps
@@ -227,6 +261,6 @@ async def stored(engine: AsyncEngine, k: str) -> int:
         found = await conn.execute(
             select(func.count())
             .select_from(counters_table)
-            .where(counters_table.c.counter_key.in_(["c:" + k, "w:" + k]))
+            .where(counters_table.c.counter_key.in_(["c:" + k, "b:" + k]))
         )
         return int(found.scalar_one())

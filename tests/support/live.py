@@ -30,6 +30,16 @@ CHEAP_HASHING = {
     # Many servers share the test PostgreSQL (max_connections 100): keep each one small.
     "MAMORI_DATABASE_POOL_SIZE": "4",
 }
+# Test servers answer one test process at loopback speed: the guessing limits are set far above
+# what any test does, except where a test sets them (tests/api/test_guard*.py, extra_env).
+ROOMY_LIMITS = {
+    "MAMORI_RATE_LIMIT_IP_PER_SECOND": "1000",
+    "MAMORI_RATE_LIMIT_IP_BURST": "1000",
+    "MAMORI_RATE_LIMIT_USER_PER_SECOND": "100",
+    "MAMORI_RATE_LIMIT_USER_BURST": "100",
+    "MAMORI_CODE_SENDS_PER_USER_PER_HOUR": "0",
+    "MAMORI_CODE_SENDS_PER_DESTINATION_PER_HOUR": "0",
+}
 _NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=30)
 
 
@@ -138,6 +148,7 @@ def run_server(
     env = {
         **os.environ,
         **CHEAP_HASHING,
+        **ROOMY_LIMITS,
         "MAMORI_ADMIN_ACCESS_KEY_ID": akid,
         "MAMORI_ADMIN_SECRET_ACCESS_KEY": secret,
         "MAMORI_LOG_LEVEL": "warning",

@@ -193,10 +193,16 @@ class AuthService:
 
     # --- challenges
     async def respond_to_auth_challenge(
-        self, client_id: str, challenge: str, session: str | None, responses: Mapping[str, str]
+        self,
+        client_id: str,
+        challenge: str,
+        session: str | None,
+        responses: Mapping[str, str],
+        ip: str | None = None,
     ) -> AuthOutcome:
+        """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._respond(pool, client, challenge, session, responses)
+        return await self._respond(pool, client, challenge, session, responses, ip)
 
     async def admin_respond_to_auth_challenge(
         self,
@@ -205,9 +211,11 @@ class AuthService:
         challenge: str,
         session: str | None,
         responses: Mapping[str, str],
+        ip: str | None = None,
     ) -> AuthOutcome:
+        """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
-        return await self._respond(pool, client, challenge, session, responses)
+        return await self._respond(pool, client, challenge, session, responses, ip)
 
     async def _respond(
         self,
@@ -216,6 +224,7 @@ class AuthService:
         challenge: str,
         session: str | None,
         responses: Mapping[str, str],
+        ip: str | None,
     ) -> AuthOutcome:
         try:
             kind = Challenge(challenge)
@@ -224,11 +233,13 @@ class AuthService:
         step: AuthOutcome | Proven
         if kind is Challenge.PASSWORD_VERIFIER:
             # Its state is in PASSWORD_CLAIM_SECRET_BLOCK: clients send no Session with it.
-            step = await self._srp.password_verifier(pool, client, responses)
+            step = await self._srp.password_verifier(pool, client, responses, ip)
             return await self._machine.advance(pool, client, step.user, step.sign_in)
         sign_in = self._challenges.open(session, pool.id, client.id, kind)
+        # Rate limits per IP and per user (or username as typed, before a first factor).
+        await self._guard.check_answer(pool.id, sign_in.typed, sign_in.sub or None, ip)
         if kind is Challenge.SELECT_CHALLENGE:
-            return await self._user_auth.select(pool, client, sign_in, responses)
+            return await self._user_auth.select(pool, client, sign_in, responses, ip)
         user = await self._machine.answering_user(pool, client, sign_in, responses)
         if kind in _ONE_TIME_CODES and not sign_in.proven & FIRST_FACTORS:
             step = await self._user_auth.one_time_code(pool, client, user, sign_in, kind, responses)

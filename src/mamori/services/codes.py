@@ -23,6 +23,7 @@ from mamori.domain.user import User
 from mamori.domain.user_pool import RecoveryOption, UserPool
 from mamori.domain.user_rules import looks_like, mask
 from mamori.ports import Clock, CodeStore, Message, MessageSender, StoredCode
+from mamori.services.guard import Guard
 
 # Purposes a code is stored under; one live code per user and purpose.
 SIGNUP = "signup"
@@ -107,8 +108,10 @@ class CodeService:
         keyring: Keyring,
         clock: Clock,
         ttl: timedelta,
+        guard: Guard,
     ) -> None:
         self._store = store
+        self._guard = guard
         self._email = email
         self._sms = sms
         self._keyring = keyring
@@ -146,8 +149,11 @@ class CodeService:
         code: str | None,
         destination: str | None = None,
     ) -> Delivery:
-        """Sends to `destination`, by default the user's current value of `attribute`."""
+        """Sends to `destination`, by default the user's current value of `attribute`.
+        Every code and invitation passes here: LimitExceededException past the hourly quota
+        of the user or of the destination (services/guard.py)."""
         destination = destination or user.attributes[attribute]
+        await self._guard.check_send(pool.id, user.sub, destination)
         channel = "SMS" if attribute == "phone_number" else "EMAIL"
         sender = self._sms if channel == "SMS" else self._email
         message = Message(
@@ -277,7 +283,9 @@ class CodeService:
         """What `send_code` does, for a username nobody holds (PreventUserExistenceErrors): the
         same reads and writes, a code stored under the phantom id (never delivered, so it can
         only be guessed; checking it answers like a real one: mismatch, attempt limit,
-        expiry), and a wait as long as a delivery on `channel` has been taking."""
+        expiry), and a wait as long as a delivery on `channel` has been taking. The phantom
+        has a quota like a user's, so its answers turn to LimitExceededException alike."""
+        await self._guard.check_send(pool.id, phantom, None)
         await self._store.get_code(pool.id, phantom, purpose)
         await self._store.put_code(
             pool.id,

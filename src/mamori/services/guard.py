@@ -1,5 +1,6 @@
-"""Guessing protection: Cognito's lockout after failed sign-ins, and request-rate limits per
-client IP and per username, on counters every server process shares."""
+"""Guessing protection: Cognito's lockout after failed sign-ins (per user), request-rate limits
+per client IP and per user (token buckets), and quotas on code sends per user and destination,
+on counters every server process shares (docs/security.md lists every limit)."""
 
 from __future__ import annotations
 
@@ -9,29 +10,54 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from mamori.domain.errors import NotAuthorizedException, TooManyRequestsException
+from mamori.domain.errors import (
+    LimitExceededException,
+    NotAuthorizedException,
+    TooManyRequestsException,
+)
 from mamori.domain.lockout import IDLE_RESET, Failures, locked_until
-from mamori.ports import Clock, Counters
+from mamori.ports import Bucket, Clock, Counters
 
-WINDOW = timedelta(minutes=1)
 # Cognito: the message of NotAuthorizedException while a user is locked out.
 LOCKED = "Password attempts exceeded"
 THROTTLED = "Too many requests."
+# Cognito: LimitExceededException's message when codes are asked for too often, and when
+# ChangePassword is tried too often.
+ATTEMPT_LIMIT = "Attempt limit exceeded, please try after some time."
+SECOND = timedelta(seconds=1)
+HOUR = timedelta(hours=1)
+# Code sends: this many at once, then the hourly rate (the quota) on average.
+SEND_BURST = 5
 
 
 class Limited(StrEnum):
     """Operations counted together: a limit applies to each kind separately."""
 
-    SIGN_IN = "sign-in"  # password sign-in (InitiateAuth, AdminInitiateAuth)
+    SIGN_IN = "sign-in"  # password sign-in (InitiateAuth, AdminInitiateAuth, SRP, USER_AUTH)
+    CHALLENGE = "challenge"  # RespondToAuthChallenge / AdminRespondToAuthChallenge answers
+    PASSWORD = "password"  # ChangePassword
     SIGN_UP = "sign-up"
     CODE = "code"  # operations that send or check a code: confirm, resend, forgot password
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A token bucket's settings: `burst` requests at once, then `per_second` (0: off)."""
+
+    per_second: int
+    burst: int
+
+    def bucket(self, key: str) -> Bucket:
+        return Bucket(key, SECOND / self.per_second, max(1, self.burst))
+
+
+@dataclass(frozen=True)
 class GuardPolicy:
     lockout: bool = True
-    ip_per_minute: int = 600  # 0: no per-IP limit
-    user_per_minute: int = 30  # 0: no per-username limit
+    ip: Rate = Rate(20, 40)  # requests of one kind per client IP
+    user: Rate = Rate(1, 10)  # requests of one kind per user (or username as typed)
+    sends_per_user_hour: int = 10  # codes and invitations sent to one user; 0: no quota
+    sends_per_destination_hour: int = 10  # ... to one phone number or email address
 
 
 @dataclass(frozen=True)
@@ -70,6 +96,16 @@ def username_key(scope: str, username: str) -> str:
     return f"{scope}\x00{username.casefold()}"
 
 
+def user_key(pool_id: str, typed: str, sub: str | None) -> str:
+    """Who a sign-in's lockout and per-user limits count: a known user by its sub, whatever
+    identifier it was named by (username, email, phone number, sub) and whichever client or
+    entry point was used; an unknown one by the name as typed (case-folded), so that it is
+    counted and locked exactly like a known one."""
+    if sub:
+        return f"{pool_id}\x00sub\x00{sub}"
+    return username_key(pool_id, typed)
+
+
 class Guard:
     def __init__(self, counters: Counters, clock: Clock, policy: GuardPolicy) -> None:
         self._counters = counters
@@ -77,21 +113,17 @@ class Guard:
         self._policy = policy
 
     async def check_rate(self, kind: Limited, ip: str | None, user: str | None) -> None:
-        """TooManyRequestsException when the client IP or the username (a `username_key`) has
-        made more requests of this kind in the current minute than the policy allows. `ip` is
-        None for callers that are not the end user (a signed admin call without ContextData)."""
-        keys: list[str] = []
-        limits: list[int] = []
-        if ip and self._policy.ip_per_minute:
-            keys.append("r" + _digest(kind.value, "ip", ip_scope(ip)))
-            limits.append(self._policy.ip_per_minute)
-        if user is not None and self._policy.user_per_minute:
-            keys.append("r" + _digest(kind.value, "user", user))
-            limits.append(self._policy.user_per_minute)
-        if not keys:
+        """TooManyRequestsException when the client IP's or the user's bucket (`user_key` or
+        `username_key`) for this kind of request is empty. `ip` is None for callers that are
+        not the end user (a signed admin call without ContextData)."""
+        buckets: list[Bucket] = []
+        if ip and self._policy.ip.per_second:
+            buckets.append(self._policy.ip.bucket("r" + _digest(kind.value, "ip", ip_scope(ip))))
+        if user is not None and self._policy.user.per_second:
+            buckets.append(self._policy.user.bucket("r" + _digest(kind.value, "user", user)))
+        if not buckets:
             return
-        counts = await self._counters.hit(keys, self._clock.now(), WINDOW)
-        if any(count > limit for count, limit in zip(counts, limits, strict=True)):
+        if not all(await self._counters.take(buckets, self._clock.now())):
             raise TooManyRequestsException(THROTTLED)
 
     async def check_public_call(
@@ -105,17 +137,26 @@ class Guard:
             user = username_key(client_id, username)
         await self.check_rate(kind, ip, user)
 
-    async def check_sign_in(self, pool_id: str, username: str, ip: str | None) -> SignInAttempt:
-        """Before a password is verified: rate limits, then the lockout. Raises
-        NotAuthorizedException("Password attempts exceeded") while the username is locked
-        out, whatever the password; such attempts do not count as failures."""
-        await self.check_rate(Limited.SIGN_IN, ip, username_key(pool_id, username))
-        return await self.check_lockout(pool_id, username)
+    async def check_sign_in(
+        self, pool_id: str, username: str, sub: str | None, ip: str | None
+    ) -> SignInAttempt:
+        """Before a password is verified: rate limits, then the lockout, both per user
+        (`user_key`: `sub` when the username names a user). Raises
+        NotAuthorizedException("Password attempts exceeded") while the user is locked out,
+        whatever the password; such attempts do not count as failures."""
+        await self.check_rate(Limited.SIGN_IN, ip, user_key(pool_id, username, sub))
+        return await self.check_lockout(pool_id, username, sub)
 
-    async def check_lockout(self, pool_id: str, username: str) -> SignInAttempt:
+    async def check_answer(
+        self, pool_id: str, username: str, sub: str | None, ip: str | None
+    ) -> None:
+        """Rate limits of a challenge answer (RespondToAuthChallenge), per IP and per user."""
+        await self.check_rate(Limited.CHALLENGE, ip, user_key(pool_id, username, sub))
+
+    async def check_lockout(self, pool_id: str, username: str, sub: str | None) -> SignInAttempt:
         """`check_sign_in` without the rate limits: for the second request of one sign-in (an
-        SRP claim, counted as a request when its InitiateAuth was)."""
-        key = "f" + _digest(username_key(pool_id, username))
+        SRP claim, an OTP answer), counted by its own kind of request."""
+        key = "f" + _digest(user_key(pool_id, username, sub))
         if not self._policy.lockout:
             return SignInAttempt(key, had_failures=False)
         now = self._clock.now()
@@ -125,6 +166,33 @@ class Guard:
         if locked_until(Failures(tally.count, tally.last), now) is not None:
             raise NotAuthorizedException(LOCKED)
         return SignInAttempt(key, had_failures=True)
+
+    async def check_password_change(self, pool_id: str, sub: str, ip: str | None) -> SignInAttempt:
+        """ChangePassword: rate-limited per IP and per user, and checked against the sign-in
+        lockout (a wrong PreviousPassword is a failed sign-in). Cognito answers a locked
+        ChangePassword with LimitExceededException."""
+        await self.check_rate(Limited.PASSWORD, ip, user_key(pool_id, "", sub))
+        try:
+            return await self.check_lockout(pool_id, "", sub)
+        except NotAuthorizedException:
+            raise LimitExceededException(ATTEMPT_LIMIT) from None
+
+    async def check_send(self, pool_id: str, sub: str, destination: str | None) -> None:
+        """Before a code or an invitation is sent: LimitExceededException when the user, or the
+        phone number or email address (in any pool), has had its hourly quota."""
+        buckets: list[Bucket] = []
+        every_user = self._policy.sends_per_user_hour
+        if every_user:
+            key = "q" + _digest("user", pool_id, sub)
+            buckets.append(Bucket(key, HOUR / every_user, min(SEND_BURST, every_user)))
+        every_destination = self._policy.sends_per_destination_hour
+        if destination and every_destination:
+            key = "q" + _digest("to", destination.strip().casefold())
+            buckets.append(
+                Bucket(key, HOUR / every_destination, min(SEND_BURST, every_destination))
+            )
+        if buckets and not all(await self._counters.take(buckets, self._clock.now())):
+            raise LimitExceededException(ATTEMPT_LIMIT)
 
     async def record_failure(self, attempt: SignInAttempt) -> None:
         """A wrong password, or a username that does not exist (counted the same)."""

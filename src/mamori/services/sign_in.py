@@ -68,9 +68,10 @@ class SignInMachine:
         """The user whose password this is (checked and upgraded), or the errors of a failed
         sign-in: NotAuthorized, UserNotFound (LEGACY clients), the lockout, the rate limits."""
         check_secret_hash(client, username, secret_hash)
-        # Rate limits and the lockout, by the username as typed: unknown ones count the same.
-        attempt = await self._guard.check_sign_in(pool.id, username, ip)
         user = await self._users.find(pool, username)
+        # Rate limits and the lockout, per user: a known one by its sub, whichever identifier
+        # named it; an unknown one by the username as typed, counted the same.
+        attempt = await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
         # Always pay for one hash, known user or not: timing must not reveal existence.
         ok = await self._users.verify_password(user, password)
         if user is None or not ok:

@@ -70,8 +70,8 @@ class SrpSteps:
             raise InvalidParameterException("Missing required parameter USERNAME")
         big_a = parse_a(parameters.get("SRP_A"))
         check_secret_hash(client, username, parameters.get("SECRET_HASH"))
-        await self._guard.check_sign_in(pool.id, username, ip)
         user = await self._users.find(pool, username)
+        await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
         realm = pool_name(pool.id)
         verifier: Verifier | None
         if user is None:
@@ -112,7 +112,7 @@ class SrpSteps:
         )
 
     async def password_verifier(
-        self, pool: UserPool, client: AppClient, responses: Mapping[str, str]
+        self, pool: UserPool, client: AppClient, responses: Mapping[str, str], ip: str | None
     ) -> Proven:
         """PASSWORD_VERIFIER: the client's claim checked against the exchange SECRET_BLOCK
         names. Each exchange answers once; a wrong claim counts as a failed sign-in."""
@@ -126,7 +126,9 @@ class SrpSteps:
             raise InvalidParameterException("Missing required parameter USERNAME")
         timestamp, signature = _claim(responses)
         check_secret_hash(client, username, responses.get("SECRET_HASH"))
-        attempt = await self._guard.check_lockout(pool.id, state.typed)
+        known_sub = state.sub if state.known else None
+        await self._guard.check_answer(pool.id, state.typed, known_sub, ip)
+        attempt = await self._guard.check_lockout(pool.id, state.typed, known_sub)
         # Read for unknown users too, so that both take the same time.
         user = await self._users.user_by_sub(pool, state.sub)
         if not state.known:

@@ -89,8 +89,8 @@ class UserAuthSteps:
             # Nothing about the user is read before the password is proven.
             return await self._choose(pool, client, preferred, username, None, parameters, ip)
         check_secret_hash(client, username, parameters.get("SECRET_HASH"))
-        await self._guard.check_sign_in(pool.id, username, ip)
         user = await self._users.find(pool, username)
+        await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
         if user is None and not client.prevent_user_existence_errors:
             raise UserNotFoundException("User does not exist.")
         choices = offered(pool, user)
@@ -115,7 +115,12 @@ class UserAuthSteps:
         )
 
     async def select(
-        self, pool: UserPool, client: AppClient, sign_in: SignIn, responses: Mapping[str, str]
+        self,
+        pool: UserPool,
+        client: AppClient,
+        sign_in: SignIn,
+        responses: Mapping[str, str],
+        ip: str | None,
     ) -> AuthOutcome:
         """SELECT_CHALLENGE answered with ANSWER (and PASSWORD or SRP_A for those)."""
         answer = responses.get("ANSWER")
@@ -141,8 +146,9 @@ class UserAuthSteps:
             **responses,
             "DEVICE_KEY": responses.get("DEVICE_KEY") or sign_in.device_key or "",
         }
+        # The answer's address: a PASSWORD answer is a password sign-in, limited per IP too.
         return await self._choose(
-            pool, client, factor, sign_in.typed, user, parameters, None, answering=sign_in
+            pool, client, factor, sign_in.typed, user, parameters, ip, answering=sign_in
         )
 
     async def _choose(
@@ -197,7 +203,7 @@ class UserAuthSteps:
         responses: Mapping[str, str],
     ) -> Proven:
         """EMAIL_OTP / SMS_OTP as a first factor: a wrong code counts as a failed sign-in."""
-        attempt = await self._guard.check_lockout(pool.id, sign_in.typed)
+        attempt = await self._guard.check_lockout(pool.id, sign_in.typed, sign_in.sub or None)
         try:
             await self._codes.check(pool, client, user, sign_in, challenge, responses, True)
         except CodeMismatchException:

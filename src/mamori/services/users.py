@@ -48,6 +48,7 @@ from mamori.services.codes import (
     simulated_delivery,
     verify_purpose,
 )
+from mamori.services.guard import Guard
 from mamori.services.hash_threads import HashThreads
 from mamori.services.pools import PoolService
 from mamori.services.srp_verifiers import VerifierVault
@@ -72,8 +73,11 @@ class UserService:
         clock: Clock,
         verifiers: VerifierVault | None = None,
         hash_concurrency: int | None = None,
+        *,
+        guard: Guard,
     ) -> None:
         self._store = store
+        self._guard = guard
         self._hash_concurrency = hash_concurrency or os.cpu_count() or 2
         self._verifiers = verifiers
         self._groups = groups
@@ -393,11 +397,18 @@ class UserService:
         pool, ctx = await self._context(access_token)
         await self.remove(pool, ctx.user)
 
-    async def change_password(self, access_token: str, previous: str | None, proposed: str) -> None:
+    async def change_password(
+        self, access_token: str, previous: str | None, proposed: str, ip: str | None = None
+    ) -> None:
+        """A wrong PreviousPassword is a failed sign-in (the lockout counts it: a stolen access
+        token must not be a way to guess the password); rate-limited per IP and per user."""
         pool, ctx = await self._context(access_token)
         user = ctx.user
+        attempt = await self._guard.check_password_change(pool.id, user.sub, ip)
         if previous is None or not await self.verify_password(user, previous):
+            await self._guard.record_failure(attempt)
             raise NotAuthorizedException("Incorrect username or password.")
+        await self._guard.record_success(attempt)
         await self.set_password(pool, user, proposed, user.status)
 
     async def user_by_sub(self, pool: UserPool, sub: str) -> User | None:

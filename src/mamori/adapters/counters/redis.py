@@ -12,20 +12,33 @@ from typing import Any, ClassVar
 
 import redis.asyncio as aioredis
 
-from mamori.ports import Tally
+from mamori.ports import Bucket, Tally
 
 # Redis keeps a counter this much longer than mamori needs it (clock skew between the two).
 _GC_MARGIN_MS = 60_000
 
-# KEYS: window keys (the window is in the name). ARGV[1]: Redis TTL in ms.
-_HIT = """
-local counts = {}
+# KEYS: token buckets, each a string: the time (ms) it is full again (GCRA's "theoretical
+# arrival time"). ARGV[1]: now ms; ARGV[2]: the Redis TTL margin ms; ARGV[2i+1], ARGV[2i+2]:
+# bucket i's ms per token and its burst in ms (burst x ms per token). A take succeeds while
+# the bucket's next full time stays within the burst; a refused take writes nothing.
+_TAKE = """
+local now = tonumber(ARGV[1])
+local margin = tonumber(ARGV[2])
+local taken = {}
 for i, key in ipairs(KEYS) do
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
-  counts[i] = n
+  local every = tonumber(ARGV[2 * i + 1])
+  local burst = tonumber(ARGV[2 * i + 2])
+  local full = tonumber(redis.call('GET', key))
+  if not full or full < now then full = now end
+  local nxt = full + every
+  if nxt - now <= burst then
+    redis.call('SET', key, nxt, 'PX', nxt - now + margin)
+    taken[i] = 1
+  else
+    taken[i] = 0
+  end
 end
-return counts
+return taken
 """
 
 # KEYS[1]: the counter (a hash: n count, l last ms, x expiry ms). ARGV: now ms, expiry ms, TTL ms.
@@ -45,13 +58,17 @@ def _ms(when: datetime) -> int:
     return int(when.timestamp() * 1000)
 
 
+def _every_ms(bucket: Bucket) -> int:
+    return max(1, int(bucket.every.total_seconds() * 1000))
+
+
 class RedisCounters:
     id: ClassVar[str] = "redis"
 
     def __init__(self, client: aioredis.Redis, prefix: str = "mamori:") -> None:
         self._redis = client
         self._prefix = prefix
-        self._hit = client.register_script(_HIT)
+        self._take = client.register_script(_TAKE)
         self._add = client.register_script(_ADD)
 
     @classmethod
@@ -63,14 +80,16 @@ class RedisCounters:
         """Raises redis.RedisError when the server cannot be reached."""
         await self._redis.ping()
 
-    async def hit(self, keys: Sequence[str], now: datetime, window: timedelta) -> Sequence[int]:
-        if not keys:
+    async def take(self, buckets: Sequence[Bucket], now: datetime) -> Sequence[bool]:
+        if not buckets:
             return []
-        window_ms = max(1, int(window.total_seconds() * 1000))
-        index = _ms(now) // window_ms
-        names = [f"{self._prefix}w:{key}:{index}" for key in keys]
-        counts: Any = await self._hit(keys=names, args=[window_ms + _GC_MARGIN_MS])
-        return [int(c) for c in counts]
+        args: list[int] = [_ms(now), _GC_MARGIN_MS]
+        for bucket in buckets:
+            every = _every_ms(bucket)
+            args += [every, every * bucket.burst]
+        names = [f"{self._prefix}b:{bucket.key}" for bucket in buckets]
+        taken: Any = await self._take(keys=names, args=args)
+        return [bool(int(t)) for t in taken]
 
     async def add(self, key: str, now: datetime, idle: timedelta) -> Tally:
         now_ms = _ms(now)

@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import bindparam, case, delete, select
+from sqlalchemy import BigInteger, bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mamori.adapters.store.sql.direct import direct_for
 from mamori.adapters.store.sql.tables import counters
-from mamori.ports import Tally
+from mamori.ports import Bucket, Tally
 
 # Rows past their expiry are swept every this many writes of one process; an index on the
 # expiry keeps the sweep a range delete.
@@ -33,42 +33,49 @@ def _at(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
-def _upsert(dialect: str, rows: int, set_: Any) -> Any:
-    """INSERT of `rows` counters (binds k0.., with now_ms and expires_ms shared), adding to
-    a live one on conflict."""
-    values = [
+def _insert(dialect: str, rows: int) -> Any:
+    """INSERT of `rows` counters: binds k0.., hits and last_ms and expires_ms per row
+    (h0.., l0.., x0..)."""
+    values: list[dict[str, Any]] = [
         {
             "counter_key": bindparam(f"k{i}"),
-            "hits": 1,
-            "last_ms": bindparam("now_ms"),
-            "expires_ms": bindparam("expires_ms"),
+            "hits": bindparam(f"h{i}"),
+            "last_ms": bindparam(f"l{i}"),
+            "expires_ms": bindparam(f"x{i}"),
         }
         for i in range(rows)
     ]
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(counters).values(values)
-    return stmt.on_conflict_do_update(index_elements=[counters.c.counter_key], set_=set_(stmt))
+    return insert(counters).values(values)
 
 
-def _hit(dialect: str, rows: int) -> Any:
-    # A live window counts on; an expired one starts again at 1 with the new window's end.
-    return _upsert(
-        dialect,
-        rows,
-        lambda stmt: {
-            "hits": case((_LIVE, counters.c.hits + 1), else_=1),
-            "last_ms": stmt.excluded.last_ms,
-            "expires_ms": case((_LIVE, counters.c.expires_ms), else_=stmt.excluded.expires_ms),
+def _take(dialect: str, rows: int) -> Any:
+    """Token buckets (GCRA): `last_ms` is when the bucket is full again, `hits` whether the
+    latest take had a token. A new row is a take from a full bucket: l = now + every, and
+    x = now + burst x every (no bucket is fuller later than that, so the sweep may delete
+    the row then). On conflict, the excluded row carries those two per bucket, so one
+    statement serves buckets of different rates; a refused take keeps `last_ms`."""
+    stmt = _insert(dialect, rows)
+    now: Any = bindparam("now_ms", type_=BigInteger())
+    full = case((counters.c.last_ms > now, counters.c.last_ms), else_=now)
+    following = full + (stmt.excluded.last_ms - now)
+    ok = following <= stmt.excluded.expires_ms
+    return stmt.on_conflict_do_update(
+        index_elements=[counters.c.counter_key],
+        set_={
+            "hits": case((ok, 1), else_=0),
+            "last_ms": case((ok, following), else_=counters.c.last_ms),
+            "expires_ms": stmt.excluded.expires_ms,
         },
     ).returning(counters.c.counter_key, counters.c.hits)
 
 
 def _add(dialect: str) -> Any:
     # Idle expiry: every failure pushes the expiry on; an expired count starts again at 1.
-    return _upsert(
-        dialect,
-        1,
-        lambda stmt: {
+    stmt = _insert(dialect, 1)
+    return stmt.on_conflict_do_update(
+        index_elements=[counters.c.counter_key],
+        set_={
             "hits": case((_LIVE, counters.c.hits + 1), else_=1),
             "last_ms": stmt.excluded.last_ms,
             "expires_ms": stmt.excluded.expires_ms,
@@ -76,8 +83,8 @@ def _add(dialect: str) -> Any:
     ).returning(counters.c.hits, counters.c.last_ms)
 
 
-# Built once, per dialect: a guessing-limit hit names one or two keys (IP, username).
-_HITS = {d: {n: _hit(d, n) for n in (1, 2)} for d in ("sqlite", "postgresql")}
+# Built once, per dialect: a rate limit takes from one or two buckets (IP, user).
+_TAKES = {d: {n: _take(d, n) for n in (1, 2)} for d in ("sqlite", "postgresql")}
 _ADDS = {d: _add(d) for d in ("sqlite", "postgresql")}
 _PEEK = select(counters.c.hits, counters.c.last_ms).where(
     counters.c.counter_key == bindparam("key"), _LIVE
@@ -93,33 +100,41 @@ class SqlCounters:
         self._direct = direct_for(engine)
         self._sweep_every = sweep_every
         self._writes = 0
-        self._hits = _HITS[engine.dialect.name]
+        self._takes = _TAKES[engine.dialect.name]
         self._add = _ADDS[engine.dialect.name]
 
-    async def hit(self, keys: Sequence[str], now: datetime, window: timedelta) -> Sequence[int]:
-        if not keys:
+    async def take(self, buckets: Sequence[Bucket], now: datetime) -> Sequence[bool]:
+        if not buckets:
             return []
         now_ms = _ms(now)
-        window_ms = max(1, int(window.total_seconds() * 1000))
-        window_end = (now_ms // window_ms + 1) * window_ms
         # Sorted: two statements upserting the same keys lock them in one order (no deadlock).
-        names = {k: "w:" + k for k in keys}
-        unique = sorted(set(names.values()))
-        found: dict[str, int] = {}
+        # One bucket per key: a key named twice in one upsert is an error on PostgreSQL.
+        unique = sorted({"b:" + b.key: b for b in buckets}.items())
+        found: dict[str, bool] = {}
         for start in range(0, len(unique), 2):
             chunk = unique[start : start + 2]
-            params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(chunk)}
-            params.update(now_ms=now_ms, expires_ms=window_end)
-            rows = await self._direct.write(self._hits[len(chunk)], params)
-            found.update((row.counter_key, int(row.hits)) for row in rows)
+            params: dict[str, Any] = {"now_ms": now_ms}
+            for i, (name, bucket) in enumerate(chunk):
+                every = max(1, int(bucket.every.total_seconds() * 1000))
+                params.update(
+                    {
+                        f"k{i}": name,
+                        f"h{i}": 1,
+                        f"l{i}": now_ms + every,
+                        f"x{i}": now_ms + every * bucket.burst,
+                    }
+                )
+            rows = await self._direct.write(self._takes[len(chunk)], params)
+            found.update((row.counter_key, bool(row.hits)) for row in rows)
         await self._maybe_sweep(now_ms)
-        return [found[names[k]] for k in keys]
+        return [found["b:" + b.key] for b in buckets]
 
     async def add(self, key: str, now: datetime, idle: timedelta) -> Tally:
         now_ms = _ms(now)
         expires = now_ms + int(idle.total_seconds() * 1000)
         rows = await self._direct.write(
-            self._add, {"k0": "c:" + key, "now_ms": now_ms, "expires_ms": expires}
+            self._add,
+            {"k0": "c:" + key, "h0": 1, "l0": now_ms, "x0": expires, "now_ms": now_ms},
         )
         await self._maybe_sweep(now_ms)
         return Tally(int(rows[0].hits), _at(int(rows[0].last_ms)))

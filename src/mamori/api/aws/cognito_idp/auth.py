@@ -72,19 +72,26 @@ async def admin_initiate_auth(call: Call, p: Params) -> Result:
 @operation("RespondToAuthChallenge")
 async def respond_to_auth_challenge(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.respond_to_auth_challenge(
-        p["ClientId"], p["ChallengeName"], p.get("Session"), entries(p.get("ChallengeResponses"))
+        p["ClientId"],
+        p["ChallengeName"],
+        p.get("Session"),
+        entries(p.get("ChallengeResponses")),
+        call.source_ip,
     )
     return outcome_out(outcome)
 
 
 @operation("AdminRespondToAuthChallenge")
 async def admin_respond_to_auth_challenge(call: Call, p: Params) -> Result:
+    # As AdminInitiateAuth: the end user's address is ContextData's, if any.
+    context = p.get("ContextData") or {}
     outcome = await call.services.auth.admin_respond_to_auth_challenge(
         p["UserPoolId"],
         p["ClientId"],
         p["ChallengeName"],
         p.get("Session"),
         entries(p.get("ChallengeResponses")),
+        context.get("IpAddress") or None,
     )
     return outcome_out(outcome)
 

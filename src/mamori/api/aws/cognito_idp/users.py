@@ -182,6 +182,6 @@ async def change_password(call: Call, p: Params) -> Result:
     if not p.get("ProposedPassword"):
         raise InvalidParameterException("Missing required parameter ProposedPassword")
     await call.services.users.change_password(
-        p["AccessToken"], p.get("PreviousPassword"), p["ProposedPassword"]
+        p["AccessToken"], p.get("PreviousPassword"), p["ProposedPassword"], call.source_ip
     )
     return {}
