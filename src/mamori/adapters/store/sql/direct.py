@@ -46,6 +46,8 @@ from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
+from mamori.adapters.store.sql.engine import PG_CONNECT_ARGS
+
 CHECKPOINT_EVERY = 256
 INLINE_CACHE_KIB = 16384
 BUSY_TIMEOUT_MS = 30_000
@@ -297,7 +299,7 @@ class PostgresDirect(Direct):
             url.render_as_string(hide_password=False),
             min_size=1,
             max_size=max_size,
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, **PG_CONNECT_ARGS},
             open=False,
             name="mamori-direct",
             timeout=CHECKOUT_TIMEOUT,

@@ -16,6 +16,19 @@ from mamori.adapters.store.sql import sqlite_reads
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# libpq waits for ever by default: for a connection to a host that no longer answers, and on a
+# connection whose peer vanished. Bounded, a lost database fails requests in seconds (as
+# InternalErrorException) instead of holding every connection and every request that waits for
+# one; the pools reconnect by themselves once it answers again.
+PG_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 3,  # seconds, for the whole connection start-up
+    "tcp_user_timeout": 10_000,  # ms a sent statement may stay unacknowledged (host gone)
+    "keepalives": 1,  # idle connections to a vanished host are found, not kept
+    "keepalives_idle": 30,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
 
 def _urls(url: str) -> tuple[str, str]:
     """(async url, sync url) for a user-given database URL."""
@@ -66,7 +79,11 @@ def make_async_engine(url: str, pool_size: int = 0) -> AsyncEngine:
     # Every in-flight request holds a connection while it awaits PostgreSQL: a pool smaller
     # than the concurrency churns overflow connections (a backend fork each) under load.
     return create_async_engine(
-        async_url, pool_size=pool_size or 32, max_overflow=pool_size or 32, pool_pre_ping=True
+        async_url,
+        connect_args=PG_CONNECT_ARGS,
+        pool_size=pool_size or 32,
+        max_overflow=pool_size or 32,
+        pool_pre_ping=True,
     )
 
 
