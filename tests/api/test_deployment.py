@@ -18,9 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support.db import rows
 from tests.support.factories import make_client, make_pool
 from tests.support.live import CHEAP_HASHING, Server, run_server
 
+from mamori.config import ConfigError, load_settings
 from mamori.crypto.aead import Keyring
 
 MAMORI = [sys.executable, "-m", "mamori.cli"]
@@ -192,8 +194,6 @@ def test_toml_secrets_are_not_copied_into_the_environment(tmp: Path) -> None:
         assert pool["Id"].startswith("eu-west-1_")  # the workers read the file
         client = make_client(live, pool["Id"], GenerateSecret=True)
         # Sealed with the TOML's master key, which the workers read from the file.
-        from tests.support.db import rows
-
         (row,) = rows(
             live.database_url,
             "SELECT secret_sealed FROM clients WHERE id = :id",
@@ -283,6 +283,34 @@ def test_emulator_mode_refuses_a_non_loopback_bind_and_a_star_host(tmp: Path) ->
         assert result.returncode == 2, result
         assert result.stderr.startswith("mamori: ") and "accept_any_credentials" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"MAMORI_ALLOWED_HOSTS": "https://id.example.com"}, "allowed_hosts entry"),
+        ({"MAMORI_ALLOWED_HOSTS": "id.example.com:443"}, "allowed_hosts entry"),
+        ({"MAMORI_HEADER_TIMEOUT_SECONDS": "0"}, "header_timeout_seconds"),
+        ({"MAMORI_BODY_TIMEOUT_SECONDS": "0"}, "body_timeout_seconds"),
+        ({"MAMORI_ACCEPT_ANY_CREDENTIALS": "1", "MAMORI_HOST": "::"}, "bind it to 127.0.0.1"),
+    ],
+)
+def test_front_door_settings_are_checked(env: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ=env)
+    assert needle in str(exc.value)
+
+
+def test_emulator_mode_defaults() -> None:
+    emulator = load_settings(environ={"MAMORI_ACCEPT_ANY_CREDENTIALS": "1"})
+    assert emulator.effective_cors_origins == ()
+    assert set(emulator.effective_allowed_hosts) == {"127.0.0.1", "localhost", "::1"}
+    named = load_settings(
+        environ={"MAMORI_ACCEPT_ANY_CREDENTIALS": "1", "MAMORI_HOST": "::1"},
+        overrides={"cors_origins": "*,http://localhost:3000"},
+    )
+    assert named.effective_cors_origins == ("http://localhost:3000",)
+    assert load_settings(environ={}).effective_cors_origins == ("*",)
 
 
 @pytest.fixture(scope="module")
