@@ -339,8 +339,23 @@ class Counters(Protocol):
     async def add(self, key: str, now: datetime, idle: timedelta) -> Tally:
         """Adds one to `key`, which starts again from zero after `idle` without an add."""
 
+    async def count_attempt(
+        self,
+        key: str,
+        now: datetime,
+        idle: timedelta,
+        free: int,
+        not_after: Sequence[datetime],
+    ) -> Tally | None:
+        """`add`, but only while the count allows another attempt, decided and written in one
+        atomic step (so of any number of concurrent calls, only as many as the rule allows
+        are counted): while fewer than `free` are counted, or the last was at or before
+        `not_after[count - free]` (the last entry for any count beyond). An absent or idle
+        count starts again at 1. The new tally; None, and nothing written, when refused."""
+
     async def peek(self, key: str, now: datetime) -> Tally | None:
-        """The value `add` left, None when there is none or it has started again."""
+        """The value `add` or `count_attempt` left, None when there is none or it has started
+        again."""
 
     async def clear(self, key: str) -> None: ...
     async def aclose(self) -> None:

@@ -223,6 +223,70 @@ async def test_concurrent_adds_from_two_clients_are_all_counted(opened: Opened) 
     assert list(await b.take([bucket(k, 1, 1)], t0)) == [False]
 
 
+def cutoffs(at: datetime, *waits: float) -> list[datetime]:
+    return [at - timedelta(seconds=w) for w in waits]
+
+
+async def test_count_attempt_counts_only_what_the_rule_allows(opened: Opened) -> None:
+    """Two free attempts, then one each time the wait (1 s, then 2 s for every later count)
+    since the last counted one has passed; refusals write nothing; idle starts again."""
+    counters = opened.open()
+    k = key()
+    idle = timedelta(minutes=15)
+    t0 = now()
+
+    async def attempt(at: datetime) -> int | None:
+        tally = await counters.count_attempt(k, at, idle, 2, cutoffs(at, 1, 2))
+        return tally.count if tally else None
+
+    assert [await attempt(t0) for _ in range(4)] == [1, 2, None, None]
+    peeked = await counters.peek(k, t0)
+    assert peeked is not None and peeked.count == 2
+    assert abs((peeked.last - t0).total_seconds()) < 0.002
+    one = t0 + timedelta(seconds=1)
+    assert [await attempt(one) for _ in range(2)] == [3, None]
+    # Three counted: the last entry (2 s) holds for every count beyond.
+    assert await attempt(one + timedelta(milliseconds=1999)) is None
+    assert [await attempt(one + timedelta(seconds=2)) for _ in range(2)] == [4, None]
+    # `add` and `count_attempt` count one tally.
+    assert (await counters.add(k, one + timedelta(seconds=2), idle)).count == 5
+    later = one + timedelta(seconds=2) + idle
+    assert await attempt(later) == 1  # idle: started again
+    await counters.clear(k)
+    assert await attempt(later) == 1
+
+
+async def test_concurrent_attempts_from_several_clients_count_at_most_the_rule(
+    opened: Opened,
+) -> None:
+    """Three connections (three server processes), 30 attempts at one instant: five free ones
+    pass; once the lock has ended, of 30 identical attempts exactly one is counted."""
+    clients = [opened.open() for _ in range(3)]
+    k = key()
+    idle = timedelta(minutes=15)
+    t0 = now()
+    passed: list[int] = []
+
+    async def one(counters: Counters, at: datetime) -> None:
+        tally = await counters.count_attempt(k, at, idle, 5, cutoffs(at, 1, 60))
+        if tally is not None:
+            passed.append(tally.count)
+
+    async with anyio.create_task_group() as tg:
+        for i in range(30):
+            tg.start_soon(one, clients[i % 3], t0)
+    assert sorted(passed) == [1, 2, 3, 4, 5]
+    passed.clear()
+    after = t0 + timedelta(seconds=1)
+    async with anyio.create_task_group() as tg:
+        for i in range(30):
+            tg.start_soon(one, clients[i % 3], after)
+    assert passed == [6]
+    for counters in clients:
+        seen = await counters.peek(k, after)
+        assert seen is not None and seen.count == 6
+
+
 async def test_expired_counters_are_collected(backend: str, opened: Opened) -> None:
     if backend.startswith("redis"):
         # Redis expires the keys itself, a little after mamori stops reading them.

@@ -4,6 +4,9 @@ Cognito: after five failed sign-ins the user is locked out for 1 s, then 2^(n-5)
 n-th failure, up to about 15 minutes. Attempts during a lockout fail with "Password attempts
 exceeded" and change nothing; a success after the lockout, or 15 minutes without a failure,
 starts the count again.
+
+An attempt is counted BEFORE its password is compared (`attempt_cutoffs`), so concurrent guesses
+can't outnumber the free failures: a right password then starts the count again.
 """
 
 from __future__ import annotations
@@ -48,3 +51,18 @@ def locked_until(failures: Failures | None, now: datetime) -> datetime | None:
         return None
     until = failures.last + duration
     return until if until > now else None
+
+
+def attempt_cutoffs(now: datetime) -> tuple[datetime, ...]:
+    """For Counters.count_attempt: after FREE_FAILURES + k failures in a row, the latest time
+    the last one may have been for an attempt at `now` to be counted and checked (its lock has
+    ended); the last entry holds for every count beyond. Equivalent to `locked_until` being
+    None for a count not yet forgotten."""
+    cutoffs = []
+    count = FREE_FAILURES
+    while True:
+        duration = lock_duration(count)
+        cutoffs.append(now - duration)
+        if duration >= MAX_LOCK:
+            return tuple(cutoffs)
+        count += 1

@@ -12,6 +12,7 @@ from mamori.domain.lockout import (
     IDLE_RESET,
     MAX_LOCK,
     Failures,
+    attempt_cutoffs,
     is_forgotten,
     lock_duration,
     locked_until,
@@ -69,3 +70,13 @@ def test_a_lock_never_outlasts_the_idle_reset(count: int, after: int) -> None:
     if until is not None:
         assert now < until <= T0 + MAX_LOCK <= T0 + IDLE_RESET
         assert count >= FREE_FAILURES
+
+
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=-5, max_value=3600))
+def test_the_cutoffs_admit_an_attempt_exactly_when_no_lock_holds(count: int, after: int) -> None:
+    """What Counters.count_attempt decides from the cutoffs is `locked_until`'s rule."""
+    now = T0 + timedelta(seconds=after)
+    cutoffs = attempt_cutoffs(now)
+    assert len(cutoffs) == 11  # 1, 2, 4 ... 512 s, then 15 minutes for every count beyond
+    admitted = count < FREE_FAILURES or cutoffs[min(count - FREE_FAILURES, 10)] >= T0
+    assert admitted == (locked_until(Failures(count, T0), now) is None)

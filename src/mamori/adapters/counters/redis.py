@@ -53,6 +53,30 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return n
 """
 
+# `_ADD` when the count allows another attempt. ARGV: now ms, expiry ms, TTL ms, free, then the
+# cutoffs (ms): with n >= free counted, the last must be at or before cutoff n - free + 1 (the
+# last one for any n beyond). Returns {counted (1/0), count, last ms}; a refusal writes nothing.
+_COUNT_ATTEMPT = """
+local now = tonumber(ARGV[1])
+local n, l, x = unpack(redis.call('HMGET', KEYS[1], 'n', 'l', 'x'))
+n, l, x = tonumber(n), tonumber(l), tonumber(x)
+if not n or not l or not x or x <= now then
+  n = 0
+else
+  local free = tonumber(ARGV[4])
+  if n >= free then
+    local i = math.min(n - free + 5, #ARGV)
+    if l > tonumber(ARGV[i]) then
+      return {0, n, l}
+    end
+  end
+end
+n = n + 1
+redis.call('HSET', KEYS[1], 'n', n, 'l', now, 'x', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {1, n, now}
+"""
+
 
 def _ms(when: datetime) -> int:
     return int(when.timestamp() * 1000)
@@ -70,6 +94,7 @@ class RedisCounters:
         self._prefix = prefix
         self._take = client.register_script(_TAKE)
         self._add = client.register_script(_ADD)
+        self._count_attempt = client.register_script(_COUNT_ATTEMPT)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "mamori:") -> RedisCounters:
@@ -98,6 +123,25 @@ class RedisCounters:
             keys=[self._name(key)], args=[now_ms, now_ms + idle_ms, idle_ms + _GC_MARGIN_MS]
         )
         return Tally(int(count), datetime.fromtimestamp(now_ms / 1000, UTC))
+
+    async def count_attempt(
+        self,
+        key: str,
+        now: datetime,
+        idle: timedelta,
+        free: int,
+        not_after: Sequence[datetime],
+    ) -> Tally | None:
+        now_ms = _ms(now)
+        idle_ms = int(idle.total_seconds() * 1000)
+        args = [now_ms, now_ms + idle_ms, idle_ms + _GC_MARGIN_MS, free]
+        found: Any = await self._count_attempt(
+            keys=[self._name(key)], args=args + [_ms(t) for t in not_after]
+        )
+        counted, count, last = (int(v) for v in found)
+        if not counted:
+            return None
+        return Tally(count, datetime.fromtimestamp(last / 1000, UTC))
 
     async def peek(self, key: str, now: datetime) -> Tally | None:
         values: Any = await self._redis.hmget(self._name(key), ["n", "l", "x"])

@@ -83,9 +83,32 @@ def _add(dialect: str) -> Any:
     ).returning(counters.c.hits, counters.c.last_ms)
 
 
+def _count_attempt(dialect: str, cutoffs: int) -> Any:
+    """`_add` whose update happens only while the count allows another attempt (binds: free,
+    and the cutoffs n0.. by count beyond free); ON CONFLICT's update locks the row, so the
+    check and the increment are one atomic step on SQLite and PostgreSQL alike. A refusal
+    updates nothing and returns no row."""
+    stmt = _insert(dialect, 1)
+    free: Any = bindparam("free", type_=BigInteger())
+    hits, last = counters.c.hits, counters.c.last_ms
+    whens = [(hits == free + i, bindparam(f"n{i}", type_=BigInteger())) for i in range(cutoffs)]
+    cutoff = case(*whens[:-1], else_=whens[-1][1]) if cutoffs > 1 else whens[0][1]
+    return stmt.on_conflict_do_update(
+        index_elements=[counters.c.counter_key],
+        set_={
+            "hits": case((_LIVE, hits + 1), else_=1),
+            "last_ms": stmt.excluded.last_ms,
+            "expires_ms": stmt.excluded.expires_ms,
+        },
+        where=~_LIVE | (hits < free) | (last <= cutoff),
+    ).returning(counters.c.hits, counters.c.last_ms)
+
+
 # Built once, per dialect: a rate limit takes from one or two buckets (IP, user).
 _TAKES = {d: {n: _take(d, n) for n in (1, 2)} for d in ("sqlite", "postgresql")}
 _ADDS = {d: _add(d) for d in ("sqlite", "postgresql")}
+# Built on first use, per dialect and number of cutoffs (the lockout's is fixed).
+_COUNT_ATTEMPTS: dict[tuple[str, int], Any] = {}
 _PEEK = select(counters.c.hits, counters.c.last_ms).where(
     counters.c.counter_key == bindparam("key"), _LIVE
 )
@@ -138,6 +161,32 @@ class SqlCounters:
         )
         await self._maybe_sweep(now_ms)
         return Tally(int(rows[0].hits), _at(int(rows[0].last_ms)))
+
+    async def count_attempt(
+        self,
+        key: str,
+        now: datetime,
+        idle: timedelta,
+        free: int,
+        not_after: Sequence[datetime],
+    ) -> Tally | None:
+        shape = (self._engine.dialect.name, len(not_after))
+        stmt = _COUNT_ATTEMPTS.get(shape)
+        if stmt is None:
+            stmt = _COUNT_ATTEMPTS[shape] = _count_attempt(*shape)
+        now_ms = _ms(now)
+        params: dict[str, Any] = {
+            "k0": "c:" + key,
+            "h0": 1,
+            "l0": now_ms,
+            "x0": now_ms + int(idle.total_seconds() * 1000),
+            "now_ms": now_ms,
+            "free": free,
+        }
+        params.update((f"n{i}", _ms(t)) for i, t in enumerate(not_after))
+        rows = await self._direct.write(stmt, params)
+        await self._maybe_sweep(now_ms)
+        return Tally(int(rows[0].hits), _at(int(rows[0].last_ms))) if rows else None
 
     async def peek(self, key: str, now: datetime) -> Tally | None:
         row = await self._direct.first(_PEEK, {"key": "c:" + key, "now_ms": _ms(now)})
