@@ -90,6 +90,35 @@ VALIDATION_NOTES = (
 )
 
 
+WIRE_NOTES = (
+    "## Signed requests, wire limits and HTTP statuses",
+    "",
+    "- **HTTP statuses** are Cognito's: 400 for every client error (the exception is in",
+    "  `__type` and `x-amzn-ErrorType`: NotAuthorizedException, ResourceNotFoundException,",
+    "  UserNotFoundException, TooManyRequestsException, LimitExceededException ...), 500 only",
+    "  for InternalErrorException. AWS's front door keeps its own: 403 for",
+    "  `MissingAuthenticationTokenException`, 413 for `RequestEntityTooLargeException`.",
+    "- **SigV4** as AWS checks it: `host`, `x-amz-target` and `content-type` must be among the",
+    "  SignedHeaders (`'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.`,",
+    "  IncompleteSignatureException); the credential scope's service must be `cognito-idp` or",
+    "  `cognito-identity` for the target (`Credential should be scoped to correct service:",
+    "  '<service>'.`, InvalidSignatureException); a signature more than 5 minutes from the",
+    "  server's clock is `Signature expired: ... (<now> - 5 min.)` or `Signature not yet",
+    "  current: ...`.",
+    "",
+    "Stricter than AWS, on purpose:",
+    "",
+    "- A header sent more than once is refused (AWS joins the values with commas): a repeated",
+    "  `X-Amz-Target` with UnknownOperationException, any other with",
+    "  IncompleteSignatureException (SerializationException on an unsigned call).",
+    "  `X-Forwarded-For`, `Forwarded` and `Via`, which proxies may repeat, are exempt.",
+    "- Lists and maps the model leaves unbounded hold at most 100 entries (tags 50, the",
+    "  documented limit; SupportedIdentityProviders 301), and a list or map over its bound is",
+    "  refused before its entries are checked.",
+    "",
+)
+
+
 def _auth(op_model: object) -> str:
     return "public" if is_public(op_model) else "SigV4"
 
@@ -136,6 +165,7 @@ def render() -> str:
         "`https://cognito-idp.{region}.amazonaws.com/{UserPoolId}`.",
         "",
         *VALIDATION_NOTES,
+        *WIRE_NOTES,
     ]
     return "\n".join(lines)
 

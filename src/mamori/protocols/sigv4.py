@@ -157,7 +157,7 @@ def _parse(request: SignedRequest, must_sign: Collection[str] = ALWAYS_SIGNED) -
         name, eq, value = component.strip().partition("=")
         if not eq:
             raise _incomplete(
-                f"Authorization header is malformed: expected 'name=value', got '{name}'."
+                f"Authorization header is malformed: expected 'name=value', got '{_shown(name)}'."
             )
         params[name] = value
     for required in ("Credential", "SignedHeaders", "Signature"):
@@ -179,12 +179,12 @@ def _parse(request: SignedRequest, must_sign: Collection[str] = ALWAYS_SIGNED) -
     if terminator != _TERMINATOR:
         raise _incomplete(
             f"Credential should be scoped with a valid terminator: '{_TERMINATOR}', "
-            f"not '{terminator}'."
+            f"not '{_shown(terminator)}'."
         )
     if scope_date != amz_date[:8]:
         raise _incomplete(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-            f"from HTTP: '{scope_date}' != '{amz_date[:8]}', from '{amz_date}'."
+            f"from HTTP: '{_shown(scope_date)}' != '{amz_date[:8]}', from '{amz_date}'."
         )
 
     signed_headers = params["SignedHeaders"]
@@ -195,7 +195,7 @@ def _parse(request: SignedRequest, must_sign: Collection[str] = ALWAYS_SIGNED) -
             raise _incomplete(f"'{shown}' must be a 'SignedHeader' in the AWS Authorization.")
     for name in names:
         if name not in request.headers:
-            raise _incomplete(f"Signed header '{name}' is missing from the request.")
+            raise _incomplete(f"Signed header '{_shown(name)}' is missing from the request.")
 
     return _Authorization(
         access_key_id=akid,
@@ -207,6 +207,11 @@ def _parse(request: SignedRequest, must_sign: Collection[str] = ALWAYS_SIGNED) -
         amz_date=amz_date,
         timestamp=timestamp,
     )
+
+
+def _shown(value: str) -> str:
+    """A client's value quoted in an error, cut short: a header may be megabytes long."""
+    return value if len(value) <= 64 else value[:64] + "..."
 
 
 def _parse_amz_date(value: str) -> datetime:
@@ -224,7 +229,8 @@ def _parse_amz_date(value: str) -> datetime:
         except ValueError:  # well-formed digits, impossible date such as month 13
             pass
     raise _incomplete(
-        f"X-Amz-Date must be in the ISO-8601 basic format YYYYMMDD'T'HHMMSS'Z', not '{value}'."
+        "X-Amz-Date must be in the ISO-8601 basic format YYYYMMDD'T'HHMMSS'Z', "
+        f"not '{_shown(value)}'."
     )
 
 

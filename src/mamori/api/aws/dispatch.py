@@ -129,8 +129,9 @@ class Dispatcher:
         handler = REGISTRY.get((prefix, name))
         op_model = operation_model(prefix, name) if prefix in _MODELS else None
         if handler is None or op_model is None:
+            shown = target if len(target) <= 200 else target[:200] + "..."  # never echo 200 KB
             raise errors.UnknownOperationException(
-                f"The operation {target or '(none)'} is not supported by this endpoint."
+                f"The operation {shown or '(none)'} is not supported by this endpoint."
             )
         return prefix, name, handler, op_model
 
@@ -163,11 +164,13 @@ class Dispatcher:
         return verified.access_key_id
 
     async def _handle(self, request: Request, request_id: str) -> Response:
+        # The body is read first even when the headers are refused: a response sent before
+        # the body is read closes the connection under a client that keeps it alive.
+        body = await self._read_body(request)
         # One mapping serves routing and the signature check, so the operation that runs is
         # the one whose X-Amz-Target the signature covered.
         headers = single_headers(request)
         target = headers.get("x-amz-target", "")
-        body = await self._read_body(request)
         _prefix, name, handler, op_model = self._resolve(target)
         request.state.operation = name
         caller = self._authenticate(request, headers, body, _prefix, is_public(op_model))
