@@ -231,8 +231,13 @@ def _serve(settings: Settings, config_file: str | None) -> None:
         # X-Forwarded-* are read by the application (api/proxies.py), right to left.
         "proxy_headers": False,
         "server_header": False,
-        # A request's head within header_timeout_seconds (uvicorn has no such timer).
-        "http": functools.partial(DeadlineProtocol, header_timeout=settings.header_timeout_seconds),
+        # A request's head within header_timeout_seconds and max_header_bytes (uvicorn's
+        # httptools protocol has neither).
+        "http": functools.partial(
+            DeadlineProtocol,
+            header_timeout=settings.header_timeout_seconds,
+            max_header_bytes=settings.max_header_bytes,
+        ),
         "limit_concurrency": 2000,
         # Idle TLS keep-alive connections would otherwise hold a shutdown for the SSL
         # close handshake's 30 s; in-flight requests get this long to finish.

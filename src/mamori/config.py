@@ -56,6 +56,9 @@ class Settings:
     # connection opening (or of its first byte), its body within body_timeout_seconds.
     header_timeout_seconds: int = 10
     body_timeout_seconds: int = 30
+    # A request's head (request line and headers) larger than this is answered 431 and closed:
+    # uvicorn's httptools parser has no limit of its own.
+    max_header_bytes: int = 64 * 1024
     admin_access_key_id: str = field(default="", repr=False)
     admin_secret_access_key: str = field(default="", repr=False)
     master_key: str = field(default="", repr=False)  # base64 of 32 bytes; empty: generated file
@@ -139,7 +142,8 @@ class Settings:
         if self.public_url:
             return self.public_url.rstrip("/")
         scheme = "https" if self.tls_cert else "http"
-        return f"{scheme}://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 literal (RFC 3986)
+        return f"{scheme}://{host}:{self.port}"
 
     @property
     def effective_cors_origins(self) -> tuple[str, ...]:
@@ -268,6 +272,8 @@ class Settings:
             raise ConfigError("header_timeout_seconds must be between 1 and 3600")
         if not 1 <= self.body_timeout_seconds <= 3600:
             raise ConfigError("body_timeout_seconds must be between 1 and 3600")
+        if not 1024 <= self.max_header_bytes <= 1024 * 1024:
+            raise ConfigError("max_header_bytes must be between 1024 and 1048576")
         if not self.accept_any_credentials:
             return
         # Emulator mode answers admin operations without authentication: only this machine

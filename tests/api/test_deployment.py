@@ -292,6 +292,7 @@ def test_emulator_mode_refuses_a_non_loopback_bind_and_a_star_host(tmp: Path) ->
         ({"MAMORI_ALLOWED_HOSTS": "id.example.com:443"}, "allowed_hosts entry"),
         ({"MAMORI_HEADER_TIMEOUT_SECONDS": "0"}, "header_timeout_seconds"),
         ({"MAMORI_BODY_TIMEOUT_SECONDS": "0"}, "body_timeout_seconds"),
+        ({"MAMORI_MAX_HEADER_BYTES": "100"}, "max_header_bytes"),
         ({"MAMORI_ACCEPT_ANY_CREDENTIALS": "1", "MAMORI_HOST": "::"}, "bind it to 127.0.0.1"),
     ],
 )
@@ -310,6 +311,9 @@ def test_emulator_mode_defaults() -> None:
         overrides={"cors_origins": "*,http://localhost:3000"},
     )
     assert named.effective_cors_origins == ("http://localhost:3000",)
+    # An IPv6 bind names itself in brackets (RFC 3986), so its host is one of the allowed.
+    assert named.effective_public_url == "http://[::1]:9229"
+    assert "::1" in named.effective_allowed_hosts
     assert load_settings(environ={}).effective_cors_origins == ("*",)
 
 
@@ -366,11 +370,12 @@ def test_emulator_mode_serves_the_origins_it_is_given(tmp: Path) -> None:
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Behind any proxy ("*"), with one-second head and body deadlines."""
+    """Behind any proxy ("*"), with one-second head and body deadlines and 4 KiB heads."""
     env = {
         "MAMORI_LOG_LEVEL": "info",
         "MAMORI_HEADER_TIMEOUT_SECONDS": "1",
         "MAMORI_BODY_TIMEOUT_SECONDS": "1",
+        "MAMORI_MAX_HEADER_BYTES": "4096",
     }
     with run_server(
         tmp_path_factory.mktemp("guarded"), extra_env=env, args=("--trusted-proxies", "*")
@@ -418,6 +423,24 @@ def test_a_half_sent_head_is_disconnected(guarded: Server) -> None:
     with connect(guarded) as idle:  # connected, and nothing sent at all
         received, took = closed_within(idle, 5)
     assert received == b"" and took < 3
+
+
+def test_an_oversized_head_is_answered_431_and_closed(guarded: Server) -> None:
+    padding = b"X-Padding: " + b"a" * 6000 + b"\r\n"
+    with connect(guarded) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + padding + b"\r\n")
+        received, took = closed_within(sock, 5)
+    assert received.startswith(b"HTTP/1.1 431 ") and took < 3
+    # A head under the limit is served, and the next one on the same connection is measured
+    # afresh: the first request's bytes do not count towards it.
+    small = b"X-Padding: " + b"a" * 3000 + b"\r\n"
+    request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + small + b"\r\n"
+    with connect(guarded) as sock:
+        sock.sendall(request)
+        first = sock.recv(65536)
+        sock.sendall(request)
+        second = sock.recv(65536)
+    assert first.startswith(b"HTTP/1.1 200 ") and second.startswith(b"HTTP/1.1 200 ")
 
 
 def test_a_half_sent_body_is_answered_and_disconnected(guarded: Server) -> None:

@@ -1,5 +1,6 @@
-"""HTTP connections that a slow client cannot hold: uvicorn's httptools protocol with a deadline
-for each request's head, and no keep-alive after an answer given before the body arrived."""
+"""HTTP connections that a slow or greedy client cannot hold: uvicorn's httptools protocol with a
+deadline and a size limit for each request's head, and no keep-alive after an answer given
+before the body arrived."""
 
 from __future__ import annotations
 
@@ -8,18 +9,45 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+# RFC 6585 section 5; the connection closes after it, as the rest of the head is not read.
+_HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: 33\r\n\r\n"
+    b"Request header fields too large.\n"
+)
+
 
 class DeadlineProtocol(HttpToolsProtocol):
     """uvicorn reads a request head for as long as the client takes (its keep-alive timer runs
     only between requests), so idle or trickling connections pile up to `limit_concurrency`
     and every other client gets 503. Here the head must be complete `header_timeout` seconds
     after the connection opens or the request's first byte arrives; otherwise it is closed.
-    The body's deadline is the dispatcher's (`body_timeout_seconds`), which answers."""
+    The body's deadline is the dispatcher's (`body_timeout_seconds`), which answers.
 
-    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
+    The httptools parser takes headers of any size, so a head is also limited to
+    `max_header_bytes`: the bytes received from the connection's start, or from the read in
+    which a kept-alive connection's next request began, until the head is complete.
+    """
+
+    def __init__(
+        self, *args: Any, header_timeout: float, max_header_bytes: int, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._header_timeout = header_timeout
         self._head_timer: asyncio.TimerHandle | None = None
+        self._max_head = max_header_bytes
+        self._head_bytes: int | None = 0  # None while a body, not a head, is being read
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_bytes is not None:
+            self._head_bytes += len(data)
+            if self._head_bytes > self._max_head:
+                self._disarm()
+                if not self.transport.is_closing():
+                    self.transport.write(_HEAD_TOO_LARGE)
+                    self.transport.close()
+                return
+        super().data_received(data)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -31,10 +59,13 @@ class DeadlineProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        if self._head_bytes is None:
+            self._head_bytes = 0
         self._arm()
 
     def on_headers_complete(self) -> None:
         self._disarm()
+        self._head_bytes = None
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
