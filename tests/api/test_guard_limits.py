@@ -1,12 +1,16 @@
 """Guessing protection, issue 9: the lockout per user across identifiers, clients and entry
 points; token-bucket rate limits (a burst, then a rate) on sign-in, challenge answers and
 ChangePassword; the USER_AUTH SELECT_CHALLENGE password answer counted per IP; quotas on every
-code send per user and per destination (LimitExceededException)."""
+code send per user and per destination (LimitExceededException); concurrent wrong passwords
+(sign-in and ChangePassword) counted before they are checked, so no more than five are (item 3)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -311,3 +315,80 @@ def test_the_select_challenge_password_counts_per_ip(limited: Server) -> None:
         "ChallengeResponses": {"USERNAME": username, "ANSWER": "PASSWORD", "PASSWORD": "Wr0ng!1a"},
     }
     assert call(limited, "RespondToAuthChallenge", answer, ip)[1] == "TooManyRequestsException"
+
+
+# --- item 3: concurrent wrong passwords are counted before they are checked
+@pytest.fixture(
+    scope="module",
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("postgres+redis", marks=pytest.mark.postgres),
+    ],
+)
+def unthrottled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, Server]]:
+    """Two servers with no per-IP or per-user rate limit: only the lockout holds guesses back."""
+    database, _, counters = request.param.partition("+")
+    env = {
+        "MAMORI_RATE_LIMIT_IP_PER_SECOND": "0",
+        "MAMORI_RATE_LIMIT_USER_PER_SECOND": "0",
+        **({"MAMORI_REDIS_URL": REDIS_URL} if counters == "redis" else {}),
+    }
+    with server_pair(tmp_path_factory.mktemp("guard-concurrent"), database, env) as servers:
+        yield servers
+
+
+def at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Every call started together (one thread each, released by one barrier)."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(one: Callable[[], Any]) -> Any:
+        barrier.wait()
+        return one()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_concurrent_wrong_passwords_check_at_most_the_free_five(
+    unthrottled: tuple[Server, Server],
+) -> None:
+    """20 wrong passwords for one user at one instant, over two servers: Cognito's rule lets
+    five be checked; today all 20 were (each read the count before any had added to it)."""
+    a, b = unthrottled
+    pool_id = make_pool(a)["Id"]
+    client_id = make_client(a, pool_id, ExplicitAuthFlows=FLOWS)["ClientId"]
+    username = make_user(a, pool_id)
+    bad = "Wr0ng-Password!"
+    answers = at_once(
+        [partial(sign_in, (a, b)[i % 2], client_id, username, bad) for i in range(20)]
+    )
+    messages = [(code, message) for _, code, message in answers]
+    assert 1 <= messages.count(("NotAuthorizedException", WRONG)) <= 5, messages
+    assert set(messages) == {("NotAuthorizedException", WRONG), ("NotAuthorizedException", LOCKED)}
+    assert sign_in(b, client_id, username, PASSWORD)[1:] == ("NotAuthorizedException", LOCKED)
+
+
+def test_concurrent_wrong_previous_passwords_check_at_most_the_free_five(
+    unthrottled: tuple[Server, Server],
+) -> None:
+    a, b = unthrottled
+    pool_id = make_pool(a)["Id"]
+    client_id = make_client(a, pool_id, ExplicitAuthFlows=FLOWS)["ClientId"]
+    username = make_user(a, pool_id)
+    change = {
+        "AccessToken": password_token(a, client_id, username),
+        "PreviousPassword": "Wr0ng-Password!",
+        "ProposedPassword": "N3w-Password!",
+    }
+    # (An access token names its server's URL as issuer: ChangePassword goes to that one.)
+    answers = at_once([partial(call, a, "ChangePassword", change) for _ in range(20)])
+    messages = [(code, message) for _, code, message in answers]
+    assert 1 <= messages.count(("NotAuthorizedException", WRONG)) <= 5, messages
+    assert set(messages) == {
+        ("NotAuthorizedException", WRONG),
+        ("LimitExceededException", ATTEMPT_LIMIT),
+    }
+    assert sign_in(b, client_id, username, PASSWORD)[1:] == ("NotAuthorizedException", LOCKED)

@@ -53,16 +53,21 @@ def locked_until(failures: Failures | None, now: datetime) -> datetime | None:
     return until if until > now else None
 
 
+def _locks() -> tuple[timedelta, ...]:
+    locks = [lock_duration(FREE_FAILURES)]
+    while locks[-1] < MAX_LOCK:
+        locks.append(lock_duration(FREE_FAILURES + len(locks)))
+    return tuple(locks)
+
+
+# The lock after FREE_FAILURES + k failures, for k = 0.. until it is MAX_LOCK (every sign-in
+# asks for them: computed once).
+_LOCKS = _locks()
+
+
 def attempt_cutoffs(now: datetime) -> tuple[datetime, ...]:
     """For Counters.count_attempt: after FREE_FAILURES + k failures in a row, the latest time
     the last one may have been for an attempt at `now` to be counted and checked (its lock has
     ended); the last entry holds for every count beyond. Equivalent to `locked_until` being
     None for a count not yet forgotten."""
-    cutoffs = []
-    count = FREE_FAILURES
-    while True:
-        duration = lock_duration(count)
-        cutoffs.append(now - duration)
-        if duration >= MAX_LOCK:
-            return tuple(cutoffs)
-        count += 1
+    return tuple(now - lock for lock in _LOCKS)

@@ -15,7 +15,13 @@ from mamori.domain.errors import (
     NotAuthorizedException,
     TooManyRequestsException,
 )
-from mamori.domain.lockout import IDLE_RESET, Failures, locked_until
+from mamori.domain.lockout import (
+    FREE_FAILURES,
+    IDLE_RESET,
+    Failures,
+    attempt_cutoffs,
+    locked_until,
+)
 from mamori.ports import Bucket, Clock, Counters
 
 # Cognito: the message of NotAuthorizedException while a user is locked out.
@@ -62,10 +68,12 @@ class GuardPolicy:
 
 @dataclass(frozen=True)
 class SignInAttempt:
-    """What `check_sign_in` found, for `record_failure` / `record_success` to act on."""
+    """A lockout count to act on once the password or code is checked: `counted` when there is
+    one for `record_success` to clear (the attempt's own, counted before the check, or earlier
+    failures)."""
 
     key: str
-    had_failures: bool
+    counted: bool
 
 
 def _digest(*parts: str) -> str:
@@ -139,13 +147,19 @@ class Guard:
 
     async def check_sign_in(
         self, pool_id: str, username: str, sub: str | None, ip: str | None
-    ) -> SignInAttempt:
-        """Before a password is verified: rate limits, then the lockout, both per user
-        (`user_key`: `sub` when the username names a user). Raises
-        NotAuthorizedException("Password attempts exceeded") while the user is locked out,
-        whatever the password; such attempts do not count as failures."""
+    ) -> None:
+        """The first request of a sign-in that checks no password yet (SRP's SRP_A, USER_AUTH
+        without a password): rate limits, then NotAuthorizedException("Password attempts
+        exceeded") while the user (`user_key`) is locked out."""
         await self.check_rate(Limited.SIGN_IN, ip, user_key(pool_id, username, sub))
-        return await self.check_lockout(pool_id, username, sub)
+        await self.check_lockout(pool_id, username, sub)
+
+    async def count_sign_in(
+        self, pool_id: str, username: str, sub: str | None, ip: str | None
+    ) -> SignInAttempt:
+        """Before a password is verified: rate limits, then `count_password`."""
+        await self.check_rate(Limited.SIGN_IN, ip, user_key(pool_id, username, sub))
+        return await self.count_password(pool_id, username, sub)
 
     async def check_answer(
         self, pool_id: str, username: str, sub: str | None, ip: str | None
@@ -153,27 +167,46 @@ class Guard:
         """Rate limits of a challenge answer (RespondToAuthChallenge), per IP and per user."""
         await self.check_rate(Limited.CHALLENGE, ip, user_key(pool_id, username, sub))
 
-    async def check_lockout(self, pool_id: str, username: str, sub: str | None) -> SignInAttempt:
-        """`check_sign_in` without the rate limits: for the second request of one sign-in (an
-        SRP claim, an OTP answer), counted by its own kind of request."""
+    async def count_password(self, pool_id: str, username: str, sub: str | None) -> SignInAttempt:
+        """Counts a password attempt as a failure BEFORE it is compared, per user (`user_key`),
+        in one atomic step with the lockout check: of any number of concurrent attempts, no
+        more are compared than the lockout lets through (five, then one per ended lock).
+        NotAuthorizedException("Password attempts exceeded") while the user is locked out,
+        whatever the password; such attempts are not counted. A right password then clears
+        the count (`record_success`); a wrong one needs nothing more."""
         key = "f" + _digest(user_key(pool_id, username, sub))
         if not self._policy.lockout:
-            return SignInAttempt(key, had_failures=False)
+            return SignInAttempt(key, counted=False)
+        now = self._clock.now()
+        counted = await self._counters.count_attempt(
+            key, now, IDLE_RESET, FREE_FAILURES, attempt_cutoffs(now)
+        )
+        if counted is None:
+            raise NotAuthorizedException(LOCKED)
+        return SignInAttempt(key, counted=True)
+
+    async def check_lockout(self, pool_id: str, username: str, sub: str | None) -> SignInAttempt:
+        """Whether the user is locked out, without counting: for a step that checks no password
+        (the SRP exchange's start) or a one-time code, whose own tries are counted atomically
+        per code (services/codes.py) and whose mismatch `record_failure` adds afterwards."""
+        key = "f" + _digest(user_key(pool_id, username, sub))
+        if not self._policy.lockout:
+            return SignInAttempt(key, counted=False)
         now = self._clock.now()
         tally = await self._counters.peek(key, now)
         if tally is None:
-            return SignInAttempt(key, had_failures=False)
+            return SignInAttempt(key, counted=False)
         if locked_until(Failures(tally.count, tally.last), now) is not None:
             raise NotAuthorizedException(LOCKED)
-        return SignInAttempt(key, had_failures=True)
+        return SignInAttempt(key, counted=True)
 
-    async def check_password_change(self, pool_id: str, sub: str, ip: str | None) -> SignInAttempt:
-        """ChangePassword: rate-limited per IP and per user, and checked against the sign-in
-        lockout (a wrong PreviousPassword is a failed sign-in). Cognito answers a locked
-        ChangePassword with LimitExceededException."""
+    async def count_password_change(self, pool_id: str, sub: str, ip: str | None) -> SignInAttempt:
+        """ChangePassword: rate-limited per IP and per user, and PreviousPassword counted in the
+        sign-in lockout before it is compared (`count_password`: a wrong one is a failed
+        sign-in). Cognito answers a locked ChangePassword with LimitExceededException."""
         await self.check_rate(Limited.PASSWORD, ip, user_key(pool_id, "", sub))
         try:
-            return await self.check_lockout(pool_id, "", sub)
+            return await self.count_password(pool_id, "", sub)
         except NotAuthorizedException:
             raise LimitExceededException(ATTEMPT_LIMIT) from None
 
@@ -195,13 +228,15 @@ class Guard:
             raise LimitExceededException(ATTEMPT_LIMIT)
 
     async def record_failure(self, attempt: SignInAttempt) -> None:
-        """A wrong password, or a username that does not exist (counted the same)."""
+        """A wrong one-time code after `check_lockout` (passwords are counted before they are
+        compared: `count_password`)."""
         if self._policy.lockout:
             await self._counters.add(attempt.key, self._clock.now(), IDLE_RESET)
 
     async def record_success(self, attempt: SignInAttempt) -> None:
-        """The password was right: the count starts again (a write only when there was one)."""
-        if attempt.had_failures:
+        """The password or code was right: the count starts again (a write only when there is
+        one: after `count_password`, always)."""
+        if attempt.counted:
             await self._counters.clear(attempt.key)
 
     async def aclose(self) -> None:

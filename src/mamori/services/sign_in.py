@@ -70,13 +70,12 @@ class SignInMachine:
         check_secret_hash(client, username, secret_hash)
         user = await self._users.find(pool, username)
         # Rate limits and the lockout, per user: a known one by its sub, whichever identifier
-        # named it; an unknown one by the username as typed, counted the same.
-        attempt = await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
+        # named it; an unknown one by the username as typed, counted the same. The attempt is
+        # counted as a failure before the hash (concurrent guesses can't outnumber the lockout).
+        attempt = await self._guard.count_sign_in(pool.id, username, user.sub if user else None, ip)
         # Always pay for one hash, known user or not: timing must not reveal existence.
         ok = await self._users.verify_password(user, password)
-        if user is None or not ok:
-            await self._guard.record_failure(attempt)
-        else:
+        if user is not None and ok:
             await self._guard.record_success(attempt)
         if user is None:
             if client.prevent_user_existence_errors:

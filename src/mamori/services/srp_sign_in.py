@@ -128,7 +128,6 @@ class SrpSteps:
         check_secret_hash(client, username, responses.get("SECRET_HASH"))
         known_sub = state.sub if state.known else None
         await self._guard.check_answer(pool.id, state.typed, known_sub, ip)
-        attempt = await self._guard.check_lockout(pool.id, state.typed, known_sub)
         # Read for unknown users too, so that both take the same time.
         user = await self._users.user_by_sub(pool, state.sub)
         if not state.known:
@@ -142,6 +141,9 @@ class SrpSteps:
             elif named is None or named.sub != user.sub:
                 raise NotAuthorizedException(INVALID_SESSION)
         verifier = self._vault.open(user) if user is not None else None
+        # Counted as a failed sign-in before the claim is checked (the lockout's check and the
+        # count are one atomic step); a right claim clears the count.
+        attempt = await self._guard.count_password(pool.id, state.typed, known_sub)
         ok = await self._exchanges.check(
             verifier or self._vault.decoy(state.realm, state.user_id),
             state,
@@ -150,7 +152,6 @@ class SrpSteps:
             signature,
         )
         if user is None or verifier is None or not ok:
-            await self._guard.record_failure(attempt)
             raise NotAuthorizedException(WRONG)
         await self._guard.record_success(attempt)
         user = await self._machine.checked_user(pool, user, None)

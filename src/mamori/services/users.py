@@ -404,9 +404,9 @@ class UserService:
         token must not be a way to guess the password); rate-limited per IP and per user."""
         pool, ctx = await self._context(access_token)
         user = ctx.user
-        attempt = await self._guard.check_password_change(pool.id, user.sub, ip)
+        # Counted as a failure before it is compared; a right one clears the count.
+        attempt = await self._guard.count_password_change(pool.id, user.sub, ip)
         if previous is None or not await self.verify_password(user, previous):
-            await self._guard.record_failure(attempt)
             raise NotAuthorizedException("Incorrect username or password.")
         await self._guard.record_success(attempt)
         await self.set_password(pool, user, proposed, user.status)
