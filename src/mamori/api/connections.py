@@ -17,6 +17,10 @@ _HEAD_TOO_LARGE = (
 )
 
 
+class _HeadTooLarge(Exception):
+    """Stops the parser in a header callback (httptools reports it as a parse error)."""
+
+
 class DeadlineProtocol(HttpToolsProtocol):
     """uvicorn reads a request head for as long as the client takes (its keep-alive timer runs
     only between requests), so idle or trickling connections pile up to `limit_concurrency`
@@ -37,17 +41,43 @@ class DeadlineProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._max_head = max_header_bytes
         self._head_bytes: int | None = 0  # None while a body, not a head, is being read
+        self._head_size = 0  # the request line and header lines parsed so far
 
     def data_received(self, data: bytes) -> None:
         if self._head_bytes is not None:
             self._head_bytes += len(data)
-            if self._head_bytes > self._max_head:
-                self._disarm()
-                if not self.transport.is_closing():
-                    self.transport.write(_HEAD_TOO_LARGE)
-                    self.transport.close()
-                return
+        # Parsed first: a read that completes the head may carry much of the body with it.
         super().data_received(data)
+        # Still in the head after the parse: every byte counted since it began is the head's.
+        if self._head_bytes is not None and self._head_bytes > self._max_head:
+            self._refuse_head()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value) + 4)  # ": " and CRLF
+        super().on_header(name, value)
+
+    def _count_head(self, size: int) -> None:
+        """A head that arrived whole in one read: counted line by line, and the parse stopped
+        (uvicorn then answers 400, which `send_400_response` turns into 431)."""
+        self._head_size += size
+        if self._head_size > self._max_head:
+            raise _HeadTooLarge
+
+    def send_400_response(self, msg: str) -> None:
+        if self._head_size > self._max_head:
+            self._refuse_head()
+        else:
+            super().send_400_response(msg)
+
+    def _refuse_head(self) -> None:
+        self._disarm()
+        if not self.transport.is_closing():
+            self.transport.write(_HEAD_TOO_LARGE)
+            self.transport.close()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -61,6 +91,7 @@ class DeadlineProtocol(HttpToolsProtocol):
         super().on_message_begin()
         if self._head_bytes is None:
             self._head_bytes = 0
+        self._head_size = 0
         self._arm()
 
     def on_headers_complete(self) -> None:
