@@ -318,7 +318,7 @@ def _password_sign_ins(url: str, client_id: str, users: Sequence[str], procs: in
 
 def prepare_srp(url: str, pool_id: str, client_id: str, count: int, procs: int) -> Setup:
     """The first `count` seeded users, each signed in once with its password: seeded users
-    have no SRP verifier, and that sign-in makes it (services/sign_in.py)."""
+    have no SRP verifier, and that sign-in makes it (services/auth/sign_in.py)."""
     users = [seed.username(i) for i in range(count)]
     signed = _password_sign_ins(url, client_id, users, procs)
     if len(signed) != len(users):

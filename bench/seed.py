@@ -38,9 +38,9 @@ from mamori.adapters.store.sql.tables import aliases, metadata, users
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.crypto.aead import Keyring
 from mamori.domain.ids import PoolId, UserSub, new_sub
-from mamori.domain.user import User, UserStatus
-from mamori.domain.user_pool import UserPool
-from mamori.services.srp_verifiers import VerifierVault
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User, UserStatus
+from mamori.services.users.srp_verifiers import VerifierVault
 
 PREFIX = "user"
 PASSWORD = "Bench-Password-1!"  # argon2ref.PASSWORD

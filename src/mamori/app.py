@@ -30,7 +30,7 @@ from mamori.api.identity_issuer import identity_jwks, identity_openid_configurat
 from mamori.api.proxies import ForwardedClient, TrustedProxies
 from mamori.api.wellknown import jwks, openid_configuration
 from mamori.config import Settings
-from mamori.services.keys import MasterKeyMismatch
+from mamori.services.tokens.keys import MasterKeyMismatch
 from mamori.wiring import Runtime
 
 log = logging.getLogger("mamori.request")

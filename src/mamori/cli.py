@@ -151,7 +151,7 @@ def _prepare(settings: Settings) -> Any:
 
 async def _check_master_key(settings: Settings) -> None:
     """The app checks again at start-up; here a mismatch is a message, not a traceback."""
-    from mamori.services.keys import MasterKeyMismatch
+    from mamori.services.tokens.keys import MasterKeyMismatch
     from mamori.wiring import build_services
 
     runtime = build_services(settings)

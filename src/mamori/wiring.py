@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mamori.adapters.counters.redis import RedisCounters
 from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
-from mamori.adapters.idp.oidc import OidcKeys
+from mamori.adapters.issuers.oidc import OidcKeys
 from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.adapters.store.sql.direct import dispose
 from mamori.adapters.store.sql.engine import make_async_engine
@@ -35,35 +35,39 @@ from mamori.adapters.store.sql.identity_pools import (
 from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlKeyStore, SqlPoolStore
-from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlSessionStore
+from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.adapters.sts import StsClient, StsConfig
 from mamori.config import ConfigError, Settings, parse_oidc_provider
 from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams, PasswordHashing
-from mamori.ports import Clock, Counters, MessageSender
-from mamori.services.admin_users import AdminUserService
-from mamori.services.auth import AuthService
-from mamori.services.clients import ClientService
+from mamori.services.auth.devices import DeviceService
+from mamori.services.auth.mfa import MfaService
+from mamori.services.auth.service import AuthService
 from mamori.services.clock import SystemClock
-from mamori.services.codes import CodeService
 from mamori.services.container import Services
-from mamori.services.credentials import CredentialsService, IdentityServices
-from mamori.services.devices import DeviceService
-from mamori.services.groups import GroupService
-from mamori.services.guard import Guard, GuardPolicy, Rate
-from mamori.services.identities import IdentityService
-from mamori.services.identity_pools import IdentityPoolService
-from mamori.services.identity_tokens import IdentityTokenService
-from mamori.services.keys import KeyService
-from mamori.services.logins import LoginVerifier, OidcProvider
-from mamori.services.mfa import MfaService
-from mamori.services.pools import PoolService
+from mamori.services.identity.credentials import CredentialsService, IdentityServices
+from mamori.services.identity.identities import IdentityService
+from mamori.services.identity.identity_pools import IdentityPoolService
+from mamori.services.identity.logins import LoginVerifier, OidcProvider
+from mamori.services.ports import Clock
 from mamori.services.purge import Purger
-from mamori.services.recovery import RecoveryService
-from mamori.services.srp_verifiers import VerifierVault
-from mamori.services.tokens import TokenService
-from mamori.services.users import UserService
+from mamori.services.security.guard import Guard, GuardPolicy, Rate
+from mamori.services.security.ports import Counters
+from mamori.services.tokens.identity_tokens import IdentityTokenService
+from mamori.services.tokens.keys import KeyService
+from mamori.services.tokens.pool_tokens import TokenService
+from mamori.services.userpools.clients import ClientService
+from mamori.services.userpools.pools import PoolService
+from mamori.services.users.accounts import UserAccounts
+from mamori.services.users.admin_users import AdminUserService
+from mamori.services.users.codes import CodeService
+from mamori.services.users.groups import GroupService
+from mamori.services.users.ports import MessageSender
+from mamori.services.users.recovery import RecoveryService
+from mamori.services.users.self_service import SelfService
+from mamori.services.users.sign_up import SignUpService
+from mamori.services.users.srp_verifiers import VerifierVault
 
 log = logging.getLogger("mamori")
 
@@ -143,7 +147,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     sms = build_message_sender(settings, "sms_sender", "SMS", outbox)
     user_store = SqlUserStore(engine)
     group_store = SqlGroupStore(engine)
-    session_store = SqlSessionStore(engine)
+    session_store = SqlRefreshSessionStore(engine)
     # RSA key generation and parsing (~70 ms each) run here, off the event loop.
     key_threads = anyio.CapacityLimiter(max(1, (os.cpu_count() or 1) // settings.workers))
     keys = KeyService(SqlKeyStore(engine), keyring, clock, key_threads)
@@ -166,13 +170,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         guard,
     )
     verifiers = VerifierVault(keyring)
-    users = UserService(
+    users = UserAccounts(
         user_store,
-        group_store,
         session_store,
         pools,
-        clients,
-        tokens,
         codes,
         hashing,
         clock,
@@ -180,8 +181,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         # The machine's cores shared by the server processes: more hashes at once than cores
         # slow every one of them (19 MiB each thrashes the shared cache).
         hash_concurrency=max(1, (os.cpu_count() or 1) // settings.workers),
-        guard=guard,
     )
+    sign_up = SignUpService(users, user_store, clients, codes, clock)
+    self_service = SelfService(users, pools, clients, tokens, guard)
     admin_users = AdminUserService(users, user_store, session_store, pools, codes, clock)
     groups = GroupService(group_store, pools, users, clock)
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
@@ -208,6 +210,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         pools=pools,
         clients=clients,
         users=users,
+        sign_up=sign_up,
+        self_service=self_service,
         admin_users=admin_users,
         groups=groups,
         auth=auth,
@@ -272,7 +276,7 @@ def build_identity_services(
     keyring: Keyring,
     clock: Clock,
     keys: KeyService,
-    session_store: SqlSessionStore,
+    session_store: SqlRefreshSessionStore,
     user_store: SqlUserStore,
     tokens: TokenService,
     key_threads: anyio.CapacityLimiter,
@@ -337,7 +341,7 @@ async def purger_for(settings: Settings) -> AsyncIterator[Purger]:
     engine = make_async_engine(settings.effective_database_url)
     try:
         yield Purger(
-            SqlSessionStore(engine),
+            SqlRefreshSessionStore(engine),
             SqlCodeStore(engine),
             SqlOutbox(engine),
             message_retention(settings),

@@ -31,7 +31,7 @@ from mamori.adapters.store.sql.engine import migrate
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.config import ConfigError, Settings, load_settings
 from mamori.domain.errors import NotAuthorizedException
-from mamori.services.guard import ip_scope
+from mamori.services.security.guard import ip_scope
 
 TARGET = "AWSCognitoIdentityProviderService."
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -24,12 +24,12 @@ from mamori.adapters.store.sql.pools import SqlKeyStore
 from mamori.crypto.aead import Keyring
 from mamori.crypto.jose import TokenError
 from mamori.domain.errors import NotAuthorizedException
-from mamori.domain.identity_pool import Identity, IdentityId, IdentityPoolId
+from mamori.domain.identity.identity_pool import Identity, IdentityId, IdentityPoolId
 from mamori.domain.ids import PoolId
-from mamori.ports import SealedIdentityKey, SealedKey
-from mamori.services.identity_tokens import IdentityTokenService
-from mamori.services.keys import KeyService
-from mamori.services.tokens import TokenService
+from mamori.services.tokens.identity_tokens import IdentityTokenService
+from mamori.services.tokens.keys import KeyService
+from mamori.services.tokens.pool_tokens import TokenService
+from mamori.services.tokens.ports import SealedIdentityKey, SealedKey
 
 pytestmark = pytest.mark.anyio
 ISSUER = "http://mamori.test"

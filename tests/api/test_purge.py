@@ -33,8 +33,9 @@ from mamori.app import create_app
 from mamori.config import ConfigError, load_settings
 from mamori.domain.errors import NotAuthorizedException
 from mamori.domain.ids import ClientId, PoolId, UserSub, new_sub
-from mamori.ports import Message, RefreshSession
+from mamori.services.ports import Message
 from mamori.services.purge import SESSION_GRACE
+from mamori.services.tokens.ports import RefreshSession
 from mamori.wiring import build_services, purger_for
 
 MAMORI = [sys.executable, "-m", "mamori.cli"]

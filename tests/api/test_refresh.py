@@ -477,7 +477,7 @@ async def test_reuse_after_the_grace_period_revokes_the_family(database: str, tm
             tg.start_soon(retry)
         family = [start, second, *retries]
         for result in family:
-            assert (await s.users.get_user(result.access_token))[0].username == "dee"
+            assert (await s.self_service.get_user(result.access_token))[0].username == "dee"
         # And two concurrent refreshes of one live token (the first to rotate it, then a
         # duplicate within the grace period): neither revokes.
         concurrent: list[Any] = []
@@ -490,19 +490,19 @@ async def test_reuse_after_the_grace_period_revokes_the_family(database: str, tm
             tg.start_soon(rotate)
         family.extend(concurrent)
         newest = concurrent[0]
-        assert (await s.users.get_user(newest.access_token))[0].username == "dee"
+        assert (await s.self_service.get_user(newest.access_token))[0].username == "dee"
 
         clock.advance(seconds=1)  # start's grace period is over
         with pytest.raises(RefreshTokenReuseException):
             await refresh(start.refresh_token)
         for result in family:
             with pytest.raises(NotAuthorizedException) as exc:
-                await s.users.get_user(result.access_token)
+                await s.self_service.get_user(result.access_token)
             assert exc.value.message == "Access Token has been revoked"
         for result in family[1:]:
             with pytest.raises(NotAuthorizedException) as exc:
                 await refresh(result.refresh_token)
             assert exc.value.message == "Refresh Token has been revoked"
         # The user's other sign-in lives on.
-        assert (await s.users.get_user(bystander.access_token))[0].username == "dee"
+        assert (await s.self_service.get_user(bystander.access_token))[0].username == "dee"
         assert (await refresh(bystander.refresh_token)).refresh_token

@@ -21,9 +21,9 @@ from tests.support.live import Server
 
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.crypto.aead import Keyring
-from mamori.domain.auth_flow import Challenge
+from mamori.domain.auth.auth_flow import Challenge
 from mamori.domain.errors import NotAuthorizedException
-from mamori.services.auth_sessions import SessionSeal
+from mamori.services.auth.challenge_session import ChallengeSessionSeal
 
 TEMPORARY = "Temp0rary-Pass!"
 NEW_PASSWORD = "Brand-New-Passw0rd!"
@@ -737,7 +737,7 @@ def test_challenge_with_secret_client(server: Server, strict_pool: dict[str, Any
 # --- time, in-process with a frozen clock
 def test_the_seal_expires_with_the_clients_session_validity() -> None:
     clock = FrozenClock()
-    seal = SessionSeal(Keyring(secrets.token_bytes(32)), clock)
+    seal = ChallengeSessionSeal(Keyring(secrets.token_bytes(32)), clock)
     client = client_in({"ClientName": "c", "AuthSessionValidity": 3}, "client1")
     sealed = seal.seal("pool1", client, "sub-1", Challenge.NEW_PASSWORD_REQUIRED)
     clock.advance(minutes=2, seconds=59)
@@ -754,7 +754,7 @@ def test_the_seal_expires_with_the_clients_session_validity() -> None:
         with pytest.raises(NotAuthorizedException, match=r"^Invalid session for the user\.$"):
             seal.open(fresh, pool_id, client_id, kind)
     # Another master key can't open it, nor can a seal made for another purpose pass as one.
-    other = SessionSeal(Keyring(secrets.token_bytes(32)), clock)
+    other = ChallengeSessionSeal(Keyring(secrets.token_bytes(32)), clock)
     with pytest.raises(NotAuthorizedException):
         other.open(
             seal.seal("pool1", client, "s", Challenge.NEW_PASSWORD_REQUIRED),

@@ -22,17 +22,17 @@ from mamori.adapters.store.sql.engine import make_sync_engine
 from mamori.adapters.store.sql.tables import user_mfa
 from mamori.api.aws.cognito_idp.wire import pool_in
 from mamori.crypto import totp
+from mamori.domain.auth.mfa import FactorSetting, MfaConfiguration, MfaFactor
 from mamori.domain.errors import (
     CodeMismatchException,
     EnableSoftwareTokenMFAException,
     ExpiredCodeException,
     TooManyRequestsException,
 )
-from mamori.domain.mfa import FactorSetting, MfaConfiguration, MfaFactor
-from mamori.domain.user import User
-from mamori.domain.user_pool import UserPool
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User
+from mamori.services.auth.mfa import PoolMfaChange
 from mamori.services.container import Services
-from mamori.services.mfa import PoolMfaChange
 
 MISMATCH = ("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
 

@@ -376,10 +376,10 @@ async def test_access_tokens_expire(database: str, tmp: Path) -> None:
         assert out.result is not None
         access = out.result.access_token
         clock.advance(minutes=9, seconds=59)
-        assert (await s.users.get_user(access))[0].username == "bo"
+        assert (await s.self_service.get_user(access))[0].username == "bo"
         clock.advance(seconds=2)
         with pytest.raises(NotAuthorizedException) as exc:
-            await s.users.get_user(access)
+            await s.self_service.get_user(access)
         assert exc.value.message == "Access Token has expired"
 
 

@@ -20,7 +20,7 @@ from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.store.sql.direct import dispose
 from mamori.adapters.store.sql.engine import make_async_engine, migrate
 from mamori.adapters.store.sql.tables import counters as counters_table
-from mamori.ports import Bucket, Counters
+from mamori.services.security.ports import Bucket, Counters
 
 pytestmark = pytest.mark.anyio
 

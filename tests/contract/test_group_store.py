@@ -10,7 +10,7 @@ from tests.support.stores import Stores
 
 from mamori.domain.errors import GroupExistsException
 from mamori.domain.ids import PoolId, UserSub
-from mamori.domain.user import User
+from mamori.domain.users.user import User
 
 pytestmark = pytest.mark.anyio
 

@@ -14,9 +14,9 @@ from tests.support.entities import NOW
 from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.tables import devices, user_mfa
-from mamori.domain.device import Device, DeviceStatus
+from mamori.domain.auth.device import Device, DeviceStatus
+from mamori.domain.auth.mfa import MfaFactor, UserMfa
 from mamori.domain.ids import PoolId, UserSub
-from mamori.domain.mfa import MfaFactor, UserMfa
 
 pytestmark = pytest.mark.anyio
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"

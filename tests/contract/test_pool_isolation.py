@@ -13,11 +13,13 @@ from tests.support.entities import NOW
 from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.tables import metadata
-from mamori.domain.app_client import AppClient
-from mamori.domain.device import Device
-from mamori.domain.user import User
-from mamori.domain.user_pool import UserPool
-from mamori.ports import Message, RefreshSession, SealedKey, UserQuery
+from mamori.domain.auth.device import Device
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User
+from mamori.services.ports import Message
+from mamori.services.tokens.ports import RefreshSession, SealedKey
+from mamori.services.users.ports import UserQuery
 
 pytestmark = pytest.mark.anyio
 

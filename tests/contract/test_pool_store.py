@@ -10,13 +10,18 @@ from tests.support.entities import NOW, client_value, pool_value
 from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.tables import clients
-from mamori.domain.app_client import TokenValidity
-from mamori.domain.attributes import STANDARD_SCHEMA, AttributeType, SchemaAttribute
 from mamori.domain.errors import InvalidParameterException
 from mamori.domain.ids import ClientId, PoolId
-from mamori.domain.password_policy import PasswordPolicy
-from mamori.domain.user_pool import MessageTemplate, MfaConfiguration, RecoveryOption, UserPool
-from mamori.ports import SealedKey
+from mamori.domain.userpools.app_client import TokenValidity
+from mamori.domain.userpools.password_policy import PasswordPolicy
+from mamori.domain.userpools.user_pool import (
+    MessageTemplate,
+    MfaConfiguration,
+    RecoveryOption,
+    UserPool,
+)
+from mamori.domain.users.attributes import STANDARD_SCHEMA, AttributeType, SchemaAttribute
+from mamori.services.tokens.ports import SealedKey
 
 pytestmark = pytest.mark.anyio
 

@@ -21,7 +21,8 @@ from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.engine import make_sync_engine
 from mamori.domain.ids import PoolId, UserSub, new_sub
-from mamori.ports import Message, RefreshSession
+from mamori.services.ports import Message
+from mamori.services.tokens.ports import RefreshSession
 
 pytestmark = pytest.mark.anyio
 

@@ -1,4 +1,5 @@
-"""SqlSessionStore, SqlCodeStore and SqlOutbox: single use under concurrency, revocation, order."""
+"""SqlRefreshSessionStore, SqlCodeStore and SqlOutbox: single use under concurrency, revocation,
+order."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from tests.support.entities import NOW
 from tests.support.stores import Stores
 
 from mamori.domain.ids import ClientId, PoolId, UserSub, new_sub
-from mamori.ports import Message, RefreshSession
+from mamori.services.ports import Message
+from mamori.services.tokens.ports import RefreshSession
 
 pytestmark = pytest.mark.anyio
 

@@ -11,9 +11,9 @@ from tests.support.entities import user_value
 from tests.support.stores import Stores
 
 from mamori.domain.errors import AliasExistsException, UsernameExistsException
-from mamori.domain.user import User, UserStatus
-from mamori.domain.user_pool import UserPool
-from mamori.ports import UserQuery
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User, UserStatus
+from mamori.services.users.ports import UserQuery
 
 pytestmark = pytest.mark.anyio
 

@@ -6,10 +6,10 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from mamori.domain.app_client import AppClient
 from mamori.domain.ids import PoolId, new_client_id, new_pool_id, new_sub
-from mamori.domain.user import User, UserStatus
-from mamori.domain.user_pool import UserPool
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User, UserStatus
 
 NOW = datetime(2024, 5, 17, 12, 30, 15, 123456, tzinfo=UTC)
 # A well-formed argon2id hash (of nothing in particular): stores treat it as opaque text.

@@ -18,13 +18,13 @@ from mamori.adapters.store.sql.groups import SqlGroupStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlKeyStore, SqlPoolStore
-from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlSessionStore
+from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.crypto.aead import Keyring
-from mamori.domain.app_client import AppClient
-from mamori.domain.group import Group
-from mamori.domain.user import User
-from mamori.domain.user_pool import UserPool
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.group import Group
+from mamori.domain.users.user import User
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Stores:
     clients: SqlClientStore
     users: SqlUserStore
     groups: SqlGroupStore
-    sessions: SqlSessionStore
+    sessions: SqlRefreshSessionStore
     codes: SqlCodeStore
     keys: SqlKeyStore
     outbox: SqlOutbox
@@ -77,7 +77,7 @@ async def open_stores(database_url: str) -> AsyncIterator[Stores]:
             SqlClientStore(engine, keyring),
             SqlUserStore(engine),
             SqlGroupStore(engine),
-            SqlSessionStore(engine),
+            SqlRefreshSessionStore(engine),
             SqlCodeStore(engine),
             SqlKeyStore(engine),
             SqlOutbox(engine),

@@ -14,7 +14,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from mamori.ports import StsError, TemporaryCredentials
+from mamori.services.identity.ports import StsError, TemporaryCredentials
 
 log = logging.getLogger("mamori.sts")
 

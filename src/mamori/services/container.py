@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mamori.ports import Clock, OutboxReader
-from mamori.services.admin_users import AdminUserService
-from mamori.services.auth import AuthService
-from mamori.services.clients import ClientService
-from mamori.services.credentials import IdentityServices
-from mamori.services.devices import DeviceService
-from mamori.services.groups import GroupService
-from mamori.services.guard import Guard
-from mamori.services.keys import KeyService
-from mamori.services.mfa import MfaService
-from mamori.services.pools import PoolService
+from mamori.services.auth.devices import DeviceService
+from mamori.services.auth.mfa import MfaService
+from mamori.services.auth.service import AuthService
+from mamori.services.identity.credentials import IdentityServices
+from mamori.services.ports import Clock, OutboxReader
 from mamori.services.purge import Purger
-from mamori.services.recovery import RecoveryService
-from mamori.services.tokens import TokenService
-from mamori.services.users import UserService
+from mamori.services.security.guard import Guard
+from mamori.services.tokens.keys import KeyService
+from mamori.services.tokens.pool_tokens import TokenService
+from mamori.services.userpools.clients import ClientService
+from mamori.services.userpools.pools import PoolService
+from mamori.services.users.accounts import UserAccounts
+from mamori.services.users.admin_users import AdminUserService
+from mamori.services.users.groups import GroupService
+from mamori.services.users.recovery import RecoveryService
+from mamori.services.users.self_service import SelfService
+from mamori.services.users.sign_up import SignUpService
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,9 @@ class Services:
     clock: Clock
     pools: PoolService
     clients: ClientService
-    users: UserService
+    users: UserAccounts  # lookups and writes the other services share
+    sign_up: SignUpService  # SignUp, ConfirmSignUp, ResendConfirmationCode
+    self_service: SelfService  # the operations a user makes with an access token
     admin_users: AdminUserService  # the administrator's user operations (IAM-authorised)
     groups: GroupService
     auth: AuthService

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import anyio
 
-from mamori.ports import Clock, ExpiredCodes, ExpiredSessions, OldMessages
+from mamori.services.ports import Clock, ExpiredCodes, ExpiredRefreshSessions, OldMessages
 
 log = logging.getLogger("mamori.purge")
 
@@ -44,7 +44,7 @@ class Purged:
 class Purger:
     def __init__(
         self,
-        sessions: ExpiredSessions,
+        sessions: ExpiredRefreshSessions,
         codes: ExpiredCodes,
         messages: OldMessages,
         message_retention: timedelta | None,

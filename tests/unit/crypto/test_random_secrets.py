@@ -15,7 +15,7 @@ from mamori.crypto.secrets import (
     random_id,
     temporary_password,
 )
-from mamori.domain.password_policy import PasswordPolicy
+from mamori.domain.userpools.password_policy import PasswordPolicy
 
 
 def test_numeric_codes() -> None:

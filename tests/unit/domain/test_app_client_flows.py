@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from tests.support.entities import client_value
 
-from mamori.domain.app_client import TokenValidity
 from mamori.domain.ids import PoolId
+from mamori.domain.userpools.app_client import TokenValidity
 
 POOL = PoolId("eu-west-1_AbCdEfGhI")
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mamori.domain.attributes import (
+from mamori.domain.users.attributes import (
     STANDARD_NAMES,
     STANDARD_SCHEMA,
     AttributeType,
@@ -15,7 +15,7 @@ from mamori.domain.attributes import (
     check_value,
     custom_name,
 )
-from mamori.domain.user_rules import looks_like
+from mamori.domain.users.user_rules import looks_like
 
 # Cognito's standard attributes (OpenID Connect's standard claims, plus its own).
 COGNITO_STANDARD = {

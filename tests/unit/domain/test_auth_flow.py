@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mamori.domain.auth_flow import (
+from mamori.domain.auth.auth_flow import (
     FIRST_FACTORS,
     MFA_CHALLENGES,
     REQUIRED_CLIENT_FLOW,
@@ -23,8 +23,8 @@ from mamori.domain.auth_flow import (
     first_factors,
     next_step,
 )
-from mamori.domain.mfa import FACTOR_ORDER, MfaConfiguration, MfaFactor, MfaState
-from mamori.domain.user import UserStatus
+from mamori.domain.auth.mfa import FACTOR_ORDER, MfaConfiguration, MfaFactor, MfaState
+from mamori.domain.users.user import UserStatus
 
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")
 SMS, TOTP, EMAIL = MfaFactor.SMS_MFA, MfaFactor.SOFTWARE_TOKEN_MFA, MfaFactor.EMAIL_OTP

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mamori.domain.lockout import (
+from mamori.domain.security.lockout import (
     FREE_FAILURES,
     IDLE_RESET,
     MAX_LOCK,

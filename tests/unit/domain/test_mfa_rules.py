@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from tests.support.entities import pool_value, user_value
 
-from mamori.domain.device import DeviceConfiguration, device_configuration, new_device_key
-from mamori.domain.errors import InvalidParameterException
-from mamori.domain.mfa import (
+from mamori.domain.auth.device import DeviceConfiguration, device_configuration, new_device_key
+from mamori.domain.auth.mfa import (
     FactorSetting,
     MfaConfiguration,
     MfaFactor,
@@ -21,7 +20,8 @@ from mamori.domain.mfa import (
     mfa_state,
     pool_factors,
 )
-from mamori.domain.user import User
+from mamori.domain.errors import InvalidParameterException
+from mamori.domain.users.user import User
 
 OFF, ON, OPTIONAL = MfaConfiguration.OFF, MfaConfiguration.ON, MfaConfiguration.OPTIONAL
 SMS, TOTP, EMAIL = MfaFactor.SMS_MFA, MfaFactor.SOFTWARE_TOKEN_MFA, MfaFactor.EMAIL_OTP

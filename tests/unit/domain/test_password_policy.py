@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mamori.domain.password_policy import SPECIAL_CHARACTERS, PasswordPolicy
+from mamori.domain.userpools.password_policy import SPECIAL_CHARACTERS, PasswordPolicy
 
 PREFIX = "Password did not conform with policy: "
 STRICT = PasswordPolicy()

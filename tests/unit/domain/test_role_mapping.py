@@ -11,7 +11,7 @@ from mamori.domain.errors import (
     InvalidIdentityPoolConfigurationException,
     NotAuthorizedException,
 )
-from mamori.domain.identity_pool import (
+from mamori.domain.identity.identity_pool import (
     AmbiguousRoleResolution,
     IdentityPool,
     IdentityPoolId,
@@ -25,8 +25,8 @@ from mamori.domain.identity_pool import (
     oidc_provider_name,
     role_mapping_target,
 )
+from mamori.domain.identity.role_mapping import amr, choose_role, principal_tags, rule_matches
 from mamori.domain.ids import PoolId
-from mamori.domain.role_mapping import amr, choose_role, principal_tags, rule_matches
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 ROLE = "arn:aws:iam::123456789012:role/"

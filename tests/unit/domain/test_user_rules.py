@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.support.entities import client_value, pool_value
 
-from mamori.domain.attributes import STANDARD_SCHEMA, AttributeType, SchemaAttribute
 from mamori.domain.errors import InvalidParameterException, NotAuthorizedException
-from mamori.domain.user_rules import (
+from mamori.domain.users.attributes import STANDARD_SCHEMA, AttributeType, SchemaAttribute
+from mamori.domain.users.user_rules import (
     Writer,
     apply_changes,
     check_attributes,

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from mamori.services.hash_threads import HashThreads
+from mamori.services.security.hash_threads import HashThreads
 
 WAIT = 10.0  # seconds a test waits for a thread before it fails
 

@@ -1,11 +1,11 @@
-"""services/mfa.py's pure parts: the TOTP wait rule as the cutoffs the store's one conditional
+"""services/auth/mfa.py's pure parts: the TOTP wait rule as the cutoffs the store's one conditional
 update applies (MfaStore.count_attempt)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mamori.services.mfa import MAX_TOTP_WAIT, attempt_cutoffs
+from mamori.services.auth.mfa import MAX_TOTP_WAIT, attempt_cutoffs
 
 NOW = datetime(2024, 5, 17, 12, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ import anyio
 import pytest
 from tests.support.inprocess import FrozenClock
 
-from mamori.services.clients import _TOKEN_RANGES
 from mamori.services.purge import SESSION_GRACE, TOKEN_LIFETIME_MAX, Purger
+from mamori.services.userpools.clients import _TOKEN_RANGES
 
 pytestmark = pytest.mark.anyio
 START = datetime(2030, 1, 1, 12, tzinfo=UTC)

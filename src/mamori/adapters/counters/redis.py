@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import redis.asyncio as aioredis
 
-from mamori.ports import Bucket, Tally
+from mamori.services.security.ports import Bucket, Tally
 
 # Redis keeps a counter this much longer than mamori needs it (clock skew between the two).
 _GC_MARGIN_MS = 60_000

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mamori.adapters.store.sql.direct import direct_for
 from mamori.adapters.store.sql.tables import counters
-from mamori.ports import Bucket, Tally
+from mamori.services.security.ports import Bucket, Tally
 
 # Rows past their expiry are swept every this many writes of one process; an index on the
 # expiry keeps the sweep a range delete.

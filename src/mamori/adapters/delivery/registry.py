@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, ClassVar, Protocol
 
-from mamori.ports import Message, MessageSender
+from mamori.services.ports import Message
+from mamori.services.users.ports import MessageSender
 
 ENTRY_POINT_GROUP = "mamori.senders"
 CHANNELS = ("EMAIL", "SMS")

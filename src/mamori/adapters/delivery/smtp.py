@@ -13,8 +13,8 @@ import anyio
 
 from mamori.adapters.delivery.registry import SenderConfigError, SenderContext
 from mamori.domain.errors import CodeDeliveryFailureException
-from mamori.domain.user_rules import mask
-from mamori.ports import Message
+from mamori.domain.users.user_rules import mask
+from mamori.services.ports import Message
 
 
 @dataclass(frozen=True)

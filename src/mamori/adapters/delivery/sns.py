@@ -11,8 +11,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from mamori.adapters.delivery.aws import AwsClient, AwsConfig, failure_reason
 from mamori.adapters.delivery.registry import SenderContext
 from mamori.domain.errors import CodeDeliveryFailureException
-from mamori.domain.user_rules import mask
-from mamori.ports import Message
+from mamori.domain.users.user_rules import mask
+from mamori.services.ports import Message
 
 log = logging.getLogger("mamori.delivery")
 

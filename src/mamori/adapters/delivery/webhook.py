@@ -22,8 +22,8 @@ import httpx
 
 from mamori.adapters.delivery.registry import CHANNELS, SenderConfigError, SenderContext
 from mamori.domain.errors import CodeDeliveryFailureException
-from mamori.domain.user_rules import mask
-from mamori.ports import Message
+from mamori.domain.users.user_rules import mask
+from mamori.services.ports import Message
 
 log = logging.getLogger("mamori.delivery")
 

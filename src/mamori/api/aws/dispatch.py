@@ -20,7 +20,7 @@ from mamori.api.errors import AWS_JSON, error_response
 from mamori.domain import errors
 from mamori.protocols import shapes, sigv4
 from mamori.services.container import Services
-from mamori.services.guard import Limited
+from mamori.services.security.guard import Limited
 
 log = logging.getLogger("mamori.request")
 

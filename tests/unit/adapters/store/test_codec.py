@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mamori.adapters.store.sql import codec
-from mamori.domain.app_client import AppClient
-from mamori.domain.user_pool import UserPool
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
 
 text = st.text(max_size=12)
 json_values = st.recursive(

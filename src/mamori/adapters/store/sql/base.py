@@ -17,7 +17,7 @@ from sqlalchemy.sql import Executable
 
 from mamori.adapters.store.sql.direct import direct_for
 from mamori.domain.errors import InvalidParameterException
-from mamori.ports import Page
+from mamori.services.ports import Page
 
 T = TypeVar("T")
 

@@ -17,9 +17,9 @@ from mamori.adapters.store.sql.base import (
 )
 from mamori.adapters.store.sql.tables import devices
 from mamori.crypto.aead import Keyring
-from mamori.domain.device import Device, DeviceStatus
+from mamori.domain.auth.device import Device, DeviceStatus
 from mamori.domain.ids import PoolId, UserSub
-from mamori.ports import Page
+from mamori.services.ports import Page
 
 
 def _purpose(pool_id: str, key: str) -> str:

@@ -12,10 +12,10 @@ from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, 
 from mamori.adapters.store.sql.tables import groups, memberships, users
 from mamori.adapters.store.sql.users import user_from_row
 from mamori.domain.errors import GroupExistsException
-from mamori.domain.group import Group
 from mamori.domain.ids import PoolId, UserSub
-from mamori.domain.user import User
-from mamori.ports import Page
+from mamori.domain.users.group import Group
+from mamori.domain.users.user import User
+from mamori.services.ports import Page
 
 _GROUPS_OF = (
     select(groups)

@@ -15,14 +15,15 @@ from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, 
 from mamori.adapters.store.sql.tables import identities, identity_keys, identity_logins
 from mamori.adapters.store.sql.tables import identity_pools as pools_table
 from mamori.domain.errors import ResourceConflictException
-from mamori.domain.identity_pool import (
+from mamori.domain.identity.identity_pool import (
     Identity,
     IdentityId,
     IdentityPool,
     IdentityPoolId,
     Login,
 )
-from mamori.ports import Page, SealedIdentityKey
+from mamori.services.ports import Page
+from mamori.services.tokens.ports import SealedIdentityKey
 
 _POOL_COLUMNS = frozenset({"id", "name", "created", "modified"})
 

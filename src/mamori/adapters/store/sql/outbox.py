@@ -17,7 +17,7 @@ from mamori.adapters.store.sql.base import (
 )
 from mamori.adapters.store.sql.tables import outbox
 from mamori.domain.ids import PoolId
-from mamori.ports import Message
+from mamori.services.ports import Message
 
 # The purge: old messages by range over the creation index (migration 0008).
 _COUNT_OLD, _DELETE_OLD = purge_statements(outbox.c.created, outbox.c.id)

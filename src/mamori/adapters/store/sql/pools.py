@@ -26,11 +26,12 @@ from mamori.adapters.store.sql.tables import (
     users,
 )
 from mamori.crypto.aead import Keyring
-from mamori.domain.app_client import AppClient
 from mamori.domain.errors import InternalErrorException
 from mamori.domain.ids import ClientId, PoolId
-from mamori.domain.user_pool import UserPool
-from mamori.ports import Page, SealedKey
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.services.ports import Page
+from mamori.services.tokens.ports import SealedKey
 
 _POOL_COLUMNS = frozenset({"id", "name", "created", "modified"})
 _CLIENT_COLUMNS = frozenset({"id", "pool_id", "name", "created", "modified", "secret"})

@@ -21,8 +21,9 @@ from mamori.adapters.store.sql.base import (
 from mamori.adapters.store.sql.tables import codes, refresh_sessions, users
 from mamori.adapters.store.sql.users import user_from_row
 from mamori.domain.ids import ClientId, PoolId, UserSub
-from mamori.domain.user import User
-from mamori.ports import RefreshSession, StoredCode
+from mamori.domain.users.user import User
+from mamori.services.tokens.ports import RefreshSession
+from mamori.services.users.ports import StoredCode
 
 # Hot-path reads built once: SQLAlchemy then skips building the statement and its cache key.
 _BY_DIGEST = select(refresh_sessions).where(refresh_sessions.c.digest == bindparam("digest"))
@@ -96,7 +97,7 @@ def _session(row: Any) -> RefreshSession:
     )
 
 
-class SqlSessionStore(SqlBase):
+class SqlRefreshSessionStore(SqlBase):
     async def add_session(self, session: RefreshSession) -> None:
         await self._direct.write(
             _ADD_SESSION,

@@ -30,11 +30,13 @@ from mamori.adapters.store.sql.tables import (
     users,
 )
 from mamori.domain.errors import AliasExistsException, UsernameExistsException
-from mamori.domain.identifiers import alias_entries, alias_value_key, search_entries
 from mamori.domain.ids import PoolId, UserSub
-from mamori.domain.user import User, UserStatus
-from mamori.domain.user_pool import UserPool
-from mamori.ports import Page, TokenHolder, UserQuery
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.aliases import alias_entries, alias_value_key, search_entries
+from mamori.domain.users.user import User, UserStatus
+from mamori.services.ports import Page
+from mamori.services.tokens.ports import TokenHolder
+from mamori.services.users.ports import UserQuery
 
 _SEARCH_TOP = "\U0010ffff"
 # Hot-path reads built once: SQLAlchemy then skips building the statement and its cache key.

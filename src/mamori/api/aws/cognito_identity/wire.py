@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mamori.domain.errors import InvalidParameterException
-from mamori.domain.identity_pool import (
+from mamori.domain.identity.identity_pool import (
     AmbiguousRoleResolution,
     CognitoProvider,
     Identity,
@@ -19,7 +19,7 @@ from mamori.domain.identity_pool import (
     RoleMapping,
     RoleMappingType,
 )
-from mamori.ports import TemporaryCredentials
+from mamori.services.identity.ports import TemporaryCredentials
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mamori.api.aws.operations import Call, Params, Result, operation
-from mamori.services.auth import AuthOutcome
-from mamori.services.tokens import AuthenticationResult
+from mamori.services.auth.service import AuthOutcome
+from mamori.services.tokens.pool_tokens import AuthenticationResult
 
 
 def entries(value: Mapping[str, Any] | None) -> dict[str, str]:

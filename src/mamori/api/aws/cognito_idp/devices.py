@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mamori.api.aws.operations import Call, Params, Result, operation
-from mamori.domain.device import Device, DeviceStatus
+from mamori.domain.auth.device import Device, DeviceStatus
 from mamori.domain.errors import InvalidParameterException
-from mamori.ports import Page
+from mamori.services.ports import Page
 
 
 def device_out(device: Device) -> Result:

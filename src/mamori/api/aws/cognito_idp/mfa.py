@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from mamori.api.aws.operations import Call, Params, Result, operation
+from mamori.domain.auth.mfa import FactorSetting, MfaConfiguration, MfaFactor, UserMfa
 from mamori.domain.errors import InvalidParameterException
-from mamori.domain.mfa import FactorSetting, MfaConfiguration, MfaFactor, UserMfa
-from mamori.domain.user_pool import UserPool
-from mamori.services.mfa import PoolMfaChange
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.services.auth.mfa import PoolMfaChange
 
 # SetUserMFAPreference's members and the factor each sets.
 _SETTINGS = {

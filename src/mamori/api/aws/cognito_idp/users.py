@@ -20,7 +20,7 @@ def _secret_hash(p: Params) -> str | None:
 
 @operation("SignUp")
 async def sign_up(call: Call, p: Params) -> Result:
-    user, delivery = await call.services.users.sign_up(
+    user, delivery = await call.services.sign_up.sign_up(
         p["ClientId"],
         p["Username"],
         p.get("Password") or "",
@@ -35,7 +35,7 @@ async def sign_up(call: Call, p: Params) -> Result:
 
 @operation("ConfirmSignUp")
 async def confirm_sign_up(call: Call, p: Params) -> Result:
-    await call.services.users.confirm_sign_up(
+    await call.services.sign_up.confirm_sign_up(
         p["ClientId"],
         p["Username"],
         p["ConfirmationCode"],
@@ -47,7 +47,7 @@ async def confirm_sign_up(call: Call, p: Params) -> Result:
 
 @operation("ResendConfirmationCode")
 async def resend_confirmation_code(call: Call, p: Params) -> Result:
-    delivery = await call.services.users.resend_confirmation_code(
+    delivery = await call.services.sign_up.resend_confirmation_code(
         p["ClientId"], p["Username"], _secret_hash(p)
     )
     return {"CodeDeliveryDetails": delivery_out(delivery)}
@@ -145,7 +145,7 @@ async def list_users(call: Call, p: Params) -> Result:
 
 @operation("GetUser")
 async def get_user(call: Call, p: Params) -> Result:
-    user, client = await call.services.users.get_user(p["AccessToken"])
+    user, client = await call.services.self_service.get_user(p["AccessToken"])
     readable = [k for k in user.attributes if client is None or client.can_read(k)]
     return {
         "Username": user.username,
@@ -157,7 +157,7 @@ async def get_user(call: Call, p: Params) -> Result:
 
 @operation("UpdateUserAttributes")
 async def update_user_attributes(call: Call, p: Params) -> Result:
-    deliveries = await call.services.users.update_user_attributes(
+    deliveries = await call.services.self_service.update_user_attributes(
         p["AccessToken"], attributes_in(p["UserAttributes"])
     )
     return {"CodeDeliveryDetailsList": [delivery_out(d) for d in deliveries]}
@@ -165,7 +165,7 @@ async def update_user_attributes(call: Call, p: Params) -> Result:
 
 @operation("DeleteUserAttributes")
 async def delete_user_attributes(call: Call, p: Params) -> Result:
-    await call.services.users.delete_user_attributes(
+    await call.services.self_service.delete_user_attributes(
         p["AccessToken"], list(p["UserAttributeNames"])
     )
     return {}
@@ -173,7 +173,7 @@ async def delete_user_attributes(call: Call, p: Params) -> Result:
 
 @operation("DeleteUser")
 async def delete_user(call: Call, p: Params) -> Result:
-    await call.services.users.delete_user(p["AccessToken"])
+    await call.services.self_service.delete_user(p["AccessToken"])
     return {}
 
 
@@ -181,7 +181,7 @@ async def delete_user(call: Call, p: Params) -> Result:
 async def change_password(call: Call, p: Params) -> Result:
     if not p.get("ProposedPassword"):
         raise InvalidParameterException("Missing required parameter ProposedPassword")
-    await call.services.users.change_password(
+    await call.services.self_service.change_password(
         p["AccessToken"], p.get("PreviousPassword"), p["ProposedPassword"], call.source_ip
     )
     return {}

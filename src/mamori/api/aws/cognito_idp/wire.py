@@ -7,20 +7,20 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from mamori.domain.app_client import AppClient, TokenValidity
-from mamori.domain.attributes import AttributeRequest, AttributeType, SchemaAttribute
 from mamori.domain.errors import InvalidParameterException, ResourceNotFoundException
-from mamori.domain.group import Group
 from mamori.domain.ids import ClientId, PoolId, region_of
-from mamori.domain.password_policy import PasswordPolicy
-from mamori.domain.user import User
-from mamori.domain.user_pool import (
+from mamori.domain.userpools.app_client import AppClient, TokenValidity
+from mamori.domain.userpools.password_policy import PasswordPolicy
+from mamori.domain.userpools.user_pool import (
     MessageTemplate,
     MfaConfiguration,
     RecoveryOption,
     UserPool,
 )
-from mamori.services.codes import Delivery
+from mamori.domain.users.attributes import AttributeRequest, AttributeType, SchemaAttribute
+from mamori.domain.users.group import Group
+from mamori.domain.users.user import User
+from mamori.services.users.codes import Delivery
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ACCOUNT_ID = "000000000000"

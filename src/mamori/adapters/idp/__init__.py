@@ -1,1 +1,0 @@
-"""External identity providers: OpenID Connect issuers' keys."""

@@ -1,0 +1,118 @@
+"""OpenID Connect issuers' signing keys: discovery, then JWKS, cached per issuer and bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from mamori.services.identity.ports import OidcError
+
+log = logging.getLogger("mamori.oidc")
+
+_MAX_DOCUMENT = 256 * 1024
+_MAX_ISSUERS = 64  # bounded: one entry per configured issuer, never per user or token
+_TTL_SECONDS = 3600.0
+# An unknown kid may mean the issuer rotated keys; refetch, but not more often than this, so
+# forged tokens with random kids cannot make mamori hammer the issuer. A failed fetch counts
+# too: an issuer that is down or slow is tried once per interval, not once per token (and
+# requests don't queue behind one another's timeouts).
+REFRESH_INTERVAL_SECONDS = 60.0
+
+
+@dataclass
+class _Issuer:
+    keys: list[dict[str, Any]] | None  # None: never fetched successfully
+    fetched: float  # when `keys` were fetched
+    tried: float  # when a fetch was last started
+
+
+class OidcKeys:
+    def __init__(
+        self, timeout_seconds: float = 10.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        """`monotonic`: the clock the cache and the refresh interval are measured with."""
+        self._timeout = timeout_seconds
+        self._now = monotonic
+        self._cache: OrderedDict[str, _Issuer] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._ssl: ssl.SSLContext | None = None
+
+    async def _get_json(self, client: httpx.AsyncClient, url: str) -> dict[str, Any]:
+        try:
+            response = await client.get(url, headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise OidcError(f"cannot fetch {url}: {exc}") from exc
+        if response.status_code != 200:
+            raise OidcError(f"{url} answered HTTP {response.status_code}")
+        if len(response.content) > _MAX_DOCUMENT:
+            raise OidcError(f"{url} is larger than {_MAX_DOCUMENT} bytes")
+        try:
+            value = json.loads(response.content)
+        except ValueError as exc:
+            raise OidcError(f"{url} is not JSON") from exc
+        if not isinstance(value, dict):
+            raise OidcError(f"{url} is not a JSON object")
+        return value
+
+    async def _fetch(self, issuer: str) -> list[dict[str, Any]]:
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context()
+        async with httpx.AsyncClient(
+            verify=self._ssl, timeout=self._timeout, follow_redirects=False
+        ) as client:
+            discovery = await self._get_json(
+                client, issuer.rstrip("/") + "/.well-known/openid-configuration"
+            )
+            jwks_uri = discovery.get("jwks_uri")
+            if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+                raise OidcError(f"the discovery document of {issuer} has no usable jwks_uri")
+            jwks = await self._get_json(client, jwks_uri)
+        keys = jwks.get("keys")
+        if not isinstance(keys, list):
+            raise OidcError(f"{jwks_uri} has no keys")
+        return [k for k in keys if isinstance(k, dict)]
+
+    def _recent(self, issuer: str, entry: _Issuer) -> Sequence[dict[str, Any]]:
+        """The keys of an issuer tried within the interval; OidcError when it never answered."""
+        self._cache.move_to_end(issuer)
+        if entry.keys is None:
+            raise OidcError(f"{issuer} did not answer; it is tried again in at most a minute")
+        return entry.keys
+
+    async def jwks(self, issuer: str, refresh: bool = False) -> Sequence[dict[str, Any]]:
+        now = self._now()
+        entry = self._cache.get(issuer)
+        if entry is not None:
+            fresh = entry.keys is not None and now - entry.fetched < _TTL_SECONDS
+            if (fresh and not refresh) or now - entry.tried < REFRESH_INTERVAL_SECONDS:
+                return self._recent(issuer, entry)
+        lock = self._locks.setdefault(issuer, asyncio.Lock())
+        async with lock:
+            entry = self._cache.get(issuer)
+            if entry is not None and self._now() - entry.tried < REFRESH_INTERVAL_SECONDS:
+                return self._recent(issuer, entry)  # another task has just tried
+            if entry is None:
+                entry = self._cache[issuer] = _Issuer(None, 0.0, self._now())
+            entry.tried = self._now()
+            self._cache.move_to_end(issuer)
+            while len(self._cache) > _MAX_ISSUERS:
+                evicted, _ = self._cache.popitem(last=False)
+                self._locks.pop(evicted, None)
+            try:
+                keys = await self._fetch(issuer)
+            except OidcError as exc:
+                log.warning("OpenID Connect issuer %s: %s", issuer, exc)
+                if entry.keys is not None:  # an issuer's brief outage need not stop sign-ins
+                    return entry.keys
+                raise
+            entry.keys, entry.fetched = keys, self._now()
+            return keys

@@ -1,0 +1,1 @@
+"""Sign-in: the state machine, MFA rules, remembered devices."""

@@ -1,0 +1,232 @@
+"""Multi-factor authentication: the pool's factors (SetUserPoolMfaConfig), each user's factors
+and TOTP token (SetUserMFAPreference, AssociateSoftwareToken), and the pure rules that decide
+which factors a sign-in may challenge with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from mamori.domain.errors import InvalidParameterException
+from mamori.domain.ids import PoolId, UserSub
+from mamori.domain.users.user import User
+
+
+class MfaConfiguration(StrEnum):
+    """The pool's MfaConfiguration; `UserPool.mfa_configuration` holds it."""
+
+    OFF = "OFF"
+    ON = "ON"
+    OPTIONAL = "OPTIONAL"
+
+
+class MfaFactor(StrEnum):
+    """The names Cognito uses for factors, in UserMFASettingList and as challenge names."""
+
+    SMS_MFA = "SMS_MFA"
+    SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+    EMAIL_OTP = "EMAIL_OTP"
+
+
+FACTOR_ORDER = (MfaFactor.SMS_MFA, MfaFactor.SOFTWARE_TOKEN_MFA, MfaFactor.EMAIL_OTP)
+# Cognito: the wording of SetUserPoolMfaConfig's two consistency errors.
+OFF_WITH_FACTOR = (
+    "Invalid MFA configuration given, can't turn off MFA and configure an MFA together."
+)
+ON_WITHOUT_FACTOR = (
+    "Invalid MFA configuration given, can't disable all MFAs with a required or optional "
+    "configuration."
+)
+
+
+@dataclass(frozen=True)
+class PoolMfaConfig:
+    """The factors a pool offers besides its MfaConfiguration (`UserPool.mfa`).
+
+    The SMS template is `UserPool.sms_authentication_message` and the SMS sending settings
+    are the pool's SmsConfiguration, both shared with Create/UpdateUserPool.
+    """
+
+    # None until SetUserPoolMfaConfig says: a pool given MfaConfiguration ON or OPTIONAL by
+    # CreateUserPool / UpdateUserPool offers SMS (the only factor those operations configure).
+    sms_enabled: bool | None = None
+    software_token_enabled: bool = False
+    email_enabled: bool = False
+    email_message: str | None = None
+    email_subject: str | None = None
+    # WebAuthnConfiguration, kept and returned as given (passkeys are not a factor here).
+    web_authn: Mapping[str, str] = field(default_factory=dict)
+
+
+def pool_factors(mode: MfaConfiguration, config: PoolMfaConfig) -> tuple[MfaFactor, ...]:
+    """The factors a pool's sign-ins may use: none while MFA is OFF."""
+    if mode is MfaConfiguration.OFF:
+        return ()
+    sms = config.sms_enabled if config.sms_enabled is not None else True
+    on = {
+        MfaFactor.SMS_MFA: sms,
+        MfaFactor.SOFTWARE_TOKEN_MFA: config.software_token_enabled,
+        MfaFactor.EMAIL_OTP: config.email_enabled,
+    }
+    return tuple(f for f in FACTOR_ORDER if on[f])
+
+
+def check_pool_mfa(mode: MfaConfiguration, config: PoolMfaConfig) -> None:
+    """SetUserPoolMfaConfig's rule: OFF configures no factor, ON and OPTIONAL at least one."""
+    any_factor = bool(config.sms_enabled) or config.software_token_enabled or config.email_enabled
+    if mode is MfaConfiguration.OFF and any_factor:
+        raise InvalidParameterException(OFF_WITH_FACTOR)
+    if mode is not MfaConfiguration.OFF and not any_factor:
+        raise InvalidParameterException(ON_WITHOUT_FACTOR)
+
+
+@dataclass(frozen=True)
+class UserMfa:
+    """One user's factors, preference and TOTP token. Secrets are plaintext here only: the
+    store seals them, and they are never in a repr."""
+
+    pool_id: PoolId
+    sub: UserSub
+    sms_enabled: bool = False
+    software_token_enabled: bool = False
+    email_enabled: bool = False
+    preferred: MfaFactor | None = None
+    # The verified TOTP secret, its FriendlyDeviceName and the last time step a code was
+    # accepted for (each code works once).
+    totp_secret: str | None = field(default=None, repr=False)
+    totp_name: str | None = None
+    totp_last_step: int | None = None
+    # AssociateSoftwareToken's secret until VerifySoftwareToken proves it; the verified one
+    # keeps working until then (Cognito replaces the token only once the new one is verified).
+    pending_secret: str | None = field(default=None, repr=False)
+    # Wrong TOTP codes in a row, and when the last one came (the attempt limit).
+    totp_failures: int = 0
+    totp_failed_at: datetime | None = None
+
+    @property
+    def enabled(self) -> tuple[MfaFactor, ...]:
+        """UserMFASettingList: the factors the user turned on, in Cognito's order."""
+        on = {
+            MfaFactor.SMS_MFA: self.sms_enabled,
+            MfaFactor.SOFTWARE_TOKEN_MFA: self.software_token_enabled,
+            MfaFactor.EMAIL_OTP: self.email_enabled,
+        }
+        return tuple(f for f in FACTOR_ORDER if on[f])
+
+
+@dataclass(frozen=True)
+class FactorSetting:
+    """One of SetUserMFAPreference's SMSMfaSettings, SoftwareTokenMfaSettings, EmailMfaSettings."""
+
+    enabled: bool
+    preferred: bool
+
+
+def has_delivery(factor: MfaFactor, user: User, mfa: UserMfa | None) -> bool:
+    """Whether `user` can receive `factor`'s codes: a phone number, a verified token, an email."""
+    if factor is MfaFactor.SMS_MFA:
+        return bool(user.attributes.get("phone_number"))
+    if factor is MfaFactor.EMAIL_OTP:
+        return bool(user.attributes.get("email"))
+    return mfa is not None and mfa.totp_secret is not None
+
+
+def apply_preferences(
+    current: UserMfa, user: User, changes: Mapping[MfaFactor, FactorSetting]
+) -> UserMfa:
+    """SetUserMFAPreference: factors left out keep their setting; InvalidParameterException
+    for a factor the user cannot receive, a disabled factor preferred, or two preferred."""
+    preferred = [f for f, s in changes.items() if s.preferred]
+    if len(preferred) > 1:
+        raise InvalidParameterException("Only one MFA type can be set as preferred.")
+    for factor, setting in changes.items():
+        if setting.preferred and not setting.enabled:
+            raise InvalidParameterException(
+                f"{factor.value} can't be set as preferred without being enabled."
+            )
+        if setting.enabled and not has_delivery(factor, user, current):
+            # Cognito's wording (it names the factor it can't turn on).
+            raise InvalidParameterException(
+                f"User does not have delivery config set to turn on {factor.value}"
+            )
+    enabled = {f: f in current.enabled for f in FACTOR_ORDER}
+    enabled.update({f: s.enabled for f, s in changes.items()})
+    choice = current.preferred
+    if preferred:
+        choice = preferred[0]
+    elif choice is not None and choice in changes:
+        # The preferred factor's new setting no longer prefers it (or turns it off).
+        choice = None
+    return UserMfa(
+        pool_id=current.pool_id,
+        sub=current.sub,
+        sms_enabled=enabled[MfaFactor.SMS_MFA],
+        software_token_enabled=enabled[MfaFactor.SOFTWARE_TOKEN_MFA],
+        email_enabled=enabled[MfaFactor.EMAIL_OTP],
+        preferred=choice,
+        totp_secret=current.totp_secret,
+        totp_name=current.totp_name,
+        totp_last_step=current.totp_last_step,
+        pending_secret=current.pending_secret,
+        totp_failures=current.totp_failures,
+        totp_failed_at=current.totp_failed_at,
+    )
+
+
+@dataclass(frozen=True)
+class MfaState:
+    """What MFA asks of one user's sign-in, given the pool's configuration.
+
+    `factors`: what the sign-in may challenge with, empty when there is no MFA step.
+    `can_set_up`: the pool's factors an MFA_SETUP challenge may offer (MFAS_CAN_SETUP).
+    """
+
+    mode: MfaConfiguration
+    factors: tuple[MfaFactor, ...]
+    preferred: MfaFactor | None
+    can_set_up: tuple[MfaFactor, ...]
+
+    @property
+    def required(self) -> bool:
+        return self.mode is MfaConfiguration.ON
+
+    @property
+    def setup_needed(self) -> bool:
+        """MFA is required and the user has no factor to answer with: MFA_SETUP."""
+        return self.required and not self.factors
+
+    @property
+    def challenge(self) -> MfaFactor | None:
+        """The factor to challenge with: the preferred one, or the only one; None when there
+        is none or the user must choose (`needs_selection`)."""
+        if self.preferred is not None:
+            return self.preferred
+        return self.factors[0] if len(self.factors) == 1 else None
+
+    @property
+    def needs_selection(self) -> bool:
+        """Several factors and none preferred: SELECT_MFA_TYPE."""
+        return self.challenge is None and len(self.factors) > 1
+
+
+def mfa_state(
+    mode: MfaConfiguration, config: PoolMfaConfig, user: User, mfa: UserMfa | None
+) -> MfaState:
+    allowed = pool_factors(mode, config)
+    if not allowed:
+        return MfaState(mode, (), None, ())
+    chosen = mfa.enabled if mfa is not None else ()
+    factors = tuple(f for f in chosen if f in allowed and has_delivery(f, user, mfa))
+    if mode is MfaConfiguration.ON and not factors:
+        # Cognito: where MFA is required, a user who chose no factor but has a phone number
+        # (or, with email MFA on, an email address) gets its codes anyway; SMS comes first.
+        implicit = [
+            f
+            for f in (MfaFactor.SMS_MFA, MfaFactor.EMAIL_OTP)
+            if f in allowed and has_delivery(f, user, mfa)
+        ]
+        factors = tuple(implicit[:1])
+    preferred = mfa.preferred if mfa is not None and mfa.preferred in factors else None
+    return MfaState(mode, factors, preferred, allowed)

@@ -1,0 +1,1 @@
+"""Identity pools, identities and role mapping."""

@@ -1,0 +1,1 @@
+"""Cognito's lockout rule."""

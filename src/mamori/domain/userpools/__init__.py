@@ -1,0 +1,1 @@
+"""User pools and app clients: settings, password policy."""

@@ -1,0 +1,80 @@
+"""The user pool aggregate: schema, sign-in identifiers, policies and messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mamori.domain.auth.mfa import MfaConfiguration as MfaConfiguration  # re-exported
+from mamori.domain.auth.mfa import PoolMfaConfig
+from mamori.domain.ids import PoolId
+from mamori.domain.userpools.password_policy import PasswordPolicy
+from mamori.domain.users.attributes import STANDARD_SCHEMA, SchemaAttribute
+
+JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+@dataclass(frozen=True)
+class RecoveryOption:
+    name: str  # verified_email | verified_phone_number | admin_only
+    priority: int
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    sms_message: str | None = None
+    email_message: str | None = None
+    email_subject: str | None = None
+    email_message_by_link: str | None = None
+    email_subject_by_link: str | None = None
+    default_email_option: str = "CONFIRM_WITH_CODE"
+
+
+@dataclass(frozen=True)
+class UserPool:
+    id: PoolId
+    name: str
+    created: datetime
+    modified: datetime
+    schema: tuple[SchemaAttribute, ...] = STANDARD_SCHEMA
+    username_attributes: tuple[str, ...] = ()
+    alias_attributes: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    auto_verified_attributes: tuple[str, ...] = ()
+    attributes_require_verification_before_update: tuple[str, ...] = ()
+    mfa_configuration: MfaConfiguration = MfaConfiguration.OFF
+    deletion_protection: bool = False
+    allow_admin_create_user_only: bool = False
+    invite_message: MessageTemplate = field(default_factory=MessageTemplate)
+    verification_message: MessageTemplate = field(default_factory=MessageTemplate)
+    sms_authentication_message: str | None = None
+    account_recovery: tuple[RecoveryOption, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    # Settings mamori stores and returns unchanged (LambdaConfig, EmailConfiguration, ...).
+    extra: Mapping[str, JsonValue] = field(default_factory=dict)
+    # The factors SetUserPoolMfaConfig turns on (domain/auth/mfa.py); mfa_configuration above says
+    # whether MFA is OFF, ON or OPTIONAL.
+    mfa: PoolMfaConfig = field(default_factory=PoolMfaConfig)
+    # Policies.SignInPolicy.AllowedFirstAuthFactors: what USER_AUTH sign-ins may start with
+    # (PASSWORD covers PASSWORD and PASSWORD_SRP; EMAIL_OTP, SMS_OTP, WEB_AUTHN).
+    allowed_first_auth_factors: tuple[str, ...] = ("PASSWORD",)
+
+    def attribute(self, name: str) -> SchemaAttribute | None:
+        for attr in self.schema:
+            if attr.name == name:
+                return attr
+        return None
+
+    @property
+    def arn_suffix(self) -> str:
+        return f"userpool/{self.id}"
+
+    def username_key(self, username: str) -> str:
+        """The form a username is looked up by: case-folded unless the pool is case sensitive."""
+        return username if self.case_sensitive else username.lower()
+
+    def sign_in_aliases(self) -> tuple[str, ...]:
+        """Attributes that sign a user in besides the username."""
+        return self.username_attributes or self.alias_attributes

@@ -1,0 +1,1 @@
+"""Users: attributes and their rules, sign-in aliases, groups."""

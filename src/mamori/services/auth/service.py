@@ -1,0 +1,409 @@
+"""Sign-in: InitiateAuth and RespondToAuthChallenge through the state machine
+(domain/auth/auth_flow.py decides, services/auth/sign_in.py runs it; docs/flows/sign-in.md draws
+it); refresh; sign-out."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import timedelta
+
+from mamori.crypto.aead import Keyring
+from mamori.domain.auth.auth_flow import (
+    FIRST_FACTORS,
+    FLOWS_BY_ENTRY,
+    PASSWORD_FLOWS,
+    REFRESH_FLOWS,
+    REQUIRED_CLIENT_FLOW,
+    AuthFlow,
+    Challenge,
+    Entry,
+    Proof,
+)
+from mamori.domain.errors import (
+    InvalidParameterException,
+    NotAuthorizedException,
+    RefreshTokenReuseException,
+    UnauthorizedException,
+    UnsupportedOperationException,
+    UnsupportedTokenTypeException,
+)
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User
+from mamori.services.auth.challenge_session import INVALID_SESSION, ChallengeSessionSeal
+from mamori.services.auth.code_steps import CodeSteps
+from mamori.services.auth.devices import DeviceService
+from mamori.services.auth.mfa import MfaService
+from mamori.services.auth.sign_in import SignInMachine
+from mamori.services.auth.sign_in_state import (
+    ASSOCIATED,
+    VERIFIED,
+    AuthOutcome,
+    ChallengeSessions,
+    Proven,
+    SignIn,
+)
+from mamori.services.auth.srp_exchange import SrpExchanges
+from mamori.services.auth.srp_steps import SrpSteps
+from mamori.services.auth.user_auth import UserAuthSteps
+from mamori.services.ports import Clock
+from mamori.services.security.guard import Guard
+from mamori.services.security.ports import Counters
+from mamori.services.tokens.pool_tokens import AuthenticationResult, TokenService
+from mamori.services.tokens.ports import RefreshSessionStore
+from mamori.services.userpools.clients import ClientService, check_client_secret, check_secret_hash
+from mamori.services.users.accounts import UserAccounts
+from mamori.services.users.srp_verifiers import VerifierVault
+
+__all__ = ["AuthOutcome", "AuthService"]
+
+_MFA_CODES = frozenset({Challenge.SMS_MFA, Challenge.SOFTWARE_TOKEN_MFA, Challenge.EMAIL_OTP})
+_ONE_TIME_CODES = frozenset({Challenge.EMAIL_OTP, Challenge.SMS_OTP})
+
+
+def _flow(name: str, entry: Entry) -> AuthFlow:
+    try:
+        flow = AuthFlow(name)
+    except ValueError:
+        flow = None
+    if flow is None or flow not in FLOWS_BY_ENTRY[entry]:
+        # Cognito: one message for an unknown flow and a flow of the other entry point.
+        raise InvalidParameterException("Initiate Auth method not supported.")
+    return flow
+
+
+def _looks_like_jwt(token: str) -> bool:
+    parts = token.split(".")
+    return len(parts) == 3 and all(parts)
+
+
+class AuthService:
+    def __init__(
+        self,
+        users: UserAccounts,
+        clients: ClientService,
+        tokens: TokenService,
+        sessions: RefreshSessionStore,
+        keyring: Keyring,
+        clock: Clock,
+        guard: Guard,
+        counters: Counters,
+        mfa: MfaService,
+        devices: DeviceService,
+        verifiers: VerifierVault,
+    ) -> None:
+        self._guard = guard
+        self._users = users
+        self._clients = clients
+        self._tokens = tokens
+        self._sessions = sessions
+        self._clock = clock
+        self._mfa = mfa
+        self._devices = devices
+        # The sign-in's parts, each in its module: sealed Sessions and their counts, the code
+        # steps, the machine that runs next_step, the SRP steps and USER_AUTH's choices.
+        self._challenges = ChallengeSessions(ChallengeSessionSeal(keyring, clock), counters, clock)
+        self._codes = CodeSteps(mfa, self._challenges)
+        self._machine = SignInMachine(
+            users, tokens, devices, self._codes, self._challenges, guard, clock
+        )
+        self._srp = SrpSteps(
+            SrpExchanges(keyring, clock),
+            verifiers,
+            users,
+            devices,
+            self._machine,
+            self._challenges,
+            guard,
+        )
+        self._user_auth = UserAuthSteps(
+            self._machine, self._srp, self._codes, users, self._challenges, guard
+        )
+
+    # --- entry points
+    async def initiate_auth(
+        self, client_id: str, flow: str, parameters: Mapping[str, str], ip: str | None = None
+    ) -> AuthOutcome:
+        """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
+        kind = _flow(flow, Entry.INITIATE_AUTH)
+        pool, client = await self._clients.client_for_public_call(client_id)
+        return await self._start(pool, client, kind, parameters, ip)
+
+    async def admin_initiate_auth(
+        self,
+        pool_id: str,
+        client_id: str,
+        flow: str,
+        parameters: Mapping[str, str],
+        ip: str | None = None,
+    ) -> AuthOutcome:
+        """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
+        kind = _flow(flow, Entry.ADMIN_INITIATE_AUTH)
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        return await self._start(pool, client, kind, parameters, ip)
+
+    async def _start(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        flow: AuthFlow,
+        parameters: Mapping[str, str],
+        ip: str | None = None,
+    ) -> AuthOutcome:
+        if flow in REFRESH_FLOWS and client.refresh_rotation:
+            # Cognito: REFRESH_TOKEN_AUTH is documented as incompatible with rotation; the
+            # exception type isn't documented. Name the operation that works instead.
+            raise InvalidParameterException(
+                f"{flow.value} flow is not supported for a client with refresh token rotation: "
+                "use GetTokensFromRefreshToken."
+            )
+        if not client.allows(REQUIRED_CLIENT_FLOW[flow]):
+            raise InvalidParameterException(f"{flow.value} flow not enabled for this client")
+        if flow in REFRESH_FLOWS:
+            token = parameters.get("REFRESH_TOKEN")
+            if not token:
+                raise InvalidParameterException("Missing required parameter REFRESH_TOKEN")
+            result = await self._refresh(
+                pool,
+                client,
+                token,
+                rotating_call=False,
+                secret_hash=parameters.get("SECRET_HASH"),
+                device_key=parameters.get("DEVICE_KEY") or None,
+            )
+            return AuthOutcome(result=result)
+        if flow is AuthFlow.USER_SRP_AUTH:
+            return await self._srp.start(pool, client, parameters, ip)
+        if flow is AuthFlow.USER_AUTH:
+            return await self._user_auth.start(pool, client, parameters, ip)
+        if flow not in PASSWORD_FLOWS:
+            raise InvalidParameterException(
+                f"Auth flow {flow.value} is not supported by mamori yet."
+            )
+        username = parameters.get("USERNAME")
+        password = parameters.get("PASSWORD")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        if password is None:
+            raise InvalidParameterException("Missing required parameter PASSWORD")
+        user = await self._machine.password(
+            pool, client, username, password, parameters.get("SECRET_HASH"), ip
+        )
+        device_key = parameters.get("DEVICE_KEY") or None
+        sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), device_key)
+        return await self._machine.advance(pool, client, user, sign_in)
+
+    # --- challenges
+    async def respond_to_auth_challenge(
+        self,
+        client_id: str,
+        challenge: str,
+        session: str | None,
+        responses: Mapping[str, str],
+        ip: str | None = None,
+    ) -> AuthOutcome:
+        """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
+        pool, client = await self._clients.client_for_public_call(client_id)
+        return await self._respond(pool, client, challenge, session, responses, ip)
+
+    async def admin_respond_to_auth_challenge(
+        self,
+        pool_id: str,
+        client_id: str,
+        challenge: str,
+        session: str | None,
+        responses: Mapping[str, str],
+        ip: str | None = None,
+    ) -> AuthOutcome:
+        """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        return await self._respond(pool, client, challenge, session, responses, ip)
+
+    async def _respond(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        challenge: str,
+        session: str | None,
+        responses: Mapping[str, str],
+        ip: str | None,
+    ) -> AuthOutcome:
+        try:
+            kind = Challenge(challenge)
+        except ValueError as exc:
+            raise InvalidParameterException(f"Unsupported challenge {challenge}.") from exc
+        step: AuthOutcome | Proven
+        if kind is Challenge.PASSWORD_VERIFIER:
+            # Its state is in PASSWORD_CLAIM_SECRET_BLOCK: clients send no Session with it.
+            step = await self._srp.password_verifier(pool, client, responses, ip)
+            return await self._machine.advance(pool, client, step.user, step.sign_in)
+        sign_in = self._challenges.open(session, pool.id, client.id, kind)
+        # Rate limits per IP and per user (or username as typed, before a first factor).
+        await self._guard.check_answer(pool.id, sign_in.typed, sign_in.sub or None, ip)
+        if kind is Challenge.SELECT_CHALLENGE:
+            return await self._user_auth.select(pool, client, sign_in, responses, ip)
+        user = await self._machine.answering_user(pool, client, sign_in, responses)
+        if kind in _ONE_TIME_CODES and not sign_in.proven & FIRST_FACTORS:
+            step = await self._user_auth.one_time_code(pool, client, user, sign_in, kind, responses)
+        elif kind in _MFA_CODES:
+            # Cognito: amazon-cognito-identity-js answers SOFTWARE_TOKEN_MFA with the code in
+            # SMS_MFA_CODE too; only the challenge's own member is read.
+            await self._codes.check(pool, client, user, sign_in, kind, responses)
+            step = Proven(user, sign_in.proving(Proof.MFA))
+        elif kind is Challenge.NEW_PASSWORD_REQUIRED:
+            step = await self._machine.new_password(pool, client, user, sign_in, responses)
+        elif kind is Challenge.SELECT_MFA_TYPE:
+            mfa = await self._codes.state(pool, user)
+            step = Proven(user, CodeSteps.select(sign_in, mfa, responses))
+            # Single use, before the chosen factor's code is sent: one message per Session.
+            await self._challenges.answered(sign_in, client)
+        elif kind is Challenge.MFA_SETUP:
+            step = Proven(user, CodeSteps.set_up(sign_in))
+            await self._challenges.answered(sign_in, client)
+        elif kind is Challenge.DEVICE_SRP_AUTH:
+            step = await self._srp.device_start(pool, client, user, sign_in, responses)
+        elif kind is Challenge.DEVICE_PASSWORD_VERIFIER:
+            step = await self._srp.device_verifier(pool, client, user, sign_in, responses)
+        else:
+            raise NotAuthorizedException(INVALID_SESSION)
+        if isinstance(step, AuthOutcome):
+            return step
+        return await self._machine.advance(pool, client, step.user, step.sign_in)
+
+    # --- MFA_SETUP: AssociateSoftwareToken / VerifySoftwareToken with the challenge's Session
+    async def associate_software_token_for_session(self, session: str) -> tuple[str, str]:
+        """(SecretCode, the Session to verify it with)."""
+        pool, client, sign_in, user = await self._setup_session(session)
+        await self._challenges.answered(sign_in, client)
+        secret = await self._mfa.associate_for_session(pool, user)
+        following = dataclasses.replace(sign_in.renewed(), setup=ASSOCIATED)
+        return secret, self._challenges.seal(pool.id, client, Challenge.MFA_SETUP, following)
+
+    async def verify_software_token_for_session(
+        self, session: str, code: str, friendly_name: str | None
+    ) -> str:
+        """The Session to answer MFA_SETUP with, once the code proves the new token."""
+        pool, client, sign_in, user = await self._setup_session(session)
+        await self._mfa.verify_for_session(pool, user, code, friendly_name)
+        # Spent once the code proved the token (a wrong code may be tried again).
+        await self._challenges.answered(sign_in, client)
+        following = dataclasses.replace(sign_in.renewed(), setup=VERIFIED)
+        return self._challenges.seal(pool.id, client, Challenge.MFA_SETUP, following)
+
+    async def _setup_session(self, session: str) -> tuple[UserPool, AppClient, SignIn, User]:
+        pool_id, client_id, challenge = self._challenges.peek(session)
+        if challenge != Challenge.MFA_SETUP.value:
+            raise NotAuthorizedException(INVALID_SESSION)
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        sign_in = self._challenges.open(session, pool.id, client.id, Challenge.MFA_SETUP)
+        user = await self._users.user_by_sub(pool, sign_in.sub)
+        if user is None:
+            raise NotAuthorizedException(INVALID_SESSION)
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        return pool, client, sign_in, user
+
+    # --- refresh
+    async def get_tokens_from_refresh_token(
+        self, client_id: str, refresh_token: str, client_secret: str | None
+    ) -> AuthenticationResult:
+        pool, client = await self._clients.client_for_public_call(client_id)
+        check_client_secret(client, client_secret)
+        # Cognito: a rotating client renews only here, and its ExplicitAuthFlows leave out
+        # ALLOW_REFRESH_TOKEN_AUTH (the two are documented as incompatible).
+        if not client.refresh_rotation and not client.allows("ALLOW_REFRESH_TOKEN_AUTH"):
+            raise InvalidParameterException("REFRESH_TOKEN_AUTH flow not enabled for this client")
+        return await self._refresh(pool, client, refresh_token, rotating_call=True)
+
+    async def _refresh(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        token: str,
+        *,
+        rotating_call: bool,
+        secret_hash: str | None = None,
+        device_key: str | None = None,
+    ) -> AuthenticationResult:
+        now = self._clock.now()
+        session, user = await self._tokens.session_for(token, now)
+        if session.client_id != client.id or session.pool_id != pool.id:
+            raise NotAuthorizedException("Invalid Refresh Token")
+        if user is None:
+            raise NotAuthorizedException("Invalid Refresh Token")
+        if not rotating_call and client.secret is not None:
+            # Cognito: clients compute this SECRET_HASH over the username or, in pools that
+            # sign in by email/phone, over the sub; accept either.
+            try:
+                check_secret_hash(client, user.username, secret_hash)
+            except NotAuthorizedException:
+                check_secret_hash(client, user.sub, secret_hash)
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        rotate = client.refresh_rotation and rotating_call
+        if rotate:
+            replaced_at = session.replaced_at
+            if replaced_at is None and not await self._sessions.mark_replaced(session.digest, now):
+                replaced_at = now  # a concurrent refresh rotated it a moment ago
+            grace = timedelta(seconds=client.refresh_retry_grace_seconds)
+            # Cognito: the rotated-out token works for RetryGracePeriodSeconds (0: not at all),
+            # then RefreshTokenReuseException.
+            # max(): a concurrent refresh that started after this one may have rotated it
+            # "after" this call's `now`; that is still a reuse, not a time before rotation.
+            if replaced_at is not None and max(now, replaced_at) >= replaced_at + grace:
+                # RFC 9700 section 4.14.2: a rotated-out token presented again means one of two
+                # holders is an attacker, and the server can't tell which: revoke the whole
+                # family (every refresh token of this sign-in, successors included, and the
+                # access tokens they issued). One conditional update; a successor added while
+                # it runs is revoked too, since any revoked row revokes the family.
+                await self._sessions.revoke_origin(pool.id, session.origin_jti)
+                raise RefreshTokenReuseException(
+                    "The refresh token has been replaced by rotation and can't be used again."
+                )
+        if device_key is not None and self._devices.configuration(pool) is not None:
+            # REFRESH_TOKEN_AUTH's DEVICE_KEY: the new access token names the device when it is
+            # one of the user's; amazon-cognito-identity-js sends a forgotten one as null.
+            device = await self._devices.device_for_sign_in(pool, user, device_key)
+            device_key = device.key if device is not None else None
+        else:
+            device_key = None
+        return await self._tokens.issue(
+            pool,
+            client,
+            user,
+            auth_time=session.auth_time,
+            session=session,
+            new_refresh=rotate,
+            device_key=device_key,
+        )
+
+    # --- sign-out and revocation
+    async def global_sign_out(self, access_token: str) -> None:
+        ctx = await self._tokens.check_access_token(access_token)
+        await self._sessions.revoke_user(ctx.pool_id, ctx.user.sub)
+
+    async def admin_user_global_sign_out(self, pool_id: str, username: str) -> None:
+        user = await self._users.require_in_pool(pool_id, username)
+        await self._sessions.revoke_user(user.pool_id, user.sub)
+
+    async def revoke_token(self, token: str, client_id: str, client_secret: str | None) -> None:
+        pool, client = await self._clients.client_for_public_call(client_id)
+        try:
+            check_client_secret(client, client_secret)
+        except NotAuthorizedException as exc:
+            raise UnauthorizedException(exc.message) from exc
+        if not client.enable_token_revocation:
+            raise UnsupportedOperationException(
+                "Token revocation is not enabled for this app client."
+            )
+        if _looks_like_jwt(token):
+            raise UnsupportedTokenTypeException("Only refresh tokens can be revoked.")
+        session = await self._sessions.get_session(self._tokens.refresh_digest(token))
+        if session is None:
+            return  # RFC 7009 §2.2: an unknown token is not an error
+        if session.client_id != client.id or session.pool_id != pool.id:
+            raise UnauthorizedException("The refresh token was not issued to this client.")
+        # The whole family: this sign-in's refresh tokens and the access tokens they issued,
+        # not the user's other sessions.
+        await self._sessions.revoke_origin(pool.id, session.origin_jti)

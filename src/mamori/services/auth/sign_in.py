@@ -1,0 +1,272 @@
+"""The sign-in state machine at work: after each answered step `next_step` decides
+(domain/auth/auth_flow.py), and this module sends the next challenge, sealing its Session, or the
+tokens."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+
+from mamori.domain.auth.auth_flow import Challenge, DeviceState, Next, Proof, Situation, next_step
+from mamori.domain.errors import (
+    InvalidParameterException,
+    InvalidPasswordException,
+    NotAuthorizedException,
+    PasswordResetRequiredException,
+    ResourceNotFoundException,
+    UserNotConfirmedException,
+    UserNotFoundException,
+)
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User, UserStatus
+from mamori.domain.users.user_rules import Writer, apply_changes, check_attributes, check_required
+from mamori.services.auth.challenge_session import INVALID_SESSION
+from mamori.services.auth.code_steps import CodeSteps
+from mamori.services.auth.devices import DeviceService
+from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, Proven, SignIn
+from mamori.services.ports import Clock
+from mamori.services.security.guard import Guard
+from mamori.services.tokens.pool_tokens import TokenService
+from mamori.services.userpools.clients import check_secret_hash
+from mamori.services.users.accounts import UserAccounts
+
+WRONG = "Incorrect username or password."
+NO_DEVICE = "Device does not exist."
+_ATTRIBUTE = "userAttributes."  # ChallengeResponses key prefix of NEW_PASSWORD_REQUIRED
+
+
+class SignInMachine:
+    def __init__(
+        self,
+        users: UserAccounts,
+        tokens: TokenService,
+        devices: DeviceService,
+        codes: CodeSteps,
+        sessions: ChallengeSessions,
+        guard: Guard,
+        clock: Clock,
+    ) -> None:
+        self._users = users
+        self._tokens = tokens
+        self._devices = devices
+        self._codes = codes
+        self._sessions = sessions
+        self._guard = guard
+        self._clock = clock
+
+    # --- first factors
+    async def password(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        password: str,
+        secret_hash: str | None,
+        ip: str | None,
+    ) -> User:
+        """The user whose password this is (checked and upgraded), or the errors of a failed
+        sign-in: NotAuthorized, UserNotFound (LEGACY clients), the lockout, the rate limits."""
+        check_secret_hash(client, username, secret_hash)
+        user = await self._users.find(pool, username)
+        # Rate limits and the lockout, per user: a known one by its sub, whichever identifier
+        # named it; an unknown one by the username as typed, counted the same. The attempt is
+        # counted as a failure before the hash (concurrent guesses can't outnumber the lockout).
+        attempt = await self._guard.count_sign_in(pool.id, username, user.sub if user else None, ip)
+        # Always pay for one hash, known user or not: timing must not reveal existence.
+        ok = await self._users.verify_password(user, password)
+        if user is not None and ok:
+            await self._guard.record_success(attempt)
+        if user is None:
+            if client.prevent_user_existence_errors:
+                raise NotAuthorizedException(WRONG)
+            raise UserNotFoundException("User does not exist.")
+        if not ok:
+            raise NotAuthorizedException(WRONG)
+        return await self.checked_user(pool, user, password)
+
+    async def checked_user(self, pool: UserPool, user: User, password: str | None) -> User:
+        """After a first factor: the states that refuse a sign-in even so; with the password
+        in clear at hand, its hash is upgraded and its SRP verifier made where missing."""
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        if user.status is UserStatus.UNCONFIRMED:
+            raise UserNotConfirmedException("User is not confirmed.")
+        if user.status is UserStatus.RESET_REQUIRED:
+            raise PasswordResetRequiredException("Password reset required for the user")
+        if (
+            user.status is UserStatus.FORCE_CHANGE_PASSWORD
+            and user.password_expires
+            and user.password_expires <= self._clock.now()
+        ):
+            raise NotAuthorizedException(
+                "Temporary password has expired and must be reset by an administrator."
+            )
+        if password is None:
+            return user
+        upgraded = user
+        if user.password_hash and self._users.needs_rehash(user.password_hash):
+            # The hashing parameters changed since this hash was made: upgrade it now, while
+            # the plaintext is at hand (it never is otherwise).
+            new_hash = await self._users.hash_password_unchecked(password)
+            upgraded = dataclasses.replace(upgraded, password_hash=new_hash)
+        if user.srp_verifier is None:
+            # Set before mamori kept SRP verifiers: from now on USER_SRP_AUTH works too.
+            verifier = await self._users.srp_verifier(pool, user, password)
+            upgraded = dataclasses.replace(upgraded, srp_verifier=verifier)
+        if upgraded != user:
+            user = await self._users.save(pool, upgraded)
+        return user
+
+    # --- the machine
+    async def device_state(
+        self, pool: UserPool, user: User, sign_in: SignIn
+    ) -> tuple[DeviceState, bool, bool]:
+        """(the named device's state, whether the pool tracks devices, whether a remembered
+        device stands in for MFA). ResourceNotFound for a key that names no device of the user:
+        # Cognito: the clients forget their device key on that error and try again without."""
+        config = self._devices.configuration(pool)
+        if config is None:
+            return DeviceState.NONE, False, False
+        skips = config.challenge_required_on_new_device
+        if not sign_in.device_key:
+            return DeviceState.NONE, True, skips
+        device = await self._devices.device_for_sign_in(pool, user, sign_in.device_key)
+        if device is None or device.verifier is None:
+            raise ResourceNotFoundException(NO_DEVICE)
+        state = DeviceState.REMEMBERED if device.remembered else DeviceState.CONFIRMED
+        return state, True, skips
+
+    async def advance(
+        self, pool: UserPool, client: AppClient, user: User, sign_in: SignIn
+    ) -> AuthOutcome:
+        """The next challenge of this sign-in, or its tokens."""
+        device, tracking, skips = await self.device_state(pool, user, sign_in)
+        mfa = await self._codes.state(pool, user)
+        step = next_step(
+            Situation(
+                status=user.status,
+                proven=sign_in.proven,
+                mfa=mfa,
+                device=device,
+                device_tracking=tracking,
+                remembered_skips_mfa=skips,
+                selected=sign_in.selected,
+            )
+        )
+        if step.challenge is None:
+            return await self._tokens_for(pool, client, user, sign_in, step, device)
+        return await self.challenge(pool, client, user, sign_in, step)
+
+    async def challenge(
+        self, pool: UserPool, client: AppClient, user: User, sign_in: SignIn, step: Next
+    ) -> AuthOutcome:
+        assert step.challenge is not None
+        challenge = step.challenge
+        parameters: dict[str, str] = {"USER_ID_FOR_SRP": user.username}
+        if challenge is Challenge.NEW_PASSWORD_REQUIRED:
+            parameters.update(self._new_password_parameters(pool, client, user))
+        elif challenge is Challenge.DEVICE_SRP_AUTH:
+            parameters["USERNAME"] = user.username
+        else:
+            parameters.update(await self._codes.parameters(pool, user, challenge, step.factors))
+        session = self._sessions.seal(pool.id, client, challenge, sign_in.renewed())
+        return AuthOutcome(challenge=challenge, parameters=parameters, session=session)
+
+    async def _tokens_for(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        step: Next,
+        device: DeviceState,
+    ) -> AuthOutcome:
+        new_device = None
+        device_key = sign_in.device_key if device is not DeviceState.NONE else None
+        if step.new_device:
+            new_device = await self._devices.new_device_metadata(pool, user)
+            device_key = new_device[0]
+        elif device_key is not None:
+            await self._devices.mark_authenticated(pool, user, device_key)
+        result = await self._tokens.issue(pool, client, user, device_key=device_key)
+        return AuthOutcome(result=result, new_device=new_device)
+
+    # --- answers the machine takes itself
+    async def answering_user(
+        self, pool: UserPool, client: AppClient, sign_in: SignIn, responses: Mapping[str, str]
+    ) -> User:
+        """The user a Session speaks for, if the answer names the same one (by any name it
+        signs in with) and carries the client's SECRET_HASH over that name."""
+        user = await self._users.user_by_sub(pool, sign_in.sub)
+        if user is None:
+            raise NotAuthorizedException(INVALID_SESSION)
+        username = responses.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        named = user if username == user.username else await self._users.find(pool, username)
+        if named is None or named.sub != user.sub:
+            raise NotAuthorizedException(INVALID_SESSION)
+        check_secret_hash(client, username, responses.get("SECRET_HASH"))
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        return user
+
+    def _new_password_parameters(
+        self, pool: UserPool, client: AppClient, user: User
+    ) -> dict[str, str]:
+        # Cognito: userAttributes carries the verified flags too (clients must drop them
+        # before answering), never sub.
+        readable = {}
+        for name, value in user.attributes.items():
+            attr = pool.attribute(name)
+            if name == "sub" or not client.can_read(name):
+                continue
+            if attr is not None and attr.developer_only:
+                continue
+            readable[name] = value
+        required = [
+            f"userAttributes.{a.name}"
+            for a in pool.schema
+            if a.required and a.name != "sub" and not user.attributes.get(a.name)
+        ]
+        return {"userAttributes": json.dumps(readable), "requiredAttributes": json.dumps(required)}
+
+    async def new_password(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        responses: Mapping[str, str],
+    ) -> Proven:
+        if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
+            # Answered already: the session is spent.
+            raise NotAuthorizedException(INVALID_SESSION)
+        password = responses.get("NEW_PASSWORD")
+        if not password:
+            raise InvalidParameterException("Missing required parameter NEW_PASSWORD")
+        changes = {
+            k[len(_ATTRIBUTE) :]: v
+            for k, v in responses.items()
+            if k.startswith(_ATTRIBUTE) and user.attributes.get(k[len(_ATTRIBUTE) :]) != v
+        }
+        for name in changes:
+            attr = pool.attribute(name)
+            if attr is not None and attr.required and user.attributes.get(name):
+                # Cognito: the answer may fill in required attributes, not change them.
+                raise InvalidParameterException(
+                    f"Cannot modify the required attribute {name}, which already has a value."
+                )
+        check_attributes(pool, changes, Writer.USER, client)
+        attrs = apply_changes(pool, user.attributes, changes, verify_changed=True)
+        check_required(pool, attrs)
+        problem = pool.password_policy.violation(password)
+        if problem:
+            raise InvalidPasswordException(problem)
+        # Spent before the write: of two concurrent answers only one sets a password.
+        await self._sessions.answered(sign_in, client)
+        changed = await self._users.with_password(pool, user, password, UserStatus.CONFIRMED)
+        saved = await self._users.save(pool, dataclasses.replace(changed, attributes=attrs))
+        return Proven(saved, sign_in.proving(Proof.NEW_PASSWORD))

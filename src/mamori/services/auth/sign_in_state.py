@@ -1,0 +1,170 @@
+"""A sign-in between its steps: the state its sealed Session carries, and per-session counts.
+
+Nothing about a sign-in in progress is kept in a server's memory: the Session string is the
+AEAD-sealed state (services/auth/challenge_session.py), and what must be shared by every server
+process and outlive one request (answers to a session, a spent Session or SRP proof) is in the
+counters (Redis or the database) under a random per-session nonce.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from mamori.domain.auth.auth_flow import Challenge, FirstFactor, Proof
+from mamori.domain.auth.mfa import MfaFactor
+from mamori.domain.errors import NotAuthorizedException
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.users.user import User
+from mamori.services.auth.challenge_session import INVALID_SESSION, ChallengeSessionSeal
+from mamori.services.ports import Clock
+from mamori.services.security.ports import Counters
+from mamori.services.tokens.pool_tokens import AuthenticationResult
+
+# Wrong answers one Session takes; the next answer to it is refused ("Invalid session for the
+# user.") and the client starts the sign-in again (a new code is sent then). A right answer
+# spends the Session (`answered`): each Session answers its step once.
+MAX_WRONG_ANSWERS = 3
+# MFA_SETUP's progress through AssociateSoftwareToken and VerifySoftwareToken.
+ASSOCIATED = "associated"
+VERIFIED = "verified"
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A sign-in in progress, as the Session of its current challenge carries it."""
+
+    sub: str
+    # The username as first typed: lockout and rate limits count by it (services/security/guard.py).
+    typed: str
+    proven: frozenset[Proof] = frozenset()
+    # DEVICE_KEY as the client named it (InitiateAuth or an answer).
+    device_key: str | None = None
+    # SELECT_MFA_TYPE's answer.
+    selected: MfaFactor | None = None
+    # MFA_SETUP: None, ASSOCIATED or VERIFIED.
+    setup: str | None = None
+    # SELECT_CHALLENGE: the first factors offered.
+    choices: tuple[FirstFactor, ...] = ()
+    # Random, per Session: names its counters.
+    nonce: str = field(default_factory=new_nonce)
+
+    def proving(self, proof: Proof) -> SignIn:
+        return replace(self, proven=self.proven | {proof})
+
+    def renewed(self) -> SignIn:
+        """The same sign-in under a new nonce: every new Session gets its own counts."""
+        return replace(self, nonce=new_nonce())
+
+    def state(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"t": self.typed, "pr": sorted(p.value for p in self.proven)}
+        out["n"] = self.nonce
+        if self.device_key is not None:
+            out["dk"] = self.device_key
+        if self.selected is not None:
+            out["sel"] = self.selected.value
+        if self.setup is not None:
+            out["su"] = self.setup
+        if self.choices:
+            out["ch"] = [c.value for c in self.choices]
+        return out
+
+    @classmethod
+    def from_state(cls, sub: str, state: Mapping[str, Any]) -> SignIn:
+        """NotAuthorized "Invalid session" for a state this server did not write."""
+        try:
+            typed, nonce = state["t"], state["n"]
+            if not isinstance(typed, str) or not isinstance(nonce, str):
+                raise TypeError
+            device_key = state.get("dk")
+            setup = state.get("su")
+            return cls(
+                sub=sub,
+                typed=typed,
+                proven=frozenset(Proof(p) for p in state.get("pr", ())),
+                device_key=device_key if isinstance(device_key, str) else None,
+                selected=MfaFactor(state["sel"]) if state.get("sel") else None,
+                setup=setup if isinstance(setup, str) else None,
+                choices=tuple(FirstFactor(c) for c in state.get("ch", ())),
+                nonce=nonce,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise NotAuthorizedException(INVALID_SESSION) from exc
+
+
+@dataclass(frozen=True)
+class AuthOutcome:
+    """Tokens, or a challenge with its parameters and the sealed session to answer it with."""
+
+    result: AuthenticationResult | None = None
+    challenge: Challenge | None = None
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    session: str | None = None
+    # NewDeviceMetadata with the tokens: (DeviceKey, DeviceGroupKey).
+    new_device: tuple[str, str] | None = None
+    # SELECT_CHALLENGE's AvailableChallenges.
+    available: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Proven:
+    """A challenge answered: the state machine goes on from here (services/auth/sign_in.py)."""
+
+    user: User
+    sign_in: SignIn
+
+
+class ChallengeSessions:
+    """Seals and opens the Session of each challenge, and counts what is done with it."""
+
+    def __init__(self, seal: ChallengeSessionSeal, counters: Counters, clock: Clock) -> None:
+        self._seal = seal
+        self._counters = counters
+        self._clock = clock
+
+    def seal(self, pool_id: str, client: AppClient, challenge: Challenge, sign_in: SignIn) -> str:
+        return self._seal.seal(pool_id, client, sign_in.sub, challenge, sign_in.state())
+
+    def open(
+        self, session: str | None, pool_id: str, client_id: str, challenge: Challenge
+    ) -> SignIn:
+        sub, state = self._seal.open_state(session, pool_id, client_id, challenge)
+        return SignIn.from_state(sub, state)
+
+    def peek(self, session: str | None) -> tuple[str, str, str]:
+        return self._seal.peek(session)
+
+    @staticmethod
+    def _key(kind: str, nonce: str) -> str:
+        return kind + hashlib.sha256(nonce.encode()).hexdigest()[:40]
+
+    async def count_answer(self, nonce: str, lifetime: timedelta) -> None:
+        """Counts an answer to the Session BEFORE it is checked: NotAuthorized for every answer
+        after the MAX_WRONG_ANSWERS-th. One atomic increment returning its own count, so of any
+        number of concurrent answers at most MAX_WRONG_ANSWERS are ever compared (a right one
+        spends the Session, so counting it too changes nothing)."""
+        tally = await self._counters.add(self._key("a", nonce), self._clock.now(), lifetime)
+        if tally.count > MAX_WRONG_ANSWERS:
+            raise NotAuthorizedException(INVALID_SESSION)
+
+    async def spend(self, nonce: str, lifetime: timedelta) -> None:
+        """Marks a one-shot proof used (an SRP claim, an answered Session): NotAuthorized if it
+        was already. One atomic increment in the shared counters (Redis or the database), so
+        of concurrent uses exactly one passes, on whichever server process; the mark expires
+        after `lifetime`, when the Session has expired too."""
+        tally = await self._counters.add(self._key("u", nonce), self._clock.now(), lifetime)
+        if tally.count > 1:
+            raise NotAuthorizedException(INVALID_SESSION)
+
+    async def answered(self, sign_in: SignIn, client: AppClient) -> None:
+        """The step this Session asked for is done (or a message was sent for it): the Session
+        can't answer it again. Cognito: "Invalid session for the user." for a second answer."""
+        await self.spend(sign_in.nonce, timedelta(minutes=client.auth_session_validity_minutes))

@@ -1,0 +1,287 @@
+"""SRP steps of a sign-in: USER_SRP_AUTH and PASSWORD_VERIFIER (the password), DEVICE_SRP_AUTH
+and DEVICE_PASSWORD_VERIFIER (a remembered device's own secret)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from mamori.crypto.srp import Verifier, pool_name
+from mamori.domain.auth.auth_flow import Challenge, Proof
+from mamori.domain.errors import (
+    InvalidParameterException,
+    NotAuthorizedException,
+    ResourceNotFoundException,
+    UserNotFoundException,
+)
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User
+from mamori.services.auth.challenge_session import INVALID_SESSION
+from mamori.services.auth.devices import DeviceService
+from mamori.services.auth.sign_in import NO_DEVICE, WRONG, SignInMachine
+from mamori.services.auth.sign_in_state import (
+    AuthOutcome,
+    ChallengeSessions,
+    Proven,
+    SignIn,
+    new_nonce,
+)
+from mamori.services.auth.srp_exchange import DEVICE, USER, SrpExchanges, SrpState, parse_a
+from mamori.services.security.guard import Guard
+from mamori.services.userpools.clients import check_secret_hash
+from mamori.services.users.accounts import UserAccounts
+from mamori.services.users.srp_verifiers import VerifierVault
+
+
+def _claim(responses: Mapping[str, str]) -> tuple[str, str]:
+    for member in ("PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP"):
+        if not responses.get(member):
+            raise InvalidParameterException(f"Missing required parameter {member}")
+    return responses["TIMESTAMP"], responses["PASSWORD_CLAIM_SIGNATURE"]
+
+
+class SrpSteps:
+    def __init__(
+        self,
+        exchanges: SrpExchanges,
+        vault: VerifierVault,
+        users: UserAccounts,
+        devices: DeviceService,
+        machine: SignInMachine,
+        sessions: ChallengeSessions,
+        guard: Guard,
+    ) -> None:
+        self._exchanges = exchanges
+        self._vault = vault
+        self._users = users
+        self._devices = devices
+        self._machine = machine
+        self._sessions = sessions
+        self._guard = guard
+
+    # --- the password
+    async def start(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        parameters: Mapping[str, str],
+        ip: str | None,
+    ) -> AuthOutcome:
+        """USER_SRP_AUTH (or USER_AUTH's PASSWORD_SRP): PASSWORD_VERIFIER with SALT, SRP_B and
+        the SECRET_BLOCK holding this exchange. An unknown username gets a decoy exchange of
+        the same shape (PreventUserExistenceErrors), or UserNotFoundException (LEGACY)."""
+        username = parameters.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        big_a = parse_a(parameters.get("SRP_A"))
+        check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+        user = await self._users.find(pool, username)
+        await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
+        realm = pool_name(pool.id)
+        verifier: Verifier | None
+        if user is None:
+            if not client.prevent_user_existence_errors:
+                raise UserNotFoundException("User does not exist.")
+            user_id = self.decoy_user_id(pool, username)
+            # The sealed block's size must not tell either: a sub-shaped stand-in here too.
+            sub, verifier = self._vault.decoy_sub(pool.id, "\x00" + username), None
+        else:
+            user_id, sub = user.username, user.sub
+            verifier = self._vault.open(user)
+        # A user whose password predates SRP verifiers gets a decoy too: its claim fails like
+        # a wrong password's (docs/flows/sign-in.md).
+        verifier = verifier or self._vault.decoy(realm, user_id)
+        challenge, block = await self._exchanges.start(
+            verifier,
+            big_a,
+            pool_id=pool.id,
+            client=client,
+            kind=USER,
+            sub=sub,
+            known=user is not None,
+            user_id=user_id,
+            realm=realm,
+            typed=username,
+            device_key=None,
+            nonce=new_nonce(),
+        )
+        return AuthOutcome(
+            challenge=Challenge.PASSWORD_VERIFIER,
+            parameters={
+                "SALT": verifier.salt_hex,
+                "SRP_B": challenge.srp_b,
+                "SECRET_BLOCK": block,
+                "USERNAME": user_id,
+                "USER_ID_FOR_SRP": user_id,
+            },
+        )
+
+    async def password_verifier(
+        self, pool: UserPool, client: AppClient, responses: Mapping[str, str], ip: str | None
+    ) -> Proven:
+        """PASSWORD_VERIFIER: the client's claim checked against the exchange SECRET_BLOCK
+        names. Each exchange answers once; a wrong claim counts as a failed sign-in."""
+        state, block = self._exchanges.open(
+            responses.get("PASSWORD_CLAIM_SECRET_BLOCK"), pool.id, client.id
+        )
+        if state.kind != USER:
+            raise NotAuthorizedException(INVALID_SESSION)
+        username = responses.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        timestamp, signature = _claim(responses)
+        check_secret_hash(client, username, responses.get("SECRET_HASH"))
+        known_sub = state.sub if state.known else None
+        await self._guard.check_answer(pool.id, state.typed, known_sub, ip)
+        # Read for unknown users too, so that both take the same time.
+        user = await self._users.user_by_sub(pool, state.sub)
+        if not state.known:
+            user = None
+        if username != state.user_id:
+            named = await self._users.find(pool, username)
+            if user is None:
+                # A decoy takes the names a known user's exchange would, and no other.
+                if not self.names_decoy(pool, state.typed, username):
+                    raise NotAuthorizedException(INVALID_SESSION)
+            elif named is None or named.sub != user.sub:
+                raise NotAuthorizedException(INVALID_SESSION)
+        verifier = self._vault.open(user) if user is not None else None
+        # Counted as a failed sign-in before the claim is checked (the lockout's check and the
+        # count are one atomic step); a right claim clears the count.
+        attempt = await self._guard.count_password(pool.id, state.typed, known_sub)
+        ok = await self._exchanges.check(
+            verifier or self._vault.decoy(state.realm, state.user_id),
+            state,
+            block,
+            timestamp,
+            signature,
+        )
+        if user is None or verifier is None or not ok:
+            raise NotAuthorizedException(WRONG)
+        await self._guard.record_success(attempt)
+        user = await self._machine.checked_user(pool, user, None)
+        # Cognito: the clients name their device here (InitiateAuth's is not used), and after
+        # ResourceNotFoundException for it answer again with DEVICE_KEY null and the same
+        # SECRET_BLOCK: the device is checked before the exchange is spent.
+        sign_in = SignIn(
+            user.sub, state.typed, frozenset({Proof.PASSWORD}), responses.get("DEVICE_KEY")
+        )
+        await self._machine.device_state(pool, user, sign_in)
+        # One success per exchange (wrong claims just count as failures, each time).
+        await self._sessions.spend(state.nonce, _lifetime(client))
+        return Proven(user, sign_in)
+
+    def decoy_user_id(self, pool: UserPool, username: str) -> str:
+        """USER_ID_FOR_SRP (and USERNAME) for a name nobody holds, shaped as a known user's.
+
+        Cognito: known users are named by their stored username, the sub in pools that sign in
+        by email or phone. A decoy is derived from the name in the form it is looked up by, so
+        `BOB` and `bob` answer as one user would in a case-insensitive pool (letter case, and
+        the SALT keyed on it, must not tell a decoy from a user named `bob`).
+        """
+        key = lookup_form(pool, username)
+        return self._vault.decoy_sub(pool.id, key) if pool.username_attributes else key
+
+    def names_decoy(self, pool: UserPool, typed: str, answered: str) -> bool:
+        """Whether an answer's USERNAME names the decoy started for `typed`: the USERNAME it
+        was given, or a form of `typed` the user lookup would take as the same name."""
+        return answered == self.decoy_user_id(pool, typed) or lookup_form(
+            pool, answered
+        ) == lookup_form(pool, typed)
+
+    # --- the device
+    async def device_start(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        responses: Mapping[str, str],
+    ) -> AuthOutcome:
+        """DEVICE_SRP_AUTH answered with the device's SRP_A: DEVICE_PASSWORD_VERIFIER."""
+        key = responses.get("DEVICE_KEY")
+        if not key:
+            raise InvalidParameterException("Missing required parameter DEVICE_KEY")
+        if key != sign_in.device_key:
+            raise NotAuthorizedException(INVALID_SESSION)
+        big_a = parse_a(responses.get("SRP_A"))
+        device = await self._devices.device_for_sign_in(pool, user, key)
+        if device is None or device.verifier is None:
+            raise ResourceNotFoundException(NO_DEVICE)
+        # Single use: one exchange (and its modular exponentiation) per DEVICE_SRP_AUTH Session.
+        await self._sessions.answered(sign_in, client)
+        verifier = Verifier.from_bytes(device.verifier)
+        following = sign_in.renewed()
+        challenge, block = await self._exchanges.start(
+            verifier,
+            big_a,
+            pool_id=pool.id,
+            client=client,
+            kind=DEVICE,
+            sub=user.sub,
+            known=True,
+            user_id=key,
+            realm=device.group_key,
+            typed=sign_in.typed,
+            device_key=key,
+            nonce=following.nonce,
+        )
+        return AuthOutcome(
+            challenge=Challenge.DEVICE_PASSWORD_VERIFIER,
+            parameters={
+                "SALT": verifier.salt_hex,
+                "SRP_B": challenge.srp_b,
+                "SECRET_BLOCK": block,
+                "USERNAME": user.username,
+                "USER_ID_FOR_SRP": user.username,
+            },
+            session=self._sessions.seal(
+                pool.id, client, Challenge.DEVICE_PASSWORD_VERIFIER, following
+            ),
+        )
+
+    async def device_verifier(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        responses: Mapping[str, str],
+    ) -> Proven:
+        """DEVICE_PASSWORD_VERIFIER: the device's claim, for the exchange of this Session."""
+        state, block = self._exchanges.open(
+            responses.get("PASSWORD_CLAIM_SECRET_BLOCK"), pool.id, client.id
+        )
+        if not _same_exchange(state, user, sign_in):
+            raise NotAuthorizedException(INVALID_SESSION)
+        timestamp, signature = _claim(responses)
+        await self._sessions.spend(state.nonce, _lifetime(client))
+        device = await self._devices.device_for_sign_in(pool, user, state.user_id)
+        if device is None or device.verifier is None:
+            raise ResourceNotFoundException(NO_DEVICE)
+        verifier = Verifier.from_bytes(device.verifier)
+        if not await self._exchanges.check(verifier, state, block, timestamp, signature):
+            raise NotAuthorizedException(WRONG)
+        return Proven(user, sign_in.proving(Proof.DEVICE))
+
+
+def lookup_form(pool: UserPool, name: str) -> str:
+    """A sign-in name as the user lookup compares it: email addresses without regard to case,
+    usernames and other aliases so unless the pool is case sensitive (UsernameConfiguration)."""
+    if "@" in name and "email" in pool.sign_in_aliases():
+        return name.lower()
+    return pool.username_key(name)
+
+
+def _same_exchange(state: SrpState, user: User, sign_in: SignIn) -> bool:
+    return (
+        state.kind == DEVICE
+        and state.sub == user.sub
+        and state.nonce == sign_in.nonce
+        and state.user_id == sign_in.device_key
+    )
+
+
+def _lifetime(client: AppClient) -> timedelta:
+    return timedelta(minutes=client.auth_session_validity_minutes)

@@ -1,0 +1,214 @@
+"""Choice-based sign-in (USER_AUTH): PREFERRED_CHALLENGE or SELECT_CHALLENGE among the first
+factors the pool's SignInPolicy allows (PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP), and the
+one-time codes of the passwordless ones."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from mamori.domain.auth.auth_flow import Challenge, FirstFactor, Proof, first_factors
+from mamori.domain.auth.mfa import MfaConfiguration
+from mamori.domain.errors import (
+    CodeMismatchException,
+    InvalidParameterException,
+    NotAuthorizedException,
+    UserNotFoundException,
+)
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User
+from mamori.services.auth.challenge_session import INVALID_SESSION
+from mamori.services.auth.code_steps import CodeSteps
+from mamori.services.auth.sign_in import SignInMachine
+from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, Proven, SignIn
+from mamori.services.auth.srp_exchange import parse_a
+from mamori.services.auth.srp_steps import SrpSteps
+from mamori.services.security.guard import Guard
+from mamori.services.userpools.clients import check_secret_hash
+from mamori.services.users.accounts import UserAccounts
+
+_OTP_CHALLENGES = {
+    FirstFactor.EMAIL_OTP: Challenge.EMAIL_OTP,
+    FirstFactor.SMS_OTP: Challenge.SMS_OTP,
+}
+
+
+def offered(pool: UserPool, user: User | None) -> tuple[FirstFactor, ...]:
+    """The first factors a user may choose from; an unknown user (PreventUserExistenceErrors)
+    is offered the password ones, like a user without verified addresses."""
+    return first_factors(
+        pool.allowed_first_auth_factors,
+        email_verified=user is not None and user.verified("email"),
+        phone_verified=user is not None and user.verified("phone_number"),
+        mfa_required=pool.mfa_configuration is MfaConfiguration.ON,
+    )
+
+
+def _factor(value: str, member: str) -> FirstFactor:
+    try:
+        return FirstFactor(value)
+    except ValueError:
+        raise InvalidParameterException(f"Invalid {member}: {value}.") from None
+
+
+class UserAuthSteps:
+    def __init__(
+        self,
+        machine: SignInMachine,
+        srp: SrpSteps,
+        codes: CodeSteps,
+        users: UserAccounts,
+        sessions: ChallengeSessions,
+        guard: Guard,
+    ) -> None:
+        self._machine = machine
+        self._srp = srp
+        self._codes = codes
+        self._users = users
+        self._sessions = sessions
+        self._guard = guard
+
+    async def start(
+        self, pool: UserPool, client: AppClient, parameters: Mapping[str, str], ip: str | None
+    ) -> AuthOutcome:
+        """InitiateAuth USER_AUTH: the preferred first factor when it is available to the user
+        (and its PASSWORD or SRP_A is given), else SELECT_CHALLENGE with AvailableChallenges."""
+        username = parameters.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        preferred_name = parameters.get("PREFERRED_CHALLENGE")
+        preferred = _factor(preferred_name, "PREFERRED_CHALLENGE") if preferred_name else None
+        allowed = first_factors(
+            pool.allowed_first_auth_factors,
+            email_verified=True,
+            phone_verified=True,
+            mfa_required=pool.mfa_configuration is MfaConfiguration.ON,
+        )
+        if preferred in (FirstFactor.PASSWORD, FirstFactor.PASSWORD_SRP) and preferred in allowed:
+            # Nothing about the user is read before the password is proven.
+            return await self._choose(pool, client, preferred, username, None, parameters, ip)
+        check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+        user = await self._users.find(pool, username)
+        await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
+        if user is None and not client.prevent_user_existence_errors:
+            raise UserNotFoundException("User does not exist.")
+        choices = offered(pool, user)
+        if preferred is not None and preferred in choices:
+            return await self._choose(pool, client, preferred, username, user, parameters, ip)
+        sign_in = SignIn(
+            user.sub if user is not None else "",
+            username,
+            choices=choices,
+            device_key=parameters.get("DEVICE_KEY") or None,
+        )
+        return AuthOutcome(
+            challenge=Challenge.SELECT_CHALLENGE,
+            parameters={
+                # An unknown name is answered as a known one's would be (PreventUserExistence).
+                "USERNAME": user.username
+                if user is not None
+                else self._srp.decoy_user_id(pool, username)
+            },
+            session=self._sessions.seal(pool.id, client, Challenge.SELECT_CHALLENGE, sign_in),
+            available=tuple(c.value for c in choices),
+        )
+
+    async def select(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        sign_in: SignIn,
+        responses: Mapping[str, str],
+        ip: str | None,
+    ) -> AuthOutcome:
+        """SELECT_CHALLENGE answered with ANSWER (and PASSWORD or SRP_A for those)."""
+        answer = responses.get("ANSWER")
+        if not answer:
+            raise InvalidParameterException("Missing required parameter ANSWER")
+        factor = _factor(answer, "ANSWER")
+        if factor not in sign_in.choices:
+            raise InvalidParameterException(f"{factor.value} is not an available challenge.")
+        username = responses.get("USERNAME")
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        user = await self._users.user_by_sub(pool, sign_in.sub) if sign_in.sub else None
+        if username != sign_in.typed:
+            named = await self._users.find(pool, username)
+            if user is None:
+                # An unknown name takes what a known one's Session takes: the USERNAME it was
+                # answered with, or another form of the name typed.
+                if not self._srp.names_decoy(pool, sign_in.typed, username):
+                    raise NotAuthorizedException(INVALID_SESSION)
+            elif named is None or named.sub != user.sub:
+                raise NotAuthorizedException(INVALID_SESSION)
+        parameters = {
+            **responses,
+            "DEVICE_KEY": responses.get("DEVICE_KEY") or sign_in.device_key or "",
+        }
+        # The answer's address: a PASSWORD answer is a password sign-in, limited per IP too.
+        return await self._choose(
+            pool, client, factor, sign_in.typed, user, parameters, ip, answering=sign_in
+        )
+
+    async def _choose(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        factor: FirstFactor,
+        username: str,
+        user: User | None,
+        parameters: Mapping[str, str],
+        ip: str | None,
+        answering: SignIn | None = None,
+    ) -> AuthOutcome:
+        """`answering`: the SELECT_CHALLENGE sign-in this choice answers. Its Session is spent
+        once the step succeeds (a right password) or before anything is started or sent (an
+        SRP exchange, a code): one SELECT_CHALLENGE Session, at most one message."""
+        device_key = parameters.get("DEVICE_KEY") or None
+        if factor is FirstFactor.PASSWORD:
+            password = parameters.get("PASSWORD")
+            if not password:
+                raise InvalidParameterException("Missing required parameter PASSWORD")
+            found = await self._machine.password(
+                pool, client, username, password, parameters.get("SECRET_HASH"), ip
+            )
+            if answering is not None:
+                await self._sessions.answered(answering, client)
+            sign_in = SignIn(found.sub, username, frozenset({Proof.PASSWORD}), device_key)
+            return await self._machine.advance(pool, client, found, sign_in)
+        if answering is not None:
+            if factor is FirstFactor.PASSWORD_SRP:
+                parse_a(parameters.get("SRP_A"))  # a malformed SRP_A leaves the Session usable
+            await self._sessions.answered(answering, client)
+        if factor is FirstFactor.PASSWORD_SRP:
+            return await self._srp.start(pool, client, {**parameters, "USERNAME": username}, ip)
+        assert user is not None  # passwordless factors are offered to known users only
+        challenge = _OTP_CHALLENGES[factor]
+        sign_in = SignIn(user.sub, username, device_key=device_key)
+        delivery = await self._codes.parameters(pool, user, challenge, (), first_factor=True)
+        return AuthOutcome(
+            challenge=challenge,
+            parameters={**delivery, "USERNAME": user.username},
+            session=self._sessions.seal(pool.id, client, challenge, sign_in),
+        )
+
+    async def one_time_code(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        challenge: Challenge,
+        responses: Mapping[str, str],
+    ) -> Proven:
+        """EMAIL_OTP / SMS_OTP as a first factor: a wrong code counts as a failed sign-in."""
+        attempt = await self._guard.check_lockout(pool.id, sign_in.typed, sign_in.sub or None)
+        try:
+            await self._codes.check(pool, client, user, sign_in, challenge, responses, True)
+        except CodeMismatchException:
+            await self._guard.record_failure(attempt)
+            raise
+        await self._guard.record_success(attempt)
+        user = await self._machine.checked_user(pool, user, None)
+        return Proven(user, dataclasses.replace(sign_in, proven=sign_in.proven | {Proof.OTP}))

@@ -1,0 +1,1 @@
+"""Identity pools (cognito-identity): pools, identities, verified logins, AWS credentials."""

@@ -1,0 +1,62 @@
+"""What every service package shares: the clock, result pages and messages; and the ports of
+the top-level services (the purge, the outbox reader)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from mamori.domain.ids import PoolId
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_token: str | None
+
+
+@dataclass(frozen=True)
+class Message:
+    pool_id: PoolId
+    channel: str  # EMAIL | SMS
+    destination: str
+    subject: str | None
+    body: str
+    kind: str  # confirmation | invitation | verification | ...
+    code: str | None
+    created: datetime
+    id: int = 0
+
+
+class OutboxReader(Protocol):
+    async def list_messages(
+        self, pool_id: str | None, destination: str | None, limit: int
+    ) -> Sequence[Message]: ...
+
+
+class ExpiredRefreshSessions(Protocol):
+    async def count_sessions_expired_before(self, cutoff: datetime) -> int: ...
+    async def delete_sessions_expired_before(self, cutoff: datetime, batch: int) -> int:
+        """Deletes refresh sessions whose `expires` is before `cutoff`, at most `batch` rows per
+        statement, each statement its own transaction, until none is left; how many it deleted."""
+
+
+class ExpiredCodes(Protocol):
+    async def count_codes_expired_before(self, cutoff: datetime) -> int: ...
+    async def delete_codes_expired_before(self, cutoff: datetime, batch: int) -> int:
+        """As `delete_sessions_expired_before`, for one-time codes (phantom ones included)."""
+
+
+class OldMessages(Protocol):
+    async def count_messages_created_before(self, cutoff: datetime) -> int: ...
+    async def delete_messages_created_before(self, cutoff: datetime, batch: int) -> int:
+        """As `delete_sessions_expired_before`, for outbox messages created before `cutoff`."""

@@ -1,0 +1,1 @@
+"""Guessing protection (lockout, rate limits, send quotas) and the password-hashing threads."""

@@ -1,0 +1,60 @@
+"""The counters lockout and rate limits run on, shared by every server process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A counter's value and when it was last added to."""
+
+    count: int
+    last: datetime
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A token bucket: `burst` requests at once, then one per `every` on average (refilled
+    continuously; GCRA, the bucket's state being the time it will be full again)."""
+
+    key: str
+    every: timedelta
+    burst: int
+
+
+class Counters(Protocol):
+    """Counters shared by every server process (Redis or the database), for lockout and rate
+    limits. Times come from the caller's clock; keys are opaque and short."""
+
+    async def take(self, buckets: Sequence[Bucket], now: datetime) -> Sequence[bool]:
+        """Takes one token from each bucket, atomically per bucket; whether each had one, in
+        order. A bucket without a token is left as it was (refused requests cost nothing)."""
+
+    async def add(self, key: str, now: datetime, idle: timedelta) -> Tally:
+        """Adds one to `key`, which starts again from zero after `idle` without an add."""
+
+    async def count_attempt(
+        self,
+        key: str,
+        now: datetime,
+        idle: timedelta,
+        free: int,
+        not_after: Sequence[datetime],
+    ) -> Tally | None:
+        """`add`, but only while the count allows another attempt, decided and written in one
+        atomic step (so of any number of concurrent calls, only as many as the rule allows
+        are counted): while fewer than `free` are counted, or the last was at or before
+        `not_after[count - free]` (the last entry for any count beyond). An absent or idle
+        count starts again at 1. The new tally; None, and nothing written, when refused."""
+
+    async def peek(self, key: str, now: datetime) -> Tally | None:
+        """The value `add` or `count_attempt` left, None when there is none or it has started
+        again."""
+
+    async def clear(self, key: str) -> None: ...
+    async def aclose(self) -> None:
+        """Releases connections (at shutdown)."""

@@ -1,0 +1,100 @@
+"""What token issuing and the signing keys depend on: refresh sessions, the reads an access
+token's use needs, sealed keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from mamori.domain.ids import ClientId, PoolId, UserSub
+from mamori.domain.users.group import Group
+from mamori.domain.users.user import User
+from mamori.services.ports import Page
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """What an access token's use needs to know, read in one statement."""
+
+    user: User | None  # None once deleted
+    revoked: bool  # its sign-in (refresh family) was revoked
+    client_exists: bool  # False once its app client was deleted
+
+
+class TokenUsers(Protocol):
+    """The user reads of token issuing and checking (the user store implements them)."""
+
+    async def get_user_for_token(
+        self, pool_id: PoolId, sub: UserSub, origin_jti: str, client_id: str
+    ) -> TokenHolder:
+        """The user, whether the token's sign-in is revoked and whether its app client still
+        exists, in one read (every access token's use)."""
+
+
+class TokenGroups(Protocol):
+    """The groups a user's tokens name (the group store implements it)."""
+
+    async def groups_of(
+        self, pool_id: PoolId, sub: UserSub, limit: int = 10000, after: str | None = None
+    ) -> Page[Group]: ...
+
+
+@dataclass(frozen=True)
+class RefreshSession:
+    """One sign-in's refresh token, stored only as a digest."""
+
+    digest: str
+    pool_id: PoolId
+    client_id: ClientId
+    sub: UserSub
+    origin_jti: str
+    auth_time: int
+    created: datetime
+    expires: datetime
+    revoked: bool = False
+    # Rotation: the digest that replaced this one, and when; reuse after the grace period fails.
+    replaced_at: datetime | None = None
+
+
+class RefreshSessionStore(Protocol):
+    async def add_session(self, session: RefreshSession) -> None: ...
+    async def get_session(self, digest: str) -> RefreshSession | None: ...
+    async def get_session_with_user(self, digest: str) -> tuple[RefreshSession, User | None] | None:
+        """The session and its user in one read (every refresh needs both)."""
+
+    async def mark_replaced(self, digest: str, when: datetime) -> bool:
+        """True for the one caller that rotated it first."""
+
+    async def revoke_origin(self, pool_id: PoolId, origin_jti: str) -> None: ...
+    async def is_origin_revoked(self, pool_id: PoolId, origin_jti: str) -> bool: ...
+    async def revoke_user(self, pool_id: PoolId, sub: UserSub) -> None: ...
+
+
+@dataclass(frozen=True)
+class SealedKey:
+    pool_id: PoolId
+    kid: str
+    sealed_pem: str
+    created: datetime
+
+
+class KeyStore(Protocol):
+    async def add_key(self, key: SealedKey) -> None: ...
+    async def keys_of(self, pool_id: PoolId) -> Sequence[SealedKey]: ...
+    async def sealed_prefixes(self) -> Sequence[str]:
+        """The distinct version-and-key-id prefixes of every sealed key (start-up check)."""
+
+
+@dataclass(frozen=True)
+class SealedIdentityKey:
+    kid: str
+    sealed_pem: str
+    created: datetime
+
+
+class IdentityKeyStore(Protocol):
+    async def add_identity_key(self, key: SealedIdentityKey) -> None: ...
+    async def identity_keys(self) -> Sequence[SealedIdentityKey]:
+        """Oldest first."""

@@ -1,0 +1,1 @@
+"""User pools and their app clients: lifecycle, configuration, secrets."""

@@ -1,0 +1,161 @@
+"""Account recovery and verification: ForgotPassword / ConfirmForgotPassword, and verifying
+email and phone_number with GetUserAttributeVerificationCode / VerifyUserAttribute."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from mamori.domain.errors import (
+    InvalidParameterException,
+    InvalidPasswordException,
+    NotAuthorizedException,
+    UserNotFoundException,
+)
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User, UserStatus
+from mamori.services.tokens.pool_tokens import TokenService
+from mamori.services.userpools.clients import ClientService, check_secret_hash
+from mamori.services.userpools.pools import PoolService
+from mamori.services.users.accounts import NO_SUCH_USER, UserAccounts
+from mamori.services.users.codes import (
+    RESET,
+    CodeService,
+    Delivery,
+    admin_only,
+    recovery_attribute,
+    simulated_delivery,
+    verify_purpose,
+)
+
+VERIFIABLE = ("email", "phone_number")
+NO_RECOVERY = (
+    "Cannot reset password for the user as there is no registered/verified email or phone_number"
+)
+
+
+class RecoveryService:
+    def __init__(
+        self,
+        users: UserAccounts,
+        clients: ClientService,
+        pools: PoolService,
+        tokens: TokenService,
+        codes: CodeService,
+    ) -> None:
+        self._users = users
+        self._clients = clients
+        self._pools = pools
+        self._tokens = tokens
+        self._codes = codes
+
+    # --- forgot password
+    async def forgot_password(
+        self, client_id: str, username: str, secret_hash: str | None
+    ) -> Delivery:
+        """A reset code to the user's first verified channel in the pool's recovery order.
+
+        The user's password and status stay as they are: the old password still signs in
+        until ConfirmForgotPassword replaces it.
+        """
+        pool, client = await self._clients.client_for_public_call(client_id)
+        check_secret_hash(client, username, secret_hash)
+        if admin_only(pool):
+            raise NotAuthorizedException("Contact administrator to reset password.")
+        user = await self._users.find(pool, username)
+        if user is None:
+            return await self._cannot_recover(
+                pool, client, username, UserNotFoundException(NO_SUCH_USER)
+            )
+        if not user.enabled:
+            return await self._cannot_recover(
+                pool, client, username, NotAuthorizedException("User is disabled.")
+            )
+        attribute = recovery_attribute(pool, user)
+        if attribute is None:
+            return await self._cannot_recover(
+                pool, client, username, InvalidParameterException(NO_RECOVERY)
+            )
+        return await self._codes.send_code(pool, user, RESET, attribute, "password-reset")
+
+    async def _cannot_recover(
+        self, pool: UserPool, client: AppClient, username: str, error: Exception
+    ) -> Delivery:
+        """`error`, or with PreventUserExistenceErrors the answer a recoverable user would get,
+        after the same work (Cognito: unknown, disabled and unverified users alike)."""
+        if not client.prevent_user_existence_errors:
+            raise error
+        delivery = simulated_delivery(pool, username)
+        phantom = self._codes.phantom_sub(pool, username)
+        await self._codes.send_phantom_code(pool, phantom, RESET, delivery.medium)
+        return delivery
+
+    async def confirm_forgot_password(
+        self,
+        client_id: str,
+        username: str,
+        code: str,
+        password: str,
+        secret_hash: str | None,
+    ) -> None:
+        """The code, then the new password; the user is CONFIRMED whatever its status was.
+
+        Cognito: no session or token is revoked (GlobalSignOut does that).
+        """
+        pool, client = await self._clients.client_for_public_call(client_id)
+        check_secret_hash(client, username, secret_hash)
+        # Before the user is looked up or the code spent: the same answer for anyone, and a
+        # refused password can be retried with the same code.
+        problem = pool.password_policy.violation(password)
+        if problem:
+            raise InvalidPasswordException(problem)
+        user = await self._users.find(pool, username)
+        if user is None or not user.enabled:
+            if client.prevent_user_existence_errors:
+                phantom = self._codes.phantom_sub(pool, username)
+                await self._codes.check_phantom_code(pool, phantom, RESET, code)
+            if user is None:
+                raise UserNotFoundException(NO_SUCH_USER)
+            raise NotAuthorizedException("User is disabled.")
+        await self._codes.check_code(pool, user, RESET, code)
+        await self._users.set_password(pool, user, password, UserStatus.CONFIRMED)
+
+    # --- attribute verification, authorised by an access token
+    async def _signed_in(self, access_token: str) -> tuple[UserPool, User]:
+        ctx = await self._tokens.check_access_token(access_token)
+        return await self._pools.require(ctx.pool_id), ctx.user
+
+    async def get_user_attribute_verification_code(
+        self, access_token: str, attribute: str
+    ) -> Delivery:
+        """A code to the value of `attribute` waiting for verification: the pending new value
+        if there is one, else the current value (verified already or not)."""
+        pool, user = await self._signed_in(access_token)
+        value = _to_verify(user, attribute)
+        return await self._codes.send_code(
+            pool, user, verify_purpose(attribute), attribute, "verification", value, value
+        )
+
+    async def verify_user_attribute(self, access_token: str, attribute: str, code: str) -> None:
+        """Marks the value verified; a pending new value replaces the old one now."""
+        pool, user = await self._signed_in(access_token)
+        value = _to_verify(user, attribute)
+        pending = {k: v for k, v in user.pending.items() if k != attribute}
+        attrs = {**user.attributes, attribute: value, f"{attribute}_verified": "true"}
+        verified = dataclasses.replace(user, attributes=attrs, pending=pending)
+        # Before the code is spent: a value another user signs in with stays theirs.
+        await self._users.claim_aliases(pool, verified, force=False)
+        await self._codes.check_code(pool, user, verify_purpose(attribute), code, value)
+        await self._users.save(pool, verified)
+
+
+def _to_verify(user: User, attribute: str) -> str:
+    if attribute not in VERIFIABLE:
+        raise InvalidParameterException(
+            f"Invalid attribute name: {attribute} cannot be verified; only email and "
+            "phone_number can."
+        )
+    value = user.pending.get(attribute) or user.attributes.get(attribute)
+    if not value:
+        raise InvalidParameterException(f"The user has no {attribute} to verify.")
+    return value
