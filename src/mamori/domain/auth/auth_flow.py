@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from mamori.domain.auth.mfa import MfaFactor, MfaState
+from mamori.domain.errors import InvalidParameterException
 from mamori.domain.users.user import UserStatus
 
 
@@ -160,6 +161,18 @@ class DeviceState(StrEnum):
     NONE = "NONE"  # no DEVICE_KEY given
     CONFIRMED = "CONFIRMED"  # a confirmed device of this user, not remembered
     REMEMBERED = "REMEMBERED"  # a confirmed device of this user, remembered
+
+
+def flow_of(name: str, entry: Entry) -> AuthFlow:
+    """The AuthFlow `name` names, if `entry` takes it."""
+    try:
+        flow = AuthFlow(name)
+    except ValueError:
+        flow = None
+    if flow is None or flow not in FLOWS_BY_ENTRY[entry]:
+        # Cognito: one message for an unknown flow and a flow of the other entry point.
+        raise InvalidParameterException("Initiate Auth method not supported.")
+    return flow
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from datetime import timedelta
 from mamori.crypto.aead import Keyring
 from mamori.domain.auth.auth_flow import (
     FIRST_FACTORS,
-    FLOWS_BY_ENTRY,
     PASSWORD_FLOWS,
     REFRESH_FLOWS,
     REQUIRED_CLIENT_FLOW,
@@ -19,6 +18,7 @@ from mamori.domain.auth.auth_flow import (
     Challenge,
     Entry,
     Proof,
+    flow_of,
 )
 from mamori.domain.errors import (
     InvalidParameterException,
@@ -60,17 +60,6 @@ __all__ = ["AuthOutcome", "AuthService"]
 
 _MFA_CODES = frozenset({Challenge.SMS_MFA, Challenge.SOFTWARE_TOKEN_MFA, Challenge.EMAIL_OTP})
 _ONE_TIME_CODES = frozenset({Challenge.EMAIL_OTP, Challenge.SMS_OTP})
-
-
-def _flow(name: str, entry: Entry) -> AuthFlow:
-    try:
-        flow = AuthFlow(name)
-    except ValueError:
-        flow = None
-    if flow is None or flow not in FLOWS_BY_ENTRY[entry]:
-        # Cognito: one message for an unknown flow and a flow of the other entry point.
-        raise InvalidParameterException("Initiate Auth method not supported.")
-    return flow
 
 
 def _looks_like_jwt(token: str) -> bool:
@@ -126,7 +115,7 @@ class AuthService:
         self, client_id: str, flow: str, parameters: Mapping[str, str], ip: str | None = None
     ) -> AuthOutcome:
         """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
-        kind = _flow(flow, Entry.INITIATE_AUTH)
+        kind = flow_of(flow, Entry.INITIATE_AUTH)
         pool, client = await self._clients.client_for_public_call(client_id)
         return await self._start(pool, client, kind, parameters, ip)
 
@@ -139,7 +128,7 @@ class AuthService:
         ip: str | None = None,
     ) -> AuthOutcome:
         """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
-        kind = _flow(flow, Entry.ADMIN_INITIATE_AUTH)
+        kind = flow_of(flow, Entry.ADMIN_INITIATE_AUTH)
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
         return await self._start(pool, client, kind, parameters, ip)
 
