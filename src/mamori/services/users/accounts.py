@@ -5,7 +5,6 @@ sign_up.py, self-service in self_service.py, the administrator's operations in a
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -60,19 +59,18 @@ class UserAccounts:
         hashing: PasswordHashing,
         clock: Clock,
         verifiers: VerifierVault | None = None,
-        hash_concurrency: int | None = None,
+        *,
+        hash_threads: HashThreads,
     ) -> None:
+        """`hash_threads`: where password hashes and SRP verifiers run (sized in wiring)."""
         self._store = store
-        self._hash_concurrency = hash_concurrency or os.cpu_count() or 2
         self._verifiers = verifiers
         self._sessions = sessions
         self._pools = pools
         self._codes = codes
         self._hashing = hashing
         self._clock = clock
-        # A fixed set of threads, no more than the cores this process may use
-        # (security/hash_threads.py).
-        self._hash_threads = HashThreads(self._hash_concurrency)
+        self._hash_threads = hash_threads
 
     async def _hash_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._hash_threads.run(fn, *args)
