@@ -8,14 +8,12 @@ AWS's own wording.
 from __future__ import annotations
 
 import binascii
-import functools
 import json
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
-import regex  # type: ignore[import-untyped]
+from mamori.protocols.java_patterns import matcher
 
 if TYPE_CHECKING:
     from botocore.model import Shape, StructureShape
@@ -29,11 +27,6 @@ _INVALID_BY_SERVICE: Final = {"cognito-identity": VALIDATION}
 
 # JSON 1.1 integers and longs are Java int and long on the AWS side.
 _RANGES: Final = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
-# Java's \d \w \s are ASCII-only unless UNICODE_CHARACTER_CLASS is set; Python's are Unicode.
-_JAVA_SHORTHANDS: Final = {"d": "0-9", "w": "A-Za-z0-9_", "s": " \\t\\n\\x0B\\f\\r"}
-# Values this short cannot backtrack for long; longer ones get a time limit (see _matcher).
-_UNGUARDED_LENGTH: Final = 512
-_PATTERN_TIMEOUT_SECONDS: Final = 0.05
 # Lists and maps the model leaves unbounded get AWS's documented limit where there is one
 # (50 tags per resource, 300 identity providers per user pool plus COGNITO) and otherwise a
 # cap no real request reaches (a pool has at most 50 custom and about 20 standard attributes),
@@ -252,7 +245,7 @@ class _String(_Node):
         self.enum = frozenset(enum)
         self.enum_text = "[" + ", ".join(enum) + "]"
         self.pattern: str | None = shape.metadata.get("pattern")
-        self.matches = _matcher(self.pattern) if self.pattern is not None else None
+        self.matches = matcher(self.pattern) if self.pattern is not None else None
 
     def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:
         if not isinstance(value, str):
@@ -370,70 +363,3 @@ def _compile(shape: Shape, memo: dict[tuple[str, str], _Node]) -> _Node:
         node.key = _compile(shape.key, memo)
         node.value = _compile(shape.value, memo)
     return node
-
-
-# -- patterns ---------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1024)
-def _matcher(java_pattern: str) -> Callable[[str], bool]:
-    # AWS (Java's Matcher.matches) applies the pattern to the whole value.
-    fullmatch = regex.compile(_python_pattern(java_pattern)).fullmatch
-
-    def matches(value: str) -> bool:
-        if len(value) <= _UNGUARDED_LENGTH:
-            return fullmatch(value) is not None
-        # Model patterns such as EmailVerificationMessage's [..]*\{####\}[..]* backtrack
-        # quadratically on long non-matching values (seconds at their 20000-character limit).
-        # Matching values succeed in linear time, so running out of time means "no match".
-        try:
-            return fullmatch(value, timeout=_PATTERN_TIMEOUT_SECONDS) is not None
-        except TimeoutError:
-            return False
-
-    return matches
-
-
-def _python_pattern(java: str) -> str:
-    """Translate a Java regex to `regex` syntax where their semantics differ (\\w \\d \\s)."""
-    out: list[str] = []
-    items: list[str] | None = None  # atoms of the character class being read
-    i = 0
-    while i < len(java):
-        atom = java[i : i + 2] if java[i] == "\\" else java[i]
-        i += len(atom)
-        shorthand = atom[1] if len(atom) == 2 else ""
-        if items is None:
-            if shorthand.lower() in _JAVA_SHORTHANDS:
-                negate = "^" if shorthand.isupper() else ""
-                out.append(f"[{negate}{_JAVA_SHORTHANDS[shorthand.lower()]}]")
-            elif atom == "[":
-                items = []
-            else:
-                out.append(atom)
-        elif atom == "]" and items and items != ["^"]:
-            out.append(_python_class(items))
-            items = None
-        elif atom == "[" or (atom == "&" and java.startswith("&", i)):
-            # Java's nested class union and && intersection have no V0 equivalent; keep the
-            # pattern as written (Unicode shorthands) rather than guess.
-            return java
-        else:
-            items.append(atom)
-    return java if items is not None else "".join(out)
-
-
-def _python_class(items: list[str]) -> str:
-    negated = items[0] == "^"
-    body = items[1:] if negated else items
-    if len(body) == 1 and body[0][1:] in ("D", "W", "S"):
-        # [\S] is the common case: a negated shorthand alone in a class.
-        return f"[{'' if negated else '^'}{_JAVA_SHORTHANDS[body[0][1].lower()]}]"
-    parts: list[str] = []
-    for atom in body:
-        if atom[:1] == "\\" and atom[1:] in _JAVA_SHORTHANDS:
-            parts.append(_JAVA_SHORTHANDS[atom[1:]])
-        else:
-            # A negated shorthand mixed with other items stays Unicode: no model pattern has one.
-            parts.append(atom)
-    return "[" + ("^" if negated else "") + "".join(parts) + "]"

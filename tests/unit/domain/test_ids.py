@@ -8,14 +8,14 @@ import uuid
 import botocore.session
 
 from mamori.domain.ids import new_client_id, new_pool_id, new_sub, region_of
-from mamori.protocols.shapes import _python_pattern
+from mamori.protocols.java_patterns import python_pattern
 
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")
 
 
 def model_pattern(shape: str) -> tuple[re.Pattern[str], int]:
     metadata = MODEL.shape_for(shape).metadata
-    return re.compile(_python_pattern(metadata["pattern"])), int(metadata["max"])
+    return re.compile(python_pattern(metadata["pattern"])), int(metadata["max"])
 
 
 def test_pool_ids_match_the_model_and_cognitos_shape() -> None:

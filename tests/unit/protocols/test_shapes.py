@@ -14,7 +14,8 @@ from botocore.model import ServiceModel, Shape, ShapeResolver, StructureShape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mamori.protocols.shapes import ShapeError, _python_pattern, validate
+from mamori.protocols.java_patterns import python_pattern
+from mamori.protocols.shapes import ShapeError, validate
 
 POOL_ID = "us-east-1_AbCdEf123"
 PASSWORD = "Corr3ct horse!"  # the space is what [\S]+ rejects
@@ -369,7 +370,7 @@ def test_unicode_properties_still_apply() -> None:
     ],
 )
 def test_java_pattern_translation(java: str, python: str) -> None:
-    assert _python_pattern(java) == python
+    assert python_pattern(java) == python
 
 
 @pytest.mark.parametrize("service", ["cognito-idp", "cognito-identity"])
