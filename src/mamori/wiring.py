@@ -24,7 +24,7 @@ from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
 from mamori.adapters.issuers.oidc import OidcKeys
 from mamori.adapters.store.sql.devices import SqlDeviceStore
-from mamori.adapters.store.sql.direct import dispose
+from mamori.adapters.store.sql.driver.direct import dispose
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
 from mamori.adapters.store.sql.identity_pools import (

@@ -1,4 +1,4 @@
-"""The hot-path statement runner (adapters/store/sql/direct.py) against the engine it stands
+"""The hot-path statement runner (adapters/store/sql/driver/direct.py) against the engine it stands
 beside: what one writes the other reads back identically, on SQLite and PostgreSQL; on SQLite,
 a statement that meets a lock waits for it on a thread instead of failing or blocking the loop."""
 
@@ -18,8 +18,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tests.support.live import create_pg_database, drop_pg_database, restore_pg_database
 
-from mamori.adapters.store.sql import direct
-from mamori.adapters.store.sql.direct import (
+from mamori.adapters.store.sql.driver import direct
+from mamori.adapters.store.sql.driver.direct import (
     EngineDirect,
     PostgresDirect,
     SqliteDirect,

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from mamori.adapters.store.sql import sqlite_reads
+from mamori.adapters.store.sql.driver import sqlite_reads
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

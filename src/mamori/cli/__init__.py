@@ -1,0 +1,46 @@
+"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge.
+
+`arguments.py` reads the command line; each command has its module (`serve.py`, which also builds
+each worker process's application, `migrate.py`, `admin_credentials.py`, `outbox.py`, `purge.py`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from mamori.cli.admin_credentials import admin_credentials
+from mamori.cli.arguments import parser, settings_from
+from mamori.cli.migrate import migrate
+from mamori.cli.outbox import outbox
+from mamori.cli.purge import purge
+from mamori.cli.serve import asgi_app, serve
+from mamori.config import ConfigError
+
+__all__ = ["asgi_app", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+        if args.command == "serve":
+            serve(settings, args.config or os.environ.get("MAMORI_CONFIG"))
+            return 0
+        if args.command == "migrate":
+            migrate(settings)
+            print("database is at the newest revision")
+            return 0
+        if args.command == "admin-credentials":
+            return admin_credentials(settings, args.json)
+        if args.command == "outbox":
+            migrate(settings)
+            return outbox(settings, args)
+        if args.command == "purge":
+            migrate(settings)
+            return purge(settings, args.dry_run)
+    except ConfigError as exc:
+        print(f"mamori: {exc}", file=sys.stderr)
+        return 2
+    return 2

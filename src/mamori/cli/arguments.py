@@ -1,0 +1,104 @@
+"""The command line: subcommands, their flags, and the settings the flags override."""
+
+from __future__ import annotations
+
+import argparse
+
+from mamori.config import Settings, load_settings
+
+DESCRIPTION = "The `mamori` command: serve, migrate, admin-credentials, outbox, purge."
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="TOML settings file (also MAMORI_CONFIG)")
+    parser.add_argument("--data-dir", dest="data_dir", help="data directory (default ./.mamori)")
+    parser.add_argument(
+        "--database-url",
+        dest="database_url",
+        help="sqlite:///path or postgresql://... (default: SQLite in data dir)",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mamori", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server")
+    _common(serve)
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--public-url", dest="public_url", help="external base URL, used as the token issuer prefix"
+    )
+    serve.add_argument("--workers", type=int, help="server processes (default 1)")
+    serve.add_argument("--tls-cert", dest="tls_cert")
+    serve.add_argument("--tls-key", dest="tls_key")
+    serve.add_argument(
+        "--trusted-proxies",
+        dest="trusted_proxies",
+        help="comma-separated addresses whose X-Forwarded-* headers are trusted",
+    )
+    serve.add_argument(
+        "--allowed-hosts",
+        dest="allowed_hosts",
+        help="comma-separated Host names answered (default: the public URL's host and loopback)",
+    )
+    serve.add_argument(
+        "--cors-origins",
+        dest="cors_origins",
+        help="comma-separated origins browsers may call from (default *, none in emulator mode)",
+    )
+    serve.add_argument(
+        "--accept-any-credentials",
+        dest="accept_any_credentials",
+        action="store_const",
+        const=True,
+        help="emulator mode: skip SigV4 checks on admin operations (UNSAFE)",
+    )
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    _common(migrate)
+    creds = sub.add_parser("admin-credentials", help="print the admin access key and secret")
+    _common(creds)
+    creds.add_argument("--json", action="store_true")
+    outbox = sub.add_parser("outbox", help="print messages kept in the outbox")
+    _common(outbox)
+    outbox.add_argument("--pool")
+    outbox.add_argument("--to")
+    outbox.add_argument("--latest", action="store_true", help="only the newest message")
+    outbox.add_argument(
+        "--code-only",
+        dest="code_only",
+        action="store_true",
+        help="print only the code of the newest matching message",
+    )
+    outbox.add_argument("--json", action="store_true")
+    purge = sub.add_parser(
+        "purge",
+        help="delete expired refresh sessions and one-time codes and old outbox messages "
+        "(servers also do it)",
+    )
+    _common(purge)
+    purge.add_argument(
+        "--dry-run", dest="dry_run", action="store_true", help="only count what would go"
+    )
+    return parser
+
+
+_SETTING_FLAGS = (
+    "data_dir",
+    "database_url",
+    "host",
+    "port",
+    "public_url",
+    "workers",
+    "tls_cert",
+    "tls_key",
+    "trusted_proxies",
+    "allowed_hosts",
+    "cors_origins",
+    "accept_any_credentials",
+)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {k: getattr(args, k) for k in _SETTING_FLAGS if hasattr(args, k)}
+    return load_settings(overrides, config_file=args.config)
