@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mamori.adapters.counters.redis import RedisCounters
 from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
+from mamori.adapters.http import OutboundHttp
 from mamori.adapters.issuers.oidc import OidcKeys
 from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.adapters.store.sql.driver.direct import dispose
@@ -142,11 +143,13 @@ class Runtime:
     engine: AsyncEngine
     credentials: AdminCredentials
     hash_threads: HashThreads
+    http: OutboundHttp
 
     async def aclose(self) -> None:
-        """Close the database engine and the hot-path connections opened beside it, and stop
-        the hashing threads."""
+        """Close the database engine and the hot-path connections opened beside it, the
+        outbound HTTP connections, and stop the hashing threads."""
         self.hash_threads.close()
+        await self.http.aclose()
         await dispose(self.engine)
 
 
@@ -160,8 +163,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         )
     )
     outbox = SqlOutbox(engine)
-    email = build_message_sender(settings, "email_sender", "EMAIL", outbox)
-    sms = build_message_sender(settings, "sms_sender", "SMS", outbox)
+    # One outbound HTTP client (connections kept alive) for STS, webhooks and OpenID issuers.
+    http = OutboundHttp()
+    email = build_message_sender(settings, "email_sender", "EMAIL", outbox, http)
+    sms = build_message_sender(settings, "sms_sender", "SMS", outbox, http)
     user_store = SqlUserStore(engine)
     group_store = SqlGroupStore(engine)
     session_store = SqlRefreshSessionStore(engine)
@@ -219,7 +224,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         verifiers,
     )
     identity = build_identity_services(
-        settings, engine, keyring, clock, keys, session_store, user_store, tokens, key_threads
+        settings, engine, keyring, clock, keys, session_store, user_store, tokens, key_threads, http
     )
     services = Services(
         clock=clock,
@@ -241,19 +246,26 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         devices=devices,
         purger=Purger(session_store, code_store, outbox, message_retention(settings), clock),
     )
-    return Runtime(services, engine, admin_credentials(settings), hash_threads)
+    return Runtime(services, engine, admin_credentials(settings), hash_threads, http)
 
 
 def build_message_sender(
-    settings: Settings, setting: str, channel: str, outbox: MessageSender
+    settings: Settings,
+    setting: str,
+    channel: str,
+    outbox: MessageSender,
+    http: OutboundHttp | None = None,
 ) -> MessageSender:
-    """The sender named by `setting`, from the registry; ConfigError if it cannot be built."""
+    """The sender named by `setting`, from the registry; ConfigError if it cannot be built.
+    `http`: the outbound clients senders use (a new, unused set when none is given)."""
     values = MappingProxyType(
         {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
     )
     sender_id = getattr(settings, setting)
     try:
-        return build_sender(sender_id, SenderContext(channel, values, outbox))
+        return build_sender(
+            sender_id, SenderContext(channel, values, outbox, http or OutboundHttp())
+        )
     except SenderConfigError as exc:
         raise ConfigError(f"{setting} {sender_id!r}: {exc}") from exc
 
@@ -296,6 +308,7 @@ def build_identity_services(
     user_store: SqlUserStore,
     tokens: TokenService,
     key_threads: anyio.CapacityLimiter,
+    http: OutboundHttp,
 ) -> IdentityServices:
     """Identity pools: stores, the identity issuer, login verification and the STS client."""
     host_path = settings.effective_public_url.split("://", 1)[-1]
@@ -317,7 +330,7 @@ def build_identity_services(
         session_store,
         user_store,
         identity_tokens,
-        OidcKeys(float(settings.sts_timeout_seconds)),
+        OidcKeys(http.client(), float(settings.sts_timeout_seconds)),
         oidc_providers,
         clock,
         tokens.issuer,
@@ -337,7 +350,8 @@ def build_identity_services(
             settings.sts_access_key_id,
             settings.sts_secret_access_key,
             float(settings.sts_timeout_seconds),
-        )
+        ),
+        http.client(),
     )
     credentials = CredentialsService(
         identities, identity_tokens, sts, settings.identity_credentials_seconds

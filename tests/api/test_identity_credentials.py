@@ -29,7 +29,9 @@ from tests.support.identity import (
 from tests.support.live import Server, run_server
 from tests.support.moto import Moto, run_moto
 
+from mamori.adapters.http import OutboundHttp
 from mamori.adapters.sts import StsClient, StsConfig
+from mamori.services.identity.ports import TemporaryCredentials
 
 
 def s3_policy(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -382,8 +384,17 @@ def test_basic_flow_token_is_accepted_by_sts(env: Env) -> None:
     identity = public.get_id(IdentityPoolId=env.identity_pool, Logins=logins)["IdentityId"]
     token = public.get_open_id_token(IdentityId=identity, Logins=logins)["Token"]
     moto = env.cloud.moto
-    sts = StsClient(StsConfig(moto.url, "us-east-1", moto.access_key_id, moto.secret_access_key))
-    creds = asyncio.run(sts.assume_role_with_web_identity(env.cloud.auth, "basic-flow", token, 900))
+    config = StsConfig(moto.url, "us-east-1", moto.access_key_id, moto.secret_access_key)
+
+    async def assume() -> TemporaryCredentials:
+        http = OutboundHttp()
+        try:
+            sts = StsClient(config, http.client())
+            return await sts.assume_role_with_web_identity(env.cloud.auth, "basic-flow", token, 900)
+        finally:
+            await http.aclose()
+
+    creds = asyncio.run(assume())
     s3 = moto.client("s3", creds.access_key_id, creds.secret_access_key, creds.session_token)
     s3.put_object(Bucket=env.cloud.photos, Key="basic.txt", Body=b"basic")
     assert s3.get_object(Bucket=env.cloud.photos, Key="basic.txt")["Body"].read() == b"basic"

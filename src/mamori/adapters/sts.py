@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import ssl
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,9 +56,10 @@ class StsClient:
     with INITIAL_NO_AUTH_ACTION_COUNT, for one) only accept it signed.
     """
 
-    def __init__(self, config: StsConfig) -> None:
+    def __init__(self, config: StsConfig, http: httpx.AsyncClient) -> None:
+        """`http`: the shared outbound client (adapters/http.py), built in wiring."""
         self._config = config
-        self._ssl: ssl.SSLContext | None = None
+        self._http = http
 
     @property
     def endpoint(self) -> str:
@@ -102,15 +102,13 @@ class StsClient:
                 "DurationSeconds": str(duration_seconds),
             }
         )
-        if self._ssl is None:
-            self._ssl = ssl.create_default_context()
         try:
-            async with httpx.AsyncClient(
-                verify=self._ssl, timeout=self._config.timeout_seconds
-            ) as client:
-                response = await client.post(
-                    self._config.endpoint, content=body, headers=self._headers(body)
-                )
+            response = await self._http.post(
+                self._config.endpoint,
+                content=body,
+                headers=self._headers(body),
+                timeout=self._config.timeout_seconds,
+            )
         except httpx.HTTPError as exc:
             log.warning("STS at %s unreachable: %s", self._config.endpoint, exc)
             raise StsError("", f"cannot reach STS at {self._config.endpoint}: {exc}") from exc

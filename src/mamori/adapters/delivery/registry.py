@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, ClassVar, Protocol
 
+from mamori.adapters.http import OutboundHttp
 from mamori.services.ports import Message
 from mamori.services.users.ports import MessageSender
 
@@ -36,11 +37,13 @@ class SenderConfigError(ValueError):
 
 @dataclass(frozen=True)
 class SenderContext:
-    """What `from_config` is given: the channel, mamori's settings by name, the outbox."""
+    """What `from_config` is given: the channel, mamori's settings by name, the outbox, and
+    the outbound HTTP clients (shared, closed at shutdown: senders build none of their own)."""
 
     channel: str  # EMAIL | SMS
     settings: Mapping[str, Any] = field(repr=False)
     outbox: MessageSender
+    http: OutboundHttp
 
     def _get(self, name: str) -> Any:
         try:

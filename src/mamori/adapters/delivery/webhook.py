@@ -80,11 +80,10 @@ class WebhookSender:
     id: ClassVar[str] = "webhook"
     channels: ClassVar[frozenset[str]] = frozenset(CHANNELS)
 
-    def __init__(self, config: WebhookConfig) -> None:
+    def __init__(self, config: WebhookConfig, http: httpx.AsyncClient) -> None:
+        """`http`: an outbound client trusting `config.ca_file` (adapters/http.py)."""
         self._config = config
-        self._ssl = ssl.create_default_context()
-        if config.ca_file:
-            self._ssl.load_verify_locations(config.ca_file)
+        self._http = http
 
     @classmethod
     def from_config(cls, context: SenderContext) -> WebhookSender:
@@ -98,7 +97,7 @@ class WebhookSender:
             url, key, float(context.integer("delivery_timeout_seconds")), ca_file
         )
         try:
-            return cls(config)
+            return cls(config, context.http.client(ca_file))
         except (OSError, ssl.SSLError) as exc:
             raise SenderConfigError(f"webhook_ca_file: cannot load {ca_file}: {exc}") from exc
 
@@ -120,10 +119,12 @@ class WebhookSender:
         to = mask(message.destination)
         what = "SMS" if message.channel == "SMS" else "email"
         try:
-            async with httpx.AsyncClient(
-                verify=self._ssl, timeout=self._config.timeout_seconds, follow_redirects=False
-            ) as client:
-                response = await client.post(self._config.url, content=body, headers=headers)
+            response = await self._http.post(
+                self._config.url,
+                content=body,
+                headers=headers,
+                timeout=self._config.timeout_seconds,
+            )
         except httpx.HTTPError as exc:
             # The URL may carry a token in its query: log the exception's kind, not its text.
             log.warning("webhook did not take the %s to %s (%s)", what, to, type(exc).__name__)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import ssl
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -37,18 +36,24 @@ class _Issuer:
 
 class OidcKeys:
     def __init__(
-        self, timeout_seconds: float = 10.0, monotonic: Callable[[], float] = time.monotonic
+        self,
+        http: httpx.AsyncClient,
+        timeout_seconds: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`monotonic`: the clock the cache and the refresh interval are measured with."""
+        """`http`: the shared outbound client (adapters/http.py), built in wiring;
+        `monotonic`: the clock the cache and the refresh interval are measured with."""
+        self._http = http
         self._timeout = timeout_seconds
         self._now = monotonic
         self._cache: OrderedDict[str, _Issuer] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
-        self._ssl: ssl.SSLContext | None = None
 
-    async def _get_json(self, client: httpx.AsyncClient, url: str) -> dict[str, Any]:
+    async def _get_json(self, url: str) -> dict[str, Any]:
         try:
-            response = await client.get(url, headers={"Accept": "application/json"})
+            response = await self._http.get(
+                url, headers={"Accept": "application/json"}, timeout=self._timeout
+            )
         except httpx.HTTPError as exc:
             raise OidcError(f"cannot fetch {url}: {exc}") from exc
         if response.status_code != 200:
@@ -64,18 +69,11 @@ class OidcKeys:
         return value
 
     async def _fetch(self, issuer: str) -> list[dict[str, Any]]:
-        if self._ssl is None:
-            self._ssl = ssl.create_default_context()
-        async with httpx.AsyncClient(
-            verify=self._ssl, timeout=self._timeout, follow_redirects=False
-        ) as client:
-            discovery = await self._get_json(
-                client, issuer.rstrip("/") + "/.well-known/openid-configuration"
-            )
-            jwks_uri = discovery.get("jwks_uri")
-            if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
-                raise OidcError(f"the discovery document of {issuer} has no usable jwks_uri")
-            jwks = await self._get_json(client, jwks_uri)
+        discovery = await self._get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
+        jwks_uri = discovery.get("jwks_uri")
+        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+            raise OidcError(f"the discovery document of {issuer} has no usable jwks_uri")
+        jwks = await self._get_json(jwks_uri)
         keys = jwks.get("keys")
         if not isinstance(keys, list):
             raise OidcError(f"{jwks_uri} has no keys")

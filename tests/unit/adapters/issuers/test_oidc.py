@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import anyio
+import httpx
 import pytest
 
+from mamori.adapters.http import OutboundHttp
 from mamori.adapters.issuers.oidc import REFRESH_INTERVAL_SECONDS, OidcKeys
 from mamori.services.identity.ports import OidcError
 
@@ -68,6 +70,13 @@ def issuer() -> Iterator[Issuer]:
         server.server_close()
 
 
+@pytest.fixture()
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    outbound = OutboundHttp()
+    yield outbound.client()
+    await outbound.aclose()
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -76,9 +85,11 @@ class Clock:
         return self.now
 
 
-async def test_unknown_kids_refetch_at_most_once_per_interval(issuer: Issuer) -> None:
+async def test_unknown_kids_refetch_at_most_once_per_interval(
+    issuer: Issuer, http: httpx.AsyncClient
+) -> None:
     clock = Clock()
-    keys = OidcKeys(2.0, clock)
+    keys = OidcKeys(http, 2.0, clock)
     assert (await keys.jwks(issuer.url))[0]["kid"] == "k1"
     assert issuer.requests == 2  # discovery, then the JWKS
     for _ in range(50):  # forged kids: each asks for a refresh
@@ -91,9 +102,11 @@ async def test_unknown_kids_refetch_at_most_once_per_interval(issuer: Issuer) ->
     assert issuer.requests == 4  # one refetch for the ten
 
 
-async def test_an_issuer_that_fails_is_tried_once_per_interval(issuer: Issuer) -> None:
+async def test_an_issuer_that_fails_is_tried_once_per_interval(
+    issuer: Issuer, http: httpx.AsyncClient
+) -> None:
     clock = Clock()
-    keys = OidcKeys(2.0, clock)
+    keys = OidcKeys(http, 2.0, clock)
     issuer.up = False
     for _ in range(20):  # never answered: each request fails, but only the first one asks
         with pytest.raises(OidcError):
