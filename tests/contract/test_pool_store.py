@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from tests.support.entities import NOW, client_value, pool_value
 from tests.support.stores import Stores
 
-from mamori.adapters.store.sql.tables import clients
+from mamori.adapters.store.sql.tables import clients, pools
+from mamori.domain.auth.device import DeviceConfiguration
 from mamori.domain.errors import InvalidParameterException
 from mamori.domain.ids import ClientId, PoolId
-from mamori.domain.userpools.app_client import TokenValidity
+from mamori.domain.userpools.app_client import (
+    AnalyticsConfiguration,
+    OAuthFlow,
+    OAuthSettings,
+    TokenValidity,
+)
 from mamori.domain.userpools.password_policy import PasswordPolicy
+from mamori.domain.userpools.settings import (
+    AdditionalFlows,
+    EmailConfiguration,
+    EumsSmsConfiguration,
+    LambdaConfig,
+    SmsConfiguration,
+    UserPoolAddOns,
+    VersionedLambda,
+)
 from mamori.domain.userpools.user_pool import (
     MessageTemplate,
     MfaConfiguration,
@@ -50,7 +66,18 @@ def rich_pool() -> UserPool:
         sms_authentication_message="auth {####}",
         account_recovery=(RecoveryOption("verified_email", 1), RecoveryOption("admin_only", 2)),
         tags={"team": "identity", "cost-centre": "42"},
-        extra={"LambdaConfig": {"PreSignUp": "arn:aws:lambda:x"}, "Tier": "ESSENTIALS", "n": 1.5},
+        lambda_config=LambdaConfig(
+            pre_sign_up="arn:aws:lambda:x",
+            pre_token_generation_config=VersionedLambda("V2_0", "arn:aws:lambda:t"),
+            kms_key_id="arn:aws:kms:k",
+        ),
+        device_configuration=DeviceConfiguration(on_new_device=False, on_user_prompt=True),
+        email_configuration=EmailConfiguration(email_sending_account="DEVELOPER", from_address="a"),
+        sms_configuration=SmsConfiguration(
+            sns_caller_arn="arn:aws:iam::1:role/sns", eums_sms=EumsSmsConfiguration(region="x")
+        ),
+        add_ons=UserPoolAddOns("AUDIT", AdditionalFlows("ENFORCED")),
+        tier="PLUS",
     )
 
 
@@ -121,7 +148,17 @@ async def test_client_round_trip_and_secret_sealed_at_rest(stores: Stores) -> No
         auth_session_validity_minutes=7,
         refresh_rotation=True,
         refresh_retry_grace_seconds=30,
-        extra={"CallbackURLs": ["https://app.example/cb"], "AllowedOAuthFlowsUserPoolClient": True},
+        oauth=OAuthSettings(
+            flows=(OAuthFlow.CODE, OAuthFlow.IMPLICIT),
+            scopes=("openid", "email"),
+            enabled=True,
+            callback_urls=("https://app.example/cb",),
+            logout_urls=(),
+            default_redirect_uri="https://app.example/cb",
+            identity_providers=("COGNITO",),
+        ),
+        analytics=AnalyticsConfiguration(application_id="ab12", user_data_shared=False),
+        propagate_user_context_data=False,
     )
     await stores.clients.add_client(client)
     assert await stores.clients.get_client(pool.id, client.id) == client
@@ -185,3 +222,82 @@ async def test_keys_newest_first_and_sealed_value_kept_verbatim(stores: Stores) 
     await stores.keys.add_key(new)
     assert list(await stores.keys.keys_of(pool.id)) == [new, old]
     assert stores.keyring.open(new.sealed_pem, "signing-key") == b"new pem"
+
+
+# A pool's and a client's `config` as mamori wrote them before settings were typed (issue 10):
+# settings in Cognito's JSON under `extra`, the rest as the dataclass fields (schema left out:
+# a row without one reads as the standard schema, as before).
+_OLD_POOL_CONFIG = (
+    '{"account_recovery":[],"alias_attributes":[],"allow_admin_create_user_only":false,'
+    '"allowed_first_auth_factors":["PASSWORD"],"attributes_require_verification_before_update":[],'
+    '"auto_verified_attributes":[],"case_sensitive":false,"deletion_protection":false,'
+    '"extra":{"DeviceConfiguration":{"ChallengeRequiredOnNewDevice":false,'
+    '"DeviceOnlyRememberedOnUserPrompt":true},"LambdaConfig":{"PreSignUp":"arn:aws:lambda:pre",'
+    '"PreTokenGenerationConfig":{"LambdaArn":"arn:aws:lambda:tok","LambdaVersion":"V2_0"}},'
+    '"SmsConfiguration":{"ExternalId":"x","SnsCallerArn":"arn:aws:iam::000000000000:role/sns"},'
+    '"UserPoolTier":"PLUS"},"mfa_configuration":"OFF","sms_authentication_message":null,'
+    '"tags":{},"username_attributes":[]}'
+)
+_OLD_CLIENT_CONFIG = (
+    '{"auth_session_validity_minutes":3,"enable_token_revocation":true,"explicit_auth_flows":[],'
+    '"extra":{"AllowedOAuthFlows":["code"],"AllowedOAuthFlowsUserPoolClient":true,'
+    '"AllowedOAuthScopes":["openid"],"CallbackURLs":["https://app.example/cb"],'
+    '"SupportedIdentityProviders":["COGNITO"]},"prevent_user_existence_errors":false,'
+    '"read_attributes":[],"refresh_retry_grace_seconds":0,"refresh_rotation":false,'
+    '"token_validity":{"access":60,"access_unit":"minutes","id":60,"id_unit":"minutes",'
+    '"refresh":30,"refresh_unit":"days"},"write_attributes":[]}'
+)
+
+
+async def test_pool_and_client_stored_before_typed_settings_read_back(stores: Stores) -> None:
+    pool = pool_value(
+        lambda_config=LambdaConfig(
+            pre_sign_up="arn:aws:lambda:pre",
+            pre_token_generation_config=VersionedLambda("V2_0", "arn:aws:lambda:tok"),
+        ),
+        device_configuration=DeviceConfiguration(on_new_device=False, on_user_prompt=True),
+        sms_configuration=SmsConfiguration(
+            sns_caller_arn="arn:aws:iam::000000000000:role/sns", external_id="x"
+        ),
+        tier="PLUS",
+    )
+    client = client_value(
+        pool.id,
+        oauth=OAuthSettings(
+            flows=(OAuthFlow.CODE,),
+            scopes=("openid",),
+            enabled=True,
+            callback_urls=("https://app.example/cb",),
+            identity_providers=("COGNITO",),
+        ),
+    )
+    async with stores.engine.begin() as conn:
+        await conn.execute(
+            insert(pools).values(
+                id=pool.id,
+                name=pool.name,
+                created=pool.created,
+                modified=pool.modified,
+                config=_OLD_POOL_CONFIG,
+            )
+        )
+        await conn.execute(
+            insert(clients).values(
+                id=client.id,
+                pool_id=pool.id,
+                name=client.name,
+                created=client.created,
+                modified=client.modified,
+                config=_OLD_CLIENT_CONFIG,
+            )
+        )
+    assert await stores.pools.get_pool(pool.id) == pool
+    assert await stores.clients.get_client(pool.id, client.id) == client
+    # Written again, the settings keep Cognito's JSON under `extra`: an older mamori reads them.
+    await stores.pools.save_pool(pool)
+    await stores.clients.save_client(client)
+    async with stores.engine.connect() as conn:
+        pool_row = (await conn.execute(select(pools).where(pools.c.id == pool.id))).one()
+        client_row = (await conn.execute(select(clients).where(clients.c.id == client.id))).one()
+    assert json.loads(pool_row.config)["extra"] == json.loads(_OLD_POOL_CONFIG)["extra"]
+    assert json.loads(client_row.config)["extra"] == json.loads(_OLD_CLIENT_CONFIG)["extra"]

@@ -3,12 +3,13 @@ and DeviceConfiguration."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from tests.support.entities import pool_value, user_value
 
-from mamori.domain.auth.device import DeviceConfiguration, device_configuration, new_device_key
+from mamori.domain.auth.device import DeviceConfiguration, new_device_key
 from mamori.domain.auth.mfa import (
     FactorSetting,
     MfaConfiguration,
@@ -22,6 +23,7 @@ from mamori.domain.auth.mfa import (
 )
 from mamori.domain.errors import InvalidParameterException
 from mamori.domain.users.user import User
+from mamori.protocols.cognito_settings import pool_settings_in
 
 OFF, ON, OPTIONAL = MfaConfiguration.OFF, MfaConfiguration.ON, MfaConfiguration.OPTIONAL
 SMS, TOTP, EMAIL = MfaFactor.SMS_MFA, MfaFactor.SOFTWARE_TOKEN_MFA, MfaFactor.EMAIL_OTP
@@ -133,6 +135,12 @@ def test_mfa_state_selection_and_preference() -> None:
     no_email = PoolMfaConfig(sms_enabled=True)
     state = mfa_state(ON, no_email, u, preferred)
     assert state.preferred is None and state.challenge is SMS
+
+
+def device_configuration(settings: Mapping[str, Any]) -> DeviceConfiguration | None:
+    """The DeviceConfiguration a pool's settings JSON gives, None when device tracking is off."""
+    found: DeviceConfiguration | None = pool_settings_in(settings).get("device_configuration")
+    return found
 
 
 def test_device_configuration() -> None:

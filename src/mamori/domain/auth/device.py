@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from mamori.domain.ids import PoolId, UserSub, region_of
 
@@ -27,25 +25,24 @@ class DeviceConfiguration:
     """The pool's DeviceConfiguration. Device tracking is on when the pool has one at all.
 
     Cognito: "When you provide a value for any DeviceConfiguration field, you activate the
-    Amazon Cognito device-remembering feature"; a pool without one tracks no devices.
+    Amazon Cognito device-remembering feature"; a pool without one tracks no devices. Each
+    member is kept as given (None: left out, which is off), so DescribeUserPool echoes it.
     """
 
-    # A remembered device may sign in with DEVICE_SRP_AUTH instead of an MFA code.
-    challenge_required_on_new_device: bool = False
-    # ConfirmDevice leaves the device not_remembered until UpdateDeviceStatus remembers it.
-    device_only_remembered_on_user_prompt: bool = False
+    # ChallengeRequiredOnNewDevice
+    on_new_device: bool | None = None
+    # DeviceOnlyRememberedOnUserPrompt
+    on_user_prompt: bool | None = None
 
+    @property
+    def challenge_required_on_new_device(self) -> bool:
+        """A remembered device may sign in with DEVICE_SRP_AUTH instead of an MFA code."""
+        return self.on_new_device is True
 
-def device_configuration(extra: Mapping[str, Any]) -> DeviceConfiguration | None:
-    """The DeviceConfiguration a pool keeps in `UserPool.extra` (as CreateUserPool got it),
-    None when device tracking is off."""
-    raw = extra.get("DeviceConfiguration")
-    if not isinstance(raw, Mapping):
-        return None
-    return DeviceConfiguration(
-        challenge_required_on_new_device=raw.get("ChallengeRequiredOnNewDevice") is True,
-        device_only_remembered_on_user_prompt=raw.get("DeviceOnlyRememberedOnUserPrompt") is True,
-    )
+    @property
+    def device_only_remembered_on_user_prompt(self) -> bool:
+        """ConfirmDevice leaves the device not_remembered until UpdateDeviceStatus remembers it."""
+        return self.on_user_prompt is True
 
 
 def new_device_key(pool_id: str) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from mamori.domain.ids import ClientId, PoolId
-from mamori.domain.userpools.user_pool import JsonValue
 
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
@@ -31,6 +30,38 @@ class TokenValidity:
         return timedelta(seconds=self.refresh * _UNITS[self.refresh_unit])
 
 
+class OAuthFlow(StrEnum):
+    """AllowedOAuthFlows."""
+
+    CODE = "code"
+    IMPLICIT = "implicit"
+    CLIENT_CREDENTIALS = "client_credentials"
+
+
+@dataclass(frozen=True)
+class OAuthSettings:
+    """The client's OAuth 2.0 settings, each as given (None: left out)."""
+
+    flows: tuple[OAuthFlow, ...] | None = None  # AllowedOAuthFlows
+    scopes: tuple[str, ...] | None = None  # AllowedOAuthScopes
+    enabled: bool | None = None  # AllowedOAuthFlowsUserPoolClient
+    callback_urls: tuple[str, ...] | None = None
+    logout_urls: tuple[str, ...] | None = None
+    default_redirect_uri: str | None = None
+    identity_providers: tuple[str, ...] | None = None  # SupportedIdentityProviders
+
+
+@dataclass(frozen=True)
+class AnalyticsConfiguration:
+    """Where AWS would send the client's sign-in events (Pinpoint): kept and reported."""
+
+    application_id: str | None = None
+    application_arn: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    user_data_shared: bool | None = None
+
+
 @dataclass(frozen=True)
 class AppClient:
     id: ClientId
@@ -49,7 +80,10 @@ class AppClient:
     auth_session_validity_minutes: int = 3
     refresh_rotation: bool = False
     refresh_retry_grace_seconds: int = 0
-    extra: Mapping[str, JsonValue] = field(default_factory=dict)
+    oauth: OAuthSettings = OAuthSettings()
+    analytics: AnalyticsConfiguration | None = None
+    # EnablePropagateAdditionalUserContextData, as given.
+    propagate_user_context_data: bool | None = None
 
     def allows(self, flow: str) -> bool:
         flows = set(self.explicit_auth_flows)

@@ -6,13 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mamori.domain.auth.device import DeviceConfiguration
 from mamori.domain.auth.mfa import MfaConfiguration as MfaConfiguration  # re-exported
 from mamori.domain.auth.mfa import PoolMfaConfig
 from mamori.domain.ids import PoolId
 from mamori.domain.userpools.password_policy import PasswordPolicy
+from mamori.domain.userpools.settings import (
+    EmailConfiguration,
+    LambdaConfig,
+    SmsConfiguration,
+    UserPoolAddOns,
+)
 from mamori.domain.users.attributes import STANDARD_SCHEMA, SchemaAttribute
-
-JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,13 @@ class UserPool:
     sms_authentication_message: str | None = None
     account_recovery: tuple[RecoveryOption, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
-    # Settings mamori stores and returns unchanged (LambdaConfig, EmailConfiguration, ...).
-    extra: Mapping[str, JsonValue] = field(default_factory=dict)
+    # Settings as given, None when left out (domain/userpools/settings.py).
+    lambda_config: LambdaConfig | None = None
+    device_configuration: DeviceConfiguration | None = None  # None: no device tracking
+    email_configuration: EmailConfiguration | None = None
+    sms_configuration: SmsConfiguration | None = None
+    add_ons: UserPoolAddOns | None = None
+    tier: str | None = None  # UserPoolTier: LITE | ESSENTIALS | PLUS
     # The factors SetUserPoolMfaConfig turns on (domain/auth/mfa.py); mfa_configuration above says
     # whether MFA is OFF, ON or OPTIONAL.
     mfa: PoolMfaConfig = field(default_factory=PoolMfaConfig)

@@ -24,7 +24,6 @@ from mamori.domain.auth.device import (
     Device,
     DeviceConfiguration,
     DeviceStatus,
-    device_configuration,
     new_device_group_key,
     new_device_key,
 )
@@ -65,7 +64,7 @@ class DeviceService:
     # --- for sign-in
     @staticmethod
     def configuration(pool: UserPool) -> DeviceConfiguration | None:
-        return device_configuration(pool.extra)
+        return pool.device_configuration
 
     async def new_device_metadata(
         self, pool: UserPool, user: User, ip: str | None = None

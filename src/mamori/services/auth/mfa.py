@@ -44,7 +44,8 @@ from mamori.domain.errors import (
     TooManyRequestsException,
 )
 from mamori.domain.ids import PoolId
-from mamori.domain.userpools.user_pool import JsonValue, UserPool
+from mamori.domain.userpools.settings import SmsConfiguration
+from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.auth.ports import MfaStore
 from mamori.services.ports import Clock
@@ -77,7 +78,7 @@ class PoolMfaChange:
     mode: MfaConfiguration
     sms: bool = False
     sms_message: str | None = None
-    sms_configuration: Mapping[str, JsonValue] | None = None
+    sms_configuration: SmsConfiguration | None = None
     software_token: bool = False
     email: bool = False
     email_message: str | None = None
@@ -138,15 +139,14 @@ class MfaService:
             web_authn=pool.mfa.web_authn if change.web_authn is None else dict(change.web_authn),
         )
         check_pool_mfa(change.mode, config)
-        extra = dict(pool.extra)
-        if change.sms_configuration is not None:
-            extra["SmsConfiguration"] = dict(change.sms_configuration)
         updated = dataclasses.replace(
             pool,
             mfa_configuration=change.mode,
             mfa=config,
             sms_authentication_message=change.sms_message or pool.sms_authentication_message,
-            extra=extra,
+            sms_configuration=pool.sms_configuration
+            if change.sms_configuration is None
+            else change.sms_configuration,
             modified=self._clock.now(),
         )
         await self._pool_store.save_pool(updated)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from mamori.domain.errors import (
     InvalidParameterException,
@@ -243,18 +243,14 @@ class PoolService:
         *,
         name: str | None,
         tags: Mapping[str, str] | None,
-        settable_extra: Collection[str],
     ) -> UserPool:
         """Replace the pool's settings with `draft`'s, as Cognito does.
 
         Cognito: every setting the request leaves out returns to its default; settings fixed at
-        creation stay. The name and tags change only when given. Of `extra`, the keys in
-        `settable_extra` are the request's to set (absent means removed); others are kept.
+        creation stay. The name and tags change only when given.
         """
         current = await self.require(pool_id)
         keep = {field: getattr(current, field) for field in _IMMUTABLE_ON_UPDATE}
-        extra = {k: v for k, v in current.extra.items() if k not in settable_extra}
-        extra.update(draft.extra)
         updated = dataclasses.replace(
             draft,
             id=current.id,
@@ -262,7 +258,6 @@ class PoolService:
             tags=current.tags if tags is None else dict(tags),
             created=current.created,
             modified=self._clock.now(),
-            extra=extra,
             **keep,
         )
         check_pool(updated)

@@ -1,4 +1,8 @@
-"""JSON encoding of frozen domain dataclasses for the `config` columns, driven by type hints."""
+"""JSON encoding of frozen domain dataclasses for the `config` columns, driven by type hints.
+
+A pool's and an app client's settings (LambdaConfig, DeviceConfiguration, the OAuth members...)
+are stored under `extra` in Cognito's JSON, as they always were, so every stored row reads back.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,24 @@ from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
 
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.protocols.cognito_settings import (
+    CLIENT_SETTINGS_FIELDS,
+    POOL_SETTINGS_FIELDS,
+    client_settings_in,
+    client_settings_out,
+    pool_settings_in,
+    pool_settings_out,
+)
+
 T = TypeVar("T")
+_EXTRA = "extra"
+# Per class: its settings fields, their JSON for `extra`, and the fields `extra` gives back.
+_SETTINGS: dict[type, tuple[tuple[str, ...], Any, Any]] = {
+    UserPool: (POOL_SETTINGS_FIELDS, pool_settings_out, pool_settings_in),
+    AppClient: (CLIENT_SETTINGS_FIELDS, client_settings_out, client_settings_in),
+}
 
 
 def _plain(value: Any) -> Any:
@@ -33,6 +54,12 @@ def dumps(value: Any, exclude: frozenset[str] = frozenset()) -> str:
     data = _plain(value)
     for key in exclude:
         data.pop(key, None)
+    settings = _SETTINGS.get(type(value))
+    if settings is not None:
+        fields, out, _in = settings
+        for key in fields:
+            data.pop(key, None)
+        data[_EXTRA] = out(value)
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
@@ -66,6 +93,10 @@ def _build(kind: Any, raw: Any) -> Any:
 
 
 def from_plain(cls: type[T], data: Mapping[str, Any], **overrides: Any) -> T:
+    settings = _SETTINGS.get(cls)
+    if settings is not None:
+        _fields, _out, settings_in = settings
+        overrides = {**settings_in(data.get(_EXTRA) or {}), **overrides}
     hints = _hints(cls)  # type: ignore[arg-type]
     kwargs = {
         f.name: _build(hints[f.name], data[f.name])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from mamori.api.aws.operations import Call, Params, Result, operation
 from mamori.domain.auth.mfa import FactorSetting, MfaConfiguration, MfaFactor, UserMfa
 from mamori.domain.errors import InvalidParameterException
+from mamori.domain.userpools.settings import SmsConfiguration
 from mamori.domain.userpools.user_pool import UserPool
+from mamori.protocols.cognito_settings import settings_in, settings_out
 from mamori.services.auth.mfa import PoolMfaChange
 
 # SetUserMFAPreference's members and the factor each sets.
@@ -29,7 +30,7 @@ def _change_in(p: Params) -> PoolMfaChange:
         mode=MfaConfiguration(p.get("MfaConfiguration") or "OFF"),
         sms=sms is not None,
         sms_message=(sms or {}).get("SmsAuthenticationMessage"),
-        sms_configuration=(sms or {}).get("SmsConfiguration"),
+        sms_configuration=settings_in(SmsConfiguration, (sms or {}).get("SmsConfiguration")),
         software_token=bool(software.get("Enabled", False)),
         email=email is not None,
         email_message=(email or {}).get("Message"),
@@ -53,8 +54,8 @@ def mfa_config_out(pool: UserPool) -> Result:
         block: dict[str, Any] = {}
         if pool.sms_authentication_message:
             block["SmsAuthenticationMessage"] = pool.sms_authentication_message
-        if isinstance(pool.extra.get("SmsConfiguration"), Mapping):
-            block["SmsConfiguration"] = pool.extra["SmsConfiguration"]
+        if pool.sms_configuration is not None:
+            block["SmsConfiguration"] = settings_out(pool.sms_configuration)
         out["SmsMfaConfiguration"] = block
     if config.email_enabled:
         email: dict[str, str] = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from mamori.api.aws.cognito_idp.wire import (
-    POOL_PASSTHROUGH,
     pool_in,
     pool_out,
     pool_summary,
@@ -34,7 +33,6 @@ async def update_user_pool(call: Call, p: Params) -> Result:
         pool_in(p, ""),
         name=p.get("PoolName"),
         tags=p.get("UserPoolTags"),
-        settable_extra=POOL_PASSTHROUGH,
     )
     return {}
 

@@ -20,19 +20,16 @@ from mamori.domain.userpools.user_pool import (
 from mamori.domain.users.attributes import AttributeRequest, AttributeType, SchemaAttribute
 from mamori.domain.users.group import Group
 from mamori.domain.users.user import User
+from mamori.protocols.cognito_settings import (
+    client_settings_in,
+    client_settings_out,
+    pool_settings_in,
+    pool_settings_out,
+)
 from mamori.services.users.codes import Delivery
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ACCOUNT_ID = "000000000000"
-# Settings stored and returned as given; mamori does not act on them (yet).
-POOL_PASSTHROUGH = (
-    "LambdaConfig",
-    "DeviceConfiguration",
-    "EmailConfiguration",
-    "SmsConfiguration",
-    "UserPoolAddOns",
-    "UserPoolTier",
-)
 
 
 def ts(value: datetime) -> float:
@@ -236,7 +233,7 @@ def pool_in(p: Mapping[str, Any], name: str) -> UserPool:
         sms_authentication_message=p.get("SmsAuthenticationMessage"),
         account_recovery=recovery,
         tags=dict(p.get("UserPoolTags") or {}),
-        extra={k: p[k] for k in POOL_PASSTHROUGH if k in p},
+        **pool_settings_in(p),
         allowed_first_auth_factors=tuple(
             ((p.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors")
             or ("PASSWORD",)
@@ -302,7 +299,7 @@ def pool_out(pool: UserPool, users: int, region: str) -> dict[str, Any]:
             **({"InviteMessageTemplate": invite} if invite else {}),
         },
         "UsernameConfiguration": {"CaseSensitive": pool.case_sensitive},
-        # Cognito's defaults for settings mamori keeps as given (overridden from `extra`).
+        # Cognito's defaults for settings the pool was not given (overridden below).
         "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
         "UserPoolTier": "ESSENTIALS",
         "UserAttributeUpdateSettings": {
@@ -329,7 +326,7 @@ def pool_out(pool: UserPool, users: int, region: str) -> dict[str, Any]:
                 {"Priority": r.priority, "Name": r.name} for r in pool.account_recovery
             ]
         }
-    out.update(pool.extra)
+    out.update(pool_settings_out(pool))
     return out
 
 
@@ -345,17 +342,6 @@ def pool_summary(pool: UserPool) -> dict[str, Any]:
 
 # --- app clients
 DEFAULT_AUTH_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
-CLIENT_PASSTHROUGH = (
-    "SupportedIdentityProviders",
-    "CallbackURLs",
-    "LogoutURLs",
-    "DefaultRedirectURI",
-    "AllowedOAuthFlows",
-    "AllowedOAuthScopes",
-    "AllowedOAuthFlowsUserPoolClient",
-    "AnalyticsConfiguration",
-    "EnablePropagateAdditionalUserContextData",
-)
 
 
 def _validity(p: Mapping[str, Any], member: str, unit_key: str, unit: str) -> tuple[int, str]:
@@ -402,7 +388,7 @@ def client_in(p: Mapping[str, Any], client_id: str = "") -> AppClient:
         auth_session_validity_minutes=int(p.get("AuthSessionValidity") or 3),
         refresh_rotation=rotation.get("Feature") == "ENABLED",
         refresh_retry_grace_seconds=int(rotation.get("RetryGracePeriodSeconds") or 0),
-        extra={k: p[k] for k in CLIENT_PASSTHROUGH if k in p},
+        **client_settings_in(p),
     )
 
 
@@ -440,5 +426,5 @@ def client_out(client: AppClient) -> dict[str, Any]:
         out["ReadAttributes"] = list(client.read_attributes)
     if client.write_attributes:
         out["WriteAttributes"] = list(client.write_attributes)
-    out.update(client.extra)
+    out.update(client_settings_out(client))
     return out
