@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from tests.support.identity_stores import IdentityStores, open_identity_stores
 from tests.support.live import create_pg_database, drop_pg_database
 from tests.support.stores import Stores, open_stores
 
@@ -39,4 +40,10 @@ def database_url(
 @pytest.fixture()
 async def stores(database_url: str) -> AsyncIterator[Stores]:
     async with open_stores(database_url) as opened:
+        yield opened
+
+
+@pytest.fixture()
+async def identity_stores(database_url: str) -> AsyncIterator[IdentityStores]:
+    async with open_identity_stores(database_url) as opened:
         yield opened
