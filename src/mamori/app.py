@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import hmac
 import json
 import logging
@@ -11,22 +10,22 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import mamori.api.aws.cognito_identity.register  # (registers the handlers)
 import mamori.api.aws.cognito_idp.register  # noqa: F401  (registers the handlers)
 from mamori.api.aws.dispatch import Dispatcher
+from mamori.api.health import health
 from mamori.api.hosts import HostAllowList
 from mamori.api.identity_issuer import identity_jwks, identity_openid_configuration
+from mamori.api.outbox import outbox_route
 from mamori.api.proxies import ForwardedClient, TrustedProxies
 from mamori.api.wellknown import jwks, openid_configuration
 from mamori.config import Settings
@@ -137,55 +136,10 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
         body_timeout=settings.body_timeout_seconds,
     )
 
-    async def health(_: Request) -> Response:
-        try:
-            async with runtime.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:  # readiness: any database failure means not ready
-            return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+    async def health_route(_: Request) -> Response:
+        return await health(services.health)
 
-    def admin_allowed(request: Request) -> bool:
-        if settings.accept_any_credentials:
-            return True
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("basic "):
-            return False
-        try:
-            akid, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-        except ValueError:  # bad base64, not UTF-8, or non-ASCII text (a 500 before)
-            return False
-        expected = secret_for(akid)
-        return expected is not None and hmac.compare_digest(secret.encode(), expected.encode())
-
-    async def outbox(request: Request) -> Response:
-        if not admin_allowed(request):
-            return JSONResponse(
-                {"error": "admin credentials required (HTTP Basic: access key id and secret)"},
-                status_code=401,
-                headers={"WWW-Authenticate": 'Basic realm="mamori"'},
-            )
-        q = request.query_params
-        limit_text = q.get("limit", "100")
-        limit = int(limit_text) if limit_text.isdigit() else 100
-        messages = await services.outbox.list_messages(q.get("pool"), q.get("to"), min(limit, 1000))
-        items: list[dict[str, Any]] = [
-            {
-                "id": m.id,
-                "pool_id": m.pool_id,
-                "channel": m.channel,
-                "to": m.destination,
-                "subject": m.subject,
-                "body": m.body,
-                "kind": m.kind,
-                "code": m.code,
-                "created": m.created.isoformat(),
-            }
-            for m in messages
-        ]
-        if q.get("latest"):
-            items = items[-1:]
-        return JSONResponse({"messages": items})
+    outbox = outbox_route(services.outbox, secret_for, settings.accept_any_credentials)
 
     async def identity_jwks_route(_: Request) -> Response:
         return await identity_jwks(services)
@@ -225,7 +179,7 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
     return Starlette(
         routes=[
             Route("/", dispatcher.handle, methods=["POST"]),
-            Route("/health", health, methods=["GET"]),
+            Route("/health", health_route, methods=["GET"]),
             Route("/admin/outbox", outbox, methods=["GET"]),
             # Before the per-pool routes, which would take "identity" for a pool id.
             Route("/identity/.well-known/jwks.json", identity_jwks_route, methods=["GET"]),

@@ -28,6 +28,7 @@ from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.adapters.store.sql.driver.direct import dispose
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
+from mamori.adapters.store.sql.health import SqlReadiness
 from mamori.adapters.store.sql.identity_pools import (
     SqlIdentityKeyStore,
     SqlIdentityPoolStore,
@@ -47,10 +48,12 @@ from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.service import AuthService
 from mamori.services.clock import SystemClock
 from mamori.services.container import Services
+from mamori.services.health import Health
 from mamori.services.identity.credentials import CredentialsService, IdentityServices
 from mamori.services.identity.identities import IdentityService
 from mamori.services.identity.identity_pools import IdentityPoolService
 from mamori.services.identity.logins import LoginVerifier, OidcProvider
+from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
 from mamori.services.security.guard import Guard, GuardPolicy, Rate
@@ -238,13 +241,14 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         auth=auth,
         tokens=tokens,
         keys=keys,
-        outbox=outbox,
+        outbox=OutboxService(outbox),
         identity=identity,
         guard=guard,
         recovery=recovery,
         mfa=mfa,
         devices=devices,
         purger=Purger(session_store, code_store, outbox, message_retention(settings), clock),
+        health=Health(SqlReadiness(engine)),
     )
     return Runtime(services, engine, admin_credentials(settings), hash_threads, http)
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.service import AuthService
+from mamori.services.health import Health
 from mamori.services.identity.credentials import IdentityServices
-from mamori.services.ports import Clock, OutboxReader
+from mamori.services.outbox import OutboxService
+from mamori.services.ports import Clock
 from mamori.services.purge import Purger
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.keys import KeyService
@@ -36,7 +38,7 @@ class Services:
     auth: AuthService
     tokens: TokenService
     keys: KeyService
-    outbox: OutboxReader
+    outbox: OutboxService  # the kept messages, as `/admin/outbox` reads them
     identity: IdentityServices  # identity pools (cognito-identity) and the identity issuer
     guard: Guard  # lockout and rate limits
     recovery: RecoveryService  # forgot password, attribute verification
@@ -44,3 +46,4 @@ class Services:
     devices: DeviceService  # remembered devices
     # deletes expired refresh sessions and codes, old outbox messages (`mamori purge`, periodic)
     purger: Purger
+    health: Health  # readiness (`/health`)

@@ -37,6 +37,11 @@ class Message:
     id: int = 0
 
 
+class Readiness(Protocol):
+    async def check_ready(self) -> None:
+        """Returns when the database answers; raises otherwise."""
+
+
 class OutboxReader(Protocol):
     async def list_messages(
         self, pool_id: str | None, destination: str | None, limit: int

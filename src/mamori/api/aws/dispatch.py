@@ -20,7 +20,6 @@ from mamori.api.errors import AWS_JSON, error_response
 from mamori.domain import errors
 from mamori.protocols import shapes, sigv4
 from mamori.services.container import Services
-from mamori.services.security.guard import Limited
 
 log = logging.getLogger("mamori.request")
 
@@ -31,20 +30,6 @@ _MODELS = {IDP: "cognito-idp", IDENTITY: "cognito-identity"}
 MUST_SIGN = ("host", "x-amz-target", "content-type")
 # Proxies may add these as separate lines; they are never signed by SDKs nor routed on here.
 _LIST_HEADERS = frozenset({"x-forwarded-for", "forwarded", "via"})
-
-# Public operations that create users or send or check codes, rate-limited per client IP and
-# per username before their handler runs. Password sign-in is limited inside the auth service,
-# which also counts its failures for the lockout.
-RATE_LIMITED = {
-    (IDP, "SignUp"): Limited.SIGN_UP,
-    (IDP, "ConfirmSignUp"): Limited.CODE,
-    (IDP, "ResendConfirmationCode"): Limited.CODE,
-    (IDP, "ForgotPassword"): Limited.CODE,
-    (IDP, "ConfirmForgotPassword"): Limited.CODE,
-    # By access token: no username in the request, so per client IP only.
-    (IDP, "GetUserAttributeVerificationCode"): Limited.CODE,
-    (IDP, "VerifyUserAttribute"): Limited.CODE,
-}
 
 
 @cache
@@ -181,10 +166,9 @@ class Dispatcher:
             error_class: type[errors.ServiceError] = getattr(errors, exc.code)
             raise error_class(exc.message) from exc
         call = Call(self._services, request_id, self._client_ip(request), caller)
-        limited = RATE_LIMITED.get((_prefix, name))
-        if limited is not None:
-            await self._services.guard.check_public_call(
-                limited, call.source_ip, params.get("ClientId"), params.get("Username")
+        if _prefix == IDP:  # the rate-limit policy: services/security/guard.py
+            await self._services.guard.check_operation(
+                name, call.source_ip, params.get("ClientId"), params.get("Username")
             )
         result = await handler(call, params)
         return Response(

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from types import MappingProxyType
 
 from mamori.domain.errors import (
     LimitExceededException,
@@ -45,6 +47,23 @@ class Limited(StrEnum):
     PASSWORD = "password"  # ChangePassword
     SIGN_UP = "sign-up"
     CODE = "code"  # operations that send or check a code: confirm, resend, forgot password
+
+
+# User-pool operations that create users or send or check codes, rate-limited per client IP
+# and per username before they run (`Guard.check_operation`). Password sign-in is limited
+# inside the auth service, which also counts its failures for the lockout.
+RATE_LIMITED_OPERATIONS: Mapping[str, Limited] = MappingProxyType(
+    {
+        "SignUp": Limited.SIGN_UP,
+        "ConfirmSignUp": Limited.CODE,
+        "ResendConfirmationCode": Limited.CODE,
+        "ForgotPassword": Limited.CODE,
+        "ConfirmForgotPassword": Limited.CODE,
+        # By access token: no username in the request, so per client IP only.
+        "GetUserAttributeVerificationCode": Limited.CODE,
+        "VerifyUserAttribute": Limited.CODE,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -134,6 +153,15 @@ class Guard:
             return
         if not all(await self._counters.take(buckets, self._clock.now())):
             raise TooManyRequestsException(THROTTLED)
+
+    async def check_operation(
+        self, operation: str, ip: str, client_id: str | None, username: str | None
+    ) -> None:
+        """The rate limits of a user-pool operation by its name (`RATE_LIMITED_OPERATIONS`),
+        before it runs; nothing for an operation that has none there."""
+        kind = RATE_LIMITED_OPERATIONS.get(operation)
+        if kind is not None:
+            await self.check_public_call(kind, ip, client_id, username)
 
     async def check_public_call(
         self, kind: Limited, ip: str, client_id: str | None, username: str | None
