@@ -1,1 +1,1 @@
-"""Statements run on the database driver itself, below SQLAlchemy's execution layer (the hot paths)."""
+"""Statements run on the database driver itself, below SQLAlchemy's execution layer."""
