@@ -29,14 +29,11 @@ from mamori.adapters.store.sql.driver.direct import dispose
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
 from mamori.adapters.store.sql.health import SqlReadiness
-from mamori.adapters.store.sql.identity_pools import (
-    SqlIdentityKeyStore,
-    SqlIdentityPoolStore,
-    SqlIdentityStore,
-)
+from mamori.adapters.store.sql.identity_pools import SqlIdentityPoolStore, SqlIdentityStore
+from mamori.adapters.store.sql.keys import SqlKeyStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
-from mamori.adapters.store.sql.pools import SqlClientStore, SqlKeyStore, SqlPoolStore
+from mamori.adapters.store.sql.pools import SqlClientStore, SqlPoolStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.adapters.sts import StsClient, StsConfig
@@ -175,6 +172,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     session_store = SqlRefreshSessionStore(engine)
     # RSA key generation and parsing (~70 ms each) run here, off the event loop.
     key_threads = anyio.CapacityLimiter(max(1, (os.cpu_count() or 1) // settings.workers))
+    # One signing-key service for both issuers: the pools' and the identity issuer's keys.
     keys = KeyService(SqlKeyStore(engine), keyring, clock, key_threads)
     pool_store = SqlPoolStore(engine)
     pools = PoolService(pool_store, keys, clock, settings.region)
@@ -227,7 +225,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         verifiers,
     )
     identity = build_identity_services(
-        settings, engine, keyring, clock, keys, session_store, user_store, tokens, key_threads, http
+        settings, engine, clock, keys, session_store, user_store, tokens, http
     )
     services = Services(
         clock=clock,
@@ -305,24 +303,20 @@ def guard_policy(settings: Settings) -> GuardPolicy:
 def build_identity_services(
     settings: Settings,
     engine: AsyncEngine,
-    keyring: Keyring,
     clock: Clock,
     keys: KeyService,
     session_store: SqlRefreshSessionStore,
     user_store: SqlUserStore,
     tokens: TokenService,
-    key_threads: anyio.CapacityLimiter,
     http: OutboundHttp,
 ) -> IdentityServices:
     """Identity pools: stores, the identity issuer, login verification and the STS client."""
     host_path = settings.effective_public_url.split("://", 1)[-1]
     identity_tokens = IdentityTokenService(
-        SqlIdentityKeyStore(engine),
-        keyring,
+        keys,
         clock,
         settings.identity_issuer,
         timedelta(seconds=settings.identity_token_ttl_seconds),
-        key_threads,
     )
     oidc_providers = {}
     for entry in settings.oidc_providers:

@@ -19,17 +19,15 @@ import pytest
 from tests.support.inprocess import FrozenClock, fresh_database
 from tests.support.stores import Stores, open_stores
 
-from mamori.adapters.store.sql.identity_pools import SqlIdentityKeyStore
-from mamori.adapters.store.sql.pools import SqlKeyStore
+from mamori.adapters.store.sql.keys import SqlKeyStore
 from mamori.crypto.aead import Keyring
 from mamori.crypto.jose import TokenError
 from mamori.domain.errors import NotAuthorizedException
 from mamori.domain.identity.identity_pool import Identity, IdentityId, IdentityPoolId
-from mamori.domain.ids import PoolId
 from mamori.services.tokens.identity_tokens import IdentityTokenService
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
-from mamori.services.tokens.ports import SealedIdentityKey, SealedKey
+from mamori.services.tokens.ports import SealedKey
 
 pytestmark = pytest.mark.anyio
 ISSUER = "http://mamori.test"
@@ -37,21 +35,13 @@ INTERVAL = timedelta(seconds=30)
 
 
 class CountedKeys(SqlKeyStore):
-    """The real store, counting how often a pool's keys are read."""
+    """The real store, counting how often a pool's (or the identity issuer's) keys are read."""
 
     reads = 0
 
-    async def keys_of(self, pool_id: PoolId) -> Sequence[SealedKey]:
+    async def keys_of(self, owner: str) -> Sequence[SealedKey]:
         self.reads += 1
-        return await super().keys_of(pool_id)
-
-
-class CountedIdentityKeys(SqlIdentityKeyStore):
-    reads = 0
-
-    async def identity_keys(self) -> Sequence[SealedIdentityKey]:
-        self.reads += 1
-        return await super().identity_keys()
+        return await super().keys_of(owner)
 
 
 class WatchedKeyring(Keyring):
@@ -187,17 +177,10 @@ async def test_forged_kids_read_the_identity_issuers_keys_once_per_interval(
 ) -> None:
     clock, master = FrozenClock(), secrets.token_bytes(32)
 
-    def issuer() -> tuple[IdentityTokenService, CountedIdentityKeys, WatchedKeyring]:
-        store, keyring = CountedIdentityKeys(stores.engine), WatchedKeyring(master)
-        service = IdentityTokenService(
-            store,
-            keyring,
-            clock,
-            f"{ISSUER}/identity",
-            timedelta(minutes=10),
-            anyio.CapacityLimiter(1),
-            INTERVAL,
-        )
+    def issuer() -> tuple[IdentityTokenService, CountedKeys, WatchedKeyring]:
+        store, keyring = CountedKeys(stores.engine), WatchedKeyring(master)
+        keys = KeyService(store, keyring, clock, anyio.CapacityLimiter(1), INTERVAL)
+        service = IdentityTokenService(keys, clock, f"{ISSUER}/identity", timedelta(minutes=10))
         return service, store, keyring
 
     signer, _, signer_ring = issuer()

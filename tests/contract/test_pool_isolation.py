@@ -101,7 +101,7 @@ async def test_pool_b_cannot_see_pool_a(stores: Stores) -> None:
     assert user.sub not in {m.sub for m in members.items}
     assert await stores.codes.get_code(b.id, user.sub, "signup") is None
     assert not await stores.sessions.is_origin_revoked(b.id, "same-origin")
-    assert all(k.pool_id == b.id for k in await stores.keys.keys_of(b.id))
+    assert all(k.owner == b.id for k in await stores.keys.keys_of(b.id))
     assert all(m.pool_id == b.id for m in await stores.outbox.list_messages(b.id, None, 100))
     assert await stores.mfa.get_mfa(b.id, user.sub) is None
     assert await stores.devices.get_device(b.id, user.sub, "us-east-1_same-device") is None

@@ -15,9 +15,10 @@ from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.adapters.store.sql.driver.direct import dispose
 from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
+from mamori.adapters.store.sql.keys import SqlKeyStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
-from mamori.adapters.store.sql.pools import SqlClientStore, SqlKeyStore, SqlPoolStore
+from mamori.adapters.store.sql.pools import SqlClientStore, SqlPoolStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.crypto.aead import Keyring

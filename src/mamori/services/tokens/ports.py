@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Final, Protocol
 
 from mamori.domain.ids import ClientId, PoolId, UserSub
 from mamori.domain.users.group import Group
@@ -72,29 +72,26 @@ class RefreshSessionStore(Protocol):
     async def revoke_user(self, pool_id: PoolId, sub: UserSub) -> None: ...
 
 
+# The owner of the identity issuer's keys (a pool id never takes this form).
+IDENTITY_ISSUER: Final = "identity"
+
+
 @dataclass(frozen=True)
 class SealedKey:
-    pool_id: PoolId
+    owner: str  # the pool id, or IDENTITY_ISSUER
     kid: str
     sealed_pem: str
     created: datetime
 
 
 class KeyStore(Protocol):
+    """Sealed RS256 keys by owner: a user pool's, or the identity issuer's."""
+
     async def add_key(self, key: SealedKey) -> None: ...
-    async def keys_of(self, pool_id: PoolId) -> Sequence[SealedKey]: ...
+    async def keys_of(self, owner: str) -> Sequence[SealedKey]:
+        """The signing key first: a pool's newest; the identity issuer's oldest (every process
+        signs with the same one even when two raced to create the first)."""
+
     async def sealed_prefixes(self) -> Sequence[str]:
-        """The distinct version-and-key-id prefixes of every sealed key (start-up check)."""
-
-
-@dataclass(frozen=True)
-class SealedIdentityKey:
-    kid: str
-    sealed_pem: str
-    created: datetime
-
-
-class IdentityKeyStore(Protocol):
-    async def add_identity_key(self, key: SealedIdentityKey) -> None: ...
-    async def identity_keys(self) -> Sequence[SealedIdentityKey]:
-        """Oldest first."""
+        """The distinct version-and-key-id prefixes of every pool's sealed key (start-up
+        check)."""

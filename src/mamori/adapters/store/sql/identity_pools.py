@@ -1,4 +1,4 @@
-"""Identity pools, identities with their linked logins, and the identity issuer's keys in SQL."""
+"""Identity pools and identities with their linked logins in SQL."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mamori.adapters.store.sql import codec
 from mamori.adapters.store.sql.base import SqlBase, decode_token, encode_token, must_aware, page_of
-from mamori.adapters.store.sql.tables import identities, identity_keys, identity_logins
+from mamori.adapters.store.sql.tables import identities, identity_logins
 from mamori.adapters.store.sql.tables import identity_pools as pools_table
 from mamori.domain.errors import ResourceConflictException
 from mamori.domain.identity.identity_pool import (
@@ -23,7 +23,6 @@ from mamori.domain.identity.identity_pool import (
     Login,
 )
 from mamori.services.ports import Page
-from mamori.services.tokens.ports import SealedIdentityKey
 
 _POOL_COLUMNS = frozenset({"id", "name", "created", "modified"})
 
@@ -285,22 +284,3 @@ class SqlIdentityStore(SqlBase):
             subjects = [str(s) for s in (await conn.scalars(query)).all()]
         items = subjects[:limit]
         return Page(items, encode_token(items[-1]) if len(subjects) > limit else None)
-
-
-class SqlIdentityKeyStore(SqlBase):
-    async def add_identity_key(self, key: SealedIdentityKey) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(identity_keys).values(
-                    kid=key.kid, sealed_pem=key.sealed_pem, created=key.created
-                )
-            )
-
-    async def identity_keys(self) -> Sequence[SealedIdentityKey]:
-        async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(identity_keys).order_by(identity_keys.c.created, identity_keys.c.kid)
-                )
-            ).all()
-        return [SealedIdentityKey(r.kid, r.sealed_pem, must_aware(r.created)) for r in rows]

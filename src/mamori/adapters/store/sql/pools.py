@@ -1,9 +1,8 @@
-"""Pools, app clients and signing keys in SQL."""
+"""Pools and app clients in SQL (their signing keys: keys.py)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -31,7 +30,6 @@ from mamori.domain.ids import ClientId, PoolId
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.ports import Page
-from mamori.services.tokens.ports import SealedKey
 
 _POOL_COLUMNS = frozenset({"id", "name", "created", "modified"})
 _CLIENT_COLUMNS = frozenset({"id", "pool_id", "name", "created", "modified", "secret"})
@@ -280,36 +278,3 @@ class SqlClientStore(SqlBase):
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return page_of(rows, limit, self._client, lambda c: c.id)
-
-
-class SqlKeyStore(SqlBase):
-    async def add_key(self, key: SealedKey) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(signing_keys).values(
-                    pool_id=key.pool_id,
-                    kid=key.kid,
-                    sealed_pem=key.sealed_pem,
-                    created=key.created,
-                )
-            )
-
-    async def keys_of(self, pool_id: PoolId) -> Sequence[SealedKey]:
-        async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(signing_keys)
-                    .where(signing_keys.c.pool_id == pool_id)
-                    .order_by(signing_keys.c.created.desc())
-                )
-            ).all()
-        return [
-            SealedKey(PoolId(r.pool_id), r.kid, r.sealed_pem, must_aware(r.created)) for r in rows
-        ]
-
-    async def sealed_prefixes(self) -> Sequence[str]:
-        # `v1.<8-character key id>.`: enough to name the master key without reading any secret.
-        prefix = func.substr(signing_keys.c.sealed_pem, 1, 12)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(prefix).distinct())).all()
-        return [str(r[0]) for r in rows]
