@@ -20,6 +20,7 @@ from tests.support.live import Server
 
 from mamori.adapters.store.sql.engine import make_sync_engine
 from mamori.adapters.store.sql.tables import devices
+from mamori.api.aws.cognito_idp.challenges import sign_in_request
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.crypto import srp
 
@@ -274,7 +275,8 @@ async def test_device_life_as_sign_in_sees_it(database: str, tmp: Path) -> None:
         assert await s.devices.device_for_sign_in(pool, user, key) is None
         assert await s.devices.get_device_verifier(pool, user, key) is None
         out = await s.auth.initiate_auth(
-            client.id, "USER_PASSWORD_AUTH", {"USERNAME": name, "PASSWORD": PASSWORD}
+            client.id,
+            sign_in_request("USER_PASSWORD_AUTH", {"USERNAME": name, "PASSWORD": PASSWORD}),
         )
         assert out.result is not None
         password, config_wire = generate_hash_device(group, key)

@@ -28,6 +28,7 @@ from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server, create_pg_database, drop_pg_database, run_server
 
 from mamori.adapters.store.sql.engine import migrate
+from mamori.api.aws.cognito_idp.challenges import sign_in_request
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.config import ConfigError, Settings, load_settings
 from mamori.domain.errors import NotAuthorizedException
@@ -455,7 +456,10 @@ async def test_the_lock_doubles_and_fifteen_quiet_minutes_reset_it(
         async def attempt(password: str) -> str:
             try:
                 await s.auth.initiate_auth(
-                    client.id, "USER_PASSWORD_AUTH", {"USERNAME": "ann", "PASSWORD": password}
+                    client.id,
+                    sign_in_request(
+                        "USER_PASSWORD_AUTH", {"USERNAME": "ann", "PASSWORD": password}
+                    ),
                 )
             except NotAuthorizedException as exc:
                 return exc.message

@@ -36,6 +36,7 @@ from tests.support.factories import PASSWORD, make_client, make_pool, make_user
 from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server, run_server
 
+from mamori.api.aws.cognito_idp.challenges import sign_in_request
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.domain.errors import TooManyRequestsException
 
@@ -67,8 +68,9 @@ async def test_one_address_gets_its_burst_then_its_rate(database: str, tmp_path:
             try:
                 await s.auth.initiate_auth(
                     client.id,
-                    "USER_PASSWORD_AUTH",
-                    {"USERNAME": unique(), "PASSWORD": PASSWORD},
+                    sign_in_request(
+                        "USER_PASSWORD_AUTH", {"USERNAME": unique(), "PASSWORD": PASSWORD}
+                    ),
                     "203.0.113.9",
                 )
             except TooManyRequestsException:

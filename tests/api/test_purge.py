@@ -28,6 +28,7 @@ from tests.support.live import CHEAP_HASHING
 from tests.support.stores import Stores, open_stores
 
 from mamori.adapters.store.sql.engine import migrate
+from mamori.api.aws.cognito_idp.challenges import sign_in_request
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.app import create_app
 from mamori.config import ConfigError, load_settings
@@ -146,13 +147,16 @@ async def test_an_access_token_stays_revoked_for_its_whole_life(database: str, t
         await s.admin_users.admin_create_user(pool.id, "pat", {}, None, "SUPPRESS", ())
         await s.admin_users.admin_set_user_password(pool.id, "pat", PASSWORD, permanent=True)
         creds = {"USERNAME": "pat", "PASSWORD": PASSWORD}
-        signed = (await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", creds)).result
+        signed = (
+            await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", creds))
+        ).result
         assert signed is not None and signed.refresh_token
         session_expires = clock.now() + timedelta(minutes=60)
         clock.advance(minutes=59)  # one minute before the refresh session expires
         refreshed = (
             await s.auth.initiate_auth(
-                client.id, "REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": signed.refresh_token}
+                client.id,
+                sign_in_request("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": signed.refresh_token}),
             )
         ).result
         assert refreshed is not None

@@ -21,6 +21,7 @@ from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server
 from tests.support.tokens import unverified, verify
 
+from mamori.api.aws.cognito_idp.challenges import sign_in_request
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.domain.errors import NotAuthorizedException, RefreshTokenReuseException
 
@@ -387,17 +388,20 @@ async def test_refresh_expiry_and_grace_period(database: str, tmp: Path) -> None
         creds = {"USERNAME": "cy", "PASSWORD": PASSWORD}
 
         # RefreshTokenValidity of 60 minutes: valid until then, refused after.
-        signed = (await s.auth.initiate_auth(plain.id, "USER_PASSWORD_AUTH", creds)).result
+        signed = (
+            await s.auth.initiate_auth(plain.id, sign_in_request("USER_PASSWORD_AUTH", creds))
+        ).result
         assert signed is not None and signed.refresh_token
         clock.advance(minutes=59, seconds=59)
         later = await s.auth.initiate_auth(
-            plain.id, "REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": signed.refresh_token}
+            plain.id, sign_in_request("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": signed.refresh_token})
         )
         assert later.result is not None
         clock.advance(seconds=1)
         for call in (
             s.auth.initiate_auth(
-                plain.id, "REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": signed.refresh_token}
+                plain.id,
+                sign_in_request("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": signed.refresh_token}),
             ),
             s.auth.get_tokens_from_refresh_token(plain.id, signed.refresh_token, None),
         ):
@@ -406,7 +410,9 @@ async def test_refresh_expiry_and_grace_period(database: str, tmp: Path) -> None
             assert exc.value.message == "Refresh Token has expired"
 
         # Rotation: the old token works for RetryGracePeriodSeconds after it was replaced.
-        start = (await s.auth.initiate_auth(rotating.id, "USER_PASSWORD_AUTH", creds)).result
+        start = (
+            await s.auth.initiate_auth(rotating.id, sign_in_request("USER_PASSWORD_AUTH", creds))
+        ).result
         assert start is not None and start.refresh_token
         clock.advance(minutes=10)
         second = await s.auth.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
@@ -420,7 +426,9 @@ async def test_refresh_expiry_and_grace_period(database: str, tmp: Path) -> None
             await s.auth.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
         # A rotated refresh token lives only as long as the one it replaced: 60 minutes from
         # the sign-in, not from the rotation. (A new sign-in: the reuse revoked start's family.)
-        start = (await s.auth.initiate_auth(rotating.id, "USER_PASSWORD_AUTH", creds)).result
+        start = (
+            await s.auth.initiate_auth(rotating.id, sign_in_request("USER_PASSWORD_AUTH", creds))
+        ).result
         assert start is not None and start.refresh_token
         clock.advance(minutes=10)
         second = await s.auth.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
@@ -455,8 +463,12 @@ async def test_reuse_after_the_grace_period_revokes_the_family(database: str, tm
         await s.admin_users.admin_create_user(pool.id, "dee", {}, None, "SUPPRESS", ())
         await s.admin_users.admin_set_user_password(pool.id, "dee", PASSWORD, permanent=True)
         creds = {"USERNAME": "dee", "PASSWORD": PASSWORD}
-        start = (await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", creds)).result
-        bystander = (await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", creds)).result
+        start = (
+            await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", creds))
+        ).result
+        bystander = (
+            await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", creds))
+        ).result
         assert start is not None and start.refresh_token and bystander is not None
 
         async def refresh(token: str | None) -> Any:

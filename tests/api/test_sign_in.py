@@ -19,6 +19,7 @@ from tests.support.factories import PASSWORD, make_client, make_pool, make_user,
 from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server
 
+from mamori.api.aws.cognito_idp.challenges import challenge_answer, sign_in_request
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.crypto.aead import Keyring
 from mamori.domain.auth.auth_flow import Challenge
@@ -788,23 +789,26 @@ async def test_session_and_temporary_password_expiry(database: str, tmp: Path) -
         auth = {"USERNAME": "ann", "PASSWORD": TEMPORARY}
 
         # The session of the challenge lasts AuthSessionValidity minutes.
-        first = await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", auth)
+        first = await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", auth))
         assert first.challenge is Challenge.NEW_PASSWORD_REQUIRED and first.session
         clock.advance(minutes=5)
         with pytest.raises(NotAuthorizedException, match="session is expired"):
             await s.auth.respond_to_auth_challenge(
                 client.id,
-                "NEW_PASSWORD_REQUIRED",
                 first.session,
-                {"USERNAME": "ann", "NEW_PASSWORD": NEW_PASSWORD},
+                challenge_answer(
+                    "NEW_PASSWORD_REQUIRED", {"USERNAME": "ann", "NEW_PASSWORD": NEW_PASSWORD}
+                ),
             )
 
         # The temporary password works until TemporaryPasswordValidityDays have passed.
         clock.advance(days=2, minutes=-6)
-        assert (await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", auth)).challenge
+        assert (
+            await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", auth))
+        ).challenge
         clock.advance(minutes=1)
         with pytest.raises(NotAuthorizedException) as expired:
-            await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", auth)
+            await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", auth))
         assert expired.value.message == (
             "Temporary password has expired and must be reset by an administrator."
         )
@@ -812,19 +816,21 @@ async def test_session_and_temporary_password_expiry(database: str, tmp: Path) -
         # An administrator sets a new temporary password: a new validity period starts.
         await s.admin_users.admin_set_user_password(pool.id, "ann", TEMPORARY, permanent=False)
         clock.advance(days=1)
-        second = await s.auth.initiate_auth(client.id, "USER_PASSWORD_AUTH", auth)
+        second = await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", auth))
         assert second.challenge is Challenge.NEW_PASSWORD_REQUIRED
         done = await s.auth.respond_to_auth_challenge(
             client.id,
-            "NEW_PASSWORD_REQUIRED",
             second.session,
-            {"USERNAME": "ann", "NEW_PASSWORD": NEW_PASSWORD},
+            challenge_answer(
+                "NEW_PASSWORD_REQUIRED", {"USERNAME": "ann", "NEW_PASSWORD": NEW_PASSWORD}
+            ),
         )
         assert done.result is not None
         # A permanent password never expires.
         clock.advance(days=400)
         ok = await s.auth.initiate_auth(
-            client.id, "USER_PASSWORD_AUTH", {"USERNAME": "ann", "PASSWORD": NEW_PASSWORD}
+            client.id,
+            sign_in_request("USER_PASSWORD_AUTH", {"USERNAME": "ann", "PASSWORD": NEW_PASSWORD}),
         )
         assert ok.result is not None
         assert timedelta(seconds=ok.result.expires_in) == timedelta(hours=1)

@@ -20,6 +20,7 @@ from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server
 from tests.support.tokens import jwks_url, unverified, verify
 
+from mamori.api.aws.cognito_idp.challenges import sign_in_request
 from mamori.api.aws.cognito_idp.wire import client_in, pool_in
 from mamori.domain.errors import NotAuthorizedException
 
@@ -371,7 +372,8 @@ async def test_access_tokens_expire(database: str, tmp: Path) -> None:
         await s.admin_users.admin_create_user(pool.id, "bo", {}, None, "SUPPRESS", ())
         await s.admin_users.admin_set_user_password(pool.id, "bo", PASSWORD, permanent=True)
         out = await s.auth.initiate_auth(
-            client.id, "USER_PASSWORD_AUTH", {"USERNAME": "bo", "PASSWORD": PASSWORD}
+            client.id,
+            sign_in_request("USER_PASSWORD_AUTH", {"USERNAME": "bo", "PASSWORD": PASSWORD}),
         )
         assert out.result is not None
         access = out.result.access_token

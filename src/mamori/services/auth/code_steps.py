@@ -4,12 +4,13 @@ MFA_SETUP) and USER_AUTH's one-time codes (EMAIL_OTP, SMS_OTP), on top of servic
 from __future__ import annotations
 
 import dataclasses
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 
+from mamori.domain.auth.answers import CODE_MEMBER
 from mamori.domain.auth.auth_flow import Challenge, Proof
 from mamori.domain.auth.mfa import MfaConfiguration, MfaFactor, MfaState
+from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import (
     CodeMismatchException,
     ExpiredCodeException,
@@ -26,13 +27,6 @@ from mamori.services.auth.sign_in_state import VERIFIED, ChallengeSessions, Sign
 
 # Cognito: the message of a wrong code answering a sign-in challenge.
 WRONG_CODE = "Invalid code or auth state for the user."
-# The ChallengeResponses member each code challenge is answered with.
-CODE_MEMBER = {
-    Challenge.SMS_MFA: "SMS_MFA_CODE",
-    Challenge.SOFTWARE_TOKEN_MFA: "SOFTWARE_TOKEN_MFA_CODE",
-    Challenge.EMAIL_OTP: "EMAIL_OTP_CODE",
-    Challenge.SMS_OTP: "SMS_OTP_CODE",
-}
 # USER_AUTH's passwordless codes: kept apart from MFA codes (one live code per purpose).
 OTP_PURPOSES = {MfaFactor.EMAIL_OTP: "otp:email", MfaFactor.SMS_MFA: "otp:sms"}
 _FACTOR_OF = {
@@ -42,10 +36,6 @@ _FACTOR_OF = {
     Challenge.SMS_OTP: MfaFactor.SMS_MFA,
 }
 _NO_MFA = MfaState(MfaConfiguration.OFF, (), None, ())
-
-
-def _names(factors: Sequence[MfaFactor]) -> str:
-    return json.dumps([f.value for f in factors], separators=(",", ":"))
 
 
 def settable(factors: Sequence[MfaFactor]) -> tuple[MfaFactor, ...]:
@@ -64,31 +54,30 @@ class CodeSteps:
             return _NO_MFA  # nothing to read: no factor applies
         return await self._mfa.factors_for(pool, user)
 
-    async def parameters(
+    async def prompt(
         self,
         pool: UserPool,
         user: User,
         challenge: Challenge,
         factors: Sequence[MfaFactor],
         first_factor: bool = False,
-    ) -> dict[str, str]:
-        """The challenge's parameters; for a code sent by message, sends it."""
+    ) -> ChallengePrompt:
+        """What the challenge tells the client; for a code sent by message, sends it."""
         if challenge is Challenge.SELECT_MFA_TYPE:
-            return {"MFAS_CAN_CHOOSE": _names(factors)}
+            return ChallengePrompt(mfas_can_choose=tuple(factors))
         if challenge is Challenge.MFA_SETUP:
-            return {"MFAS_CAN_SETUP": _names(settable(factors))}
+            return ChallengePrompt(mfas_can_setup=settable(factors))
         if challenge is Challenge.SOFTWARE_TOKEN_MFA:
             name = (await self._mfa.settings_of(user)).totp_name
-            return {"FRIENDLY_DEVICE_NAME": name} if name else {}
+            return ChallengePrompt(friendly_device_name=name or None)
         factor = _FACTOR_OF.get(challenge)
         if factor is None:
-            return {}
+            return ChallengePrompt()
         purpose = OTP_PURPOSES[factor] if first_factor else None
         delivery = await self._mfa.send_code(pool, user, factor, purpose)
-        return {
-            "CODE_DELIVERY_DELIVERY_MEDIUM": delivery.medium,
-            "CODE_DELIVERY_DESTINATION": delivery.destination,
-        }
+        return ChallengePrompt(
+            delivery_medium=delivery.medium, delivery_destination=delivery.destination
+        )
 
     async def check(
         self,
@@ -97,16 +86,14 @@ class CodeSteps:
         user: User,
         sign_in: SignIn,
         challenge: Challenge,
-        responses: Mapping[str, str],
+        code: str | None,
         first_factor: bool = False,
     ) -> None:
         """Passes when the answer's code is right, and spends the Session. Every answer counts
         against the Session before its code is compared; a wrong one raises
         CodeMismatchException; the code's own limits raise their own errors."""
-        member = CODE_MEMBER[challenge]
-        code = responses.get(member)
         if not code:
-            raise InvalidParameterException(f"Missing required parameter {member}")
+            raise InvalidParameterException(f"Missing required parameter {CODE_MEMBER[challenge]}")
         # Counted before the code is compared: concurrent answers can't outnumber the limit.
         lifetime = timedelta(minutes=client.auth_session_validity_minutes)
         await self._sessions.count_answer(sign_in.nonce, lifetime)
@@ -129,9 +116,8 @@ class CodeSteps:
         await self._sessions.answered(sign_in, client)
 
     @staticmethod
-    def select(sign_in: SignIn, state: MfaState, responses: Mapping[str, str]) -> SignIn:
+    def select(sign_in: SignIn, state: MfaState, answer: str | None) -> SignIn:
         """SELECT_MFA_TYPE's ANSWER: one of the factors offered."""
-        answer = responses.get("ANSWER")
         if not answer:
             raise InvalidParameterException("Missing required parameter ANSWER")
         try:

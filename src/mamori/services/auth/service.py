@@ -5,10 +5,11 @@ it); refresh; sign-out."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from datetime import timedelta
 
 from mamori.crypto.aead import Keyring
+from mamori.domain.auth import answers
+from mamori.domain.auth.answers import ChallengeAnswer, SignInRequest
 from mamori.domain.auth.auth_flow import (
     FIRST_FACTORS,
     PASSWORD_FLOWS,
@@ -112,34 +113,33 @@ class AuthService:
 
     # --- entry points
     async def initiate_auth(
-        self, client_id: str, flow: str, parameters: Mapping[str, str], ip: str | None = None
+        self, client_id: str, request: SignInRequest, ip: str | None = None
     ) -> AuthOutcome:
         """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
-        kind = flow_of(flow, Entry.INITIATE_AUTH)
+        flow_of(request.flow, Entry.INITIATE_AUTH)
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._start(pool, client, kind, parameters, ip)
+        return await self._start(pool, client, request, ip)
 
     async def admin_initiate_auth(
         self,
         pool_id: str,
         client_id: str,
-        flow: str,
-        parameters: Mapping[str, str],
+        request: SignInRequest,
         ip: str | None = None,
     ) -> AuthOutcome:
         """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
-        kind = flow_of(flow, Entry.ADMIN_INITIATE_AUTH)
+        flow_of(request.flow, Entry.ADMIN_INITIATE_AUTH)
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
-        return await self._start(pool, client, kind, parameters, ip)
+        return await self._start(pool, client, request, ip)
 
     async def _start(
         self,
         pool: UserPool,
         client: AppClient,
-        flow: AuthFlow,
-        parameters: Mapping[str, str],
+        request: SignInRequest,
         ip: str | None = None,
     ) -> AuthOutcome:
+        flow = request.flow
         if flow in REFRESH_FLOWS and client.refresh_rotation:
             # Cognito: REFRESH_TOKEN_AUTH is documented as incompatible with rotation; the
             # exception type isn't documented. Name the operation that works instead.
@@ -150,7 +150,7 @@ class AuthService:
         if not client.allows(REQUIRED_CLIENT_FLOW[flow]):
             raise InvalidParameterException(f"{flow.value} flow not enabled for this client")
         if flow in REFRESH_FLOWS:
-            token = parameters.get("REFRESH_TOKEN")
+            token = request.refresh_token
             if not token:
                 raise InvalidParameterException("Missing required parameter REFRESH_TOKEN")
             result = await self._refresh(
@@ -158,28 +158,29 @@ class AuthService:
                 client,
                 token,
                 rotating_call=False,
-                secret_hash=parameters.get("SECRET_HASH"),
-                device_key=parameters.get("DEVICE_KEY") or None,
+                secret_hash=request.secret_hash,
+                device_key=request.device_key or None,
             )
             return AuthOutcome(result=result)
         if flow is AuthFlow.USER_SRP_AUTH:
-            return await self._srp.start(pool, client, parameters, ip)
+            return await self._srp.start(
+                pool, client, request.username, request.srp_a, request.secret_hash, ip
+            )
         if flow is AuthFlow.USER_AUTH:
-            return await self._user_auth.start(pool, client, parameters, ip)
+            return await self._user_auth.start(pool, client, request, ip)
         if flow not in PASSWORD_FLOWS:
             raise InvalidParameterException(
                 f"Auth flow {flow.value} is not supported by mamori yet."
             )
-        username = parameters.get("USERNAME")
-        password = parameters.get("PASSWORD")
+        username, password = request.username, request.password
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
         if password is None:
             raise InvalidParameterException("Missing required parameter PASSWORD")
         user = await self._machine.password(
-            pool, client, username, password, parameters.get("SECRET_HASH"), ip
+            pool, client, username, password, request.secret_hash, ip
         )
-        device_key = parameters.get("DEVICE_KEY") or None
+        device_key = request.device_key or None
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), device_key)
         return await self._machine.advance(pool, client, user, sign_in)
 
@@ -187,73 +188,70 @@ class AuthService:
     async def respond_to_auth_challenge(
         self,
         client_id: str,
-        challenge: str,
         session: str | None,
-        responses: Mapping[str, str],
+        answer: ChallengeAnswer,
         ip: str | None = None,
     ) -> AuthOutcome:
         """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._respond(pool, client, challenge, session, responses, ip)
+        return await self._respond(pool, client, session, answer, ip)
 
     async def admin_respond_to_auth_challenge(
         self,
         pool_id: str,
         client_id: str,
-        challenge: str,
         session: str | None,
-        responses: Mapping[str, str],
+        answer: ChallengeAnswer,
         ip: str | None = None,
     ) -> AuthOutcome:
         """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
-        return await self._respond(pool, client, challenge, session, responses, ip)
+        return await self._respond(pool, client, session, answer, ip)
 
     async def _respond(
         self,
         pool: UserPool,
         client: AppClient,
-        challenge: str,
         session: str | None,
-        responses: Mapping[str, str],
+        answer: ChallengeAnswer,
         ip: str | None,
     ) -> AuthOutcome:
-        try:
-            kind = Challenge(challenge)
-        except ValueError as exc:
-            raise InvalidParameterException(f"Unsupported challenge {challenge}.") from exc
+        kind = answer.challenge
         step: AuthOutcome | Proven
-        if kind is Challenge.PASSWORD_VERIFIER:
+        if isinstance(answer, answers.PasswordVerifierAnswer):
             # Its state is in PASSWORD_CLAIM_SECRET_BLOCK: clients send no Session with it.
-            step = await self._srp.password_verifier(pool, client, responses, ip)
+            step = await self._srp.password_verifier(pool, client, answer, ip)
             return await self._machine.advance(pool, client, step.user, step.sign_in)
         sign_in = self._challenges.open(session, pool.id, client.id, kind)
         # Rate limits per IP and per user (or username as typed, before a first factor).
         await self._guard.check_answer(pool.id, sign_in.typed, sign_in.sub or None, ip)
-        if kind is Challenge.SELECT_CHALLENGE:
-            return await self._user_auth.select(pool, client, sign_in, responses, ip)
-        user = await self._machine.answering_user(pool, client, sign_in, responses)
-        if kind in _ONE_TIME_CODES and not sign_in.proven & FIRST_FACTORS:
-            step = await self._user_auth.one_time_code(pool, client, user, sign_in, kind, responses)
-        elif kind in _MFA_CODES:
-            # Cognito: amazon-cognito-identity-js answers SOFTWARE_TOKEN_MFA with the code in
-            # SMS_MFA_CODE too; only the challenge's own member is read.
-            await self._codes.check(pool, client, user, sign_in, kind, responses)
+        if isinstance(answer, answers.SelectChallengeAnswer):
+            return await self._user_auth.select(pool, client, sign_in, answer, ip)
+        user = await self._machine.answering_user(
+            pool, client, sign_in, answer.username, answer.secret_hash
+        )
+        first_factor = not sign_in.proven & FIRST_FACTORS
+        if isinstance(answer, answers.CodeAnswer) and kind in _ONE_TIME_CODES and first_factor:
+            step = await self._user_auth.one_time_code(pool, client, user, sign_in, answer)
+        elif isinstance(answer, answers.CodeAnswer) and kind in _MFA_CODES:
+            await self._codes.check(pool, client, user, sign_in, kind, answer.code)
             step = Proven(user, sign_in.proving(Proof.MFA))
-        elif kind is Challenge.NEW_PASSWORD_REQUIRED:
-            step = await self._machine.new_password(pool, client, user, sign_in, responses)
-        elif kind is Challenge.SELECT_MFA_TYPE:
+        elif isinstance(answer, answers.NewPasswordAnswer):
+            step = await self._machine.new_password(pool, client, user, sign_in, answer)
+        elif isinstance(answer, answers.SelectMfaTypeAnswer):
             mfa = await self._codes.state(pool, user)
-            step = Proven(user, CodeSteps.select(sign_in, mfa, responses))
+            step = Proven(user, CodeSteps.select(sign_in, mfa, answer.answer))
             # Single use, before the chosen factor's code is sent: one message per Session.
             await self._challenges.answered(sign_in, client)
-        elif kind is Challenge.MFA_SETUP:
+        elif isinstance(answer, answers.MfaSetupAnswer):
             step = Proven(user, CodeSteps.set_up(sign_in))
             await self._challenges.answered(sign_in, client)
-        elif kind is Challenge.DEVICE_SRP_AUTH:
-            step = await self._srp.device_start(pool, client, user, sign_in, responses)
-        elif kind is Challenge.DEVICE_PASSWORD_VERIFIER:
-            step = await self._srp.device_verifier(pool, client, user, sign_in, responses)
+        elif isinstance(answer, answers.DeviceSrpAnswer):
+            step = await self._srp.device_start(
+                pool, client, user, sign_in, answer.device_key, answer.srp_a
+            )
+        elif isinstance(answer, answers.DevicePasswordVerifierAnswer):
+            step = await self._srp.device_verifier(pool, client, user, sign_in, answer)
         else:
             raise NotAuthorizedException(INVALID_SESSION)
         if isinstance(step, AuthOutcome):

@@ -5,10 +5,10 @@ tokens."""
 from __future__ import annotations
 
 import dataclasses
-import json
-from collections.abc import Mapping
 
+from mamori.domain.auth.answers import NewPasswordAnswer
 from mamori.domain.auth.auth_flow import Challenge, DeviceState, Next, Proof, Situation, next_step
+from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import (
     InvalidParameterException,
     InvalidPasswordException,
@@ -34,7 +34,6 @@ from mamori.services.users.accounts import UserAccounts
 
 WRONG = "Incorrect username or password."
 NO_DEVICE = "Device does not exist."
-_ATTRIBUTE = "userAttributes."  # ChallengeResponses key prefix of NEW_PASSWORD_REQUIRED
 
 
 class SignInMachine:
@@ -164,15 +163,15 @@ class SignInMachine:
     ) -> AuthOutcome:
         assert step.challenge is not None
         challenge = step.challenge
-        parameters: dict[str, str] = {"USER_ID_FOR_SRP": user.username}
         if challenge is Challenge.NEW_PASSWORD_REQUIRED:
-            parameters.update(self._new_password_parameters(pool, client, user))
+            prompt = self._new_password_prompt(pool, client, user)
         elif challenge is Challenge.DEVICE_SRP_AUTH:
-            parameters["USERNAME"] = user.username
+            prompt = ChallengePrompt(username=user.username)
         else:
-            parameters.update(await self._codes.parameters(pool, user, challenge, step.factors))
+            prompt = await self._codes.prompt(pool, user, challenge, step.factors)
+        prompt = dataclasses.replace(prompt, user_id_for_srp=user.username)
         session = self._sessions.seal(pool.id, client, challenge, sign_in.renewed())
-        return AuthOutcome(challenge=challenge, parameters=parameters, session=session)
+        return AuthOutcome(challenge=challenge, prompt=prompt, session=session)
 
     async def _tokens_for(
         self,
@@ -195,27 +194,31 @@ class SignInMachine:
 
     # --- answers the machine takes itself
     async def answering_user(
-        self, pool: UserPool, client: AppClient, sign_in: SignIn, responses: Mapping[str, str]
+        self,
+        pool: UserPool,
+        client: AppClient,
+        sign_in: SignIn,
+        username: str | None,
+        secret_hash: str | None,
     ) -> User:
         """The user a Session speaks for, if the answer names the same one (by any name it
         signs in with) and carries the client's SECRET_HASH over that name."""
         user = await self._users.user_by_sub(pool, sign_in.sub)
         if user is None:
             raise NotAuthorizedException(INVALID_SESSION)
-        username = responses.get("USERNAME")
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
         named = user if username == user.username else await self._users.find(pool, username)
         if named is None or named.sub != user.sub:
             raise NotAuthorizedException(INVALID_SESSION)
-        check_secret_hash(client, username, responses.get("SECRET_HASH"))
+        check_secret_hash(client, username, secret_hash)
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
         return user
 
-    def _new_password_parameters(
+    def _new_password_prompt(
         self, pool: UserPool, client: AppClient, user: User
-    ) -> dict[str, str]:
+    ) -> ChallengePrompt:
         # Cognito: userAttributes carries the verified flags too (clients must drop them
         # before answering), never sub.
         readable = {}
@@ -226,12 +229,12 @@ class SignInMachine:
             if attr is not None and attr.developer_only:
                 continue
             readable[name] = value
-        required = [
-            f"userAttributes.{a.name}"
+        required = tuple(
+            a.name
             for a in pool.schema
             if a.required and a.name != "sub" and not user.attributes.get(a.name)
-        ]
-        return {"userAttributes": json.dumps(readable), "requiredAttributes": json.dumps(required)}
+        )
+        return ChallengePrompt(user_attributes=readable, required_attributes=required)
 
     async def new_password(
         self,
@@ -239,19 +242,15 @@ class SignInMachine:
         client: AppClient,
         user: User,
         sign_in: SignIn,
-        responses: Mapping[str, str],
+        answer: NewPasswordAnswer,
     ) -> Proven:
         if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
             # Answered already: the session is spent.
             raise NotAuthorizedException(INVALID_SESSION)
-        password = responses.get("NEW_PASSWORD")
+        password = answer.new_password
         if not password:
             raise InvalidParameterException("Missing required parameter NEW_PASSWORD")
-        changes = {
-            k[len(_ATTRIBUTE) :]: v
-            for k, v in responses.items()
-            if k.startswith(_ATTRIBUTE) and user.attributes.get(k[len(_ATTRIBUTE) :]) != v
-        }
+        changes = {k: v for k, v in answer.attributes.items() if user.attributes.get(k) != v}
         for name in changes:
             attr = pool.attribute(name)
             if attr is not None and attr.required and user.attributes.get(name):

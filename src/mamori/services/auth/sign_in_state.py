@@ -17,6 +17,7 @@ from typing import Any
 
 from mamori.domain.auth.auth_flow import Challenge, FirstFactor, Proof
 from mamori.domain.auth.mfa import MfaFactor
+from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import NotAuthorizedException
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.users.user import User
@@ -102,16 +103,17 @@ class SignIn:
 
 @dataclass(frozen=True)
 class AuthOutcome:
-    """Tokens, or a challenge with its parameters and the sealed session to answer it with."""
+    """Tokens, or a challenge with what it tells the client and the sealed session to answer
+    it with."""
 
     result: AuthenticationResult | None = None
     challenge: Challenge | None = None
-    parameters: Mapping[str, str] = field(default_factory=dict)
+    prompt: ChallengePrompt = field(default_factory=ChallengePrompt)
     session: str | None = None
     # NewDeviceMetadata with the tokens: (DeviceKey, DeviceGroupKey).
     new_device: tuple[str, str] | None = None
     # SELECT_CHALLENGE's AvailableChallenges.
-    available: tuple[str, ...] = ()
+    available: tuple[FirstFactor, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@ and DEVICE_PASSWORD_VERIFIER (a remembered device's own secret)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 
 from mamori.crypto.srp import Verifier, pool_name
+from mamori.domain.auth.answers import DevicePasswordVerifierAnswer, PasswordVerifierAnswer
 from mamori.domain.auth.auth_flow import Challenge, Proof
+from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import (
     InvalidParameterException,
     NotAuthorizedException,
@@ -34,11 +35,13 @@ from mamori.services.users.accounts import UserAccounts
 from mamori.services.users.srp_verifiers import VerifierVault
 
 
-def _claim(responses: Mapping[str, str]) -> tuple[str, str]:
-    for member in ("PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP"):
-        if not responses.get(member):
-            raise InvalidParameterException(f"Missing required parameter {member}")
-    return responses["TIMESTAMP"], responses["PASSWORD_CLAIM_SIGNATURE"]
+def _claim(answer: PasswordVerifierAnswer | DevicePasswordVerifierAnswer) -> tuple[str, str]:
+    """(TIMESTAMP, PASSWORD_CLAIM_SIGNATURE), both required."""
+    if not answer.signature:
+        raise InvalidParameterException("Missing required parameter PASSWORD_CLAIM_SIGNATURE")
+    if not answer.timestamp:
+        raise InvalidParameterException("Missing required parameter TIMESTAMP")
+    return answer.timestamp, answer.signature
 
 
 class SrpSteps:
@@ -65,17 +68,18 @@ class SrpSteps:
         self,
         pool: UserPool,
         client: AppClient,
-        parameters: Mapping[str, str],
+        username: str | None,
+        srp_a: str | None,
+        secret_hash: str | None,
         ip: str | None,
     ) -> AuthOutcome:
         """USER_SRP_AUTH (or USER_AUTH's PASSWORD_SRP): PASSWORD_VERIFIER with SALT, SRP_B and
         the SECRET_BLOCK holding this exchange. An unknown username gets a decoy exchange of
         the same shape (PreventUserExistenceErrors), or UserNotFoundException (LEGACY)."""
-        username = parameters.get("USERNAME")
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
-        big_a = parse_a(parameters.get("SRP_A"))
-        check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+        big_a = parse_a(srp_a)
+        check_secret_hash(client, username, secret_hash)
         user = await self._users.find(pool, username)
         await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
         realm = pool_name(pool.id)
@@ -108,30 +112,28 @@ class SrpSteps:
         )
         return AuthOutcome(
             challenge=Challenge.PASSWORD_VERIFIER,
-            parameters={
-                "SALT": verifier.salt_hex,
-                "SRP_B": challenge.srp_b,
-                "SECRET_BLOCK": block,
-                "USERNAME": user_id,
-                "USER_ID_FOR_SRP": user_id,
-            },
+            prompt=ChallengePrompt(
+                salt=verifier.salt_hex,
+                srp_b=challenge.srp_b,
+                secret_block=block,
+                username=user_id,
+                user_id_for_srp=user_id,
+            ),
         )
 
     async def password_verifier(
-        self, pool: UserPool, client: AppClient, responses: Mapping[str, str], ip: str | None
+        self, pool: UserPool, client: AppClient, answer: PasswordVerifierAnswer, ip: str | None
     ) -> Proven:
         """PASSWORD_VERIFIER: the client's claim checked against the exchange SECRET_BLOCK
         names. Each exchange answers once; a wrong claim counts as a failed sign-in."""
-        state, block = self._exchanges.open(
-            responses.get("PASSWORD_CLAIM_SECRET_BLOCK"), pool.id, client.id
-        )
+        state, block = self._exchanges.open(answer.secret_block, pool.id, client.id)
         if state.kind != USER:
             raise NotAuthorizedException(INVALID_SESSION)
-        username = responses.get("USERNAME")
+        username = answer.username
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
-        timestamp, signature = _claim(responses)
-        check_secret_hash(client, username, responses.get("SECRET_HASH"))
+        timestamp, signature = _claim(answer)
+        check_secret_hash(client, username, answer.secret_hash)
         known_sub = state.sub if state.known else None
         await self._guard.check_answer(pool.id, state.typed, known_sub, ip)
         # Read for unknown users too, so that both take the same time.
@@ -164,9 +166,7 @@ class SrpSteps:
         # Cognito: the clients name their device here (InitiateAuth's is not used), and after
         # ResourceNotFoundException for it answer again with DEVICE_KEY null and the same
         # SECRET_BLOCK: the device is checked before the exchange is spent.
-        sign_in = SignIn(
-            user.sub, state.typed, frozenset({Proof.PASSWORD}), responses.get("DEVICE_KEY")
-        )
+        sign_in = SignIn(user.sub, state.typed, frozenset({Proof.PASSWORD}), answer.device_key)
         await self._machine.device_state(pool, user, sign_in)
         # One success per exchange (wrong claims just count as failures, each time).
         await self._sessions.spend(state.nonce, _lifetime(client))
@@ -197,15 +197,16 @@ class SrpSteps:
         client: AppClient,
         user: User,
         sign_in: SignIn,
-        responses: Mapping[str, str],
+        key: str | None,
+        srp_a: str | None,
     ) -> AuthOutcome:
-        """DEVICE_SRP_AUTH answered with the device's SRP_A: DEVICE_PASSWORD_VERIFIER."""
-        key = responses.get("DEVICE_KEY")
+        """DEVICE_SRP_AUTH answered with the device's DEVICE_KEY and SRP_A:
+        DEVICE_PASSWORD_VERIFIER."""
         if not key:
             raise InvalidParameterException("Missing required parameter DEVICE_KEY")
         if key != sign_in.device_key:
             raise NotAuthorizedException(INVALID_SESSION)
-        big_a = parse_a(responses.get("SRP_A"))
+        big_a = parse_a(srp_a)
         device = await self._devices.device_for_sign_in(pool, user, key)
         if device is None or device.verifier is None:
             raise ResourceNotFoundException(NO_DEVICE)
@@ -229,13 +230,13 @@ class SrpSteps:
         )
         return AuthOutcome(
             challenge=Challenge.DEVICE_PASSWORD_VERIFIER,
-            parameters={
-                "SALT": verifier.salt_hex,
-                "SRP_B": challenge.srp_b,
-                "SECRET_BLOCK": block,
-                "USERNAME": user.username,
-                "USER_ID_FOR_SRP": user.username,
-            },
+            prompt=ChallengePrompt(
+                salt=verifier.salt_hex,
+                srp_b=challenge.srp_b,
+                secret_block=block,
+                username=user.username,
+                user_id_for_srp=user.username,
+            ),
             session=self._sessions.seal(
                 pool.id, client, Challenge.DEVICE_PASSWORD_VERIFIER, following
             ),
@@ -247,15 +248,13 @@ class SrpSteps:
         client: AppClient,
         user: User,
         sign_in: SignIn,
-        responses: Mapping[str, str],
+        answer: DevicePasswordVerifierAnswer,
     ) -> Proven:
         """DEVICE_PASSWORD_VERIFIER: the device's claim, for the exchange of this Session."""
-        state, block = self._exchanges.open(
-            responses.get("PASSWORD_CLAIM_SECRET_BLOCK"), pool.id, client.id
-        )
+        state, block = self._exchanges.open(answer.secret_block, pool.id, client.id)
         if not _same_exchange(state, user, sign_in):
             raise NotAuthorizedException(INVALID_SESSION)
-        timestamp, signature = _claim(responses)
+        timestamp, signature = _claim(answer)
         await self._sessions.spend(state.nonce, _lifetime(client))
         device = await self._devices.device_for_sign_in(pool, user, state.user_id)
         if device is None or device.verifier is None:

@@ -5,10 +5,11 @@ one-time codes of the passwordless ones."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 
+from mamori.domain.auth.answers import CodeAnswer, SelectChallengeAnswer, SignInRequest
 from mamori.domain.auth.auth_flow import Challenge, FirstFactor, Proof, first_factors
 from mamori.domain.auth.mfa import MfaConfiguration
+from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import (
     CodeMismatchException,
     InvalidParameterException,
@@ -70,14 +71,15 @@ class UserAuthSteps:
         self._guard = guard
 
     async def start(
-        self, pool: UserPool, client: AppClient, parameters: Mapping[str, str], ip: str | None
+        self, pool: UserPool, client: AppClient, request: SignInRequest, ip: str | None
     ) -> AuthOutcome:
         """InitiateAuth USER_AUTH: the preferred first factor when it is available to the user
         (and its PASSWORD or SRP_A is given), else SELECT_CHALLENGE with AvailableChallenges."""
-        username = parameters.get("USERNAME")
+        username = request.username
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
-        preferred_name = parameters.get("PREFERRED_CHALLENGE")
+        preferred_name = request.preferred_challenge
+        device_key = request.device_key or None
         preferred = _factor(preferred_name, "PREFERRED_CHALLENGE") if preferred_name else None
         allowed = first_factors(
             pool.allowed_first_auth_factors,
@@ -87,31 +89,35 @@ class UserAuthSteps:
         )
         if preferred in (FirstFactor.PASSWORD, FirstFactor.PASSWORD_SRP) and preferred in allowed:
             # Nothing about the user is read before the password is proven.
-            return await self._choose(pool, client, preferred, username, None, parameters, ip)
-        check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+            return await self._choose(
+                pool, client, preferred, username, None, request, device_key, ip
+            )
+        check_secret_hash(client, username, request.secret_hash)
         user = await self._users.find(pool, username)
         await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
         if user is None and not client.prevent_user_existence_errors:
             raise UserNotFoundException("User does not exist.")
         choices = offered(pool, user)
         if preferred is not None and preferred in choices:
-            return await self._choose(pool, client, preferred, username, user, parameters, ip)
+            return await self._choose(
+                pool, client, preferred, username, user, request, device_key, ip
+            )
         sign_in = SignIn(
             user.sub if user is not None else "",
             username,
             choices=choices,
-            device_key=parameters.get("DEVICE_KEY") or None,
+            device_key=device_key,
         )
         return AuthOutcome(
             challenge=Challenge.SELECT_CHALLENGE,
-            parameters={
+            prompt=ChallengePrompt(
                 # An unknown name is answered as a known one's would be (PreventUserExistence).
-                "USERNAME": user.username
+                username=user.username
                 if user is not None
                 else self._srp.decoy_user_id(pool, username)
-            },
+            ),
             session=self._sessions.seal(pool.id, client, Challenge.SELECT_CHALLENGE, sign_in),
-            available=tuple(c.value for c in choices),
+            available=choices,
         )
 
     async def select(
@@ -119,17 +125,16 @@ class UserAuthSteps:
         pool: UserPool,
         client: AppClient,
         sign_in: SignIn,
-        responses: Mapping[str, str],
+        answer: SelectChallengeAnswer,
         ip: str | None,
     ) -> AuthOutcome:
         """SELECT_CHALLENGE answered with ANSWER (and PASSWORD or SRP_A for those)."""
-        answer = responses.get("ANSWER")
-        if not answer:
+        if not answer.answer:
             raise InvalidParameterException("Missing required parameter ANSWER")
-        factor = _factor(answer, "ANSWER")
+        factor = _factor(answer.answer, "ANSWER")
         if factor not in sign_in.choices:
             raise InvalidParameterException(f"{factor.value} is not an available challenge.")
-        username = responses.get("USERNAME")
+        username = answer.username
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
         user = await self._users.user_by_sub(pool, sign_in.sub) if sign_in.sub else None
@@ -142,13 +147,10 @@ class UserAuthSteps:
                     raise NotAuthorizedException(INVALID_SESSION)
             elif named is None or named.sub != user.sub:
                 raise NotAuthorizedException(INVALID_SESSION)
-        parameters = {
-            **responses,
-            "DEVICE_KEY": responses.get("DEVICE_KEY") or sign_in.device_key or "",
-        }
+        device_key = answer.device_key or sign_in.device_key or None
         # The answer's address: a PASSWORD answer is a password sign-in, limited per IP too.
         return await self._choose(
-            pool, client, factor, sign_in.typed, user, parameters, ip, answering=sign_in
+            pool, client, factor, sign_in.typed, user, answer, device_key, ip, answering=sign_in
         )
 
     async def _choose(
@@ -158,20 +160,21 @@ class UserAuthSteps:
         factor: FirstFactor,
         username: str,
         user: User | None,
-        parameters: Mapping[str, str],
+        given: SignInRequest | SelectChallengeAnswer,
+        device_key: str | None,
         ip: str | None,
         answering: SignIn | None = None,
     ) -> AuthOutcome:
-        """`answering`: the SELECT_CHALLENGE sign-in this choice answers. Its Session is spent
-        once the step succeeds (a right password) or before anything is started or sent (an
-        SRP exchange, a code): one SELECT_CHALLENGE Session, at most one message."""
-        device_key = parameters.get("DEVICE_KEY") or None
+        """`given`: the factor's PASSWORD or SRP_A, and SECRET_HASH. `answering`: the
+        SELECT_CHALLENGE sign-in this choice answers. Its Session is spent once the step
+        succeeds (a right password) or before anything is started or sent (an SRP exchange, a
+        code): one SELECT_CHALLENGE Session, at most one message."""
         if factor is FirstFactor.PASSWORD:
-            password = parameters.get("PASSWORD")
+            password = given.password
             if not password:
                 raise InvalidParameterException("Missing required parameter PASSWORD")
             found = await self._machine.password(
-                pool, client, username, password, parameters.get("SECRET_HASH"), ip
+                pool, client, username, password, given.secret_hash, ip
             )
             if answering is not None:
                 await self._sessions.answered(answering, client)
@@ -179,17 +182,17 @@ class UserAuthSteps:
             return await self._machine.advance(pool, client, found, sign_in)
         if answering is not None:
             if factor is FirstFactor.PASSWORD_SRP:
-                parse_a(parameters.get("SRP_A"))  # a malformed SRP_A leaves the Session usable
+                parse_a(given.srp_a)  # a malformed SRP_A leaves the Session usable
             await self._sessions.answered(answering, client)
         if factor is FirstFactor.PASSWORD_SRP:
-            return await self._srp.start(pool, client, {**parameters, "USERNAME": username}, ip)
+            return await self._srp.start(pool, client, username, given.srp_a, given.secret_hash, ip)
         assert user is not None  # passwordless factors are offered to known users only
         challenge = _OTP_CHALLENGES[factor]
         sign_in = SignIn(user.sub, username, device_key=device_key)
-        delivery = await self._codes.parameters(pool, user, challenge, (), first_factor=True)
+        delivery = await self._codes.prompt(pool, user, challenge, (), first_factor=True)
         return AuthOutcome(
             challenge=challenge,
-            parameters={**delivery, "USERNAME": user.username},
+            prompt=dataclasses.replace(delivery, username=user.username),
             session=self._sessions.seal(pool.id, client, challenge, sign_in),
         )
 
@@ -199,13 +202,14 @@ class UserAuthSteps:
         client: AppClient,
         user: User,
         sign_in: SignIn,
-        challenge: Challenge,
-        responses: Mapping[str, str],
+        answer: CodeAnswer,
     ) -> Proven:
         """EMAIL_OTP / SMS_OTP as a first factor: a wrong code counts as a failed sign-in."""
         attempt = await self._guard.check_lockout(pool.id, sign_in.typed, sign_in.sub or None)
         try:
-            await self._codes.check(pool, client, user, sign_in, challenge, responses, True)
+            await self._codes.check(
+                pool, client, user, sign_in, answer.challenge, answer.code, True
+            )
         except CodeMismatchException:
             await self._guard.record_failure(attempt)
             raise

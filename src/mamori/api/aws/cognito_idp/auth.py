@@ -2,54 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from mamori.api.aws.cognito_idp.challenges import (
+    challenge_answer,
+    outcome_out,
+    result_out,
+    sign_in_request,
+)
 from mamori.api.aws.operations import Call, Params, Result, operation
-from mamori.services.auth.service import AuthOutcome
-from mamori.services.tokens.pool_tokens import AuthenticationResult
-
-
-def entries(value: Mapping[str, Any] | None) -> dict[str, str]:
-    """AuthParameters / ChallengeResponses without null entries (sent as absent by clients)."""
-    return {k: v for k, v in (value or {}).items() if v is not None}
-
-
-def result_out(result: AuthenticationResult) -> Result:
-    out: Result = {
-        "AccessToken": result.access_token,
-        "ExpiresIn": result.expires_in,
-        "TokenType": result.token_type,
-        "IdToken": result.id_token,
-    }
-    if result.refresh_token:
-        out["RefreshToken"] = result.refresh_token
-    return out
-
-
-def outcome_out(outcome: AuthOutcome) -> Result:
-    if outcome.result is not None:
-        result = result_out(outcome.result)
-        if outcome.new_device is not None:
-            key, group = outcome.new_device
-            result["NewDeviceMetadata"] = {"DeviceKey": key, "DeviceGroupKey": group}
-        return {"ChallengeParameters": {}, "AuthenticationResult": result}
-    assert outcome.challenge is not None
-    out: Result = {
-        "ChallengeName": outcome.challenge.value,
-        "ChallengeParameters": dict(outcome.parameters),
-    }
-    if outcome.session:
-        out["Session"] = outcome.session
-    if outcome.available:
-        out["AvailableChallenges"] = list(outcome.available)
-    return out
 
 
 @operation("InitiateAuth")
 async def initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.initiate_auth(
-        p["ClientId"], p["AuthFlow"], entries(p.get("AuthParameters")), call.source_ip
+        p["ClientId"], sign_in_request(p["AuthFlow"], p.get("AuthParameters")), call.source_ip
     )
     return outcome_out(outcome)
 
@@ -62,8 +27,7 @@ async def admin_initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.admin_initiate_auth(
         p["UserPoolId"],
         p["ClientId"],
-        p["AuthFlow"],
-        entries(p.get("AuthParameters")),
+        sign_in_request(p["AuthFlow"], p.get("AuthParameters")),
         context.get("IpAddress") or None,
     )
     return outcome_out(outcome)
@@ -73,9 +37,8 @@ async def admin_initiate_auth(call: Call, p: Params) -> Result:
 async def respond_to_auth_challenge(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.respond_to_auth_challenge(
         p["ClientId"],
-        p["ChallengeName"],
         p.get("Session"),
-        entries(p.get("ChallengeResponses")),
+        challenge_answer(p["ChallengeName"], p.get("ChallengeResponses")),
         call.source_ip,
     )
     return outcome_out(outcome)
@@ -88,9 +51,8 @@ async def admin_respond_to_auth_challenge(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.admin_respond_to_auth_challenge(
         p["UserPoolId"],
         p["ClientId"],
-        p["ChallengeName"],
         p.get("Session"),
-        entries(p.get("ChallengeResponses")),
+        challenge_answer(p["ChallengeName"], p.get("ChallengeResponses")),
         context.get("IpAddress") or None,
     )
     return outcome_out(outcome)
