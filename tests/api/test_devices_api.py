@@ -281,7 +281,12 @@ async def test_device_life_as_sign_in_sees_it(database: str, tmp: Path) -> None:
         assert out.result is not None
         password, config_wire = generate_hash_device(group, key)
         necessary = await s.devices.confirm_device(
-            out.result.access_token, key, config_wire, "phone", "192.0.2.8"
+            out.result.access_token,
+            key,
+            config_wire["Salt"],
+            config_wire["PasswordVerifier"],
+            "phone",
+            "192.0.2.8",
         )
         assert necessary is True
         device = await s.devices.device_for_sign_in(pool, user, key)

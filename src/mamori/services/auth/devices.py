@@ -16,7 +16,6 @@ For the sign-in state machine (services/auth/service.py):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from datetime import timedelta
 
 from mamori.crypto.srp import SrpError, Verifier, device_verifier_from_client
@@ -116,13 +115,14 @@ class DeviceService:
         self,
         access_token: str,
         device_key: str,
-        verifier_config: Mapping[str, str] | None,
+        salt: str | None,
+        password_verifier: str | None,
         name: str | None,
         ip: str | None = None,
     ) -> bool:
-        """Stores the device's SRP verifier and remembers it, or with
-        DeviceOnlyRememberedOnUserPrompt leaves that to UpdateDeviceStatus: the return value,
-        UserConfirmationNecessary."""
+        """Stores the device's SRP verifier (DeviceSecretVerifierConfig's Salt and
+        PasswordVerifier) and remembers it, or with DeviceOnlyRememberedOnUserPrompt leaves that
+        to UpdateDeviceStatus: the return value, UserConfirmationNecessary."""
         ctx = await self._tokens.check_access_token(access_token)
         pool = await self._pools.require(ctx.pool_id)
         config = self.configuration(pool)
@@ -131,8 +131,6 @@ class DeviceService:
             raise ResourceNotFoundException(NO_DEVICE)
         if device.confirmed:
             raise DeviceKeyExistsException("Device key already exists.")
-        salt = (verifier_config or {}).get("Salt")
-        password_verifier = (verifier_config or {}).get("PasswordVerifier")
         if not salt or not password_verifier:
             raise InvalidParameterException(
                 "DeviceSecretVerifierConfig needs a PasswordVerifier and a Salt."

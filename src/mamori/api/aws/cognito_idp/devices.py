@@ -51,10 +51,12 @@ def _access_token(p: Params) -> str:
 
 @operation("ConfirmDevice")
 async def confirm_device(call: Call, p: Params) -> Result:
+    config = p.get("DeviceSecretVerifierConfig") or {}
     necessary = await call.services.devices.confirm_device(
         p["AccessToken"],
         p["DeviceKey"],
-        p.get("DeviceSecretVerifierConfig"),
+        config.get("Salt"),
+        config.get("PasswordVerifier"),
         p.get("DeviceName"),
         call.source_ip,
     )
