@@ -142,6 +142,29 @@ def test_a_prompt_writes_the_members_it_carries() -> None:
     }
 
 
+def test_members_come_in_the_order_they_always_did() -> None:
+    exchange = ChallengePrompt(
+        salt="s", srp_b="b", secret_block="k", username="u", user_id_for_srp="u"
+    )
+    assert list(challenge_parameters(exchange)) == [
+        "SALT",
+        "SRP_B",
+        "SECRET_BLOCK",
+        "USERNAME",
+        "USER_ID_FOR_SRP",
+    ]
+    device = ChallengePrompt(username="ann", user_id_for_srp="ann")
+    assert list(challenge_parameters(device)) == ["USER_ID_FOR_SRP", "USERNAME"]
+    code = ChallengePrompt(
+        user_id_for_srp="ann", delivery_medium="SMS", delivery_destination="+***1"
+    )
+    assert list(challenge_parameters(code)) == [
+        "USER_ID_FOR_SRP",
+        "CODE_DELIVERY_DELIVERY_MEDIUM",
+        "CODE_DELIVERY_DESTINATION",
+    ]
+
+
 def test_a_challenge_outcome_on_the_wire() -> None:
     outcome = AuthOutcome(
         challenge=Challenge.SELECT_CHALLENGE,

@@ -112,9 +112,11 @@ def _names(factors: tuple[MfaFactor, ...]) -> str:
 
 
 def challenge_parameters(prompt: ChallengePrompt) -> dict[str, str]:
-    """ChallengeParameters: each member the prompt carries."""
+    """ChallengeParameters: each member the prompt carries, in the order mamori has always
+    written them (an SRP exchange names the user last)."""
     out: dict[str, str] = {}
-    if prompt.user_id_for_srp is not None:
+    exchange = prompt.salt is not None
+    if prompt.user_id_for_srp is not None and not exchange:
         out["USER_ID_FOR_SRP"] = prompt.user_id_for_srp
     if prompt.user_attributes is not None:
         out["userAttributes"] = json.dumps(dict(prompt.user_attributes))
@@ -138,6 +140,8 @@ def challenge_parameters(prompt: ChallengePrompt) -> dict[str, str]:
         out["SECRET_BLOCK"] = prompt.secret_block
     if prompt.username is not None:
         out["USERNAME"] = prompt.username
+    if prompt.user_id_for_srp is not None and exchange:
+        out["USER_ID_FOR_SRP"] = prompt.user_id_for_srp
     return out
 
 
