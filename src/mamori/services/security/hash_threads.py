@@ -27,6 +27,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from mamori.services.security.ports import CorePermits
+
 T = TypeVar("T")
 
 BATCH = 4  # results handed to the event loop together, at most (see the module docstring)
@@ -38,10 +40,19 @@ _Done = tuple["asyncio.Future[Any]", bool, Any]
 
 
 class HashThreads:
-    def __init__(self, threads: int, batch: int = BATCH, name: str = "mamori-hash") -> None:
+    def __init__(
+        self,
+        threads: int,
+        batch: int = BATCH,
+        name: str = "mamori-hash",
+        permits: CorePermits | None = None,
+    ) -> None:
+        """`permits`: when several server processes share the machine, each hash first takes
+        one of these, so that the processes together hash on every core and never on more."""
         if threads < 1 or batch < 1:
             raise ValueError("threads and batch must be at least 1")
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._permits = permits
         self._count = threads
         self._batch = batch
         self._name = name
@@ -74,7 +85,7 @@ class HashThreads:
             for i in range(self._count):
                 threading.Thread(
                     target=_work,
-                    args=(self._jobs, self._batch),
+                    args=(self._jobs, self._batch, self._permits, i),
                     name=f"{self._name}-{i}",
                     daemon=True,
                 ).start()
@@ -86,7 +97,9 @@ def _stop(jobs: queue.SimpleQueue[_Job | None], threads: int) -> None:
         jobs.put(None)
 
 
-def _work(jobs: queue.SimpleQueue[_Job | None], batch: int) -> None:
+def _work(
+    jobs: queue.SimpleQueue[_Job | None], batch: int, permits: CorePermits | None, index: int
+) -> None:
     while True:
         job = jobs.get()
         if job is None:
@@ -98,7 +111,12 @@ def _work(jobs: queue.SimpleQueue[_Job | None], batch: int) -> None:
             # A caller that gave up (its task was cancelled) needs no hash.
             if not future.cancelled():
                 try:
-                    finished.append((loop, (future, True, fn(*args))))
+                    if permits is None:
+                        value = fn(*args)
+                    else:
+                        with permits.held(index):
+                            value = fn(*args)
+                    finished.append((loop, (future, True, value)))
                 except Exception as exc:  # the caller's to handle, as from a direct call
                     finished.append((loop, (future, False, exc)))
             if len(finished) >= batch or jobs.qsize() < 2 * batch - len(finished):

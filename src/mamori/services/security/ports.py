@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -58,3 +59,13 @@ class Counters(Protocol):
     async def clear(self, key: str) -> None: ...
     async def aclose(self) -> None:
         """Releases connections (at shutdown)."""
+
+
+class CorePermits(Protocol):
+    """Permits to run one password hash each, one per core, shared by every server process on
+    the machine, so that together they never run more hashes at once than there are cores."""
+
+    @property
+    def count(self) -> int: ...
+    def held(self, preferred: int) -> AbstractContextManager[None]:
+        """Blocks (on a hashing thread) until a permit is free, and holds it."""
