@@ -141,8 +141,8 @@ def hash_thread_count(cores: int | None) -> int:
 def hash_threads_for(settings: Settings) -> HashThreads:
     """A process's hashing threads; with several processes, each hash takes one of the
     machine's per-core permits first (`adapters/cores.py`), so that one thread per core in
-    every process never means more hashes at once than cores (measured on 2 cores with
-    `--workers 2`: without the permits, four hashes at once made each sign-in 15% dearer)."""
+    every process never means more hashes at once than cores, nor more than cores x 19 MiB
+    of argon2 memory in flight (docs/performance.md, session 5)."""
     count = hash_thread_count(os.cpu_count())
     if settings.workers < 2:
         return HashThreads(count)
