@@ -21,7 +21,8 @@ from tests.support.live import Server
 from mamori.adapters.store.sql.engine import make_sync_engine
 from mamori.adapters.store.sql.tables import devices
 from mamori.api.aws.cognito_idp.challenges import sign_in_request
-from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.api.aws.cognito_idp.wire.clients import client_in
+from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.crypto import srp
 
 ALWAYS = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}

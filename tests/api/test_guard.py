@@ -29,7 +29,8 @@ from tests.support.live import Server, create_pg_database, drop_pg_database, run
 
 from mamori.adapters.store.sql.engine import migrate
 from mamori.api.aws.cognito_idp.challenges import sign_in_request
-from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.api.aws.cognito_idp.wire.clients import client_in
+from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.config import ConfigError, Settings, load_settings
 from mamori.domain.errors import NotAuthorizedException
 from mamori.services.security.guard import ip_scope

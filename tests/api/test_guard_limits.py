@@ -37,7 +37,8 @@ from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server, run_server
 
 from mamori.api.aws.cognito_idp.challenges import sign_in_request
-from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.api.aws.cognito_idp.wire.clients import client_in
+from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.domain.errors import TooManyRequestsException
 
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH"]

@@ -29,7 +29,8 @@ from tests.support.stores import Stores, open_stores
 
 from mamori.adapters.store.sql.engine import migrate
 from mamori.api.aws.cognito_idp.challenges import sign_in_request
-from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.api.aws.cognito_idp.wire.clients import client_in
+from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.app import create_app
 from mamori.config import ConfigError, load_settings
 from mamori.domain.errors import NotAuthorizedException

@@ -22,7 +22,8 @@ from tests.support.live import Server
 from tests.support.tokens import unverified, verify
 
 from mamori.api.aws.cognito_idp.challenges import sign_in_request
-from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.api.aws.cognito_idp.wire.clients import client_in
+from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.domain.errors import NotAuthorizedException, RefreshTokenReuseException
 
 USER_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]

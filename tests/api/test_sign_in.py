@@ -20,7 +20,8 @@ from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server
 
 from mamori.api.aws.cognito_idp.challenges import challenge_answer, sign_in_request
-from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.api.aws.cognito_idp.wire.clients import client_in
+from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.crypto.aead import Keyring
 from mamori.domain.auth.auth_flow import Challenge
 from mamori.domain.errors import NotAuthorizedException

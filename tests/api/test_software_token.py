@@ -20,7 +20,7 @@ from tests.support.live import Server
 
 from mamori.adapters.store.sql.engine import make_sync_engine
 from mamori.adapters.store.sql.tables import user_mfa
-from mamori.api.aws.cognito_idp.wire import pool_in
+from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.crypto import totp
 from mamori.domain.auth.mfa import FactorSetting, MfaConfiguration, MfaFactor
 from mamori.domain.errors import (

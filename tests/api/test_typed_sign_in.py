@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from tests.support.inprocess import FrozenClock, fresh_database, services_on
 
-from mamori.api.aws.cognito_idp.wire import client_in, pool_in
+from mamori.api.aws.cognito_idp.wire.clients import client_in
+from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.domain.auth.answers import NewPasswordAnswer, SelectChallengeAnswer, SignInRequest
 from mamori.domain.auth.auth_flow import AuthFlow, Challenge, FirstFactor
 from mamori.domain.errors import InvalidParameterException

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mamori.api.aws.cognito_idp.wire import client_in, client_out
+from mamori.api.aws.cognito_idp.wire.clients import client_in, client_out
 from mamori.api.aws.operations import Call, Params, Result, operation
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mamori.api.aws.cognito_idp.wire import group_out, user_out
+from mamori.api.aws.cognito_idp.wire.users import group_out, user_out
 from mamori.api.aws.operations import Call, Params, Result, operation
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mamori.api.aws.cognito_idp.wire import (
+from mamori.api.aws.cognito_idp.wire.pools import (
     pool_in,
     pool_out,
     pool_summary,

@@ -3,7 +3,7 @@ GetUserAttributeVerificationCode and VerifyUserAttribute."""
 
 from __future__ import annotations
 
-from mamori.api.aws.cognito_idp.wire import delivery_out
+from mamori.api.aws.cognito_idp.wire.users import delivery_out
 from mamori.api.aws.operations import Call, Params, Result, operation
 
 

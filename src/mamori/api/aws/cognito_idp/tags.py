@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mamori.api.aws.cognito_idp.wire import pool_id_from_arn
+from mamori.api.aws.cognito_idp.wire.pools import pool_id_from_arn
 from mamori.api.aws.operations import Call, Params, Result, operation
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mamori.api.aws.cognito_idp.mfa import mfa_settings_out
-from mamori.api.aws.cognito_idp.wire import (
+from mamori.api.aws.cognito_idp.wire.users import (
     attributes_in,
     attributes_out,
     delivery_out,
