@@ -38,12 +38,12 @@ from mamori.adapters.store.sql.pools import SqlClientStore, SqlPoolStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.adapters.sts import StsClient, StsConfig
+from mamori.composition.sign_in import build_auth
 from mamori.config import ConfigError, Settings, parse_oidc_provider
 from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams, PasswordHashing
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
-from mamori.services.auth.service import AuthService
 from mamori.services.clock import SystemClock
 from mamori.services.container import Services
 from mamori.services.health import Health
@@ -182,8 +182,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     user_store = SqlUserStore(engine)
     group_store = SqlGroupStore(engine)
     session_store = SqlRefreshSessionStore(engine)
-    # RSA key generation and parsing (~70 ms each) run here, off the event loop.
-    key_threads = anyio.CapacityLimiter(max(1, (os.cpu_count() or 1) // settings.workers))
+    # RSA key generation and parsing (~70 ms each) run here, off the event loop: one thread
+    # per core in every process, as for hashing (hash_thread_count says why not cores/workers);
+    # no cross-process permits: key work is rare (new pools, rotation, cold caches) and small.
+    key_threads = anyio.CapacityLimiter(hash_thread_count(os.cpu_count()))
     # One signing-key service for both issuers: the pools' and the identity issuer's keys.
     keys = KeyService(SqlKeyStore(engine), keyring, clock, key_threads)
     pool_store = SqlPoolStore(engine)
@@ -223,7 +225,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
     devices = DeviceService(SqlDeviceStore(engine, keyring), pools, users, tokens, clock)
     recovery = RecoveryService(users, clients, pools, tokens, codes)
-    auth = AuthService(
+    # SRP's big-integer work has its own threads, apart from key_threads: every USER_SRP_AUTH
+    # sign-in takes them, and a burst of CreateUserPool key generations must not queue it.
+    srp_threads = anyio.CapacityLimiter(os.cpu_count() or 2)
+    auth = build_auth(
         users,
         clients,
         tokens,
@@ -235,6 +240,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         mfa,
         devices,
         verifiers,
+        srp_threads,
     )
     identity = build_identity_services(
         settings, engine, clock, keys, session_store, user_store, tokens, http

@@ -5,9 +5,9 @@ it); refresh; sign-out."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import timedelta
 
-from mamori.crypto.aead import Keyring
 from mamori.domain.auth import answers
 from mamori.domain.auth.answers import ChallengeAnswer, SignInRequest
 from mamori.domain.auth.auth_flow import (
@@ -32,7 +32,7 @@ from mamori.domain.errors import (
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
-from mamori.services.auth.challenge_session import INVALID_SESSION, ChallengeSessionSeal
+from mamori.services.auth.challenge_session import INVALID_SESSION
 from mamori.services.auth.code_steps import CodeSteps
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
@@ -45,19 +45,16 @@ from mamori.services.auth.sign_in_state import (
     Proven,
     SignIn,
 )
-from mamori.services.auth.srp_exchange import SrpExchanges
 from mamori.services.auth.srp_steps import SrpSteps
 from mamori.services.auth.user_auth import UserAuthSteps
 from mamori.services.ports import Clock
 from mamori.services.security.guard import Guard
-from mamori.services.security.ports import Counters
 from mamori.services.tokens.pool_tokens import AuthenticationResult, TokenService
 from mamori.services.tokens.ports import RefreshSessionStore
 from mamori.services.userpools.clients import ClientService, check_client_secret, check_secret_hash
 from mamori.services.users.accounts import UserAccounts
-from mamori.services.users.srp_verifiers import VerifierVault
 
-__all__ = ["AuthOutcome", "AuthService"]
+__all__ = ["AuthOutcome", "AuthService", "SignInSteps"]
 
 _MFA_CODES = frozenset({Challenge.SMS_MFA, Challenge.SOFTWARE_TOKEN_MFA, Challenge.EMAIL_OTP})
 _ONE_TIME_CODES = frozenset({Challenge.EMAIL_OTP, Challenge.SMS_OTP})
@@ -68,6 +65,19 @@ def _looks_like_jwt(token: str) -> bool:
     return len(parts) == 3 and all(parts)
 
 
+@dataclass(frozen=True)
+class SignInSteps:
+    """The sign-in's parts, each in its module, built by wiring: sealed Sessions and their
+    counts, the code steps, the machine that runs next_step, the SRP steps and USER_AUTH's
+    choices."""
+
+    challenges: ChallengeSessions
+    codes: CodeSteps
+    machine: SignInMachine
+    srp: SrpSteps
+    user_auth: UserAuthSteps
+
+
 class AuthService:
     def __init__(
         self,
@@ -75,13 +85,11 @@ class AuthService:
         clients: ClientService,
         tokens: TokenService,
         sessions: RefreshSessionStore,
-        keyring: Keyring,
         clock: Clock,
         guard: Guard,
-        counters: Counters,
         mfa: MfaService,
         devices: DeviceService,
-        verifiers: VerifierVault,
+        steps: SignInSteps,
     ) -> None:
         self._guard = guard
         self._users = users
@@ -91,25 +99,11 @@ class AuthService:
         self._clock = clock
         self._mfa = mfa
         self._devices = devices
-        # The sign-in's parts, each in its module: sealed Sessions and their counts, the code
-        # steps, the machine that runs next_step, the SRP steps and USER_AUTH's choices.
-        self._challenges = ChallengeSessions(ChallengeSessionSeal(keyring, clock), counters, clock)
-        self._codes = CodeSteps(mfa, self._challenges)
-        self._machine = SignInMachine(
-            users, tokens, devices, self._codes, self._challenges, guard, clock
-        )
-        self._srp = SrpSteps(
-            SrpExchanges(keyring, clock),
-            verifiers,
-            users,
-            devices,
-            self._machine,
-            self._challenges,
-            guard,
-        )
-        self._user_auth = UserAuthSteps(
-            self._machine, self._srp, self._codes, users, self._challenges, guard
-        )
+        self._challenges = steps.challenges
+        self._codes = steps.codes
+        self._machine = steps.machine
+        self._srp = steps.srp
+        self._user_auth = steps.user_auth
 
     # --- entry points
     async def initiate_auth(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -59,12 +58,13 @@ def parse_a(value: str | None, name: str = "SRP_A") -> int:
 
 class SrpExchanges:
     """Starts exchanges (B and SECRET_BLOCK) and checks their claims. The big-integer work
-    runs in worker threads: GMP releases the GIL, so several exchanges use several cores."""
+    runs in worker threads: GMP releases the GIL, so several exchanges use several cores.
+    `threads`: how many run at once (wiring gives one per core)."""
 
-    def __init__(self, keyring: Keyring, clock: Clock) -> None:
+    def __init__(self, keyring: Keyring, clock: Clock, threads: anyio.CapacityLimiter) -> None:
         self._keyring = keyring
         self._clock = clock
-        self._limiter = anyio.CapacityLimiter(os.cpu_count() or 2)
+        self._limiter = threads
 
     async def start(
         self,
