@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from mamori.adapters.store.sql.engine import make_async_engine
+from mamori.adapters.store.sql.connection.engine import make_async_engine
 from mamori.adapters.store.sql.pools import SqlPoolStore
 from mamori.adapters.store.sql.tables import aliases, metadata, users
 from mamori.adapters.store.sql.users import SqlUserStore

@@ -25,11 +25,11 @@ from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
 from mamori.adapters.http import OutboundHttp
 from mamori.adapters.issuers.oidc import OidcKeys
+from mamori.adapters.store.sql.connection.direct import dispose
+from mamori.adapters.store.sql.connection.engine import make_async_engine
+from mamori.adapters.store.sql.connection.health import SqlReadiness
 from mamori.adapters.store.sql.devices import SqlDeviceStore
-from mamori.adapters.store.sql.driver.direct import dispose
-from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
-from mamori.adapters.store.sql.health import SqlReadiness
 from mamori.adapters.store.sql.identity_pools import SqlIdentityPoolStore, SqlIdentityStore
 from mamori.adapters.store.sql.keys import SqlKeyStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore

@@ -18,7 +18,7 @@ from tests.support.factories import PASSWORD, make_client, make_pool, make_user
 from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server
 
-from mamori.adapters.store.sql.engine import make_sync_engine
+from mamori.adapters.store.sql.connection.engine import make_sync_engine
 from mamori.adapters.store.sql.tables import devices
 from mamori.api.aws.cognito_idp.challenges import sign_in_request
 from mamori.api.aws.cognito_idp.wire.clients import client_in

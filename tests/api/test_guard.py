@@ -27,7 +27,7 @@ from tests.support.factories import PASSWORD, make_client, make_pool, make_user
 from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server, create_pg_database, drop_pg_database, run_server
 
-from mamori.adapters.store.sql.engine import migrate
+from mamori.adapters.store.sql.connection.engine import migrate
 from mamori.api.aws.cognito_idp.challenges import sign_in_request
 from mamori.api.aws.cognito_idp.wire.clients import client_in
 from mamori.api.aws.cognito_idp.wire.pools import pool_in

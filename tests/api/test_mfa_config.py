@@ -14,7 +14,7 @@ from tests.support.cognito import as_dict, error
 from tests.support.factories import make_client, make_pool, make_user, sign_in
 from tests.support.live import Server
 
-from mamori.adapters.store.sql.engine import make_sync_engine
+from mamori.adapters.store.sql.connection.engine import make_sync_engine
 from mamori.adapters.store.sql.tables import user_mfa
 
 OFF_WITH_FACTOR = (

@@ -27,7 +27,7 @@ from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import CHEAP_HASHING
 from tests.support.stores import Stores, open_stores
 
-from mamori.adapters.store.sql.engine import migrate
+from mamori.adapters.store.sql.connection.engine import migrate
 from mamori.api.aws.cognito_idp.challenges import sign_in_request
 from mamori.api.aws.cognito_idp.wire.clients import client_in
 from mamori.api.aws.cognito_idp.wire.pools import pool_in

@@ -19,7 +19,7 @@ from tests.support.cognito import as_dict, attrs, error, unique
 from tests.support.factories import PASSWORD, make_client, make_pool, sign_in
 from tests.support.live import Server, free_port, run_server
 
-from mamori.adapters.store.sql.engine import make_sync_engine
+from mamori.adapters.store.sql.connection.engine import make_sync_engine
 
 SENDER = "auth@mamori.test"
 

@@ -18,7 +18,7 @@ from tests.support.factories import PASSWORD, make_client, make_pool, make_user,
 from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server
 
-from mamori.adapters.store.sql.engine import make_sync_engine
+from mamori.adapters.store.sql.connection.engine import make_sync_engine
 from mamori.adapters.store.sql.tables import user_mfa
 from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.crypto import totp

@@ -545,7 +545,7 @@ def test_verifiers_are_sealed_at_rest_and_made_for_older_users(
 def _forget_verifier(server: Server, sub: str) -> None:
     from sqlalchemy import text
 
-    from mamori.adapters.store.sql.engine import make_sync_engine
+    from mamori.adapters.store.sql.connection.engine import make_sync_engine
 
     engine = make_sync_engine(server.database_url)
     try:

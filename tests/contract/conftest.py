@@ -9,7 +9,7 @@ from tests.support.identity_stores import IdentityStores, open_identity_stores
 from tests.support.live import create_pg_database, drop_pg_database
 from tests.support.stores import Stores, open_stores
 
-from mamori.adapters.store.sql.engine import migrate
+from mamori.adapters.store.sql.connection.engine import migrate
 
 
 @pytest.fixture(scope="module")

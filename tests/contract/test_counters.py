@@ -17,8 +17,8 @@ from tests.support.live import create_pg_database, drop_pg_database
 
 from mamori.adapters.counters.redis import RedisCounters
 from mamori.adapters.counters.sql import SqlCounters
-from mamori.adapters.store.sql.driver.direct import dispose
-from mamori.adapters.store.sql.engine import make_async_engine, migrate
+from mamori.adapters.store.sql.connection.direct import dispose
+from mamori.adapters.store.sql.connection.engine import make_async_engine, migrate
 from mamori.adapters.store.sql.tables import counters as counters_table
 from mamori.services.security.ports import Bucket, Counters
 

@@ -1,6 +1,7 @@
-"""The hot-path statement runner (adapters/store/sql/driver/direct.py) against the engine it stands
-beside: what one writes the other reads back identically, on SQLite and PostgreSQL; on SQLite,
-a statement that meets a lock waits for it on a thread instead of failing or blocking the loop."""
+"""The hot-path statement runner (adapters/store/sql/connection/direct.py) against the engine
+it stands beside: what one writes the other reads back identically, on SQLite and PostgreSQL; on
+SQLite, a statement that meets a lock waits for it on a thread instead of failing or blocking
+the loop."""
 
 from __future__ import annotations
 
@@ -18,15 +19,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tests.support.live import create_pg_database, drop_pg_database, restore_pg_database
 
-from mamori.adapters.store.sql.driver import direct
-from mamori.adapters.store.sql.driver.direct import (
+from mamori.adapters.store.sql.connection import direct
+from mamori.adapters.store.sql.connection.direct import (
     EngineDirect,
     PostgresDirect,
     SqliteDirect,
     direct_for,
     dispose,
 )
-from mamori.adapters.store.sql.engine import make_async_engine, migrate
+from mamori.adapters.store.sql.connection.engine import make_async_engine, migrate
 from mamori.adapters.store.sql.tables import refresh_sessions
 
 pytestmark = pytest.mark.anyio

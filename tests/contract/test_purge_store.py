@@ -19,7 +19,7 @@ from sqlalchemy import inspect
 from tests.contract.test_session_store import message, refresh_session
 from tests.support.stores import Stores
 
-from mamori.adapters.store.sql.engine import make_sync_engine
+from mamori.adapters.store.sql.connection.engine import make_sync_engine
 from mamori.domain.ids import PoolId, UserSub, new_sub
 from mamori.services.ports import Message
 from mamori.services.tokens.ports import RefreshSession

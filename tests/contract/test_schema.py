@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from mamori.adapters.store.sql.engine import MIGRATIONS, make_sync_engine, migrate
+from mamori.adapters.store.sql.connection.engine import MIGRATIONS, make_sync_engine, migrate
 from mamori.adapters.store.sql.tables import metadata
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from mamori.adapters.store.sql.engine import make_sync_engine
+from mamori.adapters.store.sql.connection.engine import make_sync_engine
 
 
 def rows(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from botocore.config import Config
 from sqlalchemy import select
 from tests.support.live import REGION, Server
 
-from mamori.adapters.store.sql.engine import make_sync_engine
+from mamori.adapters.store.sql.connection.engine import make_sync_engine
 from mamori.adapters.store.sql.tables import signing_keys
 from mamori.crypto.aead import Keyring
 from mamori.crypto.jose import LoadedKey, SigningKey, generate_signing_key

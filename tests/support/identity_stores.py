@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.support.entities import NOW
 
-from mamori.adapters.store.sql.driver.direct import dispose
-from mamori.adapters.store.sql.engine import make_async_engine
+from mamori.adapters.store.sql.connection.direct import dispose
+from mamori.adapters.store.sql.connection.engine import make_async_engine
 from mamori.adapters.store.sql.identity_pools import SqlIdentityPoolStore, SqlIdentityStore
 from mamori.domain.identity.identity_pool import (
     Identity,

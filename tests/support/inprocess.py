@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.support.live import create_pg_database, drop_pg_database
 
-from mamori.adapters.store.sql.engine import migrate
+from mamori.adapters.store.sql.connection.engine import migrate
 from mamori.config import load_settings
 from mamori.services.container import Services
 from mamori.wiring import build_services

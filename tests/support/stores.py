@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.support.entities import NOW, client_value, pool_value, user_value
 
+from mamori.adapters.store.sql.connection.direct import dispose
+from mamori.adapters.store.sql.connection.engine import make_async_engine
 from mamori.adapters.store.sql.devices import SqlDeviceStore
-from mamori.adapters.store.sql.driver.direct import dispose
-from mamori.adapters.store.sql.engine import make_async_engine
 from mamori.adapters.store.sql.groups import SqlGroupStore
 from mamori.adapters.store.sql.keys import SqlKeyStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore

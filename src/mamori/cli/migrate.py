@@ -15,7 +15,7 @@ def database_error(settings: Settings, exc: Exception) -> ConfigError:
 
 
 def migrate(settings: Settings) -> None:
-    from mamori.adapters.store.sql.engine import migrate
+    from mamori.adapters.store.sql.connection.engine import migrate
 
     try:
         migrate(settings.effective_database_url)

@@ -12,8 +12,8 @@ from mamori.config import Settings
 
 
 def outbox(settings: Settings, args: argparse.Namespace) -> int:
-    from mamori.adapters.store.sql.driver.direct import dispose
-    from mamori.adapters.store.sql.engine import make_async_engine
+    from mamori.adapters.store.sql.connection.direct import dispose
+    from mamori.adapters.store.sql.connection.engine import make_async_engine
     from mamori.adapters.store.sql.outbox import SqlOutbox
 
     async def read() -> list[Any]:

@@ -1,7 +1,7 @@
 """Counters in the `counters` table (SQLite or PostgreSQL): each change is one atomic upsert.
 
 Sign-in counts on every attempt, so the statements are built once and run on the driver
-directly (`adapters/store/sql/driver/direct.py`).
+directly (`adapters/store/sql/connection/direct.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import BigInteger, bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mamori.adapters.store.sql.driver.direct import direct_for
+from mamori.adapters.store.sql.connection.direct import direct_for
 from mamori.adapters.store.sql.tables import counters
 from mamori.services.security.ports import Bucket, Tally
 

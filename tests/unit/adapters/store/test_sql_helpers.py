@@ -16,7 +16,7 @@ from mamori.adapters.store.sql.base import (
     lookup_key,
     must_aware,
 )
-from mamori.adapters.store.sql.engine import _urls, is_sqlite
+from mamori.adapters.store.sql.connection.engine import _urls, is_sqlite
 from mamori.domain.errors import InvalidParameterException
 
 # Stored keys never hold NUL (PostgreSQL text cannot), so a token decoding to one is garbage.

@@ -15,7 +15,7 @@ from sqlalchemy import DateTime, Delete, Integer, Select, bindparam, delete, fun
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
-from mamori.adapters.store.sql.driver.direct import direct_for
+from mamori.adapters.store.sql.connection.direct import direct_for
 from mamori.domain.errors import InvalidParameterException
 from mamori.services.ports import Page
 

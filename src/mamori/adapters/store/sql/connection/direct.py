@@ -46,7 +46,7 @@ from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
-from mamori.adapters.store.sql.engine import PG_CONNECT_ARGS
+from mamori.adapters.store.sql.connection.engine import PG_CONNECT_ARGS
 
 CHECKPOINT_EVERY = 256
 INLINE_CACHE_KIB = 16384

@@ -12,9 +12,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from mamori.adapters.store.sql.driver import sqlite_reads
+from mamori.adapters.store.sql.connection import sqlite_reads
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 # libpq waits for ever by default: for a connection to a host that no longer answers, and on a
 # connection whose peer vanished. Bounded, a lost database fails requests in seconds (as

@@ -1,1 +1,0 @@
-"""Statements run on the database driver itself, below SQLAlchemy's execution layer."""
