@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.api.test_guard import (
+from tests.support.cognito import error, phone, unique
+from tests.support.factories import PASSWORD, make_client, make_pool, make_user
+from tests.support.guard import (
     ATTEMPT_LIMIT,
     DEFAULTS,
     LOCKED,
@@ -31,8 +33,6 @@ from tests.api.test_guard import (
     server_pair,
     sign_in,
 )
-from tests.support.cognito import error, phone, unique
-from tests.support.factories import PASSWORD, make_client, make_pool, make_user
 from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server, run_server
 
