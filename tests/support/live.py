@@ -31,7 +31,8 @@ CHEAP_HASHING = {
     "MAMORI_DATABASE_POOL_SIZE": "4",
 }
 # Test servers answer one test process at loopback speed: the guessing limits are set far above
-# what any test does, except where a test sets them (tests/api/cognito_idp/test_guard*.py, extra_env).
+# what any test does, except where a test sets them (tests/api/cognito_idp/test_guard*.py,
+# extra_env).
 ROOMY_LIMITS = {
     "MAMORI_RATE_LIMIT_IP_PER_SECOND": "1000",
     "MAMORI_RATE_LIMIT_IP_BURST": "1000",

@@ -6,9 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
+import boto3
 from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
+from tests.support.live import Server
 
 IDP = "AWSCognitoIdentityProviderService"
 AMZ_JSON = "application/x-amz-json-1.1"
@@ -69,3 +72,15 @@ def target(operation: str) -> str:
 
 def json_body(value: Any) -> bytes:
     return json.dumps(value).encode()
+
+
+def client_with(server: Server, access_key_id: str, secret: str) -> Any:
+    """A boto3 cognito-idp client on `server` signing with the given credentials, no retries."""
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}),
+    )

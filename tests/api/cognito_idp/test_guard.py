@@ -2,7 +2,7 @@
 whatever identifier and client, shared by two server processes (database counters on SQLite and
 PostgreSQL, Redis counters); rate limits (token buckets) per client IP and per user
 (TooManyRequestsException); code-send quotas (LimitExceededException); X-Forwarded-For honoured
-only from trusted proxies. The back-off curve runs in process on a clock the test moves."""
+only from trusted proxies. The back-off curve, in-process: tests/services/security/test_guard.py."""
 
 from __future__ import annotations
 
@@ -35,15 +35,7 @@ from tests.support.guard import (
     server_pair,
     sign_in,
 )
-from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server, run_server
-
-from mamori.api.aws.cognito_idp.challenges import sign_in_request
-from mamori.api.aws.cognito_idp.wire.clients import client_in
-from mamori.api.aws.cognito_idp.wire.pools import pool_in
-from mamori.config import ConfigError, load_settings
-from mamori.domain.errors import NotAuthorizedException
-from mamori.services.security.guard import ip_scope
 
 
 @pytest.fixture(
@@ -352,89 +344,3 @@ def test_an_unreachable_redis_stops_the_start(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "redis_url: cannot reach Redis" in done.stderr
-
-
-# --- the back-off curve, on a clock the test moves
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with fresh_database(tmp_path, request.param) as url:
-        yield url
-
-
-@pytest.mark.anyio
-async def test_the_lock_doubles_and_fifteen_quiet_minutes_reset_it(
-    database: str, tmp_path: Path
-) -> None:
-    clock = FrozenClock()
-    # Without the per-username limit: thirty attempts in a frozen minute are this test's own.
-    async with services_on(database, tmp_path, clock, rate_limit_user_per_second=0) as s:
-        pool = await s.pools.create_user_pool(pool_in({}, "backoff"))
-        client = await s.clients.create_user_pool_client(
-            pool.id, client_in({"ClientName": "c", "ExplicitAuthFlows": USER_FLOWS}), False
-        )
-        await s.admin_users.admin_create_user(pool.id, "ann", {}, PASSWORD, "SUPPRESS", ())
-        await s.admin_users.admin_set_user_password(pool.id, "ann", PASSWORD, permanent=True)
-
-        async def attempt(password: str) -> str:
-            try:
-                await s.auth.initiate_auth(
-                    client.id,
-                    sign_in_request(
-                        "USER_PASSWORD_AUTH", {"USERNAME": "ann", "PASSWORD": password}
-                    ),
-                )
-            except NotAuthorizedException as exc:
-                return exc.message
-            return "ok"
-
-        for _ in range(5):
-            assert await attempt("Wr0ng-Password!") == WRONG
-        # Locked for 1 s, then each failure the moment a lock ends locks twice as long.
-        for seconds in (1, 2, 4, 8, 16):
-            clock.advance(seconds=seconds - 0.01)
-            assert await attempt(PASSWORD) == LOCKED  # tried during the lock: no change
-            clock.advance(seconds=0.01)
-            assert await attempt("Wr0ng-Password!") == WRONG
-
-        # Fifteen minutes without a failure: the count starts again (five free failures).
-        assert await attempt(PASSWORD) == LOCKED
-        clock.advance(minutes=15)
-        for _ in range(5):
-            assert await attempt("Wr0ng-Password!") == WRONG
-        assert await attempt(PASSWORD) == LOCKED
-        clock.advance(seconds=1)
-        assert await attempt(PASSWORD) == "ok"
-        # ...and so does a success.
-        for _ in range(5):
-            assert await attempt("Wr0ng-Password!") == WRONG
-        assert await attempt(PASSWORD) == LOCKED
-
-
-# --- pure parts and settings
-def test_addresses_are_counted_per_host_ipv6_per_64() -> None:
-    assert ip_scope("203.0.113.7") == "203.0.113.7"
-    assert ip_scope("::ffff:203.0.113.7") == "203.0.113.7"
-    assert (
-        ip_scope("2001:db8:1:2:aaaa::1") == ip_scope("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
-    )
-    assert ip_scope("2001:db8:1:3::1") != ip_scope("2001:db8:1:2::1")
-    assert ip_scope("unknown") == "unknown"
-
-
-def test_guard_settings_are_checked_at_start_up() -> None:
-    with pytest.raises(ConfigError, match="redis_url must start with"):
-        load_settings({"redis_url": "http://127.0.0.1:6379"}, environ={})
-    with pytest.raises(ConfigError, match="rate limits"):
-        load_settings({"rate_limit_user_per_second": -1}, environ={})
-    with pytest.raises(ConfigError, match="rate_limit_ip_burst must be at least 1"):
-        load_settings({"rate_limit_ip_burst": 0}, environ={})
-    # The per-minute settings were replaced: naming one stops the start and says by what.
-    with pytest.raises(ConfigError, match="replaced by rate_limit_ip_per_second"):
-        load_settings({}, environ={"MAMORI_RATE_LIMIT_IP_PER_MINUTE": "600"})
-    with pytest.raises(ConfigError, match="replaced by rate_limit_user_per_second"):
-        load_settings({"rate_limit_user_per_minute": 30}, environ={})
-    settings = load_settings(
-        {"redis_url": "redis://:s3cret@127.0.0.1:6379/0"}, environ={"MAMORI_LOCKOUT": "off"}
-    )
-    assert settings.lockout is False
-    assert "s3cret" not in repr(settings)

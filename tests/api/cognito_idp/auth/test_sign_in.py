@@ -1,5 +1,5 @@
 """InitiateAuth / AdminInitiateAuth / (Admin)RespondToAuthChallenge with boto3 against the live
-server, and the time rules of sign-in (session and temporary password expiry) in-process."""
+server (the time rules of sign-in, in-process: tests/services/auth/test_sign_in.py)."""
 
 from __future__ import annotations
 
@@ -9,23 +9,12 @@ import hmac
 import json
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
-from tests.support.inprocess import FrozenClock, fresh_database, services_on
 from tests.support.live import Server
-
-from mamori.api.aws.cognito_idp.challenges import challenge_answer, sign_in_request
-from mamori.api.aws.cognito_idp.wire.clients import client_in
-from mamori.api.aws.cognito_idp.wire.pools import pool_in
-from mamori.crypto.aead import Keyring
-from mamori.domain.auth.auth_flow import Challenge
-from mamori.domain.errors import NotAuthorizedException
-from mamori.services.auth.challenge_session import ChallengeSessionSeal
 
 TEMPORARY = "Temp0rary-Pass!"
 NEW_PASSWORD = "Brand-New-Passw0rd!"
@@ -734,104 +723,3 @@ def test_challenge_with_secret_client(server: Server, strict_pool: dict[str, Any
         SECRET_HASH=secret_hash(username, cid, secret),
     )
     assert done["AuthenticationResult"]["AccessToken"]
-
-
-# --- time, in-process with a frozen clock
-def test_the_seal_expires_with_the_clients_session_validity() -> None:
-    clock = FrozenClock()
-    seal = ChallengeSessionSeal(Keyring(secrets.token_bytes(32)), clock)
-    client = client_in({"ClientName": "c", "AuthSessionValidity": 3}, "client1")
-    sealed = seal.seal("pool1", client, "sub-1", Challenge.NEW_PASSWORD_REQUIRED)
-    clock.advance(minutes=2, seconds=59)
-    assert seal.open(sealed, "pool1", "client1", Challenge.NEW_PASSWORD_REQUIRED) == "sub-1"
-    clock.advance(seconds=1)
-    with pytest.raises(NotAuthorizedException, match="session is expired"):
-        seal.open(sealed, "pool1", "client1", Challenge.NEW_PASSWORD_REQUIRED)
-    for pool_id, client_id, kind in (
-        ("pool2", "client1", Challenge.NEW_PASSWORD_REQUIRED),
-        ("pool1", "client2", Challenge.NEW_PASSWORD_REQUIRED),
-        ("pool1", "client1", Challenge.SMS_MFA),
-    ):
-        fresh = seal.seal("pool1", client, "sub-1", Challenge.NEW_PASSWORD_REQUIRED)
-        with pytest.raises(NotAuthorizedException, match=r"^Invalid session for the user\.$"):
-            seal.open(fresh, pool_id, client_id, kind)
-    # Another master key can't open it, nor can a seal made for another purpose pass as one.
-    other = ChallengeSessionSeal(Keyring(secrets.token_bytes(32)), clock)
-    with pytest.raises(NotAuthorizedException):
-        other.open(
-            seal.seal("pool1", client, "s", Challenge.NEW_PASSWORD_REQUIRED),
-            "pool1",
-            "client1",
-            Challenge.NEW_PASSWORD_REQUIRED,
-        )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp: Path) -> Any:
-    with fresh_database(tmp, request.param) as url:
-        yield url
-
-
-@pytest.mark.anyio
-async def test_session_and_temporary_password_expiry(database: str, tmp: Path) -> None:
-    clock = FrozenClock()
-    async with services_on(database, tmp, clock) as s:
-        pool = await s.pools.create_user_pool(
-            pool_in({"Policies": {"PasswordPolicy": {"TemporaryPasswordValidityDays": 2}}}, "timed")
-        )
-        client = await s.clients.create_user_pool_client(
-            pool.id,
-            client_in(
-                {"ClientName": "c", "ExplicitAuthFlows": USER_FLOWS, "AuthSessionValidity": 5}
-            ),
-            False,
-        )
-        await s.admin_users.admin_create_user(pool.id, "ann", {}, TEMPORARY, "SUPPRESS", ())
-        auth = {"USERNAME": "ann", "PASSWORD": TEMPORARY}
-
-        # The session of the challenge lasts AuthSessionValidity minutes.
-        first = await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", auth))
-        assert first.challenge is Challenge.NEW_PASSWORD_REQUIRED and first.session
-        clock.advance(minutes=5)
-        with pytest.raises(NotAuthorizedException, match="session is expired"):
-            await s.auth.respond_to_auth_challenge(
-                client.id,
-                first.session,
-                challenge_answer(
-                    "NEW_PASSWORD_REQUIRED", {"USERNAME": "ann", "NEW_PASSWORD": NEW_PASSWORD}
-                ),
-            )
-
-        # The temporary password works until TemporaryPasswordValidityDays have passed.
-        clock.advance(days=2, minutes=-6)
-        assert (
-            await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", auth))
-        ).challenge
-        clock.advance(minutes=1)
-        with pytest.raises(NotAuthorizedException) as expired:
-            await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", auth))
-        assert expired.value.message == (
-            "Temporary password has expired and must be reset by an administrator."
-        )
-
-        # An administrator sets a new temporary password: a new validity period starts.
-        await s.admin_users.admin_set_user_password(pool.id, "ann", TEMPORARY, permanent=False)
-        clock.advance(days=1)
-        second = await s.auth.initiate_auth(client.id, sign_in_request("USER_PASSWORD_AUTH", auth))
-        assert second.challenge is Challenge.NEW_PASSWORD_REQUIRED
-        done = await s.auth.respond_to_auth_challenge(
-            client.id,
-            second.session,
-            challenge_answer(
-                "NEW_PASSWORD_REQUIRED", {"USERNAME": "ann", "NEW_PASSWORD": NEW_PASSWORD}
-            ),
-        )
-        assert done.result is not None
-        # A permanent password never expires.
-        clock.advance(days=400)
-        ok = await s.auth.initiate_auth(
-            client.id,
-            sign_in_request("USER_PASSWORD_AUTH", {"USERNAME": "ann", "PASSWORD": NEW_PASSWORD}),
-        )
-        assert ok.result is not None
-        assert timedelta(seconds=ok.result.expires_in) == timedelta(hours=1)

@@ -1,5 +1,6 @@
 """ID and access tokens: RS256 JWTs verified offline with PyJWT against the pool's JWKS, their
-claims, lifetimes and keys (per pool, sealed at rest), and the discovery documents."""
+claims, lifetimes and keys (per pool, sealed at rest); the discovery documents are in
+tests/api/http/test_wellknown.py."""
 
 from __future__ import annotations
 
@@ -15,15 +16,9 @@ import jwt
 import pytest
 from botocore.exceptions import ClientError
 from tests.support.db import rows
-from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
-from tests.support.inprocess import FrozenClock, fresh_database, services_on
+from tests.support.factories import make_client, make_pool, make_user, sign_in
 from tests.support.live import Server
 from tests.support.tokens import jwks_url, unverified, verify
-
-from mamori.api.aws.cognito_idp.challenges import sign_in_request
-from mamori.api.aws.cognito_idp.wire.clients import client_in
-from mamori.api.aws.cognito_idp.wire.pools import pool_in
-from mamori.domain.errors import NotAuthorizedException
 
 USER_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 ID_CLAIMS = {
@@ -235,28 +230,6 @@ def test_each_pool_signs_with_its_own_keys(
         jwt.decode(tokens["AccessToken"], key_b.key, algorithms=["RS256"])
 
 
-def test_jwks_document(server: Server, pool: dict[str, Any]) -> None:
-    status, body = get_json(jwks_url(server, pool["Id"]))
-    assert status == 200
-    (key,) = body["keys"]
-    assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["use"] == "sig"
-    assert {"kid", "n", "e"} <= set(key)
-    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)  # public parts only
-    assert get_json(f"{server.url}/us-east-1_NoSuchPool/.well-known/jwks.json")[0] == 404
-
-
-def test_openid_configuration(server: Server, pool: dict[str, Any]) -> None:
-    status, body = get_json(f"{server.url}/{pool['Id']}/.well-known/openid-configuration")
-    assert status == 200
-    issuer = f"{server.url}/{pool['Id']}"
-    assert body["issuer"] == issuer
-    assert body["jwks_uri"] == f"{issuer}/.well-known/jwks.json"
-    assert "RS256" in body["id_token_signing_alg_values_supported"]
-    assert get_json(body["jwks_uri"])[0] == 200
-    missing = f"{server.url}/us-east-1_NoSuchPool/.well-known/openid-configuration"
-    assert get_json(missing)[0] == 404
-
-
 def test_signing_keys_are_sealed_at_rest(server: Server, pool: dict[str, Any]) -> None:
     stored = rows(
         server.database_url,
@@ -346,44 +319,7 @@ def test_user_state_is_checked_on_every_use(
     }
 
 
-# --- expiry, in-process with a frozen clock
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp: Path) -> Any:
-    with fresh_database(tmp, request.param) as url:
-        yield url
-
-
-@pytest.mark.anyio
-async def test_access_tokens_expire(database: str, tmp: Path) -> None:
-    clock = FrozenClock()
-    async with services_on(database, tmp, clock) as s:
-        pool = await s.pools.create_user_pool(pool_in({}, "expiry"))
-        client = await s.clients.create_user_pool_client(
-            pool.id,
-            client_in(
-                {
-                    "ClientName": "c",
-                    "ExplicitAuthFlows": USER_FLOWS,
-                    "AccessTokenValidity": 10,
-                    "TokenValidityUnits": {"AccessToken": "minutes"},
-                }
-            ),
-            False,
-        )
-        await s.admin_users.admin_create_user(pool.id, "bo", {}, None, "SUPPRESS", ())
-        await s.admin_users.admin_set_user_password(pool.id, "bo", PASSWORD, permanent=True)
-        out = await s.auth.initiate_auth(
-            client.id,
-            sign_in_request("USER_PASSWORD_AUTH", {"USERNAME": "bo", "PASSWORD": PASSWORD}),
-        )
-        assert out.result is not None
-        access = out.result.access_token
-        clock.advance(minutes=9, seconds=59)
-        assert (await s.self_service.get_user(access))[0].username == "bo"
-        clock.advance(seconds=2)
-        with pytest.raises(NotAuthorizedException) as exc:
-            await s.self_service.get_user(access)
-        assert exc.value.message == "Access Token has expired"
+# --- the issuer named by the public URL
 
 
 def test_tokens_name_the_issuer_by_public_url(tmp: Path) -> None:
