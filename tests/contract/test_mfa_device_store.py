@@ -15,8 +15,9 @@ from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.tables import devices, user_mfa
 from mamori.domain.auth.device import Device, DeviceStatus
-from mamori.domain.auth.mfa import MfaFactor, UserMfa
+from mamori.domain.auth.mfa import UserMfa
 from mamori.domain.ids import PoolId, UserSub
+from mamori.domain.userpools.mfa_settings import MfaFactor
 
 pytestmark = pytest.mark.anyio
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"

@@ -11,7 +11,6 @@ from tests.support.entities import NOW, client_value, pool_value
 from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.tables import clients, pools
-from mamori.domain.auth.device import DeviceConfiguration
 from mamori.domain.errors import InvalidParameterException
 from mamori.domain.ids import ClientId, PoolId
 from mamori.domain.userpools.app_client import (
@@ -21,8 +20,10 @@ from mamori.domain.userpools.app_client import (
     TokenValidity,
 )
 from mamori.domain.userpools.password_policy import PasswordPolicy
+from mamori.domain.userpools.schema import STANDARD_SCHEMA, AttributeType, SchemaAttribute
 from mamori.domain.userpools.settings import (
     AdditionalFlows,
+    DeviceConfiguration,
     EmailConfiguration,
     EumsSmsConfiguration,
     LambdaConfig,
@@ -36,7 +37,6 @@ from mamori.domain.userpools.user_pool import (
     RecoveryOption,
     UserPool,
 )
-from mamori.domain.users.attributes import STANDARD_SCHEMA, AttributeType, SchemaAttribute
 from mamori.services.tokens.ports import SealedKey
 
 pytestmark = pytest.mark.anyio

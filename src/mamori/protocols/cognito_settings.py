@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from mamori.domain.auth.device import DeviceConfiguration
 from mamori.domain.userpools.app_client import (
     AnalyticsConfiguration,
     AppClient,
@@ -23,6 +22,7 @@ from mamori.domain.userpools.app_client import (
 )
 from mamori.domain.userpools.settings import (
     AdditionalFlows,
+    DeviceConfiguration,
     EmailConfiguration,
     EumsSmsConfiguration,
     LambdaConfig,

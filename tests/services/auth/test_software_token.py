@@ -14,13 +14,14 @@ from tests.support.inprocess import FrozenClock, fresh_database, services_on
 
 from mamori.api.aws.cognito_idp.wire.pools import pool_in
 from mamori.crypto import totp
-from mamori.domain.auth.mfa import FactorSetting, MfaConfiguration, MfaFactor
+from mamori.domain.auth.mfa import FactorSetting
 from mamori.domain.errors import (
     CodeMismatchException,
     EnableSoftwareTokenMFAException,
     ExpiredCodeException,
     TooManyRequestsException,
 )
+from mamori.domain.userpools.mfa_settings import MfaConfiguration, MfaFactor
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.auth.mfa import PoolMfaChange

@@ -6,10 +6,9 @@ from typing import Any
 
 from tests.support.entities import client_value, pool_value
 
-from mamori.domain.auth.device import DeviceConfiguration
 from mamori.domain.ids import PoolId
 from mamori.domain.userpools.app_client import OAuthFlow
-from mamori.domain.userpools.settings import VersionedLambda
+from mamori.domain.userpools.settings import DeviceConfiguration, VersionedLambda
 from mamori.protocols.cognito_settings import (
     client_settings_in,
     client_settings_out,

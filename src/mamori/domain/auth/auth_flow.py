@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mamori.domain.auth.mfa import MfaFactor, MfaState
+from mamori.domain.auth.mfa import MfaState
 from mamori.domain.errors import InvalidParameterException
+from mamori.domain.userpools.mfa_settings import MfaFactor
 from mamori.domain.users.user import UserStatus
 
 

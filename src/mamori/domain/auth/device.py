@@ -1,4 +1,5 @@
-"""Remembered devices: the pool's DeviceConfiguration, device keys and a user's device records."""
+"""Remembered devices: device keys and a user's device records (the pool's DeviceConfiguration
+is `domain/userpools/settings.py`)."""
 
 from __future__ import annotations
 
@@ -18,31 +19,6 @@ class DeviceStatus(StrEnum):
 
     REMEMBERED = "remembered"
     NOT_REMEMBERED = "not_remembered"
-
-
-@dataclass(frozen=True)
-class DeviceConfiguration:
-    """The pool's DeviceConfiguration. Device tracking is on when the pool has one at all.
-
-    Cognito: "When you provide a value for any DeviceConfiguration field, you activate the
-    Amazon Cognito device-remembering feature"; a pool without one tracks no devices. Each
-    member is kept as given (None: left out, which is off), so DescribeUserPool echoes it.
-    """
-
-    # ChallengeRequiredOnNewDevice
-    on_new_device: bool | None = None
-    # DeviceOnlyRememberedOnUserPrompt
-    on_user_prompt: bool | None = None
-
-    @property
-    def challenge_required_on_new_device(self) -> bool:
-        """A remembered device may sign in with DEVICE_SRP_AUTH instead of an MFA code."""
-        return self.on_new_device is True
-
-    @property
-    def device_only_remembered_on_user_prompt(self) -> bool:
-        """ConfirmDevice leaves the device not_remembered until UpdateDeviceStatus remembers it."""
-        return self.on_user_prompt is True
 
 
 def new_device_key(pool_id: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mamori.domain.auth.mfa import MfaFactor
+from mamori.domain.userpools.mfa_settings import MfaFactor
 
 
 @dataclass(frozen=True)

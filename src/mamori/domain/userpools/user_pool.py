@@ -6,18 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mamori.domain.auth.device import DeviceConfiguration
-from mamori.domain.auth.mfa import MfaConfiguration as MfaConfiguration  # re-exported
-from mamori.domain.auth.mfa import PoolMfaConfig
 from mamori.domain.ids import PoolId
+from mamori.domain.userpools.mfa_settings import MfaConfiguration as MfaConfiguration  # re-exported
+from mamori.domain.userpools.mfa_settings import PoolMfaConfig
 from mamori.domain.userpools.password_policy import PasswordPolicy
+from mamori.domain.userpools.schema import STANDARD_SCHEMA, SchemaAttribute
 from mamori.domain.userpools.settings import (
+    DeviceConfiguration,
     EmailConfiguration,
     LambdaConfig,
     SmsConfiguration,
     UserPoolAddOns,
 )
-from mamori.domain.users.attributes import STANDARD_SCHEMA, SchemaAttribute
 
 
 @dataclass(frozen=True)

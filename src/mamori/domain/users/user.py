@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from mamori.domain.ids import PoolId, UserSub
-from mamori.domain.users.attributes import Attributes
+from mamori.domain.userpools.schema import Attributes
 
 
 class UserStatus(StrEnum):

@@ -7,13 +7,13 @@ from enum import StrEnum
 
 from mamori.domain.errors import InvalidParameterException, NotAuthorizedException
 from mamori.domain.userpools.app_client import AppClient
-from mamori.domain.userpools.user_pool import UserPool
-from mamori.domain.users.attributes import (
+from mamori.domain.userpools.schema import (
     SYSTEM_ATTRIBUTES,
     Attributes,
     check_value,
     is_phone_number,
 )
+from mamori.domain.userpools.user_pool import UserPool
 
 VERIFIED_FLAGS = frozenset({"email_verified", "phone_number_verified"})
 UNAUTHORIZED_ATTRIBUTE = "A client attempted to write unauthorized attribute"

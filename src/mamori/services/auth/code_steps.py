@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from mamori.domain.auth.answers import CODE_MEMBER
 from mamori.domain.auth.auth_flow import Challenge, Proof
-from mamori.domain.auth.mfa import MfaConfiguration, MfaFactor, MfaState
+from mamori.domain.auth.mfa import MfaState
 from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import (
     CodeMismatchException,
@@ -19,6 +19,7 @@ from mamori.domain.errors import (
     NotAuthorizedException,
 )
 from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.mfa_settings import MfaConfiguration, MfaFactor
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.auth.challenge_session import INVALID_SESSION

@@ -19,18 +19,13 @@ import dataclasses
 from datetime import timedelta
 
 from mamori.crypto.srp import SrpError, Verifier, device_verifier_from_client
-from mamori.domain.auth.device import (
-    Device,
-    DeviceConfiguration,
-    DeviceStatus,
-    new_device_group_key,
-    new_device_key,
-)
+from mamori.domain.auth.device import Device, DeviceStatus, new_device_group_key, new_device_key
 from mamori.domain.errors import (
     DeviceKeyExistsException,
     InvalidParameterException,
     ResourceNotFoundException,
 )
+from mamori.domain.userpools.settings import DeviceConfiguration
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.auth.ports import DeviceStore

@@ -26,17 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mamori.crypto import totp
-from mamori.domain.auth.mfa import (
-    FactorSetting,
-    MfaConfiguration,
-    MfaFactor,
-    MfaState,
-    PoolMfaConfig,
-    UserMfa,
-    apply_preferences,
-    check_pool_mfa,
-    mfa_state,
-)
+from mamori.domain.auth.mfa import FactorSetting, MfaState, UserMfa, apply_preferences, mfa_state
 from mamori.domain.errors import (
     EnableSoftwareTokenMFAException,
     InvalidParameterException,
@@ -44,6 +34,12 @@ from mamori.domain.errors import (
     TooManyRequestsException,
 )
 from mamori.domain.ids import PoolId
+from mamori.domain.userpools.mfa_settings import (
+    MfaConfiguration,
+    MfaFactor,
+    PoolMfaConfig,
+    check_pool_mfa,
+)
 from mamori.domain.userpools.settings import SmsConfiguration
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User

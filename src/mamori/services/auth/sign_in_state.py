@@ -16,10 +16,10 @@ from datetime import timedelta
 from typing import Any
 
 from mamori.domain.auth.auth_flow import Challenge, FirstFactor, Proof
-from mamori.domain.auth.mfa import MfaFactor
 from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import NotAuthorizedException
 from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.mfa_settings import MfaFactor
 from mamori.domain.users.user import User
 from mamori.services.auth.challenge_session import INVALID_SESSION, ChallengeSessionSeal
 from mamori.services.ports import Clock

@@ -8,7 +8,6 @@ import dataclasses
 
 from mamori.domain.auth.answers import CodeAnswer, SelectChallengeAnswer, SignInRequest
 from mamori.domain.auth.auth_flow import Challenge, FirstFactor, Proof, first_factors
-from mamori.domain.auth.mfa import MfaConfiguration
 from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import (
     CodeMismatchException,
@@ -17,6 +16,7 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.mfa_settings import MfaConfiguration
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.auth.challenge_session import INVALID_SESSION

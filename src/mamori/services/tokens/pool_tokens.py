@@ -18,8 +18,8 @@ from mamori.domain.errors import (
 )
 from mamori.domain.ids import PoolId, UserSub
 from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.schema import AttributeType
 from mamori.domain.userpools.user_pool import UserPool
-from mamori.domain.users.attributes import AttributeType
 from mamori.domain.users.group import Group
 from mamori.domain.users.user import User
 from mamori.services.ports import Clock

@@ -10,14 +10,14 @@ from mamori.domain.errors import (
     ResourceNotFoundException,
 )
 from mamori.domain.ids import PoolId, new_pool_id
-from mamori.domain.userpools.user_pool import UserPool
-from mamori.domain.users.attributes import (
+from mamori.domain.userpools.schema import (
     STANDARD_NAMES,
     STANDARD_SCHEMA,
     AttributeRequest,
     AttributeType,
     SchemaAttribute,
 )
+from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.ports import Clock, Page
 from mamori.services.tokens.keys import KeyService
 from mamori.services.userpools.ports import PoolStore

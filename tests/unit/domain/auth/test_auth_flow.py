@@ -23,7 +23,8 @@ from mamori.domain.auth.auth_flow import (
     first_factors,
     next_step,
 )
-from mamori.domain.auth.mfa import FACTOR_ORDER, MfaConfiguration, MfaFactor, MfaState
+from mamori.domain.auth.mfa import MfaState
+from mamori.domain.userpools.mfa_settings import FACTOR_ORDER, MfaConfiguration, MfaFactor
 from mamori.domain.users.user import UserStatus
 
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")

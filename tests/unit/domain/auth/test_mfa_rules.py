@@ -9,19 +9,17 @@ from typing import Any
 import pytest
 from tests.support.entities import pool_value, user_value
 
-from mamori.domain.auth.device import DeviceConfiguration, new_device_key
-from mamori.domain.auth.mfa import (
-    FactorSetting,
+from mamori.domain.auth.device import new_device_key
+from mamori.domain.auth.mfa import FactorSetting, UserMfa, apply_preferences, mfa_state
+from mamori.domain.errors import InvalidParameterException
+from mamori.domain.userpools.mfa_settings import (
     MfaConfiguration,
     MfaFactor,
     PoolMfaConfig,
-    UserMfa,
-    apply_preferences,
     check_pool_mfa,
-    mfa_state,
     pool_factors,
 )
-from mamori.domain.errors import InvalidParameterException
+from mamori.domain.userpools.settings import DeviceConfiguration
 from mamori.domain.users.user import User
 from mamori.protocols.cognito_settings import pool_settings_in
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from tests.support.entities import client_value, pool_value
 
 from mamori.domain.errors import InvalidParameterException, NotAuthorizedException
-from mamori.domain.users.attributes import STANDARD_SCHEMA, AttributeType, SchemaAttribute
+from mamori.domain.userpools.schema import STANDARD_SCHEMA, AttributeType, SchemaAttribute
 from mamori.domain.users.user_rules import (
     Writer,
     apply_changes,

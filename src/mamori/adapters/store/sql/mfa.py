@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mamori.adapters.store.sql.base import SqlBase, aware
 from mamori.adapters.store.sql.tables import user_mfa
 from mamori.crypto.aead import Keyring
-from mamori.domain.auth.mfa import MfaFactor, UserMfa
+from mamori.domain.auth.mfa import UserMfa
 from mamori.domain.ids import PoolId, UserSub
+from mamori.domain.userpools.mfa_settings import MfaFactor
 
 _GET_MFA = select(user_mfa).where(
     user_mfa.c.pool_id == bindparam("pool_id"), user_mfa.c.sub == bindparam("sub")

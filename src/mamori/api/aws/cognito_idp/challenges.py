@@ -23,9 +23,9 @@ from mamori.domain.auth.answers import (
     SignInRequest,
 )
 from mamori.domain.auth.auth_flow import AuthFlow, Challenge
-from mamori.domain.auth.mfa import MfaFactor
 from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import InvalidParameterException
+from mamori.domain.userpools.mfa_settings import MfaFactor
 from mamori.services.auth.service import AuthOutcome
 from mamori.services.tokens.pool_tokens import AuthenticationResult
 

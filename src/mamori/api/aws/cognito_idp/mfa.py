@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from mamori.api.aws.operations import Call, Params, Result, operation
-from mamori.domain.auth.mfa import FactorSetting, MfaConfiguration, MfaFactor, UserMfa
+from mamori.domain.auth.mfa import FactorSetting, UserMfa
 from mamori.domain.errors import InvalidParameterException
+from mamori.domain.userpools.mfa_settings import MfaConfiguration, MfaFactor
 from mamori.domain.userpools.settings import SmsConfiguration
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.protocols.cognito_settings import settings_in, settings_out

@@ -10,13 +10,13 @@ from mamori.api.aws.cognito_idp.wire.timestamps import EPOCH, ts
 from mamori.domain.errors import InvalidParameterException, ResourceNotFoundException
 from mamori.domain.ids import PoolId, region_of
 from mamori.domain.userpools.password_policy import PasswordPolicy
+from mamori.domain.userpools.schema import AttributeRequest, AttributeType, SchemaAttribute
 from mamori.domain.userpools.user_pool import (
     MessageTemplate,
     MfaConfiguration,
     RecoveryOption,
     UserPool,
 )
-from mamori.domain.users.attributes import AttributeRequest, AttributeType, SchemaAttribute
 from mamori.protocols.cognito_settings import pool_settings_in, pool_settings_out
 
 ACCOUNT_ID = "000000000000"

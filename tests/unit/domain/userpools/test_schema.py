@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mamori.domain.users.attributes import (
+from mamori.domain.userpools.schema import (
     STANDARD_NAMES,
     STANDARD_SCHEMA,
     AttributeType,

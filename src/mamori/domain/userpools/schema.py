@@ -1,4 +1,5 @@
-"""User attributes: the standard schema, custom attributes and their rules."""
+"""A pool's attribute schema: the standard attributes, custom attributes and the rules on
+their values."""
 
 from __future__ import annotations
 
