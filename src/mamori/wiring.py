@@ -139,14 +139,17 @@ def hash_thread_count(cores: int | None) -> int:
 
 
 def hash_threads_for(settings: Settings) -> HashThreads:
-    """A process's hashing threads; with several processes, each hash takes one of the
-    machine's per-core permits first (`adapters/cores.py`), so that one thread per core in
-    every process never means more hashes at once than cores, nor more than cores x 19 MiB
-    of argon2 memory in flight (docs/performance.md, session 5)."""
+    """A process's hashing threads. With several processes, each hash takes one of the
+    machine's per-core permits (`adapters/cores.py`): a process's own share of the cores
+    (cores / workers threads) waits for one, its other threads are spares that hash only on
+    a permit nobody holds, so a process holding most connections borrows idle cores while
+    the machine never runs more hashes, nor argon2 memory, than one per core."""
     count = hash_thread_count(os.cpu_count())
     if settings.workers < 2:
         return HashThreads(count)
-    return HashThreads(count, permits=FileCorePermits(settings.data_dir / "cores", count))
+    own = max(1, count // settings.workers)
+    permits = FileCorePermits(settings.data_dir / "cores", count)
+    return HashThreads(count, permits=permits, spares=count - own)
 
 
 @dataclass

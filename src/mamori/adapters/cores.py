@@ -28,6 +28,10 @@ class FileCorePermits:
         for path in self._paths:
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self._local = threading.local()
+        # Each process starts its preferences elsewhere (worker processes are usually started
+        # one after the other, so their ids differ by one): their waiting threads then wait on
+        # different permits, and a permit given back is not awaited by two processes at once.
+        self._offset = os.getpid() % count
 
     @property
     def count(self) -> int:
@@ -40,25 +44,32 @@ class FileCorePermits:
             fds = self._local.fds = [os.open(p, os.O_RDWR) for p in self._paths]
         return fds
 
-    @contextlib.contextmanager
-    def held(self, preferred: int) -> Iterator[None]:
-        """Holds a free permit, trying `preferred` first; waits for `preferred` when all are
-        taken (callers spread their preferences, so waiters spread over the permits)."""
+    def try_take(self, preferred: int) -> int | None:
+        """A permit free at this moment (its token), trying `preferred` first; None when all
+        are taken. Never waits."""
         fds = self._descriptors()
-        start = preferred % len(fds)
-        order = fds[start:] + fds[:start]
-        chosen = None
-        for fd in order:
+        start = (preferred + self._offset) % len(fds)
+        for fd in fds[start:] + fds[:start]:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue
-            chosen = fd
-            break
-        if chosen is None:
-            chosen = order[0]
-            fcntl.flock(chosen, fcntl.LOCK_EX)
+            return fd
+        return None
+
+    def give_back(self, token: int) -> None:
+        fcntl.flock(token, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def held(self, preferred: int) -> Iterator[None]:
+        """Holds a free permit, trying `preferred` first; waits for `preferred` when all are
+        taken (callers spread their preferences, so waiters spread over the permits)."""
+        token = self.try_take(preferred)
+        if token is None:
+            fds = self._descriptors()
+            token = fds[(preferred + self._offset) % len(fds)]
+            fcntl.flock(token, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(chosen, fcntl.LOCK_UN)
+            self.give_back(token)

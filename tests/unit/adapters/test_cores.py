@@ -116,33 +116,93 @@ def test_no_permits_is_refused(tmp_path: Path) -> None:
         FileCorePermits(tmp_path, 0)
 
 
-def test_two_processes_hashing_threads_share_the_cores(tmp_path: Path) -> None:
-    """Two HashThreads with a thread per core each (two server processes on one machine):
-    with the permits, never more hashes at once than cores, and all of them get done."""
-    cores = 2
-    lock = threading.Lock()
-    running = 0
-    most = 0
+class Overlap:
+    """A fake hash that records how many ran at once."""
 
-    def fake_hash(i: int) -> int:
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self.most = 0
+
+    def __call__(self, i: int) -> int:
+        with self._lock:
+            self._running += 1
+            self.most = max(self.most, self._running)
         time.sleep(0.01)  # a hash's duration, so that hashes overlap
-        with lock:
-            running -= 1
+        with self._lock:
+            self._running -= 1
         return i
 
-    pools = [
-        HashThreads(cores, permits=FileCorePermits(tmp_path / "cores", cores)) for _ in range(2)
+
+def two_processes(tmp_path: Path, cores: int = 2) -> list[HashThreads]:
+    """Two server processes' hashing threads as wiring builds them for --workers 2: a thread
+    per core each, one waiting for a permit and the other a spare."""
+    return [
+        HashThreads(cores, permits=FileCorePermits(tmp_path / "cores", cores), spares=cores // 2)
+        for _ in range(2)
     ]
 
+
+def test_two_busy_processes_never_hash_on_more_cores_than_there_are(tmp_path: Path) -> None:
+    overlap = Overlap()
+    pools = two_processes(tmp_path)
+
     async def main() -> list[int]:
-        return list(await asyncio.gather(*(pools[i % 2].run(fake_hash, i) for i in range(40))))
+        return list(await asyncio.gather(*(pools[i % 2].run(overlap, i) for i in range(40))))
 
     assert asyncio.run(main()) == list(range(40))
-    assert most <= cores
-    assert most == cores, "a core sat idle while hashes waited"
+    assert overlap.most == 2, "a core sat idle while hashes waited, or three hashed at once"
     for pool in pools:
         pool.close()
+
+
+def test_a_busy_process_borrows_an_idle_processs_core(tmp_path: Path) -> None:
+    """Every connection on one process (the other idle): its spare thread hashes on the
+    other process's core, so both cores work."""
+    overlap = Overlap()
+    busy, idle = two_processes(tmp_path)
+
+    async def main() -> list[int]:
+        return list(await asyncio.gather(*(busy.run(overlap, i) for i in range(40))))
+
+    assert asyncio.run(main()) == list(range(40))
+    assert overlap.most == 2, "one process hashed on one core while the other core was idle"
+    for pool in (busy, idle):
+        pool.close()
+
+
+def test_a_spare_thread_hashes_only_on_a_free_permit(tmp_path: Path) -> None:
+    permits = FileCorePermits(tmp_path / "cores", 1)
+    threads = HashThreads(2, permits=permits, spares=1)
+    other = FileCorePermits(tmp_path / "cores", 1)  # another process holding the only core
+    release = threading.Event()
+    holding = threading.Event()
+
+    def hold_it() -> None:
+        with other.held(0):
+            holding.set()
+            assert release.wait(WAIT)
+
+    holder = threading.Thread(target=hold_it)
+    holder.start()
+    assert holding.wait(WAIT)
+    ran = threading.Event()
+
+    async def main() -> None:
+        job = asyncio.ensure_future(threads.run(ran.set))
+        await asyncio.sleep(0.2)
+        assert not ran.is_set(), "a hash ran while another process held every core"
+        release.set()
+        await asyncio.wait_for(job, WAIT)
+
+    asyncio.run(main())
+    assert ran.is_set()
+    holder.join(WAIT)
+    threads.close()
+
+
+def test_spares_need_permits_and_a_primary() -> None:
+    with pytest.raises(ValueError):
+        HashThreads(2, spares=1)
+    with pytest.raises(ValueError):
+        HashThreads(1, permits=None, spares=1)

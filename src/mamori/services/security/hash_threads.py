@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -32,6 +33,7 @@ from mamori.services.security.ports import CorePermits
 T = TypeVar("T")
 
 BATCH = 4  # results handed to the event loop together, at most (see the module docstring)
+SPARE_PAUSE = 0.001  # seconds a spare thread leaves a permit it gave back to its waiter
 
 # (function, arguments, the caller's loop, the future it awaits); None stops a thread.
 _Job = tuple[Callable[..., Any], tuple[Any, ...], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
@@ -46,13 +48,25 @@ class HashThreads:
         batch: int = BATCH,
         name: str = "mamori-hash",
         permits: CorePermits | None = None,
+        spares: int = 0,
     ) -> None:
         """`permits`: when several server processes share the machine, each hash first takes
-        one of these, so that the processes together hash on every core and never on more."""
-        if threads < 1 or batch < 1:
-            raise ValueError("threads and batch must be at least 1")
+        one of these, so that the processes together never hash on more cores than there are.
+
+        `spares` of the `threads` (with `permits` only) hash only on a permit free at that
+        moment: they borrow the cores of processes that have nothing to hash (keep-alive
+        connections spread unevenly over processes) and stay idle while every process is
+        busy, so that the machine then runs one hashing thread per core, each reusing its
+        own argon2 memory (four threads taking turns on two cores cost about 10% more CPU per
+        sign-in: docs/performance.md, session 5)."""
+        if threads < 1 or batch < 1 or not 0 <= spares < threads:
+            raise ValueError("threads and batch must be at least 1, spares fewer than threads")
+        if spares and permits is None:
+            raise ValueError("spare threads need permits")
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._permits = permits
+        self._spares = spares
+        self._wake = threading.Event()  # a job was queued: spares look for a free permit
         self._count = threads
         self._batch = batch
         self._name = name
@@ -60,7 +74,7 @@ class HashThreads:
         self._lock = threading.Lock()
         # The threads hold the queue, never this object: once it is collected (or closed) they
         # are told to stop.
-        self._finalizer = weakref.finalize(self, _stop, self._jobs, threads)
+        self._finalizer = weakref.finalize(self, _stop, self._jobs, threads, self._wake)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on a hashing thread; its result or exception, here."""
@@ -70,6 +84,8 @@ class HashThreads:
         future: asyncio.Future[T] = loop.create_future()
         self._start()
         self._jobs.put((fn, args, loop, future))
+        if self._spares:
+            self._wake.set()
         return await future
 
     def close(self) -> None:
@@ -82,19 +98,58 @@ class HashThreads:
         with self._lock:
             if self._started:
                 return
+            primaries = self._count - self._spares
             for i in range(self._count):
+                if i < primaries:
+                    target: Callable[..., None] = _work
+                    args: tuple[Any, ...] = (self._jobs, self._batch, self._permits, i)
+                else:
+                    target, args = _spare, (self._jobs, self._permits, self._wake, i)
                 threading.Thread(
-                    target=_work,
-                    args=(self._jobs, self._batch, self._permits, i),
-                    name=f"{self._name}-{i}",
-                    daemon=True,
+                    target=target, args=args, name=f"{self._name}-{i}", daemon=True
                 ).start()
             self._started = True
 
 
-def _stop(jobs: queue.SimpleQueue[_Job | None], threads: int) -> None:
+def _stop(jobs: queue.SimpleQueue[_Job | None], threads: int, wake: threading.Event) -> None:
     for _ in range(threads):
         jobs.put(None)
+    wake.set()
+
+
+def _spare(
+    jobs: queue.SimpleQueue[_Job | None],
+    permits: CorePermits,
+    wake: threading.Event,
+    index: int,
+) -> None:
+    """A spare thread: takes a job only with a permit free at that moment, one at a time."""
+    while True:
+        wake.wait()
+        wake.clear()  # before looking: a job queued from now on wakes this thread again
+        while jobs.qsize():
+            token = permits.try_take(index)
+            if token is None:
+                break  # every core is hashing: the primaries will get to it
+            try:
+                job = jobs.get_nowait()
+            except queue.Empty:
+                permits.give_back(token)
+                break
+            if job is None:
+                permits.give_back(token)
+                return
+            fn, args, loop, future = job
+            done: list[tuple[asyncio.AbstractEventLoop, _Done]] = []
+            if not future.cancelled():
+                try:
+                    done.append((loop, (future, True, fn(*args))))
+                except Exception as exc:
+                    done.append((loop, (future, False, exc)))
+            permits.give_back(token)
+            _hand_over(done)
+            # A process waiting for this permit (its primary blocks on it) takes it first.
+            time.sleep(SPARE_PAUSE)
 
 
 def _work(

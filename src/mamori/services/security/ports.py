@@ -69,3 +69,8 @@ class CorePermits(Protocol):
     def count(self) -> int: ...
     def held(self, preferred: int) -> AbstractContextManager[None]:
         """Blocks (on a hashing thread) until a permit is free, and holds it."""
+
+    def try_take(self, preferred: int) -> int | None:
+        """A permit free at this moment (a token for `give_back`), or None; never waits."""
+
+    def give_back(self, token: int) -> None: ...
