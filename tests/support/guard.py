@@ -105,3 +105,18 @@ def server_pair(tmp: Path, database: str, env: dict[str, str]) -> Iterator[tuple
     finally:
         if database == "postgres":
             drop_pg_database(url)
+
+
+@contextmanager
+def limited_server(tmp: Path, database: str) -> Iterator[Server]:
+    """A server with tiny rate limits (PER_IP, PER_USER, one a second after the burst) and
+    the lockout off, behind a trusted proxy (127.0.0.1), so X-Forwarded-For picks the IP."""
+    env = {
+        "MAMORI_RATE_LIMIT_IP_PER_SECOND": "1",
+        "MAMORI_RATE_LIMIT_IP_BURST": str(PER_IP),
+        "MAMORI_RATE_LIMIT_USER_PER_SECOND": "1",
+        "MAMORI_RATE_LIMIT_USER_BURST": str(PER_USER),
+        "MAMORI_LOCKOUT": "false",
+    }
+    with run_server(tmp, database, extra_env=env, args=("--trusted-proxies", "127.0.0.1")) as live:
+        yield live

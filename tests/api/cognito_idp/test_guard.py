@@ -32,6 +32,7 @@ from tests.support.guard import (
     call,
     first_throttled,
     fresh_ip,
+    limited_server,
     server_pair,
     sign_in,
 )
@@ -163,19 +164,7 @@ def test_the_per_user_limit_is_shared_by_both_servers(pair: tuple[Server, Server
 def limited(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    env = {
-        "MAMORI_RATE_LIMIT_IP_PER_SECOND": "1",
-        "MAMORI_RATE_LIMIT_IP_BURST": str(PER_IP),
-        "MAMORI_RATE_LIMIT_USER_PER_SECOND": "1",
-        "MAMORI_RATE_LIMIT_USER_BURST": str(PER_USER),
-        "MAMORI_LOCKOUT": "false",
-    }
-    with run_server(
-        tmp_path_factory.mktemp("limited"),
-        request.param,
-        extra_env=env,
-        args=("--trusted-proxies", "127.0.0.1"),
-    ) as server:
+    with limited_server(tmp_path_factory.mktemp("limited"), request.param) as server:
         yield server
 
 

@@ -29,10 +29,11 @@ from tests.support.guard import (
     assert_limited,
     call,
     fresh_ip,
+    limited_server,
     server_pair,
     sign_in,
 )
-from tests.support.live import Server, run_server
+from tests.support.live import Server
 
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH"]
 
@@ -151,19 +152,7 @@ def test_change_password_failures_count_in_the_lockout(pair: tuple[Server, Serve
 def limited(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    env = {
-        "MAMORI_RATE_LIMIT_IP_PER_SECOND": "1",
-        "MAMORI_RATE_LIMIT_IP_BURST": str(PER_IP),
-        "MAMORI_RATE_LIMIT_USER_PER_SECOND": "1",
-        "MAMORI_RATE_LIMIT_USER_BURST": str(PER_USER),
-        "MAMORI_LOCKOUT": "false",
-    }
-    with run_server(
-        tmp_path_factory.mktemp("limited"),
-        request.param,
-        extra_env=env,
-        args=("--trusted-proxies", "127.0.0.1"),
-    ) as server:
+    with limited_server(tmp_path_factory.mktemp("limited"), request.param) as server:
         yield server
 
 
