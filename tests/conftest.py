@@ -9,6 +9,9 @@ import pytest
 from hypothesis import settings
 from tests.support.live import Server, run_server
 
+# The `chromium` and `browser_page` fixtures (Playwright with Debian's Chromium).
+pytest_plugins = ["tests.support.browser"]
+
 # CI shares two cores with live servers: a per-example deadline would only measure that load.
 settings.register_profile("mamori", deadline=None)
 settings.load_profile("mamori")

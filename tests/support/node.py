@@ -4,6 +4,7 @@ the test reads from the outbox (`codeFromFile`)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -28,10 +29,12 @@ def run_node(
     config: dict[str, Any],
     on_wait: Callable[[dict[str, Any]], str] | None = None,
     timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Run one harness script; its step results by step name. A failed step raises unless it
     has "expectError". `on_wait` answers each "waitingForCode" event with the code to write
-    into the event's file."""
+    into the event's file. `env` is added to this process's environment (NODE_EXTRA_CA_CERTS
+    for a test CA)."""
     steps: dict[str, dict[str, Any]] = {}
     # stderr to a file: a full pipe could block the script while stdout is being read.
     with (
@@ -43,6 +46,7 @@ def run_node(
             stderr=errors,
             text=True,
             cwd=NODE_DIR,
+            env={**os.environ, **(env or {})},
         ) as proc,
     ):
         assert proc.stdin is not None and proc.stdout is not None

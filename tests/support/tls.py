@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,13 @@ def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
             serialization.NoEncryption(),
         )
     )
+
+
+def _san(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 @dataclass
@@ -70,14 +78,14 @@ class Authority:
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return cls(name, cert, key, cert_path)
 
-    def issue(self, directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
-        """A server certificate for `host` (an IP address or a DNS name): (cert, key) PEM paths."""
+    def issue(
+        self, directory: Path, host: str = "127.0.0.1", also: Sequence[str] = ()
+    ) -> tuple[Path, Path]:
+        """A server certificate for `host` and the names in `also` (IP addresses or DNS names,
+        wildcards like `*.auth.localhost` too): (cert, key) PEM paths."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC)
-        try:
-            san: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
-        except ValueError:
-            san = x509.DNSName(host)
+        sans = [_san(name) for name in (host, *also)]
         cert = (
             x509.CertificateBuilder()
             .subject_name(_name(host))
@@ -86,7 +94,7 @@ class Authority:
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(minutes=5))
             .not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([san]), critical=False)
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
             .add_extension(
