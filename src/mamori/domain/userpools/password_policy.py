@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 # Cognito: the special characters a policy counts (its documented set, plus space).
 SPECIAL_CHARACTERS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+
+
+class PasswordRule(StrEnum):
+    """A rule of the policy, valued by Cognito's words for a password that breaks it."""
+
+    LENGTH = "Password not long enough"
+    LOWERCASE = "Password must have lowercase characters"
+    UPPERCASE = "Password must have uppercase characters"
+    NUMBERS = "Password must have numeric characters"
+    SYMBOLS = "Password must have symbol characters"
+    SPACES = "Password must not begin or end with a space"
 
 
 @dataclass(frozen=True)
@@ -20,17 +32,21 @@ class PasswordPolicy:
 
     def violation(self, password: str) -> str | None:
         """Cognito's message for the first broken rule, or None when the password is allowed."""
-        prefix = "Password did not conform with policy: "
+        rule = self.broken_rule(password)
+        return None if rule is None else "Password did not conform with policy: " + rule.value
+
+    def broken_rule(self, password: str) -> PasswordRule | None:
+        """The first rule `password` breaks (the hosted pages name it in the user's language)."""
         if len(password) < self.minimum_length:
-            return prefix + "Password not long enough"
+            return PasswordRule.LENGTH
         if self.require_lowercase and not any(c.islower() for c in password):
-            return prefix + "Password must have lowercase characters"
+            return PasswordRule.LOWERCASE
         if self.require_uppercase and not any(c.isupper() for c in password):
-            return prefix + "Password must have uppercase characters"
+            return PasswordRule.UPPERCASE
         if self.require_numbers and not any(c.isdigit() for c in password):
-            return prefix + "Password must have numeric characters"
+            return PasswordRule.NUMBERS
         if self.require_symbols and not any(c in SPECIAL_CHARACTERS for c in password):
-            return prefix + "Password must have symbol characters"
+            return PasswordRule.SYMBOLS
         if password != password.strip():
-            return prefix + "Password must not begin or end with a space"
+            return PasswordRule.SPACES
         return None

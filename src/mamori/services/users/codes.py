@@ -72,6 +72,12 @@ def simulated_delivery(pool: UserPool, username: str) -> Delivery:
     return Delivery(mask(f"{username}@{username}"), "EMAIL", "email")
 
 
+def mask_delivery(user: User, attribute: str) -> Delivery:
+    """The delivery a code to `user`'s `attribute` reports, as `CodeService.deliver` does."""
+    channel = "SMS" if attribute == "phone_number" else "EMAIL"
+    return Delivery(mask(user.attributes[attribute]), channel, attribute)
+
+
 def delivery_attribute(pool: UserPool, user: User, candidates: tuple[str, ...]) -> str | None:
     """Where a code goes: the phone when it qualifies (Cognito prefers SMS), else email."""
     for attribute in ("phone_number", "email"):

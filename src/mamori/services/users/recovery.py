@@ -60,6 +60,16 @@ class RecoveryService:
         """
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
+        return await self._forgot(pool, client, username)
+
+    async def hosted_forgot_password(self, pool_id: str, client_id: str, username: str) -> Delivery:
+        """ForgotPassword from the hosted pages, which hold the client's secret. The pages never
+        tell who has an account, whatever the client's PreventUserExistenceErrors: an unknown,
+        disabled or unreachable user gets what a recoverable one gets."""
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        return await self._forgot(pool, _concealing(client), username)
+
+    async def _forgot(self, pool: UserPool, client: AppClient, username: str) -> Delivery:
         if admin_only(pool):
             raise NotAuthorizedException("Contact administrator to reset password.")
         user = await self._users.find(pool, username)
@@ -104,6 +114,19 @@ class RecoveryService:
         """
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
+        await self._reset(pool, client, username, code, password)
+
+    async def hosted_confirm_forgot_password(
+        self, pool_id: str, client_id: str, username: str, code: str, password: str
+    ) -> None:
+        """ConfirmForgotPassword from the hosted pages: an unknown or disabled user gets the
+        answers a wrong code gets (as `hosted_forgot_password`, whatever the client says)."""
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        await self._reset(pool, _concealing(client), username, code, password)
+
+    async def _reset(
+        self, pool: UserPool, client: AppClient, username: str, code: str, password: str
+    ) -> None:
         # Before the user is looked up or the code spent: the same answer for anyone, and a
         # refused password can be retried with the same code.
         problem = pool.password_policy.violation(password)
@@ -147,6 +170,11 @@ class RecoveryService:
         await self._users.claim_aliases(pool, verified, force=False)
         await self._codes.check_code(pool, user, verify_purpose(attribute), code, value)
         await self._users.save(pool, verified)
+
+
+def _concealing(client: AppClient) -> AppClient:
+    # The hosted pages answer as PreventUserExistenceErrors ENABLED does (docs/hosted-ui.md).
+    return dataclasses.replace(client, prevent_user_existence_errors=True)
 
 
 def _to_verify(user: User, attribute: str) -> str:

@@ -10,9 +10,12 @@ from mamori.domain.errors import (
     CodeMismatchException,
     InvalidParameterException,
     NotAuthorizedException,
+    UsernameExistsException,
     UserNotFoundException,
 )
 from mamori.domain.ids import new_sub
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User, UserStatus
 from mamori.domain.users.user_rules import (
     Writer,
@@ -28,6 +31,7 @@ from mamori.services.users.codes import (
     CodeService,
     Delivery,
     delivery_attribute,
+    mask_delivery,
     simulated_delivery,
 )
 from mamori.services.users.ports import UserStore
@@ -59,6 +63,38 @@ class SignUpService:
     ) -> tuple[User, Delivery | None]:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
+        user, delivery = await self._sign_up(
+            pool, client, username, password, attributes, conceal=False
+        )
+        assert user is not None  # only a concealed sign-up has none
+        return user, delivery
+
+    async def hosted_sign_up(
+        self,
+        pool_id: str,
+        client_id: str,
+        username: str,
+        password: str,
+        attributes: Mapping[str, str],
+    ) -> tuple[User | None, Delivery | None]:
+        """SignUp from the hosted pages, which hold the client's secret: the same rules. With
+        the client's PreventUserExistenceErrors a taken username gets what a new one would (a
+        code "sent" to the address typed, after the same work) and no user; without it,
+        UsernameExistsException as the API answers."""
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        return await self._sign_up(
+            pool, client, username, password, attributes, client.prevent_user_existence_errors
+        )
+
+    async def _sign_up(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        password: str,
+        attributes: Mapping[str, str],
+        conceal: bool,
+    ) -> tuple[User | None, Delivery | None]:
         if pool.allow_admin_create_user_only:
             raise NotAuthorizedException("SignUp is not permitted for this user pool")
         check_attributes(pool, attributes, Writer.USER, client, creating=True)
@@ -70,8 +106,13 @@ class SignUpService:
             pool.id, sub, username, UserStatus.UNCONFIRMED, True, {**attrs, "sub": sub}, now, now
         )
         user = await self._accounts.with_password(pool, user, password, UserStatus.UNCONFIRMED)
-        await self._accounts.add(pool, user, "User already exists")
         attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
+        try:
+            await self._accounts.add(pool, user, "User already exists")
+        except UsernameExistsException:
+            if not conceal:
+                raise
+            return None, await self._pretend_sent(pool, username, user, attribute)
         if attribute is None:
             return user, None
         try:
@@ -83,6 +124,18 @@ class SignUpService:
             raise
         return user, delivery
 
+    async def _pretend_sent(
+        self, pool: UserPool, username: str, user: User, attribute: str | None
+    ) -> Delivery | None:
+        """A concealed taken username: the delivery the new user would have had, after storing
+        a code nobody is sent (the same reads, writes and wait as a real send)."""
+        if attribute is None:
+            return None
+        delivery = mask_delivery(user, attribute)
+        phantom = self._codes.phantom_sub(pool, username)
+        await self._codes.send_phantom_code(pool, phantom, SIGNUP, delivery.medium)
+        return delivery
+
     async def confirm_sign_up(
         self,
         client_id: str,
@@ -93,7 +146,31 @@ class SignUpService:
     ) -> None:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
+        await self._confirm(pool, client, username, code, force_alias_creation, conceal=False)
+
+    async def hosted_confirm_sign_up(
+        self, pool_id: str, client_id: str, username: str, code: str
+    ) -> User:
+        """ConfirmSignUp from the hosted pages; the confirmed user. With the client's
+        PreventUserExistenceErrors a user who cannot be confirmed (unknown, or confirmed
+        already: a concealed sign-up leads there) gets the answers a wrong code gets."""
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        conceal = client.prevent_user_existence_errors
+        return await self._confirm(pool, client, username, code, False, conceal)
+
+    async def _confirm(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        code: str,
+        force_alias_creation: bool,
+        conceal: bool,
+    ) -> User:
         user = await self._accounts.find(pool, username)
+        if conceal and (user is None or user.status is not UserStatus.UNCONFIRMED):
+            phantom = self._codes.phantom_sub(pool, username)
+            await self._codes.check_phantom_code(pool, phantom, SIGNUP, code)
         if user is None:
             if client.prevent_user_existence_errors:
                 raise CodeMismatchException()
@@ -109,18 +186,32 @@ class SignUpService:
         await self._codes.check_code(pool, user, SIGNUP, code)
         await self._accounts.claim_aliases(pool, confirmed, force=force_alias_creation)
         await self._accounts.save(pool, confirmed)
+        return confirmed
 
     async def resend_confirmation_code(
         self, client_id: str, username: str, secret_hash: str | None
     ) -> Delivery:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
+        return await self._resend(pool, client, username, conceal=False)
+
+    async def hosted_resend_confirmation_code(
+        self, pool_id: str, client_id: str, username: str
+    ) -> Delivery:
+        """ResendConfirmationCode from the hosted pages. With the client's
+        PreventUserExistenceErrors a confirmed user gets the answer an unknown one gets."""
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        return await self._resend(pool, client, username, client.prevent_user_existence_errors)
+
+    async def _resend(
+        self, pool: UserPool, client: AppClient, username: str, conceal: bool
+    ) -> Delivery:
         user = await self._accounts.find(pool, username)
         if user is None and not client.prevent_user_existence_errors:
             raise UserNotFoundException(NO_SUCH_USER)
         if not pool.auto_verified_attributes:
             raise InvalidParameterException("Auto verification not turned on.")
-        if user is None:
+        if user is None or (conceal and user.status is not UserStatus.UNCONFIRMED):
             return simulated_delivery(pool, username)
         if user.status is not UserStatus.UNCONFIRMED:
             raise InvalidParameterException("User is already confirmed.")
