@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import time
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from mamori.api.aws.dispatch import Dispatcher
 from mamori.api.health import health
 from mamori.api.hosts import HostAllowList
 from mamori.api.identity_issuer import identity_jwks, identity_openid_configuration
+from mamori.api.oauth2.routing import DomainRouting, domain_routes
 from mamori.api.outbox import outbox_route
 from mamori.api.proxies import ForwardedClient, TrustedProxies
 from mamori.api.wellknown import jwks, openid_configuration
@@ -153,6 +155,13 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
     async def discovery_route(request: Request) -> Response:
         return await openid_configuration(services, request.path_params["pool_id"])
 
+    # A pool domain's requests (by Host or /<poolId>/ prefix) go to their own routes.
+    domains = getattr(services, "domains", None)  # services/userpools/domains.py (issue 11, A)
+    auth_domain: str = getattr(settings, "effective_auth_domain", "")
+    public_host = urllib.parse.urlsplit(settings.effective_public_url).hostname or ""
+    api_hosts = (*settings.effective_allowed_hosts, public_host)
+    domain_app = Starlette(routes=domain_routes(services))
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
@@ -195,8 +204,14 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             # The client's address first, so the log line and the rate limits both see it.
             Middleware(ForwardedClient, trusted=TrustedProxies(settings.trusted_proxies)),
             Middleware(RequestLog),
-            Middleware(HostAllowList, allowed=settings.effective_allowed_hosts),
+            Middleware(
+                HostAllowList,
+                allowed=settings.effective_allowed_hosts,
+                auth_domain=auth_domain,
+                lookup=domains.pool_for_host if domains is not None else None,
+            ),
             *_cors(settings),
+            Middleware(DomainRouting, domain_app=domain_app, domains=domains, api_hosts=api_hosts),
         ],
         lifespan=lifespan,
     )

@@ -21,7 +21,31 @@ async def jwks(services: Services, pool_id: str) -> Response:
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
 
 
-async def openid_configuration(services: Services, pool_id: str) -> Response:
+def _endpoints(base_url: str) -> dict[str, object]:
+    """The domain's endpoints, as Cognito names them in a pool with a domain (its
+    end_session_endpoint since 2024), and what they support."""
+    return {
+        "authorization_endpoint": f"{base_url}/oauth2/authorize",
+        "end_session_endpoint": f"{base_url}/logout",
+        "revocation_endpoint": f"{base_url}/oauth2/revoke",
+        "token_endpoint": f"{base_url}/oauth2/token",
+        "userinfo_endpoint": f"{base_url}/oauth2/userInfo",
+        "code_challenge_methods_supported": ["S256"],
+        "grant_types_supported": [
+            "authorization_code",
+            "implicit",
+            "refresh_token",
+            "client_credentials",
+        ],
+    }
+
+
+async def openid_configuration(
+    services: Services, pool_id: str, domain_url: str | None = None
+) -> Response:
+    """The pool's discovery document. `domain_url`: the base URL of the pool's domain as the
+    request reached it (api/oauth2/context.py), when it has one: the document then names the
+    domain's endpoints. The issuer and jwks_uri are the pool's whichever form asked."""
     try:
         await services.pools.require(pool_id)
     except ResourceNotFoundException:
@@ -31,6 +55,7 @@ async def openid_configuration(services: Services, pool_id: str) -> Response:
         {
             "issuer": issuer,
             "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            **(_endpoints(domain_url) if domain_url is not None else {}),
             "id_token_signing_alg_values_supported": ["RS256"],
             "subject_types_supported": ["public"],
             "response_types_supported": ["code", "token"],

@@ -1,0 +1,158 @@
+"""The hosted domain's routing: which requests are a pool domain's, and the routes it serves.
+
+A request reaches a pool's domain routes (the OAuth endpoints, discovery, the hosted pages) two
+ways: by Host (`<prefix>.<auth_domain>` or a registered custom domain), at `/`; or on any host
+this server answers, by path prefix `/<poolId>/...` (set-ups without wildcard DNS). Either way
+the DomainContext in the request's state names the base URL of the form used, so discovery and
+every redirect stay on it (docs/oauth.md).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Protocol
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mamori.api.hosts import host_name
+from mamori.api.oauth2.context import DomainContext
+from mamori.api.oauth2.discovery import domain_jwks, domain_openid_configuration
+from mamori.services.container import Services
+
+# Cognito's user pool id: `<region>_<letters and digits>`; "identity" and "admin" never match.
+_POOL_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+")
+# The per-pool JWKS is the same document whichever form asked for it: the API's route answers
+# it by path without a domain lookup (resource servers fetch it, not browsers).
+_PREFIX_PASSTHROUGH = frozenset({"/.well-known/jwks.json"})
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+# A DNS name or an IP literal: a base URL built from the Host header can't carry a path or
+# userinfo (with allowed_hosts "*" any Host reaches the path-prefix form).
+_HOST_NAME = re.compile(r"[a-z0-9_.-]+|[0-9a-f:.]+")
+
+
+class PoolDomains(Protocol):
+    """What routing needs of the domains (services/userpools/domains.py DomainService)."""
+
+    async def pool_for_host(self, host: str) -> str | None: ...
+
+    async def domain_of_pool(self, pool_id: str) -> str | None: ...
+
+
+def _host_header(scope: Scope) -> str | None:
+    hosts = [v for k, v in scope.get("headers", ()) if k.lower() == b"host"]
+    if len(hosts) != 1:
+        return None
+    header = hosts[0].decode("latin-1")
+    return header if _HOST_NAME.fullmatch(host_name(header)) else None
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _port(value: str) -> str:
+    if value.startswith("["):
+        after = value.partition("]")[2]
+        return after[1:] if after.startswith(":") else ""
+    return value.split(":", 1)[1] if value.count(":") == 1 else ""
+
+
+def origin(scope: Scope, header: str) -> str:
+    """scheme://host[:port] as the request named it: the scheme the request came by (from a
+    trusted proxy's X-Forwarded-Proto, api/proxies.py), the Host lower-cased, a port only when
+    it is digits and not the scheme's default (a Host can't smuggle a path or user here)."""
+    scheme = str(scope.get("scheme", "http"))
+    name = host_name(header)
+    port = _port(header.strip())
+    netloc = f"[{name}]" if ":" in name else name
+    if port.isdigit() and port != _DEFAULT_PORTS.get(scheme):
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}"
+
+
+class DomainRouting:
+    """ASGI middleware in front of the API's routes: sends a pool domain's requests to
+    `domain_app` with a DomainContext in `scope["state"]["domain"]`, everything else on."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        domain_app: ASGIApp,
+        domains: PoolDomains | None,
+        api_hosts: Iterable[str],
+    ) -> None:
+        """`domains` None: no pool has a domain host, and the path prefix serves every pool."""
+        self.app = app
+        self.domain_app = domain_app
+        self.domains = domains
+        # Hosts that are never a pool domain: no lookup for the API's own requests.
+        self.api_hosts = frozenset(h for h in api_hosts if h != "*")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = _host_header(scope)
+        state = scope.setdefault("state", {})
+        if header is not None:
+            pool_id = await self._pool_by_host(host_name(header), state)
+            if pool_id is not None:
+                state["domain"] = DomainContext(pool_id, origin(scope, header), "/")
+                await self.domain_app(scope, receive, send)
+                return
+            if await self._by_prefix(scope, state, header):
+                await self.domain_app(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    async def _pool_by_host(self, name: str, state: dict[str, object]) -> str | None:
+        found = state.get("domain_pool")  # HostAllowList looked this host up already
+        if isinstance(found, str):
+            return found
+        if self.domains is None or not name or name in self.api_hosts or _is_address(name):
+            return None
+        return await self.domains.pool_for_host(name)
+
+    async def _by_prefix(self, scope: Scope, state: dict[str, object], header: str) -> bool:
+        root = str(scope.get("root_path", ""))
+        path = str(scope["path"])
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        first, slash, rest = path[1:].partition("/")
+        if not slash or not _POOL_ID.fullmatch(first) or "/" + rest in _PREFIX_PASSTHROUGH:
+            return False
+        # Cognito: no domain, no OAuth endpoints; the API's per-pool routes answer instead.
+        if self.domains is not None and await self.domains.domain_of_pool(first) is None:
+            return False
+        prefix = f"{root}/{first}"
+        state["domain"] = DomainContext(first, origin(scope, header) + prefix, prefix + "/")
+        scope["root_path"] = prefix
+        return True
+
+
+Handler = Callable[[Request, Services], Awaitable[Response]]
+
+
+def _bound(handler: Handler, services: Services) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await handler(request, services)
+
+    return endpoint
+
+
+def domain_routes(services: Services) -> list[BaseRoute]:
+    """Every route of a pool's domain, paths relative to the domain's root."""
+    routes: list[tuple[str, Handler, list[str]]] = [
+        ("/.well-known/openid-configuration", domain_openid_configuration, ["GET"]),
+        ("/.well-known/jwks.json", domain_jwks, ["GET"]),
+    ]
+    return [Route(path, _bound(h, services), methods=m) for path, h, m in routes]
