@@ -49,6 +49,7 @@ def _session(**overrides: object) -> dict[str, object]:
         "expires": _WHEN + timedelta(days=30),
         "revoked": False,
         "replaced_at": None,
+        "scopes": None,
     }
     row.update(overrides)
     return row

@@ -22,6 +22,7 @@ from mamori.domain.userpools.schema import AttributeType
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.group import Group
 from mamori.domain.users.user import User
+from mamori.protocols.oidc.core import at_hash as hash_of_access_token
 from mamori.services.ports import Clock
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.ports import (
@@ -32,6 +33,9 @@ from mamori.services.tokens.ports import (
 )
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+# Cognito's message for an access token whose scopes don't include the one an operation needs
+# (the self-service operations: ADMIN_SCOPE; userInfo: openid).
+MISSING_SCOPES = "Access Token does not have required scopes"
 
 
 @dataclass(frozen=True)
@@ -110,13 +114,26 @@ class TokenService:
         session: RefreshSession | None = None,
         new_refresh: bool = True,
         device_key: str | None = None,
+        scopes: tuple[str, ...] | None = None,
+        nonce: str | None = None,
+        at_hash: bool = False,
+        origin_jti: str | None = None,
     ) -> AuthenticationResult:
         """Sign ID and access tokens; start a refresh session unless continuing `session`.
-        `device_key`: the device the sign-in was made from (the access token's device_key)."""
+        `device_key`: the device the sign-in was made from (the access token's device_key).
+        `scopes`: what an OAuth flow granted (the access token's `scope`, kept by the refresh
+        session); None: the API's, ADMIN_SCOPE, or a continued session's. `nonce` and
+        `at_hash` (OpenID Connect Core 3.1.3.6) go into the ID token when given / asked.
+        `origin_jti`: the new sign-in's id when the caller chose it (an authorization code
+        records it before the tokens exist, so a replay can revoke them)."""
         now = self._clock.now()
         iat = int(now.timestamp())
         auth_time = auth_time if auth_time is not None else iat
-        origin_jti = session.origin_jti if session else str(uuid.uuid4())
+        if scopes is None and session is not None:
+            scopes = session.scopes
+        if session is not None:
+            origin_jti = session.origin_jti
+        origin_jti = origin_jti or str(uuid.uuid4())
         event_id = str(uuid.uuid4())
         groups = (await self._groups.groups_of(pool.id, user.sub)).items
         gclaims = group_claims(groups)
@@ -150,7 +167,7 @@ class TokenService:
             "cognito:groups": gclaims.get("cognito:groups"),
             "client_id": client.id,
             "token_use": "access",
-            "scope": ADMIN_SCOPE,
+            "scope": ADMIN_SCOPE if scopes is None else " ".join(scopes),
             "exp": iat + int(validity.access_ttl().total_seconds()),
             "jti": str(uuid.uuid4()),
             "username": user.username,
@@ -160,7 +177,12 @@ class TokenService:
             del access_claims["cognito:groups"]
         if device_key is not None:
             access_claims["device_key"] = device_key
+        if nonce is not None:
+            id_claims["nonce"] = nonce
         key = await self._keys.signing_key(pool.id)
+        access_token = key.sign(access_claims)
+        if at_hash:
+            id_claims["at_hash"] = hash_of_access_token(access_token)
         refresh = None
         if new_refresh:
             refresh = opaque_token()
@@ -175,17 +197,44 @@ class TokenService:
                     auth_time=auth_time,
                     created=now,
                     expires=expires,
+                    scopes=scopes,
                 )
             )
         return AuthenticationResult(
-            access_token=key.sign(access_claims),
+            access_token=access_token,
             id_token=key.sign(id_claims),
             expires_in=int(validity.access_ttl().total_seconds()),
             refresh_token=refresh,
         )
 
-    async def check_access_token(self, token: str) -> AccessContext:
-        """Signature, expiry, revocation and the user's state; NotAuthorized when any fails."""
+    async def issue_client_token(
+        self, pool: UserPool, client: AppClient, scopes: tuple[str, ...]
+    ) -> tuple[str, int]:
+        """client_credentials: an access token for the client itself, no user, no refresh
+        token; (the token, its lifetime in seconds)."""
+        iat = int(self._clock.now().timestamp())
+        ttl = int(client.token_validity.access_ttl().total_seconds())
+        # Cognito's claims for this grant, and no others: `sub` is the client id, and there is
+        # no origin_jti (nothing to revoke: the token lives until it expires).
+        claims: dict[str, Any] = {
+            "sub": client.id,
+            "token_use": "access",
+            "scope": " ".join(scopes),
+            "auth_time": iat,
+            "iss": self.issuer(pool.id),
+            "exp": iat + ttl,
+            "iat": iat,
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": client.id,
+        }
+        key = await self._keys.signing_key(pool.id)
+        return key.sign(claims), ttl
+
+    async def check_access_token(self, token: str, scope: str = ADMIN_SCOPE) -> AccessContext:
+        """Signature, expiry, the `scope` the use needs (the self-service operations: the
+        admin scope), revocation and the user's state; NotAuthorized when any fails. A
+        client_credentials token speaks for no user and never passes."""
         try:
             kid, iss = unverified_header_and_issuer(token)
         except TokenError as exc:
@@ -209,6 +258,11 @@ class TokenService:
             raise NotAuthorizedException(message) from exc
         if claims.get("token_use") != "access":
             raise NotAuthorizedException("Invalid Access Token")
+        if scope not in str(claims.get("scope", "")).split(" "):
+            raise NotAuthorizedException(MISSING_SCOPES)
+        if "username" not in claims or "origin_jti" not in claims:
+            # A client_credentials token: there is no user for it to speak for.
+            raise NotAuthorizedException(MISSING_SCOPES)
         origin = str(claims.get("origin_jti", ""))
         client_id = str(claims.get("client_id"))
         holder = await self._users.get_user_for_token(

@@ -56,6 +56,8 @@ class RefreshSession:
     revoked: bool = False
     # Rotation: the digest that replaced this one, and when; reuse after the grace period fails.
     replaced_at: datetime | None = None
+    # What an OAuth flow granted (its tokens' `scope`, kept across refreshes); None: the API's.
+    scopes: tuple[str, ...] | None = None
 
 
 class RefreshSessionStore(Protocol):

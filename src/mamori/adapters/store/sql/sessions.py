@@ -94,6 +94,7 @@ def _session(row: Any) -> RefreshSession:
         expires=must_aware(row.expires),
         revoked=bool(row.revoked),
         replaced_at=aware(row.replaced_at),
+        scopes=tuple(row.scopes.split()) if row.scopes is not None else None,
     )
 
 
@@ -112,6 +113,7 @@ class SqlRefreshSessionStore(SqlBase):
                 "expires": session.expires,
                 "revoked": session.revoked,
                 "replaced_at": session.replaced_at,
+                "scopes": " ".join(session.scopes) if session.scopes is not None else None,
             },
         )
 

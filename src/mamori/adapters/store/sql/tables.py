@@ -274,3 +274,30 @@ devices = Table(
     Column("last_authenticated", DateTime(timezone=True)),
     Index("ix_devices_user", "pool_id", "sub", "device_key"),
 )
+
+# --- OAuth authorization codes (migration 0010)
+# What an OAuth flow granted a refresh session ("openid email ..."), kept across refreshes so a
+# refreshed access token carries the same `scope`; NULL for the API's sign-ins (the admin scope).
+refresh_sessions.append_column(Column("scopes", Text))
+
+# An authorization code, stored only as a keyed digest, with everything the token request must
+# match. `used_at` is set by the one redemption that wins (a conditional update); `origin_jti`
+# names the refresh family that redemption started, so a replay (`replayed`) can revoke it.
+authorization_codes = Table(
+    "authorization_codes",
+    metadata,
+    Column("digest", String(128), primary_key=True),
+    Column("pool_id", String(64), nullable=False),
+    Column("client_id", String(64), nullable=False),
+    Column("sub", String(64), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("auth_time", BigInteger, nullable=False),
+    Column("nonce", Text),
+    Column("code_challenge", String(128)),
+    Column("expires", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Column("origin_jti", String(64)),
+    Column("replayed", Boolean, nullable=False),
+    Index("ix_authorization_codes_expires", "expires"),  # the purge
+)
