@@ -54,6 +54,7 @@ from mamori.services.identity.logins import LoginVerifier, OidcProvider
 from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
+from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard, GuardPolicy, Rate
 from mamori.services.security.hash_threads import HashThreads
 from mamori.services.security.ports import Counters
@@ -268,6 +269,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         devices=devices,
         purger=Purger(session_store, code_store, outbox, message_retention(settings), clock),
         health=Health(SqlReadiness(engine)),
+        form_tokens=FormTokens(keyring),
     )
     return Runtime(services, engine, admin_credentials(settings), hash_threads, http)
 

@@ -12,6 +12,7 @@ from mamori.services.identity.credentials import IdentityServices
 from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
+from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
@@ -47,3 +48,4 @@ class Services:
     # deletes expired refresh sessions and codes, old outbox messages (`mamori purge`, periodic)
     purger: Purger
     health: Health  # readiness (`/health`)
+    form_tokens: FormTokens  # the hosted pages' CSRF tokens

@@ -3,27 +3,31 @@
 
 from __future__ import annotations
 
-import html
-
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
-from mamori.api.hosted_ui.headers import secure
+from mamori.api.hosted_ui import languages
+from mamori.api.hosted_ui.rendering import render_template, static_url
+from mamori.api.oauth2.context import domain_of
 from mamori.protocols.oauth2.errors import OAuthError
 
 
 def error_page(request: Request, error: OAuthError, status: int = 400) -> Response:
-    """An HTML page naming the error (`error` and its description), with the hosted pages'
-    headers. Never a redirect: the caller uses this exactly when a redirect could be open."""
-    code = html.escape(error.error)
-    description = html.escape(error.description or "")
-    body = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Error: {code}</title></head><body><main>"
-        f'<h1>An error was encountered with the requested page.</h1><p role="alert">'
-        f'<span id="error-code">{code}</span>'
-        + (f': <span id="error-description">{description}</span>' if description else "")
-        + "</p></main></body></html>\n"
+    """An HTML page naming the error (`error`, and its description for the developer), in the
+    language the request asks for (`lang`, Accept-Language), with the hosted pages' headers.
+    Never a redirect: the caller uses this exactly when a redirect could be an open one."""
+    lang = languages.choose(
+        request.query_params.get("lang"), request.headers.get("accept-language")
     )
-    return secure(HTMLResponse(body, status_code=status))
+    try:
+        stylesheet: str | None = static_url(domain_of(request), "mamori.css")
+    except LookupError:
+        stylesheet = None
+    values = {
+        "code": error.error,
+        "description": error.description,
+        "stylesheet": stylesheet,
+        "error": None,
+        "notice": None,
+    }
+    return render_template("error.html", lang, values, status)

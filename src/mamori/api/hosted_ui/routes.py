@@ -1,0 +1,20 @@
+"""The hosted pages' routes, relative to the domain's root (api/oauth2/routing.py mounts them
+on a pool's domain host and under `/<poolId>/`)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from mamori.api.hosted_ui.pages import Pages
+from mamori.api.hosted_ui.rendering import serve_static
+from mamori.services.container import Services
+
+
+def hosted_ui_routes(services: Services) -> list[BaseRoute]:
+    pages = Pages(services)
+    routes: list[BaseRoute] = [Route("/static/{name}", serve_static, methods=["GET"])]
+    # Each page module gives its routes as `<name>_routes(pages) -> list[BaseRoute]`:
+    # sign-in (/login and the challenges after it) in sign_in.py; sign-up, confirmation,
+    # recovery and resend pages (C2) join the list here.
+    del pages  # (until the first page module lands)
+    return routes
