@@ -35,10 +35,12 @@ from mamori.adapters.store.sql.keys import SqlKeyStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlPoolStore
+from mamori.adapters.store.sql.resource_servers import SqlResourceServerStore as SqlScopes
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.adapters.sts import StsClient, StsConfig
 from mamori.composition.sign_in import build_auth
+from mamori.composition.userpools_oauth import build_pool_domains
 from mamori.config import ConfigError, Settings, parse_oidc_provider
 from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams, PasswordHashing
@@ -194,7 +196,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     keys = KeyService(SqlKeyStore(engine), keyring, clock, key_threads)
     pool_store = SqlPoolStore(engine)
     pools = PoolService(pool_store, keys, clock, settings.region)
-    clients = ClientService(SqlClientStore(engine, keyring), pools, clock)
+    clients = ClientService(SqlClientStore(engine, keyring), pools, clock, SqlScopes(engine))
     tokens = TokenService(
         keys, session_store, user_store, group_store, keyring, clock, settings.effective_public_url
     )
@@ -270,6 +272,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         purger=Purger(session_store, code_store, outbox, message_retention(settings), clock),
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
+        **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),
     )
     return Runtime(services, engine, admin_credentials(settings), hash_threads, http)
 

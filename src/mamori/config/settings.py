@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,14 @@ class ConfigError(ValueError):
 
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,10 @@ class Settings:
     # Host header values answered (names, any port); empty: public_url's host and the loopback
     # names. "*" answers any Host, and is refused in emulator mode (DNS rebinding).
     allowed_hosts: tuple[str, ...] = ()
+    # The host user pools' prefix domains hang off (`<prefix>.<auth_domain>`, docs/oauth.md);
+    # empty: "auth.localhost" when public_url's host is loopback or an IP address (browsers
+    # resolve *.localhost to loopback), else "auth." + public_url's host.
+    auth_domain: str = ""
     accept_any_credentials: bool = False
     # Slow clients: a request's head must arrive within header_timeout_seconds of the
     # connection opening (or of its first byte), its body within body_timeout_seconds.
@@ -144,6 +157,15 @@ class Settings:
             return tuple(h.lower().strip("[]") for h in self.allowed_hosts)
         public = urllib.parse.urlsplit(self.effective_public_url).hostname or ""
         return tuple(dict.fromkeys(h for h in (public, *LOOPBACK_HOSTS) if h))
+
+    @property
+    def effective_auth_domain(self) -> str:
+        if self.auth_domain:
+            return self.auth_domain.lower().rstrip(".")
+        public = urllib.parse.urlsplit(self.effective_public_url).hostname or ""
+        if _is_address(public) or public in LOOPBACK_HOSTS or public.endswith(".localhost"):
+            return "auth.localhost"
+        return f"auth.{public.lower()}"
 
     @property
     def effective_sts_region(self) -> str:

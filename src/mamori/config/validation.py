@@ -20,6 +20,8 @@ _ORIGIN = re.compile(r"https?://[^/\s?#]+")
 _ACCESS_KEY_ID = re.compile(r"[A-Za-z0-9_+=.@-]{1,128}")
 _SENDER_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 # A DNS name or an IP address, as a Host header names it without the port.
+# The base host of prefix domains: DNS labels, two at least (auth.localhost, auth.example.com).
+_AUTH_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{1,63}")
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[?[0-9A-Fa-f:.]{2,45}\]?")
 
 
@@ -120,6 +122,11 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError("code send quotas must be 0 (off) or a number of sends per hour")
     if settings.log_level not in LOG_LEVELS:
         raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
+    if settings.auth_domain and not _AUTH_DOMAIN.fullmatch(settings.auth_domain.rstrip(".")):
+        raise ConfigError(
+            f"auth_domain must be a DNS name like auth.example.com (no scheme, port or path), "
+            f"got {settings.auth_domain!r}"
+        )
     if settings.max_body_bytes < 1024:
         raise ConfigError("max_body_bytes must be at least 1024")
     if settings.code_ttl_seconds < 1:

@@ -212,6 +212,14 @@ class DeveloperUserAlreadyRegisteredException(ServiceError):
     pass
 
 
+class ScopeDoesNotExistException(ServiceError):
+    pass
+
+
+class ManagedLoginBrandingExistsException(ServiceError):
+    pass
+
+
 # Errors AWS's front door sends for any JSON service; the compatibility test allows these.
 COMMON_ERRORS: frozenset[str] = frozenset(
     {

@@ -16,8 +16,11 @@ from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
+from mamori.services.userpools.branding import BrandingService
 from mamori.services.userpools.clients import ClientService
+from mamori.services.userpools.domains import DomainService
 from mamori.services.userpools.pools import PoolService
+from mamori.services.userpools.resource_servers import ResourceServerService
 from mamori.services.users.accounts import UserAccounts
 from mamori.services.users.admin_users import AdminUserService
 from mamori.services.users.groups import GroupService
@@ -48,4 +51,7 @@ class Services:
     # deletes expired refresh sessions and codes, old outbox messages (`mamori purge`, periodic)
     purger: Purger
     health: Health  # readiness (`/health`)
+    domains: DomainService  # user pool domains; which pool a hosted-domain Host is for
+    resource_servers: ResourceServerService  # resource servers and their custom scopes
+    branding: BrandingService  # UI customization, managed-login branding, a page's branding
     form_tokens: FormTokens  # the hosted pages' CSRF tokens

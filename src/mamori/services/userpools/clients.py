@@ -12,13 +12,15 @@ from mamori.domain.errors import (
     InvalidParameterException,
     NotAuthorizedException,
     ResourceNotFoundException,
+    ScopeDoesNotExistException,
 )
 from mamori.domain.ids import ClientId, PoolId, new_client_id
 from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.resource_servers import STANDARD_SCOPES, unknown_scopes
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.ports import Clock, Page
 from mamori.services.userpools.pools import PoolService
-from mamori.services.userpools.ports import ClientStore
+from mamori.services.userpools.ports import ClientStore, ScopeReader
 
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _LEGACY_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"})
@@ -86,10 +88,27 @@ def _check(pool: UserPool, client: AppClient, action: str) -> None:
 
 
 class ClientService:
-    def __init__(self, store: ClientStore, pools: PoolService, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: ClientStore,
+        pools: PoolService,
+        clock: Clock,
+        scopes: ScopeReader | None = None,
+    ) -> None:
         self._store = store
         self._pools = pools
         self._clock = clock
+        self._scopes = scopes  # the pool's resource servers' scopes (AllowedOAuthScopes)
+
+    async def _check_scopes(self, client: AppClient) -> None:
+        requested = client.oauth.scopes or ()
+        custom: frozenset[str] = frozenset()
+        if self._scopes is not None and not set(requested) <= STANDARD_SCOPES:
+            custom = await self._scopes.scopes_of(client.pool_id)
+        unknown = unknown_scopes(requested, custom)
+        if unknown:
+            # Cognito names the first scope that no resource server (nor Cognito) defines.
+            raise ScopeDoesNotExistException(f"Invalid scope requested: {unknown[0]}")
 
     async def create_user_pool_client(
         self, pool_id: str, draft: AppClient, generate_secret: bool, secret: str | None = None
@@ -107,6 +126,7 @@ class ClientService:
             draft, id=new_client_id(), pool_id=pool.id, created=now, modified=now, secret=secret
         )
         _check(pool, client, "creating")
+        await self._check_scopes(client)
         await self._store.add_client(client)
         return client
 
@@ -136,6 +156,7 @@ class ClientService:
             secret=current.secret,
         )
         _check(pool, client, "updating")
+        await self._check_scopes(client)
         await self._store.save_client(client)
         return client
 

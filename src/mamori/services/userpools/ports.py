@@ -1,4 +1,4 @@
-"""The stores user pools and app clients are kept in."""
+"""The stores user pools, app clients, domains, resource servers and branding are kept in."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from typing import Protocol
 
 from mamori.domain.ids import ClientId, PoolId
 from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.branding import ManagedLoginBranding, UICustomization
+from mamori.domain.userpools.domains import UserPoolDomain
+from mamori.domain.userpools.resource_servers import ResourceServer
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.ports import Page
 
@@ -33,3 +36,54 @@ class ClientStore(Protocol):
     async def list_clients(
         self, pool_id: PoolId, limit: int, after: str | None
     ) -> Page[AppClient]: ...
+
+
+class DomainStore(Protocol):
+    async def add_domain(self, domain: UserPoolDomain) -> bool:
+        """False when the name is taken, or the pool has a domain of that kind already."""
+
+    async def get_domain(self, name: str) -> UserPoolDomain | None:
+        """By name, whatever the pool (names are unique across pools)."""
+
+    async def domains_of(self, pool_id: PoolId) -> list[UserPoolDomain]: ...
+    async def save_domain(self, domain: UserPoolDomain) -> None: ...
+    async def delete_domain(self, pool_id: PoolId, name: str) -> bool: ...
+
+
+class ScopeReader(Protocol):
+    async def scopes_of(self, pool_id: PoolId) -> frozenset[str]:
+        """Every `<identifier>/<scope name>` of the pool's resource servers."""
+
+
+class ResourceServerStore(ScopeReader, Protocol):
+    async def add_server(self, server: ResourceServer) -> bool:
+        """False when the pool has a server with that identifier."""
+
+    async def get_server(self, pool_id: PoolId, identifier: str) -> ResourceServer | None: ...
+    async def save_server(self, server: ResourceServer) -> None: ...
+    async def delete_server(self, pool_id: PoolId, identifier: str) -> bool: ...
+    async def count_servers(self, pool_id: PoolId) -> int: ...
+    async def list_servers(
+        self, pool_id: PoolId, limit: int, after: str | None
+    ) -> Page[ResourceServer]: ...
+
+
+class BrandingStore(Protocol):
+    async def put_ui_customization(self, ui: UICustomization) -> None:
+        """Insert or replace the customization of (pool, client id or ALL)."""
+
+    async def get_ui_customization(
+        self, pool_id: PoolId, client_id: str
+    ) -> UICustomization | None: ...
+    async def add_managed(self, branding: ManagedLoginBranding) -> bool:
+        """False when the client has a branding already."""
+
+    async def get_managed(
+        self, pool_id: PoolId, branding_id: str
+    ) -> ManagedLoginBranding | None: ...
+
+    async def managed_of_client(
+        self, pool_id: PoolId, client_id: str
+    ) -> ManagedLoginBranding | None: ...
+    async def save_managed(self, branding: ManagedLoginBranding) -> None: ...
+    async def delete_managed(self, pool_id: PoolId, branding_id: str) -> bool: ...
