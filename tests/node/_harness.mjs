@@ -42,6 +42,8 @@ export function errorInfo(err) {
   const status = err.$metadata?.httpStatusCode ?? err.statusCode;
   if (status !== undefined) info.httpStatusCode = status;
   if (err.underlyingError?.name) info.underlyingError = err.underlyingError.name;
+  // OAuth error responses (openid-client's ResponseBodyError): the RFC 6749 "error" code.
+  if (typeof err.error === 'string') info.error = err.error;
   return info;
 }
 

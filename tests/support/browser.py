@@ -89,3 +89,16 @@ def screenshot(page: Page, name: str) -> None:
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, animations="disabled")
+
+
+def fill_sign_in(page: Page, username: str, password: str) -> None:
+    """Fill the hosted sign-in form (its fields found by autocomplete or type, as a password
+    manager finds them), submit it with Enter and wait for the page that answers."""
+    form = page.locator("form:has(input[type=password])").first
+    form.locator(
+        "input[autocomplete~=username], input[name=username], input[type=email]"
+    ).first.fill(username)
+    password_field = form.locator("input[type=password]").first
+    password_field.fill(password)
+    with page.expect_navigation():
+        password_field.press("Enter")

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Retake the hosted pages' screenshots in docs/hosted-ui/ (English and Japanese), shown in the
+# README: the browser tests save one PNG per page when MAMORI_SCREENSHOTS=1. Needs Debian's
+# chromium (make browser). A normal test run never writes them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MAMORI_SCREENSHOTS=1 .venv/bin/pytest -q -p no:cacheprovider \
+  tests/api/hosted_ui/test_pages_in_browser.py "$@"
+ls -l docs/hosted-ui/*.png | awk '{ total += $5 } END { print NR " screenshots, " int(total / 1024) " KiB" }'

@@ -1,0 +1,55 @@
+// A tiny web app for the browser test of Amplify v6's hosted-UI redirect
+// (tests/clients/test_amplify_redirect.py): bundled for the browser with esbuild
+// (`esbuild amplify_redirect_page.mjs --bundle --format=esm`), served with
+// /config.json by the test; Playwright calls window.app.* and reads
+// window.authEvents (Amplify's Hub "auth" events).
+//
+// config.json = {userPoolId, userPoolClientId, userPoolEndpoint, domain, scopes,
+//                redirectSignIn: [...], redirectSignOut: [...]}
+
+import { Amplify } from 'aws-amplify';
+import { fetchAuthSession, getCurrentUser, signInWithRedirect, signOut } from 'aws-amplify/auth';
+import { Hub } from 'aws-amplify/utils';
+
+window.authEvents = [];
+Hub.listen('auth', ({ payload }) => {
+  window.authEvents.push({ event: payload.event, message: payload.data?.error?.message ?? payload.data?.message ?? null });
+});
+
+const config = await (await fetch('/config.json')).json();
+
+Amplify.configure({
+  Auth: {
+    Cognito: {
+      userPoolId: config.userPoolId,
+      userPoolClientId: config.userPoolClientId,
+      userPoolEndpoint: config.userPoolEndpoint,
+      loginWith: {
+        oauth: {
+          domain: config.domain,
+          scopes: config.scopes,
+          redirectSignIn: config.redirectSignIn,
+          redirectSignOut: config.redirectSignOut,
+          responseType: 'code',
+        },
+      },
+    },
+  },
+});
+
+const describe = (err) => ({ name: err?.name ?? 'Error', message: err?.message ?? String(err) });
+
+window.app = {
+  signIn: () => signInWithRedirect().catch((err) => window.authEvents.push({ event: 'signInCallFailed', ...describe(err) })),
+  signOut: () => signOut().catch((err) => window.authEvents.push({ event: 'signOutCallFailed', ...describe(err) })),
+  session: async () => {
+    const s = await fetchAuthSession();
+    return {
+      idToken: s.tokens?.idToken?.toString() ?? null,
+      accessToken: s.tokens?.accessToken?.toString() ?? null,
+      userSub: s.userSub ?? null,
+    };
+  },
+  user: () => getCurrentUser().catch((err) => ({ error: describe(err) })),
+};
+window.ready = true;
