@@ -156,8 +156,7 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
         return await openid_configuration(services, request.path_params["pool_id"])
 
     # A pool domain's requests (by Host or /<poolId>/ prefix) go to their own routes.
-    domains = getattr(services, "domains", None)  # services/userpools/domains.py (issue 11, A)
-    auth_domain: str = getattr(settings, "effective_auth_domain", "")
+    domains = services.domains
     public_host = urllib.parse.urlsplit(settings.effective_public_url).hostname or ""
     api_hosts = (*settings.effective_allowed_hosts, public_host)
     domain_app = Starlette(routes=domain_routes(services))
@@ -207,8 +206,8 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             Middleware(
                 HostAllowList,
                 allowed=settings.effective_allowed_hosts,
-                auth_domain=auth_domain,
-                lookup=domains.pool_for_host if domains is not None else None,
+                auth_domain=settings.effective_auth_domain,
+                lookup=domains.pool_for_host,
             ),
             *_cors(settings),
             Middleware(DomainRouting, domain_app=domain_app, domains=domains, api_hosts=api_hosts),

@@ -39,6 +39,7 @@ from mamori.adapters.store.sql.resource_servers import SqlResourceServerStore as
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.adapters.sts import StsClient, StsConfig
+from mamori.composition.oauth import build_oauth
 from mamori.composition.sign_in import build_auth
 from mamori.composition.userpools_oauth import build_pool_domains
 from mamori.config import ConfigError, Settings, parse_oidc_provider
@@ -273,6 +274,20 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),
+        **(
+            oauth := build_oauth(
+                engine,
+                keyring,
+                clock,
+                pools,
+                clients,
+                users,
+                tokens,
+                session_store,
+                SqlScopes(engine),
+                settings.login_session_seconds,
+            )
+        ),
     )
     return Runtime(services, engine, admin_credentials(settings), hash_threads, http)
 

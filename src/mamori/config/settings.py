@@ -92,6 +92,9 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     webhook_ca_file: str = ""
     code_ttl_seconds: int = 24 * 3600
+    # How long a hosted-login session (its cookie) lets /oauth2/authorize skip the form
+    # (Cognito: one hour, fixed).
+    login_session_seconds: int = 3600
     # How often each server process deletes expired refresh sessions and codes and old outbox
     # messages (`mamori purge` does it once); 0 turns it off. Several processes purging at once
     # is harmless.

@@ -131,6 +131,8 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError("max_body_bytes must be at least 1024")
     if settings.code_ttl_seconds < 1:
         raise ConfigError("code_ttl_seconds must be at least 1")
+    if settings.login_session_seconds < 1:
+        raise ConfigError("login_session_seconds must be at least 1")
     if settings.purge_interval_seconds < 0:
         raise ConfigError("purge_interval_seconds must be 0 (off) or a number of seconds")
     # A cutoff more than a few thousand years back cannot be a datetime: every purge

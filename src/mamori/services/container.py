@@ -9,6 +9,9 @@ from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.service import AuthService
 from mamori.services.health import Health
 from mamori.services.identity.credentials import IdentityServices
+from mamori.services.oauth.authorize import AuthorizeService
+from mamori.services.oauth.codes import AuthorizationCodes
+from mamori.services.oauth.login_sessions import LoginSessions
 from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
@@ -55,3 +58,6 @@ class Services:
     resource_servers: ResourceServerService  # resource servers and their custom scopes
     branding: BrandingService  # UI customization, managed-login branding, a page's branding
     form_tokens: FormTokens  # the hosted pages' CSRF tokens
+    authorize: AuthorizeService  # /oauth2/authorize's checks and completion
+    login_sessions: LoginSessions  # hosted-login sessions (the SSO cookie)
+    authorization_codes: AuthorizationCodes  # issued by authorize, redeemed at /oauth2/token

@@ -19,9 +19,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mamori.api.hosted_ui.routes import hosted_ui_routes
 from mamori.api.hosts import host_name
+from mamori.api.oauth2.authorize import authorize
 from mamori.api.oauth2.context import DomainContext
 from mamori.api.oauth2.discovery import domain_jwks, domain_openid_configuration
+from mamori.api.oauth2.logout import logout
+from mamori.api.oauth2.revoke import revoke
+from mamori.api.oauth2.token import token
+from mamori.api.oauth2.userinfo import user_info
 from mamori.services.container import Services
 
 # Cognito's user pool id: `<region>_<letters and digits>`; "identity" and "admin" never match.
@@ -152,7 +158,13 @@ def _bound(handler: Handler, services: Services) -> Callable[[Request], Awaitabl
 def domain_routes(services: Services) -> list[BaseRoute]:
     """Every route of a pool's domain, paths relative to the domain's root."""
     routes: list[tuple[str, Handler, list[str]]] = [
+        ("/oauth2/authorize", authorize, ["GET"]),
+        ("/oauth2/token", token, ["POST"]),
+        ("/oauth2/userInfo", user_info, ["GET", "POST"]),
+        ("/oauth2/revoke", revoke, ["POST"]),
+        ("/logout", logout, ["GET"]),
         ("/.well-known/openid-configuration", domain_openid_configuration, ["GET"]),
         ("/.well-known/jwks.json", domain_jwks, ["GET"]),
     ]
-    return [Route(path, _bound(h, services), methods=m) for path, h, m in routes]
+    bound: list[BaseRoute] = [Route(path, _bound(h, services), methods=m) for path, h, m in routes]
+    return bound + hosted_ui_routes(services)  # the hosted pages (api/hosted_ui/routes.py)

@@ -355,3 +355,18 @@ managed_login_brandings = Table(
     Column("modified", DateTime(timezone=True), nullable=False),
     Index("ux_managed_login_brandings_client", "pool_id", "client_id", unique=True),
 )
+
+# --- Hosted-login sessions (migration 0011): the session cookie's keyed digest, never the
+# cookie itself. Revoked by /logout, by the user's global sign-out, and by deleting its rows.
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("pool_id", String(64), nullable=False),
+    Column("sub", String(64), nullable=False),
+    Column("auth_time", BigInteger, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
+    Index("ix_login_sessions_user", "pool_id", "sub"),
+    Index("ix_login_sessions_expires", "expires"),
+)

@@ -1,0 +1,85 @@
+"""Hosted-login sessions in SQL (services/oauth/login_sessions.py), stored as digests, read with
+their user's state so a disabled or deleted user's session stops at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, select
+
+from mamori.adapters.store.sql.base import SqlBase, must_aware
+from mamori.adapters.store.sql.tables import login_sessions, users
+from mamori.services.oauth.login_sessions import LoginSession, StoredLogin
+
+
+def _session(row: Any) -> LoginSession:
+    return LoginSession(
+        digest=row.digest,
+        pool_id=row.pool_id,
+        sub=row.sub,
+        auth_time=int(row.auth_time),
+        created=must_aware(row.created),
+        expires=must_aware(row.expires),
+    )
+
+
+class SqlLoginSessionStore(SqlBase):
+    async def add_login(self, session: LoginSession) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(login_sessions).values(
+                    digest=session.digest,
+                    pool_id=session.pool_id,
+                    sub=session.sub,
+                    auth_time=session.auth_time,
+                    created=session.created,
+                    expires=session.expires,
+                )
+            )
+
+    async def get_login(self, digest: str) -> StoredLogin | None:
+        statement = (
+            select(login_sessions, users.c.enabled)
+            .select_from(
+                login_sessions.outerjoin(
+                    users,
+                    and_(
+                        users.c.pool_id == login_sessions.c.pool_id,
+                        users.c.sub == login_sessions.c.sub,
+                    ),
+                )
+            )
+            .where(login_sessions.c.digest == digest)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(statement)).first()
+        if row is None:
+            return None
+        return StoredLogin(_session(row), user_enabled=bool(row.enabled))
+
+    async def delete_login(self, pool_id: str, digest: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                delete(login_sessions).where(
+                    login_sessions.c.pool_id == pool_id, login_sessions.c.digest == digest
+                )
+            )
+
+    async def delete_user_logins(self, pool_id: str, sub: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                delete(login_sessions).where(
+                    login_sessions.c.pool_id == pool_id, login_sessions.c.sub == sub
+                )
+            )
+
+    async def delete_user_logins_expired(self, pool_id: str, sub: str, now: datetime) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                delete(login_sessions).where(
+                    login_sessions.c.pool_id == pool_id,
+                    login_sessions.c.sub == sub,
+                    login_sessions.c.expires <= now,
+                )
+            )

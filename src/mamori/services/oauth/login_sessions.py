@@ -1,0 +1,104 @@
+"""Hosted-login sessions: after a sign-in on the hosted pages, a cookie lets the next
+/oauth2/authorize skip the form (single sign-on across the pool's clients) until it expires
+(Cognito: one hour), /logout ends it, or the user is signed out everywhere, disabled or deleted.
+
+The cookie's value is a random token; only its keyed digest is stored, so a database read
+gives nobody a usable session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from mamori.crypto.aead import Keyring
+from mamori.crypto.secrets import opaque_token
+from mamori.domain.oauth.authorization import SignedIn
+from mamori.services.ports import Clock
+
+_PURPOSE = "login-session"
+# Longer values are never ours (opaque_token: 64 characters); refused before any digest.
+_MAX_VALUE = 128
+
+
+@dataclass(frozen=True)
+class LoginSession:
+    digest: str
+    pool_id: str
+    sub: str
+    auth_time: int
+    created: datetime
+    expires: datetime
+
+
+@dataclass(frozen=True)
+class StoredLogin:
+    """A session as read, with its user's state (checked on every use)."""
+
+    session: LoginSession
+    user_enabled: bool  # False when the user is disabled or was deleted
+
+
+class LoginSessionStore(Protocol):
+    async def add_login(self, session: LoginSession) -> None: ...
+
+    async def get_login(self, digest: str) -> StoredLogin | None: ...
+
+    async def delete_login(self, pool_id: str, digest: str) -> None: ...
+
+    async def delete_user_logins(self, pool_id: str, sub: str) -> None: ...
+
+    async def delete_user_logins_expired(self, pool_id: str, sub: str, now: datetime) -> None: ...
+
+
+class LoginSessions:
+    def __init__(
+        self, store: LoginSessionStore, keyring: Keyring, clock: Clock, lifetime: timedelta
+    ) -> None:
+        self._store = store
+        self._keyring = keyring
+        self._clock = clock
+        self._lifetime = lifetime
+
+    def _digest(self, value: str) -> str:
+        return self._keyring.digest(value, _PURPOSE)
+
+    async def start(self, pool_id: str, signed_in: SignedIn) -> str:
+        """A new session for a user who just signed in; returns the cookie's value."""
+        now = self._clock.now()
+        # The user's expired sessions go now: a sign-in is when a user's rows are at hand.
+        await self._store.delete_user_logins_expired(pool_id, signed_in.sub, now)
+        value = opaque_token()
+        await self._store.add_login(
+            LoginSession(
+                digest=self._digest(value),
+                pool_id=pool_id,
+                sub=signed_in.sub,
+                auth_time=signed_in.auth_time,
+                created=now,
+                expires=now + self._lifetime,
+            )
+        )
+        return value
+
+    async def current(self, pool_id: str, value: str | None) -> SignedIn | None:
+        """Who the cookie's session speaks for, if it is this pool's, unexpired, and its user
+        still exists and is enabled; None otherwise."""
+        if not value or len(value) > _MAX_VALUE:
+            return None
+        found = await self._store.get_login(self._digest(value))
+        if found is None or found.session.pool_id != pool_id:
+            return None
+        if not found.user_enabled or found.session.expires <= self._clock.now():
+            return None
+        return SignedIn(found.session.sub, found.session.auth_time)
+
+    async def end(self, pool_id: str, value: str | None) -> None:
+        """Ends the cookie's session (/logout); nothing to do without one."""
+        if value and len(value) <= _MAX_VALUE:
+            await self._store.delete_login(pool_id, self._digest(value))
+
+    async def end_user(self, pool_id: str, sub: str) -> None:
+        """Ends every session of a user (global sign-out)."""
+        await self._store.delete_user_logins(pool_id, sub)

@@ -1,0 +1,69 @@
+"""SqlLoginSessionStore (hosted-login sessions) on SQLite and PostgreSQL: round trip with the
+user's state, deletes scoped by pool, a user's sessions ended together."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from datetime import timedelta
+
+import pytest
+from tests.support.entities import NOW
+from tests.support.stores import Stores
+
+from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
+from mamori.services.oauth.login_sessions import LoginSession
+
+pytestmark = pytest.mark.anyio
+
+
+def login(pool_id: str, sub: str, expires_in: timedelta = timedelta(hours=1)) -> LoginSession:
+    return LoginSession(secrets.token_hex(32), pool_id, sub, 1715949015, NOW, NOW + expires_in)
+
+
+async def test_round_trip_with_the_users_state(stores: Stores) -> None:
+    store = SqlLoginSessionStore(stores.engine)
+    pool = await stores.pool()
+    user = await stores.user(pool)
+    session = login(pool.id, user.sub)
+    await store.add_login(session)
+    found = await store.get_login(session.digest)
+    assert found is not None and found.session == session and found.user_enabled
+    assert await store.get_login("unknown") is None
+
+    await stores.users.save_user(pool, dataclasses.replace(user, enabled=False))
+    found = await store.get_login(session.digest)
+    assert found is not None and not found.user_enabled
+    await stores.users.delete_user(pool.id, user.sub)
+    found = await store.get_login(session.digest)
+    assert found is not None and not found.user_enabled  # a deleted user's session is dead
+
+
+async def test_deletes_are_scoped_by_pool_and_user(stores: Stores) -> None:
+    store = SqlLoginSessionStore(stores.engine)
+    pool_a, pool_b = await stores.pool(), await stores.pool()
+    user = await stores.user(pool_a)
+    mine, other = login(pool_a.id, user.sub), login(pool_a.id, user.sub)
+    await store.add_login(mine)
+    await store.add_login(other)
+    await store.delete_login(pool_b.id, mine.digest)  # another pool can't end it
+    assert await store.get_login(mine.digest) is not None
+    await store.delete_login(pool_a.id, mine.digest)
+    assert await store.get_login(mine.digest) is None
+    assert await store.get_login(other.digest) is not None
+    await store.delete_user_logins(pool_b.id, user.sub)
+    assert await store.get_login(other.digest) is not None
+    await store.delete_user_logins(pool_a.id, user.sub)
+    assert await store.get_login(other.digest) is None
+
+
+async def test_expired_sessions_of_a_user_go(stores: Stores) -> None:
+    store = SqlLoginSessionStore(stores.engine)
+    pool = await stores.pool()
+    user = await stores.user(pool)
+    old, fresh = login(pool.id, user.sub, timedelta(0)), login(pool.id, user.sub)
+    await store.add_login(old)
+    await store.add_login(fresh)
+    await store.delete_user_logins_expired(pool.id, user.sub, NOW + timedelta(minutes=1))
+    assert await store.get_login(old.digest) is None
+    assert await store.get_login(fresh.digest) is not None
