@@ -18,6 +18,7 @@ from mamori.domain.auth.auth_flow import (
     AuthFlow,
     Challenge,
     Entry,
+    FirstFactor,
     Proof,
     flow_of,
 )
@@ -51,13 +52,24 @@ from mamori.services.ports import Clock
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.pool_tokens import AuthenticationResult, TokenService
 from mamori.services.tokens.ports import RefreshSessionStore
-from mamori.services.userpools.clients import ClientService, check_client_secret, check_secret_hash
+from mamori.services.userpools.clients import (
+    ClientService,
+    check_client_secret,
+    check_secret_hash,
+    secret_hash,
+)
 from mamori.services.users.accounts import UserAccounts
 
 __all__ = ["AuthOutcome", "AuthService", "SignInSteps"]
 
 _MFA_CODES = frozenset({Challenge.SMS_MFA, Challenge.SOFTWARE_TOKEN_MFA, Challenge.EMAIL_OTP})
 _ONE_TIME_CODES = frozenset({Challenge.EMAIL_OTP, Challenge.SMS_OTP})
+# The hosted pages hold no SRP state: these answers are the API's only.
+_SRP_ANSWERS = (
+    answers.PasswordVerifierAnswer,
+    answers.DeviceSrpAnswer,
+    answers.DevicePasswordVerifierAnswer,
+)
 
 
 def _looks_like_jwt(token: str) -> bool:
@@ -178,6 +190,72 @@ class AuthService:
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), device_key)
         return await self._machine.advance(pool, client, user, sign_in)
 
+    # --- the hosted pages (api/hosted_ui/): the same machine, ending in a SignedIn
+    async def hosted_sign_in(
+        self, pool_id: str, client_id: str, request: SignInRequest, ip: str | None = None
+    ) -> AuthOutcome:
+        """A sign-in on the hosted pages: USER_PASSWORD_AUTH (USERNAME and PASSWORD) or
+        USER_AUTH (USERNAME, and PREFERRED_CHALLENGE PASSWORD with its PASSWORD, EMAIL_OTP or
+        SMS_OTP; none: SELECT_CHALLENGE). Every rule of InitiateAuth applies (password, user
+        state, lockout, rate limits, MFA) except these: the client's ExplicitAuthFlows don't
+        limit it (they govern the API); its SECRET_HASH is computed here (the server holds the
+        secret: the pages are its own); no device is remembered; no user existence is revealed
+        (PreventUserExistenceErrors as if ENABLED); and it ends with `signed_in` instead of
+        tokens, which the authorization endpoint turns into a code or tokens."""
+        pool, client = await self._hosted_client(pool_id, client_id)
+        username = request.username
+        if not username:
+            raise InvalidParameterException("Missing required parameter USERNAME")
+        request = dataclasses.replace(
+            request,
+            secret_hash=self._hosted_secret_hash(client, username),
+            device_key=None,
+            srp_a=None,
+        )
+        if request.flow is AuthFlow.USER_AUTH:
+            if request.preferred_challenge == FirstFactor.PASSWORD_SRP.value:
+                raise InvalidParameterException("Invalid PREFERRED_CHALLENGE: PASSWORD_SRP.")
+            return await self._user_auth.start(pool, client, request, ip, hosted=True)
+        if request.flow is not AuthFlow.USER_PASSWORD_AUTH:
+            raise InvalidParameterException(
+                f"Auth flow {request.flow.value} is not supported by the hosted pages."
+            )
+        if request.password is None:
+            raise InvalidParameterException("Missing required parameter PASSWORD")
+        user = await self._machine.password(
+            pool, client, username, request.password, request.secret_hash, ip
+        )
+        sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), hosted=True)
+        return await self._machine.advance(pool, client, user, sign_in)
+
+    async def hosted_respond(
+        self,
+        pool_id: str,
+        client_id: str,
+        session: str | None,
+        answer: ChallengeAnswer,
+        ip: str | None = None,
+    ) -> AuthOutcome:
+        """A hosted sign-in's challenge answered: RespondToAuthChallenge's rules, for a Session
+        hosted_sign_in began (no other). The answer's USERNAME is the name the sign-in began
+        with and its SECRET_HASH is computed here: the pages ask for neither."""
+        pool, client = await self._hosted_client(pool_id, client_id)
+        if isinstance(answer, _SRP_ANSWERS):
+            raise NotAuthorizedException(INVALID_SESSION)
+        return await self._respond(pool, client, session, answer, ip, hosted=True)
+
+    async def _hosted_client(self, pool_id: str, client_id: str) -> tuple[UserPool, AppClient]:
+        pool, client = await self._clients.client_in_pool(pool_id, client_id)
+        # The pages never say whether a user exists (Cognito's managed login says "Incorrect
+        # username or password." for both), whatever the client tells the API to do.
+        return pool, dataclasses.replace(client, prevent_user_existence_errors=True)
+
+    @staticmethod
+    def _hosted_secret_hash(client: AppClient, username: str) -> str | None:
+        if client.secret is None:
+            return None
+        return secret_hash(username, client.id, client.secret)
+
     # --- challenges
     async def respond_to_auth_challenge(
         self,
@@ -209,6 +287,7 @@ class AuthService:
         session: str | None,
         answer: ChallengeAnswer,
         ip: str | None,
+        hosted: bool = False,
     ) -> AuthOutcome:
         kind = answer.challenge
         step: AuthOutcome | Proven
@@ -217,6 +296,16 @@ class AuthService:
             step = await self._srp.password_verifier(pool, client, answer, ip)
             return await self._machine.advance(pool, client, step.user, step.sign_in)
         sign_in = self._challenges.open(session, pool.id, client.id, kind)
+        if sign_in.hosted is not hosted:
+            # A hosted sign-in ends in a SignedIn for the authorization endpoint, an API one in
+            # tokens: neither may be finished through the other's entry.
+            raise NotAuthorizedException(INVALID_SESSION)
+        if hosted:
+            answer = dataclasses.replace(
+                answer,
+                username=sign_in.typed,
+                secret_hash=self._hosted_secret_hash(client, sign_in.typed),
+            )
         # Rate limits per IP and per user (or username as typed, before a first factor).
         await self._guard.check_answer(pool.id, sign_in.typed, sign_in.sub or None, ip)
         if isinstance(answer, answers.SelectChallengeAnswer):
@@ -293,6 +382,16 @@ class AuthService:
         check_client_secret(client, client_secret)
         # Cognito: a rotating client renews only here, and its ExplicitAuthFlows leave out
         # ALLOW_REFRESH_TOKEN_AUTH (the two are documented as incompatible).
+        if not client.refresh_rotation and not client.allows("ALLOW_REFRESH_TOKEN_AUTH"):
+            raise InvalidParameterException("REFRESH_TOKEN_AUTH flow not enabled for this client")
+        return await self._refresh(pool, client, refresh_token, rotating_call=True)
+
+    async def oauth_refresh(
+        self, pool: UserPool, client: AppClient, refresh_token: str
+    ) -> AuthenticationResult:
+        """The token endpoint's refresh_token grant, for a client it has authenticated: as
+        GetTokensFromRefreshToken (a rotating client gets a new refresh token, and the same
+        reuse rules)."""
         if not client.refresh_rotation and not client.allows("ALLOW_REFRESH_TOKEN_AUTH"):
             raise InvalidParameterException("REFRESH_TOKEN_AUTH flow not enabled for this client")
         return await self._refresh(pool, client, refresh_token, rotating_call=True)
@@ -374,6 +473,10 @@ class AuthService:
             check_client_secret(client, client_secret)
         except NotAuthorizedException as exc:
             raise UnauthorizedException(exc.message) from exc
+        await self.revoke_for_client(pool, client, token)
+
+    async def revoke_for_client(self, pool: UserPool, client: AppClient, token: str) -> None:
+        """RevokeToken's rule once the client is authenticated (/oauth2/revoke shares it)."""
         if not client.enable_token_revocation:
             raise UnsupportedOperationException(
                 "Token revocation is not enabled for this app client."

@@ -18,6 +18,7 @@ from mamori.domain.errors import (
     UserNotConfirmedException,
     UserNotFoundException,
 )
+from mamori.domain.oauth.authorization import SignedIn
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User, UserStatus
@@ -126,7 +127,8 @@ class SignInMachine:
         device stands in for MFA). ResourceNotFound for a key that names no device of the user:
         # Cognito: the clients forget their device key on that error and try again without."""
         config = self._devices.configuration(pool)
-        if config is None:
+        if config is None or sign_in.hosted:
+            # The hosted pages remember no device (Cognito's don't either).
             return DeviceState.NONE, False, False
         skips = config.challenge_required_on_new_device
         if not sign_in.device_key:
@@ -182,6 +184,10 @@ class SignInMachine:
         step: Next,
         device: DeviceState,
     ) -> AuthOutcome:
+        if sign_in.hosted:
+            # The authorization endpoint issues the code or tokens (services/oauth/authorize.py).
+            auth_time = int(self._clock.now().timestamp())
+            return AuthOutcome(signed_in=SignedIn(user.sub, auth_time))
         new_device = None
         device_key = sign_in.device_key if device is not DeviceState.NONE else None
         if step.new_device:

@@ -18,6 +18,7 @@ from typing import Any
 from mamori.domain.auth.auth_flow import Challenge, FirstFactor, Proof
 from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import NotAuthorizedException
+from mamori.domain.oauth.authorization import SignedIn
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.mfa_settings import MfaFactor
 from mamori.domain.users.user import User
@@ -55,6 +56,10 @@ class SignIn:
     setup: str | None = None
     # SELECT_CHALLENGE: the first factors offered.
     choices: tuple[FirstFactor, ...] = ()
+    # Started on the hosted pages (AuthService.hosted_sign_in): it ends in a SignedIn for the
+    # authorization endpoint, not in tokens, and only the hosted pages may answer it (and they
+    # answer no API sign-in's Session).
+    hosted: bool = False
     # Random, per Session: names its counters.
     nonce: str = field(default_factory=new_nonce)
 
@@ -76,6 +81,8 @@ class SignIn:
             out["su"] = self.setup
         if self.choices:
             out["ch"] = [c.value for c in self.choices]
+        if self.hosted:
+            out["h"] = 1
         return out
 
     @classmethod
@@ -95,6 +102,7 @@ class SignIn:
                 selected=MfaFactor(state["sel"]) if state.get("sel") else None,
                 setup=setup if isinstance(setup, str) else None,
                 choices=tuple(FirstFactor(c) for c in state.get("ch", ())),
+                hosted=state.get("h") == 1,
                 nonce=nonce,
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -103,10 +111,12 @@ class SignIn:
 
 @dataclass(frozen=True)
 class AuthOutcome:
-    """Tokens, or a challenge with what it tells the client and the sealed session to answer
-    it with."""
+    """Tokens (or, for a hosted sign-in, who signed in), or a challenge with what it tells the
+    client and the sealed session to answer it with."""
 
     result: AuthenticationResult | None = None
+    # A hosted sign-in's end: the user, for the authorization endpoint (no tokens issued here).
+    signed_in: SignedIn | None = None
     challenge: Challenge | None = None
     prompt: ChallengePrompt = field(default_factory=ChallengePrompt)
     session: str | None = None

@@ -71,10 +71,16 @@ class UserAuthSteps:
         self._guard = guard
 
     async def start(
-        self, pool: UserPool, client: AppClient, request: SignInRequest, ip: str | None
+        self,
+        pool: UserPool,
+        client: AppClient,
+        request: SignInRequest,
+        ip: str | None,
+        hosted: bool = False,
     ) -> AuthOutcome:
         """InitiateAuth USER_AUTH: the preferred first factor when it is available to the user
-        (and its PASSWORD or SRP_A is given), else SELECT_CHALLENGE with AvailableChallenges."""
+        (and its PASSWORD or SRP_A is given), else SELECT_CHALLENGE with AvailableChallenges.
+        `hosted`: the hosted pages' sign-in, which has no SRP (PASSWORD_SRP is not offered)."""
         username = request.username
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
@@ -90,7 +96,7 @@ class UserAuthSteps:
         if preferred in (FirstFactor.PASSWORD, FirstFactor.PASSWORD_SRP) and preferred in allowed:
             # Nothing about the user is read before the password is proven.
             return await self._choose(
-                pool, client, preferred, username, None, request, device_key, ip
+                pool, client, preferred, username, None, request, device_key, ip, hosted=hosted
             )
         check_secret_hash(client, username, request.secret_hash)
         user = await self._users.find(pool, username)
@@ -98,15 +104,18 @@ class UserAuthSteps:
         if user is None and not client.prevent_user_existence_errors:
             raise UserNotFoundException("User does not exist.")
         choices = offered(pool, user)
+        if hosted:
+            choices = tuple(c for c in choices if c is not FirstFactor.PASSWORD_SRP)
         if preferred is not None and preferred in choices:
             return await self._choose(
-                pool, client, preferred, username, user, request, device_key, ip
+                pool, client, preferred, username, user, request, device_key, ip, hosted=hosted
             )
         sign_in = SignIn(
             user.sub if user is not None else "",
             username,
             choices=choices,
             device_key=device_key,
+            hosted=hosted,
         )
         return AuthOutcome(
             challenge=Challenge.SELECT_CHALLENGE,
@@ -150,7 +159,16 @@ class UserAuthSteps:
         device_key = answer.device_key or sign_in.device_key or None
         # The answer's address: a PASSWORD answer is a password sign-in, limited per IP too.
         return await self._choose(
-            pool, client, factor, sign_in.typed, user, answer, device_key, ip, answering=sign_in
+            pool,
+            client,
+            factor,
+            sign_in.typed,
+            user,
+            answer,
+            device_key,
+            ip,
+            answering=sign_in,
+            hosted=sign_in.hosted,
         )
 
     async def _choose(
@@ -164,6 +182,7 @@ class UserAuthSteps:
         device_key: str | None,
         ip: str | None,
         answering: SignIn | None = None,
+        hosted: bool = False,
     ) -> AuthOutcome:
         """`given`: the factor's PASSWORD or SRP_A, and SECRET_HASH. `answering`: the
         SELECT_CHALLENGE sign-in this choice answers. Its Session is spent once the step
@@ -178,7 +197,9 @@ class UserAuthSteps:
             )
             if answering is not None:
                 await self._sessions.answered(answering, client)
-            sign_in = SignIn(found.sub, username, frozenset({Proof.PASSWORD}), device_key)
+            sign_in = SignIn(
+                found.sub, username, frozenset({Proof.PASSWORD}), device_key, hosted=hosted
+            )
             return await self._machine.advance(pool, client, found, sign_in)
         if answering is not None:
             if factor is FirstFactor.PASSWORD_SRP:
@@ -188,7 +209,7 @@ class UserAuthSteps:
             return await self._srp.start(pool, client, username, given.srp_a, given.secret_hash, ip)
         assert user is not None  # passwordless factors are offered to known users only
         challenge = _OTP_CHALLENGES[factor]
-        sign_in = SignIn(user.sub, username, device_key=device_key)
+        sign_in = SignIn(user.sub, username, device_key=device_key, hosted=hosted)
         delivery = await self._codes.prompt(pool, user, challenge, (), first_factor=True)
         return AuthOutcome(
             challenge=challenge,
