@@ -56,6 +56,28 @@ async def test_a_session_stops_with_its_user(database: str, tmp: Path) -> None:
         await s.admin_users.admin_set_enabled(pool.id, "kim", False)
         assert await s.login_sessions.current(pool.id, value) is None
         await s.admin_users.admin_set_enabled(pool.id, "kim", True)
-        assert await s.login_sessions.current(pool.id, value) is not None
+        # Disabling ended the session for good, as it ends the user's refresh tokens.
+        assert await s.login_sessions.current(pool.id, value) is None
+        value = await s.login_sessions.start(pool.id, SignedIn(user.sub, 2))
         await s.admin_users.admin_delete_user(pool.id, "kim")
         assert await s.login_sessions.current(pool.id, value) is None
+
+
+@pytest.mark.anyio
+async def test_global_sign_out_ends_the_users_sessions(database: str, tmp: Path) -> None:
+    async with services_on(database, tmp, FrozenClock()) as s:
+        pool = await s.pools.create_user_pool(pool_in({}, "sso"))
+        for name in ("kim", "lee"):
+            await s.admin_users.admin_create_user(pool.id, name, {}, None, "SUPPRESS", ())
+        kim = await s.users.require_in_pool(pool.id, "kim")
+        lee = await s.users.require_in_pool(pool.id, "lee")
+        first = await s.login_sessions.start(pool.id, SignedIn(kim.sub, 1))
+        second = await s.login_sessions.start(pool.id, SignedIn(kim.sub, 2))
+        other = await s.login_sessions.start(pool.id, SignedIn(lee.sub, 3))
+        await s.auth.admin_user_global_sign_out(pool.id, "kim")
+        assert await s.login_sessions.current(pool.id, first) is None
+        assert await s.login_sessions.current(pool.id, second) is None
+        assert await s.login_sessions.current(pool.id, other) == SignedIn(lee.sub, 3)
+        # A later sign-in starts a new session as usual.
+        again = await s.login_sessions.start(pool.id, SignedIn(kim.sub, 4))
+        assert await s.login_sessions.current(pool.id, again) == SignedIn(kim.sub, 4)

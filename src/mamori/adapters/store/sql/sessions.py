@@ -18,7 +18,7 @@ from mamori.adapters.store.sql.base import (
     must_aware,
     purge_statements,
 )
-from mamori.adapters.store.sql.tables import codes, refresh_sessions, users
+from mamori.adapters.store.sql.tables import codes, login_sessions, refresh_sessions, users
 from mamori.adapters.store.sql.users import user_from_row
 from mamori.domain.ids import ClientId, PoolId, UserSub
 from mamori.domain.users.user import User
@@ -162,11 +162,18 @@ class SqlRefreshSessionStore(SqlBase):
         return bool(row and row.revoked)
 
     async def revoke_user(self, pool_id: PoolId, sub: UserSub) -> None:
+        """Every sign-in of the user ends: its refresh families, and its hosted-login sessions
+        (GlobalSignOut, AdminUserGlobalSignOut, disabling and deleting the user)."""
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(refresh_sessions)
                 .where(refresh_sessions.c.pool_id == pool_id, refresh_sessions.c.sub == sub)
                 .values(revoked=True)
+            )
+            await conn.execute(
+                delete(login_sessions).where(
+                    login_sessions.c.pool_id == pool_id, login_sessions.c.sub == sub
+                )
             )
 
     async def count_sessions_expired_before(self, cutoff: datetime) -> int:
