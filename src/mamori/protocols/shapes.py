@@ -41,6 +41,19 @@ _DOCUMENTED_MAX: Final = {
 }
 
 
+# Cognito: DomainType's pattern (one lower-case DNS label) is a prefix domain's, yet AWS takes a
+# custom domain's full name in the same member (with CustomDomainConfig) and describes, updates
+# and deletes it by that name. Only these four operations use DomainType; the front door lets a
+# name of labels through and the domain service holds each kind to its own rule
+# (domain/userpools/domains.py).
+_PATTERN_OVERRIDES: Final = {
+    "DomainType": (
+        r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*$",
+        253,
+    ),
+}
+
+
 class ShapeError(Exception):
     """A request does not fit its input shape; `code` is the AWS error code to render."""
 
@@ -245,6 +258,8 @@ class _String(_Node):
         self.enum = frozenset(enum)
         self.enum_text = "[" + ", ".join(enum) + "]"
         self.pattern: str | None = shape.metadata.get("pattern")
+        if shape.name in _PATTERN_OVERRIDES:
+            self.pattern, self.max = _PATTERN_OVERRIDES[shape.name]
         self.matches = matcher(self.pattern) if self.pattern is not None else None
 
     def check(self, value: object, path: _Path, errors: list[str], hidden: bool) -> None:

@@ -15,7 +15,7 @@ import botocore.session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mamori.api.aws.operations import IDENTITY, IDP, REGISTRY, Call, Handler
+from mamori.api.aws.operations import BODY_LIMITS, IDENTITY, IDP, REGISTRY, Call, Handler
 from mamori.api.errors import AWS_JSON, error_response
 from mamori.domain import errors
 from mamori.protocols import shapes, sigv4
@@ -85,11 +85,19 @@ class Dispatcher:
                 request_id,
             )
 
+    def _body_limit(self, request: Request) -> int:
+        """max_body_bytes, or more for the operations registered with a larger limit. The
+        target is read here before the body; a repeated X-Amz-Target is refused right after
+        (single_headers), so the limit never comes from a header routing ignores."""
+        prefix, _, name = request.headers.get("x-amz-target", "").partition(".")
+        return max(self._max_body, BODY_LIMITS.get((prefix, name), 0))
+
     async def _read_body(self, request: Request) -> bytes:
+        limit = self._body_limit(request)
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self._max_body:
+        if declared and declared.isdigit() and int(declared) > limit:
             raise errors.RequestEntityTooLargeException(
-                f"Request body of {declared} bytes exceeds the limit of {self._max_body} bytes."
+                f"Request body of {declared} bytes exceeds the limit of {limit} bytes."
             )
         chunks: list[bytes] = []
         size = 0
@@ -98,9 +106,9 @@ class Dispatcher:
             async with asyncio.timeout(self._body_timeout):
                 async for chunk in request.stream():
                     size += len(chunk)
-                    if size > self._max_body:
+                    if size > limit:
                         raise errors.RequestEntityTooLargeException(
-                            f"Request body exceeds the limit of {self._max_body} bytes."
+                            f"Request body exceeds the limit of {limit} bytes."
                         )
                     chunks.append(chunk)
         except TimeoutError:

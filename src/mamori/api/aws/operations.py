@@ -28,14 +28,20 @@ class Call:
 Handler = Callable[[Call, Params], Awaitable[Result]]
 
 REGISTRY: dict[tuple[str, str], Handler] = {}
+# Operations that take larger bodies than the server's max_body_bytes (branding's images).
+BODY_LIMITS: dict[tuple[str, str], int] = {}
 
 
-def operation(name: str, prefix: str = IDP) -> Callable[[Handler], Handler]:
+def operation(
+    name: str, prefix: str = IDP, max_body: int | None = None
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         key = (prefix, name)
         if key in REGISTRY:
             raise RuntimeError(f"operation {prefix}.{name} registered twice")
         REGISTRY[key] = handler
+        if max_body is not None:
+            BODY_LIMITS[key] = max_body
         return handler
 
     return register

@@ -16,12 +16,16 @@ from mamori.adapters.store.sql.tables import (
     codes,
     devices,
     groups,
+    managed_login_brandings,
     memberships,
     pools,
     refresh_sessions,
+    resource_servers,
     signing_keys,
+    ui_customizations,
     user_index,
     user_mfa,
+    user_pool_domains,
     users,
 )
 from mamori.crypto.aead import Keyring
@@ -143,6 +147,12 @@ class SqlPoolStore(SqlBase):
                 user_mfa,
                 devices,
                 users,
+                # Cognito refuses to delete a pool that has a domain; mamori deletes them with
+                # it (docs/compatibility.md), and its resource servers and branding as Cognito.
+                user_pool_domains,
+                resource_servers,
+                ui_customizations,
+                managed_login_brandings,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
             await conn.execute(delete(pools).where(pools.c.id == pool_id))

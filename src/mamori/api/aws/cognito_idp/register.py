@@ -2,12 +2,15 @@
 
 from mamori.api.aws.cognito_idp import (  # noqa: F401
     auth,
+    branding,
     clients,
     devices,
+    domains,
     groups,
     mfa,
     pools,
     recovery,
+    resource_servers,
     tags,
     users,
 )
