@@ -41,6 +41,7 @@ from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.adapters.sts import StsClient, StsConfig
 from mamori.composition.oauth import build_oauth
 from mamori.composition.sign_in import build_auth
+from mamori.composition.token_endpoint import build_token_endpoint
 from mamori.composition.userpools_oauth import build_pool_domains
 from mamori.config import ConfigError, Settings, parse_oidc_provider
 from mamori.crypto.aead import Keyring
@@ -287,6 +288,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
                 SqlScopes(engine),
                 settings.login_session_seconds,
             )
+        ),
+        **build_token_endpoint(
+            clients, users, tokens, auth, oauth["authorization_codes"], SqlScopes(engine)
         ),
     )
     return Runtime(services, engine, admin_credentials(settings), hash_threads, http)

@@ -11,7 +11,9 @@ from mamori.services.health import Health
 from mamori.services.identity.credentials import IdentityServices
 from mamori.services.oauth.authorize import AuthorizeService
 from mamori.services.oauth.codes import AuthorizationCodes
+from mamori.services.oauth.grants import OAuthGrants
 from mamori.services.oauth.login_sessions import LoginSessions
+from mamori.services.oauth.userinfo import UserInfo
 from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
@@ -61,3 +63,5 @@ class Services:
     authorize: AuthorizeService  # /oauth2/authorize's checks and completion
     login_sessions: LoginSessions  # hosted-login sessions (the SSO cookie)
     authorization_codes: AuthorizationCodes  # issued by authorize, redeemed at /oauth2/token
+    oauth_grants: OAuthGrants  # /oauth2/token's grants and /oauth2/revoke
+    user_info: UserInfo  # /oauth2/userInfo

@@ -79,3 +79,11 @@ class UnsupportedTokenType(OAuthError):
 class ServerError(OAuthError):
     error = "server_error"
     status = 500
+
+
+class InsufficientScope(OAuthError):
+    """RFC 6750 section 3.1: the bearer token is valid but lacks the scope the resource needs
+    (userInfo: `openid`)."""
+
+    error = "insufficient_scope"
+    status = 403

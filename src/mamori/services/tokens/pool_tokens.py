@@ -45,6 +45,8 @@ class AuthenticationResult:
     expires_in: int
     refresh_token: str | None = None
     token_type: str = "Bearer"
+    # What the access token's `scope` grants when an OAuth flow chose it; None: the API's.
+    scopes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ class TokenService:
             id_token=key.sign(id_claims),
             expires_in=int(validity.access_ttl().total_seconds()),
             refresh_token=refresh,
+            scopes=scopes,
         )
 
     async def issue_client_token(

@@ -1,0 +1,56 @@
+"""What the OAuth provider's services depend on: the authorization code store, and the pool's
+resource-server scopes (client_credentials issues only those that still exist)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from mamori.domain.ids import PoolId
+from mamori.domain.oauth.authorization import AuthorizationGrant
+
+
+@dataclass(frozen=True)
+class RedeemedCode:
+    """The grant an authorization code stood for, as its one redemption read it."""
+
+    grant: AuthorizationGrant
+    expires: datetime
+
+
+class AuthorizationCodeStore(Protocol):
+    """Authorization codes by keyed digest; every call scoped by pool."""
+
+    async def add_code(self, digest: str, grant: AuthorizationGrant, expires: datetime) -> None: ...
+
+    async def redeem_code(
+        self, pool_id: str, digest: str, when: datetime, origin_jti: str
+    ) -> RedeemedCode | None:
+        """Marks the code used (recording the refresh family its tokens will start) and
+        returns its grant, for the one caller that got there first: a conditional update.
+        None when the code is unknown or already used."""
+
+    async def mark_replayed(self, pool_id: str, digest: str) -> str | None:
+        """A used code presented again: flags it and returns the origin_jti its redemption
+        recorded (None: no such used code)."""
+
+    async def was_replayed(self, pool_id: str, digest: str) -> bool:
+        """Whether a replay flagged the code (checked once its tokens exist, so a replay that
+        raced the redemption still revokes them)."""
+
+
+class ExpiredAuthorizationCodes(Protocol):
+    """The purge's side of the code store."""
+
+    async def count_authorization_codes_expired_before(self, cutoff: datetime) -> int: ...
+    async def delete_authorization_codes_expired_before(
+        self, cutoff: datetime, batch: int
+    ) -> int: ...
+
+
+class ResourceServerScopes(Protocol):
+    """The pool's resource-server scopes, "<identifier>/<scope name>" (ResourceServerService
+    implements it)."""
+
+    async def scopes_of(self, pool_id: PoolId) -> frozenset[str]: ...
