@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mamori.api.hosted_ui import languages
+from mamori.api.hosted_ui.branding import branding_values, page_branding
 from mamori.api.hosted_ui.errors import error_page
 from mamori.api.hosted_ui.forms import FormError, read_form
 from mamori.api.hosted_ui.headers import secure
@@ -22,8 +23,10 @@ from mamori.api.hosted_ui.rendering import N_ as N_  # (pages mark their message
 from mamori.api.hosted_ui.rendering import render_template, static_url
 from mamori.api.oauth2.context import DomainContext, domain_of
 from mamori.domain.oauth.authorization import AuthorizationRequest
+from mamori.domain.userpools.branding import PageBranding
 from mamori.protocols.oauth2.errors import InvalidRequest, OAuthError
 from mamori.services.container import Services
+from mamori.services.oauth.authorize import Redirectable
 
 CSRF_COOKIE = "mamori-csrf"
 CSRF_FIELD = "_csrf"
@@ -55,6 +58,10 @@ class Visit:
     lang: str
     csrf_cookie: str
     new_cookie: bool
+    # The client's branding (its UI customization, else the pool's; managed-login colours
+    # and logo) and its name, the logo's alt text (api/hosted_ui/branding.py renders them).
+    branding: PageBranding | None = None
+    client_name: str = ""
 
     @property
     def query(self) -> dict[str, str]:
@@ -81,26 +88,6 @@ class Posted:
         return self.fields.get(name, "")
 
 
-def _redirectable(exc: OAuthError) -> str | None:
-    """The redirect with the error (RFC 6749 section 4.1.2.1) once the client and its
-    redirect_uri are known, else None (the error page)."""
-    redirect_uri = getattr(exc, "redirect_uri", None)
-    if not isinstance(redirect_uri, str):
-        return None
-    error = getattr(exc, "error_", exc)
-    params = {"error": error.error}
-    if error.description:
-        params["error_description"] = error.description
-    state = getattr(exc, "state", None)
-    if isinstance(state, str):
-        params["state"] = state
-    encoded = urllib.parse.urlencode(params)
-    if getattr(exc, "fragment", False):
-        return f"{redirect_uri}#{encoded}"
-    separator = "&" if "?" in redirect_uri else "?"
-    return f"{redirect_uri}{separator}{encoded}"
-
-
 class Pages:
     """What every page uses; built once by `hosted_ui_routes`."""
 
@@ -117,21 +104,18 @@ class Pages:
             raise PageExit(error_page(request, InvalidRequest("Unknown domain."), 404)) from None
         params = dict(request.query_params)
         try:
-            # B2's AuthorizeService (services/oauth/authorize.py) until it lands in Services.
-            authorize = self.services.authorize  # type: ignore[attr-defined]
-            authorization: AuthorizationRequest = await authorize.check(ctx.pool_id, params)
+            authorization = await self.services.authorize.check(ctx.pool_id, params)
+        except Redirectable as target:
+            raise PageExit(secure(RedirectResponse(target.location(), 302))) from None
         except OAuthError as exc:
-            target = _redirectable(exc)
-            if target is not None:
-                raise PageExit(secure(RedirectResponse(target, 302))) from None
             raise PageExit(error_page(request, exc, exc.status)) from None
         cookie = request.cookies.get(CSRF_COOKIE, "")
         new_cookie = not (20 <= len(cookie) <= 100 and cookie.isascii())
         if new_cookie:
             cookie = self.services.form_tokens.new_cookie()
         lang = languages.choose(authorization.lang, request.headers.get("accept-language"))
-        # C2: the client's branding (services.branding.branding_for) joins the visit here.
-        return Visit(request, ctx, authorization, lang, cookie, new_cookie)
+        branding, client_name = await page_branding(self.services, authorization)
+        return Visit(request, ctx, authorization, lang, cookie, new_cookie, branding, client_name)
 
     # --- forms
     async def posted(self, visit: Visit, form: str) -> Posted:
@@ -170,6 +154,7 @@ class Pages:
             "notice": None,
             "field_errors": {},
         }
+        common.update(branding_values(visit))
         common.update(values)
         response = render_template(template, visit.lang, common, status)
         return self.with_cookie(visit, response)

@@ -27,10 +27,9 @@ def N_(message: str) -> str:
     return message
 
 
-@functools.cache
 def environment() -> Environment:
-    """The templates, shared by every language. Built on first use (not at import); it
-    depends on nothing but the package's files, so one per process is right."""
+    """A template environment without translations (one per language is built from it by
+    `_language_environment`); it depends on nothing but the package's files."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -45,8 +44,12 @@ def environment() -> Environment:
 
 @functools.cache
 def _language_environment(code: str) -> Environment:
-    """An overlay of the templates with one language's gettext installed."""
-    env = environment().overlay()
+    """The templates with one language's gettext installed, built on first use.
+
+    One whole environment per language, not overlays of one: an overlay shares its parent's
+    globals and its i18n installer writes to the parent's, so the last language installed
+    would have shown in every page."""
+    env = environment()
     env.install_gettext_translations(  # type: ignore[attr-defined]
         languages.translations(code), newstyle=True
     )

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from mamori.api.hosted_ui.branding import branding_routes
 from mamori.api.hosted_ui.pages import Pages
+from mamori.api.hosted_ui.recovery import recovery_routes
 from mamori.api.hosted_ui.rendering import serve_static
+from mamori.api.hosted_ui.sign_up import sign_up_routes
 from mamori.services.container import Services
 
 
 def hosted_ui_routes(services: Services) -> list[BaseRoute]:
     pages = Pages(services)
-    routes: list[BaseRoute] = [Route("/static/{name}", serve_static, methods=["GET"])]
+    # /static/custom.css (the pool's or client's branding) before the static files' route.
+    routes: list[BaseRoute] = [*branding_routes(services)]
+    routes.append(Route("/static/{name}", serve_static, methods=["GET"]))
     # Each page module gives its routes as `<name>_routes(pages) -> list[BaseRoute]`:
     # sign-in (/login and the challenges after it) in sign_in.py; sign-up, confirmation,
     # recovery and resend pages (C2) join the list here.
-    del pages  # (until the first page module lands)
+    routes += sign_up_routes(pages) + recovery_routes(pages)
     return routes

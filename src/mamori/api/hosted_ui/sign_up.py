@@ -1,0 +1,265 @@
+"""The sign-up pages: /signup (username or email/phone by the pool's UsernameAttributes, password,
+the pool's required attributes), /confirmUser (the code sent) and /resendCode. They call the
+same SignUpService as the API's SignUp, ConfirmSignUp and ResendConfirmationCode, under the
+same rate limits; a taken username is told only to clients with PreventUserExistenceErrors
+LEGACY (docs/hosted-ui.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from mamori.api.hosted_ui.account_errors import (
+    USER_EXISTS,
+    Refusal,
+    password_refusal,
+    refusal,
+)
+from mamori.api.hosted_ui.accounts import (
+    PHONE_HINT,
+    check_rate,
+    pool_and_client,
+    refusal_values,
+    say,
+    username_field,
+)
+from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, N_, Pages, Visit, page_route
+from mamori.domain.errors import InvalidPasswordException, ServiceError, UsernameExistsException
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.services.users.codes import Delivery
+
+# Labels of the standard attributes a pool may require, by name.
+ATTRIBUTE_LABELS = {
+    "name": N_("Name"),
+    "given_name": N_("Given name"),
+    "family_name": N_("Family name"),
+    "middle_name": N_("Middle name"),
+    "nickname": N_("Nickname"),
+    "preferred_username": N_("Preferred username"),
+    "email": N_("Email address"),
+    "phone_number": N_("Phone number"),
+    "address": N_("Address"),
+    "birthdate": N_("Date of birth"),
+    "gender": N_("Gender"),
+    "locale": N_("Locale"),
+    "zoneinfo": N_("Time zone"),
+    "picture": N_("Picture URL"),
+    "profile": N_("Profile URL"),
+    "website": N_("Website"),
+    "updated_at": N_("Updated at"),
+}
+_INPUTS = {  # name -> (input type, autocomplete token)
+    "name": ("text", "name"),
+    "given_name": ("text", "given-name"),
+    "family_name": ("text", "family-name"),
+    "middle_name": ("text", "additional-name"),
+    "nickname": ("text", "nickname"),
+    "email": ("email", "email"),
+    "phone_number": ("tel", "tel"),
+    "address": ("text", "street-address"),
+    "birthdate": ("date", "bday"),
+    "gender": ("text", "sex"),
+    "locale": ("text", "language"),
+    "picture": ("url", "photo"),
+    "profile": ("url", "url"),
+    "website": ("url", "url"),
+}
+SENT_EMAIL = N_(
+    "We sent a code by email to %(destination)s. Enter it below to confirm your account."
+)
+SENT_SMS = N_(
+    "We sent a code by text message to %(destination)s. Enter it below to confirm your account."
+)
+RESENT = N_("We sent a new code to %(destination)s.")
+NO_SIGN_UP = N_("You cannot create an account here. Please contact your administrator.")
+CREATED_PENDING = N_(
+    "Your account has been created. An administrator must confirm it before you can sign in."
+)
+CONFIRMED = N_("Your account has been confirmed. You can now sign in.")
+
+
+@dataclass(frozen=True)
+class AttributeField:
+    """One required attribute on the sign-up form: the input is named after the attribute."""
+
+    name: str
+    label: str  # a catalogue id
+    type: str
+    autocomplete: str
+    hint: str | None
+
+
+def attribute_fields(pool: UserPool) -> list[AttributeField]:
+    """The pool's required attributes and those it verifies by code (Cognito's hosted UI asks
+    for both: the code needs an address), but the one its users sign up with as their
+    username."""
+    by_username = set(pool.username_attributes) if len(pool.username_attributes) == 1 else set()
+    wanted = set(pool.auto_verified_attributes)
+    out = []
+    for attribute in pool.schema:
+        asked = attribute.required or attribute.name in wanted
+        if not asked or attribute.name == "sub" or attribute.name in by_username:
+            continue
+        kind, autocomplete = _INPUTS.get(attribute.name, ("text", "off"))
+        hint = PHONE_HINT if attribute.name == "phone_number" else None
+        label = ATTRIBUTE_LABELS.get(attribute.name, attribute.name)
+        out.append(AttributeField(attribute.name, label, kind, autocomplete, hint))
+    return out
+
+
+def delivery_notice(visit: Visit, delivery: Delivery, resent: bool = False) -> str:
+    if resent:
+        return say(visit, RESENT, destination=delivery.destination)
+    template = SENT_SMS if delivery.medium == "SMS" else SENT_EMAIL
+    return say(visit, template, destination=delivery.destination)
+
+
+class SignUpPages:
+    def __init__(self, pages: Pages) -> None:
+        self.pages = pages
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            page_route("/signup", self.sign_up),
+            page_route("/confirmUser", self.confirm),
+            page_route("/resendCode", self.resend, methods=("POST",)),
+        ]
+
+    # --- /signup
+    async def sign_up(self, request: Request) -> Response:
+        visit = await self.pages.visit(request)
+        pool, _client = await pool_and_client(self.pages, visit)
+        if pool.allow_admin_create_user_only:
+            # Cognito: AdminCreateUserOnly pools offer no sign-up; the page says so plainly.
+            return self.pages.render(
+                visit,
+                "done.html",
+                403,
+                heading=N_("Sign up"),
+                message=say(visit, NO_SIGN_UP),
+                link_sign_in=True,
+            )
+        if request.method == "GET":
+            return self._sign_up_form(visit, pool, {})
+        posted = await self.pages.posted(visit, "signup")
+        values = {k: v.strip() if k != "password" else v for k, v in posted.fields.items()}
+        if not posted.csrf_ok:
+            return self._sign_up_form(visit, pool, values, CSRF_STATUS, error=CSRF_FAILED)
+        username = values.get("username", "")
+        password = posted.get("password")
+        attributes = {f.name: values[f.name] for f in attribute_fields(pool) if values.get(f.name)}
+        try:
+            await check_rate(self.pages, visit, "SignUp", username)
+            user, delivery = await self.pages.services.sign_up.hosted_sign_up(
+                pool.id, visit.authorization.client_id, username, password, attributes
+            )
+        except InvalidPasswordException as exc:
+            return self._refused(
+                visit, pool, values, password_refusal(pool.password_policy, password, exc)
+            )
+        except UsernameExistsException:
+            # Raised only for PreventUserExistenceErrors LEGACY: Cognito's hosted UI says so.
+            return self._refused(visit, pool, values, Refusal(USER_EXISTS, "username"))
+        except ServiceError as exc:
+            return self._refused(visit, pool, values, refusal(exc))
+        if delivery is None:
+            return self.pages.render(
+                visit,
+                "done.html",
+                heading=N_("Sign up"),
+                message=say(visit, CREATED_PENDING),
+                link_sign_in=True,
+            )
+        del user  # None when concealed: the page answers the same either way
+        return self._confirm_form(visit, pool, username, notice=delivery_notice(visit, delivery))
+
+    def _sign_up_form(
+        self,
+        visit: Visit,
+        pool: UserPool,
+        values: dict[str, str],
+        status: int = 200,
+        **extra: object,
+    ) -> Response:
+        policy = pool.password_policy
+        return self.pages.render(
+            visit,
+            "signup.html",
+            status,
+            username_field=username_field(pool),
+            attributes=attribute_fields(pool),
+            values=values,
+            policy=policy,
+            **extra,
+        )
+
+    def _refused(
+        self, visit: Visit, pool: UserPool, values: dict[str, str], refused: Refusal
+    ) -> Response:
+        shown = {"username", "password", *(f.name for f in attribute_fields(pool))}
+        return self._sign_up_form(visit, pool, values, 400, **refusal_values(visit, refused, shown))
+
+    # --- /confirmUser and /resendCode
+    async def confirm(self, request: Request) -> Response:
+        visit = await self.pages.visit(request)
+        pool, _client = await pool_and_client(self.pages, visit)
+        if request.method == "GET":
+            return self._confirm_form(visit, pool, request.query_params.get("username", ""))
+        posted = await self.pages.posted(visit, "confirm")
+        username, code = posted.get("username").strip(), posted.get("code").strip()
+        if not posted.csrf_ok:
+            return self._confirm_form(visit, pool, username, CSRF_STATUS, error=CSRF_FAILED)
+        auth = visit.authorization
+        try:
+            await check_rate(self.pages, visit, "ConfirmSignUp", username)
+            await self.pages.services.sign_up.hosted_confirm_sign_up(
+                auth.pool_id, auth.client_id, username, code
+            )
+        except ServiceError as exc:
+            refused = refusal_values(visit, refusal(exc), {"username", "code"})
+            return self._confirm_form(visit, pool, username, 400, **refused)
+        return self.pages.render(
+            visit,
+            "done.html",
+            heading=N_("Account confirmed"),
+            message=say(visit, CONFIRMED),
+            link_sign_in=True,
+        )
+
+    async def resend(self, request: Request) -> Response:
+        visit = await self.pages.visit(request)
+        pool, _client = await pool_and_client(self.pages, visit)
+        posted = await self.pages.posted(visit, "resend")
+        username = posted.get("username").strip()
+        if not posted.csrf_ok:
+            return self._confirm_form(visit, pool, username, CSRF_STATUS, error=CSRF_FAILED)
+        auth = visit.authorization
+        try:
+            await check_rate(self.pages, visit, "ResendConfirmationCode", username)
+            delivery = await self.pages.services.sign_up.hosted_resend_confirmation_code(
+                auth.pool_id, auth.client_id, username
+            )
+        except ServiceError as exc:
+            refused = refusal_values(visit, refusal(exc), {"username"})
+            return self._confirm_form(visit, pool, username, 400, **refused)
+        notice = delivery_notice(visit, delivery, resent=True)
+        return self._confirm_form(visit, pool, username, notice=notice)
+
+    def _confirm_form(
+        self, visit: Visit, pool: UserPool, username: str, status: int = 200, **extra: object
+    ) -> Response:
+        return self.pages.render(
+            visit,
+            "confirm_sign_up.html",
+            status,
+            username_field=username_field(pool),
+            username=username,
+            **extra,
+        )
+
+
+def sign_up_routes(pages: Pages) -> list[BaseRoute]:
+    return SignUpPages(pages).routes()

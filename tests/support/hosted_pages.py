@@ -1,0 +1,111 @@
+"""Driving the hosted account pages over HTTP (sign-up, confirmation, password reset): the
+authorization request every page carries, and posting a page's form by its id with its hidden
+fields (the CSRF token) kept."""
+
+from __future__ import annotations
+
+import html.parser
+import secrets
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from tests.support.factories import make_client, make_pool
+from tests.support.live import Server
+
+PASSWORD = "Correct-horse-1"
+CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 appendix B
+
+
+@dataclass
+class Hosted:
+    """An OAuth app client (code flow, no secret) on a pool with a domain, reached by path."""
+
+    server: Server
+    pool_id: str
+    client_id: str
+    redirect_uri: str
+
+    @property
+    def by_path(self) -> str:
+        return f"{self.server.url}/{self.pool_id}"
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(timeout=15)
+
+
+def hosted_client(server: Server, pool: dict[str, Any] | None = None, **client: Any) -> Hosted:
+    """A pool (`pool`: CreateUserPool overrides), an app client for the code flow (`client`:
+    CreateUserPoolClient overrides) and a domain."""
+    pool_id = str(make_pool(server, **(pool or {}))["Id"])
+    redirect_uri = "http://localhost:3000/callback"
+    made = make_client(
+        server,
+        pool_id,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email", "profile"],
+        CallbackURLs=[redirect_uri],
+        SupportedIdentityProviders=["COGNITO"],
+        **client,
+    )
+    admin = server.admin()
+    admin.create_user_pool_domain(Domain=f"pages-{secrets.token_hex(4)}", UserPoolId=pool_id)
+    return Hosted(server, pool_id, str(made["ClientId"]), redirect_uri)
+
+
+@dataclass
+class Form:
+    action: str
+    fields: dict[str, str] = field(default_factory=dict)  # named inputs with their values
+    types: dict[str, str] = field(default_factory=dict)
+    autocomplete: dict[str, str] = field(default_factory=dict)
+
+
+class _Forms(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(Form(a.get("action", "")))
+        elif tag == "input" and self.forms and a.get("name"):
+            form = self.forms[-1]
+            form.fields[a["name"]] = a.get("value", "")
+            form.types[a["name"]] = a.get("type", "text")
+            form.autocomplete[a["name"]] = a.get("autocomplete", "")
+
+
+def forms_of(page: str) -> list[Form]:
+    parser = _Forms()
+    parser.feed(page)
+    return parser.forms
+
+
+def page_url(hosted: Hosted, path: str, **extra: str) -> str:
+    """A page of the domain (by path prefix) with a code + PKCE authorization request."""
+    query = {
+        "client_id": hosted.client_id,
+        "response_type": "code",
+        "redirect_uri": hosted.redirect_uri,
+        "scope": "openid email",
+        "state": "st",
+        "code_challenge": CHALLENGE,
+        "code_challenge_method": "S256",
+        **extra,
+    }
+    return f"{hosted.by_path}{path}?{urllib.parse.urlencode(query)}"
+
+
+def submit(http: httpx.Client, page: httpx.Response, form_id: str, **fields: str) -> httpx.Response:
+    """Posts the form `form_id` of `page` (its hidden fields, CSRF token included) with
+    `fields` filled in."""
+    marker = f'<form id="{form_id}"'
+    assert marker in page.text, page.text[:3000]
+    index = page.text[: page.text.index(marker)].count("<form ")
+    form = forms_of(page.text)[index]
+    target = urllib.parse.urljoin(str(page.url), form.action)
+    return http.post(target, data={**form.fields, **fields})
