@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,6 +16,9 @@ from tests.support.stores import Stores
 from mamori.adapters.store.sql.tables import metadata
 from mamori.domain.auth.device import Device
 from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.branding import ManagedLoginBranding, UICustomization
+from mamori.domain.userpools.domains import DomainKind, UserPoolDomain
+from mamori.domain.userpools.resource_servers import ResourceScope, ResourceServer
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.ports import Message
@@ -63,6 +67,16 @@ async def populate(stores: Stores, username: str = "shared-name") -> Populated:
     await stores.mfa.set_pending_secret(pool.id, user.sub, "JBSWY3DPEHPK3PXP", NOW)
     await stores.devices.add_device(
         Device(pool.id, user.sub, "us-east-1_same-device", "-samegroup", NOW, NOW)
+    )
+    # Domain names are unique across pools; resource servers and branding reuse names.
+    name = f"d-{secrets.token_hex(6)}"
+    await stores.domains.add_domain(UserPoolDomain(name, pool.id, DomainKind.PREFIX, NOW, NOW))
+    await stores.resource_servers.add_server(
+        ResourceServer(pool.id, "same-api", "API", (ResourceScope("read", "r"),))
+    )
+    await stores.branding.put_ui_customization(UICustomization(pool.id, "ALL", NOW, NOW, "x"))
+    await stores.branding.add_managed(
+        ManagedLoginBranding(str(uuid.uuid4()), pool.id, client.id, NOW, NOW)
     )
     return Populated(pool, user, client, session)
 

@@ -11,14 +11,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.support.entities import NOW, client_value, pool_value, user_value
 
+from mamori.adapters.store.sql.branding import SqlBrandingStore
 from mamori.adapters.store.sql.connection.direct import dispose
 from mamori.adapters.store.sql.connection.engine import make_async_engine
 from mamori.adapters.store.sql.devices import SqlDeviceStore
+from mamori.adapters.store.sql.domains import SqlDomainStore
 from mamori.adapters.store.sql.groups import SqlGroupStore
 from mamori.adapters.store.sql.keys import SqlKeyStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlPoolStore
+from mamori.adapters.store.sql.resource_servers import SqlResourceServerStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.crypto.aead import Keyring
@@ -44,6 +47,9 @@ class Stores:
     outbox: SqlOutbox
     mfa: SqlMfaStore
     devices: SqlDeviceStore
+    domains: SqlDomainStore
+    resource_servers: SqlResourceServerStore
+    branding: SqlBrandingStore
 
     async def pool(self, **overrides: Any) -> UserPool:
         pool = pool_value(**overrides)
@@ -84,6 +90,9 @@ async def open_stores(database_url: str) -> AsyncIterator[Stores]:
             SqlOutbox(engine),
             SqlMfaStore(engine, keyring),
             SqlDeviceStore(engine, keyring),
+            SqlDomainStore(engine),
+            SqlResourceServerStore(engine),
+            SqlBrandingStore(engine),
         )
     finally:
         await dispose(engine)

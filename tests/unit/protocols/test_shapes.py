@@ -608,3 +608,20 @@ def test_cognito_identity_answers_validation_exception() -> None:
         validate(get_id, {"IdentityPoolId": 7}, "cognito-identity")
     assert caught.value.code == "SerializationException"
     assert invalid("AdminGetUser", {"UserPoolId": "bad", "Username": "u"})
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "CreateUserPoolDomain",
+        "DescribeUserPoolDomain",
+        "UpdateUserPoolDomain",
+        "DeleteUserPoolDomain",
+    ],
+)
+def test_domain_type_takes_a_custom_domains_full_name(operation: str) -> None:
+    # Cognito: DomainType's pattern is one label, yet custom domains are full names.
+    params = {"Domain": "auth.example.com", "UserPoolId": "us-east-1_abc"}
+    validate(shape(operation), params)
+    for bad in ("Auth.example.com", "a..b", "a.-b.com", "x" * 64, "a." * 127 + "a"):
+        assert "Member must" in invalid(operation, {**params, "Domain": bad})
