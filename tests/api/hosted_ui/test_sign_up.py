@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,7 +52,7 @@ def test_sign_up_form_names_the_pools_fields(http: httpx.Client, hosted: Hosted)
     assert page.headers["cache-control"] == "no-store"
 
 
-def test_sign_up_confirm_with_the_code_from_the_outbox(http: httpx.Client, hosted: Hosted) -> None:
+def test_sign_up_confirm_with_the_code_signs_in(http: httpx.Client, hosted: Hosted) -> None:
     user = f"alice-{secrets.token_hex(3)}"
     email = f"{user}@example.com"
     answer = sign_up(http, hosted, user, email=email)
@@ -60,12 +61,41 @@ def test_sign_up_confirm_with_the_code_from_the_outbox(http: httpx.Client, hoste
     assert "We sent a code by email to" in answer.text
     code = hosted.server.latest_code(hosted.pool_id, email)
     confirmed = submit(http, answer, "confirm-form", code=code)
-    assert confirmed.status_code == 200, confirmed.text[:3000]
-    assert 'id="outcome"' in confirmed.text and "confirmed" in confirmed.text
-    assert 'id="sign-in-link"' in confirmed.text
+    # Cognito's hosted UI: confirming right after signing up signs in (code to the client).
+    assert confirmed.status_code == 303, confirmed.text[:3000]
+    location = confirmed.headers["location"]
+    assert location.startswith(hosted.redirect_uri + "?")
+    params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+    assert params["state"] == "st" and params["code"]
     admin = hosted.server.admin()
     got = admin.admin_get_user(UserPoolId=hosted.pool_id, Username=user)
     assert got["UserStatus"] == "CONFIRMED"
+
+
+def test_confirming_elsewhere_sends_to_sign_in(http: httpx.Client, hosted: Hosted) -> None:
+    user = f"ann-{secrets.token_hex(3)}"
+    email = f"{user}@example.com"
+    sign_up(http, hosted, user, email=email)
+    code = hosted.server.latest_code(hosted.pool_id, email)
+    with hosted.http() as other:  # another browser: no proof it signed up
+        page = other.get(page_url(hosted, "/confirmUser", username=user))
+        assert page.status_code == 200
+        confirmed = submit(other, page, "confirm-form", code=code)
+    assert confirmed.status_code == 200, confirmed.text[:3000]
+    assert 'id="outcome"' in confirmed.text and "confirmed" in confirmed.text
+    assert 'id="sign-in-link"' in confirmed.text
+
+
+def test_a_forged_ticket_does_not_sign_in(http: httpx.Client, hosted: Hosted) -> None:
+    user = f"abe-{secrets.token_hex(3)}"
+    email = f"{user}@example.com"
+    answer = sign_up(http, hosted, user, email=email)
+    ticket = forms_of(answer.text)[0].fields["ticket"]
+    sub, expires, _mac = ticket.split(".")
+    code = hosted.server.latest_code(hosted.pool_id, email)
+    forged = f"{sub}.{int(expires) + 86400}.{_mac}"
+    confirmed = submit(http, answer, "confirm-form", code=code, ticket=forged)
+    assert confirmed.status_code == 200 and 'id="outcome"' in confirmed.text
 
 
 def test_a_wrong_code_is_refused_and_resend_sends_another(
@@ -85,7 +115,7 @@ def test_a_wrong_code_is_refused_and_resend_sends_another(
     second = hosted.server.latest_code(hosted.pool_id, email)
     assert len(hosted.server.outbox(hosted.pool_id, email)) == 2
     done = submit(http, resent, "confirm-form", code=second)
-    assert done.status_code == 200 and 'id="outcome"' in done.text
+    assert done.status_code == 303 and done.headers["location"].startswith(hosted.redirect_uri)
 
 
 def test_password_policy_failure_in_words(http: httpx.Client, hosted: Hosted) -> None:
@@ -163,7 +193,7 @@ def test_email_username_pool_asks_for_the_email(sqlite_server: Server) -> None:
         assert answer.status_code == 200, answer.text[:3000]
         code = hosted.server.latest_code(hosted.pool_id, email)
         done = submit(http, answer, "confirm-form", code=code)
-    assert done.status_code == 200 and 'id="outcome"' in done.text
+    assert done.status_code == 303 and done.headers["location"].startswith(hosted.redirect_uri)
 
 
 def test_csrf_token_is_required(http: httpx.Client, hosted: Hosted) -> None:

@@ -6,6 +6,7 @@ LEGACY (docs/hosted-ui.md)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -27,7 +28,10 @@ from mamori.api.hosted_ui.accounts import (
     username_field,
 )
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, N_, Pages, Visit, page_route
+from mamori.api.oauth2.session_cookie import is_https, set_session_cookie
 from mamori.domain.errors import InvalidPasswordException, ServiceError, UsernameExistsException
+from mamori.domain.oauth.authorization import SignedIn
+from mamori.domain.userpools.mfa_settings import MfaConfiguration
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.users.codes import Delivery
 
@@ -78,6 +82,8 @@ NO_SIGN_UP = N_("You cannot create an account here. Please contact your administ
 CREATED_PENDING = N_(
     "Your account has been created. An administrator must confirm it before you can sign in."
 )
+# How long after signing up the confirmation still signs the user in (then: /login).
+TICKET_SECONDS = 3600
 CONFIRMED = N_("Your account has been confirmed. You can now sign in.")
 
 
@@ -173,8 +179,10 @@ class SignUpPages:
                 message=say(visit, CREATED_PENDING),
                 link_sign_in=True,
             )
-        del user  # None when concealed: the page answers the same either way
-        return self._confirm_form(visit, pool, username, notice=delivery_notice(visit, delivery))
+        # A concealed sign-up (no user) gets a ticket like anyone's, for a sub nobody has.
+        ticket = self._ticket(visit, user.sub if user is not None else str(uuid.uuid4()))
+        notice = delivery_notice(visit, delivery)
+        return self._confirm_form(visit, pool, username, notice=notice, ticket=ticket)
 
     def _sign_up_form(
         self,
@@ -210,17 +218,25 @@ class SignUpPages:
             return self._confirm_form(visit, pool, request.query_params.get("username", ""))
         posted = await self.pages.posted(visit, "confirm")
         username, code = posted.get("username").strip(), posted.get("code").strip()
+        ticket = posted.get("ticket")
         if not posted.csrf_ok:
             return self._confirm_form(visit, pool, username, CSRF_STATUS, error=CSRF_FAILED)
         auth = visit.authorization
         try:
             await check_rate(self.pages, visit, "ConfirmSignUp", username)
-            await self.pages.services.sign_up.hosted_confirm_sign_up(
+            user = await self.pages.services.sign_up.hosted_confirm_sign_up(
                 auth.pool_id, auth.client_id, username, code
             )
         except ServiceError as exc:
             refused = refusal_values(visit, refusal(exc), {"username", "code"})
-            return self._confirm_form(visit, pool, username, 400, **refused)
+            return self._confirm_form(visit, pool, username, 400, ticket=ticket, **refused)
+        if self._ticket_sub(visit, ticket) == user.sub and pool.mfa_configuration is not (
+            MfaConfiguration.ON
+        ):
+            # Cognito's hosted UI signs in whoever just signed up and confirmed (the password
+            # was theirs moments ago, in this browser); a pool that requires MFA asks for it
+            # at /login instead.
+            return await self._sign_in(visit, user.sub)
         return self.pages.render(
             visit,
             "done.html",
@@ -233,7 +249,7 @@ class SignUpPages:
         visit = await self.pages.visit(request)
         pool, _client = await pool_and_client(self.pages, visit)
         posted = await self.pages.posted(visit, "resend")
-        username = posted.get("username").strip()
+        username, ticket = posted.get("username").strip(), posted.get("ticket")
         if not posted.csrf_ok:
             return self._confirm_form(visit, pool, username, CSRF_STATUS, error=CSRF_FAILED)
         auth = visit.authorization
@@ -244,12 +260,18 @@ class SignUpPages:
             )
         except ServiceError as exc:
             refused = refusal_values(visit, refusal(exc), {"username"})
-            return self._confirm_form(visit, pool, username, 400, **refused)
+            return self._confirm_form(visit, pool, username, 400, ticket=ticket, **refused)
         notice = delivery_notice(visit, delivery, resent=True)
-        return self._confirm_form(visit, pool, username, notice=notice)
+        return self._confirm_form(visit, pool, username, notice=notice, ticket=ticket)
 
     def _confirm_form(
-        self, visit: Visit, pool: UserPool, username: str, status: int = 200, **extra: object
+        self,
+        visit: Visit,
+        pool: UserPool,
+        username: str,
+        status: int = 200,
+        ticket: str = "",
+        **extra: object,
     ) -> Response:
         return self.pages.render(
             visit,
@@ -257,8 +279,43 @@ class SignUpPages:
             status,
             username_field=username_field(pool),
             username=username,
+            ticket=ticket,
             **extra,
         )
+
+    # --- signing in after confirmation
+    def _ticket(self, visit: Visit, sub: str) -> str:
+        """Proof, for the confirmation page, that this browser just signed up `sub` (and so
+        knew its password): the sub, an expiry and a keyed MAC of both with the browser's
+        CSRF cookie (services/security/form_tokens.py)."""
+        expires = int(self.pages.services.clock.now().timestamp()) + TICKET_SECONDS
+        mac = self.pages.services.form_tokens.token(visit.csrf_cookie, _ticket_form(sub, expires))
+        return f"{sub}.{expires}.{mac}"
+
+    def _ticket_sub(self, visit: Visit, ticket: str) -> str | None:
+        sub, _, rest = ticket.partition(".")
+        expires, _, mac = rest.partition(".")
+        if not expires.isdigit() or len(expires) > 12:
+            return None
+        if int(expires) < self.pages.services.clock.now().timestamp():
+            return None
+        cookie = None if visit.new_cookie else visit.csrf_cookie
+        form = _ticket_form(sub, int(expires))
+        return sub if self.pages.services.form_tokens.check(cookie, form, mac) else None
+
+    async def _sign_in(self, visit: Visit, sub: str) -> Response:
+        """The login session and the redirect to the client, as the sign-in page does."""
+        services = self.pages.services
+        signed_in = SignedIn(sub, int(services.clock.now().timestamp()))
+        value = await services.login_sessions.start(visit.ctx.pool_id, signed_in)
+        location = await services.authorize.complete(visit.authorization, signed_in)
+        response = self.pages.redirect(visit, location)
+        set_session_cookie(response, visit.ctx, value, is_https(visit.ctx))
+        return response
+
+
+def _ticket_form(sub: str, expires: int) -> str:
+    return f"signed-up\x00{sub}\x00{expires}"
 
 
 def sign_up_routes(pages: Pages) -> list[BaseRoute]:
