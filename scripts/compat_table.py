@@ -33,6 +33,56 @@ HTTP_ENDPOINTS = (
     ("GET /{UserPoolId}/.well-known/jwks.json", "The pool's signing keys (RS256 JWKs)", "none"),
     ("GET /{UserPoolId}/.well-known/openid-configuration", "OpenID discovery document", "none"),
     (
+        "GET {domain}/oauth2/authorize",
+        "Authorization endpoint (docs/oauth.md): `response_type` code or token, `client_id`, "
+        "`redirect_uri` (exactly a CallbackURL; DefaultRedirectURI when left out), `state`, "
+        "`scope` (within AllowedOAuthScopes; all of them when left out), `nonce`, "
+        "`code_challenge` + `code_challenge_method` S256 (required for clients without a "
+        "secret), `identity_provider` (COGNITO only: federation is issue 12), `idp_identifier` "
+        "(refused), `lang`, `login_hint`, `prompt` login or none. Redirects to `/login`, or "
+        "straight back with a code or tokens while the hosted-login session lasts (1 hour)",
+        "none (the session cookie)",
+    ),
+    (
+        "POST {domain}/oauth2/token",
+        "Token endpoint (docs/oauth.md), form-encoded only, no parameter twice, at most 64 KiB: "
+        "`grant_type` authorization_code (`code`, `redirect_uri` exactly as authorized, "
+        "`code_verifier` S256; codes single use, 5 minutes, a replay revokes what the code "
+        "issued), refresh_token (`refresh_token`; a new one when the client rotates, with "
+        "RefreshTokenReuse's rules), client_credentials (`scope` optional: the client's "
+        "resource-server scopes that still exist). `client_id`; `client_secret` in the form or "
+        "HTTP Basic. Answers `access_token`, `id_token` (with `openid`; `nonce`, `at_hash`), "
+        "`refresh_token`, `token_type`, `expires_in`; errors as RFC 6749 section 5.2 JSON",
+        "client_secret_basic, client_secret_post, or none for public clients",
+    ),
+    (
+        "GET, POST {domain}/oauth2/userInfo",
+        "The user's attributes by the token's scopes, as Cognito: `openid` alone every readable "
+        "attribute; `profile`, `email`, `phone` their claims; `sub` and `username` always; "
+        "`insufficient_scope` (403) without `openid`",
+        "Bearer access token",
+    ),
+    (
+        "POST {domain}/oauth2/revoke",
+        "`token`: a refresh token, revoking every token of its sign-in; 200 with an empty body "
+        "(unknown tokens too); an access token is `unsupported_token_type`",
+        "as the token endpoint",
+    ),
+    (
+        "GET {domain}/logout",
+        "Ends the hosted-login session: `client_id` + `logout_uri` (exactly a LogoutURL), or "
+        "`client_id` + `redirect_uri` + `response_type` (+ the authorize parameters) to sign "
+        "in again",
+        "none",
+    ),
+    (
+        "GET {domain}/.well-known/openid-configuration",
+        "Discovery naming the domain's endpoints in the form the request used; the per-pool "
+        "document names them too once the pool has a domain",
+        "none",
+    ),
+    ("GET {domain}/.well-known/jwks.json", "The pool's signing keys, on its domain", "none"),
+    (
         "GET /identity/.well-known/jwks.json",
         "The identity pools' token issuer's keys, for STS to verify its tokens",
         "none",
@@ -163,6 +213,10 @@ def render() -> str:
         "",
         "Token issuers are `{public URL}/{UserPoolId}`, as Cognito's are",
         "`https://cognito-idp.{region}.amazonaws.com/{UserPoolId}`.",
+        "",
+        "`{domain}` is a pool's domain as the request reaches it: `https://<prefix>.<auth_domain>`,",
+        "a custom domain, or `{public URL}/{UserPoolId}` (the path prefix, for set-ups without",
+        "wildcard DNS); a pool without a domain has none of these endpoints, as in Cognito.",
         "",
         *VALIDATION_NOTES,
         *WIRE_NOTES,
