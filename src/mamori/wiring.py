@@ -25,6 +25,7 @@ from mamori.adapters.counters.sql import SqlCounters
 from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
 from mamori.adapters.http import OutboundHttp
 from mamori.adapters.issuers.oidc import OidcKeys
+from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
 from mamori.adapters.store.sql.connection.direct import dispose
 from mamori.adapters.store.sql.connection.engine import make_async_engine
 from mamori.adapters.store.sql.connection.health import SqlReadiness
@@ -271,7 +272,14 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         recovery=recovery,
         mfa=mfa,
         devices=devices,
-        purger=Purger(session_store, code_store, outbox, message_retention(settings), clock),
+        purger=Purger(
+            session_store,
+            code_store,
+            outbox,
+            message_retention(settings),
+            clock,
+            authorization_codes=SqlAuthorizationCodeStore(engine),
+        ),
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),
@@ -419,6 +427,7 @@ async def purger_for(settings: Settings) -> AsyncIterator[Purger]:
             SqlOutbox(engine),
             message_retention(settings),
             SystemClock(),
+            authorization_codes=SqlAuthorizationCodeStore(engine),
         )
     finally:
         await dispose(engine)

@@ -30,6 +30,7 @@ from mamori.app import create_app
 from mamori.config import load_settings
 from mamori.domain.errors import NotAuthorizedException
 from mamori.domain.ids import PoolId
+from mamori.domain.oauth.authorization import AuthorizationGrant
 from mamori.services.purge import SESSION_GRACE
 from mamori.wiring import build_services, purger_for
 
@@ -290,3 +291,25 @@ def _at_least(caplog: pytest.LogCaptureFixture, n: int) -> Any:
         return len(purge_lines(caplog)) >= n
 
     return check
+
+
+@pytest.mark.anyio
+async def test_expired_authorization_codes_are_purged(database: str, tmp: Path) -> None:
+    """OAuth codes live five minutes; after that the purge deletes them, used or not."""
+    clock = FrozenClock()
+    async with services_on(database, tmp, clock) as s:
+        grant = AuthorizationGrant(
+            pool_id="us-east-1_purge", client_id="c", sub="s", redirect_uri="https://a/cb",
+            scopes=("openid",), auth_time=0,
+        )  # fmt: skip
+        for _ in range(2):
+            await s.authorization_codes.issue(grant)
+        clock.advance(minutes=4)
+        await s.authorization_codes.issue(grant)
+        assert (await s.purger.purge(dry_run=True)).authorization_codes == 0
+        clock.advance(minutes=1, seconds=1)
+        assert (await s.purger.purge(dry_run=True)).authorization_codes == 2
+        assert (await s.purger.purge()).authorization_codes == 2
+        assert (await s.purger.purge()).authorization_codes == 0
+        clock.advance(minutes=4)
+        assert (await s.purger.purge()).authorization_codes == 1

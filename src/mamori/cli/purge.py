@@ -35,6 +35,10 @@ def purge(settings: Settings, dry_run: bool) -> int:
         f"(expired before {purged.codes_before.isoformat(timespec='seconds')})"
     )
     print(_purged_messages(purged, verb))
+    print(
+        f"authorization codes: {purged.authorization_codes} {verb} "
+        f"(expired before {purged.codes_before.isoformat(timespec='seconds')})"
+    )
     return 0
 
 

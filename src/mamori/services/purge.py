@@ -1,5 +1,5 @@
-"""The purge: deletes refresh sessions and one-time codes that can never be used again, and
-outbox messages past their retention."""
+"""The purge: deletes refresh sessions, one-time codes and authorization codes that can never be
+used again, and outbox messages past their retention."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import anyio
 
+from mamori.services.oauth.ports import ExpiredAuthorizationCodes
 from mamori.services.ports import Clock, ExpiredCodes, ExpiredRefreshSessions, OldMessages
 
 log = logging.getLogger("mamori.purge")
@@ -39,6 +40,7 @@ class Purged:
     codes_before: datetime
     messages_before: datetime | None  # created before this; None: the outbox is kept forever
     dry_run: bool = False
+    authorization_codes: int = 0  # OAuth codes, expired before codes_before
 
 
 class Purger:
@@ -50,8 +52,10 @@ class Purger:
         message_retention: timedelta | None,
         clock: Clock,
         batch: int = BATCH,
+        authorization_codes: ExpiredAuthorizationCodes | None = None,
     ) -> None:
-        """`message_retention`: how long outbox messages are kept; None keeps them forever."""
+        """`message_retention`: how long outbox messages are kept; None keeps them forever.
+        `authorization_codes`: the OAuth codes' store (None: none to purge)."""
         if message_retention is not None and message_retention <= timedelta(0):
             raise ValueError("message_retention must be positive (None keeps messages forever)")
         self._sessions = sessions
@@ -60,6 +64,7 @@ class Purger:
         self._retention = message_retention
         self._clock = clock
         self._batch = batch
+        self._authorization_codes = authorization_codes
 
     def cutoffs(self) -> tuple[datetime, datetime, datetime | None]:
         """(sessions, codes, messages): sessions and codes whose expiry is before these go, and
@@ -86,8 +91,27 @@ class Purger:
             )
             codes = await self._codes.delete_codes_expired_before(codes_before, self._batch)
         messages = await self._purge_messages(messages_before, dry_run)
+        # An expired authorization code is refused like an unknown one (a replay of it then
+        # no longer revokes what it issued: its holder got nothing from it).
+        oauth_codes = 0
+        if self._authorization_codes is not None and dry_run:
+            oauth_codes = await self._authorization_codes.count_authorization_codes_expired_before(
+                codes_before
+            )
+        elif self._authorization_codes is not None:
+            store = self._authorization_codes
+            oauth_codes = await store.delete_authorization_codes_expired_before(
+                codes_before, self._batch
+            )
         return Purged(
-            sessions, codes, messages, sessions_before, codes_before, messages_before, dry_run
+            sessions,
+            codes,
+            messages,
+            sessions_before,
+            codes_before,
+            messages_before,
+            dry_run,
+            oauth_codes,
         )
 
     async def _purge_messages(self, before: datetime | None, dry_run: bool) -> int:
@@ -114,6 +138,7 @@ class Purger:
                 line.update(
                     sessions=purged.sessions,
                     codes=purged.codes,
+                    authorization_codes=purged.authorization_codes,
                     messages=purged.messages,
                     ms=round((anyio.current_time() - started) * 1000, 2),
                 )

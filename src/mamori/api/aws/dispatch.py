@@ -45,10 +45,17 @@ def operation_model(prefix: str, name: str) -> Any:
     return model.operation_model(name)
 
 
+# Cognito: operations authorised by something else than SigV4 although the model doesn't mark
+# them `smithy.api#noAuth` (GetClientToken: the app client's secret).
+PUBLIC_OPERATIONS = frozenset({"GetClientToken"})
+
+
 def is_public(op_model: Any) -> bool:
     """Operations AWS serves without SigV4 are marked `smithy.api#noAuth` in the model."""
-    return op_model.auth_type == "none" or "smithy.api#noAuth" in (
-        getattr(op_model, "auth", None) or ()
+    return (
+        op_model.auth_type == "none"
+        or "smithy.api#noAuth" in (getattr(op_model, "auth", None) or ())
+        or op_model.name in PUBLIC_OPERATIONS
     )
 
 

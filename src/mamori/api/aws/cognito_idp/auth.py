@@ -66,6 +66,20 @@ async def get_tokens_from_refresh_token(call: Call, p: Params) -> Result:
     return {"AuthenticationResult": result_out(result)}
 
 
+@operation("GetClientToken")
+async def get_client_token(call: Call, p: Params) -> Result:
+    result = await call.services.oauth_grants.get_client_token(
+        p["ClientId"], p["Secret"], p.get("Scopes")
+    )
+    return {
+        "ClientAuthenticationResult": {
+            "AccessToken": result.access_token,
+            "ExpiresIn": result.expires_in,
+            "TokenType": result.token_type,
+        }
+    }
+
+
 @operation("GlobalSignOut")
 async def global_sign_out(call: Call, p: Params) -> Result:
     await call.services.auth.global_sign_out(p["AccessToken"])
