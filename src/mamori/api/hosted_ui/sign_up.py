@@ -2,7 +2,7 @@
 the pool's required attributes), /confirmUser (the code sent) and /resendCode. They call the
 same SignUpService as the API's SignUp, ConfirmSignUp and ResendConfirmationCode, under the
 same rate limits; a taken username is told only to clients with PreventUserExistenceErrors
-LEGACY (docs/hosted-ui.md)."""
+LEGACY (docs/oauth.md, "Sign-up and password reset pages")."""
 
 from __future__ import annotations
 

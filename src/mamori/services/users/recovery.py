@@ -173,7 +173,7 @@ class RecoveryService:
 
 
 def _concealing(client: AppClient) -> AppClient:
-    # The hosted pages answer as PreventUserExistenceErrors ENABLED does (docs/hosted-ui.md).
+    # The hosted pages answer as PreventUserExistenceErrors ENABLED does (docs/oauth.md).
     return dataclasses.replace(client, prevent_user_existence_errors=True)
 
 
