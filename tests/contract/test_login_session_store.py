@@ -12,7 +12,7 @@ from tests.support.entities import NOW
 from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
-from mamori.services.oauth.login_sessions import LoginSession
+from mamori.services.oauth.ports import LoginSession
 
 pytestmark = pytest.mark.anyio
 

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.crypto.aead import Keyring
-from mamori.services.oauth.authorize import AuthorizeService, ScopeCatalog
+from mamori.services.oauth.authorize import AuthorizeService
 from mamori.services.oauth.codes import AuthorizationCodes
 from mamori.services.oauth.login_sessions import LoginSessions
+from mamori.services.oauth.ports import ResourceServerScopes
 from mamori.services.ports import Clock
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.tokens.ports import RefreshSessionStore
@@ -39,7 +40,7 @@ def build_oauth(
     users: UserAccounts,
     tokens: TokenService,
     sessions: RefreshSessionStore,
-    resource_scopes: ScopeCatalog | None,
+    resource_scopes: ResourceServerScopes | None,
     login_session_seconds: int,
 ) -> OAuthFields:
     """`sessions`: the refresh sessions (a replayed code revokes what it issued);

@@ -32,6 +32,7 @@ from mamori.protocols.oauth2.errors import (
     UnauthorizedClient,
     UnsupportedResponseType,
 )
+from mamori.services.oauth.ports import ResourceServerScopes
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import ClientService
 from mamori.services.userpools.pools import PoolService
@@ -101,12 +102,6 @@ class CodeIssuer(Protocol):
     async def issue(self, grant: AuthorizationGrant) -> str: ...
 
 
-class ScopeCatalog(Protocol):
-    """services/userpools/resource_servers.py: the pool's `<identifier>/<scope>` scopes."""
-
-    async def scopes_of(self, pool_id: PoolId) -> frozenset[str]: ...
-
-
 def _custom(scope: str) -> bool:
     return "/" in scope  # a resource server's scope; the standard ones have no slash
 
@@ -119,7 +114,7 @@ class AuthorizeService:
         users: UserAccounts,
         tokens: TokenService,
         codes: CodeIssuer,
-        resource_scopes: ScopeCatalog | None = None,
+        resource_scopes: ResourceServerScopes | None = None,
     ) -> None:
         self._pools = pools
         self._clients = clients

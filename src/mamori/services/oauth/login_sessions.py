@@ -8,48 +8,17 @@ gives nobody a usable session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import timedelta
 
 from mamori.crypto.aead import Keyring
 from mamori.crypto.secrets import opaque_token
 from mamori.domain.oauth.authorization import SignedIn
+from mamori.services.oauth.ports import LoginSession, LoginSessionStore
 from mamori.services.ports import Clock
 
 _PURPOSE = "login-session"
 # Longer values are never ours (opaque_token: 64 characters); refused before any digest.
 _MAX_VALUE = 128
-
-
-@dataclass(frozen=True)
-class LoginSession:
-    digest: str
-    pool_id: str
-    sub: str
-    auth_time: int
-    created: datetime
-    expires: datetime
-
-
-@dataclass(frozen=True)
-class StoredLogin:
-    """A session as read, with its user's state (checked on every use)."""
-
-    session: LoginSession
-    user_enabled: bool  # False when the user is disabled or was deleted
-
-
-class LoginSessionStore(Protocol):
-    async def add_login(self, session: LoginSession) -> None: ...
-
-    async def get_login(self, digest: str) -> StoredLogin | None: ...
-
-    async def delete_login(self, pool_id: str, digest: str) -> None: ...
-
-    async def delete_user_logins(self, pool_id: str, sub: str) -> None: ...
-
-    async def delete_user_logins_expired(self, pool_id: str, sub: str, now: datetime) -> None: ...
 
 
 class LoginSessions:

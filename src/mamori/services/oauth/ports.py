@@ -1,5 +1,6 @@
-"""What the OAuth provider's services depend on: the authorization code store, and the pool's
-resource-server scopes (client_credentials issues only those that still exist)."""
+"""What the OAuth provider's services depend on: the authorization code store, the pool's
+resource-server scopes (client_credentials issues only those that still exist), and the
+hosted-login session store."""
 
 from __future__ import annotations
 
@@ -54,3 +55,33 @@ class ResourceServerScopes(Protocol):
     implements it)."""
 
     async def scopes_of(self, pool_id: PoolId) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class LoginSession:
+    digest: str
+    pool_id: str
+    sub: str
+    auth_time: int
+    created: datetime
+    expires: datetime
+
+
+@dataclass(frozen=True)
+class StoredLogin:
+    """A session as read, with its user's state (checked on every use)."""
+
+    session: LoginSession
+    user_enabled: bool  # False when the user is disabled or was deleted
+
+
+class LoginSessionStore(Protocol):
+    async def add_login(self, session: LoginSession) -> None: ...
+
+    async def get_login(self, digest: str) -> StoredLogin | None: ...
+
+    async def delete_login(self, pool_id: str, digest: str) -> None: ...
+
+    async def delete_user_logins(self, pool_id: str, sub: str) -> None: ...
+
+    async def delete_user_logins_expired(self, pool_id: str, sub: str, now: datetime) -> None: ...

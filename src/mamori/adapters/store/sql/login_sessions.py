@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, insert, select
 
 from mamori.adapters.store.sql.base import SqlBase, must_aware
 from mamori.adapters.store.sql.tables import login_sessions, users
-from mamori.services.oauth.login_sessions import LoginSession, StoredLogin
+from mamori.services.oauth.ports import LoginSession, StoredLogin
 
 
 def _session(row: Any) -> LoginSession:
