@@ -17,7 +17,9 @@ from tests.support.tokens import unverified as unverified_claims
 
 from mamori.api.aws.cognito_idp.wire.clients import client_in
 from mamori.api.aws.cognito_idp.wire.pools import pool_in
+from mamori.domain.ids import PoolId
 from mamori.domain.oauth.authorization import Prompt, ResponseType, SignedIn
+from mamori.domain.userpools.resource_servers import ResourceScope, ResourceServer
 from mamori.protocols.oauth2.errors import (
     InvalidClient,
     InvalidRequest,
@@ -240,3 +242,23 @@ async def test_logout_targets(world: World) -> None:
             await s.authorize.check_logout(world.pool_id, params)
     again = await s.authorize.check_logout(world.pool_id, world.code_params(state="s"))
     assert not isinstance(again, str) and again.state == "s"
+
+
+@pytest.mark.anyio
+async def test_a_deleted_resource_servers_scope_is_no_longer_granted(world: World) -> None:
+    s = world.s
+    draft = ResourceServer(PoolId(world.pool_id), "api", "API", (ResourceScope("read", "Read"),))
+    await s.resource_servers.create_resource_server(world.pool_id, draft)
+    scoped = await s.clients.create_user_pool_client(
+        world.pool_id,
+        client_in(oauth_client(AllowedOAuthScopes=["openid", "api/read"])),
+        True,
+    )
+    params = {**world.code_params(), "client_id": scoped.id}
+    assert (await world.check(**params)).scopes == ("openid", "api/read")
+    assert (await world.check(**params, scope="api/read")).scopes == ("api/read",)
+    await s.resource_servers.delete_resource_server(world.pool_id, "api")
+    assert (await world.check(**params)).scopes == ("openid",)
+    with pytest.raises(Redirectable) as raised:
+        await world.check(**params, scope="openid api/read")
+    assert isinstance(raised.value.error, InvalidScope)
