@@ -5,6 +5,7 @@ the security headers."""
 from __future__ import annotations
 
 import functools
+import re
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -157,6 +158,9 @@ class Pages:
         common.update(branding_values(visit))
         common.update(values)
         response = render_template(template, visit.lang, common, status)
+        # A form whose answer redirects to the client's callback (the sign-in's end) needs
+        # that origin in form-action: browsers apply it to the redirect after a POST.
+        secure(response, callback_sources(visit.authorization.redirect_uri))
         return self.with_cookie(visit, response)
 
     def redirect(self, visit: Visit, url: str) -> Response:
@@ -174,6 +178,22 @@ class Pages:
                 samesite="lax",
             )
         return response
+
+
+def callback_sources(redirect_uri: str) -> list[str]:
+    """The CSP source naming the callback's origin (`https://app.example:8443`, or `myapp:` for
+    a custom scheme); none when it can't be written as one safely."""
+    parts = urllib.parse.urlsplit(redirect_uri)
+    scheme = parts.scheme.lower()
+    if not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme):
+        return []
+    if scheme in ("http", "https"):
+        if not re.fullmatch(
+            r"[A-Za-z0-9.\-]+(:[0-9]+)?|\[[0-9A-Fa-f:.]+\](:[0-9]+)?", parts.netloc
+        ):
+            return []
+        return [f"{scheme}://{parts.netloc}"]
+    return [f"{scheme}:"]
 
 
 def _path_prefix(ctx: DomainContext) -> str:

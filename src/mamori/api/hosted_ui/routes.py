@@ -9,6 +9,7 @@ from mamori.api.hosted_ui.branding import branding_routes
 from mamori.api.hosted_ui.pages import Pages
 from mamori.api.hosted_ui.recovery import recovery_routes
 from mamori.api.hosted_ui.rendering import serve_static
+from mamori.api.hosted_ui.sign_in import sign_in_routes
 from mamori.api.hosted_ui.sign_up import sign_up_routes
 from mamori.services.container import Services
 
@@ -21,5 +22,5 @@ def hosted_ui_routes(services: Services) -> list[BaseRoute]:
     # Each page module gives its routes as `<name>_routes(pages) -> list[BaseRoute]`:
     # sign-in (/login and the challenges after it) in sign_in.py; sign-up, confirmation,
     # recovery and resend pages (C2) join the list here.
-    routes += sign_up_routes(pages) + recovery_routes(pages)
+    routes += sign_in_routes(pages) + sign_up_routes(pages) + recovery_routes(pages)
     return routes
