@@ -169,6 +169,60 @@ WIRE_NOTES = (
 )
 
 
+# Issue 11 (A): domains, resource servers, branding, and where they differ from Cognito.
+DOMAIN_NOTES = (
+    "## Domains, resource servers and branding",
+    "",
+    "- **Custom domains**: the model's `DomainType` pattern allows one label (a prefix), yet AWS",
+    "  takes a custom domain's full name in the same member, with `CustomDomainConfig`; so does",
+    "  mamori (lower-case labels, up to 253 characters) for the four domain operations only. A",
+    "  prefix stays one label without `aws`, `amazon` or `cognito`; a custom domain is two labels",
+    "  or more, outside `auth_domain`. `CertificateArn` and `SecurityPolicy` are stored and",
+    "  echoed: TLS is the deployment's (a proxy, or `--tls-cert`).",
+    "- Domains are `ACTIVE` at once. A custom domain's `CloudFrontDomain`",
+    "  (DescribeUserPoolDomain's `CloudFrontDistribution`) is the `auth_domain` host: point the",
+    "  custom domain's DNS record at whatever serves mamori's auth domain. `Version` is the last",
+    "  change's time (`YYYYMMDDHHMMSS`), `AWSAccountId` `000000000000`, no `S3Bucket`.",
+    "- **Deleting a pool** deletes its domains, resource servers and branding. Cognito refuses",
+    "  while a domain exists (`User pool cannot be deleted. It has a domain configured that",
+    "  should be deleted first.`).",
+    "- **Resource servers**: 25 per pool (LimitExceededException), 100 scopes each, scope names",
+    "  unique within a server; UpdateResourceServer replaces Name and Scopes whole.",
+    "  CreateUserPoolClient / UpdateUserPoolClient accept in AllowedOAuthScopes the standard",
+    "  scopes and `<identifier>/<scope>` of the pool's servers only (`ScopeDoesNotExistException:",
+    "  Invalid scope requested: <scope>`).",
+    "- **SetUICustomization CSS** is held to Cognito's documented list: the `-customizable`",
+    "  classes (`background`, `banner`, `errorMessage`, `idpButton` and `:hover`,",
+    "  `idpDescription`, `inputField` and `:focus`, `label`, `legalText`, `logo`,",
+    "  `passwordCheck-valid`, `passwordCheck-notValid`, `socialButton`, `submitButton` and",
+    "  `:hover`, `textDescription`) and the properties documented for each. Stricter than",
+    "  Cognito, on purpose: values are colours (hex, names, `rgb()`, `rgba()`, `hsl()`,",
+    "  `hsla()`), sizes and keywords only, so that no stylesheet can load or run anything;",
+    "  at-rules, `url()` and any other function, `expression()`, escapes, quotes, an unclosed",
+    "  comment and other selectors are InvalidParameterException `Invalid CSS: <why>`.",
+    "- `ImageFile` must be PNG or JPEG (by its bytes), up to the model's 131072 bytes (Cognito",
+    "  documents 100 KB). `ImageUrl` is a `data:` URL of the logo (Cognito's is a CDN address);",
+    "  `CSSVersion` the last change's time in milliseconds. SetUICustomization needs a domain on",
+    "  the pool, as Cognito. GetUICustomization for a client without its own answers the pool",
+    "  default's (`ClientId` `ALL`), and just `UserPoolId` and `ClientId` when nothing is set.",
+    "- **Managed login** branding: one style per app client",
+    "  (ManagedLoginBrandingExistsException); `Settings` and `Assets` stored and echoed as",
+    "  given; `ReturnMergedResources` answers what was stored (Cognito's default style is not",
+    "  merged in); `UseCognitoProvidedValues` true clears the stored settings and assets and may",
+    "  not come with them. The hosted pages render, for the client: the colours at",
+    "  `components.primaryButton.lightMode.defaults.backgroundColor`,",
+    "  `components.pageBackground.lightMode.color` and `components.pageText.lightMode.bodyColor`",
+    "  (`RRGGBB[AA]`), the `PAGE_BACKGROUND` asset as background and the `FORM_LOGO` (else",
+    "  `PAGE_HEADER_LOGO`) asset as logo, LIGHT or DYNAMIC mode, PNG, JPEG or WebP (never SVG",
+    "  or ICO), in place of the classic logo. The rest is stored and echoed only.",
+    "- **Body size**: SetUICustomization, CreateManagedLoginBranding and",
+    "  UpdateManagedLoginBranding take request bodies up to 2 MB (assets travel base64 in the",
+    "  JSON); every other operation keeps `max_body_bytes` (1 MiB). Cognito documents 135 KB for",
+    "  SetUICustomization.",
+    "",
+)
+
+
 def _auth(op_model: object) -> str:
     return "public" if is_public(op_model) else "SigV4"
 
@@ -220,6 +274,7 @@ def render() -> str:
         "",
         *VALIDATION_NOTES,
         *WIRE_NOTES,
+        *DOMAIN_NOTES,
     ]
     return "\n".join(lines)
 

@@ -33,3 +33,10 @@ def test_bad_auth_domain_is_refused(value: str) -> None:
 
 def test_good_auth_domain_passes() -> None:
     validate(Settings(auth_domain="auth.example.com"))
+
+
+def test_auth_domain_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mamori.config.loading import load_settings
+
+    monkeypatch.setenv("MAMORI_AUTH_DOMAIN", "login.example.org")
+    assert load_settings({}, config_file=None).effective_auth_domain == "login.example.org"
