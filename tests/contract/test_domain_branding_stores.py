@@ -160,3 +160,23 @@ async def test_deleting_a_pool_deletes_its_domains_servers_and_branding(stores: 
     assert await stores.resource_servers.get_server(pool.id, "api") is None
     assert await stores.branding.get_ui_customization(pool.id, "ALL") is None
     assert await stores.branding.get_managed(pool.id, branding.id) is None
+
+
+async def test_deleting_a_client_deletes_its_branding_only(stores: Stores) -> None:
+    pool = await stores.pool()
+    client, other = await stores.client(pool), await stores.client(pool)
+    for owner in (client, other):
+        await stores.branding.put_ui_customization(UICustomization(pool.id, owner.id, NOW, NOW))
+        await stores.branding.add_managed(
+            ManagedLoginBranding(str(uuid.uuid4()), pool.id, owner.id, NOW, NOW)
+        )
+    await stores.branding.put_ui_customization(UICustomization(pool.id, "ALL", NOW, NOW))
+    await stores.clients.delete_client(PoolId("us-east-1_other"), client.id)  # not its pool
+    assert await stores.branding.managed_of_client(pool.id, client.id) is not None
+
+    await stores.clients.delete_client(pool.id, client.id)
+    assert await stores.branding.get_ui_customization(pool.id, client.id) is None
+    assert await stores.branding.managed_of_client(pool.id, client.id) is None
+    assert await stores.branding.get_ui_customization(pool.id, other.id) is not None
+    assert await stores.branding.managed_of_client(pool.id, other.id) is not None
+    assert await stores.branding.get_ui_customization(pool.id, "ALL") is not None

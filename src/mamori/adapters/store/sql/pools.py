@@ -271,9 +271,16 @@ class SqlClientStore(SqlBase):
 
     async def delete_client(self, pool_id: PoolId, client_id: ClientId) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 delete(clients).where(clients.c.id == client_id, clients.c.pool_id == pool_id)
             )
+            if result.rowcount:  # the client's own branding goes with it
+                for table in (ui_customizations, managed_login_brandings):
+                    await conn.execute(
+                        delete(table).where(
+                            table.c.pool_id == pool_id, table.c.client_id == client_id
+                        )
+                    )
 
     async def list_clients(self, pool_id: PoolId, limit: int, after: str | None) -> Page[AppClient]:
         start = decode_token(after)
