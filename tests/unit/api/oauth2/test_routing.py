@@ -158,3 +158,13 @@ def test_a_host_with_a_path_or_userinfo_never_routes() -> None:
     app = make_app(FakeDomains(), allowed=("*",))
     response = get(app, f"http://api.example.com/{POOL}/echo", headers={"Host": "a@b/c"})
     assert response.text == f"api /{POOL}/echo"
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["auth.example.com", "evil-auth.example.com", "shop.auth.example.com.evil.example", "a@b"],
+)
+def test_only_names_under_the_auth_domain_are_allowed_by_suffix(host: str) -> None:
+    domains = FakeDomains()
+    response = get(make_app(domains), "http://api.example.com/echo", headers={"Host": host})
+    assert response.status_code == 400
