@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from tests.support.guard import PER_IP, limited_server
 from tests.support.hosted_pages import PASSWORD, Hosted, hosted_client, page_url, submit
 from tests.support.live import Server
 
@@ -161,3 +163,14 @@ def test_admin_only_recovery_is_refused_for_everyone(sqlite_server: Server) -> N
         answer = forgot(http, hosted, "anyone")
     assert answer.status_code == 400
     assert "Your password cannot be reset here." in answer.text, main_of(answer)
+
+
+def test_the_apis_rate_limits_apply(tmp_path: Path) -> None:
+    """ForgotPassword's limits (the API's, by operation name) on the page too: per IP here."""
+    with limited_server(tmp_path, "sqlite") as server:
+        hosted = hosted_client(server)
+        with hosted.http() as http:
+            answers = [forgot(http, hosted, "same-name") for _ in range(PER_IP + 1)]
+    assert all(a.status_code == 200 for a in answers[:PER_IP])
+    assert answers[-1].status_code == 400
+    assert "Too many requests." in answers[-1].text
