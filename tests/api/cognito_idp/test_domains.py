@@ -198,3 +198,15 @@ def test_deleting_the_pool_frees_its_domains(server: Server, pool: dict[str, Any
     assert admin.describe_user_pool_domain(Domain=full)["DomainDescription"] == {}
     again = make_pool(server)
     admin.create_user_pool_domain(UserPoolId=again["Id"], Domain=name)
+
+
+def test_describe_user_pool_names_its_domains(server: Server, pool: dict[str, Any]) -> None:
+    admin, name, full = server.admin(), prefix(), custom()
+    assert "Domain" not in admin.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
+    admin.create_user_pool_domain(UserPoolId=pool["Id"], Domain=name)
+    admin.create_user_pool_domain(
+        UserPoolId=pool["Id"], Domain=full, CustomDomainConfig={"CertificateArn": CERT}
+    )
+    described = admin.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
+    assert described["Domain"] == name
+    assert described["CustomDomain"] == full

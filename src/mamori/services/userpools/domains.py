@@ -142,6 +142,10 @@ class DomainService:
         domain = await self._store.get_domain(name)
         return domain.pool_id if domain and domain.kind is DomainKind.CUSTOM else None
 
+    async def domains_of_pool(self, pool_id: str) -> list[UserPoolDomain]:
+        """The pool's domains (DescribeUserPool's Domain and CustomDomain)."""
+        return await self._store.domains_of(PoolId(pool_id))
+
     async def domain_of_pool(self, pool_id: str) -> str | None:
         """The host of the pool's domain (its custom domain when it has both), or None."""
         domains = await self._store.domains_of(PoolId(pool_id))

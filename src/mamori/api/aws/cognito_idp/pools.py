@@ -10,6 +10,7 @@ from mamori.api.aws.cognito_idp.wire.pools import (
 )
 from mamori.api.aws.operations import Call, Params, Result, operation
 from mamori.domain.ids import region_of
+from mamori.domain.userpools.domains import DomainKind
 
 
 @operation("CreateUserPool")
@@ -23,7 +24,11 @@ async def create_user_pool(call: Call, p: Params) -> Result:
 @operation("DescribeUserPool")
 async def describe_user_pool(call: Call, p: Params) -> Result:
     pool, users = await call.services.pools.describe_user_pool(p["UserPoolId"])
-    return {"UserPool": pool_out(pool, users, region_of(pool.id))}
+    out = pool_out(pool, users, region_of(pool.id))
+    # Cognito names the pool's domains here too: Domain (the prefix) and CustomDomain.
+    for domain in await call.services.domains.domains_of_pool(pool.id):
+        out["Domain" if domain.kind is DomainKind.PREFIX else "CustomDomain"] = domain.domain
+    return {"UserPool": out}
 
 
 @operation("UpdateUserPool")
