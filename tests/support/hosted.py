@@ -78,7 +78,14 @@ class LocalhostTransport(httpx.HTTPTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.host == "localhost" or request.url.host.endswith(".localhost"):
-            request.url = request.url.copy_with(host="127.0.0.1")
+            # A copy: the client files the response's cookies under the request it sent.
+            request = httpx.Request(
+                request.method,
+                request.url.copy_with(host="127.0.0.1"),
+                headers=request.headers,
+                stream=request.stream,
+                extensions=request.extensions,
+            )
         return super().handle_request(request)
 
 
