@@ -230,3 +230,21 @@ def test_japanese(http: httpx.Client, hosted: Hosted) -> None:
     refused = submit(http, by_accept, "confirm-form", code="000000")
     assert "確認コードが正しくありません" in refused.text
     del answer
+
+
+def test_phone_username_pool_texts_the_code(sqlite_server: Server) -> None:
+    hosted = hosted_client(
+        sqlite_server,
+        pool={"UsernameAttributes": ["phone_number"], "AutoVerifiedAttributes": ["phone_number"]},
+    )
+    phone = "+8190" + str(secrets.randbelow(10**8)).zfill(8)
+    with hosted.http() as http:
+        page = http.get(page_url(hosted, "/signup"))
+        form = forms_of(page.text)[0]
+        assert form.types["username"] == "tel" and "phone_number" not in form.fields
+        assert 'id="username-hint"' in page.text
+        answer = submit(http, page, "signup-form", username=phone, password=PASSWORD)
+        assert "We sent a code by text message to" in answer.text
+        code = hosted.server.latest_code(hosted.pool_id, phone)
+        done = submit(http, answer, "confirm-form", code=code)
+    assert done.status_code == 303
