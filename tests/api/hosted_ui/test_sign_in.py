@@ -14,6 +14,7 @@ import httpx
 import pyotp
 import pytest
 from tests.support.factories import PASSWORD, make_user
+from tests.support.guard import PER_IP, fresh_ip, limited_server
 from tests.support.hosted_pages import Hosted, forms_of, hosted_client, page_url, submit
 from tests.support.live import Server
 from tests.support.mfa import Totp, enroll_totp
@@ -405,3 +406,24 @@ def test_the_pages_in_japanese(http: httpx.Client, hosted: Hosted) -> None:
     english = http.get(page_url(hosted, "/login", lang="xx"), headers={"accept-language": "de"})
     assert '<html lang="de">' in english.text
     assert '<html lang="en">' in http.get(page_url(hosted, "/login", lang="xx")).text
+
+
+def test_the_rate_limit_reads_the_same_for_known_and_unknown_users(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    with limited_server(tmp_path_factory.mktemp("limited"), "sqlite") as server:
+        hosted = hosted_client(server)
+        user = make_user(server, hosted.pool_id)
+
+        def throttled_after(username: str) -> int:
+            with hosted.http() as http:
+                http.headers["x-forwarded-for"] = fresh_ip()
+                for attempt in range(1, 3 * PER_IP):
+                    answer = log_in(http, hosted, username, "Wr0ng-Password!")
+                    assert answer.status_code == 400
+                    if error_of(answer) != WRONG:
+                        assert error_of(answer).startswith("Too many requests")
+                        return attempt
+            raise AssertionError("never throttled")
+
+        assert throttled_after(user) == throttled_after(f"nobody-{secrets.token_hex(3)}")
