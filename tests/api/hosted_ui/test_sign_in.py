@@ -427,3 +427,27 @@ def test_the_rate_limit_reads_the_same_for_known_and_unknown_users(
             raise AssertionError("never throttled")
 
         assert throttled_after(user) == throttled_after(f"nobody-{secrets.token_hex(3)}")
+
+
+def test_a_pool_signing_in_by_email_asks_for_the_email(sqlite_server: Server) -> None:
+    hosted = hosted_client(sqlite_server, pool={"UsernameAttributes": ["email"]})
+    email = f"ann-{secrets.token_hex(3)}@example.com"
+    admin = sqlite_server.admin()
+    admin.admin_create_user(
+        UserPoolId=hosted.pool_id,
+        Username=email,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    admin.admin_set_user_password(
+        UserPoolId=hosted.pool_id, Username=email, Password=PASSWORD, Permanent=True
+    )
+    with hosted.http() as http:
+        page = login_page(http, hosted)
+        form = forms_of(page.text)[0]
+        assert form.types["username"] == "email" and "Email address" in page.text
+        assert form.autocomplete["username"] == "username email"
+        callback(hosted, submit(http, page, "login-form", username=email, password=PASSWORD))

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from mamori.api.hosted_ui import languages, totp_setup
+from mamori.api.hosted_ui.accounts import username_field
 from mamori.api.hosted_ui.pages import (
     CSRF_FAILED,
     CSRF_STATUS,
@@ -220,6 +221,7 @@ class SignInPages:
             "login.html",
             status,
             username=username,
+            username_field=username_field(pool),
             passwordless=self._passwordless(pool),
             sign_up=not pool.allow_admin_create_user_only,
             **values,
@@ -257,7 +259,7 @@ class SignInPages:
         if challenge is Challenge.MFA_SETUP:
             can_set_up = prompt.mfas_can_setup or ()
             if MfaFactor.SOFTWARE_TOKEN_MFA not in can_set_up:
-                return self._start_again(visit, SOMETHING_WRONG)
+                return await self._start_again(visit, SOMETHING_WRONG)
             secret, following = await self.services.auth.associate_software_token_for_session(
                 session
             )
@@ -266,7 +268,7 @@ class SignInPages:
             required = list(prompt.required_attributes or ())
             return self._new_password_form(visit, session, required)
         # DEVICE_SRP_AUTH and SRP never happen here (services/auth: the hosted entry).
-        return self._start_again(visit, SOMETHING_WRONG)
+        return await self._start_again(visit, SOMETHING_WRONG)
 
     async def _signed_in(self, visit: Visit, signed_in: SignedIn) -> Response:
         value = await self.services.login_sessions.start(visit.ctx.pool_id, signed_in)
@@ -275,10 +277,13 @@ class SignInPages:
         set_session_cookie(response, visit.ctx, value, is_https(visit.ctx))
         return response
 
-    def _start_again(self, visit: Visit, message: str) -> Response:
-        return self.pages.render(
-            visit, "login.html", 400, username="", passwordless=False, sign_up=False, error=message
+    async def _start_again(self, visit: Visit, message: str) -> Response:
+        """The login form again, for a sign-in that can't go on (its Session spent, expired,
+        tampered with, or over its wrong answers)."""
+        pool, _ = await self.services.clients.client_in_pool(
+            visit.ctx.pool_id, visit.authorization.client_id
         )
+        return self._login_form(visit, pool, "", 400, error=message)
 
     async def _answer(
         self, visit: Visit, posted: Posted, answer: ChallengeAnswer
@@ -302,7 +307,7 @@ class SignInPages:
         if isinstance(result, AuthOutcome):
             return await self._next(visit, result, "")
         if _session_over(result):
-            return self._start_again(visit, sign_in_message(result))
+            return await self._start_again(visit, sign_in_message(result))
         return again
 
     # --- SELECT_CHALLENGE
@@ -382,7 +387,7 @@ class SignInPages:
         except ValueError:
             challenge = None
         if challenge not in CODE_CHALLENGES:
-            return self._start_again(visit, START_AGAIN)
+            return await self._start_again(visit, START_AGAIN)
         assert challenge is not None
         code = "".join(posted.get("code").split())
         if not code:
@@ -497,7 +502,7 @@ class SignInPages:
             )
         except ServiceError as exc:
             if _session_over(exc):
-                return self._start_again(visit, sign_in_message(exc))
+                return await self._start_again(visit, sign_in_message(exc))
             message = (
                 WRONG_CODE
                 if isinstance(exc, EnableSoftwareTokenMFAException | CodeMismatchException)
@@ -509,7 +514,7 @@ class SignInPages:
         if nxt is not None:
             return nxt
         assert isinstance(result, ServiceError)
-        return self._start_again(visit, sign_in_message(result))
+        return await self._start_again(visit, sign_in_message(result))
 
     async def _setup_form(
         self,
