@@ -76,6 +76,22 @@ HTTP_ENDPOINTS = (
         "none",
     ),
     (
+        "GET, POST {domain}/login, /login/choose, /mfa, /mfa/select, /mfa/setup, "
+        "/forceChangePassword",
+        "The hosted sign-in pages (docs/hosted-ui.md): username and password, USER_AUTH's "
+        "choice (password, email or text code; no passkeys), NEW_PASSWORD_REQUIRED with the "
+        "required attributes, MFA codes (SMS, authenticator app, email), SELECT_MFA_TYPE, "
+        "authenticator set-up with a QR code; every rule of InitiateAuth. Each carries the "
+        "authorization request in its query; forms need their CSRF token; `lang` and "
+        "Accept-Language pick one of Cognito's 11 languages (English and Japanese translated)",
+        "none (CSRF cookie and token; the session cookie once signed in)",
+    ),
+    (
+        "GET {domain}/static/mamori.css",
+        "The pages' stylesheet, fingerprinted (`?v=`), cached a year",
+        "none",
+    ),
+    (
         "GET {domain}/.well-known/openid-configuration",
         "Discovery naming the domain's endpoints in the form the request used; the per-pool "
         "document names them too once the pool has a domain",
