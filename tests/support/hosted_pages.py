@@ -102,10 +102,18 @@ def page_url(hosted: Hosted, path: str, **extra: str) -> str:
 
 def submit(http: httpx.Client, page: httpx.Response, form_id: str, **fields: str) -> httpx.Response:
     """Posts the form `form_id` of `page` (its hidden fields, CSRF token included) with
-    `fields` filled in."""
+    `fields` filled in, and follows the pages' own redirects (303) to the page they show."""
     marker = f'<form id="{form_id}"'
     assert marker in page.text, page.text[:3000]
     index = page.text[: page.text.index(marker)].count("<form ")
     form = forms_of(page.text)[index]
     target = urllib.parse.urljoin(str(page.url), form.action)
-    return http.post(target, data={**form.fields, **fields})
+    answer = http.post(target, data={**form.fields, **fields})
+    # Post/redirect/get within the pages (a redirect to the client's callback is returned).
+    here = urllib.parse.urlsplit(str(page.url)).netloc
+    while answer.status_code == 303:
+        location = urllib.parse.urljoin(str(answer.url), answer.headers["location"])
+        if urllib.parse.urlsplit(location).netloc != here:
+            break
+        answer = http.get(location)
+    return answer

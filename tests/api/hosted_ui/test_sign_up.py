@@ -59,6 +59,7 @@ def test_sign_up_confirm_with_the_code_signs_in(http: httpx.Client, hosted: Host
     assert answer.status_code == 200, answer.text[:3000]
     assert 'id="confirm-form"' in answer.text
     assert "We sent a code by email to" in answer.text
+    assert urllib.parse.urlsplit(str(answer.url)).path.endswith("/confirmUser")  # 303, GET
     code = hosted.server.latest_code(hosted.pool_id, email)
     confirmed = submit(http, answer, "confirm-form", code=code)
     # Cognito's hosted UI: confirming right after signing up signs in (code to the client).
@@ -248,3 +249,20 @@ def test_phone_username_pool_texts_the_code(sqlite_server: Server) -> None:
         code = hosted.server.latest_code(hosted.pool_id, phone)
         done = submit(http, answer, "confirm-form", code=code)
     assert done.status_code == 303
+
+
+def test_a_link_cannot_make_the_page_claim_a_code_was_sent(
+    http: httpx.Client, hosted: Hosted
+) -> None:
+    http.get(page_url(hosted, "/signup"))  # the browser has its cookie
+    forged = page_url(
+        hosted,
+        "/confirmUser",
+        username="victim",
+        sent="signup",
+        medium="EMAIL",
+        destination="call-us@evil.example",
+        proof="0" * 64,
+    )
+    page = http.get(forged)
+    assert page.status_code == 200 and "evil.example" not in page.text

@@ -79,3 +79,42 @@ def refusal_values(visit: Visit, refusal: Refusal, shown: Collection[str]) -> di
     if refusal.on is None or refusal.on not in shown:
         return {"error": text.replace("%", "%%")}
     return {"field_errors": {refusal.on: text}}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where a code went, as the page after a POST tells it (`kind`: "signup", "resent" or
+    "reset"); `medium` EMAIL or SMS, `destination` masked."""
+
+    kind: str
+    medium: str
+    destination: str
+
+
+def _sent_form(username: str, sent: Sent) -> str:
+    return "\x00".join(("sent", username, sent.kind, sent.medium, sent.destination))
+
+
+def sent_params(pages: Pages, visit: Visit, username: str, sent: Sent) -> dict[str, str]:
+    """Query parameters for the page a POST redirects to (303), naming the user and where the
+    code went, with a keyed MAC bound to the browser's CSRF cookie: no link can make a page
+    claim a code was sent somewhere."""
+    proof = pages.services.form_tokens.token(visit.csrf_cookie, _sent_form(username, sent))
+    return {
+        "username": username,
+        "sent": sent.kind,
+        "medium": sent.medium,
+        "destination": sent.destination,
+        "proof": proof,
+    }
+
+
+def sent_of(pages: Pages, visit: Visit) -> Sent | None:
+    """The `sent_params` of this GET, when their MAC holds."""
+    query = visit.request.query_params
+    sent = Sent(query.get("sent", ""), query.get("medium", ""), query.get("destination", ""))
+    cookie = None if visit.new_cookie else visit.csrf_cookie
+    form = _sent_form(query.get("username", ""), sent)
+    if not pages.services.form_tokens.check(cookie, form, query.get("proof")):
+        return None
+    return sent

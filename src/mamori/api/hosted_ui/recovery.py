@@ -16,10 +16,13 @@ from mamori.api.hosted_ui.account_errors import (
     refusal,
 )
 from mamori.api.hosted_ui.accounts import (
+    Sent,
     check_rate,
     pool_and_client,
     refusal_values,
     say,
+    sent_of,
+    sent_params,
     username_field,
 )
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, N_, Pages, Visit, page_route
@@ -68,9 +71,9 @@ class RecoveryPages:
         except ServiceError as exc:
             refused = refusal_values(visit, refusal(exc), {"username"})
             return self._forgot_form(visit, pool, username, 400, **refused)
-        template = RESET_SENT_SMS if delivery.medium == "SMS" else RESET_SENT_EMAIL
-        notice = say(visit, template, destination=delivery.destination)
-        return self._reset_form(visit, pool, username, notice=notice)
+        sent = Sent("reset", delivery.medium, delivery.destination)
+        params = sent_params(self.pages, visit, username, sent)
+        return self.pages.redirect(visit, visit.url("/confirmForgotPassword", **params))
 
     def _forgot_form(
         self, visit: Visit, pool: UserPool, username: str, status: int = 200, **extra: object
@@ -89,7 +92,13 @@ class RecoveryPages:
         visit = await self.pages.visit(request)
         pool, _client = await pool_and_client(self.pages, visit)
         if request.method == "GET":
-            return self._reset_form(visit, pool, request.query_params.get("username", ""))
+            sent = sent_of(self.pages, visit)
+            notice = None
+            if sent is not None:
+                template = RESET_SENT_SMS if sent.medium == "SMS" else RESET_SENT_EMAIL
+                notice = say(visit, template, destination=sent.destination)
+            username = request.query_params.get("username", "")
+            return self._reset_form(visit, pool, username, notice=notice)
         posted = await self.pages.posted(visit, "reset")
         username, code = posted.get("username").strip(), posted.get("code").strip()
         password = posted.get("password")

@@ -21,10 +21,13 @@ from mamori.api.hosted_ui.account_errors import (
 )
 from mamori.api.hosted_ui.accounts import (
     PHONE_HINT,
+    Sent,
     check_rate,
     pool_and_client,
     refusal_values,
     say,
+    sent_of,
+    sent_params,
     username_field,
 )
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, N_, Pages, Visit, page_route
@@ -33,7 +36,6 @@ from mamori.domain.errors import InvalidPasswordException, ServiceError, Usernam
 from mamori.domain.oauth.authorization import SignedIn
 from mamori.domain.userpools.mfa_settings import MfaConfiguration
 from mamori.domain.userpools.user_pool import UserPool
-from mamori.services.users.codes import Delivery
 
 # Labels of the standard attributes a pool may require, by name.
 ATTRIBUTE_LABELS = {
@@ -116,11 +118,11 @@ def attribute_fields(pool: UserPool) -> list[AttributeField]:
     return out
 
 
-def delivery_notice(visit: Visit, delivery: Delivery, resent: bool = False) -> str:
-    if resent:
-        return say(visit, RESENT, destination=delivery.destination)
-    template = SENT_SMS if delivery.medium == "SMS" else SENT_EMAIL
-    return say(visit, template, destination=delivery.destination)
+def delivery_notice(visit: Visit, sent: Sent) -> str:
+    if sent.kind == "resent":
+        return say(visit, RESENT, destination=sent.destination)
+    template = SENT_SMS if sent.medium == "SMS" else SENT_EMAIL
+    return say(visit, template, destination=sent.destination)
 
 
 class SignUpPages:
@@ -181,8 +183,9 @@ class SignUpPages:
             )
         # A concealed sign-up (no user) gets a ticket like anyone's, for a sub nobody has.
         ticket = self._ticket(visit, user.sub if user is not None else str(uuid.uuid4()))
-        notice = delivery_notice(visit, delivery)
-        return self._confirm_form(visit, pool, username, notice=notice, ticket=ticket)
+        sent = Sent("signup", delivery.medium, delivery.destination)
+        params = sent_params(self.pages, visit, username, sent)
+        return self.pages.redirect(visit, visit.url("/confirmUser", **params, ticket=ticket))
 
     def _sign_up_form(
         self,
@@ -215,7 +218,11 @@ class SignUpPages:
         visit = await self.pages.visit(request)
         pool, _client = await pool_and_client(self.pages, visit)
         if request.method == "GET":
-            return self._confirm_form(visit, pool, request.query_params.get("username", ""))
+            query = request.query_params
+            sent = sent_of(self.pages, visit)
+            notice = delivery_notice(visit, sent) if sent else None
+            username, ticket = query.get("username", ""), query.get("ticket", "")
+            return self._confirm_form(visit, pool, username, ticket=ticket, notice=notice)
         posted = await self.pages.posted(visit, "confirm")
         username, code = posted.get("username").strip(), posted.get("code").strip()
         ticket = posted.get("ticket")
@@ -261,8 +268,9 @@ class SignUpPages:
         except ServiceError as exc:
             refused = refusal_values(visit, refusal(exc), {"username"})
             return self._confirm_form(visit, pool, username, 400, ticket=ticket, **refused)
-        notice = delivery_notice(visit, delivery, resent=True)
-        return self._confirm_form(visit, pool, username, notice=notice, ticket=ticket)
+        sent = Sent("resent", delivery.medium, delivery.destination)
+        params = sent_params(self.pages, visit, username, sent)
+        return self.pages.redirect(visit, visit.url("/confirmUser", **params, ticket=ticket))
 
     def _confirm_form(
         self,
