@@ -93,10 +93,9 @@ class DomainRouting:
         self,
         app: ASGIApp,
         domain_app: ASGIApp,
-        domains: PoolDomains | None,
+        domains: PoolDomains,
         api_hosts: Iterable[str],
     ) -> None:
-        """`domains` None: no pool has a domain host, and the path prefix serves every pool."""
         self.app = app
         self.domain_app = domain_app
         self.domains = domains
@@ -124,7 +123,7 @@ class DomainRouting:
         found = state.get("domain_pool")  # HostAllowList looked this host up already
         if isinstance(found, str):
             return found
-        if self.domains is None or not name or name in self.api_hosts or _is_address(name):
+        if not name or name in self.api_hosts or _is_address(name):
             return None
         return await self.domains.pool_for_host(name)
 
@@ -137,7 +136,7 @@ class DomainRouting:
         if not slash or not _POOL_ID.fullmatch(first) or "/" + rest in _PREFIX_PASSTHROUGH:
             return False
         # Cognito: no domain, no OAuth endpoints; the API's per-pool routes answer instead.
-        if self.domains is not None and await self.domains.domain_of_pool(first) is None:
+        if await self.domains.domain_of_pool(first) is None:
             return False
         prefix = f"{root}/{first}"
         state["domain"] = DomainContext(first, origin(scope, header) + prefix, prefix + "/")

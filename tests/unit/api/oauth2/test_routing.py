@@ -53,7 +53,7 @@ async def _api(request: Request) -> PlainTextResponse:
     return PlainTextResponse("api " + request.url.path)
 
 
-def make_app(domains: FakeDomains | None, allowed: tuple[str, ...] = ("api.example.com",)) -> Any:
+def make_app(domains: FakeDomains, allowed: tuple[str, ...] = ("api.example.com",)) -> Any:
     domain_app = Starlette(routes=[Route("/echo", _echo), Route("/.well-known/x", _echo)])
     return Starlette(
         routes=[Route("/{rest:path}", _api, methods=["GET", "POST"])],
@@ -63,7 +63,7 @@ def make_app(domains: FakeDomains | None, allowed: tuple[str, ...] = ("api.examp
                 HostAllowList,
                 allowed=allowed,
                 auth_domain="auth.example.com",
-                lookup=domains.pool_for_host if domains else None,
+                lookup=domains.pool_for_host,
             ),
             Middleware(DomainRouting, domain_app=domain_app, domains=domains, api_hosts=allowed),
         ],
@@ -128,11 +128,6 @@ def test_path_prefix_needs_a_domain_and_leaves_the_jwks_to_the_api() -> None:
     assert get(app, "http://api.example.com" + jwks).text == "api " + jwks
     assert get(app, "http://api.example.com/identity/echo").text == "api /identity/echo"
     assert domains.lookups == [OTHER]
-
-
-def test_without_domains_the_path_prefix_serves_any_pool() -> None:
-    body = get(make_app(None), f"http://api.example.com/{OTHER}/echo").json()
-    assert body["pool"] == OTHER
 
 
 def test_api_requests_pass_untouched() -> None:
