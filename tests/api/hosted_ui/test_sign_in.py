@@ -451,3 +451,25 @@ def test_a_pool_signing_in_by_email_asks_for_the_email(sqlite_server: Server) ->
         assert form.types["username"] == "email" and "Email address" in page.text
         assert form.autocomplete["username"] == "username email"
         callback(hosted, submit(http, page, "login-form", username=email, password=PASSWORD))
+
+
+def test_mfa_by_email(sqlite_server: Server) -> None:
+    hosted = hosted_client(sqlite_server)
+    admin = sqlite_server.admin()
+    admin.set_user_pool_mfa_config(
+        UserPoolId=hosted.pool_id,
+        MfaConfiguration="OPTIONAL",
+        EmailMfaConfiguration={"Message": "Code {####}", "Subject": "Sign-in code"},
+    )
+    user = make_user(sqlite_server, hosted.pool_id)
+    admin.admin_set_user_mfa_preference(
+        UserPoolId=hosted.pool_id,
+        Username=user,
+        EmailMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
+    with hosted.http() as http:
+        page = log_in(http, hosted, user)
+        assert 'id="mfa-form"' in page.text and "by email" in page.text, page.text[:3000]
+        assert "Enter your verification code" in page.text
+        code = sqlite_server.latest_code(hosted.pool_id, f"{user}@example.com")
+        callback(hosted, submit(http, page, "mfa-form", code=code))
