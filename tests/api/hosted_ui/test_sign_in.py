@@ -354,6 +354,14 @@ def test_first_factor_choice_and_an_emailed_code(sqlite_server: Server) -> None:
         page = login_page(http, hosted, prompt="login")
         choose = submit(http, page, "login-form", username=user, action="choose")
         callback(hosted, submit(http, choose, "choose-form", factor="PASSWORD", password=PASSWORD))
+        # An unknown name gets the page a user without a verified address gets, named as typed.
+        nobody = f"nobody-{secrets.token_hex(3)}"
+        page = login_page(http, hosted, prompt="login")
+        choose = submit(http, page, "login-form", username=nobody, action="choose")
+        assert choose.status_code == 200 and f"Signing in as {nobody}" in choose.text
+        assert 'id="factor-password"' in choose.text and 'id="factor-email-otp"' not in choose.text
+        refused = submit(http, choose, "choose-form", factor="PASSWORD", password=PASSWORD)
+        assert refused.status_code == 400 and error_of(refused) == WRONG
 
 
 def test_a_tampered_or_spent_session_starts_over(http: httpx.Client, hosted: Hosted) -> None:

@@ -237,10 +237,12 @@ class SignInPages:
             return await self._signed_in(visit, outcome.signed_in)
         challenge, session = outcome.challenge, outcome.session or ""
         prompt = outcome.prompt
-        name = prompt.username or prompt.user_id_for_srp or username
+        # The name as typed: a prompt's USERNAME is the stored one, or for an unknown user a
+        # decoy's, which would tell the two apart.
+        name = username or prompt.user_id_for_srp or ""
         if challenge is Challenge.SELECT_CHALLENGE:
             options = [f.value for f in outcome.available if f is not FirstFactor.PASSWORD_SRP]
-            return self._choose_form(visit, session, name, options)
+            return self._choose_form(visit, session, username, options)
         if challenge in CODE_CHALLENGES:
             assert challenge is not None
             return self._code_form(
