@@ -44,6 +44,11 @@ class Job:
     keep_bodies: bool = False
     # SignUp needs a fresh username per request: bodies contain b"{n}", replaced by a counter.
     unique_prefix: str = ""
+    # `bodies` are whole HTTP requests (other endpoints than the AWS JSON one: bench/oauth.py).
+    raw: bool = False
+    # Each request at most once, in order, until `end_at` (single-use authorization codes);
+    # unlike `once`, only requests started in the measured window count.
+    single_use: bool = False
 
 
 @dataclass
@@ -73,16 +78,18 @@ async def _run(job: Job) -> Outcome:
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     hostport = f"{host}:{port}"
     outcome = Outcome()
-    if job.once:
-        prebuilt = [request_bytes(hostport, job.operation, b) for b in job.bodies]
+    every = job.once or job.single_use
+    bodies = job.bodies if every else job.bodies[:4096]
+    if job.raw:
+        prebuilt = list(bodies)
     else:
-        prebuilt = [request_bytes(hostport, job.operation, b) for b in job.bodies[:4096]]
+        prebuilt = [request_bytes(hostport, job.operation, b) for b in bodies]
     queue = iter(range(len(prebuilt)))
     counter = 0
 
     def next_request() -> bytes | None:
         nonlocal counter
-        if job.once:
+        if job.once or job.single_use:
             index = next(queue, None)
             return None if index is None else prebuilt[index]
         if job.unique_prefix:

@@ -1,4 +1,5 @@
-"""`python -m bench.run`: seed a pool, drive SignUp / sign-in / GetUser / refresh, report.
+"""`python -m bench.run`: seed a pool, drive SignUp / sign-in / GetUser / refresh and the token
+endpoint, report.
 
 Against a live `mamori serve`. Reports ops/s, p50/p99 latency, errors, the server's CPU
 milliseconds per operation and its RSS, and the machine's own argon2id verify rate at the
@@ -23,13 +24,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from bench import argon2ref, flows, load, procs, seed
+from bench import argon2ref, flows, load, oauth, procs, seed
 from mamori.config import load_settings
 from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams
 from mamori.wiring import master_key
 
-OPS = ("signup", "signin", "getuser", "refresh", *flows.OPS)
+OPS = ("signup", "signin", "getuser", "refresh", *flows.OPS, *oauth.OPS)
 TARGETS = {
     "signup": "SignUp",
     "signin": "InitiateAuth",
@@ -38,6 +39,9 @@ TARGETS = {
     # Two requests per sign-in (bench/flows.py): InitiateAuth, then RespondToAuthChallenge.
     "srp_signin": "InitiateAuth",
     "mfa_signin": "InitiateAuth",
+    # POST /<poolId>/oauth2/token (bench/oauth.py), not the AWS JSON endpoint.
+    "client_credentials": "token",
+    "code_exchange": "token",
 }
 
 
@@ -240,6 +244,7 @@ def _measure(
     pids: list[int],
     pg_database: str | None,
     flow: flows.Setup | None = None,
+    token_endpoint: oauth.Setup | None = None,
 ) -> tuple[Row, list[bytes]]:
     bodies = _bodies(op, client_id, args.users, tokens)
     start = time.time() + 0.5
@@ -273,7 +278,13 @@ def _measure(
     before: list[procs.Snapshot] = []
     t = threading.Thread(target=lambda: before.append(asyncio.run(snapshot_at(measure_at))))
     t.start()
-    if flow is not None:
+    if token_endpoint is not None:
+        outcomes = load.run_jobs(
+            oauth.jobs(
+                args.url, op, token_endpoint, args.concurrency, args.procs, start, measure_at, end
+            )
+        )
+    elif flow is not None:
         outcomes = flows.run_jobs(
             flows.jobs(args.url, op, flow, args.concurrency, args.procs, start, measure_at, end)
         )
@@ -387,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"argon2id verify, {threads} thread(s): {rate:.1f}/s", flush=True)
 
     tokens: list[tuple[str, str]] = []
+    token_endpoint: oauth.Setup | None = None
     rows: list[Row] = []
     ratios: list[float] = []
     bracket: list[tuple[float, float]] = []  # each sign-in round's references, before and after
@@ -410,8 +422,29 @@ def main(argv: list[str] | None = None) -> int:
                 args.mfa_users,
                 args.procs,
             )
+        if op in oauth.OPS:
+            if token_endpoint is None:
+                token_endpoint = oauth.prepare(admin, pool_id)
+            if op == "code_exchange":
+                count = oauth.codes_needed(2000, args.warmup, args.duration)
+                print(f"minting {count} authorization codes...", flush=True)
+                oauth.mint_codes(
+                    settings.effective_database_url,
+                    Keyring(master_key(settings)),
+                    token_endpoint,
+                    count,
+                )
         for _ in range(args.rounds if op == "signin" else 1):
-            row, bodies = _measure(args, op, client_id, tokens, pids, pg_database, flow)
+            row, bodies = _measure(
+                args,
+                op,
+                client_id,
+                tokens,
+                pids,
+                pg_database,
+                flow,
+                token_endpoint if op in oauth.OPS else None,
+            )
             if op == "signin":
                 tokens += _harvest(bodies)
                 tokens = tokens[: max(args.token_users, 1)]

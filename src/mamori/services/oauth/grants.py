@@ -11,7 +11,6 @@ from mamori.domain.errors import (
     InvalidParameterException,
     NotAuthorizedException,
     RefreshTokenReuseException,
-    ResourceNotFoundException,
     UnauthorizedException,
     UnsupportedOperationException,
     UnsupportedTokenTypeException,
@@ -82,10 +81,11 @@ class OAuthGrants:
 
     async def client(self, pool_id: str, given: ClientCredentials) -> tuple[UserPool, AppClient]:
         """The client of this domain's pool, its secret proven (a public client: none sent)."""
-        try:
-            pool, client = await self._clients.client_in_pool(pool_id, given.client_id)
-        except ResourceNotFoundException as exc:
-            raise InvalidClient("Unknown client.") from exc
+        # The client and its pool in one read; a client of another pool is unknown here.
+        found = await self._clients.client_with_pool(given.client_id)
+        if found is None or found[0].id != pool_id:
+            raise InvalidClient("Unknown client.")
+        pool, client = found
         if client.secret is None and given.secret:
             raise InvalidClient("The client has no secret.")
         try:
