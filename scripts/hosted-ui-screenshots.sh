@@ -4,6 +4,15 @@
 # chromium (make browser). A normal test run never writes them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The Japanese pages (and the language links in Korean and Chinese) need a CJK font.
+if ! fc-list :lang=ja 2>/dev/null | grep -q .; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  echo "hosted-ui-screenshots: installing Debian's fonts-noto-cjk for the Japanese pages"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
+fi
 MAMORI_SCREENSHOTS=1 .venv/bin/pytest -q -p no:cacheprovider \
   tests/api/hosted_ui/test_pages_in_browser.py "$@"
 ls -l docs/hosted-ui/*.png | awk '{ total += $5 } END { print NR " screenshots, " int(total / 1024) " KiB" }'
