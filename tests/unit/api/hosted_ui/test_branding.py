@@ -30,7 +30,7 @@ def test_a_colour_never_carries_css_syntax(value: str) -> None:
 
 def test_images_by_type_or_signature() -> None:
     assert image_url(PNG, None) == "data:image/png;base64," + base64.b64encode(PNG).decode()
-    assert image_url(b"<svg/>", "image/svg+xml").startswith("data:image/svg+xml;base64,")
+    assert str(image_url(b"<svg/>", "image/svg+xml")).startswith("data:image/svg+xml;base64,")
     assert image_url(b"<html>", "text/html") is None
     assert image_url(b"", "image/png") is None and image_url(None, None) is None
 
