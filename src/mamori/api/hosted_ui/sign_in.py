@@ -14,16 +14,29 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from mamori.api.hosted_ui import languages, totp_setup
 from mamori.api.hosted_ui.accounts import username_field
+from mamori.api.hosted_ui.challenge_forms import ChallengeForms
 from mamori.api.hosted_ui.pages import (
     CSRF_FAILED,
     CSRF_STATUS,
-    N_,
     Pages,
     Posted,
     Visit,
     page_route,
+)
+from mamori.api.hosted_ui.sign_in_messages import (
+    CODE_NEEDED,
+    INVALID_DETAILS,
+    NOT_AVAILABLE,
+    PASSWORD_NEEDED,
+    PASSWORDS_DIFFER,
+    SOMETHING_WRONG,
+    START_AGAIN,
+    USERNAME_NEEDED,
+    WRONG_CODE,
+    detail_error,
+    say,
+    sign_in_message,
 )
 from mamori.api.oauth2.session_cookie import is_https, set_session_cookie
 from mamori.domain.auth.answers import (
@@ -42,75 +55,16 @@ from mamori.domain.errors import (
     ExpiredCodeException,
     InvalidParameterException,
     InvalidPasswordException,
-    LimitExceededException,
     NotAuthorizedException,
     PasswordResetRequiredException,
     ServiceError,
-    TooManyRequestsException,
     UserNotConfirmedException,
-    UserNotFoundException,
 )
 from mamori.domain.oauth.authorization import SignedIn
 from mamori.domain.userpools.mfa_settings import MfaFactor
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.auth.service import AuthOutcome
 
-# Cognito's managed login: the one message for an unknown user and a wrong password.
-WRONG = N_("Incorrect username or password.")
-LOCKED = N_("Password attempts exceeded. Please wait a while and try again.")
-THROTTLED = N_("Too many requests. Please wait a moment and try again.")
-TOO_MANY_ATTEMPTS = N_("Too many attempts. Please wait a while and try again.")
-DISABLED = N_("User is disabled.")
-TEMPORARY_EXPIRED = N_(
-    "Your temporary password has expired. Please ask your administrator to reset it."
-)
-START_AGAIN = N_("This sign-in has expired or was already used. Please sign in again.")
-WRONG_CODE = N_("The code is not correct. Please check it and try again.")
-USERNAME_NEEDED = N_("Please enter your username.")
-PASSWORD_NEEDED = N_("Please enter your password.")
-CODE_NEEDED = N_("Please enter the code.")
-PASSWORDS_DIFFER = N_("The passwords do not match.")
-INVALID_DETAILS = N_("Some of the details are not valid: %(detail)s")
-NOT_AVAILABLE = N_("This way of signing in is not available. Please choose another.")
-SOMETHING_WRONG = N_("Something went wrong. Please try again.")
-FACTOR_NAMES = {
-    MfaFactor.SMS_MFA.value: N_("Text message (SMS)"),
-    MfaFactor.SOFTWARE_TOKEN_MFA.value: N_("Authenticator app"),
-    MfaFactor.EMAIL_OTP.value: N_("Email"),
-}
-ATTRIBUTE_LABELS = {
-    "email": N_("Email address"),
-    "phone_number": N_("Phone number"),
-    "name": N_("Name"),
-    "given_name": N_("Given name"),
-    "family_name": N_("Family name"),
-    "middle_name": N_("Middle name"),
-    "nickname": N_("Nickname"),
-    "preferred_username": N_("Preferred username"),
-    "birthdate": N_("Birthdate"),
-    "address": N_("Address"),
-    "gender": N_("Gender"),
-    "locale": N_("Locale"),
-    "picture": N_("Picture URL"),
-    "profile": N_("Profile URL"),
-    "website": N_("Website"),
-    "zoneinfo": N_("Time zone"),
-}
-ATTRIBUTE_AUTOCOMPLETE = {
-    "email": "email",
-    "phone_number": "tel",
-    "name": "name",
-    "given_name": "given-name",
-    "family_name": "family-name",
-    "middle_name": "additional-name",
-    "nickname": "nickname",
-    "birthdate": "bday",
-    "address": "street-address",
-    "gender": "sex",
-    "locale": "language",
-    "picture": "photo",
-    "website": "url",
-}
 CODE_CHALLENGES = frozenset(
     {Challenge.SMS_MFA, Challenge.SOFTWARE_TOKEN_MFA, Challenge.EMAIL_OTP, Challenge.SMS_OTP}
 )
@@ -119,45 +73,11 @@ _MAX_USERNAME = 128
 _MAX_PASSWORD = 256
 
 
-def say(visit: Visit, message: str, **values: str) -> str:
-    """`message` (a catalogue id) in the visit's language, its placeholders filled; for
-    field errors and messages with values (base.html translates a plain `error` itself)."""
-    text = languages.translations(visit.lang).gettext(message)
-    return text % values if values else text
-
-
-def detail_error(visit: Visit, message: str, **values: str) -> str:
-    """An `error` with values, translated here; "%" doubled, as base.html's gettext formats."""
-    return say(visit, message, **values).replace("%", "%%")
-
-
-def sign_in_message(exc: ServiceError) -> str:
-    """What a refused sign-in step tells the user: never whether the user exists."""
-    if isinstance(exc, TooManyRequestsException):
-        return THROTTLED
-    if isinstance(exc, LimitExceededException):
-        return TOO_MANY_ATTEMPTS
-    if isinstance(exc, CodeMismatchException):
-        return WRONG_CODE
-    if isinstance(exc, NotAuthorizedException):
-        if exc.message.startswith("Password attempts exceeded"):
-            return LOCKED
-        if exc.message == "User is disabled.":
-            return DISABLED  # told only after the right password, as Cognito's pages do
-        if exc.message.startswith("Temporary password has expired"):
-            return TEMPORARY_EXPIRED
-        if exc.message.startswith("Invalid session"):
-            return START_AGAIN
-        return WRONG
-    if isinstance(exc, UserNotFoundException):
-        return WRONG
-    return SOMETHING_WRONG
-
-
 class SignInPages:
     def __init__(self, pages: Pages) -> None:
         self.pages = pages
         self.services = pages.services
+        self.forms = ChallengeForms(pages)
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -242,10 +162,10 @@ class SignInPages:
         name = username or prompt.user_id_for_srp or ""
         if challenge is Challenge.SELECT_CHALLENGE:
             options = [f.value for f in outcome.available if f is not FirstFactor.PASSWORD_SRP]
-            return self._choose_form(visit, session, username, options)
+            return self.forms.choose(visit, session, username, options)
         if challenge in CODE_CHALLENGES:
             assert challenge is not None
-            return self._code_form(
+            return self.forms.code(
                 visit,
                 session,
                 challenge.value,
@@ -257,7 +177,7 @@ class SignInPages:
             )
         if challenge is Challenge.SELECT_MFA_TYPE:
             options = [f.value for f in prompt.mfas_can_choose or ()]
-            return self._select_form(visit, session, options)
+            return self.forms.select(visit, session, options)
         if challenge is Challenge.MFA_SETUP:
             can_set_up = prompt.mfas_can_setup or ()
             if MfaFactor.SOFTWARE_TOKEN_MFA not in can_set_up:
@@ -265,10 +185,10 @@ class SignInPages:
             secret, following = await self.services.auth.associate_software_token_for_session(
                 session
             )
-            return await self._setup_form(visit, following, secret, name)
+            return await self.forms.setup(visit, following, secret, name)
         if challenge is Challenge.NEW_PASSWORD_REQUIRED:
             required = list(prompt.required_attributes or ())
-            return self._new_password_form(visit, session, required)
+            return self.forms.new_password(visit, session, required)
         # DEVICE_SRP_AUTH and SRP never happen here (services/auth: the hosted entry).
         return await self._start_again(visit, SOMETHING_WRONG)
 
@@ -321,10 +241,10 @@ class SignInPages:
         session, username = posted.get("session"), posted.get("username")
         options = _words(posted.get("options"))
         if not posted.csrf_ok:
-            return self._choose_form(visit, session, username, options, CSRF_STATUS, CSRF_FAILED)
+            return self.forms.choose(visit, session, username, options, CSRF_STATUS, CSRF_FAILED)
         factor = posted.get("factor")
         if factor == "PASSWORD" and not posted.get("password"):
-            return self._choose_form(
+            return self.forms.choose(
                 visit,
                 session,
                 username,
@@ -337,34 +257,13 @@ class SignInPages:
         )
         result = await self._answer(visit, posted, answer)
         if isinstance(result, InvalidParameterException):
-            return self._choose_form(visit, session, username, options, 400, NOT_AVAILABLE)
+            return self.forms.choose(visit, session, username, options, 400, NOT_AVAILABLE)
         nxt = await self._refused_or_next(visit, result, None)
         if nxt is not None:
             return nxt
         assert isinstance(result, ServiceError)
         message = sign_in_message(result)
-        return self._choose_form(visit, session, username, options, 400, message)
-
-    def _choose_form(
-        self,
-        visit: Visit,
-        session: str,
-        username: str,
-        options: list[str],
-        status: int = 200,
-        error: str | None = None,
-        **values: object,
-    ) -> Response:
-        return self.pages.render(
-            visit,
-            "login_choose.html",
-            status,
-            session=session,
-            username=username,
-            options=options,
-            error=error,
-            **values,
-        )
+        return self.forms.choose(visit, session, username, options, 400, message)
 
     # --- a code: SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_OTP
     async def code(self, request: Request) -> Response:
@@ -381,7 +280,7 @@ class SignInPages:
         )
         first_factor = posted.get("first_factor") == "1"
         if not posted.csrf_ok:
-            return self._code_form(
+            return self.forms.code(
                 visit, *shown, first_factor=first_factor, status=CSRF_STATUS, error=CSRF_FAILED
             )
         try:
@@ -393,7 +292,7 @@ class SignInPages:
         assert challenge is not None
         code = "".join(posted.get("code").split())
         if not code:
-            return self._code_form(
+            return self.forms.code(
                 visit,
                 *shown,
                 first_factor=first_factor,
@@ -405,34 +304,8 @@ class SignInPages:
         if nxt is not None:
             return nxt
         assert isinstance(result, ServiceError)
-        return self._code_form(
+        return self.forms.code(
             visit, *shown, first_factor=first_factor, status=400, error=sign_in_message(result)
-        )
-
-    def _code_form(
-        self,
-        visit: Visit,
-        session: str,
-        challenge: str,
-        medium: str,
-        destination: str,
-        device_name: str,
-        *,
-        first_factor: bool,
-        status: int = 200,
-        **values: object,
-    ) -> Response:
-        return self.pages.render(
-            visit,
-            "mfa_code.html",
-            status,
-            session=session,
-            challenge=challenge,
-            medium=medium,
-            destination=destination,
-            device_name=device_name,
-            first_factor=first_factor,
-            **values,
         )
 
     # --- SELECT_MFA_TYPE
@@ -443,34 +316,15 @@ class SignInPages:
         posted = await self.pages.posted(visit, "mfa-select")
         session, options = posted.get("session"), _words(posted.get("options"))
         if not posted.csrf_ok:
-            return self._select_form(visit, session, options, CSRF_STATUS, CSRF_FAILED)
+            return self.forms.select(visit, session, options, CSRF_STATUS, CSRF_FAILED)
         result = await self._answer(visit, posted, SelectMfaTypeAnswer(answer=posted.get("factor")))
         if isinstance(result, InvalidParameterException):
-            return self._select_form(visit, session, options, 400, NOT_AVAILABLE)
+            return self.forms.select(visit, session, options, 400, NOT_AVAILABLE)
         nxt = await self._refused_or_next(visit, result, None)
         if nxt is not None:
             return nxt
         assert isinstance(result, ServiceError)
-        return self._select_form(visit, session, options, 400, sign_in_message(result))
-
-    def _select_form(
-        self,
-        visit: Visit,
-        session: str,
-        options: list[str],
-        status: int = 200,
-        error: str | None = None,
-    ) -> Response:
-        known = [o for o in options if o in FACTOR_NAMES]
-        return self.pages.render(
-            visit,
-            "mfa_select.html",
-            status,
-            session=session,
-            options=known,
-            factor_names=FACTOR_NAMES,
-            error=error,
-        )
+        return self.forms.select(visit, session, options, 400, sign_in_message(result))
 
     # --- MFA_SETUP (an authenticator app)
     async def setup_totp(self, request: Request) -> Response:
@@ -484,12 +338,12 @@ class SignInPages:
             posted.get("username"),
         )
         if not posted.csrf_ok:
-            return await self._setup_form(
+            return await self.forms.setup(
                 visit, session, secret, username, CSRF_STATUS, error=CSRF_FAILED
             )
         code = "".join(posted.get("code").split())
         if not code:
-            return await self._setup_form(
+            return await self.forms.setup(
                 visit,
                 session,
                 secret,
@@ -510,46 +364,13 @@ class SignInPages:
                 if isinstance(exc, EnableSoftwareTokenMFAException | CodeMismatchException)
                 else sign_in_message(exc)
             )
-            return await self._setup_form(visit, session, secret, username, 400, error=message)
+            return await self.forms.setup(visit, session, secret, username, 400, error=message)
         result = await self._answer(visit, Posted({"session": verified}, True), MfaSetupAnswer())
         nxt = await self._refused_or_next(visit, result, None)
         if nxt is not None:
             return nxt
         assert isinstance(result, ServiceError)
         return await self._start_again(visit, sign_in_message(result))
-
-    async def _setup_form(
-        self,
-        visit: Visit,
-        session: str,
-        secret: str,
-        username: str,
-        status: int = 200,
-        **values: object,
-    ) -> Response:
-        issuer = await self._issuer(visit)
-        qr = (
-            totp_setup.qr_data_url(totp_setup.otpauth_uri(secret, username, issuer))
-            if secret
-            else ""
-        )
-        return self.pages.render(
-            visit,
-            "mfa_setup.html",
-            status,
-            session=session,
-            secret=secret,
-            username=username,
-            qr=qr,
-            **values,
-        )
-
-    async def _issuer(self, visit: Visit) -> str:
-        """The otpauth issuer an authenticator shows: the pool's name (Cognito's default)."""
-        pool, _ = await self.services.clients.client_in_pool(
-            visit.ctx.pool_id, visit.authorization.client_id
-        )
-        return pool.name
 
     # --- NEW_PASSWORD_REQUIRED
     async def new_password(self, request: Request) -> Response:
@@ -560,12 +381,12 @@ class SignInPages:
         session, required = posted.get("session"), _words(posted.get("required"))
         values = {f"attribute:{name}": posted.get(f"attribute:{name}") for name in required}
         if not posted.csrf_ok:
-            return self._new_password_form(
+            return self.forms.new_password(
                 visit, session, required, CSRF_STATUS, values, error=CSRF_FAILED
             )
         password = posted.get("password")[:_MAX_PASSWORD]
         if not password:
-            return self._new_password_form(
+            return self.forms.new_password(
                 visit,
                 session,
                 required,
@@ -574,7 +395,7 @@ class SignInPages:
                 field_errors={"password": say(visit, PASSWORD_NEEDED)},
             )
         if password != posted.get("confirm_password")[:_MAX_PASSWORD]:
-            return self._new_password_form(
+            return self.forms.new_password(
                 visit,
                 session,
                 required,
@@ -590,7 +411,7 @@ class SignInPages:
         answer = NewPasswordAnswer(new_password=password, attributes=attributes)
         result = await self._answer(visit, posted, answer)
         if isinstance(result, InvalidPasswordException | InvalidParameterException):
-            return self._new_password_form(
+            return self.forms.new_password(
                 visit,
                 session,
                 required,
@@ -602,29 +423,8 @@ class SignInPages:
         if nxt is not None:
             return nxt
         assert isinstance(result, ServiceError)
-        return self._new_password_form(
+        return self.forms.new_password(
             visit, session, required, 400, values, error=sign_in_message(result)
-        )
-
-    def _new_password_form(
-        self,
-        visit: Visit,
-        session: str,
-        required: list[str],
-        status: int = 200,
-        values: dict[str, str] | None = None,
-        **extra: object,
-    ) -> Response:
-        return self.pages.render(
-            visit,
-            "new_password.html",
-            status,
-            session=session,
-            required=required,
-            values=values or {},
-            attribute_labels=ATTRIBUTE_LABELS,
-            attribute_autocomplete=ATTRIBUTE_AUTOCOMPLETE,
-            **extra,
         )
 
 

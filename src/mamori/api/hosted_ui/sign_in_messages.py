@@ -1,0 +1,109 @@
+"""What the sign-in pages say: their messages (catalogue ids, translated by the template or by
+`say`), the names of MFA factors and attributes, and a refused step's message, which never
+tells whether the user exists."""
+
+from __future__ import annotations
+
+from mamori.api.hosted_ui import languages
+from mamori.api.hosted_ui.pages import N_, Visit
+from mamori.domain.errors import (
+    CodeMismatchException,
+    LimitExceededException,
+    NotAuthorizedException,
+    ServiceError,
+    TooManyRequestsException,
+    UserNotFoundException,
+)
+from mamori.domain.userpools.mfa_settings import MfaFactor
+
+# Cognito's managed login: the one message for an unknown user and a wrong password.
+WRONG = N_("Incorrect username or password.")
+LOCKED = N_("Password attempts exceeded. Please wait a while and try again.")
+THROTTLED = N_("Too many requests. Please wait a moment and try again.")
+TOO_MANY_ATTEMPTS = N_("Too many attempts. Please wait a while and try again.")
+DISABLED = N_("User is disabled.")
+TEMPORARY_EXPIRED = N_(
+    "Your temporary password has expired. Please ask your administrator to reset it."
+)
+START_AGAIN = N_("This sign-in has expired or was already used. Please sign in again.")
+WRONG_CODE = N_("The code is not correct. Please check it and try again.")
+USERNAME_NEEDED = N_("Please enter your username.")
+PASSWORD_NEEDED = N_("Please enter your password.")
+CODE_NEEDED = N_("Please enter the code.")
+PASSWORDS_DIFFER = N_("The passwords do not match.")
+INVALID_DETAILS = N_("Some of the details are not valid: %(detail)s")
+NOT_AVAILABLE = N_("This way of signing in is not available. Please choose another.")
+SOMETHING_WRONG = N_("Something went wrong. Please try again.")
+FACTOR_NAMES = {
+    MfaFactor.SMS_MFA.value: N_("Text message (SMS)"),
+    MfaFactor.SOFTWARE_TOKEN_MFA.value: N_("Authenticator app"),
+    MfaFactor.EMAIL_OTP.value: N_("Email"),
+}
+ATTRIBUTE_LABELS = {
+    "email": N_("Email address"),
+    "phone_number": N_("Phone number"),
+    "name": N_("Name"),
+    "given_name": N_("Given name"),
+    "family_name": N_("Family name"),
+    "middle_name": N_("Middle name"),
+    "nickname": N_("Nickname"),
+    "preferred_username": N_("Preferred username"),
+    "birthdate": N_("Birthdate"),
+    "address": N_("Address"),
+    "gender": N_("Gender"),
+    "locale": N_("Locale"),
+    "picture": N_("Picture URL"),
+    "profile": N_("Profile URL"),
+    "website": N_("Website"),
+    "zoneinfo": N_("Time zone"),
+}
+ATTRIBUTE_AUTOCOMPLETE = {
+    "email": "email",
+    "phone_number": "tel",
+    "name": "name",
+    "given_name": "given-name",
+    "family_name": "family-name",
+    "middle_name": "additional-name",
+    "nickname": "nickname",
+    "birthdate": "bday",
+    "address": "street-address",
+    "gender": "sex",
+    "locale": "language",
+    "picture": "photo",
+    "website": "url",
+}
+
+
+def say(visit: Visit, message: str, **values: str) -> str:
+    """`message` (a catalogue id) in the visit's language, its placeholders filled; for
+    field errors and messages with values (base.html translates a plain `error` itself)."""
+    text = languages.translations(visit.lang).gettext(message)
+    return text % values if values else text
+
+
+def detail_error(visit: Visit, message: str, **values: str) -> str:
+    """An `error` with values, translated here; "%" doubled, as base.html's gettext formats."""
+    return say(visit, message, **values).replace("%", "%%")
+
+
+def sign_in_message(exc: ServiceError) -> str:
+    """What a refused sign-in step tells the user: never whether the user exists."""
+    if isinstance(exc, TooManyRequestsException):
+        return THROTTLED
+    if isinstance(exc, LimitExceededException):
+        return TOO_MANY_ATTEMPTS
+    if isinstance(exc, CodeMismatchException):
+        return WRONG_CODE
+    if isinstance(exc, NotAuthorizedException):
+        if exc.message.startswith("Password attempts exceeded"):
+            return LOCKED
+        if exc.message == "User is disabled.":
+            return DISABLED  # told only after the right password, as Cognito's pages do
+        if exc.message.startswith("Temporary password has expired"):
+            return TEMPORARY_EXPIRED
+        if exc.message.startswith("Invalid session"):
+            return START_AGAIN
+        return WRONG
+    if isinstance(exc, UserNotFoundException):
+        return WRONG
+    return SOMETHING_WRONG
