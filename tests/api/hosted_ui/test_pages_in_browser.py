@@ -74,6 +74,13 @@ def mfa_required(sqlite_server: Server, app: WebApp) -> Hosted:
     return hosted
 
 
+@pytest.fixture(scope="module")
+def passwordless(sqlite_server: Server, app: WebApp) -> Hosted:
+    """A USER_AUTH pool: a password or a code by email as the first factor."""
+    policy = {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}
+    return make_hosted(sqlite_server, app.url, pool={"Policies": policy})
+
+
 @pytest.fixture(params=["en", "ja"])
 def lang(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -281,6 +288,53 @@ def test_mfa_email(page: Page, site: Hosted, lang: str) -> None:
     signed_in(page, site)
 
 
+def test_choosing_among_mfa_factors(page: Page, site: Hosted, lang: str) -> None:
+    phone = f"+1555{secrets.randbelow(10**7):07d}"
+    username = make_user(
+        site.server,
+        site.pool_id,
+        attributes={"phone_number": phone, "phone_number_verified": "true"},
+    )
+    totp = enroll_totp(site.server, site.pool_id, site.client_id, username, preferred=False)
+    site.server.admin().admin_set_user_mfa_preference(
+        UserPoolId=site.pool_id,
+        Username=username,
+        SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
+    )
+    open_sign_in(page, site, lang)
+    fill_sign_in(page, username, PASSWORD)
+    page.locator("#mfa-select-form").wait_for()
+    in_language(page, lang)
+    shot(page, "mfa-select", lang)
+    choices = page.locator("#mfa-select-form button[name=factor]")
+    assert sorted(choices.evaluate_all("bs => bs.map(b => b.value)")) == [
+        "SMS_MFA",
+        "SOFTWARE_TOKEN_MFA",
+    ]
+    with page.expect_navigation():
+        page.locator("#mfa-select-form button[value=SOFTWARE_TOKEN_MFA]").click()
+    fill_code(page, totp.code())
+    signed_in(page, site)
+
+
+def test_sign_in_with_an_emailed_code(page: Page, passwordless: Hosted, lang: str) -> None:
+    username = make_user(passwordless.server, passwordless.pool_id)
+    open_sign_in(page, passwordless, lang)
+    page.fill("#login-form input[name=username]", username)
+    with page.expect_navigation():
+        page.locator("#other-options-button").click()
+    page.locator("#choose-form").wait_for()
+    in_language(page, lang)
+    shot(page, "login-choose", lang)
+    with page.expect_navigation():
+        page.locator("#factor-email-otp").click()
+    page.locator("#mfa-form").wait_for()
+    in_language(page, lang)
+    shot(page, "sign-in-code", lang)
+    fill_code(page, new_code(passwordless.server, passwordless.pool_id, f"{username}@example.com"))
+    signed_in(page, passwordless)
+
+
 def test_totp_set_up_with_a_qr_code(page: Page, mfa_required: Hosted, lang: str) -> None:
     username = make_user(mfa_required.server, mfa_required.pool_id)
     open_sign_in(page, mfa_required, lang)
@@ -346,7 +400,14 @@ def test_sign_up_with_confirmation(page: Page, site: Hosted, lang: str) -> None:
     page.wait_for_url("**/confirmUser?**")
     in_language(page, lang)
     shot(page, "confirm-signup", lang)
-    page.fill("#confirm-form input[name=code]", new_code(site.server, site.pool_id, email))
+    new_code(site.server, site.pool_id, email)  # the first code is out
+    # "Send a new code": the page says so, and the newest code confirms.
+    with page.expect_navigation():
+        page.locator("#resend-button").click()
+    assert page.locator("#form-notice").count() == 1
+    code = new_code(site.server, site.pool_id, email, after=1)
+    assert sent(site.server, site.pool_id, email) == 2 and code
+    page.fill("#confirm-form input[name=code]", code)
     submit_form(page, "#confirm-form")
     # Confirmed: the app's callback (signed in at once) or an outcome page, then sign-in.
     if "/callback?" not in page.url:
