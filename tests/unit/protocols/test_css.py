@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -87,3 +90,25 @@ def test_no_value_smuggles_a_load(selector: str, value: str) -> None:
     assert "(" not in body or any(f"{f}(" in body for f in ("rgb", "rgba", "hsl", "hsla"))
     for needle in ("url", "@", "\\", "'", '"', ";;", "}", "{", "/"):
         assert needle not in body.removesuffix("; }").removesuffix("}")
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        " " * 131_000 + "x",
+        ".a" + " " * 131_000 + "{",
+        "/*" * 65_000,
+        "a " * 65_000,
+        ".logo-customizable { max-width: " + "a" * 131_000 + " }",
+        ".logo-customizable { max-width: " + "a(" * 65_000 + " }",
+        ".logo-customizable { max-width: " + "(" * 131_000 + " }",
+        ".logo-customizable { " + "max-width: 1px; " * 8_000 + "}",
+        ".logo-customizable { max-width: 1px } " * 3_000,
+        "," * 131_000 + "{}",
+    ],
+)
+def test_the_largest_css_is_checked_in_linear_time(css: str) -> None:
+    started = time.perf_counter()
+    with contextlib.suppress(CssError):
+        sanitise(css)
+    assert time.perf_counter() - started < 0.5
