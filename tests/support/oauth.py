@@ -1,31 +1,25 @@
-"""The token endpoint's side of a pool's domain in-process: the real services on a fresh
-database and a frozen clock, the handlers mounted on a small app that sets the DomainContext as
-the domain router does, and a pool with clients, a resource server and a user."""
+"""The token endpoint's side of a pool's domain in-process: the real application (create_app,
+its domain routing by path prefix) over the real services on a fresh database and a frozen
+clock, and a pool with a domain, clients, a resource server and a user."""
 
 from __future__ import annotations
 
 import base64
+import secrets
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
-from tests.support.inprocess import FrozenClock, services_on
+from tests.support.inprocess import FrozenClock
 
 from mamori.api.aws.cognito_idp.wire.clients import client_in
 from mamori.api.aws.cognito_idp.wire.pools import pool_in, schema_in
-from mamori.api.oauth2.context import DomainContext
-from mamori.api.oauth2.revoke import revoke
-from mamori.api.oauth2.token import token
-from mamori.api.oauth2.userinfo import user_info
+from mamori.app import create_app
+from mamori.config import load_settings
 from mamori.domain.ids import PoolId
 from mamori.domain.oauth.authorization import AuthorizationGrant
 from mamori.domain.userpools.app_client import AppClient
@@ -34,42 +28,11 @@ from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.protocols.oauth2.rfc7636 import s256
 from mamori.services.container import Services
+from mamori.wiring import build_services
 
 CALLBACK = "https://app.example/callback"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-BASE = "https://auth.example"
-Handler = Callable[[Request, Services], Awaitable[Response]]
-
-
-class _Domain:
-    """What the domain router does for these tests: the request is for `pool_id`'s domain."""
-
-    def __init__(self, app: ASGIApp, pool_id: str) -> None:
-        self._app = app
-        self._ctx = DomainContext(pool_id, BASE)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope.setdefault("state", {})["domain"] = self._ctx
-        await self._app(scope, receive, send)
-
-
-def _bound(handler: Handler, services: Services) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        return await handler(request, services)
-
-    return endpoint
-
-
-def domain_app(services: Services, pool_id: str) -> ASGIApp:
-    app = Starlette(
-        routes=[
-            Route("/oauth2/token", _bound(token, services), methods=["POST"]),
-            Route("/oauth2/revoke", _bound(revoke, services), methods=["POST"]),
-            Route("/oauth2/userInfo", _bound(user_info, services), methods=["GET", "POST"]),
-        ]
-    )
-    return _Domain(app, pool_id)
+PUBLIC_URL = "http://mamori.test"
 
 
 def basic(client_id: str, secret: str) -> dict[str, str]:
@@ -191,9 +154,28 @@ async def make_pool(s: Services, name: str) -> tuple[UserPool, AppClient, AppCli
 
 @asynccontextmanager
 async def domain(database: str, tmp: Path, name: str = "oauth") -> AsyncIterator[Domain]:
+    """The pool's domain endpoints at `PUBLIC_URL/<poolId>/...` (the path-prefix form)."""
     clock = FrozenClock()
-    async with services_on(database, tmp, clock) as s:
+    values: dict[str, str | int] = {
+        "database_url": database,
+        "data_dir": str(tmp),
+        "master_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "argon2_memory_kib": 256,
+        "argon2_time_cost": 1,
+        "public_url": PUBLIC_URL,
+    }
+    settings = load_settings(values, environ={})
+    runtime = build_services(settings, clock=clock)
+    try:
+        s = runtime.services
         pool, confidential, public, user = await make_pool(s, name)
-        transport = httpx.ASGITransport(app=domain_app(s, pool.id))
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+        await s.domains.create_user_pool_domain(
+            pool.id, f"{name}-{secrets.token_hex(4)}", None, None
+        )
+        transport = httpx.ASGITransport(app=create_app(runtime, settings))
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"{PUBLIC_URL}/{pool.id}"
+        ) as http:
             yield Domain(s, clock, http, pool, confidential, public, user)
+    finally:
+        await runtime.aclose()

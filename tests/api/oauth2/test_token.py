@@ -1,6 +1,7 @@
 """POST /oauth2/token: the authorization_code, refresh_token and client_credentials grants, client
-authentication, and every refusal as RFC 6749 section 5.2 and Cognito give it (handlers
-mounted in-process on the real services, a frozen clock)."""
+authentication, and every refusal as RFC 6749 section 5.2 and Cognito give it: the real
+application in-process (tests/support/oauth.py: the pool's domain by path prefix), a frozen
+clock."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """GET and POST /oauth2/userInfo: claims by scope, as Cognito gives them, for a bearer token with
-`openid`; RFC 6750's challenges otherwise (handlers in-process, real services)."""
+`openid`; RFC 6750's challenges otherwise (the real application in-process)."""
 
 from __future__ import annotations
 
