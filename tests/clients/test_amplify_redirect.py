@@ -96,6 +96,9 @@ def test_sign_in_with_redirect_then_sign_out(page: Page, hosted: Hosted, app: We
     assert session["userSub"] == claims["sub"]
     user = page.evaluate("app.user()")
     assert user.get("username") == username, user
+    # Over https the domain's cookies (the login session's among them) are Secure and HttpOnly.
+    cookies = page.context.cookies(hosted.by_host)
+    assert cookies and all(c["secure"] and c["httpOnly"] for c in cookies), cookies
 
     page.evaluate("() => { app.signOut(); }")
     page.wait_for_url(f"{hosted.logout_uri}**")
