@@ -43,6 +43,12 @@ def parser() -> argparse.ArgumentParser:
         help="comma-separated Host names answered (default: the public URL's host and loopback)",
     )
     serve.add_argument(
+        "--auth-domain",
+        dest="auth_domain",
+        help="the host user pools' prefix domains hang off, <prefix>.<auth domain> "
+        "(default: auth.localhost for a loopback or IP public URL, else auth.<its host>)",
+    )
+    serve.add_argument(
         "--cors-origins",
         dest="cors_origins",
         help="comma-separated origins browsers may call from (default *, none in emulator mode)",
@@ -94,6 +100,7 @@ _SETTING_FLAGS = (
     "tls_key",
     "trusted_proxies",
     "allowed_hosts",
+    "auth_domain",
     "cors_origins",
     "accept_any_credentials",
 )

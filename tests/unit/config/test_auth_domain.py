@@ -40,3 +40,10 @@ def test_auth_domain_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setenv("MAMORI_AUTH_DOMAIN", "login.example.org")
     assert load_settings({}, config_file=None).effective_auth_domain == "login.example.org"
+
+
+def test_auth_domain_flag() -> None:
+    from mamori.cli.arguments import parser, settings_from
+
+    args = parser().parse_args(["serve", "--auth-domain", "login.example.net"])
+    assert settings_from(args).effective_auth_domain == "login.example.net"
