@@ -187,8 +187,18 @@ def test_sign_in(page: Page, site: Hosted, lang: str) -> None:
     username = make_user(site.server, site.pool_id)
     open_sign_in(page, site, lang)
     shot(page, "login", lang)
+    # Keyboard users start in the first field.
+    assert page.evaluate("document.activeElement.name") == "username"
     fill_sign_in(page, username, PASSWORD)
     signed_in(page, site)
+
+
+def test_prompt_none_without_a_session(page: Page, site: Hosted, lang: str) -> None:
+    page.goto(authorize_url(site, lang, prompt="none", state="s-1"))
+    page.wait_for_url(f"{site.redirect_uri}?**")
+    params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+    assert params.get("error") == "login_required" and params.get("state") == "s-1"
+    assert "code" not in params
 
 
 def test_wrong_password_then_right(page: Page, site: Hosted, lang: str) -> None:
@@ -376,6 +386,15 @@ def test_new_password_required(page: Page, site: Hosted, lang: str) -> None:
     form.wait_for()
     in_language(page, lang)
     shot(page, "new-password", lang)
+    # Two different passwords: the page says so and keeps the challenge.
+    first, second = form.locator("input[type=password]").all()
+    first.fill(NEW_PASSWORD)
+    second.fill(NEW_PASSWORD + "x")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").first.click()
+    assert page.locator("#form-error, .field-error").count() >= 1
+    in_language(page, lang)
+    form = page.locator("form:has(input[autocomplete=new-password])").first
     for field in form.locator("input[type=password]").all():
         field.fill(NEW_PASSWORD)
     form.locator("button[type=submit]").first.click()
@@ -400,7 +419,12 @@ def test_sign_up_with_confirmation(page: Page, site: Hosted, lang: str) -> None:
     page.wait_for_url("**/confirmUser?**")
     in_language(page, lang)
     shot(page, "confirm-signup", lang)
-    new_code(site.server, site.pool_id, email)  # the first code is out
+    first = new_code(site.server, site.pool_id, email)
+    # A wrong code: said on the page, the account stays unconfirmed.
+    page.fill("#confirm-form input[name=code]", f"{(int(first) + 1) % 1_000_000:06d}")
+    submit_form(page, "#confirm-form")
+    assert page.locator("#form-error, .field-error").count() >= 1
+    in_language(page, lang)
     # "Send a new code": the page says so, and the newest code confirms.
     with page.expect_navigation():
         page.locator("#resend-button").click()
