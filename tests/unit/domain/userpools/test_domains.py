@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mamori.domain.errors import InvalidParameterException
 from mamori.domain.ids import PoolId
@@ -69,3 +71,26 @@ def test_host_and_version() -> None:
     assert prefix.host("auth.example.com") == "login.auth.example.com"
     assert custom.host("auth.example.com") == "id.example.com"
     assert prefix.version == "20260102030405"
+
+
+_LABELS = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
+
+
+@given(st.lists(_LABELS, min_size=2, max_size=5))
+def test_any_full_name_outside_the_auth_domain_is_a_custom_domain(labels: list[str]) -> None:
+    name = ".".join(labels)
+    if name.endswith("auth.localhost"):
+        return
+    check_domain_name(name, CUSTOM, "auth.localhost")
+    with pytest.raises(InvalidParameterException):
+        check_domain_name(name, PREFIX, "auth.localhost")
+    assert host_without_port(f"{name.upper()}:443") == name
+
+
+@given(_LABELS)
+def test_a_prefix_is_one_label(label: str) -> None:
+    if any(word in label for word in ("aws", "amazon", "cognito")):
+        return
+    check_domain_name(label, PREFIX, "auth.localhost")
+    with pytest.raises(InvalidParameterException):
+        check_domain_name(label, CUSTOM, "auth.localhost")
