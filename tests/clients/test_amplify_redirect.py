@@ -41,17 +41,22 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
 @pytest.fixture(scope="module")
 def hosted(tls: tuple[Server, Path], app: WebApp) -> Hosted:
     server, ca = tls
-    hosted = make_hosted(server, app.url, ca=ca)
+    return make_hosted(server, app.url, ca=ca)
+
+
+def configure(app: WebApp, hosted: Hosted, response_type: str = "code") -> None:
+    """What the page's Amplify.configure gets (read at each page load)."""
+    app.config.clear()
     app.config.update(
         userPoolId=hosted.pool_id,
         userPoolClientId=hosted.client_id,
-        userPoolEndpoint=server.url,
+        userPoolEndpoint=hosted.server.url,
         domain=hosted.host,  # Amplify prepends https://
         scopes=OAUTH_SCOPES,
         redirectSignIn=[hosted.redirect_uri],
         redirectSignOut=[hosted.logout_uri],
+        responseType=response_type,
     )
-    return hosted
 
 
 @pytest.fixture()
@@ -77,6 +82,7 @@ def test_sign_in_with_redirect_then_sign_out(page: Page, hosted: Hosted, app: We
     seen: list[str] = []
     page.on("request", lambda request: seen.append(request.url))
 
+    configure(app, hosted)
     open_app(page, app.url + "/")
     page.evaluate("() => { app.signIn(); }")
     page.wait_for_url(f"{hosted.by_host}/login?**")
@@ -111,3 +117,28 @@ def test_sign_in_with_redirect_then_sign_out(page: Page, hosted: Hosted, app: We
     # /logout ended the hosted session too: signing in again shows the form.
     page.evaluate("() => { app.signIn(); }")
     page.wait_for_url(f"{hosted.by_host}/login?**")
+
+
+def test_implicit_sign_in_with_redirect(page: Page, hosted: Hosted, app: WebApp) -> None:
+    """responseType 'token': the tokens come back in the callback's fragment, no token call."""
+    implicit = make_hosted(
+        hosted.server, app.url, pool_id=hosted.pool_id, flows=("implicit",), ca=hosted.ca
+    )
+    assert implicit.prefix == hosted.prefix and implicit.client_id != hosted.client_id
+    username = make_user(hosted.server, hosted.pool_id)
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+
+    configure(app, implicit, "token")
+    open_app(page, app.url + "/")
+    page.evaluate("() => { app.signIn(); }")
+    page.wait_for_url(f"{implicit.by_host}/login?**")
+    fill_sign_in(page, username, PASSWORD)
+    page.wait_for_function("window.authEvents.some(e => e.event.startsWith('signInWithRedirect'))")
+    assert "signInWithRedirect" in [e["event"] for e in auth_events(page)], auth_events(page)
+    assert not any("/oauth2/token" in u for u in seen), seen
+
+    session = page.evaluate("app.session()")
+    claims = unverified(session["accessToken"])
+    assert claims["client_id"] == implicit.client_id and claims["username"] == username
+    assert unverified(session["idToken"])["aud"] == implicit.client_id

@@ -5,7 +5,7 @@
 // window.authEvents (Amplify's Hub "auth" events).
 //
 // config.json = {userPoolId, userPoolClientId, userPoolEndpoint, domain, scopes,
-//                redirectSignIn: [...], redirectSignOut: [...]}
+//                redirectSignIn: [...], redirectSignOut: [...], responseType?: 'code' | 'token'}
 
 import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, getCurrentUser, signInWithRedirect, signOut } from 'aws-amplify/auth';
@@ -30,7 +30,7 @@ Amplify.configure({
           scopes: config.scopes,
           redirectSignIn: config.redirectSignIn,
           redirectSignOut: config.redirectSignOut,
-          responseType: 'code',
+          responseType: config.responseType ?? 'code',
         },
       },
     },
