@@ -15,7 +15,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 from tests.support.browser import fill_sign_in, new_page, screenshot
 from tests.support.factories import PASSWORD, make_user
 from tests.support.hosted import Hosted, make_hosted
@@ -90,10 +90,28 @@ def lang(request: pytest.FixtureRequest) -> str:
 def page(chromium: Browser, lang: str) -> Iterator[Page]:
     locale = "ja-JP" if lang == "ja" else "en-US"
     page = new_page(chromium, locale=locale, viewport={"width": 480, "height": 720})
+    # Anything the browser refuses (a CSP violation, a script error) or a part of a page that
+    # fails to load (a stylesheet, an image) is a defect of the page. Pages answer errors with
+    # 4xx by design, and browsers ask every site for a favicon.
+    problems: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    def loaded(response: Response) -> None:
+        kind, path = response.request.resource_type, urllib.parse.urlsplit(response.url).path
+        if response.status >= 400 and kind != "document" and path != "/favicon.ico":
+            problems.append(f"{response.status} {kind} {response.url}")
+
+    page.on("console", console)
+    page.on("response", loaded)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     try:
         yield page
     finally:
         page.context.close()
+    assert not problems, problems
 
 
 def authorize_url(hosted: Hosted, lang: str, *, by: str = "host", **extra: str) -> str:
