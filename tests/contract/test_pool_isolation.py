@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from tests.support.entities import NOW
 from tests.support.stores import Stores
 
+from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
 from mamori.adapters.store.sql.tables import metadata
 from mamori.domain.auth.device import Device
+from mamori.domain.oauth.authorization import AuthorizationGrant
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.branding import ManagedLoginBranding, UICustomization
 from mamori.domain.userpools.domains import DomainKind, UserPoolDomain
@@ -77,6 +79,11 @@ async def populate(stores: Stores, username: str = "shared-name") -> Populated:
     await stores.branding.put_ui_customization(UICustomization(pool.id, "ALL", NOW, NOW, "x"))
     await stores.branding.add_managed(
         ManagedLoginBranding(str(uuid.uuid4()), pool.id, client.id, NOW, NOW)
+    )
+    await SqlAuthorizationCodeStore(stores.engine).add_code(
+        secrets.token_hex(32),
+        AuthorizationGrant(pool.id, client.id, user.sub, "https://same/cb", ("openid",), 0),
+        NOW,
     )
     return Populated(pool, user, client, session)
 

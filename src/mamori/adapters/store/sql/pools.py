@@ -12,6 +12,7 @@ from mamori.adapters.store.sql import codec
 from mamori.adapters.store.sql.base import SqlBase, decode_token, must_aware, page_of
 from mamori.adapters.store.sql.tables import (
     aliases,
+    authorization_codes,
     clients,
     codes,
     devices,
@@ -153,6 +154,7 @@ class SqlPoolStore(SqlBase):
                 resource_servers,
                 ui_customizations,
                 managed_login_brandings,
+                authorization_codes,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
             await conn.execute(delete(pools).where(pools.c.id == pool_id))
