@@ -503,14 +503,15 @@ def test_forgot_and_reset_password(page: Page, site: Hosted, lang: str) -> None:
 # Branding
 
 
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A plain PNG of one colour."""
+def png(width: int, height: int) -> bytes:
+    """A PNG logo: a band from teal to blue."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         crc = zlib.crc32(kind + data)
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    row = b"".join(bytes((0, 128 - 96 * x // width, 128 + 96 * x // width)) for x in range(width))
+    rows = b"".join(b"\x00" + row for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
@@ -527,7 +528,7 @@ def branded_client(site: Hosted, app: WebApp) -> Hosted:
         UserPoolId=site.pool_id,
         ClientId=branded.client_id,
         CSS=".submitButton-customizable { background-color: #d4351c; }",
-        ImageFile=png(120, 40, (11, 12, 12)),
+        ImageFile=png(120, 40),
     )
     return branded
 
