@@ -14,5 +14,5 @@ if ! fc-list :lang=ja 2>/dev/null | grep -q .; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
 fi
 MAMORI_SCREENSHOTS=1 .venv/bin/pytest -q -p no:cacheprovider \
-  tests/api/hosted_ui/test_pages_in_browser.py "$@"
+  -m browser tests/api/hosted_ui "$@"
 ls -l docs/hosted-ui/*.png | awk '{ total += $5 } END { print NR " screenshots, " int(total / 1024) " KiB" }'
