@@ -1,6 +1,9 @@
-"""The token endpoint under load: `client_credentials` (POST /<poolId>/oauth2/token, HTTP Basic,
-a resource-server scope) and `code_exchange` (the authorization_code grant with PKCE, one
-single-use code per request).
+"""The token endpoint under load: `client_credentials` (POST /oauth2/token on the pool's domain,
+HTTP Basic, a resource-server scope) and `code_exchange` (the authorization_code grant with
+PKCE, one single-use code per request).
+
+Requests name the domain by Host (`<prefix>.<auth_domain>`, as Cognito's domains are reached),
+or with `--oauth-path-prefix` by path (`/<poolId>/oauth2/token` on the server's own host).
 
 The codes are written straight into the database as AuthorizationCodes.issue would write them
 (keyed digests under the data directory's master key), for seeded users, so the measurement is
@@ -39,12 +42,15 @@ class Setup:
     client_id: str
     secret: str
     codes: list[str]
+    domain_host: str | None  # the Host naming the pool's domain; None: by path prefix
 
 
-def prepare(admin: Any, pool_id: str) -> Setup:
+def prepare(admin: Any, pool_id: str, auth_domain: str | None) -> Setup:
     """A domain for the pool (the token endpoint answers only on one), a resource server and a
-    confidential client allowed both grants."""
-    admin.create_user_pool_domain(Domain=f"bench-{secrets.token_hex(4)}", UserPoolId=pool_id)
+    confidential client allowed both grants. `auth_domain`: the server's (requests name the
+    domain by Host); None: by path prefix."""
+    prefix = f"bench-{secrets.token_hex(4)}"
+    admin.create_user_pool_domain(Domain=prefix, UserPoolId=pool_id)
     admin.create_resource_server(
         UserPoolId=pool_id,
         Identifier="bench",
@@ -60,7 +66,8 @@ def prepare(admin: Any, pool_id: str) -> Setup:
         AllowedOAuthScopes=list(SCOPES),
         CallbackURLs=[CALLBACK],
     )["UserPoolClient"]
-    return Setup(pool_id, client["ClientId"], client["ClientSecret"], [])
+    host = f"{prefix}.{auth_domain}" if auth_domain else None
+    return Setup(pool_id, client["ClientId"], client["ClientSecret"], [], host)
 
 
 async def _mint(database_url: str, keyring: Keyring, setup: Setup, count: int) -> list[str]:
@@ -111,13 +118,17 @@ def mint_codes(database_url: str, keyring: Keyring, setup: Setup, count: int) ->
 
 def _request(url: str, setup: Setup, form: dict[str, str]) -> bytes:
     parts = urlsplit(url)
-    host = f"{parts.hostname}:{parts.port or 80}"
+    port = parts.port or 80
+    if setup.domain_host is not None:
+        host, path = f"{setup.domain_host}:{port}", "/oauth2/token"
+    else:
+        host, path = f"{parts.hostname}:{port}", f"/{setup.pool_id}/oauth2/token"
     body = urllib.parse.urlencode(form).encode()
     basic = base64.b64encode(
         f"{urllib.parse.quote(setup.client_id)}:{urllib.parse.quote(setup.secret)}".encode()
     ).decode()
     head = (
-        f"POST /{setup.pool_id}/oauth2/token HTTP/1.1\r\nHost: {host}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
         "Content-Type: application/x-www-form-urlencoded\r\n"
         f"Authorization: Basic {basic}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"

@@ -113,6 +113,12 @@ def _parser() -> argparse.ArgumentParser:
         help="signin: measure this many times, each against the mean of 2-thread argon2id "
         "references measured just before and just after it",
     )
+    p.add_argument(
+        "--oauth-path-prefix",
+        action="store_true",
+        help="client_credentials, code_exchange: reach the pool's domain by path prefix "
+        "(/<poolId>/oauth2/token) instead of by Host (<prefix>.<auth_domain>)",
+    )
     p.add_argument("--json-out", help="append the results as one JSON line to this file")
     p.add_argument("--label", default="", help="free text stored with --json-out results")
     return p
@@ -424,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if op in oauth.OPS:
             if token_endpoint is None:
-                token_endpoint = oauth.prepare(admin, pool_id)
+                by_host = None if args.oauth_path_prefix else settings.effective_auth_domain
+                token_endpoint = oauth.prepare(admin, pool_id, by_host)
             if op == "code_exchange":
                 count = oauth.codes_needed(2000, args.warmup, args.duration)
                 print(f"minting {count} authorization codes...", flush=True)
