@@ -33,6 +33,7 @@ from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.adapters.store.sql.groups import SqlGroupStore
 from mamori.adapters.store.sql.identity_pools import SqlIdentityPoolStore, SqlIdentityStore
 from mamori.adapters.store.sql.keys import SqlKeyStore
+from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlPoolStore
@@ -279,6 +280,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             message_retention(settings),
             clock,
             authorization_codes=SqlAuthorizationCodeStore(engine),
+            login_sessions=SqlLoginSessionStore(engine),
         ),
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
@@ -428,6 +430,7 @@ async def purger_for(settings: Settings) -> AsyncIterator[Purger]:
             message_retention(settings),
             SystemClock(),
             authorization_codes=SqlAuthorizationCodeStore(engine),
+            login_sessions=SqlLoginSessionStore(engine),
         )
     finally:
         await dispose(engine)

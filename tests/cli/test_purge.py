@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +20,9 @@ from tests.support.purge import message, put_code, session
 from tests.support.stores import open_stores
 
 from mamori.adapters.store.sql.connection.engine import migrate
+from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.config import ConfigError, load_settings
+from mamori.services.oauth.ports import LoginSession
 from mamori.services.tokens.ports import RefreshSession
 
 MAMORI = [sys.executable, "-m", "mamori.cli"]
@@ -45,6 +48,11 @@ def mamori(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def login(expires: datetime) -> LoginSession:
+    created = expires - timedelta(hours=1)
+    return LoginSession(secrets.token_hex(32), "us-east-1_Purge0000", "pat", 0, created, expires)
+
+
 def test_mamori_purge(database: str, tmp: Path) -> None:
     now = datetime.now(UTC)
 
@@ -62,15 +70,18 @@ def test_mamori_purge(database: str, tmp: Path) -> None:
                 await put_code(stores, expires)
             for created in (now - timedelta(days=8), now - timedelta(days=6), now):
                 await stores.outbox.send(message(created))  # a week's retention: one goes
+            for expires in (now - timedelta(minutes=1), now + timedelta(hours=1)):
+                await SqlLoginSessionStore(stores.engine).add_login(login(expires))
             return made
 
-    async def remaining() -> tuple[int, int, int]:
+    async def remaining() -> tuple[int, int, int, int]:
         async with open_stores(database) as stores:
             far = now + timedelta(days=365)
             return (
                 await stores.sessions.count_sessions_expired_before(far),
                 await stores.codes.count_codes_expired_before(far),
                 await stores.outbox.count_messages_created_before(far),
+                await SqlLoginSessionStore(stores.engine).count_login_sessions_expired_before(far),
             )
 
     asyncio.run(seed())
@@ -82,7 +93,8 @@ def test_mamori_purge(database: str, tmp: Path) -> None:
     assert lines[0].startswith("refresh sessions: 2 would be deleted (expired before ")
     assert lines[1].startswith("codes: 2 would be deleted (expired before ")
     assert lines[2].startswith("outbox messages: 1 would be deleted (created before ")
-    assert asyncio.run(remaining()) == (4, 3, 3)
+    assert lines[4].startswith("login sessions: 1 would be deleted (expired before ")
+    assert asyncio.run(remaining()) == (4, 3, 3, 2)
 
     done = mamori("purge", *where)
     assert done.returncode == 0, done.stderr
@@ -90,16 +102,19 @@ def test_mamori_purge(database: str, tmp: Path) -> None:
     assert lines[0].startswith("refresh sessions: 2 deleted (expired before ")
     assert lines[1].startswith("codes: 2 deleted (expired before ")
     assert lines[2].startswith("outbox messages: 1 deleted (created before ")
+    assert lines[4].startswith("login sessions: 1 deleted (expired before ")
     cutoff = datetime.fromisoformat(lines[2].split("created before ")[1].rstrip(")"))
     assert abs(now - timedelta(days=7) - cutoff) < timedelta(minutes=1)  # a week before the run
-    assert asyncio.run(remaining()) == (2, 1, 2)
+    assert asyncio.run(remaining()) == (2, 1, 2, 1)
     # Nothing needs the data directory: no master key or credentials are made for a purge.
     assert not (tmp / "data" / "master.key").exists()
 
     again = mamori("purge", *where)
     assert again.returncode == 0, again.stderr
     assert "refresh sessions: 0 deleted" in again.stdout and "codes: 0 deleted" in again.stdout
-    assert "outbox messages: 0 deleted" in again.stdout
+    assert (
+        "outbox messages: 0 deleted" in again.stdout and "login sessions: 0 deleted" in again.stdout
+    )
 
 
 def test_mamori_purge_keeps_the_outbox_at_a_retention_of_zero(database: str, tmp: Path) -> None:

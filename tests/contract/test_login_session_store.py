@@ -1,11 +1,12 @@
 """SqlLoginSessionStore (hosted-login sessions) on SQLite and PostgreSQL: round trip with the
-user's state, deletes scoped by pool, a user's sessions ended together."""
+user's state, deletes scoped by pool, a user's sessions ended together, the purge of expired
+ones."""
 
 from __future__ import annotations
 
 import dataclasses
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.support.entities import NOW
@@ -67,3 +68,28 @@ async def test_expired_sessions_of_a_user_go(stores: Stores) -> None:
     await store.delete_user_logins_expired(pool.id, user.sub, NOW + timedelta(minutes=1))
     assert await store.get_login(old.digest) is None
     assert await store.get_login(fresh.digest) is not None
+
+
+async def test_expired_sessions_of_every_pool_are_purged_in_batches(stores: Stores) -> None:
+    store = SqlLoginSessionStore(stores.engine)
+    pool, other = await stores.pool(), await stores.pool()
+    # A year of its own, long past: the suite's other rows are from 2024 on.
+    base = datetime(2002, 3, 4, 5, 6, 7, tzinfo=UTC)
+    await store.delete_login_sessions_expired_before(base + timedelta(days=400), 1000)
+    made = [
+        dataclasses.replace(login(p.id, "sub"), created=base, expires=base + timedelta(minutes=m))
+        for m in (1, 2, 3)
+        for p in (pool, other)
+    ]
+    for session in made:
+        await store.add_login(session)
+    cutoff = base + timedelta(minutes=3)  # expiring at the cutoff: not before it, kept
+    assert await store.count_login_sessions_expired_before(cutoff) == 4
+    assert await store.get_login(made[0].digest) is not None  # only counted
+    # Four rows, three per statement: two batches, the last one short.
+    assert await store.delete_login_sessions_expired_before(cutoff, 3) == 4
+    assert [await store.get_login(s.digest) is not None for s in made] == [False] * 4 + [True] * 2
+    assert await store.count_login_sessions_expired_before(cutoff) == 0
+    assert await store.delete_login_sessions_expired_before(cutoff, 3) == 0  # idempotent
+    with pytest.raises(ValueError, match="batch"):
+        await store.delete_login_sessions_expired_before(cutoff, 0)

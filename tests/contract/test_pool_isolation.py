@@ -14,6 +14,7 @@ from tests.support.entities import NOW
 from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
+from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.adapters.store.sql.tables import metadata
 from mamori.domain.auth.device import Device
 from mamori.domain.oauth.authorization import AuthorizationGrant
@@ -23,6 +24,7 @@ from mamori.domain.userpools.domains import DomainKind, UserPoolDomain
 from mamori.domain.userpools.resource_servers import ResourceScope, ResourceServer
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
+from mamori.services.oauth.ports import LoginSession
 from mamori.services.ports import Message
 from mamori.services.tokens.ports import RefreshSession, SealedKey
 from mamori.services.users.ports import UserQuery
@@ -84,6 +86,9 @@ async def populate(stores: Stores, username: str = "shared-name") -> Populated:
         secrets.token_hex(32),
         AuthorizationGrant(pool.id, client.id, user.sub, "https://same/cb", ("openid",), 0),
         NOW,
+    )
+    await SqlLoginSessionStore(stores.engine).add_login(
+        LoginSession(secrets.token_hex(32), pool.id, user.sub, 0, NOW, NOW + timedelta(hours=1))
     )
     return Populated(pool, user, client, session)
 

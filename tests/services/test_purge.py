@@ -1,7 +1,7 @@
-"""The purge of expired refresh sessions and codes and of old outbox messages, in-process with a
-frozen clock (revocation outlives every token it covers; messages go after their retention), and
-the server's periodic purge, which starts with the app and stops at shutdown (`mamori purge`
-itself: tests/cli/test_purge.py)."""
+"""The purge of expired refresh sessions, codes, authorization codes and hosted-login sessions
+and of old outbox messages, in-process with a frozen clock (revocation outlives every token it
+covers; messages go after their retention), and the server's periodic purge, which starts with
+the app and stops at shutdown (`mamori purge` itself: tests/cli/test_purge.py)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from mamori.app import create_app
 from mamori.config import load_settings
 from mamori.domain.errors import NotAuthorizedException
 from mamori.domain.ids import PoolId
-from mamori.domain.oauth.authorization import AuthorizationGrant
+from mamori.domain.oauth.authorization import AuthorizationGrant, SignedIn
 from mamori.services.purge import SESSION_GRACE
 from mamori.wiring import build_services, purger_for
 
@@ -313,3 +313,24 @@ async def test_expired_authorization_codes_are_purged(database: str, tmp: Path) 
         assert (await s.purger.purge()).authorization_codes == 0
         clock.advance(minutes=4)
         assert (await s.purger.purge()).authorization_codes == 1
+
+
+@pytest.mark.anyio
+async def test_expired_login_sessions_are_purged(database: str, tmp: Path) -> None:
+    """A hosted-login session lives an hour (login_session_seconds); after that the purge
+    deletes it, whether or not its user ever came back."""
+    clock = FrozenClock()
+    async with services_on(database, tmp, clock) as s:
+        for sub in ("pat", "sam"):
+            await s.login_sessions.start("us-east-1_purge", SignedIn(sub, 0))
+        clock.advance(minutes=30)
+        await s.login_sessions.start("us-east-1_purge", SignedIn("kim", 0))
+        assert (await s.purger.purge(dry_run=True)).login_sessions == 0
+        clock.advance(minutes=30)  # expiring now: already refused, gone at the next purge
+        assert (await s.purger.purge(dry_run=True)).login_sessions == 0
+        clock.advance(seconds=1)
+        assert (await s.purger.purge(dry_run=True)).login_sessions == 2
+        assert (await s.purger.purge()).login_sessions == 2
+        assert (await s.purger.purge()).login_sessions == 0
+        clock.advance(minutes=30)
+        assert (await s.purger.purge()).login_sessions == 1

@@ -1,4 +1,5 @@
-"""`mamori purge`: delete expired refresh sessions and codes and old outbox messages once."""
+"""`mamori purge`: delete expired refresh sessions, codes, authorization codes and hosted-login
+sessions and old outbox messages once."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ def purge(settings: Settings, dry_run: bool) -> int:
     print(_purged_messages(purged, verb))
     print(
         f"authorization codes: {purged.authorization_codes} {verb} "
+        f"(expired before {purged.codes_before.isoformat(timespec='seconds')})"
+    )
+    print(
+        f"login sessions: {purged.login_sessions} {verb} "
         f"(expired before {purged.codes_before.isoformat(timespec='seconds')})"
     )
     return 0

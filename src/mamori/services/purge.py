@@ -1,5 +1,5 @@
-"""The purge: deletes refresh sessions, one-time codes and authorization codes that can never be
-used again, and outbox messages past their retention."""
+"""The purge: deletes refresh sessions, one-time codes, authorization codes and hosted-login
+sessions that can never be used again, and outbox messages past their retention."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import anyio
 
-from mamori.services.oauth.ports import ExpiredAuthorizationCodes
+from mamori.services.oauth.ports import ExpiredAuthorizationCodes, ExpiredLoginSessions
 from mamori.services.ports import Clock, ExpiredCodes, ExpiredRefreshSessions, OldMessages
 
 log = logging.getLogger("mamori.purge")
@@ -41,6 +41,7 @@ class Purged:
     messages_before: datetime | None  # created before this; None: the outbox is kept forever
     dry_run: bool = False
     authorization_codes: int = 0  # OAuth codes, expired before codes_before
+    login_sessions: int = 0  # hosted-login sessions, expired before codes_before
 
 
 class Purger:
@@ -53,9 +54,11 @@ class Purger:
         clock: Clock,
         batch: int = BATCH,
         authorization_codes: ExpiredAuthorizationCodes | None = None,
+        login_sessions: ExpiredLoginSessions | None = None,
     ) -> None:
         """`message_retention`: how long outbox messages are kept; None keeps them forever.
-        `authorization_codes`: the OAuth codes' store (None: none to purge)."""
+        `authorization_codes`, `login_sessions`: the OAuth codes' and the hosted-login
+        sessions' stores (None: none to purge)."""
         if message_retention is not None and message_retention <= timedelta(0):
             raise ValueError("message_retention must be positive (None keeps messages forever)")
         self._sessions = sessions
@@ -65,6 +68,7 @@ class Purger:
         self._clock = clock
         self._batch = batch
         self._authorization_codes = authorization_codes
+        self._login_sessions = login_sessions
 
     def cutoffs(self) -> tuple[datetime, datetime, datetime | None]:
         """(sessions, codes, messages): sessions and codes whose expiry is before these go, and
@@ -93,16 +97,10 @@ class Purger:
         messages = await self._purge_messages(messages_before, dry_run)
         # An expired authorization code is refused like an unknown one (a replay of it then
         # no longer revokes what it issued: its holder got nothing from it).
-        oauth_codes = 0
-        if self._authorization_codes is not None and dry_run:
-            oauth_codes = await self._authorization_codes.count_authorization_codes_expired_before(
-                codes_before
-            )
-        elif self._authorization_codes is not None:
-            store = self._authorization_codes
-            oauth_codes = await store.delete_authorization_codes_expired_before(
-                codes_before, self._batch
-            )
+        oauth_codes = await self._purge_authorization_codes(codes_before, dry_run)
+        # An expired login session is ignored like a missing one (LoginSessions.current), and
+        # a sign-out only deletes: nothing reads an expired row again.
+        logins = await self._purge_login_sessions(codes_before, dry_run)
         return Purged(
             sessions,
             codes,
@@ -112,7 +110,24 @@ class Purger:
             messages_before,
             dry_run,
             oauth_codes,
+            logins,
         )
+
+    async def _purge_authorization_codes(self, before: datetime, dry_run: bool) -> int:
+        store = self._authorization_codes
+        if store is None:
+            return 0
+        if dry_run:
+            return await store.count_authorization_codes_expired_before(before)
+        return await store.delete_authorization_codes_expired_before(before, self._batch)
+
+    async def _purge_login_sessions(self, before: datetime, dry_run: bool) -> int:
+        store = self._login_sessions
+        if store is None:
+            return 0
+        if dry_run:
+            return await store.count_login_sessions_expired_before(before)
+        return await store.delete_login_sessions_expired_before(before, self._batch)
 
     async def _purge_messages(self, before: datetime | None, dry_run: bool) -> int:
         if before is None:
@@ -139,6 +154,7 @@ class Purger:
                     sessions=purged.sessions,
                     codes=purged.codes,
                     authorization_codes=purged.authorization_codes,
+                    login_sessions=purged.login_sessions,
                     messages=purged.messages,
                     ms=round((anyio.current_time() - started) * 1000, 2),
                 )

@@ -1,5 +1,6 @@
 """Hosted-login sessions in SQL (services/oauth/login_sessions.py), stored as digests, read with
-their user's state so a disabled or deleted user's session stops at once."""
+their user's state so a disabled or deleted user's session stops at once; the purge of expired
+ones."""
 
 from __future__ import annotations
 
@@ -8,9 +9,19 @@ from typing import Any
 
 from sqlalchemy import and_, delete, insert, select
 
-from mamori.adapters.store.sql.base import SqlBase, must_aware
+from mamori.adapters.store.sql.base import (
+    SqlBase,
+    count_before,
+    delete_in_batches,
+    must_aware,
+    purge_statements,
+)
 from mamori.adapters.store.sql.tables import login_sessions, users
 from mamori.services.oauth.ports import LoginSession, StoredLogin
+
+_COUNT_EXPIRED, _DELETE_EXPIRED = purge_statements(
+    login_sessions.c.expires, login_sessions.c.digest
+)
 
 
 def _session(row: Any) -> LoginSession:
@@ -83,3 +94,10 @@ class SqlLoginSessionStore(SqlBase):
                     login_sessions.c.expires <= now,
                 )
             )
+
+    async def count_login_sessions_expired_before(self, cutoff: datetime) -> int:
+        return await count_before(self._engine, _COUNT_EXPIRED, cutoff)
+
+    async def delete_login_sessions_expired_before(self, cutoff: datetime, batch: int) -> int:
+        # Every pool at once: a maintenance sweep (services/purge.py).
+        return await delete_in_batches(self._engine, _DELETE_EXPIRED, cutoff, batch)

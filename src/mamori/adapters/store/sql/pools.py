@@ -17,6 +17,7 @@ from mamori.adapters.store.sql.tables import (
     codes,
     devices,
     groups,
+    login_sessions,
     managed_login_brandings,
     memberships,
     pools,
@@ -155,6 +156,7 @@ class SqlPoolStore(SqlBase):
                 ui_customizations,
                 managed_login_brandings,
                 authorization_codes,
+                login_sessions,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
             await conn.execute(delete(pools).where(pools.c.id == pool_id))
