@@ -186,13 +186,49 @@ def test_a_clients_logo_in_the_browser(page: Page, site: Hosted, app: WebApp, la
     signed_in(page, branded)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/hosted_ui/static/mamori.css's `button.primary` (0,1,1) outranks Cognito's "
-    "`.submitButton-customizable` (0,1,0), so a client's CSS for the class does not apply",
-)
+# One rule for each `-customizable` class the sign-in page carries, each setting a property
+# mamori.css sets too (`button.primary` and `input[type="text"]` outrank a class by specificity).
+EVERY_CLASS_CSS = """
+.background-customizable { background-color: #f6f0ff; }
+.banner-customizable { background-color: #202020; padding: 4px; }
+.logo-customizable { max-height: 30px; }
+.label-customizable { font-weight: 300; }
+.inputField-customizable { background-color: #fff8e1; color: #3d2b00; height: 50px; }
+.submitButton-customizable { background-color: #d4351c; color: #000000; font-weight: 400; }
+.errorMessage-customizable { color: #5a0000; background: #ffe0e0; padding: 3px; }
+"""
+
+
 def test_a_clients_css_in_the_browser(page: Page, site: Hosted, app: WebApp, lang: str) -> None:
-    """The customizable classes' CSS as Chromium applies it under the pages' CSP."""
-    open_sign_in(page, branded_client(site, app), lang)
-    button = page.locator("#sign-in-button")
-    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(212, 53, 28)"
+    """The customizable classes' CSS as Chromium applies it under the pages' CSP: every class
+    wins over mamori.css's defaults."""
+    branded = make_hosted(site.server, app.url, pool_id=site.pool_id)
+    site.server.admin().set_ui_customization(
+        UserPoolId=site.pool_id,
+        ClientId=branded.client_id,
+        CSS=EVERY_CLASS_CSS,
+        ImageFile=png(120, 40),
+    )
+    open_sign_in(page, branded, lang)
+    fill_sign_in(page, make_user(site.server, site.pool_id), WRONG)  # for the error message
+
+    def style(selector: str, *names: str) -> list[str]:
+        found = page.locator(selector).first
+        return [found.evaluate(f"e => getComputedStyle(e).{n}") for n in names]
+
+    assert style("body", "backgroundColor") == ["rgb(246, 240, 255)"]
+    assert style(".banner-customizable", "backgroundColor", "paddingTop") == [
+        "rgb(32, 32, 32)",
+        "4px",
+    ]
+    assert style("#logo", "maxHeight") == ["30px"]
+    assert style("label[for=username]", "fontWeight") == ["300"]
+    assert style("#username", "backgroundColor", "color", "height") == [
+        "rgb(255, 248, 225)", "rgb(61, 43, 0)", "50px"
+    ]  # fmt: skip
+    assert style("#sign-in-button", "backgroundColor", "color", "fontWeight") == [
+        "rgb(212, 53, 28)", "rgb(0, 0, 0)", "400"
+    ]  # fmt: skip
+    assert style("#form-error", "color", "backgroundColor", "paddingTop") == [
+        "rgb(90, 0, 0)", "rgb(255, 224, 224)", "3px"
+    ]  # fmt: skip

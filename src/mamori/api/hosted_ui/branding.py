@@ -107,7 +107,8 @@ def _sniff(data: bytes) -> str | None:
 
 def stylesheet(branding: PageBranding) -> str:
     """The custom stylesheet: the colours and background as custom properties on :root, then
-    the stored (sanitised) CSS."""
+    the stored (sanitised) CSS. Outside any cascade layer, so that it wins over mamori.css's
+    (all in the layer `mamori`) whatever the selectors' specificity."""
     lines = []
     for key, prop in PROPERTIES.items():
         color = css_color(branding.colors.get(key, ""))
