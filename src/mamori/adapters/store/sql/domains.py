@@ -14,6 +14,7 @@ from mamori.domain.userpools.domains import DomainKind, UserPoolDomain
 
 # Every hosted-domain request looks its Host up: one prebuilt statement on the driver.
 _BY_NAME = select(domains).where(domains.c.domain == bindparam("domain"))
+_OF_POOL = select(domains).where(domains.c.pool_id == bindparam("pool_id")).order_by(domains.c.kind)
 
 
 def _domain(row: Any) -> UserPoolDomain:
@@ -60,9 +61,7 @@ class SqlDomainStore(SqlBase):
         return _domain(row) if row else None
 
     async def domains_of(self, pool_id: PoolId) -> list[UserPoolDomain]:
-        query = select(domains).where(domains.c.pool_id == pool_id).order_by(domains.c.kind)
-        async with self._engine.connect() as conn:
-            return [_domain(r) for r in (await conn.execute(query)).all()]
+        return [_domain(r) for r in await self._direct.all(_OF_POOL, {"pool_id": pool_id})]
 
     async def save_domain(self, domain: UserPoolDomain) -> None:
         async with self._engine.begin() as conn:
