@@ -146,5 +146,18 @@ def _check_value(prop: str, value: str) -> None:
     for function in _FUNCTION.findall(value):
         if function.lower() not in _FUNCTIONS:
             raise CssError(f"Invalid CSS: {function}() is not allowed (in '{prop}').")
-    if not _VALUE.fullmatch(value) or value.count("(") != value.count(")"):
+    if not _VALUE.fullmatch(value) or not _nested(value, len(_FUNCTION.findall(value))):
         raise CssError(f"Invalid CSS: the value of '{prop}' may hold only colours and sizes.")
+
+
+def _nested(value: str, functions: int) -> bool:
+    """Every "(" opens an allowed function's arguments, and the parentheses nest: ")(" or a
+    bare "(" is refused however the counts balance."""
+    if value.count("(") != functions:
+        return False
+    depth = 0
+    for char in value:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0

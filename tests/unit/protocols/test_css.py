@@ -112,3 +112,10 @@ def test_the_largest_css_is_checked_in_linear_time(css: str) -> None:
     with contextlib.suppress(CssError):
         sanitise(css)
     assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("value", [")(", "1px)(", "(1px)", "rgb(1,2,3))(", "rgb(1,2,3)("])
+def test_parentheses_only_open_an_allowed_function(value: str) -> None:
+    """Balanced counts are not enough: ")(" passed once (hypothesis found it)."""
+    with pytest.raises(CssError):
+        sanitise(f".background-customizable {{ background-color: {value} }}")
