@@ -50,6 +50,7 @@ from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams, PasswordHashing
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
+from mamori.services.auth.refresh import RefreshService
 from mamori.services.clock import SystemClock
 from mamori.services.container import Services
 from mamori.services.health import Health
@@ -238,6 +239,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     # SRP's big-integer work has its own threads, apart from key_threads: every USER_SRP_AUTH
     # sign-in takes them, and a burst of CreateUserPool key generations must not queue it.
     srp_threads = anyio.CapacityLimiter(os.cpu_count() or 2)
+    refresh = RefreshService(clients, tokens, session_store, clock, devices)
     auth = build_auth(
         users,
         clients,
@@ -249,6 +251,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         counters,
         mfa,
         devices,
+        refresh,
         verifiers,
         srp_threads,
     )
@@ -265,6 +268,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         admin_users=admin_users,
         groups=groups,
         auth=auth,
+        refresh=refresh,
         tokens=tokens,
         keys=keys,
         outbox=OutboxService(outbox),
@@ -300,7 +304,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             )
         ),
         **build_token_endpoint(
-            clients, users, tokens, auth, oauth["authorization_codes"], SqlScopes(engine)
+            clients, users, tokens, auth, refresh, oauth["authorization_codes"], SqlScopes(engine)
         ),
     )
     return Runtime(services, engine, admin_credentials(settings), hash_threads, http)

@@ -10,6 +10,7 @@ from mamori.services.auth.challenge_session import ChallengeSessionSeal
 from mamori.services.auth.code_steps import CodeSteps
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
+from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.service import AuthService, SignInSteps
 from mamori.services.auth.sign_in import SignInMachine
 from mamori.services.auth.sign_in_state import ChallengeSessions
@@ -37,10 +38,12 @@ def build_auth(
     counters: Counters,
     mfa: MfaService,
     devices: DeviceService,
+    refresh: RefreshService,
     verifiers: VerifierVault,
     srp_threads: anyio.CapacityLimiter,
 ) -> AuthService:
-    """`srp_threads`: the threads SRP's big-integer work runs in (see wiring.build_services)."""
+    """`refresh`: REFRESH_TOKEN_AUTH's rule; `srp_threads`: the threads SRP's big-integer
+    work runs in (see wiring.build_services)."""
     challenges = ChallengeSessions(ChallengeSessionSeal(keyring, clock), counters, clock)
     codes = CodeSteps(mfa, challenges)
     machine = SignInMachine(users, tokens, devices, codes, challenges, guard, clock)
@@ -55,4 +58,4 @@ def build_auth(
     )
     user_auth = UserAuthSteps(machine, srp, codes, users, challenges, guard)
     steps = SignInSteps(challenges, codes, machine, srp, user_auth)
-    return AuthService(users, clients, tokens, sessions, clock, guard, mfa, devices, steps)
+    return AuthService(users, clients, tokens, sessions, guard, mfa, refresh, steps)

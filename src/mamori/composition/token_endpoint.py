@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.service import AuthService
 from mamori.services.oauth.codes import AuthorizationCodes
 from mamori.services.oauth.grants import OAuthGrants
@@ -26,6 +27,7 @@ def build_token_endpoint(
     users: UserAccounts,
     tokens: TokenService,
     auth: AuthService,
+    refresh: RefreshService,
     codes: AuthorizationCodes,
     resource_scopes: ResourceServerScopes,
 ) -> TokenEndpointFields:
@@ -33,6 +35,6 @@ def build_token_endpoint(
     `resource_scopes`: the pool's resource-server scopes, so client_credentials grants only
     those that still exist."""
     return TokenEndpointFields(
-        oauth_grants=OAuthGrants(clients, users, tokens, auth, codes, resource_scopes),
+        oauth_grants=OAuthGrants(clients, users, tokens, auth, refresh, codes, resource_scopes),
         user_info=UserInfo(tokens, clients),
     )

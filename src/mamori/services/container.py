@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
+from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.service import AuthService
 from mamori.services.health import Health
 from mamori.services.identity.credentials import IdentityServices
@@ -45,6 +46,7 @@ class Services:
     admin_users: AdminUserService  # the administrator's user operations (IAM-authorised)
     groups: GroupService
     auth: AuthService
+    refresh: RefreshService  # GetTokensFromRefreshToken, the refresh_token grant
     tokens: TokenService
     keys: KeyService
     outbox: OutboxService  # the kept messages, as `/admin/outbox` reads them

@@ -1,6 +1,6 @@
 """The token endpoint's grants (RFC 6749 section 4.1.3, 4.4, 6) and the revocation endpoint
 (RFC 7009), for a client authenticated as section 2.3.1 says; the rules are the API's own
-(AuthService's refresh and revocation, TokenService's tokens)."""
+(RefreshService's refresh, AuthService's revocation, TokenService's tokens)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from mamori.protocols.oauth2.errors import (
     UnsupportedTokenType,
 )
 from mamori.protocols.oidc.core import OPENID
+from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.service import AuthService
 from mamori.services.oauth.codes import AuthorizationCodes
 from mamori.services.oauth.ports import ResourceServerScopes
@@ -69,6 +70,7 @@ class OAuthGrants:
         users: UserAccounts,
         tokens: TokenService,
         auth: AuthService,
+        refresh: RefreshService,
         codes: AuthorizationCodes,
         resource_scopes: ResourceServerScopes,
     ) -> None:
@@ -76,6 +78,7 @@ class OAuthGrants:
         self._users = users
         self._tokens = tokens
         self._auth = auth
+        self._refresh = refresh
         self._codes = codes
         self._resource_scopes = resource_scopes
 
@@ -126,7 +129,7 @@ class OAuthGrants:
         self, pool: UserPool, client: AppClient, refresh_token: str
     ) -> TokenResponse:
         try:
-            result = await self._auth.oauth_refresh(pool, client, refresh_token)
+            result = await self._refresh.oauth_refresh(pool, client, refresh_token)
         except InvalidParameterException as exc:
             raise UnauthorizedClient(exc.message) from exc
         except (NotAuthorizedException, RefreshTokenReuseException) as exc:

@@ -60,7 +60,7 @@ async def admin_respond_to_auth_challenge(call: Call, p: Params) -> Result:
 
 @operation("GetTokensFromRefreshToken")
 async def get_tokens_from_refresh_token(call: Call, p: Params) -> Result:
-    result = await call.services.auth.get_tokens_from_refresh_token(
+    result = await call.services.refresh.get_tokens_from_refresh_token(
         p["ClientId"], p["RefreshToken"], p.get("ClientSecret")
     )
     return {"AuthenticationResult": result_out(result)}

@@ -71,7 +71,7 @@ async def test_refresh_expiry_and_grace_period(database: str, tmp: Path) -> None
                 plain.id,
                 sign_in_request("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": signed.refresh_token}),
             ),
-            s.auth.get_tokens_from_refresh_token(plain.id, signed.refresh_token, None),
+            s.refresh.get_tokens_from_refresh_token(plain.id, signed.refresh_token, None),
         ):
             with pytest.raises(NotAuthorizedException) as exc:
                 await call
@@ -83,15 +83,17 @@ async def test_refresh_expiry_and_grace_period(database: str, tmp: Path) -> None
         ).result
         assert start is not None and start.refresh_token
         clock.advance(minutes=10)
-        second = await s.auth.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
+        second = await s.refresh.get_tokens_from_refresh_token(
+            rotating.id, start.refresh_token, None
+        )
         assert second.refresh_token
         clock.advance(seconds=29)
         assert (
-            await s.auth.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
+            await s.refresh.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
         ).refresh_token
         clock.advance(seconds=1)
         with pytest.raises(RefreshTokenReuseException):
-            await s.auth.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
+            await s.refresh.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
         # A rotated refresh token lives only as long as the one it replaced: 60 minutes from
         # the sign-in, not from the rotation. (A new sign-in: the reuse revoked start's family.)
         start = (
@@ -99,14 +101,18 @@ async def test_refresh_expiry_and_grace_period(database: str, tmp: Path) -> None
         ).result
         assert start is not None and start.refresh_token
         clock.advance(minutes=10)
-        second = await s.auth.get_tokens_from_refresh_token(rotating.id, start.refresh_token, None)
+        second = await s.refresh.get_tokens_from_refresh_token(
+            rotating.id, start.refresh_token, None
+        )
         assert second.refresh_token
         clock.advance(minutes=49, seconds=59)
-        third = await s.auth.get_tokens_from_refresh_token(rotating.id, second.refresh_token, None)
+        third = await s.refresh.get_tokens_from_refresh_token(
+            rotating.id, second.refresh_token, None
+        )
         assert third.refresh_token
         clock.advance(seconds=1)
         with pytest.raises(NotAuthorizedException, match="expired"):
-            await s.auth.get_tokens_from_refresh_token(rotating.id, third.refresh_token, None)
+            await s.refresh.get_tokens_from_refresh_token(rotating.id, third.refresh_token, None)
 
 
 @pytest.mark.anyio
@@ -141,7 +147,7 @@ async def test_reuse_after_the_grace_period_revokes_the_family(database: str, tm
 
         async def refresh(token: str | None) -> Any:
             assert token is not None
-            return await s.auth.get_tokens_from_refresh_token(client.id, token, None)
+            return await s.refresh.get_tokens_from_refresh_token(client.id, token, None)
 
         second = await refresh(start.refresh_token)
         # Two concurrent retries of the rotated-out token within the grace period: both
