@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from mamori.api.hosted_ui.branding import branding_routes
+from mamori.api.hosted_ui.mfa import mfa_routes
 from mamori.api.hosted_ui.pages import Pages
 from mamori.api.hosted_ui.recovery import recovery_routes
 from mamori.api.hosted_ui.rendering import serve_static
@@ -20,7 +21,8 @@ def hosted_ui_routes(services: Services) -> list[BaseRoute]:
     routes: list[BaseRoute] = [*branding_routes(services)]
     routes.append(Route("/static/{name}", serve_static, methods=["GET"]))
     # Each page module gives its routes as `<name>_routes(pages) -> list[BaseRoute]`:
-    # sign-in (/login and the challenges after it) in sign_in.py; sign-up, confirmation,
-    # recovery and resend pages (C2) join the list here.
-    routes += sign_in_routes(pages) + sign_up_routes(pages) + recovery_routes(pages)
+    # sign-in (/login and the challenges after it) in sign_in.py, its MFA pages in mfa.py;
+    # sign-up, confirmation, recovery and resend pages (C2) join the list here.
+    routes += sign_in_routes(pages) + mfa_routes(pages)
+    routes += sign_up_routes(pages) + recovery_routes(pages)
     return routes
