@@ -26,7 +26,7 @@ from mamori.api.aws.dispatch import Dispatcher
 from mamori.api.health import health
 from mamori.api.hosts import HostAllowList
 from mamori.api.identity_issuer import identity_jwks, identity_openid_configuration
-from mamori.api.oauth2.routing import DomainRouting, domain_routes
+from mamori.api.oauth2.routing import DomainRouting, domain_app
 from mamori.api.outbox import outbox_route
 from mamori.api.proxies import ForwardedClient, TrustedProxies
 from mamori.api.wellknown import jwks, openid_configuration
@@ -159,7 +159,7 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
     domains = services.domains
     public_host = urllib.parse.urlsplit(settings.effective_public_url).hostname or ""
     api_hosts = (*settings.effective_allowed_hosts, public_host)
-    domain_app = Starlette(routes=domain_routes(services))
+    domain = domain_app(services)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -210,7 +210,7 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
                 lookup=domains.pool_for_host,
             ),
             *_cors(settings),
-            Middleware(DomainRouting, domain_app=domain_app, domains=domains, api_hosts=api_hosts),
+            Middleware(DomainRouting, domain_app=domain, domains=domains, api_hosts=api_hosts),
         ],
         lifespan=lifespan,
     )

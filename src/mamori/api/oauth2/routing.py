@@ -4,7 +4,9 @@ A request reaches a pool's domain routes (the OAuth endpoints, discovery, the ho
 ways: by Host (`<prefix>.<auth_domain>` or a registered custom domain), at `/`; or on any host
 this server answers, by path prefix `/<poolId>/...` (set-ups without wildcard DNS). Either way
 the DomainContext in the request's state names the base URL of the form used, so discovery and
-every redirect stay on it (docs/oauth.md).
+every redirect stay on it (docs/oauth.md). The domain's app answers a method a route doesn't
+take, or a path it doesn't have, itself: RFC 6749 JSON on the back-channel endpoints, the
+error page elsewhere, with the pages' security headers on every answer.
 """
 
 from __future__ import annotations
@@ -14,20 +16,26 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mamori.api.hosted_ui.errors import error_page
+from mamori.api.hosted_ui.headers import SecurityHeaders
 from mamori.api.hosted_ui.routes import hosted_ui_routes
 from mamori.api.hosts import host_name
 from mamori.api.oauth2.authorize import authorize
+from mamori.api.oauth2.backchannel import answer
 from mamori.api.oauth2.context import DomainContext
 from mamori.api.oauth2.discovery import domain_jwks, domain_openid_configuration
 from mamori.api.oauth2.logout import logout
 from mamori.api.oauth2.revoke import revoke
 from mamori.api.oauth2.token import token
 from mamori.api.oauth2.userinfo import user_info
+from mamori.protocols.oauth2.errors import InvalidRequest
 from mamori.services.container import Services
 
 # Cognito's user pool id: `<region>_<letters and digits>`; "identity" and "admin" never match.
@@ -39,6 +47,8 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 # A DNS name or an IP literal: a base URL built from the Host header can't carry a path or
 # userinfo (with allowed_hosts "*" any Host reaches the path-prefix form).
 _HOST_NAME = re.compile(r"[a-z0-9_.-]+|[0-9a-f:.]+")
+# Endpoints that clients, not browsers, call: their errors are JSON (RFC 6749 section 5.2).
+_BACK_CHANNEL = frozenset({"/oauth2/token", "/oauth2/revoke", "/oauth2/userInfo"})
 
 
 class PoolDomains(Protocol):
@@ -83,6 +93,13 @@ def origin(scope: Scope, header: str) -> str:
     if port.isdigit() and port != _DEFAULT_PORTS.get(scheme):
         netloc += f":{port}"
     return f"{scheme}://{netloc}"
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's root (the `/<poolId>` prefix, once it is set)."""
+    root = str(scope.get("root_path", ""))
+    path = str(scope["path"])
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 class DomainRouting:
@@ -167,3 +184,31 @@ def domain_routes(services: Services) -> list[BaseRoute]:
     ]
     bound: list[BaseRoute] = [Route(path, _bound(h, services), methods=m) for path, h, m in routes]
     return bound + hosted_ui_routes(services)  # the hosted pages (api/hosted_ui/routes.py)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's 404 (no such path) and 405 (a method the route doesn't take) as the domain
+    answers its other errors. Neither the method nor the path is echoed back."""
+    assert isinstance(exc, HTTPException)
+    named = (exc.headers or {}).get("Allow", "")
+    allow = ", ".join(sorted(m.strip() for m in named.split(",") if m.strip()))
+    if exc.status_code == 405 and allow:
+        error = InvalidRequest(f"This method is not allowed here; use {allow}.")
+    else:
+        error = InvalidRequest("Nothing is served at this address.")
+    if _route_path(request.scope) in _BACK_CHANNEL:
+        body = {"error": error.error, "error_description": error.description}
+        response = answer(body, exc.status_code)
+    else:
+        response = error_page(request, error, exc.status_code)
+    if allow:
+        response.headers["Allow"] = allow  # RFC 9110 section 15.5.6: a 405 names the methods
+    return response
+
+
+def domain_app(services: Services) -> ASGIApp:
+    """The app a pool's domain requests reach (DomainRouting's `domain_app`)."""
+    app = Starlette(
+        routes=domain_routes(services), exception_handlers={404: _http_error, 405: _http_error}
+    )
+    return SecurityHeaders(app)
