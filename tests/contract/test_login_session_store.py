@@ -1,6 +1,6 @@
 """SqlLoginSessionStore (hosted-login sessions) on SQLite and PostgreSQL: round trip with the
-user's state, deletes scoped by pool, a user's sessions ended together, the purge of expired
-ones."""
+user's state, reads and deletes scoped by pool, a user's sessions ended together, the purge of
+expired ones."""
 
 from __future__ import annotations
 
@@ -28,19 +28,19 @@ async def test_round_trip_with_the_users_state(stores: Stores) -> None:
     user = await stores.user(pool)
     session = login(pool.id, user.sub)
     await store.add_login(session)
-    found = await store.get_login(session.digest)
+    found = await store.get_login(pool.id, session.digest)
     assert found is not None and found.session == session and found.user_enabled
-    assert await store.get_login("unknown") is None
+    assert await store.get_login(pool.id, "unknown") is None
 
     await stores.users.save_user(pool, dataclasses.replace(user, enabled=False))
-    found = await store.get_login(session.digest)
+    found = await store.get_login(pool.id, session.digest)
     assert found is not None and not found.user_enabled
     await stores.users.delete_user(pool.id, user.sub)
-    found = await store.get_login(session.digest)
+    found = await store.get_login(pool.id, session.digest)
     assert found is not None and not found.user_enabled  # a deleted user's session is dead
 
 
-async def test_deletes_are_scoped_by_pool_and_user(stores: Stores) -> None:
+async def test_reads_and_deletes_are_scoped_by_pool_and_user(stores: Stores) -> None:
     store = SqlLoginSessionStore(stores.engine)
     pool_a, pool_b = await stores.pool(), await stores.pool()
     user = await stores.user(pool_a)
@@ -48,14 +48,15 @@ async def test_deletes_are_scoped_by_pool_and_user(stores: Stores) -> None:
     await store.add_login(mine)
     await store.add_login(other)
     await store.delete_login(pool_b.id, mine.digest)  # another pool can't end it
-    assert await store.get_login(mine.digest) is not None
+    assert await store.get_login(pool_b.id, mine.digest) is None  # nor read it
+    assert await store.get_login(pool_a.id, mine.digest) is not None
     await store.delete_login(pool_a.id, mine.digest)
-    assert await store.get_login(mine.digest) is None
-    assert await store.get_login(other.digest) is not None
+    assert await store.get_login(pool_a.id, mine.digest) is None
+    assert await store.get_login(pool_a.id, other.digest) is not None
     await store.delete_user_logins(pool_b.id, user.sub)
-    assert await store.get_login(other.digest) is not None
+    assert await store.get_login(pool_a.id, other.digest) is not None
     await store.delete_user_logins(pool_a.id, user.sub)
-    assert await store.get_login(other.digest) is None
+    assert await store.get_login(pool_a.id, other.digest) is None
 
 
 async def test_expired_sessions_of_a_user_go(stores: Stores) -> None:
@@ -66,8 +67,8 @@ async def test_expired_sessions_of_a_user_go(stores: Stores) -> None:
     await store.add_login(old)
     await store.add_login(fresh)
     await store.delete_user_logins_expired(pool.id, user.sub, NOW + timedelta(minutes=1))
-    assert await store.get_login(old.digest) is None
-    assert await store.get_login(fresh.digest) is not None
+    assert await store.get_login(pool.id, old.digest) is None
+    assert await store.get_login(pool.id, fresh.digest) is not None
 
 
 async def test_expired_sessions_of_every_pool_are_purged_in_batches(stores: Stores) -> None:
@@ -85,10 +86,11 @@ async def test_expired_sessions_of_every_pool_are_purged_in_batches(stores: Stor
         await store.add_login(session)
     cutoff = base + timedelta(minutes=3)  # expiring at the cutoff: not before it, kept
     assert await store.count_login_sessions_expired_before(cutoff) == 4
-    assert await store.get_login(made[0].digest) is not None  # only counted
+    assert await store.get_login(made[0].pool_id, made[0].digest) is not None  # only counted
     # Four rows, three per statement: two batches, the last one short.
     assert await store.delete_login_sessions_expired_before(cutoff, 3) == 4
-    assert [await store.get_login(s.digest) is not None for s in made] == [False] * 4 + [True] * 2
+    found = [await store.get_login(s.pool_id, s.digest) is not None for s in made]
+    assert found == [False] * 4 + [True] * 2
     assert await store.count_login_sessions_expired_before(cutoff) == 0
     assert await store.delete_login_sessions_expired_before(cutoff, 3) == 0  # idempotent
     with pytest.raises(ValueError, match="batch"):

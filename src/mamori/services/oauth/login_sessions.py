@@ -56,8 +56,8 @@ class LoginSessions:
         still exists and is enabled; None otherwise."""
         if not value or len(value) > _MAX_VALUE:
             return None
-        found = await self._store.get_login(self._digest(value))
-        if found is None or found.session.pool_id != pool_id:
+        found = await self._store.get_login(pool_id, self._digest(value))
+        if found is None:
             return None
         if not found.user_enabled or found.session.expires <= self._clock.now():
             return None

@@ -49,7 +49,7 @@ class SqlLoginSessionStore(SqlBase):
                 )
             )
 
-    async def get_login(self, digest: str) -> StoredLogin | None:
+    async def get_login(self, pool_id: str, digest: str) -> StoredLogin | None:
         statement = (
             select(login_sessions, users.c.enabled)
             .select_from(
@@ -61,7 +61,7 @@ class SqlLoginSessionStore(SqlBase):
                     ),
                 )
             )
-            .where(login_sessions.c.digest == digest)
+            .where(login_sessions.c.pool_id == pool_id, login_sessions.c.digest == digest)
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(statement)).first()
