@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import dataclasses
 import json
 import logging
 import os
@@ -13,7 +12,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from types import MappingProxyType
 
 import anyio
 from redis.exceptions import RedisError
@@ -21,17 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mamori.adapters.cores import FileCorePermits
 from mamori.adapters.counters.redis import RedisCounters
-from mamori.adapters.counters.sql import SqlCounters
-from mamori.adapters.delivery.registry import SenderConfigError, SenderContext, build_sender
 from mamori.adapters.http import OutboundHttp
-from mamori.adapters.issuers.oidc import OidcKeys
 from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
 from mamori.adapters.store.sql.connection.direct import dispose
 from mamori.adapters.store.sql.connection.engine import make_async_engine
 from mamori.adapters.store.sql.connection.health import SqlReadiness
 from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.adapters.store.sql.groups import SqlGroupStore
-from mamori.adapters.store.sql.identity_pools import SqlIdentityPoolStore, SqlIdentityStore
 from mamori.adapters.store.sql.keys import SqlKeyStore
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore
@@ -40,12 +34,14 @@ from mamori.adapters.store.sql.pools import SqlClientStore, SqlPoolStore
 from mamori.adapters.store.sql.resource_servers import SqlResourceServerStore as SqlScopes
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
-from mamori.adapters.sts import StsClient, StsConfig
+from mamori.composition.delivery import build_message_sender
+from mamori.composition.guard import build_counters, guard_policy
+from mamori.composition.identity import build_identity_services
 from mamori.composition.oauth import build_oauth
 from mamori.composition.sign_in import build_auth
 from mamori.composition.token_endpoint import build_token_endpoint
 from mamori.composition.userpools_oauth import build_pool_domains
-from mamori.config import ConfigError, Settings, parse_oidc_provider
+from mamori.config import ConfigError, Settings
 from mamori.crypto.aead import Keyring
 from mamori.crypto.passwords import HashParams, PasswordHashing
 from mamori.services.auth.devices import DeviceService
@@ -54,18 +50,12 @@ from mamori.services.auth.refresh import RefreshService
 from mamori.services.clock import SystemClock
 from mamori.services.container import Services
 from mamori.services.health import Health
-from mamori.services.identity.credentials import CredentialsService, IdentityServices
-from mamori.services.identity.identities import IdentityService
-from mamori.services.identity.identity_pools import IdentityPoolService
-from mamori.services.identity.logins import LoginVerifier, OidcProvider
 from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
 from mamori.services.security.form_tokens import FormTokens
-from mamori.services.security.guard import Guard, GuardPolicy, Rate
+from mamori.services.security.guard import Guard
 from mamori.services.security.hash_threads import HashThreads
-from mamori.services.security.ports import Counters
-from mamori.services.tokens.identity_tokens import IdentityTokenService
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import ClientService
@@ -74,7 +64,6 @@ from mamori.services.users.accounts import UserAccounts
 from mamori.services.users.admin_users import AdminUserService
 from mamori.services.users.codes import CodeService
 from mamori.services.users.groups import GroupService
-from mamori.services.users.ports import MessageSender
 from mamori.services.users.recovery import RecoveryService
 from mamori.services.users.self_service import SelfService
 from mamori.services.users.sign_up import SignUpService
@@ -310,34 +299,6 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(services, engine, admin_credentials(settings), hash_threads, http)
 
 
-def build_message_sender(
-    settings: Settings,
-    setting: str,
-    channel: str,
-    outbox: MessageSender,
-    http: OutboundHttp | None = None,
-) -> MessageSender:
-    """The sender named by `setting`, from the registry; ConfigError if it cannot be built.
-    `http`: the outbound clients senders use (a new, unused set when none is given)."""
-    values = MappingProxyType(
-        {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
-    )
-    sender_id = getattr(settings, setting)
-    try:
-        return build_sender(
-            sender_id, SenderContext(channel, values, outbox, http or OutboundHttp())
-        )
-    except SenderConfigError as exc:
-        raise ConfigError(f"{setting} {sender_id!r}: {exc}") from exc
-
-
-def build_counters(settings: Settings, engine: AsyncEngine) -> Counters:
-    """Redis when configured (shared by servers on any database), else the database's table."""
-    if settings.redis_url:
-        return RedisCounters.from_url(settings.redis_url)
-    return SqlCounters(engine)
-
-
 async def check_redis(settings: Settings) -> None:
     """At start-up: ConfigError when redis_url names a server that does not answer."""
     counters = RedisCounters.from_url(settings.redis_url)
@@ -347,73 +308,6 @@ async def check_redis(settings: Settings) -> None:
         raise ConfigError(f"redis_url: cannot reach Redis: {exc}") from exc
     finally:
         await counters.aclose()
-
-
-def guard_policy(settings: Settings) -> GuardPolicy:
-    return GuardPolicy(
-        lockout=settings.lockout,
-        ip=Rate(settings.rate_limit_ip_per_second, settings.rate_limit_ip_burst),
-        user=Rate(settings.rate_limit_user_per_second, settings.rate_limit_user_burst),
-        sends_per_user_hour=settings.code_sends_per_user_per_hour,
-        sends_per_destination_hour=settings.code_sends_per_destination_per_hour,
-    )
-
-
-def build_identity_services(
-    settings: Settings,
-    engine: AsyncEngine,
-    clock: Clock,
-    keys: KeyService,
-    session_store: SqlRefreshSessionStore,
-    user_store: SqlUserStore,
-    tokens: TokenService,
-    http: OutboundHttp,
-) -> IdentityServices:
-    """Identity pools: stores, the identity issuer, login verification and the STS client."""
-    host_path = settings.effective_public_url.split("://", 1)[-1]
-    identity_tokens = IdentityTokenService(
-        keys,
-        clock,
-        settings.identity_issuer,
-        timedelta(seconds=settings.identity_token_ttl_seconds),
-    )
-    oidc_providers = {}
-    for entry in settings.oidc_providers:
-        issuer, client_ids = parse_oidc_provider(entry)
-        name = issuer.split("://", 1)[-1]
-        oidc_providers[name] = OidcProvider(name, issuer, client_ids)
-    verifier = LoginVerifier(
-        keys,
-        session_store,
-        user_store,
-        identity_tokens,
-        OidcKeys(http.client(), float(settings.sts_timeout_seconds)),
-        oidc_providers,
-        clock,
-        tokens.issuer,
-        host_path,
-    )
-    identity_store = SqlIdentityStore(engine)
-    identity_pools = IdentityPoolService(
-        SqlIdentityPoolStore(engine), identity_store, clock, settings.region, host_path
-    )
-    identities = IdentityService(
-        identity_pools, identity_store, verifier, identity_tokens, clock, host_path
-    )
-    sts = StsClient(
-        StsConfig(
-            settings.effective_sts_endpoint,
-            settings.effective_sts_region,
-            settings.sts_access_key_id,
-            settings.sts_secret_access_key,
-            float(settings.sts_timeout_seconds),
-        ),
-        http.client(),
-    )
-    credentials = CredentialsService(
-        identities, identity_tokens, sts, settings.identity_credentials_seconds
-    )
-    return IdentityServices(identity_pools, identities, credentials, identity_tokens)
 
 
 def message_retention(settings: Settings) -> timedelta | None:

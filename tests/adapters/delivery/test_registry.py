@@ -18,8 +18,8 @@ from tests.support.cognito import attrs, unique
 from tests.support.factories import PASSWORD, make_client, make_pool
 from tests.support.live import CHEAP_HASHING, Server, free_port, run_server
 
+from mamori.composition.delivery import build_message_sender
 from mamori.config import ConfigError, load_settings
-from mamori.wiring import build_message_sender
 
 PLUGIN = '''
 """A third-party SMS sender: appends each message to the file named by ACME_SMS_FILE."""
