@@ -228,7 +228,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     # SRP's big-integer work has its own threads, apart from key_threads: every USER_SRP_AUTH
     # sign-in takes them, and a burst of CreateUserPool key generations must not queue it.
     srp_threads = anyio.CapacityLimiter(os.cpu_count() or 2)
-    refresh = RefreshService(clients, tokens, session_store, clock, devices)
+    refresh = RefreshService(clients, tokens, session_store, clock, devices, SqlScopes(engine))
     auth = build_auth(
         users,
         clients,

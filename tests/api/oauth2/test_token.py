@@ -328,3 +328,20 @@ async def test_refresh_token_grant_with_and_without_rotation(d: Domain) -> None:
         "/oauth2/token", {**again, "refresh_token": first["refresh_token"]}, r_auth
     )
     assert error_of(other) == "invalid_grant"
+
+
+async def test_a_refresh_drops_the_resource_server_scopes_deleted_since(d: Domain) -> None:
+    auth = basic(d.confidential.id, d.secret)
+    first = (await d.exchange(await d.code(scopes=("openid", "api/read", "api/write")))).json()
+    again = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    before = (await d.post("/oauth2/token", again, auth)).json()
+    assert unverified(before["access_token"])["scope"] == "openid api/read api/write"
+    await d.services.resource_servers.update_resource_server(
+        d.pool.id,
+        ResourceServer(PoolId(d.pool.id), "api", "API", (ResourceScope("read", "read it"),)),
+    )
+    after = (await d.post("/oauth2/token", again, auth)).json()
+    assert unverified(after["access_token"])["scope"] == "openid api/read"
+    await d.services.resource_servers.delete_resource_server(d.pool.id, "api")
+    last = (await d.post("/oauth2/token", again, auth)).json()
+    assert unverified(last["access_token"])["scope"] == "openid"

@@ -81,3 +81,10 @@ class DeviceStore(Protocol):
 
     async def prune_unconfirmed(self, pool_id: PoolId, sub: UserSub, before: datetime) -> None:
         """Drops the user's devices handed out before `before` and never confirmed."""
+
+
+class ResourceScopes(Protocol):
+    """The pool's resource-server scopes, "<identifier>/<scope name>" (the resource-server
+    store): a refreshed token keeps only those that still exist."""
+
+    async def scopes_of(self, pool_id: PoolId) -> frozenset[str]: ...

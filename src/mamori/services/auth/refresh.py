@@ -13,6 +13,7 @@ from mamori.domain.errors import (
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.auth.devices import DeviceService
+from mamori.services.auth.ports import ResourceScopes
 from mamori.services.ports import Clock
 from mamori.services.tokens.pool_tokens import AuthenticationResult, TokenService
 from mamori.services.tokens.ports import RefreshSessionStore
@@ -31,7 +32,9 @@ class RefreshService:
         sessions: RefreshSessionStore,
         clock: Clock,
         devices: DeviceService,
+        resource_scopes: ResourceScopes,
     ) -> None:
+        self._resource_scopes = resource_scopes
         self._clients = clients
         self._tokens = tokens
         self._sessions = sessions
@@ -138,4 +141,16 @@ class RefreshService:
             session=session,
             new_refresh=rotate,
             device_key=device_key,
+            scopes=await self._live_scopes(pool, session.scopes),
         )
+
+    async def _live_scopes(
+        self, pool: UserPool, scopes: tuple[str, ...] | None
+    ) -> tuple[str, ...] | None:
+        """The sign-in's OAuth scopes less the resource-server scopes deleted since (None: an
+        API sign-in, whose tokens carry the admin scope). A rotated session keeps the narrower
+        set. Only a session with a resource-server scope costs a read."""
+        if scopes is None or not any("/" in s for s in scopes):
+            return scopes
+        existing = await self._resource_scopes.scopes_of(pool.id)
+        return tuple(s for s in scopes if "/" not in s or s in existing)
