@@ -108,10 +108,16 @@ def shot(page: Page, name: str, lang: str) -> None:
 
 
 def in_language(page: Page, lang: str) -> None:
-    """The page is in `lang`: <html lang> and, for Japanese, its heading."""
+    """The page is in `lang` (<html lang> and, for Japanese, its heading), and as a screen
+    reader meets it: one main landmark, one h1, a label for every field a person fills."""
     assert page.locator("html").get_attribute("lang") == lang
     heading = page.locator("#page-title").inner_text()
     assert bool(JAPANESE.search(heading)) == (lang == "ja"), heading
+    assert page.locator("main").count() == 1 and page.locator("h1").count() == 1
+    unlabelled = page.locator("input:not([type=hidden]), select, textarea").evaluate_all(
+        "fields => fields.filter(f => !f.labels || f.labels.length === 0).map(f => f.name)"
+    )
+    assert not unlabelled, f"fields without a label: {unlabelled}"
 
 
 def open_sign_in(page: Page, hosted: Hosted, lang: str, **extra: str) -> None:
