@@ -68,6 +68,26 @@ def test_sign_in(page: Page, site: Hosted, lang: str) -> None:
     signed_in(page, site)
 
 
+def test_sign_in_with_the_keyboard_only(page: Page, site: Hosted, lang: str) -> None:
+    """Focus order: username, password, the sign-in button, then the links."""
+    username = make_user(site.server, site.pool_id)
+    open_sign_in(page, site, lang)
+    focused = "document.activeElement.id"
+    assert page.evaluate(focused) == "username"
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "sign-in-button"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "A"
+    page.keyboard.press("Shift+Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    signed_in(page, site)
+
+
 def test_prompt_none_without_a_session(page: Page, site: Hosted, lang: str) -> None:
     page.goto(authorize_url(site, lang, prompt="none", state="s-1"))
     page.wait_for_url(f"{site.redirect_uri}?**")
