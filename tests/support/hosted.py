@@ -34,7 +34,7 @@ class Hosted:
     pool_id: str
     client_id: str
     client_secret: str | None = field(repr=False)
-    prefix: str
+    prefix: str  # the domain: a prefix, or a custom domain's full name
     redirect_uri: str
     logout_uri: str
     ca: Path | None = None  # the CA the server's certificate chains to (TLS servers only)
@@ -54,8 +54,10 @@ class Hosted:
 
     @property
     def host(self) -> str:
-        """host:port of the domain by Host (browsers resolve *.localhost to loopback)."""
-        return f"{self.prefix}.{AUTH_DOMAIN}:{self._split.port}"
+        """host:port of the domain by Host (browsers resolve *.localhost to loopback): the
+        prefix under the auth domain, or a custom domain's full name."""
+        name = self.prefix if "." in self.prefix else f"{self.prefix}.{AUTH_DOMAIN}"
+        return f"{name}:{self._split.port}"
 
     @property
     def by_host(self) -> str:
@@ -99,9 +101,11 @@ def make_hosted(
     scopes: list[str] | None = None,
     pool: Mapping[str, Any] | None = None,
     ca: Path | None = None,
+    custom_domain: str | None = None,
     **client: Any,
 ) -> Hosted:
-    """A pool (or `pool_id`'s), an OAuth app client and a domain `mamori-<hex>` for it."""
+    """A pool (or `pool_id`'s), an OAuth app client and a domain for it: `mamori-<hex>` under
+    the auth domain, or `custom_domain` (a full name, with a certificate ARN as Cognito asks)."""
     admin = server.admin()
     if pool_id is None:
         pool_id = str(make_pool(server, **(pool or {}))["Id"])
@@ -120,7 +124,16 @@ def make_hosted(
     )
     described = admin.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     prefix = described.get("Domain")
-    if not prefix:
+    if not prefix and custom_domain:
+        prefix = custom_domain
+        admin.create_user_pool_domain(
+            Domain=prefix,
+            UserPoolId=pool_id,
+            CustomDomainConfig={
+                "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/mamori-test"
+            },
+        )
+    elif not prefix:
         prefix = f"mamori-{secrets.token_hex(4)}"
         admin.create_user_pool_domain(Domain=prefix, UserPoolId=pool_id)
     return Hosted(

@@ -170,6 +170,22 @@ def test_single_sign_on_prompt_login_and_logout(
     page.wait_for_url("**/login?**")
 
 
+def test_single_sign_on_on_a_custom_domain(
+    page: Page, sqlite_server: Server, app: WebApp, lang: str
+) -> None:
+    """A custom domain (browsers resolve *.localhost to loopback) serves the same pages."""
+    custom = make_hosted(
+        sqlite_server, app.url, custom_domain=f"login-{secrets.token_hex(3)}.shop.localhost"
+    )
+    username = make_user(custom.server, custom.pool_id)
+    open_sign_in(page, custom, lang)
+    assert page.url.startswith(f"http://{custom.host}/login?")
+    fill_sign_in(page, username, PASSWORD)
+    signed_in(page, custom)
+    page.goto(authorize_url(custom, lang))
+    signed_in(page, custom)
+
+
 def test_an_unknown_client_gets_the_error_page(page: Page, site: Hosted, lang: str) -> None:
     query: dict[str, Any] = {
         "response_type": "code",
