@@ -220,6 +220,14 @@ class ManagedLoginBrandingExistsException(ServiceError):
     pass
 
 
+class DuplicateProviderException(ServiceError):
+    default_message = "A provider with that name or identifier already exists in this pool."
+
+
+class UnsupportedIdentityProviderException(ServiceError):
+    pass
+
+
 # Errors AWS's front door sends for any JSON service; the compatibility test allows these.
 COMMON_ERRORS: frozenset[str] = frozenset(
     {

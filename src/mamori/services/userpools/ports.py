@@ -1,4 +1,5 @@
-"""The stores user pools, app clients, domains, resource servers and branding are kept in."""
+"""The stores user pools, app clients, domains, resource servers, branding and identity providers
+are kept in."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from mamori.domain.ids import ClientId, PoolId
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.branding import ManagedLoginBranding, UICustomization
 from mamori.domain.userpools.domains import UserPoolDomain
+from mamori.domain.userpools.identity_providers import IdentityProvider
 from mamori.domain.userpools.resource_servers import ResourceServer
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.ports import Page
@@ -87,3 +89,22 @@ class BrandingStore(Protocol):
     ) -> ManagedLoginBranding | None: ...
     async def save_managed(self, branding: ManagedLoginBranding) -> None: ...
     async def delete_managed(self, pool_id: PoolId, branding_id: str) -> bool: ...
+
+
+class IdentityProviderStore(Protocol):
+    async def add_provider(self, provider: IdentityProvider) -> bool:
+        """False when the pool has a provider of that name or one of its IdpIdentifiers."""
+
+    async def get_provider(self, pool_id: PoolId, name: str) -> IdentityProvider | None: ...
+    async def find_by_identifier(
+        self, pool_id: PoolId, identifier: str
+    ) -> IdentityProvider | None: ...
+    async def providers_of(self, pool_id: PoolId) -> list[IdentityProvider]: ...
+    async def save_provider(self, provider: IdentityProvider) -> bool:
+        """False when another provider of the pool holds one of its IdpIdentifiers."""
+
+    async def delete_provider(self, pool_id: PoolId, name: str) -> bool: ...
+    async def count_providers(self, pool_id: PoolId) -> int: ...
+    async def list_providers(
+        self, pool_id: PoolId, limit: int, after: str | None
+    ) -> Page[IdentityProvider]: ...
