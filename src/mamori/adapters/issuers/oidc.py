@@ -1,4 +1,5 @@
-"""OpenID Connect issuers' signing keys: discovery, then JWKS, cached per issuer and bounded."""
+"""OpenID Connect issuers' signing keys: discovery, then JWKS (or a JWKS at a known address, as
+Google's and Apple's for identity pools), cached per issuer and bounded."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,9 @@ class OidcKeys:
         jwks_uri = discovery.get("jwks_uri")
         if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
             raise OidcError(f"the discovery document of {issuer} has no usable jwks_uri")
+        return await self._fetch_jwks(jwks_uri)
+
+    async def _fetch_jwks(self, jwks_uri: str) -> list[dict[str, Any]]:
         jwks = await self._get_json(jwks_uri)
         keys = jwks.get("keys")
         if not isinstance(keys, list):
@@ -87,6 +91,18 @@ class OidcKeys:
         return entry.keys
 
     async def jwks(self, issuer: str, refresh: bool = False) -> Sequence[dict[str, Any]]:
+        return await self._cached(issuer, lambda: self._fetch(issuer), refresh)
+
+    async def jwks_at(self, jwks_uri: str, refresh: bool = False) -> Sequence[dict[str, Any]]:
+        # Its own cache entry, under a name no issuer URL has: the same rules, one budget.
+        return await self._cached(f"jwks {jwks_uri}", lambda: self._fetch_jwks(jwks_uri), refresh)
+
+    async def _cached(
+        self,
+        issuer: str,
+        fetch: Callable[[], Awaitable[list[dict[str, Any]]]],
+        refresh: bool,
+    ) -> Sequence[dict[str, Any]]:
         now = self._now()
         entry = self._cache.get(issuer)
         if entry is not None:
@@ -106,7 +122,7 @@ class OidcKeys:
                 evicted, _ = self._cache.popitem(last=False)
                 self._locks.pop(evicted, None)
             try:
-                keys = await self._fetch(issuer)
+                keys = await fetch()
             except OidcError as exc:
                 log.warning("OpenID Connect issuer %s: %s", issuer, exc)
                 if entry.keys is not None:  # an issuer's brief outage need not stop sign-ins

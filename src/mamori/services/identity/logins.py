@@ -1,5 +1,6 @@
-"""Verifying an identity pool's Logins: mamori user pools' ID tokens, OIDC issuers' tokens and
-the pool's own developer-identity tokens."""
+"""Verifying an identity pool's Logins: mamori user pools' ID tokens, OIDC issuers' tokens,
+social providers' tokens (services/identity/social.py) and the pool's developer-identity
+tokens."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from mamori.domain.identity.identity_pool import (
 )
 from mamori.domain.ids import PoolId, UserSub
 from mamori.services.identity.ports import OidcError, OidcKeySource
+from mamori.services.identity.social import SOCIAL_PROVIDERS, SocialLogins
 from mamori.services.ports import Clock
 from mamori.services.tokens.identity_tokens import IdentityTokenService
 from mamori.services.tokens.keys import KeyService
@@ -65,7 +67,9 @@ class LoginVerifier:
         clock: Clock,
         user_pool_issuer: Callable[[str], str],
         issuer_host_path: str,
+        social: SocialLogins | None = None,
     ) -> None:
+        """`social`: verifies SupportedLoginProviders' tokens; None refuses them."""
         self._keys = keys
         self._sessions = sessions
         self._users = users
@@ -76,6 +80,7 @@ class LoginVerifier:
         self._user_pool_issuer = user_pool_issuer
         self._host_path = issuer_host_path
         self._identity_key = identity_tokens.issuer.split("://", 1)[-1]
+        self._social = social
 
     async def verify(self, pool: IdentityPool, logins: Mapping[str, str]) -> list[VerifiedLogin]:
         """Every login must verify; the first failure is the answer (NotAuthorizedException)."""
@@ -95,6 +100,14 @@ class LoginVerifier:
                 "GetOpenIdTokenForDeveloperIdentity."
             )
         if key in pool.supported_login_providers:
+            if key in SOCIAL_PROVIDERS and self._social is not None:
+                login = await self._social.verify(key, pool.supported_login_providers[key], token)
+                return VerifiedLogin(
+                    ref=LoginRef(key),
+                    claims=login.claims,
+                    qualified=f"{key}:{login.subject}",
+                    login=Login(key, login.subject),
+                )
             raise NotAuthorizedException(
                 f"Invalid login token. This server cannot verify tokens of {key} yet."
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -88,3 +88,30 @@ class OidcError(Exception):
 class OidcKeySource(Protocol):
     async def jwks(self, issuer: str, refresh: bool = False) -> Sequence[dict[str, Any]]:
         """The issuer's published keys (cached per issuer); raises OidcError."""
+
+    async def jwks_at(self, jwks_uri: str, refresh: bool = False) -> Sequence[dict[str, Any]]:
+        """The keys of a JWKS at a known address (Google's, Apple's), cached the same way."""
+
+
+class SocialTokenRefused(Exception):
+    """The provider says the access token is not valid (forged, expired, revoked)."""
+
+
+class SocialProviderDown(Exception):
+    """The provider could not be reached in time or gave an answer that cannot be read."""
+
+
+@dataclass(frozen=True)
+class SocialAccount:
+    """What a provider says of an access token: the app it was issued to and the user."""
+
+    subject: str
+    app_ids: tuple[str, ...]  # the app / client ids the token was issued to
+    claims: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+class SocialTokenInspector(Protocol):
+    """A provider whose access tokens are opaque (Facebook Graph, Login with Amazon)."""
+
+    async def inspect(self, token: str) -> SocialAccount:
+        """Raises SocialTokenRefused or SocialProviderDown."""

@@ -122,3 +122,26 @@ async def test_an_issuer_that_fails_is_tried_once_per_interval(
     for _ in range(20):
         assert (await keys.jwks(issuer.url, refresh=True))[0]["kid"] == "k1"
     assert issuer.requests == 4
+
+
+async def test_a_jwks_at_a_known_address_follows_the_same_rules(
+    issuer: Issuer, http: httpx.AsyncClient
+) -> None:
+    """Google's and Apple's keys (identity pools' SupportedLoginProviders): no discovery, one
+    fetch of the JWKS itself, cached, refetched at most once per interval."""
+    clock = Clock()
+    keys = OidcKeys(http, 2.0, clock)
+    url = f"{issuer.url}/jwks"
+    assert (await keys.jwks_at(url))[0]["kid"] == "k1"
+    assert issuer.requests == 1
+    for _ in range(20):
+        await keys.jwks_at(url, refresh=True)
+    assert issuer.requests == 1
+    clock.now += REFRESH_INTERVAL_SECONDS
+    issuer.up = False
+    assert (await keys.jwks_at(url, refresh=True))[0]["kid"] == "k1"  # kept through an outage
+    assert issuer.requests == 2
+    # Its own entry: the issuer's discovery-based keys are fetched apart.
+    issuer.up = True
+    await keys.jwks(issuer.url)
+    assert issuer.requests == 4
