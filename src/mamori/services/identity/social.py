@@ -3,6 +3,7 @@ tokens through their JWKS, Facebook and Login with Amazon access tokens through 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,10 +45,11 @@ class SocialLogin:
 def configured_ids(value: str) -> tuple[str, ...]:
     """The app or client ids of a SupportedLoginProviders entry.
 
-    Cognito: one entry per provider, several ids (an app's web, iOS and Android clients)
-    separated by commas.
+    Cognito: one entry per provider; several ids (an app's web, iOS and Android clients) are
+    separated by `;`, the one separator the API's pattern (`[\\w.;_/-]+`) lets through, as in
+    Twitter's `<key>;<secret>`. A comma, as the console writes them, is accepted too.
     """
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+    return tuple(part.strip() for part in re.split(r"[;,]", value) if part.strip())
 
 
 def _id_in(audience: Any, accepted: Sequence[str]) -> bool:
@@ -71,8 +73,8 @@ class SocialLogins:
 
     async def verify(self, provider: str, configured: str, token: str) -> SocialLogin:
         """A login of `provider` (one of SOCIAL_PROVIDERS) whose pool accepts `configured`'s
-        ids; NotAuthorizedException for a bad token, ExternalServiceException when the
-        provider cannot say."""
+        ids (`configured_ids`); NotAuthorizedException for a bad token,
+        ExternalServiceException when the provider cannot say."""
         accepted = configured_ids(configured)
         if provider in self._jwks_urls:
             return await self._id_token(provider, accepted, token)

@@ -106,11 +106,12 @@ def world() -> World:
     return World()
 
 
-GOOGLE_IDS = "ios.apps.googleusercontent.com, web.apps.googleusercontent.com"
+GOOGLE_IDS = "ios.apps.googleusercontent.com;web.apps.googleusercontent.com"
 
 
-def test_configured_ids_split_on_commas() -> None:
-    assert configured_ids(" a ,b,, c ") == ("a", "b", "c")
+def test_configured_ids_split_on_semicolons_and_commas() -> None:
+    assert configured_ids(" a ;b;; c ") == ("a", "b", "c")
+    assert configured_ids("a,b;c") == ("a", "b", "c")
 
 
 @pytest.mark.parametrize("iss", ["accounts.google.com", "https://accounts.google.com"])
