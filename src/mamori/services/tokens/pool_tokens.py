@@ -20,6 +20,7 @@ from mamori.domain.ids import PoolId, UserSub
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.schema import AttributeType
 from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.federated import IDENTITIES, identities_claim
 from mamori.domain.users.group import Group
 from mamori.domain.users.user import User
 from mamori.protocols.oidc.core import at_hash as hash_of_access_token
@@ -66,6 +67,8 @@ def _claim_value(pool: UserPool, name: str, value: str) -> Any:
         return value == "true"
     if name == "updated_at" and value.isdigit():
         return int(value)
+    if name == IDENTITIES:
+        return identities_claim(value)  # Cognito: the JSON array itself, not a string
     return value
 
 

@@ -1,0 +1,1 @@
+"""User pools' identity providers, as a relying party calls them."""

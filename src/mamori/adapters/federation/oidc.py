@@ -1,0 +1,122 @@
+"""A relying party's calls to an OpenID Connect provider (a user pool's OIDC or Google
+identity provider): discovery, the token endpoint, userinfo and signing keys, over the shared
+outbound HTTP client (adapters/http.py) with a timeout on every call; answers are bounded in
+size and read strictly. Keys come from adapters/issuers/oidc.py's cache."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+
+from mamori.adapters.issuers.oidc import OidcKeys
+from mamori.services.federation.ports import OidcEndpoints, ProviderError, ProviderTokens
+from mamori.services.identity.ports import OidcError
+
+_MAX_ANSWER = 256 * 1024
+
+
+def _url(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+class HttpOidcRelyingParty:
+    def __init__(self, http: httpx.AsyncClient, keys: OidcKeys, timeout_seconds: float) -> None:
+        self._http = http
+        self._keys = keys
+        self._timeout = timeout_seconds
+
+    async def _json(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        if len(response.content) > _MAX_ANSWER:
+            raise ProviderError(f"{what}: the answer is too large")
+        try:
+            value = json.loads(response.content)
+        except ValueError as exc:
+            raise ProviderError(f"{what}: HTTP {response.status_code}, not JSON") from exc
+        if not isinstance(value, dict):
+            raise ProviderError(f"{what}: not a JSON object")
+        if response.status_code != 200:
+            error = value.get("error")
+            raise ProviderError(f"{what}: HTTP {response.status_code} {error!r}")
+        return value
+
+    async def _send(self, what: str, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._http.send(request)
+        except httpx.TimeoutException as exc:
+            raise ProviderError(f"{what}: timed out") from exc
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"{what}: {type(exc).__name__}") from exc
+
+    async def discover(self, issuer: str) -> OidcEndpoints:
+        url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+        request = self._http.build_request(
+            "GET", url, headers={"Accept": "application/json"}, timeout=self._timeout
+        )
+        doc = await self._json(await self._send("discovery", request), "discovery")
+        authorization, token = (
+            _url(doc.get("authorization_endpoint")),
+            _url(doc.get("token_endpoint")),
+        )
+        if authorization is None or token is None:
+            raise ProviderError("discovery: no authorization or token endpoint")
+        methods = doc.get("token_endpoint_auth_methods_supported")
+        return OidcEndpoints(
+            issuer=issuer,
+            authorization_endpoint=authorization,
+            token_endpoint=token,
+            userinfo_endpoint=_url(doc.get("userinfo_endpoint")),
+            jwks_uri=_url(doc.get("jwks_uri")),
+            token_auth_methods=tuple(m for m in methods if isinstance(m, str))
+            if isinstance(methods, list)
+            else (),
+        )
+
+    async def redeem(
+        self,
+        endpoints: OidcEndpoints,
+        client_id: str,
+        client_secret: str | None,
+        basic: bool,
+        form: Mapping[str, str],
+    ) -> ProviderTokens:
+        body = dict(form)
+        auth: httpx.BasicAuth | None = None
+        if client_secret and basic:
+            # RFC 6749 section 2.3.1: both parts form-encoded before Basic.
+            auth = httpx.BasicAuth(quote_plus(client_id), quote_plus(client_secret))
+        else:
+            body["client_id"] = client_id
+            if client_secret:
+                body["client_secret"] = client_secret
+        request = self._http.build_request(
+            "POST",
+            endpoints.token_endpoint,
+            data=body,
+            headers={"Accept": "application/json"},
+            timeout=self._timeout,
+        )
+        if auth is not None:
+            request = next(auth.auth_flow(request))
+        answer = await self._json(await self._send("token endpoint", request), "token endpoint")
+        id_token = answer.get("id_token")
+        if not isinstance(id_token, str):
+            raise ProviderError("token endpoint: no id_token")
+        access = answer.get("access_token")
+        return ProviderTokens(id_token, access if isinstance(access, str) else None)
+
+    async def userinfo(self, url: str, access_token: str, method: str) -> Mapping[str, Any]:
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+        request = self._http.build_request(method, url, headers=headers, timeout=self._timeout)
+        return await self._json(await self._send("userinfo", request), "userinfo")
+
+    async def keys(self, endpoints: OidcEndpoints, refresh: bool) -> Sequence[Mapping[str, Any]]:
+        try:
+            if endpoints.jwks_uri:
+                return await self._keys.jwks_at(endpoints.jwks_uri, refresh=refresh)
+            return await self._keys.jwks(endpoints.issuer, refresh=refresh)
+        except OidcError as exc:
+            raise ProviderError(f"signing keys: {exc}") from exc

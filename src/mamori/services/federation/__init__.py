@@ -1,0 +1,1 @@
+"""Federation: signing in to a user pool through another identity provider."""

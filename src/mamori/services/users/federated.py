@@ -1,0 +1,115 @@
+"""Federated users: a provider's sign-in creates the user `<ProviderName>_<subject>` (status
+EXTERNAL_PROVIDER, no password, the `identities` attribute, the automatic group) or refreshes
+the mapped attributes of the one it made before. The attribute rules are the pool's own
+(domain/users/user_rules.py), checked before anything is written."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Mapping
+
+import anyio
+
+from mamori.domain.errors import GroupExistsException, NotAuthorizedException
+from mamori.domain.ids import new_sub
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.federated import (
+    IDENTITIES,
+    ProviderIdentity,
+    automatic_group,
+    automatic_group_description,
+    federated_username,
+    identities_value,
+)
+from mamori.domain.users.group import Group
+from mamori.domain.users.user import User, UserStatus
+from mamori.domain.users.user_rules import (
+    Writer,
+    apply_changes,
+    check_attributes,
+    check_required,
+)
+from mamori.services.ports import Clock
+from mamori.services.userpools.pools import PoolService
+from mamori.services.users.accounts import UserAccounts
+from mamori.services.users.ports import GroupStore, UserStore
+
+
+class FederatedUsers:
+    def __init__(
+        self,
+        users: UserAccounts,
+        store: UserStore,
+        groups: GroupStore,
+        pools: PoolService,
+        clock: Clock,
+    ) -> None:
+        self._users = users
+        self._store = store
+        self._groups = groups
+        self._pools = pools
+        self._clock = clock
+
+    async def sign_in(
+        self, pool_id: str, identity: ProviderIdentity, attributes: Mapping[str, str]
+    ) -> User:
+        """The user `identity` signs in as, created on its first sign-in, its mapped
+        `attributes` written on every one. InvalidParameterException when the mapping gives
+        an attribute the schema refuses or leaves a required one out: nothing is written."""
+        pool = await self._pools.require(pool_id)
+        username = federated_username(identity)
+        existing = await self._store.get_user(pool, username)
+        # Cognito: mapped attributes are written as the pool's administrator writes them (no
+        # client's write permissions), never the system ones (sub, identities).
+        check_attributes(pool, attributes, Writer.ADMIN, creating=existing is None)
+        now = self._clock.now()
+        now_ms = int(now.timestamp() * 1000)
+        if existing is None:
+            return await self._create(pool, username, identity, attributes, now_ms)
+        if existing.status is not UserStatus.EXTERNAL_PROVIDER:
+            # A pool user whose name only looks federated: never signed in by a provider.
+            raise NotAuthorizedException("The user cannot sign in with this provider.")
+        if not existing.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        attrs = apply_changes(pool, existing.attributes, attributes, verify_changed=False)
+        attrs[IDENTITIES] = identities_value(existing.attributes.get(IDENTITIES), identity, now_ms)
+        check_required(pool, attrs)
+        updated = dataclasses.replace(existing, attributes=attrs)
+        await self._users.claim_aliases(pool, updated, force=False)
+        return await self._users.save(pool, updated)
+
+    async def _create(
+        self,
+        pool: UserPool,
+        username: str,
+        identity: ProviderIdentity,
+        attributes: Mapping[str, str],
+        now_ms: int,
+    ) -> User:
+        sub = new_sub()
+        attrs = {**attributes, "sub": sub, IDENTITIES: identities_value(None, identity, now_ms)}
+        check_required(pool, attrs)
+        now = self._clock.now()
+        user = User(pool.id, sub, username, UserStatus.EXTERNAL_PROVIDER, True, attrs, now, now)
+        await self._users.claim_aliases(pool, user, force=False)
+        group = await self._automatic_group(pool, identity.provider_name)
+        await self._users.add(pool, user, "User account already exists")
+        try:
+            await self._groups.add_member(pool.id, group, user.sub)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._store.delete_user(pool.id, user.sub)
+            raise
+        return user
+
+    async def _automatic_group(self, pool: UserPool, provider_name: str) -> str:
+        name = automatic_group(pool.id, provider_name)
+        if await self._groups.get_group(pool.id, name) is None:
+            now = self._clock.now()
+            group = Group(
+                pool.id, name, now, now, automatic_group_description(provider_name), None, None
+            )
+            with contextlib.suppress(GroupExistsException):  # another sign-in made it first
+                await self._groups.add_group(group)
+        return name
