@@ -38,10 +38,23 @@ HTTP_ENDPOINTS = (
         "`redirect_uri` (exactly a CallbackURL; DefaultRedirectURI when left out), `state`, "
         "`scope` (within AllowedOAuthScopes; all of them when left out), `nonce`, "
         "`code_challenge` + `code_challenge_method` S256 (required for clients without a "
-        "secret), `identity_provider` (COGNITO only: federation is issue 12), `idp_identifier` "
-        "(refused), `lang`, `login_hint`, `prompt` login or none. Redirects to `/login`, or "
-        "straight back with a code or tokens while the hosted-login session lasts (1 hour)",
+        "secret), `identity_provider` (COGNITO, or an OIDC or Google provider of the client's "
+        "SupportedIdentityProviders: a redirect to it), `idp_identifier` (the provider holding "
+        "that IdpIdentifier), `lang`, `login_hint`, `prompt` login or none. Redirects to "
+        "`/login`, or straight back with a code or tokens while the hosted-login session lasts "
+        "(1 hour)",
         "none (the session cookie)",
+    ),
+    (
+        "GET {domain}/oauth2/idpresponse",
+        "Where OIDC and Google providers send the browser back (docs/federation.md): `code` and "
+        "`state` (sealed, 15 minutes, bound to the browser that started it), or the provider's "
+        "`error`. Redeems the code (PKCE S256), verifies the ID token (JWKS signature, iss, aud, "
+        "nonce, exp), reads userinfo by `attributes_request_method`, makes or refreshes "
+        "`<ProviderName>_<sub>` (EXTERNAL_PROVIDER, `identities`, the group "
+        "`<poolId>_<ProviderName>`), then redirects to the client as /login does; errors "
+        "redirect to the client, or show the error page while the request is unknown",
+        "none (the federation cookie)",
     ),
     (
         "POST {domain}/oauth2/token",

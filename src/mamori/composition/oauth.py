@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.crypto.aead import Keyring
-from mamori.services.oauth.authorize import AuthorizeService
+from mamori.services.oauth.authorize import AuthorizeService, ProviderNames
 from mamori.services.oauth.codes import AuthorizationCodes
 from mamori.services.oauth.login_sessions import LoginSessions
 from mamori.services.oauth.ports import ResourceServerScopes
@@ -42,14 +42,17 @@ def build_oauth(
     sessions: RefreshSessionStore,
     resource_scopes: ResourceServerScopes | None,
     login_session_seconds: int,
+    providers: ProviderNames | None = None,
 ) -> OAuthFields:
     """`sessions`: the refresh sessions (a replayed code revokes what it issued);
     `resource_scopes`: the pool's resource-server scopes, so a deleted one is no longer
-    granted."""
+    granted; `providers`: the pool's identity providers (`idp_identifier`, federation)."""
     codes = AuthorizationCodes(SqlAuthorizationCodeStore(engine), sessions, keyring, clock)
     return OAuthFields(
         authorization_codes=codes,
-        authorize=AuthorizeService(pools, clients, users, tokens, codes, resource_scopes),
+        authorize=AuthorizeService(
+            pools, clients, users, tokens, codes, resource_scopes, providers
+        ),
         login_sessions=LoginSessions(
             SqlLoginSessionStore(engine),
             keyring,

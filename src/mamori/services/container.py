@@ -8,6 +8,7 @@ from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.service import AuthService
+from mamori.services.federation.oidc import OidcFederation
 from mamori.services.health import Health
 from mamori.services.identity.credentials import IdentityServices
 from mamori.services.oauth.authorize import AuthorizeService
@@ -67,3 +68,5 @@ class Services:
     authorization_codes: AuthorizationCodes  # issued by authorize, redeemed at /oauth2/token
     oauth_grants: OAuthGrants  # /oauth2/token's grants and /oauth2/revoke
     user_info: UserInfo  # /oauth2/userInfo
+    # sign-in through a pool's OpenID Connect providers (/oauth2/idpresponse); None: none
+    federation: OidcFederation | None = None

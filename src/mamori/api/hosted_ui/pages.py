@@ -63,6 +63,8 @@ class Visit:
     # and logo) and its name, the logo's alt text (api/hosted_ui/branding.py renders them).
     branding: PageBranding | None = None
     client_name: str = ""
+    # The client's SupportedIdentityProviders: the login page's provider buttons (issue 12).
+    identity_providers: tuple[str, ...] = ()
 
     @property
     def query(self) -> dict[str, str]:
@@ -116,7 +118,20 @@ class Pages:
             cookie = self.services.form_tokens.new_cookie()
         lang = languages.choose(authorization.lang, request.headers.get("accept-language"))
         branding, client_name = await page_branding(self.services, authorization)
-        return Visit(request, ctx, authorization, lang, cookie, new_cookie, branding, client_name)
+        _pool, client = await self.services.clients.client_in_pool(
+            ctx.pool_id, authorization.client_id
+        )
+        return Visit(
+            request,
+            ctx,
+            authorization,
+            lang,
+            cookie,
+            new_cookie,
+            branding,
+            client_name,
+            tuple(client.oauth.identity_providers or ()),
+        )
 
     # --- forms
     async def posted(self, visit: Visit, form: str) -> Posted:

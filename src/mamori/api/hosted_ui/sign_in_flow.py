@@ -19,6 +19,7 @@ from mamori.domain.oauth.authorization import SignedIn
 from mamori.domain.userpools.mfa_settings import MfaFactor
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.auth.service import AuthOutcome
+from mamori.services.oauth.authorize import COGNITO
 
 CODE_CHALLENGES = frozenset(
     {Challenge.SMS_MFA, Challenge.SOFTWARE_TOKEN_MFA, Challenge.EMAIL_OTP, Challenge.SMS_OTP}
@@ -43,6 +44,7 @@ class SignInFlow:
             username_field=username_field(pool),
             passwordless=self.passwordless(pool),
             sign_up=not pool.allow_admin_create_user_only,
+            providers=provider_links(visit),
             **values,
         )
 
@@ -130,6 +132,17 @@ class SignInFlow:
         if session_over(result):
             return await self.start_again(visit, sign_in_message(result))
         return again
+
+
+def provider_links(visit: Visit) -> list[tuple[str, str]]:
+    """(name, /oauth2/authorize URL) of each federated provider the client supports: the same
+    authorization request, sent to that provider."""
+    query = {k: v for k, v in visit.query.items() if k != "idp_identifier"}
+    return [
+        (name, visit.ctx.url("/oauth2/authorize", {**query, "identity_provider": name}))
+        for name in visit.identity_providers
+        if name != COGNITO
+    ]
 
 
 def client_ip(request: Request) -> str | None:

@@ -31,6 +31,7 @@ from mamori.api.oauth2.authorize import authorize
 from mamori.api.oauth2.backchannel import answer
 from mamori.api.oauth2.context import DomainContext
 from mamori.api.oauth2.discovery import domain_jwks, domain_openid_configuration
+from mamori.api.oauth2.idp_response import idp_response
 from mamori.api.oauth2.logout import logout
 from mamori.api.oauth2.revoke import revoke
 from mamori.api.oauth2.token import token
@@ -178,6 +179,7 @@ def domain_routes(services: Services) -> list[BaseRoute]:
         ("/oauth2/token", token, ["POST"]),
         ("/oauth2/userInfo", user_info, ["GET", "POST"]),
         ("/oauth2/revoke", revoke, ["POST"]),
+        ("/oauth2/idpresponse", idp_response, ["GET"]),
         ("/logout", logout, ["GET"]),
         ("/.well-known/openid-configuration", domain_openid_configuration, ["GET"]),
         ("/.well-known/jwks.json", domain_jwks, ["GET"]),

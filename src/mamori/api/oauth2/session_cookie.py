@@ -10,6 +10,10 @@ from starlette.responses import Response
 from mamori.api.oauth2.context import DomainContext
 
 COOKIE_NAME = "mamori_session"
+# The browser a federated sign-in started in (services/federation/states.py binds the
+# provider's state to it): a random value, kept as long as a state lives.
+FEDERATION_COOKIE = "mamori_federation"
+_MAX_FEDERATION_COOKIE = 128
 
 
 def is_https(ctx: DomainContext) -> bool:
@@ -44,3 +48,21 @@ def clear_session_cookie(response: Response, ctx: DomainContext) -> None:
         httponly=True,
         samesite="lax",
     )
+
+
+def set_federation_cookie(response: Response, ctx: DomainContext, value: str, max_age: int) -> None:
+    # SameSite=Lax: the provider's redirect back is a top-level GET, which carries it.
+    response.set_cookie(
+        FEDERATION_COOKIE,
+        value,
+        max_age=max_age,
+        path=ctx.cookie_path,
+        secure=is_https(ctx),
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def read_federation_cookie(request: Request) -> str | None:
+    value = request.cookies.get(FEDERATION_COOKIE)
+    return value if value and len(value) <= _MAX_FEDERATION_COOKIE else None

@@ -96,6 +96,18 @@ def with_params(uri: str, params: Mapping[str, str], fragment: bool) -> str:
     return f"{uri}{'&' if '?' in uri else '?'}{encoded}"
 
 
+class ProviderNames(Protocol):
+    """services/userpools/identity_providers.py IdentityProviderService: which provider holds
+    an IdpIdentifier (ResourceNotFoundException: none)."""
+
+    async def by_identifier(self, pool_id: str, identifier: str) -> NamedProvider: ...
+
+
+class NamedProvider(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
 class CodeIssuer(Protocol):
     """services/oauth/codes.py AuthorizationCodes: a code for a grant (stored as a digest)."""
 
@@ -115,13 +127,17 @@ class AuthorizeService:
         tokens: TokenService,
         codes: CodeIssuer,
         resource_scopes: ResourceServerScopes | None = None,
+        providers: ProviderNames | None = None,
     ) -> None:
+        """`providers`: the pool's identity providers (federation); without them only the
+        pool's own users sign in."""
         self._pools = pools
         self._clients = clients
         self._users = users
         self._tokens = tokens
         self._codes = codes
         self._resource_scopes = resource_scopes
+        self._providers = providers
 
     async def _client(self, pool_id: str, client_id: str) -> AppClient:
         try:
@@ -165,7 +181,7 @@ class AuthorizeService:
         if flow not in (oauth.flows or ()):
             raise refuse(UnauthorizedClient(f"The client may not use response_type {raw_type}."))
         scopes = await self._scopes(pool_id, client, params.get("scope"), refuse)
-        self._check_provider(client, params, refuse)
+        provider = await self._check_provider(pool_id, client, params, refuse)
         code_challenge = self._check_pkce(client, response_type, params, refuse)
         prompt = self._prompt(params.get("prompt"), refuse)
         return AuthorizationRequest(
@@ -177,7 +193,7 @@ class AuthorizeService:
             state=state,
             nonce=params.get("nonce"),
             code_challenge=code_challenge,
-            identity_provider=params.get("identity_provider"),
+            identity_provider=provider,
             idp_identifier=params.get("idp_identifier"),
             lang=params.get("lang"),
             login_hint=params.get("login_hint"),
@@ -208,26 +224,39 @@ class AuthorizeService:
             raise refuse(InvalidScope("The client is allowed no scopes."))
         return granted
 
-    @staticmethod
-    def _check_provider(client: AppClient, params: Mapping[str, str], refuse: _Refuse) -> None:
+    async def _check_provider(
+        self, pool_id: str, client: AppClient, params: Mapping[str, str], refuse: _Refuse
+    ) -> str | None:
+        """The provider the request names (`identity_provider`, or the one holding its
+        `idp_identifier`), which the client must support; None: the hosted login page."""
         supported = client.oauth.identity_providers or ()
         provider = params.get("identity_provider")
-        if params.get("idp_identifier"):
-            # Identifiers name federated providers only (issue 12).
-            raise refuse(InvalidRequest("No identity provider has this idp_identifier."))
+        identifier = params.get("idp_identifier")
+        if identifier and provider is None:
+            if self._providers is None:
+                raise refuse(InvalidRequest("No identity provider has this idp_identifier."))
+            try:
+                provider = (await self._providers.by_identifier(pool_id, identifier)).name
+            except ResourceNotFoundException:
+                raise refuse(
+                    InvalidRequest("No identity provider has this idp_identifier.")
+                ) from None
         if provider is not None and provider not in supported:
             raise refuse(InvalidRequest(f"The client does not support provider {provider}."))
         if provider is not None and provider != COGNITO:
-            raise refuse(
-                InvalidRequest(
-                    f"Sign-in through {provider} is not supported by this server yet: only "
-                    "the user pool's own users (COGNITO) can sign in."
+            if self._providers is None:
+                raise refuse(
+                    InvalidRequest(
+                        f"Sign-in through {provider} is not supported by this server: only "
+                        "the user pool's own users (COGNITO) can sign in."
+                    )
                 )
-            )
+            return provider  # a federated provider: /oauth2/authorize sends the browser there
         if COGNITO not in supported:
             raise refuse(
                 UnauthorizedClient("The client does not support sign-in with COGNITO users.")
             )
+        return provider
 
     @staticmethod
     def _check_pkce(
