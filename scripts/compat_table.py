@@ -252,6 +252,23 @@ DOMAIN_NOTES = (
 )
 
 
+# Issue 12 (F1): user pools' identity providers, and where they differ from Cognito.
+IDENTITY_PROVIDER_NOTES = (
+    "## Identity providers",
+    "",
+    "- ProviderDetails per type, the read-only keys Describe adds and the endpoint overrides:",
+    "  docs/federation.md. Describe echoes `client_secret` as AWS does, never Apple's",
+    "  `private_key`; UpdateIdentityProvider merges ProviderDetails key by key.",
+    "- An OIDC issuer's discovery document is read at the first sign-in, not at",
+    "  CreateIdentityProvider (Cognito fetches it at once). ProviderDetails URLs may be `http://`",
+    "  (Cognito requires HTTPS). Unknown ProviderDetails keys are InvalidParameterException.",
+    "- Messages are Cognito's where known (`client_id, client_secret and authorize_scopes are all",
+    "  required idp details`, `Provider X cannot be of type Google.`, `The provider X does not",
+    "  exist for User Pool Y`); `IdpIdentifiers` come back sorted.",
+    "",
+)
+
+
 def _auth(op_model: object) -> str:
     return "public" if is_public(op_model) else "SigV4"
 
@@ -304,6 +321,7 @@ def render() -> str:
         *VALIDATION_NOTES,
         *WIRE_NOTES,
         *DOMAIN_NOTES,
+        *IDENTITY_PROVIDER_NOTES,
     ]
     return "\n".join(lines)
 

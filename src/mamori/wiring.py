@@ -26,6 +26,7 @@ from mamori.adapters.store.sql.connection.engine import make_async_engine
 from mamori.adapters.store.sql.connection.health import SqlReadiness
 from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.adapters.store.sql.groups import SqlGroupStore
+from mamori.adapters.store.sql.identity_providers import SqlIdentityProviderStore
 from mamori.adapters.store.sql.keys import SqlKeyStore
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.adapters.store.sql.mfa import SqlMfaStore
@@ -37,6 +38,7 @@ from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.composition.delivery import build_message_sender
 from mamori.composition.guard import build_counters, guard_policy
 from mamori.composition.identity import build_identity_services
+from mamori.composition.identity_providers import build_identity_providers
 from mamori.composition.oauth import build_oauth
 from mamori.composition.sign_in import build_auth
 from mamori.composition.token_endpoint import build_token_endpoint
@@ -190,7 +192,15 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     keys = KeyService(SqlKeyStore(engine), keyring, clock, key_threads)
     pool_store = SqlPoolStore(engine)
     pools = PoolService(pool_store, keys, clock, settings.region)
-    clients = ClientService(SqlClientStore(engine, keyring), pools, clock, SqlScopes(engine))
+    clients = ClientService(
+        SqlClientStore(engine, keyring),
+        pools,
+        clock,
+        SqlScopes(engine),
+        SqlIdentityProviderStore(engine, keyring),
+    )
+    # The social providers' endpoints: what federation calls, and what Describe shows.
+    provider_endpoints = settings.provider_endpoints
     tokens = TokenService(
         keys, session_store, user_store, group_store, keyring, clock, settings.effective_public_url
     )
@@ -278,6 +288,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),
+        **build_identity_providers(engine, keyring, pools, clock, provider_endpoints),
         **(
             oauth := build_oauth(
                 engine,

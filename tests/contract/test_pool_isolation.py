@@ -14,6 +14,7 @@ from tests.support.entities import NOW
 from tests.support.stores import Stores
 
 from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
+from mamori.adapters.store.sql.identity_providers import SqlIdentityProviderStore
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.adapters.store.sql.tables import metadata
 from mamori.domain.auth.device import Device
@@ -21,6 +22,7 @@ from mamori.domain.oauth.authorization import AuthorizationGrant
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.branding import ManagedLoginBranding, UICustomization
 from mamori.domain.userpools.domains import DomainKind, UserPoolDomain
+from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
 from mamori.domain.userpools.resource_servers import ResourceScope, ResourceServer
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
@@ -90,7 +92,22 @@ async def populate(stores: Stores, username: str = "shared-name") -> Populated:
     await SqlLoginSessionStore(stores.engine).add_login(
         LoginSession(secrets.token_hex(32), pool.id, user.sub, 0, NOW, NOW + timedelta(hours=1))
     )
+    await SqlIdentityProviderStore(stores.engine, stores.keyring).add_provider(same_provider(pool))
     return Populated(pool, user, client, session)
+
+
+def same_provider(pool: UserPool) -> IdentityProvider:
+    """An identity provider under the name and identifier every populated pool uses."""
+    return IdentityProvider(
+        pool.id,
+        "SameIdP",
+        ProviderType.OIDC,
+        {"client_id": "same", "client_secret": "same-secret", "oidc_issuer": "https://same"},
+        {"email": "email"},
+        ("same.example.com",),
+        NOW,
+        NOW,
+    )
 
 
 async def rows_of(stores: Stores, pool_id: str) -> dict[str, int]:
@@ -131,6 +148,10 @@ async def test_pool_b_cannot_see_pool_a(stores: Stores) -> None:
     assert all(m.pool_id == b.id for m in await stores.outbox.list_messages(b.id, None, 100))
     assert await stores.mfa.get_mfa(b.id, user.sub) is None
     assert await stores.devices.get_device(b.id, user.sub, "us-east-1_same-device") is None
+    idps = SqlIdentityProviderStore(stores.engine, stores.keyring)
+    assert await idps.get_provider(b.id, "SameIdP") == same_provider(b)
+    assert await idps.find_by_identifier(b.id, "same.example.com") == same_provider(b)
+    assert await idps.providers_of(b.id) == [same_provider(b)]
 
 
 async def test_pool_b_cannot_change_pool_a(stores: Stores) -> None:
@@ -156,6 +177,11 @@ async def test_pool_b_cannot_change_pool_a(stores: Stores) -> None:
     assert not await stores.mfa.count_attempt(b.id, user.sub, NOW, 5, [NOW])
     assert not await stores.mfa.use_step(b.id, user.sub, 1, NOW)
     assert not await stores.devices.delete_device(b.id, user.sub, "us-east-1_same-device")
+    idps = SqlIdentityProviderStore(stores.engine, stores.keyring)
+    provider = same_provider(a.pool)
+    assert not await idps.delete_provider(b.id, provider.name)
+    await idps.save_provider(dataclasses.replace(provider, pool_id=b.id, idp_identifiers=("x",)))
+    assert await idps.get_provider(b.id, provider.name) is None
 
     assert await stores.users.get_user_by_sub(a.pool.id, user.sub) == user
     assert await stores.users.find_by_alias(b, "email", "evil@example.com") is None
@@ -169,6 +195,7 @@ async def test_pool_b_cannot_change_pool_a(stores: Stores) -> None:
     assert stored_session is not None and not stored_session.revoked
     code = await stores.codes.get_code(a.pool.id, user.sub, "signup")
     assert code is not None and code.attempts == 0
+    assert await idps.get_provider(a.pool.id, provider.name) == provider
     assert await rows_of(stores, a.pool.id) == before
     assert await rows_of(stores, b.id) == before_b == dict.fromkeys(before_b, 0) | {"pools": 1}
 

@@ -7,6 +7,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mamori.domain.userpools.provider_endpoints import ProviderEndpoints, parse_overrides
+
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; raised once, at start-up."""
@@ -132,6 +134,10 @@ class Settings:
     # OpenID Connect issuers identity pools may name in OpenIdConnectProviderARNs, with the
     # client ids (audiences) accepted: "<issuer URL>|<client id>[|<client id>...]".
     oidc_providers: tuple[str, ...] = ()
+    # The social providers' endpoints, overriding the well-known ones (a test stand-in, a
+    # company proxy): "<provider>.<field>=<url>", provider google|facebook|amazon|apple, field
+    # authorize_url|token_url|attributes_url|issuer|jwks_uri|token_info_url (docs/federation.md).
+    federation_endpoints: tuple[str, ...] = ()
 
     @property
     def effective_database_url(self) -> str:
@@ -177,6 +183,11 @@ class Settings:
     @property
     def effective_sts_endpoint(self) -> str:
         return self.sts_endpoint or f"https://sts.{self.effective_sts_region}.amazonaws.com"
+
+    @property
+    def provider_endpoints(self) -> ProviderEndpoints:
+        """The social providers' effective endpoints; ValueError names a malformed entry."""
+        return ProviderEndpoints.with_overrides(parse_overrides(self.federation_endpoints))
 
     @property
     def identity_issuer(self) -> str:

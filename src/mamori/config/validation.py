@@ -205,3 +205,7 @@ def _validate_identity_pools(settings: Settings) -> None:
         raise ConfigError("identity_credentials_seconds must be between 900 and 43200")
     for entry in settings.oidc_providers:
         parse_oidc_provider(entry)
+    try:
+        settings.provider_endpoints  # noqa: B018 (built to check every federation_endpoints entry)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mamori.domain.userpools.provider_endpoints import ProviderEndpoints
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
@@ -26,6 +27,7 @@ from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.branding import BrandingService
 from mamori.services.userpools.clients import ClientService
 from mamori.services.userpools.domains import DomainService
+from mamori.services.userpools.identity_providers import IdentityProviderService
 from mamori.services.userpools.pools import PoolService
 from mamori.services.userpools.resource_servers import ResourceServerService
 from mamori.services.users.accounts import UserAccounts
@@ -62,6 +64,8 @@ class Services:
     domains: DomainService  # user pool domains; which pool a hosted-domain Host is for
     resource_servers: ResourceServerService  # resource servers and their custom scopes
     branding: BrandingService  # UI customization, managed-login branding, a page's branding
+    identity_providers: IdentityProviderService  # a pool's social, OIDC and SAML providers
+    provider_endpoints: ProviderEndpoints  # the social providers' effective URLs (settings)
     form_tokens: FormTokens  # the hosted pages' CSRF tokens
     authorize: AuthorizeService  # /oauth2/authorize's checks and completion
     login_sessions: LoginSessions  # hosted-login sessions (the SSO cookie)

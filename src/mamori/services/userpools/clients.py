@@ -16,11 +16,12 @@ from mamori.domain.errors import (
 )
 from mamori.domain.ids import ClientId, PoolId, new_client_id
 from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.identity_providers import COGNITO
 from mamori.domain.userpools.resource_servers import STANDARD_SCOPES, unknown_scopes
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.ports import Clock, Page
 from mamori.services.userpools.pools import PoolService
-from mamori.services.userpools.ports import ClientStore, ScopeReader
+from mamori.services.userpools.ports import ClientStore, ProviderNames, ScopeReader
 
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _LEGACY_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"})
@@ -94,11 +95,25 @@ class ClientService:
         pools: PoolService,
         clock: Clock,
         scopes: ScopeReader | None = None,
+        providers: ProviderNames | None = None,
     ) -> None:
         self._store = store
         self._pools = pools
         self._clock = clock
         self._scopes = scopes  # the pool's resource servers' scopes (AllowedOAuthScopes)
+        self._providers = providers  # the pool's identity providers (SupportedIdentityProviders)
+
+    async def _check_providers(self, client: AppClient) -> None:
+        named = [p for p in client.oauth.identity_providers or () if p != COGNITO]
+        if not named or self._providers is None:
+            return
+        known = await self._providers.provider_names(client.pool_id)
+        for name in named:
+            if name not in known:
+                # Cognito's message.
+                raise InvalidParameterException(
+                    f"The provider {name} does not exist for User Pool {client.pool_id}"
+                )
 
     async def _check_scopes(self, client: AppClient) -> None:
         requested = client.oauth.scopes or ()
@@ -127,6 +142,7 @@ class ClientService:
         )
         _check(pool, client, "creating")
         await self._check_scopes(client)
+        await self._check_providers(client)
         await self._store.add_client(client)
         return client
 
@@ -157,6 +173,7 @@ class ClientService:
         )
         _check(pool, client, "updating")
         await self._check_scopes(client)
+        await self._check_providers(client)
         await self._store.save_client(client)
         return client
 

@@ -91,7 +91,12 @@ class BrandingStore(Protocol):
     async def delete_managed(self, pool_id: PoolId, branding_id: str) -> bool: ...
 
 
-class IdentityProviderStore(Protocol):
+class ProviderNames(Protocol):
+    async def provider_names(self, pool_id: PoolId) -> frozenset[str]:
+        """The names of the pool's identity providers (SupportedIdentityProviders' choices)."""
+
+
+class IdentityProviderStore(ProviderNames, Protocol):
     async def add_provider(self, provider: IdentityProvider) -> bool:
         """False when the pool has a provider of that name or one of its IdpIdentifiers."""
 

@@ -17,6 +17,8 @@ from mamori.adapters.store.sql.tables import (
     codes,
     devices,
     groups,
+    identity_provider_identifiers,
+    identity_providers,
     login_sessions,
     managed_login_brandings,
     memberships,
@@ -157,6 +159,8 @@ class SqlPoolStore(SqlBase):
                 managed_login_brandings,
                 authorization_codes,
                 login_sessions,
+                identity_provider_identifiers,
+                identity_providers,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
             await conn.execute(delete(pools).where(pools.c.id == pool_id))

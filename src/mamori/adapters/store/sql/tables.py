@@ -370,3 +370,29 @@ login_sessions = Table(
     Index("ix_login_sessions_user", "pool_id", "sub"),
     Index("ix_login_sessions_expires", "expires"),
 )
+
+# --- Identity providers (migration 0012): ProviderDetails as JSON without the secrets, which
+# are sealed together in `secrets_sealed` (client_secret, Apple's private_key); IdpIdentifiers
+# in their own table, so the database keeps them unique per pool.
+identity_providers = Table(
+    "identity_providers",
+    metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("secrets_sealed", Text),
+    Column("attribute_mapping", Text, nullable=False),
+    Column("acr_mapping", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("modified", DateTime(timezone=True), nullable=False),
+)
+
+identity_provider_identifiers = Table(
+    "identity_provider_identifiers",
+    metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("identifier", String(64), primary_key=True),
+    Column("provider_name", String(64), nullable=False),
+    Index("ix_identity_provider_identifiers_provider", "pool_id", "provider_name"),
+)

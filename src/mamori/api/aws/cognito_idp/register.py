@@ -7,6 +7,7 @@ from mamori.api.aws.cognito_idp import (  # noqa: F401
     devices,
     domains,
     groups,
+    identity_providers,
     mfa,
     pools,
     recovery,

@@ -1,0 +1,63 @@
+"""Identity provider operations: a pool's Google, Facebook, Amazon, Apple, OIDC and SAML
+providers (docs/federation.md)."""
+
+from __future__ import annotations
+
+from mamori.api.aws.cognito_idp.wire.identity_providers import (
+    provider_in,
+    provider_out,
+    provider_summary,
+)
+from mamori.api.aws.operations import Call, Params, Result, operation
+
+
+@operation("CreateIdentityProvider")
+async def create_identity_provider(call: Call, p: Params) -> Result:
+    provider = await call.services.identity_providers.create_identity_provider(
+        p["UserPoolId"], provider_in(p)
+    )
+    return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
+
+
+@operation("DescribeIdentityProvider")
+async def describe_identity_provider(call: Call, p: Params) -> Result:
+    provider = await call.services.identity_providers.describe_identity_provider(
+        p["UserPoolId"], p["ProviderName"]
+    )
+    return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
+
+
+@operation("UpdateIdentityProvider")
+async def update_identity_provider(call: Call, p: Params) -> Result:
+    provider = await call.services.identity_providers.update_identity_provider(
+        p["UserPoolId"], provider_in(p)
+    )
+    return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
+
+
+@operation("DeleteIdentityProvider")
+async def delete_identity_provider(call: Call, p: Params) -> Result:
+    await call.services.identity_providers.delete_identity_provider(
+        p["UserPoolId"], p["ProviderName"]
+    )
+    return {}
+
+
+@operation("ListIdentityProviders")
+async def list_identity_providers(call: Call, p: Params) -> Result:
+    # Cognito: MaxResults left out (0 in old CLIs) lists up to 60, the model's maximum.
+    page = await call.services.identity_providers.list_identity_providers(
+        p["UserPoolId"], p.get("MaxResults") or 60, p.get("NextToken")
+    )
+    out: Result = {"Providers": [provider_summary(s) for s in page.items]}
+    if page.next_token:
+        out["NextToken"] = page.next_token
+    return out
+
+
+@operation("GetIdentityProviderByIdentifier")
+async def get_identity_provider_by_identifier(call: Call, p: Params) -> Result:
+    provider = await call.services.identity_providers.get_identity_provider_by_identifier(
+        p["UserPoolId"], p["IdpIdentifier"]
+    )
+    return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
