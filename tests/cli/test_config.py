@@ -117,6 +117,9 @@ def test_precedence_defaults_toml_env_cli(tmp: Path) -> None:
         ({"MAMORI_ADMIN_ACCESS_KEY_ID": "AKIDONLY"}, "given together"),
         ({"MAMORI_TLS_CERT": "/some/cert.pem"}, "given together"),
         ({"MAMORI_EMAIL_SENDER": "Carrier Pigeon"}, "email_sender"),
+        ({"MAMORI_FEDERATION_ENDPOINTS": "google.token_url"}, "federation_endpoints entry"),
+        ({"MAMORI_FEDERATION_ENDPOINTS": "gogle.token_url=http://x"}, "unknown federation"),
+        ({"MAMORI_FEDERATION_ENDPOINTS": "apple.jwks_uri=file:///k"}, "not an http(s) URL"),
     ],
 )
 def test_bad_settings_are_refused(env: dict[str, str], needle: str) -> None:
