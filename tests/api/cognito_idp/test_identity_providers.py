@@ -5,6 +5,7 @@ mapping, app clients' SupportedIdentityProviders, the endpoint overrides, and th
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -391,8 +392,6 @@ def test_endpoint_overrides_are_what_describe_shows(overridden: Server) -> None:
 
 
 def test_secrets_are_sealed_at_rest(sqlite_server: Server) -> None:
-    import sqlite3
-
     pool_id = make_pool(sqlite_server)["Id"]
     secret = "sealed-" + secrets.token_hex(8)
     create(sqlite_server, pool_id, "Google", "Google", {**GOOGLE, "client_secret": secret})
@@ -412,3 +411,11 @@ def test_secrets_are_sealed_at_rest(sqlite_server: Server) -> None:
     for details, sealed in rows:
         assert secret not in details and secret not in sealed
         assert sealed.startswith("v1.")
+
+
+@pytest.mark.parametrize("name", ["My IdP", "_Corp", "Corp_", "x" * 33])
+def test_the_model_refuses_malformed_names(server: Server, pool: dict[str, Any], name: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        create(server, pool["Id"], name, "OIDC", OIDC)
+    code, message = error(exc)
+    assert code == "InvalidParameterException" and "providerName" in message
