@@ -255,7 +255,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         srp_threads,
     )
     identity = build_identity_services(
-        settings, engine, clock, keys, session_store, user_store, tokens, http
+        settings, engine, clock, keys, session_store, user_store, tokens, http, provider_endpoints
     )
     services = Services(
         clock=clock,
