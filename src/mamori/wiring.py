@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mamori.adapters.cores import FileCorePermits
 from mamori.adapters.counters.redis import RedisCounters
+from mamori.adapters.federation.oidc import HttpOidcRelyingParty
 from mamori.adapters.http import OutboundHttp
+from mamori.adapters.issuers.oidc import OidcKeys
 from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
 from mamori.adapters.store.sql.connection.direct import dispose
 from mamori.adapters.store.sql.connection.engine import make_async_engine
@@ -36,6 +38,7 @@ from mamori.adapters.store.sql.resource_servers import SqlResourceServerStore as
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.composition.delivery import build_message_sender
+from mamori.composition.federation import build_federation
 from mamori.composition.guard import build_counters, guard_policy
 from mamori.composition.identity import build_identity_services
 from mamori.composition.identity_providers import build_identity_providers
@@ -288,7 +291,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),
-        **build_identity_providers(engine, keyring, pools, clock, provider_endpoints),
+        **(idps := build_identity_providers(engine, keyring, pools, clock, provider_endpoints)),
         **(
             oauth := build_oauth(
                 engine,
@@ -301,7 +304,22 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
                 session_store,
                 SqlScopes(engine),
                 settings.login_session_seconds,
+                idps["identity_providers"],
             )
+        ),
+        federation=build_federation(
+            engine,
+            keyring,
+            clock,
+            pools,
+            users,
+            idps["identity_providers"],
+            HttpOidcRelyingParty(
+                http.client(),
+                OidcKeys(http.client(), float(settings.sts_timeout_seconds)),
+                float(settings.sts_timeout_seconds),
+            ),
+            provider_endpoints,
         ),
         **build_token_endpoint(
             clients, users, tokens, auth, refresh, oauth["authorization_codes"], SqlScopes(engine)
