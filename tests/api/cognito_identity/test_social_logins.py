@@ -391,3 +391,15 @@ def test_a_provider_mamori_cannot_verify_is_refused(env: Env) -> None:
     code, message = refused(env, "api.twitter.com", "twitter-token")
     assert code == "NotAuthorizedException"
     assert "cannot verify tokens of api.twitter.com" in message
+
+
+def test_forged_kids_do_not_flood_the_provider(env: Env) -> None:
+    """Tokens naming keys Google never published make mamori look again at most once a
+    minute (OidcKeys' rule), however many arrive."""
+    env.credentials("accounts.google.com", env.providers.id_token("google"))  # keys cached
+    before = env.providers.requests.count("/google/certs")
+    for _ in range(5):
+        stranger = LoadedKey(generate_signing_key())  # a fresh kid each time
+        code, _ = refused(env, "accounts.google.com", env.providers.id_token("google", stranger))
+        assert code == "NotAuthorizedException"
+    assert env.providers.requests.count("/google/certs") - before <= 1
