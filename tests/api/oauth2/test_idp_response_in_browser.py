@@ -1,0 +1,105 @@
+"""Signing in through an OpenID Connect provider in a real browser (Playwright, Debian's
+Chromium): the login page's provider link, the provider (panva's oidc-provider standing in),
+/oauth2/idpresponse and back to the app with mamori's code; the federated user is made once
+and refreshed at the next sign-in through the same link."""
+
+from __future__ import annotations
+
+import secrets
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Browser
+from tests.support.browser_pages import relying_party, watched_page
+from tests.support.factories import make_client, make_pool
+from tests.support.live import Server
+from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
+from tests.support.webapp import WebApp
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Site:
+    server: Server
+    pool_id: str
+    client_id: str
+    callback: str
+    provider: StandIn
+
+
+@pytest.fixture(scope="module")
+def site(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    server, admin = sqlite_server, sqlite_server.admin()
+    pool_id = str(make_pool(server)["Id"])
+    admin.create_user_pool_domain(Domain=f"fedb-{secrets.token_hex(4)}", UserPoolId=pool_id)
+    secret = secrets.token_urlsafe(24)
+    redirect = f"{server.url}/{pool_id}/oauth2/idpresponse"
+    app: WebApp
+    with (
+        relying_party(tmp_path_factory.mktemp("app")) as app,
+        oidc_stand_in(tmp_path_factory.mktemp("oidc"), [client("rp", secret, [redirect])]) as idp,
+    ):
+        admin.create_identity_provider(
+            UserPoolId=pool_id,
+            ProviderName="Corp",
+            ProviderType="OIDC",
+            ProviderDetails={
+                "client_id": "rp",
+                "client_secret": secret,
+                "attributes_request_method": "GET",
+                "oidc_issuer": idp.issuer,
+                "authorize_scopes": "openid email profile",
+            },
+            AttributeMapping={"email": "email", "name": "name"},
+        )
+        callback = f"{app.url}/callback"
+        client_id = str(
+            make_client(
+                server,
+                pool_id,
+                AllowedOAuthFlowsUserPoolClient=True,
+                AllowedOAuthFlows=["code"],
+                AllowedOAuthScopes=["openid", "email", "profile"],
+                CallbackURLs=[callback],
+                SupportedIdentityProviders=["COGNITO", "Corp"],
+            )["ClientId"]
+        )
+        yield Site(server, pool_id, client_id, callback, idp)
+
+
+def authorize(site: Site) -> str:
+    query = {
+        "response_type": "code",
+        "client_id": site.client_id,
+        "redirect_uri": site.callback,
+        "scope": "openid email profile",
+        "state": "browser-state",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+    }
+    return f"{site.server.url}/{site.pool_id}/oauth2/authorize?{urllib.parse.urlencode(query)}"
+
+
+def test_the_provider_button_signs_in_then_refreshes_the_user(
+    chromium: Browser, site: Site
+) -> None:
+    admin = site.server.admin()
+    for name in ("Carol", "Carol Q"):
+        site.provider.sign_in_as("carol-7", email="carol@corp.example", name=name)
+        with watched_page(chromium, "en") as page:
+            page.goto(authorize(site))
+            page.wait_for_url("**/login?**")
+            button = page.locator('a.provider-button[data-provider="Corp"]')
+            assert button.inner_text() == "Sign in with Corp"
+            button.click()
+            page.wait_for_url(f"{site.callback}?**")
+            back = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+            assert back["code"] and back["state"] == "browser-state"
+        user = admin.admin_get_user(UserPoolId=site.pool_id, Username="Corp_carol-7")
+        attrs = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+        assert user["UserStatus"] == "EXTERNAL_PROVIDER" and attrs["name"] == name
+    users = admin.list_users(UserPoolId=site.pool_id)["Users"]
+    assert [u["Username"] for u in users] == ["Corp_carol-7"]
