@@ -106,12 +106,11 @@ def social_logins(
 ) -> SocialLogins:
     """SupportedLoginProviders' verification at the providers' (overridable) endpoints."""
     amazon = endpoints.of(ProviderType.LOGIN_WITH_AMAZON)
+    google = endpoints.of(ProviderType.GOOGLE)
+    apple = endpoints.of(ProviderType.SIGN_IN_WITH_APPLE)
     return SocialLogins(
         oidc_keys,
-        {
-            GOOGLE: endpoints.of(ProviderType.GOOGLE).jwks_uri,
-            APPLE: endpoints.of(ProviderType.SIGN_IN_WITH_APPLE).jwks_uri,
-        },
+        {GOOGLE: google.jwks_uri, APPLE: apple.jwks_uri},
         {
             FACEBOOK: FacebookGraph(
                 http.client(),
@@ -123,4 +122,5 @@ def social_logins(
             ),
         },
         clock,
+        {GOOGLE: google.issuer, APPLE: apple.issuer},
     )

@@ -64,12 +64,19 @@ class SocialLogins:
         jwks_urls: Mapping[str, str],
         inspectors: Mapping[str, SocialTokenInspector],
         clock: Clock,
+        issuers: Mapping[str, str] | None = None,
     ) -> None:
-        """`jwks_urls`: GOOGLE's and APPLE's key sets; `inspectors`: FACEBOOK's and AMAZON's."""
+        """`jwks_urls`: GOOGLE's and APPLE's key sets; `inspectors`: FACEBOOK's and AMAZON's;
+        `issuers`: an `iss` accepted besides the provider's own (the `issuer` of a
+        `federation_endpoints` override: a stand-in issues tokens under its own URL)."""
         self._keys = keys
         self._jwks_urls = jwks_urls
         self._inspectors = inspectors
         self._clock = clock
+        self._issuers = {
+            provider: own | {issuers[provider]} if issuers and issuers.get(provider) else own
+            for provider, own in _ISSUERS.items()
+        }
 
     async def verify(self, provider: str, configured: str, token: str) -> SocialLogin:
         """A login of `provider` (one of SOCIAL_PROVIDERS) whose pool accepts `configured`'s
@@ -103,7 +110,7 @@ class SocialLogins:
             raise ExternalServiceException(
                 f"The signing keys of {provider} could not be fetched; try again later."
             ) from exc
-        if claims.get("iss") not in _ISSUERS[provider]:
+        if claims.get("iss") not in self._issuers[provider]:
             raise NotAuthorizedException("Invalid login token. Issuer doesn't match providerName")
         if not _id_in(claims.get("aud"), accepted):
             raise NotAuthorizedException(

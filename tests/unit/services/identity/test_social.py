@@ -202,3 +202,16 @@ def test_access_tokens_refused_or_unanswered(world: World) -> None:
     world.amazon.answer = SocialProviderDown("timeout")
     with pytest.raises(ExternalServiceException, match=r"www\.amazon\.com"):
         world.verify(AMAZON, "amzn1.application.A", "Atza|x")
+
+
+def test_an_overridden_issuer_is_accepted_besides_the_providers_own(world: World) -> None:
+    """A stand-in (federation_endpoints' google.issuer) signs under its own URL."""
+    logins = SocialLogins(
+        world.keys, {GOOGLE: GOOGLE_JWKS}, {}, world.clock, {GOOGLE: "http://127.0.0.1:4000"}
+    )
+    for iss in ("http://127.0.0.1:4000", "accounts.google.com"):
+        token = world.id_token(iss=iss)
+        assert anyio.run(logins.verify, GOOGLE, GOOGLE_IDS, token).subject == "1100220033"
+    other = world.id_token(iss="http://127.0.0.1:4001")
+    with pytest.raises(NotAuthorizedException, match="Issuer"):
+        anyio.run(logins.verify, GOOGLE, GOOGLE_IDS, other)
