@@ -5,6 +5,7 @@ rules refuse each end the sign-in with no user (and no group) written."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import urllib.parse
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -20,18 +21,26 @@ from jwt.algorithms import RSAAlgorithm
 from tests.support.inprocess import FrozenClock, fresh_database, services_on
 
 from mamori.adapters.store.sql.connection.engine import make_async_engine
+from mamori.adapters.store.sql.groups import SqlGroupStore
+from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.api.aws.cognito_idp.wire.pools import pool_in, schema_in
 from mamori.composition.federation import build_federation
 from mamori.crypto.aead import Keyring
-from mamori.domain.errors import InvalidParameterException, ResourceNotFoundException
+from mamori.domain.errors import (
+    AliasExistsException,
+    InvalidParameterException,
+    ResourceNotFoundException,
+)
 from mamori.domain.ids import PoolId
 from mamori.domain.oauth.authorization import AuthorizationRequest, ResponseType
 from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
 from mamori.domain.userpools.provider_endpoints import ProviderEndpoints
+from mamori.domain.users.federated import ProviderIdentity
 from mamori.protocols.oauth2.errors import ServerError
 from mamori.services.container import Services
 from mamori.services.federation.oidc import FederationError, OidcFederation
 from mamori.services.federation.ports import OidcEndpoints, ProviderError, ProviderTokens
+from mamori.services.users.federated import FederatedUsers
 
 ISSUER = "https://idp.example"
 CLIENT_ID = "mamori-rp"
@@ -135,12 +144,16 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 
 
 async def _world(
-    database: str, tmp_path: Path, mapping: dict[str, str], schema: list[dict[str, Any]]
+    database: str,
+    tmp_path: Path,
+    mapping: dict[str, str],
+    schema: list[dict[str, Any]],
+    pool_settings: dict[str, Any] | None = None,
 ) -> AsyncIterator[World]:
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     async with services_on(database, tmp_path, clock) as s:
         pool = await s.pools.create_user_pool(
-            pool_in({}, "federation"), [schema_in(a) for a in schema]
+            pool_in(pool_settings or {}, "federation"), [schema_in(a) for a in schema]
         )
         now = clock.now()
         details = {
@@ -270,3 +283,42 @@ async def test_claims_the_pool_refuses_write_nothing(strict_world: World) -> Non
     assert await world.usernames() == []
     groups = await world.s.groups.list_groups(world.pool_id, 60, None)
     assert groups.items == []
+
+
+@pytest.mark.anyio
+async def test_two_first_sign_ins_at_once_make_one_user(world: World, database: str) -> None:
+    engine = make_async_engine(database)
+    try:
+        users = FederatedUsers(
+            world.s.users, SqlUserStore(engine), SqlGroupStore(engine), world.s.pools, world.clock
+        )
+        identity = ProviderIdentity("Corp", "OIDC", ISSUER, "u-2")
+        made = await asyncio.gather(
+            *(users.sign_in(world.pool_id, identity, {"name": f"N{i}"}) for i in range(4))
+        )
+    finally:
+        await engine.dispose()
+    assert len({u.sub for u in made}) == 1
+    assert await world.usernames() == ["Corp_u-2"]
+
+
+@pytest.fixture()
+async def email_world(database: str, tmp_path: Path) -> AsyncIterator[World]:
+    pool = {"UsernameAttributes": ["email"]}
+    async for w in _world(database, tmp_path, {"email": "email"}, [], pool):
+        yield w
+
+
+@pytest.mark.anyio
+async def test_an_email_another_user_signs_in_with_writes_nothing(email_world: World) -> None:
+    world = email_world
+    await world.s.admin_users.admin_create_user(
+        world.pool_id, "taken@corp.example", {}, None, "SUPPRESS", []
+    )
+    nonce, state = await world.start()
+    world.provider.id_token = world.provider.sign(world.claims(nonce, email="taken@corp.example"))
+    world.provider.userinfo_claims = {"sub": "u-1"}
+    with pytest.raises(AliasExistsException):
+        await world.finish(state)
+    assert len(await world.usernames()) == 1
+    assert (await world.s.groups.list_groups(world.pool_id, 60, None)).items == []

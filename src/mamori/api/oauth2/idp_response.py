@@ -21,7 +21,7 @@ from mamori.api.oauth2.session_cookie import (
     read_federation_cookie,
     set_session_cookie,
 )
-from mamori.domain.errors import InvalidParameterException, NotAuthorizedException
+from mamori.domain.errors import ServiceError
 from mamori.protocols.oauth2.errors import InvalidRequest, OAuthError
 from mamori.services.container import Services
 from mamori.services.federation.oidc import FederationError
@@ -57,9 +57,10 @@ async def idp_response(request: Request, services: Services) -> Response:
         signed_in = await services.federation.finish(state, params, ctx.url(IDP_RESPONSE))
     except FederationError as exc:
         return redirect(refused(checked, exc.error).location())
-    except (InvalidParameterException, NotAuthorizedException) as exc:
-        # The pool's attribute rules refused what the provider sent (a required attribute
-        # missing, one the schema refuses): nothing was written; the user sees why.
+    except ServiceError as exc:
+        # The pool refused what the provider sent (a required attribute missing, one the
+        # schema refuses, an email another user signs in with): nothing was written; the
+        # user sees why.
         return error_page(request, InvalidRequest(exc.message))
     value = await services.login_sessions.start(ctx.pool_id, signed_in)
     try:

@@ -11,7 +11,11 @@ from collections.abc import Mapping
 
 import anyio
 
-from mamori.domain.errors import GroupExistsException, NotAuthorizedException
+from mamori.domain.errors import (
+    GroupExistsException,
+    NotAuthorizedException,
+    UsernameExistsException,
+)
 from mamori.domain.ids import new_sub
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.federated import (
@@ -56,7 +60,9 @@ class FederatedUsers:
     ) -> User:
         """The user `identity` signs in as, created on its first sign-in, its mapped
         `attributes` written on every one. InvalidParameterException when the mapping gives
-        an attribute the schema refuses or leaves a required one out: nothing is written."""
+        an attribute the schema refuses or leaves a required one out, AliasExistsException
+        when an email or phone number it would sign in with is another user's: nothing is
+        written."""
         pool = await self._pools.require(pool_id)
         username = federated_username(identity)
         existing = await self._store.get_user(pool, username)
@@ -66,7 +72,13 @@ class FederatedUsers:
         now = self._clock.now()
         now_ms = int(now.timestamp() * 1000)
         if existing is None:
-            return await self._create(pool, username, identity, attributes, now_ms)
+            try:
+                return await self._create(pool, username, identity, attributes, now_ms)
+            except UsernameExistsException:
+                # Two first sign-ins at once: the other one made the user; this one updates it.
+                existing = await self._store.get_user(pool, username)
+                if existing is None:
+                    raise
         if existing.status is not UserStatus.EXTERNAL_PROVIDER:
             # A pool user whose name only looks federated: never signed in by a provider.
             raise NotAuthorizedException("The user cannot sign in with this provider.")
