@@ -148,13 +148,13 @@ def test_forgot_and_reset_password(page: Page, site: Hosted, lang: str) -> None:
     # A password the policy refuses first: the page says why, in the visitor's language.
     page.fill("#reset-form input[name=code]", code)
     page.fill("#reset-form input[name=password]", "short")
-    page.fill("#reset-form input[name=password_confirm]", "short")
+    page.fill("#reset-form input[name=confirm_password]", "short")
     submit_form(page, "#reset-form")
     assert page.locator("#form-error, .field-error").count() >= 1
     shot(page, "reset-password-error", lang)
     page.fill("#reset-form input[name=code]", code)
     page.fill("#reset-form input[name=password]", NEW_PASSWORD)
-    page.fill("#reset-form input[name=password_confirm]", NEW_PASSWORD)
+    page.fill("#reset-form input[name=confirm_password]", NEW_PASSWORD)
     shot(page, "reset-password", lang)
     submit_form(page, "#reset-form")
 

@@ -78,7 +78,7 @@ def test_forgot_and_reset_with_the_code_from_the_outbox(http: httpx.Client, host
     assert 'id="reset-form"' in sent.text and "We sent a code by email to" in sent.text
     code = hosted.server.latest_code(hosted.pool_id, email)
     done = submit(
-        http, sent, "reset-form", code=code, password=NEW_PASSWORD, password_confirm=NEW_PASSWORD
+        http, sent, "reset-form", code=code, password=NEW_PASSWORD, confirm_password=NEW_PASSWORD
     )
     assert done.status_code == 200, done.text[:3000]
     assert 'id="outcome"' in done.text and "Your password has been changed." in done.text
@@ -93,11 +93,11 @@ def test_a_bad_code_a_weak_password_and_a_mismatch_are_refused(
     code = hosted.server.latest_code(hosted.pool_id, email)
     wrong = "000000" if code != "000000" else "111111"
     bad = submit(
-        http, sent, "reset-form", code=wrong, password=NEW_PASSWORD, password_confirm=NEW_PASSWORD
+        http, sent, "reset-form", code=wrong, password=NEW_PASSWORD, confirm_password=NEW_PASSWORD
     )
     assert bad.status_code == 400 and 'id="code-error"' in bad.text
     weak = submit(
-        http, bad, "reset-form", code=code, password="weakpass1!", password_confirm="weakpass1!"
+        http, bad, "reset-form", code=code, password="weakpass1!", confirm_password="weakpass1!"
     )
     assert weak.status_code == 400
     assert 'id="password-error"' in weak.text
@@ -108,12 +108,12 @@ def test_a_bad_code_a_weak_password_and_a_mismatch_are_refused(
         "reset-form",
         code=code,
         password=NEW_PASSWORD,
-        password_confirm="x" + NEW_PASSWORD,
+        confirm_password="x" + NEW_PASSWORD,
     )
-    assert differ.status_code == 400 and 'id="password_confirm-error"' in differ.text
+    assert differ.status_code == 400 and 'id="confirm_password-error"' in differ.text
     # None of them spent the code.
     done = submit(
-        http, differ, "reset-form", code=code, password=NEW_PASSWORD, password_confirm=NEW_PASSWORD
+        http, differ, "reset-form", code=code, password=NEW_PASSWORD, confirm_password=NEW_PASSWORD
     )
     assert done.status_code == 200, done.text[:3000]
     sign_in(hosted, username, NEW_PASSWORD)
@@ -136,7 +136,7 @@ def test_an_unknown_user_gets_the_same_pages(http: httpx.Client, hosted: Hosted)
         "reset-form",
         code="123456",
         password=NEW_PASSWORD,
-        password_confirm=NEW_PASSWORD,
+        confirm_password=NEW_PASSWORD,
     )
     assert refused.status_code == 400 and 'id="code-error"' in refused.text
     assert "There is no account" not in refused.text

@@ -104,9 +104,9 @@ class RecoveryPages:
         password = posted.get("password")
         if not posted.csrf_ok:
             return self._reset_form(visit, pool, username, CSRF_STATUS, error=CSRF_FAILED)
-        shown = {"username", "code", "password", "password_confirm"}
-        if password != posted.get("password_confirm"):
-            refused = refusal_values(visit, Refusal(PASSWORDS_DIFFER, "password_confirm"), shown)
+        shown = {"username", "code", "password", "confirm_password"}
+        if password != posted.get("confirm_password"):
+            refused = refusal_values(visit, Refusal(PASSWORDS_DIFFER, "confirm_password"), shown)
             return self._reset_form(visit, pool, username, 400, **refused)
         auth = visit.authorization
         try:
