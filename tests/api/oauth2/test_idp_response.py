@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.support.factories import make_client, make_pool
+from tests.support.hosted import forms_of
 from tests.support.live import Server, free_port, run_server
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
 
@@ -282,6 +283,37 @@ def test_the_login_page_has_a_button_per_provider(world: World) -> None:
         response = browser.get(href)
     assert response.status_code == 302
     assert response.headers["location"].startswith(world.provider.issuer)
+
+
+def test_a_corporate_email_goes_to_the_provider_of_its_domain(world: World) -> None:
+    params = {
+        "client_id": world.client_id,
+        "response_type": "code",
+        "redirect_uri": CALLBACK,
+        "scope": "openid",
+        "state": "s",
+        "code_challenge": pkce()[1],
+        "code_challenge_method": "S256",
+    }
+    login = f"{world.base}/login?{urllib.parse.urlencode(params)}"
+    with httpx.Client() as browser:
+        page = browser.get(login)
+        [form] = [
+            f for f in forms_of(page.text) if f.action.startswith(f"{world.base}/login/corporate")
+        ]
+        assert "corporate_email" in form.fields
+        # The domain matches whatever its case; the request goes on by idp_identifier.
+        answer = browser.post(
+            form.action, data={**form.fields, "corporate_email": "Dana@CORP.example"}
+        )
+        assert answer.status_code == 303
+        target = answer.headers["location"]
+        assert query(target)["idp_identifier"] == "corp.example" and query(target)["state"] == "s"
+        assert browser.get(target).headers["location"].startswith(world.provider.issuer)
+        # An address no provider signs in: the login page again, saying so.
+        page = browser.post(form.action, data={**form.fields, "corporate_email": "x@other.example"})
+    assert page.status_code == 400
+    assert "No identity provider signs in this email address" in page.text
 
 
 def test_google_signs_in_with_its_id_token_claims(tmp_path: Path) -> None:

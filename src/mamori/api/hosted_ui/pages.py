@@ -65,6 +65,8 @@ class Visit:
     client_name: str = ""
     # The client's SupportedIdentityProviders: the login page's provider buttons (issue 12).
     identity_providers: tuple[str, ...] = ()
+    # Whether one of them has IdpIdentifiers: the login page's corporate email form.
+    corporate_login: bool = False
 
     @property
     def query(self) -> dict[str, str]:
@@ -121,6 +123,11 @@ class Pages:
         _pool, client = await self.services.clients.client_in_pool(
             ctx.pool_id, authorization.client_id
         )
+        supported = tuple(client.oauth.identity_providers or ())
+        corporate = False
+        if any(name != "COGNITO" for name in supported):
+            providers = await self.services.identity_providers.providers_of(ctx.pool_id)
+            corporate = any(p.idp_identifiers and p.name in supported for p in providers)
         return Visit(
             request,
             ctx,
@@ -130,7 +137,8 @@ class Pages:
             new_cookie,
             branding,
             client_name,
-            tuple(client.oauth.identity_providers or ()),
+            supported,
+            corporate,
         )
 
     # --- forms

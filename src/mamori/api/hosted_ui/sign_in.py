@@ -1,7 +1,8 @@
 """The sign-in pages: /login (username and password, or a passwordless first factor to choose
 in USER_AUTH pools) and the challenges that may follow, each a form posting to its own path:
 /login/choose (SELECT_CHALLENGE) and /forceChangePassword (NEW_PASSWORD_REQUIRED) here, the MFA
-pages (/mfa, /mfa/select, /mfa/setup) in mfa.py.
+pages (/mfa, /mfa/select, /mfa/setup) in mfa.py; /login/corporate sends a corporate email to
+the identity provider whose IdpIdentifier is its domain.
 
 They drive AuthService.hosted_sign_in / hosted_respond: every rule is the sign-in machine's.
 The challenge's sealed Session travels in a hidden field; the sign-in ends in a login session
@@ -14,10 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, Pages, page_route
+from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, Pages, Visit, page_route
 from mamori.api.hosted_ui.sign_in_flow import SignInFlow, client_ip, words
 from mamori.api.hosted_ui.sign_in_messages import (
     INVALID_DETAILS,
+    NO_PROVIDER,
     NOT_AVAILABLE,
     PASSWORD_NEEDED,
     PASSWORDS_DIFFER,
@@ -51,6 +53,7 @@ class SignInPages:
         return [
             page_route("/login", self.login),
             page_route("/login/choose", self.choose),
+            page_route("/login/corporate", self.corporate),
             page_route("/forceChangePassword", self.new_password),
         ]
 
@@ -97,6 +100,41 @@ class SignInPages:
         except ServiceError as exc:
             return self.flow.login_form(visit, pool, username, 400, error=sign_in_message(exc))
         return await self.flow.next_page(visit, outcome, username)
+
+    # --- the corporate email form: to the provider whose IdpIdentifier is its domain
+    async def corporate(self, request: Request) -> Response:
+        visit = await self.pages.visit(request)
+        if request.method == "GET":
+            return self.pages.redirect(visit, visit.url("/login"))
+        posted = await self.pages.posted(visit, "corporate")
+        pool, _ = await self.services.clients.client_in_pool(
+            visit.ctx.pool_id, visit.authorization.client_id
+        )
+        if not posted.csrf_ok:
+            return self.flow.login_form(visit, pool, "", CSRF_STATUS, error=CSRF_FAILED)
+        email = posted.get("corporate_email").strip()[:_MAX_USERNAME]
+        identifier = await self._identifier_for(visit, email)
+        if identifier is None:
+            error = {"corporate_email": say(visit, NO_PROVIDER)}
+            return self.flow.login_form(visit, pool, "", 400, field_errors=error)
+        query = {k: v for k, v in visit.query.items() if k != "identity_provider"}
+        target = visit.ctx.url("/oauth2/authorize", {**query, "idp_identifier": identifier})
+        return self.pages.redirect(visit, target)
+
+    async def _identifier_for(self, visit: Visit, email: str) -> str | None:
+        """The IdpIdentifier, as the provider holds it, that is the email's domain (Cognito
+        compares them whatever their case), of a provider the client supports."""
+        local, at, domain = email.rpartition("@")
+        if not at or not local or not domain:
+            return None
+        providers = await self.services.identity_providers.providers_of(visit.ctx.pool_id)
+        for provider in providers:
+            if provider.name not in visit.identity_providers:
+                continue
+            for identifier in provider.idp_identifiers:
+                if identifier.lower() == domain.lower():
+                    return identifier
+        return None
 
     # --- SELECT_CHALLENGE
     async def choose(self, request: Request) -> Response:

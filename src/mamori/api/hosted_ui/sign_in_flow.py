@@ -45,6 +45,7 @@ class SignInFlow:
             passwordless=self.passwordless(pool),
             sign_up=not pool.allow_admin_create_user_only,
             providers=provider_links(visit),
+            corporate=visit.corporate_login,
             **values,
         )
 

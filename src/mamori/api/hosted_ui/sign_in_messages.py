@@ -22,6 +22,7 @@ LOCKED = N_("Password attempts exceeded. Please wait a while and try again.")
 THROTTLED = N_("Too many requests. Please wait a moment and try again.")
 TOO_MANY_ATTEMPTS = N_("Too many attempts. Please wait a while and try again.")
 DISABLED = N_("User is disabled.")
+NO_PROVIDER = N_("No identity provider signs in this email address. Check it, or sign in below.")
 TEMPORARY_EXPIRED = N_(
     "Your temporary password has expired. Please ask your administrator to reset it."
 )
