@@ -178,6 +178,9 @@ def test_first_and_second_sign_in_make_then_refresh_the_user(world: World) -> No
     )
     with httpx.Client() as browser:
         tokens = sign_in(world, browser)
+        # The hosted-login session it started signs the same browser in again at once.
+        again = browser.get(authorize_url(world, pkce()[1], identity_provider=""))
+        assert again.status_code == 302 and "code" in query(again.headers["location"])
     claims = claims_of(tokens["id_token"])
     username = f"{PROVIDER}_alice-1"
     assert claims["cognito:username"] == username
