@@ -3,14 +3,14 @@ the strict form reader, and JSON answers and errors that no cache keeps (RFC 674
 
 from __future__ import annotations
 
-import asyncio
-import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from mamori.api.forms import BodyTooLarge, read_body
+from mamori.protocols.forms import FORM_TYPE, FormSyntaxError, media_type, parse_form
 from mamori.protocols.oauth2.errors import InvalidClient, InvalidRequest, OAuthError
 
 # A token request is a few hundred bytes; 64 KiB leaves room for any client and no more.
@@ -18,47 +18,28 @@ MAX_FORM_BYTES = 64 * 1024
 MAX_FIELDS = 32
 BODY_SECONDS = 30.0
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-FORM = "application/x-www-form-urlencoded"
-
-
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise InvalidRequest(f"The request body exceeds {MAX_FORM_BYTES} bytes.")
-    body = bytearray()
-    try:
-        async with asyncio.timeout(BODY_SECONDS):
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_FORM_BYTES:
-                    raise InvalidRequest(f"The request body exceeds {MAX_FORM_BYTES} bytes.")
-    except TimeoutError as exc:
-        raise InvalidRequest("The request body was not received in time.") from exc
-    except ClientDisconnect as exc:
-        raise InvalidRequest("The request body was not received.") from exc
-    return bytes(body)
+_FAULTS = {
+    "unreadable": "The request body is not a valid form.",
+    "nul": "The request has a NUL character.",
+}
 
 
 async def read_form(request: Request) -> dict[str, str]:
     """RFC 6749 section 3.2: form-encoded only, and no parameter more than once."""
-    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media != FORM:
-        raise InvalidRequest(f"Content-Type must be {FORM}.")
+    if media_type(request.headers.get("content-type", "")) != FORM_TYPE:
+        raise InvalidRequest(f"Content-Type must be {FORM_TYPE}.")
     try:
-        text = (await _body(request)).decode("utf-8")
-        pairs = urllib.parse.parse_qsl(
-            text, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict"
-        )
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidRequest("The request body is not a valid form.") from exc
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        if name in form:
-            raise InvalidRequest(f"Parameter {name} is repeated.")
-        if "\x00" in name or "\x00" in value:
-            raise InvalidRequest("The request has a NUL character.")
-        form[name] = value
-    return form
+        return parse_form(await read_body(request, MAX_FORM_BYTES, BODY_SECONDS), MAX_FIELDS)
+    except BodyTooLarge as exc:
+        raise InvalidRequest(f"The request body exceeds {MAX_FORM_BYTES} bytes.") from exc
+    except TimeoutError as exc:
+        raise InvalidRequest("The request body was not received in time.") from exc
+    except ClientDisconnect as exc:
+        raise InvalidRequest("The request body was not received.") from exc
+    except FormSyntaxError as exc:
+        if exc.fault == "repeated":
+            raise InvalidRequest(f"Parameter {exc.name} is repeated.") from exc
+        raise InvalidRequest(_FAULTS[exc.fault]) from exc
 
 
 def present(form: Mapping[str, str], name: str) -> str | None:
