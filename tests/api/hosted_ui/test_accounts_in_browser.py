@@ -5,54 +5,25 @@ code first), forgot and reset password (a refused password first)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 from tests.support.browser import fill_sign_in
 from tests.support.browser_pages import (
-    LANGUAGES,
     NEW_PASSWORD,
     in_language,
-    mfa_site,
     new_code,
     open_sign_in,
     outcome_then_sign_in,
-    relying_party,
     sent,
     shot,
     signed_in,
     submit_form,
-    watched_page,
 )
 from tests.support.factories import PASSWORD, make_user
 from tests.support.hosted import Hosted
-from tests.support.live import Server
-from tests.support.webapp import WebApp
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
-    with relying_party(tmp_path_factory.mktemp("app")) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def site(sqlite_server: Server, app: WebApp) -> Hosted:
-    return mfa_site(sqlite_server, app.url)
-
-
-@pytest.fixture(params=LANGUAGES)
-def lang(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture()
-def page(chromium: Browser, lang: str) -> Iterator[Page]:
-    with watched_page(chromium, lang) as page:
-        yield page
 
 
 def test_new_password_required(page: Page, site: Hosted, lang: str) -> None:

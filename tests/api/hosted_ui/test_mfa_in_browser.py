@@ -6,23 +6,18 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 from tests.support.browser import fill_sign_in
 from tests.support.browser_pages import (
-    LANGUAGES,
     fill_code,
     in_language,
-    mfa_site,
     new_code,
     open_sign_in,
-    relying_party,
     shot,
     signed_in,
-    watched_page,
 )
 from tests.support.factories import PASSWORD, make_user
 from tests.support.hosted import Hosted, make_hosted
@@ -31,17 +26,6 @@ from tests.support.mfa import Totp, enroll_totp
 from tests.support.webapp import WebApp
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
-    with relying_party(tmp_path_factory.mktemp("app")) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def site(sqlite_server: Server, app: WebApp) -> Hosted:
-    return mfa_site(sqlite_server, app.url)
 
 
 @pytest.fixture(scope="module")
@@ -61,17 +45,6 @@ def passwordless(sqlite_server: Server, app: WebApp) -> Hosted:
     """A USER_AUTH pool: a password or a code by email as the first factor."""
     policy = {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}
     return make_hosted(sqlite_server, app.url, pool={"Policies": policy})
-
-
-@pytest.fixture(params=LANGUAGES)
-def lang(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture()
-def page(chromium: Browser, lang: str) -> Iterator[Page]:
-    with watched_page(chromium, lang) as page:
-        yield page
 
 
 def test_mfa_totp(page: Page, site: Hosted, lang: str) -> None:

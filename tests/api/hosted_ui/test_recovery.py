@@ -6,27 +6,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from tests.support.guard import PER_IP, limited_server
 from tests.support.hosted_pages import PASSWORD, Hosted, hosted_client, page_url, submit
 from tests.support.live import Server
 
 NEW_PASSWORD = "Another-horse-2"
-
-
-@pytest.fixture(scope="module")
-def hosted(sqlite_server: Server) -> Hosted:
-    return hosted_client(sqlite_server)
-
-
-@pytest.fixture()
-def http(hosted: Hosted) -> Iterator[httpx.Client]:
-    with hosted.http() as client:
-        yield client
 
 
 def make_user(hosted: Hosted) -> tuple[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import secrets
 import urllib.parse
-from collections.abc import Iterator
 
 import httpx
 import pyotp
@@ -22,17 +21,6 @@ from tests.support.mfa import Totp, enroll_totp
 WRONG = "Incorrect username or password."
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 appendix B
 NEW_PASSWORD = "Brand-New-Passw0rd!"
-
-
-@pytest.fixture(scope="module")
-def hosted(sqlite_server: Server) -> Hosted:
-    return hosted_client(sqlite_server)
-
-
-@pytest.fixture()
-def http(hosted: Hosted) -> Iterator[httpx.Client]:
-    with hosted.http() as client:
-        yield client
 
 
 def login_page(http: httpx.Client, hosted: Hosted, **extra: str) -> httpx.Response:

@@ -7,26 +7,21 @@ from __future__ import annotations
 
 import secrets
 import urllib.parse
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 from tests.support.browser import fill_sign_in
 from tests.support.browser_pages import (
     JAPANESE,
-    LANGUAGES,
     WRONG,
     authorize_url,
     form_error,
     in_language,
-    mfa_site,
     open_sign_in,
     png,
-    relying_party,
     shot,
     signed_in,
-    watched_page,
 )
 from tests.support.factories import PASSWORD, make_user
 from tests.support.hosted import Hosted, make_hosted
@@ -34,28 +29,6 @@ from tests.support.live import Server
 from tests.support.webapp import WebApp
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
-    with relying_party(tmp_path_factory.mktemp("app")) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def site(sqlite_server: Server, app: WebApp) -> Hosted:
-    return mfa_site(sqlite_server, app.url)
-
-
-@pytest.fixture(params=LANGUAGES)
-def lang(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture()
-def page(chromium: Browser, lang: str) -> Iterator[Page]:
-    with watched_page(chromium, lang) as page:
-        yield page
 
 
 def test_sign_in(page: Page, site: Hosted, lang: str) -> None:

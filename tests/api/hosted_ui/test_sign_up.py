@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 import urllib.parse
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -24,12 +23,6 @@ from tests.support.live import Server
 @pytest.fixture(scope="module")
 def hosted(sqlite_server: Server) -> Hosted:
     return hosted_client(sqlite_server, pool={"Schema": [{"Name": "name", "Required": True}]})
-
-
-@pytest.fixture()
-def http(hosted: Hosted) -> Iterator[httpx.Client]:
-    with hosted.http() as client:
-        yield client
 
 
 def sign_up(http: httpx.Client, hosted: Hosted, username: str, **fields: Any) -> httpx.Response:
