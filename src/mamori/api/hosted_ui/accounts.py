@@ -1,12 +1,15 @@
 """What the account pages (sign-up, confirmation, password reset) share: the pool and client a
 visit is for, how the pool names its users (username, email or phone number), the API's rate
-limits by operation name, and refusals put into the page in the user's language."""
+limits by operation name, refusals put into the page in the user's language, the redirect
+that tells where a code went, and the page a flow ends on."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
+
+from starlette.responses import Response
 
 from mamori.api.hosted_ui import languages
 from mamori.api.hosted_ui.account_errors import Refusal
@@ -118,3 +121,26 @@ def sent_of(pages: Pages, visit: Visit) -> Sent | None:
     if not pages.services.form_tokens.check(cookie, form, query.get("proof")):
         return None
     return sent
+
+
+def redirect_sent(
+    pages: Pages, visit: Visit, path: str, username: str, sent: Sent, **extra: str
+) -> Response:
+    """The 303 after a POST that sent a code: to the page `path`, telling it where it went."""
+    params = sent_params(pages, visit, username, sent)
+    return pages.redirect(visit, visit.url(path, **params, **extra))
+
+
+def done_page(
+    pages: Pages, visit: Visit, heading: str, message: str, status: int = 200
+) -> Response:
+    """The page an account flow ends on: `heading` and `message` (catalogue ids) and a link
+    to sign in."""
+    return pages.render(
+        visit,
+        "done.html",
+        status,
+        heading=heading,
+        message=say(visit, message),
+        link_sign_in=True,
+    )

@@ -18,11 +18,12 @@ from mamori.api.hosted_ui.account_errors import (
 from mamori.api.hosted_ui.accounts import (
     Sent,
     check_rate,
+    done_page,
     pool_and_client,
+    redirect_sent,
     refusal_values,
     say,
     sent_of,
-    sent_params,
     username_field,
 )
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, N_, Pages, Visit, page_route
@@ -72,8 +73,7 @@ class RecoveryPages:
             refused = refusal_values(visit, refusal(exc), {"username"})
             return self._forgot_form(visit, pool, username, 400, **refused)
         sent = Sent("reset", delivery.medium, delivery.destination)
-        params = sent_params(self.pages, visit, username, sent)
-        return self.pages.redirect(visit, visit.url("/confirmForgotPassword", **params))
+        return redirect_sent(self.pages, visit, "/confirmForgotPassword", username, sent)
 
     def _forgot_form(
         self, visit: Visit, pool: UserPool, username: str, status: int = 200, **extra: object
@@ -121,13 +121,7 @@ class RecoveryPages:
         except ServiceError as exc:
             refused = refusal_values(visit, refusal(exc), shown)
             return self._reset_form(visit, pool, username, 400, **refused)
-        return self.pages.render(
-            visit,
-            "done.html",
-            heading=N_("Password changed"),
-            message=say(visit, PASSWORD_CHANGED),
-            link_sign_in=True,
-        )
+        return done_page(self.pages, visit, N_("Password changed"), PASSWORD_CHANGED)
 
     def _reset_form(
         self, visit: Visit, pool: UserPool, username: str, status: int = 200, **extra: object

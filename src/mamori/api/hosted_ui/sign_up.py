@@ -23,11 +23,12 @@ from mamori.api.hosted_ui.accounts import (
     PHONE_HINT,
     Sent,
     check_rate,
+    done_page,
     pool_and_client,
+    redirect_sent,
     refusal_values,
     say,
     sent_of,
-    sent_params,
     username_field,
 )
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, N_, Pages, Visit, page_route
@@ -142,14 +143,7 @@ class SignUpPages:
         pool, _client = await pool_and_client(self.pages, visit)
         if pool.allow_admin_create_user_only:
             # Cognito: AdminCreateUserOnly pools offer no sign-up; the page says so plainly.
-            return self.pages.render(
-                visit,
-                "done.html",
-                403,
-                heading=N_("Sign up"),
-                message=say(visit, NO_SIGN_UP),
-                link_sign_in=True,
-            )
+            return done_page(self.pages, visit, N_("Sign up"), NO_SIGN_UP, 403)
         if request.method == "GET":
             return self._sign_up_form(visit, pool, {})
         posted = await self.pages.posted(visit, "signup")
@@ -174,18 +168,11 @@ class SignUpPages:
         except ServiceError as exc:
             return self._refused(visit, pool, values, refusal(exc))
         if delivery is None:
-            return self.pages.render(
-                visit,
-                "done.html",
-                heading=N_("Sign up"),
-                message=say(visit, CREATED_PENDING),
-                link_sign_in=True,
-            )
+            return done_page(self.pages, visit, N_("Sign up"), CREATED_PENDING)
         # A concealed sign-up (no user) gets a ticket like anyone's, for a sub nobody has.
         ticket = self._ticket(visit, user.sub if user is not None else str(uuid.uuid4()))
         sent = Sent("signup", delivery.medium, delivery.destination)
-        params = sent_params(self.pages, visit, username, sent)
-        return self.pages.redirect(visit, visit.url("/confirmUser", **params, ticket=ticket))
+        return redirect_sent(self.pages, visit, "/confirmUser", username, sent, ticket=ticket)
 
     def _sign_up_form(
         self,
@@ -244,13 +231,7 @@ class SignUpPages:
             # was theirs moments ago, in this browser); a pool that requires MFA asks for it
             # at /login instead.
             return await self._sign_in(visit, user.sub)
-        return self.pages.render(
-            visit,
-            "done.html",
-            heading=N_("Account confirmed"),
-            message=say(visit, CONFIRMED),
-            link_sign_in=True,
-        )
+        return done_page(self.pages, visit, N_("Account confirmed"), CONFIRMED)
 
     async def resend(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
@@ -269,8 +250,7 @@ class SignUpPages:
             refused = refusal_values(visit, refusal(exc), {"username"})
             return self._confirm_form(visit, pool, username, 400, ticket=ticket, **refused)
         sent = Sent("resent", delivery.medium, delivery.destination)
-        params = sent_params(self.pages, visit, username, sent)
-        return self.pages.redirect(visit, visit.url("/confirmUser", **params, ticket=ticket))
+        return redirect_sent(self.pages, visit, "/confirmUser", username, sent, ticket=ticket)
 
     def _confirm_form(
         self,
