@@ -1,58 +1,27 @@
-"""Driving the hosted account pages over HTTP (sign-up, confirmation, password reset): the
-authorization request every page carries, and posting a page's form by its id with its hidden
-fields (the CSRF token) kept."""
+"""Driving the hosted account pages over HTTP (sign-up, confirmation, password reset): a pool,
+client and domain from tests/support/hosted.py, the authorization request every page carries,
+and posting a page's form by its id with its hidden fields (the CSRF token) kept."""
 
 from __future__ import annotations
 
 import html.parser
-import secrets
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from tests.support.factories import make_client, make_pool
+from tests.support.hosted import Hosted, make_hosted
 from tests.support.live import Server
 
 PASSWORD = "Correct-horse-1"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 appendix B
 
 
-@dataclass
-class Hosted:
-    """An OAuth app client (code flow, no secret) on a pool with a domain, reached by path."""
-
-    server: Server
-    pool_id: str
-    client_id: str
-    redirect_uri: str
-
-    @property
-    def by_path(self) -> str:
-        return f"{self.server.url}/{self.pool_id}"
-
-    def http(self) -> httpx.Client:
-        return httpx.Client(timeout=15)
-
-
 def hosted_client(server: Server, pool: dict[str, Any] | None = None, **client: Any) -> Hosted:
-    """A pool (`pool`: CreateUserPool overrides), an app client for the code flow (`client`:
-    CreateUserPoolClient overrides) and a domain."""
-    pool_id = str(make_pool(server, **(pool or {}))["Id"])
-    redirect_uri = "http://localhost:3000/callback"
-    made = make_client(
-        server,
-        pool_id,
-        AllowedOAuthFlowsUserPoolClient=True,
-        AllowedOAuthFlows=["code"],
-        AllowedOAuthScopes=["openid", "email", "profile"],
-        CallbackURLs=[redirect_uri],
-        SupportedIdentityProviders=["COGNITO"],
-        **client,
-    )
-    admin = server.admin()
-    admin.create_user_pool_domain(Domain=f"pages-{secrets.token_hex(4)}", UserPoolId=pool_id)
-    return Hosted(server, pool_id, str(made["ClientId"]), redirect_uri)
+    """tests/support/hosted.py's pool (`pool`: CreateUserPool overrides), app client for the
+    code flow with the scopes openid, email and profile (`client`: CreateUserPoolClient
+    overrides) and domain."""
+    return make_hosted(server, scopes=["openid", "email", "profile"], pool=pool, **client)
 
 
 @dataclass

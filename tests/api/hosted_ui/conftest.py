@@ -12,7 +12,6 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 from tests.support.browser_pages import LANGUAGES, mfa_site, relying_party, watched_page
-from tests.support.hosted import Hosted as Site
 from tests.support.hosted_pages import Hosted, hosted_client
 from tests.support.live import Server
 from tests.support.webapp import WebApp
@@ -36,7 +35,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
 
 
 @pytest.fixture(scope="module")
-def site(sqlite_server: Server, app: WebApp) -> Site:
+def site(sqlite_server: Server, app: WebApp) -> Hosted:
     return mfa_site(sqlite_server, app.url)
 
 
