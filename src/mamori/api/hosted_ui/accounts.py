@@ -1,7 +1,7 @@
-"""What the account pages (sign-up, confirmation, password reset) share: the pool and client a
-visit is for, how the pool names its users (username, email or phone number), the API's rate
-limits by operation name, refusals put into the page in the user's language, the redirect
-that tells where a code went, and the page a flow ends on."""
+"""What the account pages (sign-up, confirmation, password reset) share, the first also with the
+sign-in pages: the pool and client a visit is for, how the pool names its users (username,
+email or phone number), the API's rate limits by operation name, refusals put into the page in
+the user's language, the redirect that tells where a code went, and the page a flow ends on."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from mamori.api.hosted_ui import totp_setup
+from mamori.api.hosted_ui.accounts import pool_and_client
 from mamori.api.hosted_ui.pages import Pages, Visit
 from mamori.api.hosted_ui.sign_in_messages import (
     ATTRIBUTE_AUTOCOMPLETE,
@@ -114,9 +115,7 @@ class ChallengeForms:
 
     async def _issuer(self, visit: Visit) -> str:
         """The otpauth issuer an authenticator shows: the pool's name (Cognito's default)."""
-        pool, _ = await self.services.clients.client_in_pool(
-            visit.ctx.pool_id, visit.authorization.client_id
-        )
+        pool, _ = await pool_and_client(self.pages, visit)
         return pool.name
 
     def new_password(

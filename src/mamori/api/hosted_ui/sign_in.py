@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from mamori.api.hosted_ui.accounts import pool_and_client
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, Pages, Visit, page_route
 from mamori.api.hosted_ui.sign_in_flow import SignInFlow, client_ip, words
 from mamori.api.hosted_ui.sign_in_messages import (
@@ -60,9 +61,7 @@ class SignInPages:
     # --- /login
     async def login(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
-        pool, _ = await self.services.clients.client_in_pool(
-            visit.ctx.pool_id, visit.authorization.client_id
-        )
+        pool, _ = await pool_and_client(self.pages, visit)
         if request.method == "GET":
             return self.flow.login_form(visit, pool, visit.authorization.login_hint or "")
         posted = await self.pages.posted(visit, "login")
@@ -107,9 +106,7 @@ class SignInPages:
         if request.method == "GET":
             return self.pages.redirect(visit, visit.url("/login"))
         posted = await self.pages.posted(visit, "corporate")
-        pool, _ = await self.services.clients.client_in_pool(
-            visit.ctx.pool_id, visit.authorization.client_id
-        )
+        pool, _ = await pool_and_client(self.pages, visit)
         if not posted.csrf_ok:
             return self.flow.login_form(visit, pool, "", CSRF_STATUS, error=CSRF_FAILED)
         email = posted.get("corporate_email").strip()[:_MAX_USERNAME]

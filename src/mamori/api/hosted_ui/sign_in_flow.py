@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mamori.api.hosted_ui.accounts import username_field
+from mamori.api.hosted_ui.accounts import pool_and_client, username_field
 from mamori.api.hosted_ui.challenge_forms import ChallengeForms
 from mamori.api.hosted_ui.pages import Pages, Posted, Visit
 from mamori.api.hosted_ui.sign_in_messages import SOMETHING_WRONG, sign_in_message
@@ -104,9 +104,7 @@ class SignInFlow:
     async def start_again(self, visit: Visit, message: str) -> Response:
         """The login form again, for a sign-in that can't go on (its Session spent, expired,
         tampered with, or over its wrong answers)."""
-        pool, _ = await self.services.clients.client_in_pool(
-            visit.ctx.pool_id, visit.authorization.client_id
-        )
+        pool, _ = await pool_and_client(self.pages, visit)
         return self.login_form(visit, pool, "", 400, error=message)
 
     async def answer(
