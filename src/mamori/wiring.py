@@ -260,6 +260,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     identity = build_identity_services(
         settings, engine, clock, keys, session_store, user_store, tokens, http, provider_endpoints
     )
+    # OIDC and Google providers' calls, and Facebook's and Login with Amazon's.
+    relying_party = HttpOidcRelyingParty(
+        http.client(),
+        OidcKeys(http.client(), float(settings.sts_timeout_seconds)),
+        float(settings.sts_timeout_seconds),
+    )
     services = Services(
         clock=clock,
         pools=pools,
@@ -314,12 +320,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             pools,
             users,
             idps["identity_providers"],
-            HttpOidcRelyingParty(
-                http.client(),
-                OidcKeys(http.client(), float(settings.sts_timeout_seconds)),
-                float(settings.sts_timeout_seconds),
-            ),
+            relying_party,
             provider_endpoints,
+            relying_party,
         ),
         **build_token_endpoint(
             clients, users, tokens, auth, refresh, oauth["authorization_codes"], SqlScopes(engine)

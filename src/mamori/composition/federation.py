@@ -12,7 +12,7 @@ from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.crypto.aead import Keyring
 from mamori.domain.userpools.provider_endpoints import ProviderEndpoints
 from mamori.services.federation.oidc import OidcFederation
-from mamori.services.federation.ports import IdentityProviders, OidcRelyingParty
+from mamori.services.federation.ports import IdentityProviders, OidcRelyingParty, ProfileClient
 from mamori.services.federation.states import FederationStates
 from mamori.services.ports import Clock
 from mamori.services.userpools.pools import PoolService
@@ -29,10 +29,18 @@ def build_federation(
     providers: IdentityProviders,
     relying_party: OidcRelyingParty,
     endpoints: ProviderEndpoints,
+    profiles: ProfileClient | None = None,
 ) -> OidcFederation:
     """`relying_party`: adapters/federation/oidc.py on the shared client (a test passes its
-    own); `endpoints`: the social providers' effective URLs (the federation_endpoints setting)."""
+    own); `endpoints`: the social providers' effective URLs (the federation_endpoints setting);
+    `profiles`: Facebook's and Login with Amazon's calls (the same adapter in wiring)."""
     federated = FederatedUsers(users, SqlUserStore(engine), SqlGroupStore(engine), pools, clock)
     return OidcFederation(
-        providers, relying_party, federated, FederationStates(keyring, clock), endpoints, clock
+        providers,
+        relying_party,
+        federated,
+        FederationStates(keyring, clock),
+        endpoints,
+        clock,
+        profiles,
     )

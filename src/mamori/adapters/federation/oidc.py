@@ -1,7 +1,8 @@
 """A relying party's calls to an OpenID Connect provider (a user pool's OIDC or Google
-identity provider): discovery, the token endpoint, userinfo and signing keys, over the shared
-outbound HTTP client (adapters/http.py) with a timeout on every call; answers are bounded in
-size and read strictly. Keys come from adapters/issuers/oidc.py's cache."""
+identity provider): discovery, the token endpoint, userinfo and signing keys; and a plain
+OAuth 2.0 provider's (Facebook, Login with Amazon: an access token, then the profile); over
+the shared outbound HTTP client (adapters/http.py) with a timeout on every call; answers are
+bounded in size and read strictly. Keys come from adapters/issuers/oidc.py's cache."""
 
 from __future__ import annotations
 
@@ -112,6 +113,25 @@ class HttpOidcRelyingParty:
         headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
         request = self._http.build_request(method, url, headers=headers, timeout=self._timeout)
         return await self._json(await self._send("userinfo", request), "userinfo")
+
+    async def access_token(self, token_url: str, form: Mapping[str, str]) -> str:
+        request = self._http.build_request(
+            "POST",
+            token_url,
+            data=dict(form),
+            headers={"Accept": "application/json"},
+            timeout=self._timeout,
+        )
+        answer = await self._json(await self._send("token endpoint", request), "token endpoint")
+        access = answer.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise ProviderError("token endpoint: no access_token")
+        return access
+
+    async def profile(self, url: str, access_token: str) -> Mapping[str, Any]:
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+        request = self._http.build_request("GET", url, headers=headers, timeout=self._timeout)
+        return await self._json(await self._send("profile", request), "profile")
 
     async def keys(self, endpoints: OidcEndpoints, refresh: bool) -> Sequence[Mapping[str, Any]]:
         try:

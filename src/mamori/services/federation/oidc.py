@@ -3,6 +3,8 @@ endpoints): the redirect to the provider with state, nonce and PKCE S256, then a
 /oauth2/idpresponse the code redeemed, the ID token checked (signature through the provider's
 JWKS, issuer, audience, nonce, expiry), userinfo when the provider's attributes_request_method
 asks for it, and the federated user made or refreshed (services/users/federated.py).
+Facebook and Login with Amazon take services/federation/social.py's way (an access token and
+the profile, no ID token) to the same user.
 
 What the wire does with the outcome (a login session, AuthorizeService.complete) is the same
 as after the hosted login form.
@@ -30,7 +32,14 @@ from mamori.services.federation.ports import (
     IdentityProviders,
     OidcEndpoints,
     OidcRelyingParty,
+    ProfileClient,
     ProviderError,
+)
+from mamori.services.federation.social import (
+    PROFILE_TYPES,
+    authorize_params,
+    endpoints_of,
+    profile_claims,
 )
 from mamori.services.federation.states import FederationState, FederationStates
 from mamori.services.ports import Clock
@@ -64,6 +73,7 @@ class OidcFederation:
         states: FederationStates,
         endpoints: ProviderEndpoints,
         clock: Clock,
+        profiles: ProfileClient | None = None,
     ) -> None:
         self._providers = providers
         self._rp = relying_party
@@ -71,13 +81,17 @@ class OidcFederation:
         self._states = states
         self._social = endpoints
         self._clock = clock
+        # Facebook and Login with Amazon (services/federation/social.py); None: not offered.
+        self._profiles = profiles
 
     async def _provider(self, pool_id: str, name: str) -> IdentityProvider:
         try:
             provider = await self._providers.provider(pool_id, name)
         except ResourceNotFoundException as exc:
             raise FederationError(InvalidRequest(f"No identity provider is named {name}.")) from exc
-        if provider.type not in OIDC_TYPES:
+        if provider.type not in OIDC_TYPES and not (
+            self._profiles is not None and provider.type in PROFILE_TYPES
+        ):
             raise FederationError(
                 InvalidRequest(
                     f"Sign-in through a {provider.type.value} provider is not supported."
@@ -133,12 +147,17 @@ class OidcFederation:
         state bound to `cookie` (the browser's), a nonce and a PKCE S256 challenge.
         FederationError when the provider is unknown, of another type, or unreachable."""
         provider = await self._provider(request.pool_id, provider_name)
-        endpoints = await self._endpoints(provider)
         nonce, verifier = opaque_token(32), opaque_token(48)
         state = self._states.seal(
             FederationState(request.pool_id, provider.name, request.to_query(), nonce, verifier),
             cookie,
         )
+        if provider.type in PROFILE_TYPES:
+            target = endpoints_of(provider, self._social).authorize_url
+            sep = "&" if urllib.parse.urlsplit(target).query else "?"
+            params = authorize_params(provider, redirect_uri, state)
+            return f"{target}{sep}{urllib.parse.urlencode(params)}"
+        endpoints = await self._endpoints(provider)
         params = {
             "client_id": provider.detail("client_id") or "",
             "redirect_uri": redirect_uri,
@@ -173,6 +192,8 @@ class OidcFederation:
         code = params.get("code")
         if not code:
             raise FederationError(InvalidRequest("The identity provider sent no code."))
+        if provider.type in PROFILE_TYPES:
+            return await self._finish_profile(state, provider, code, redirect_uri)
         endpoints = await self._endpoints(provider)
         # RFC 9207: a provider that names itself must be the one the state was sent to.
         if params.get("iss") is not None and params["iss"] != endpoints.issuer:
@@ -210,12 +231,32 @@ class OidcFederation:
         except (IdTokenError, TokenError) as exc:
             log.warning("identity provider %s: ID token refused: %s", provider.name, exc)
             raise _sign_in_failed() from exc
+        return await self._signed_in(state, provider, endpoints.issuer, claims)
+
+    async def _finish_profile(
+        self, state: FederationState, provider: IdentityProvider, code: str, redirect_uri: str
+    ) -> SignedIn:
+        if self._profiles is None:  # _provider admits these types only with a client
+            raise _sign_in_failed()
+        endpoints = endpoints_of(provider, self._social)
+        try:
+            claims = await profile_claims(self._profiles, provider, endpoints, code, redirect_uri)
+        except ProviderError as exc:
+            log.warning("identity provider %s: %s", provider.name, exc)
+            raise FederationError(ServerError("The identity provider did not answer.")) from exc
+        return await self._signed_in(state, provider, None, claims)
+
+    async def _signed_in(
+        self,
+        state: FederationState,
+        provider: IdentityProvider,
+        issuer: str | None,
+        claims: Mapping[str, Any],
+    ) -> SignedIn:
         subject = claims.get(subject_claim(provider.attribute_mapping))
         if not isinstance(subject, str | int) or isinstance(subject, bool) or subject == "":
             raise _sign_in_failed()
-        identity = ProviderIdentity(
-            provider.name, provider.type.value, endpoints.issuer, str(subject)
-        )
+        identity = ProviderIdentity(provider.name, provider.type.value, issuer, str(subject))
         attributes = mapped_attributes(provider.attribute_mapping, claims)
         user = await self._users.sign_in(state.pool_id, identity, attributes)
         return SignedIn(user.sub, int(self._clock.now().timestamp()))

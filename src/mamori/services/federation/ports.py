@@ -62,3 +62,16 @@ class OidcRelyingParty(Protocol):
 
     async def keys(self, endpoints: OidcEndpoints, refresh: bool) -> Sequence[Mapping[str, Any]]:
         """The provider's signing keys (JWKS), cached; `refresh`: a token named an unknown key."""
+
+
+class ProfileClient(Protocol):
+    """adapters/federation/oidc.py: a plain OAuth 2.0 provider's calls (Facebook, Login with
+    Amazon), which issue no ID token: the code redeemed for an access token, then the profile."""
+
+    async def access_token(self, token_url: str, form: Mapping[str, str]) -> str:
+        """The token endpoint's access_token for the authorization_code grant `form` (the
+        client id and secret in it)."""
+
+    async def profile(self, url: str, access_token: str) -> Mapping[str, Any]:
+        """The profile the access token reads (Graph /me, Amazon /user/profile), as a Bearer
+        token."""
