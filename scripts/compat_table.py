@@ -47,12 +47,16 @@ HTTP_ENDPOINTS = (
     ),
     (
         "GET {domain}/oauth2/idpresponse",
-        "Where OIDC and Google providers send the browser back (docs/federation.md): `code` and "
-        "`state` (sealed, 15 minutes, bound to the browser that started it), or the provider's "
+        "Where OIDC, Google, Facebook and Login with Amazon providers send the browser back "
+        "(docs/federation.md): `code` and `state` (sealed, 15 minutes, bound to the browser "
+        "that started it), or the provider's "
         "`error`. Redeems the code (PKCE S256), verifies the ID token (JWKS signature, iss, aud, "
         "nonce, exp), reads userinfo by `attributes_request_method`, makes or refreshes "
         "`<ProviderName>_<sub>` (EXTERNAL_PROVIDER, `identities`, the group "
-        "`<poolId>_<ProviderName>`), then redirects to the client as /login does; errors "
+        "`<poolId>_<ProviderName>`), then redirects to the client as /login does. Facebook and "
+        "Login with Amazon: the code redeemed with the client secret for an access token, the "
+        "profile read with it (Graph /me with the mapped fields at `api_version`; Amazon's "
+        "/user/profile), the user `Facebook_<id>` / `LoginWithAmazon_<user_id>`. Errors "
         "redirect to the client, or show the error page while the request is unknown",
         "none (the federation cookie)",
     ),
