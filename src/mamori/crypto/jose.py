@@ -1,4 +1,6 @@
-"""RS256 JWTs and JWKs: signing keys as PEM, public keys as JWK dicts (RFC 7517/7518/7519)."""
+"""RS256 JWTs and JWKs: signing keys as PEM, public keys as JWK dicts (RFC 7517/7518/7519);
+ES256 JWTs signed with a P-256 key given as PEM (`sign_es256`: Sign in with Apple's client
+secret)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
 
@@ -59,6 +61,19 @@ class LoadedKey:
 
     def sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid})
+
+
+def sign_es256(claims: dict[str, Any], private_pem: str, kid: str) -> str:
+    """`claims` as a JWT signed ES256 with the EC P-256 private key `private_pem` (PKCS#8 or
+    SEC1 PEM, unencrypted: Apple's .p8 file), `kid` in the header. TokenError for any other
+    key or text that is not one."""
+    try:
+        key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise TokenError("the private key is not an unencrypted PEM private key") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise TokenError("the private key is not an EC P-256 key")
+    return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
 
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
