@@ -16,6 +16,7 @@ from tests.support.stores import Stores
 from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
 from mamori.adapters.store.sql.identity_providers import SqlIdentityProviderStore
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
+from mamori.adapters.store.sql.provider_links import SqlProviderLinkStore
 from mamori.adapters.store.sql.tables import metadata
 from mamori.domain.auth.device import Device
 from mamori.domain.oauth.authorization import AuthorizationGrant
@@ -29,7 +30,7 @@ from mamori.domain.users.user import User
 from mamori.services.oauth.ports import LoginSession
 from mamori.services.ports import Message
 from mamori.services.tokens.ports import RefreshSession, SealedKey
-from mamori.services.users.ports import UserQuery
+from mamori.services.users.ports import ProviderLink, UserQuery
 
 pytestmark = pytest.mark.anyio
 
@@ -93,6 +94,9 @@ async def populate(stores: Stores, username: str = "shared-name") -> Populated:
         LoginSession(secrets.token_hex(32), pool.id, user.sub, 0, NOW, NOW + timedelta(hours=1))
     )
     await SqlIdentityProviderStore(stores.engine, stores.keyring).add_provider(same_provider(pool))
+    await SqlProviderLinkStore(stores.engine).add_link(
+        ProviderLink(pool.id, "SameIdP", "same-subject", "Cognito_Subject", user.sub, NOW), 5
+    )
     return Populated(pool, user, client, session)
 
 
@@ -152,6 +156,12 @@ async def test_pool_b_cannot_see_pool_a(stores: Stores) -> None:
     assert await idps.get_provider(b.id, "SameIdP") == same_provider(b)
     assert await idps.find_by_identifier(b.id, "same.example.com") == same_provider(b)
     assert await idps.providers_of(b.id) == [same_provider(b)]
+    links = SqlProviderLinkStore(stores.engine)
+    linked = await links.linked_user(b.id, "SameIdP", "same-subject")
+    assert linked is not None and linked.sub != user.sub
+    assert await links.links_of(b.id, user.sub) == []
+    found = await stores.users.linked_user(b.id, "SameIdP", "same-subject")
+    assert found is not None and found.sub != user.sub
 
 
 async def test_pool_b_cannot_change_pool_a(stores: Stores) -> None:

@@ -1,5 +1,6 @@
-"""Assembles a pool's identity providers: `IdentityProviderService` over its SQL store, and the
-social providers' effective endpoints, for wiring.py, the only caller."""
+"""Assembles a pool's identity providers: `IdentityProviderService` over its SQL store, the
+social providers' effective endpoints, and the provider identities linked to users
+(`ProviderLinkService`), for wiring.py, the only caller."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from typing import TypedDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mamori.adapters.store.sql.identity_providers import SqlIdentityProviderStore
+from mamori.adapters.store.sql.provider_links import SqlProviderLinkStore
+from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.crypto.aead import Keyring
 from mamori.domain.userpools.provider_endpoints import ProviderEndpoints
 from mamori.services.ports import Clock
 from mamori.services.userpools.identity_providers import IdentityProviderService
 from mamori.services.userpools.pools import PoolService
+from mamori.services.users.provider_links import ProviderLinkService
 
 
 class IdentityProviderServices(TypedDict):
@@ -20,6 +24,7 @@ class IdentityProviderServices(TypedDict):
 
     identity_providers: IdentityProviderService
     provider_endpoints: ProviderEndpoints
+    provider_links: ProviderLinkService
 
 
 def build_identity_providers(
@@ -29,8 +34,11 @@ def build_identity_providers(
     clock: Clock,
     endpoints: ProviderEndpoints,
 ) -> IdentityProviderServices:
-    store = SqlIdentityProviderStore(engine, keyring)
+    providers = IdentityProviderService(SqlIdentityProviderStore(engine, keyring), pools, clock)
     return IdentityProviderServices(
-        identity_providers=IdentityProviderService(store, pools, clock),
+        identity_providers=providers,
         provider_endpoints=endpoints,
+        provider_links=ProviderLinkService(
+            SqlProviderLinkStore(engine), SqlUserStore(engine), providers, pools, clock
+        ),
     )

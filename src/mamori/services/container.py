@@ -33,6 +33,7 @@ from mamori.services.userpools.resource_servers import ResourceServerService
 from mamori.services.users.accounts import UserAccounts
 from mamori.services.users.admin_users import AdminUserService
 from mamori.services.users.groups import GroupService
+from mamori.services.users.provider_links import ProviderLinkService
 from mamori.services.users.recovery import RecoveryService
 from mamori.services.users.self_service import SelfService
 from mamori.services.users.sign_up import SignUpService
@@ -66,6 +67,7 @@ class Services:
     branding: BrandingService  # UI customization, managed-login branding, a page's branding
     identity_providers: IdentityProviderService  # a pool's social, OIDC and SAML providers
     provider_endpoints: ProviderEndpoints  # the social providers' effective URLs (settings)
+    provider_links: ProviderLinkService  # AdminLinkProviderForUser, AdminDisableProviderForUser
     form_tokens: FormTokens  # the hosted pages' CSRF tokens
     authorize: AuthorizeService  # /oauth2/authorize's checks and completion
     login_sessions: LoginSessions  # hosted-login sessions (the SSO cookie)

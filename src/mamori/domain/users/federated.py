@@ -106,3 +106,32 @@ def mapped_attributes(mapping: Mapping[str, str], claims: Mapping[str, Any]) -> 
         if value is not None:
             out[attribute] = value
     return out
+
+
+# --- AdminLinkProviderForUser / AdminDisableProviderForUser
+COGNITO = "Cognito"  # DestinationUser's ProviderName for the pool's own users
+COGNITO_SUBJECT = "Cognito_Subject"  # SourceUser's ProviderAttributeName for the subject
+MAX_LINKS = 5  # Cognito: a user is linked to at most five provider identities
+
+
+def identities_without(current: str | None, provider_name: str, subject: str) -> str | None:
+    """The `identities` attribute without the entry of `provider_name`'s `subject`; None when
+    nothing is left (the attribute goes)."""
+    if not current:
+        return None
+    try:
+        parsed = json.loads(current)
+    except ValueError:
+        return current
+    if not isinstance(parsed, list):
+        return current
+    kept = [
+        e
+        for e in parsed
+        if not (
+            isinstance(e, dict)
+            and e.get("providerName") == provider_name
+            and e.get("userId") == subject
+        )
+    ]
+    return json.dumps(kept, separators=(",", ":")) if kept else None

@@ -37,14 +37,14 @@ from mamori.domain.users.user_rules import (
 from mamori.services.ports import Clock
 from mamori.services.userpools.pools import PoolService
 from mamori.services.users.accounts import UserAccounts
-from mamori.services.users.ports import GroupStore, UserStore
+from mamori.services.users.ports import FederatedUserStore, GroupStore
 
 
 class FederatedUsers:
     def __init__(
         self,
         users: UserAccounts,
-        store: UserStore,
+        store: FederatedUserStore,
         groups: GroupStore,
         pools: PoolService,
         clock: Clock,
@@ -64,6 +64,14 @@ class FederatedUsers:
         when an email or phone number it would sign in with is another user's: nothing is
         written."""
         pool = await self._pools.require(pool_id)
+        linked = await self._store.linked_user(pool.id, identity.provider_name, identity.subject)
+        if linked is not None:
+            # Cognito: a linked identity signs in as the existing user (its sub, its status,
+            # its password kept); the mapped attributes and `identities` are written to it.
+            check_attributes(pool, attributes, Writer.ADMIN, creating=False)
+            if not linked.enabled:
+                raise NotAuthorizedException("User is disabled.")
+            return await self._refresh(pool, linked, identity, attributes)
         username = federated_username(identity)
         existing = await self._store.get_user(pool, username)
         # Cognito: mapped attributes are written as the pool's administrator writes them (no
@@ -84,6 +92,16 @@ class FederatedUsers:
             raise NotAuthorizedException("The user cannot sign in with this provider.")
         if not existing.enabled:
             raise NotAuthorizedException("User is disabled.")
+        return await self._refresh(pool, existing, identity, attributes)
+
+    async def _refresh(
+        self,
+        pool: UserPool,
+        existing: User,
+        identity: ProviderIdentity,
+        attributes: Mapping[str, str],
+    ) -> User:
+        now_ms = int(self._clock.now().timestamp() * 1000)
         attrs = apply_changes(pool, existing.attributes, attributes, verify_changed=False)
         attrs[IDENTITIES] = identities_value(existing.attributes.get(IDENTITIES), identity, now_ms)
         check_required(pool, attrs)

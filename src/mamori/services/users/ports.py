@@ -38,6 +38,11 @@ class UserStore(Protocol):
     ) -> Page[User]: ...
 
 
+class FederatedUserStore(UserStore, Protocol):
+    async def linked_user(self, pool_id: PoolId, provider_name: str, subject: str) -> User | None:
+        """The user AdminLinkProviderForUser linked the provider's `subject` to, if any."""
+
+
 class GroupStore(Protocol):
     async def add_group(self, group: Group) -> None: ...
     async def get_group(self, pool_id: PoolId, name: str) -> Group | None: ...
@@ -78,3 +83,28 @@ class MessageSender(Protocol):
     """Delivers one message or raises CodeDeliveryFailureException."""
 
     async def send(self, message: Message) -> None: ...
+
+
+@dataclass(frozen=True)
+class ProviderLink:
+    """AdminLinkProviderForUser's link: the provider's subject signs in as the user `sub`."""
+
+    pool_id: PoolId
+    provider_name: str
+    subject: str
+    attribute_name: str
+    sub: UserSub
+    created: datetime
+
+
+class ProviderLinkStore(Protocol):
+    async def add_link(self, link: ProviderLink, limit: int) -> None:
+        """AliasExistsException when the provider's subject is linked already,
+        LimitExceededException when the user has `limit` links: atomically."""
+
+    async def linked_user(
+        self, pool_id: PoolId, provider_name: str, subject: str
+    ) -> ProviderLink | None: ...
+    async def links_of(self, pool_id: PoolId, sub: UserSub) -> list[ProviderLink]: ...
+    async def delete_link(self, pool_id: PoolId, provider_name: str, subject: str) -> bool:
+        """True when there was a link to delete."""

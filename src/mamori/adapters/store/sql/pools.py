@@ -23,6 +23,7 @@ from mamori.adapters.store.sql.tables import (
     managed_login_brandings,
     memberships,
     pools,
+    provider_links,
     refresh_sessions,
     resource_servers,
     signing_keys,
@@ -161,6 +162,7 @@ class SqlPoolStore(SqlBase):
                 login_sessions,
                 identity_provider_identifiers,
                 identity_providers,
+                provider_links,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
             await conn.execute(delete(pools).where(pools.c.id == pool_id))

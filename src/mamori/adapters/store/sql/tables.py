@@ -396,3 +396,17 @@ identity_provider_identifiers = Table(
     Column("provider_name", String(64), nullable=False),
     Index("ix_identity_provider_identifiers_provider", "pool_id", "provider_name"),
 )
+
+# --- Provider links (migration 0013): AdminLinkProviderForUser's links, a provider's subject
+# to the existing user it signs in as; at most five per user (the service counts them).
+provider_links = Table(
+    "provider_links",
+    metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("provider_name", String(64), primary_key=True),
+    Column("subject", String(2048), primary_key=True),
+    Column("attribute_name", String(64), nullable=False),
+    Column("sub", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Index("ix_provider_links_user", "pool_id", "sub"),
+)

@@ -24,6 +24,7 @@ from mamori.adapters.store.sql.tables import (
     codes,
     devices,
     memberships,
+    provider_links,
     refresh_sessions,
     user_index,
     user_mfa,
@@ -182,6 +183,26 @@ class SqlUserStore(SqlBase):
         row = await self._direct.first(_BY_SUB, {"pool_id": pool_id, "sub": sub})
         return user_from_row(row) if row else None
 
+    async def linked_user(self, pool_id: PoolId, provider_name: str, subject: str) -> User | None:
+        """The user a provider's subject is linked to (AdminLinkProviderForUser), if any."""
+        query = (
+            select(users)
+            .join(
+                provider_links,
+                and_(
+                    provider_links.c.pool_id == users.c.pool_id, provider_links.c.sub == users.c.sub
+                ),
+            )
+            .where(
+                provider_links.c.pool_id == pool_id,
+                provider_links.c.provider_name == provider_name,
+                provider_links.c.subject == subject,
+            )
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return user_from_row(row) if row else None
+
     async def get_user_for_token(
         self, pool_id: PoolId, sub: UserSub, origin_jti: str, client_id: str
     ) -> TokenHolder:
@@ -229,7 +250,7 @@ class SqlUserStore(SqlBase):
     async def delete_user(self, pool_id: PoolId, sub: UserSub) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(delete(user_index).where(*_user_index_rows(pool_id, sub)))
-            for table in (aliases, memberships, codes, user_mfa, devices):
+            for table in (aliases, memberships, codes, user_mfa, devices, provider_links):
                 await conn.execute(
                     delete(table).where(table.c.pool_id == pool_id, table.c.sub == sub)
                 )

@@ -1,5 +1,5 @@
 """Identity provider operations: a pool's Google, Facebook, Amazon, Apple, OIDC and SAML
-providers (docs/federation.md)."""
+providers, and provider identities linked to users (docs/federation.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from mamori.api.aws.cognito_idp.wire.identity_providers import (
     provider_summary,
 )
 from mamori.api.aws.operations import Call, Params, Result, operation
+from mamori.services.users.provider_links import ProviderUser
 
 
 @operation("CreateIdentityProvider")
@@ -61,3 +62,27 @@ async def get_identity_provider_by_identifier(call: Call, p: Params) -> Result:
         p["UserPoolId"], p["IdpIdentifier"]
     )
     return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
+
+
+def _provider_user(shape: Params) -> ProviderUser:
+    return ProviderUser(
+        shape.get("ProviderName") or "",
+        shape.get("ProviderAttributeName"),
+        shape.get("ProviderAttributeValue"),
+    )
+
+
+@operation("AdminLinkProviderForUser")
+async def admin_link_provider_for_user(call: Call, p: Params) -> Result:
+    await call.services.provider_links.admin_link_provider_for_user(
+        p["UserPoolId"], _provider_user(p["DestinationUser"]), _provider_user(p["SourceUser"])
+    )
+    return {}
+
+
+@operation("AdminDisableProviderForUser")
+async def admin_disable_provider_for_user(call: Call, p: Params) -> Result:
+    await call.services.provider_links.admin_disable_provider_for_user(
+        p["UserPoolId"], _provider_user(p["User"])
+    )
+    return {}
