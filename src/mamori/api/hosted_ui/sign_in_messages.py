@@ -49,7 +49,7 @@ ATTRIBUTE_LABELS = {
     "middle_name": N_("Middle name"),
     "nickname": N_("Nickname"),
     "preferred_username": N_("Preferred username"),
-    "birthdate": N_("Birthdate"),
+    "birthdate": N_("Date of birth"),
     "address": N_("Address"),
     "gender": N_("Gender"),
     "locale": N_("Locale"),
@@ -57,6 +57,7 @@ ATTRIBUTE_LABELS = {
     "profile": N_("Profile URL"),
     "website": N_("Website"),
     "zoneinfo": N_("Time zone"),
+    "updated_at": N_("Updated at"),
 }
 ATTRIBUTE_AUTOCOMPLETE = {
     "email": "email",

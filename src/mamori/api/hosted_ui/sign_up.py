@@ -32,6 +32,7 @@ from mamori.api.hosted_ui.accounts import (
     username_field,
 )
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, N_, Pages, Visit, page_route
+from mamori.api.hosted_ui.sign_in_messages import ATTRIBUTE_LABELS
 from mamori.api.oauth2.session_cookie import is_https, set_session_cookie
 from mamori.domain.errors import InvalidPasswordException, ServiceError, UsernameExistsException
 from mamori.domain.oauth.authorization import SignedIn
@@ -39,25 +40,6 @@ from mamori.domain.userpools.mfa_settings import MfaConfiguration
 from mamori.domain.userpools.user_pool import UserPool
 
 # Labels of the standard attributes a pool may require, by name.
-ATTRIBUTE_LABELS = {
-    "name": N_("Name"),
-    "given_name": N_("Given name"),
-    "family_name": N_("Family name"),
-    "middle_name": N_("Middle name"),
-    "nickname": N_("Nickname"),
-    "preferred_username": N_("Preferred username"),
-    "email": N_("Email address"),
-    "phone_number": N_("Phone number"),
-    "address": N_("Address"),
-    "birthdate": N_("Date of birth"),
-    "gender": N_("Gender"),
-    "locale": N_("Locale"),
-    "zoneinfo": N_("Time zone"),
-    "picture": N_("Picture URL"),
-    "profile": N_("Profile URL"),
-    "website": N_("Website"),
-    "updated_at": N_("Updated at"),
-}
 _INPUTS = {  # name -> (input type, autocomplete token)
     "name": ("text", "name"),
     "given_name": ("text", "given-name"),
