@@ -25,7 +25,8 @@ def test_migrated_schema_matches_the_table_definitions(database_url: str) -> Non
 
 
 def test_collations_match_the_table_definitions(database_url: str) -> None:
-    """Alembic does not compare collations; prefix searches depend on them (tables._key)."""
+    """Alembic does not compare collations; prefix searches depend on them
+    (tables.base.code_point_key)."""
     engine = make_sync_engine(database_url)
     try:
         with engine.connect() as conn:
