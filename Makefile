@@ -6,7 +6,7 @@ DEPS := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEV_DEPS := $(VENV)/.dev-deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 NODE_DEPS := tests/node/node_modules/.package-lock.json
 
-.PHONY: serve test lint typecheck unit services node-deps browser bench clean
+.PHONY: serve test lint typecheck unit services node-deps packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,10 @@ node-deps: $(NODE_DEPS)
 services:
 	bash scripts/ensure-services.sh
 
-# Debian's chromium for the `browser` tests (Playwright drives it; no browser download).
-browser:
-	bash scripts/ensure-browser.sh
+# Debian's chromium for the `browser` tests (Playwright drives it; no browser download) and
+# xmlsec1 for SAML (pysaml2 calls it).
+packages:
+	bash scripts/ensure-packages.sh
 
 lint: $(DEV_DEPS)
 	$(BIN)/ruff check src tests bench
@@ -43,7 +44,7 @@ lint: $(DEV_DEPS)
 typecheck: $(DEV_DEPS)
 	$(BIN)/mypy
 
-test: $(DEV_DEPS) services node-deps browser lint typecheck
+test: $(DEV_DEPS) services node-deps packages lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(DEPS)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Retake the hosted pages' screenshots in docs/hosted-ui/ (English and Japanese), shown in the
 # README: the browser tests save one PNG per page when MAMORI_SCREENSHOTS=1. Needs Debian's
-# chromium (make browser). A normal test run never writes them.
+# chromium (make packages). A normal test run never writes them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
