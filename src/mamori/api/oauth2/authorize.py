@@ -29,6 +29,8 @@ from mamori.services.oauth.authorize import COGNITO, Redirectable
 MAX_QUERY = 8192
 # Where providers send the browser back (each provider's app lists it as a redirect URI).
 IDP_RESPONSE = "/oauth2/idpresponse"
+# Where SAML providers post their responses (the assertion consumer service).
+SAML_RESPONSE = "/saml2/idpresponse"
 
 
 def redirect(location: str) -> Response:
@@ -60,7 +62,11 @@ async def _to_provider(
     cookie = read_federation_cookie(request) or opaque_token(32)
     try:
         location = await services.federation.start(
-            checked, checked.identity_provider, cookie, ctx.url(IDP_RESPONSE)
+            checked,
+            checked.identity_provider,
+            cookie,
+            ctx.url(IDP_RESPONSE),
+            ctx.url(SAML_RESPONSE),
         )
     except FederationError as exc:
         raise refused(checked, exc.error) from exc

@@ -34,6 +34,7 @@ from mamori.services.federation.ports import (
     OidcRelyingParty,
     ProfileClient,
     ProviderError,
+    SamlStarter,
 )
 from mamori.services.federation.social import (
     PROFILE_TYPES,
@@ -74,6 +75,7 @@ class OidcFederation:
         endpoints: ProviderEndpoints,
         clock: Clock,
         profiles: ProfileClient | None = None,
+        saml: SamlStarter | None = None,
     ) -> None:
         self._providers = providers
         self._rp = relying_party
@@ -83,14 +85,18 @@ class OidcFederation:
         self._clock = clock
         # Facebook and Login with Amazon (services/federation/social.py); None: not offered.
         self._profiles = profiles
+        # SAML providers (services/federation/saml.py); None: not offered.
+        self._saml = saml
 
     async def _provider(self, pool_id: str, name: str) -> IdentityProvider:
         try:
             provider = await self._providers.provider(pool_id, name)
         except ResourceNotFoundException as exc:
             raise FederationError(InvalidRequest(f"No identity provider is named {name}.")) from exc
-        if provider.type not in OIDC_TYPES and not (
-            self._profiles is not None and provider.type in PROFILE_TYPES
+        if (
+            provider.type not in OIDC_TYPES
+            and not (self._profiles is not None and provider.type in PROFILE_TYPES)
+            and not (self._saml is not None and provider.type is ProviderType.SAML)
         ):
             raise FederationError(
                 InvalidRequest(
@@ -141,12 +147,20 @@ class OidcFederation:
         )
 
     async def start(
-        self, request: AuthorizationRequest, provider_name: str, cookie: str, redirect_uri: str
+        self,
+        request: AuthorizationRequest,
+        provider_name: str,
+        cookie: str,
+        redirect_uri: str,
+        acs_url: str = "",
     ) -> str:
         """Where to send the browser: the provider's authorization endpoint with a sealed
-        state bound to `cookie` (the browser's), a nonce and a PKCE S256 challenge.
+        state bound to `cookie` (the browser's), a nonce and a PKCE S256 challenge; for a SAML
+        provider its AuthnRequest, answered at `acs_url` (the domain's /saml2/idpresponse).
         FederationError when the provider is unknown, of another type, or unreachable."""
         provider = await self._provider(request.pool_id, provider_name)
+        if provider.type is ProviderType.SAML and self._saml is not None:
+            return await self._saml.start(request, provider, cookie, acs_url)
         nonce, verifier = opaque_token(32), opaque_token(48)
         state = self._states.seal(
             FederationState(request.pool_id, provider.name, request.to_query(), nonce, verifier),

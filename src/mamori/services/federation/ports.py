@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mamori.domain.oauth.authorization import AuthorizationRequest
 from mamori.domain.userpools.identity_providers import IdentityProvider
 
 
@@ -75,3 +76,16 @@ class ProfileClient(Protocol):
     async def profile(self, url: str, access_token: str) -> Mapping[str, Any]:
         """The profile the access token reads (Graph /me, Amazon /user/profile), as a Bearer
         token."""
+
+
+class SamlStarter(Protocol):
+    """services/federation/saml.py: a SAML provider's sign-in, begun where OidcFederation
+    begins the others (/oauth2/authorize with identity_provider or idp_identifier, the login
+    page's buttons); its answer comes to /saml2/idpresponse, not /oauth2/idpresponse."""
+
+    async def start(
+        self, request: AuthorizationRequest, provider: IdentityProvider, cookie: str, acs_url: str
+    ) -> str:
+        """Where to send the browser: the IdP's single sign-on URL with an AuthnRequest
+        (HTTP-Redirect binding) and a RelayState bound to `cookie` (this browser's);
+        `acs_url` is the domain's /saml2/idpresponse."""
