@@ -2,7 +2,14 @@
 authorization request, the provider, the nonce and the PKCE verifier, so any process holding
 the master key finishes the sign-in and nothing is kept in memory or the database. It is bound
 to the browser that started it: it names the digest of a random cookie only that browser has,
-so a state (and the code with it) can't be finished from another browser."""
+so a state (and the code with it) can't be finished from another browser.
+
+A provider that answers by a cross-site POST (Sign in with Apple's form_post, a SAML IdP's
+HTTP-POST binding) reaches mamori without that cookie: SameSite=Lax keeps it off cross-site
+POSTs, and it stays Lax. The POST's answer is sealed here (`seal_return`, two minutes, its own
+purpose) and the browser is sent on with 303 to a GET of the same endpoint, a top-level
+navigation that carries the cookie, where `open_return` gives the answer back and the binding
+is checked as for any provider (docs/security.md)."""
 
 from __future__ import annotations
 
@@ -21,6 +28,9 @@ _BINDING = "federation-binding"
 LIFETIME = timedelta(minutes=15)
 # A state longer than this is never one of ours: refused before it is opened.
 MAX_STATE = 8192
+_RETURN = "federation-return"
+# A POSTed answer carried to the GET that follows it at once.
+RETURN_LIFETIME = timedelta(minutes=2)
 
 
 class StateError(Exception):
@@ -87,3 +97,27 @@ class FederationStates:
             str(payload["n"]),
             str(payload["v"]),
         )
+
+    def seal_return(self, answer: dict[str, str]) -> str:
+        """A provider's POSTed answer (form fields, or what was checked of it), sealed for the
+        303 to the GET that finishes it."""
+        expires = int((self._clock.now() + RETURN_LIFETIME).timestamp())
+        payload = {"a": answer, "x": expires}
+        return self._keyring.seal(json.dumps(payload, separators=(",", ":")).encode(), _RETURN)
+
+    def open_return(self, sealed: str | None) -> dict[str, str]:
+        """The answer `seal_return` sealed (StateError: missing, forged or expired)."""
+        if not sealed or len(sealed) > MAX_STATE:
+            raise StateError("no answer")
+        try:
+            payload: Any = json.loads(self._keyring.open(sealed, _RETURN))
+        except (SealError, ValueError) as exc:
+            raise StateError("an answer this server did not seal") from exc
+        if not isinstance(payload, dict):
+            raise StateError("a malformed answer")
+        expires, answer = payload.get("x"), payload.get("a")
+        if not isinstance(expires, int) or expires <= self._clock.now().timestamp():
+            raise StateError("an expired answer")
+        if not isinstance(answer, dict):
+            raise StateError("a malformed answer")
+        return {str(k): str(v) for k, v in answer.items()}

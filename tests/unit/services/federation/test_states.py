@@ -48,3 +48,26 @@ def test_a_forged_state_is_refused() -> None:
     for forged in ("", "x" * 10, other.seal(STATE, "cookie-1"), "a" * 9000):
         with pytest.raises(StateError):
             states.open(forged or None, "pool1", "cookie-1")
+
+
+def test_a_posted_answer_comes_back_once_sealed_for_two_minutes() -> None:
+    clock = FrozenClock()
+    states = FederationStates(Keyring(secrets.token_bytes(32)), clock)
+    answer = {"code": "c0de", "state": "s", "user": '{"name": {"firstName": "Ann"}}'}
+    sealed = states.seal_return(answer)
+    assert "c0de" not in sealed and "Ann" not in sealed
+    assert states.open_return(sealed) == answer
+    clock.advance(minutes=2)
+    with pytest.raises(StateError, match="expired"):
+        states.open_return(sealed)
+
+
+def test_a_return_is_not_a_state_nor_a_state_a_return() -> None:
+    states = FederationStates(Keyring(secrets.token_bytes(32)), FrozenClock())
+    with pytest.raises(StateError):
+        states.open_return(states.seal(STATE, "cookie-1"))
+    with pytest.raises(StateError):
+        states.open(states.seal_return({"code": "c"}), "pool1", "cookie-1")
+    for forged in (None, "", "a" * 9000, "v1.x.y"):
+        with pytest.raises(StateError):
+            states.open_return(forged)
