@@ -179,7 +179,7 @@ def domain_routes(services: Services) -> list[BaseRoute]:
         ("/oauth2/token", token, ["POST"]),
         ("/oauth2/userInfo", user_info, ["GET", "POST"]),
         ("/oauth2/revoke", revoke, ["POST"]),
-        ("/oauth2/idpresponse", idp_response, ["GET"]),
+        ("/oauth2/idpresponse", idp_response, ["GET", "POST"]),
         ("/logout", logout, ["GET"]),
         ("/.well-known/openid-configuration", domain_openid_configuration, ["GET"]),
         ("/.well-known/jwks.json", domain_jwks, ["GET"]),

@@ -4,7 +4,9 @@ endpoints): the redirect to the provider with state, nonce and PKCE S256, then a
 JWKS, issuer, audience, nonce, expiry), userinfo when the provider's attributes_request_method
 asks for it, and the federated user made or refreshed (services/users/federated.py).
 Facebook and Login with Amazon take services/federation/social.py's way (an access token and
-the profile, no ID token) to the same user.
+the profile, no ID token) to the same user; Sign in with Apple services/federation/apple.py's
+(form_post, whose POSTed answer is sealed and carried to the GET by `seal_posted`/`open_posted`;
+the client secret an ES256 JWT; the name from the `user` JSON).
 
 What the wire does with the outcome (a login session, AuthorizeService.complete) is the same
 as after the hosted login form.
@@ -28,6 +30,7 @@ from mamori.domain.users.federated import ProviderIdentity, mapped_attributes, s
 from mamori.protocols.oauth2 import rfc7636
 from mamori.protocols.oauth2.errors import AccessDenied, InvalidRequest, OAuthError, ServerError
 from mamori.protocols.oidc.id_tokens import IdTokenError, check_id_token, check_userinfo
+from mamori.services.federation import apple
 from mamori.services.federation.ports import (
     IdentityProviders,
     OidcEndpoints,
@@ -42,7 +45,7 @@ from mamori.services.federation.social import (
     endpoints_of,
     profile_claims,
 )
-from mamori.services.federation.states import FederationState, FederationStates
+from mamori.services.federation.states import FederationState, FederationStates, StateError
 from mamori.services.ports import Clock
 from mamori.services.users.federated import FederatedUsers
 
@@ -95,6 +98,7 @@ class OidcFederation:
             raise FederationError(InvalidRequest(f"No identity provider is named {name}.")) from exc
         if (
             provider.type not in OIDC_TYPES
+            and provider.type is not ProviderType.SIGN_IN_WITH_APPLE
             and not (self._profiles is not None and provider.type in PROFILE_TYPES)
             and not (self._saml is not None and provider.type is ProviderType.SAML)
         ):
@@ -171,6 +175,11 @@ class OidcFederation:
             sep = "&" if urllib.parse.urlsplit(target).query else "?"
             params = authorize_params(provider, redirect_uri, state)
             return f"{target}{sep}{urllib.parse.urlencode(params)}"
+        if provider.type is ProviderType.SIGN_IN_WITH_APPLE:
+            target = self._social.apple.authorize_url
+            sep = "&" if urllib.parse.urlsplit(target).query else "?"
+            params = apple.authorize_params(provider, redirect_uri, state, nonce)
+            return f"{target}{sep}{urllib.parse.urlencode(params)}"
         endpoints = await self._endpoints(provider)
         params = {
             "client_id": provider.detail("client_id") or "",
@@ -190,6 +199,19 @@ class OidcFederation:
         """The sign-in `state` started in this browser (StateError otherwise)."""
         return self._states.open(state, pool_id, cookie)
 
+    def seal_posted(self, fields: Mapping[str, str]) -> str:
+        """A provider's answer POSTed cross-site (Apple's form_post), without the browser's
+        federation cookie: its known fields sealed for the 303 to the GET that finishes it.
+        apple.PostedAnswerError when a field is too long."""
+        return self._states.seal_return(apple.posted_answer(fields))
+
+    def open_posted(self, sealed: str | None) -> dict[str, str]:
+        """What `seal_posted` sealed, as the GET's parameters (StateError: forged, expired)."""
+        answer = self._states.open_return(sealed)
+        if any(name not in apple.POSTED_FIELDS for name in answer):
+            raise StateError("an answer with unknown fields")
+        return answer
+
     async def finish(
         self, state: FederationState, params: Mapping[str, str], redirect_uri: str
     ) -> SignedIn:
@@ -200,7 +222,10 @@ class OidcFederation:
         provider = await self._provider(state.pool_id, state.provider)
         if params.get("error"):
             log.info("identity provider %s answered %s", provider.name, params.get("error"))
-            if params["error"] == "access_denied":
+            cancelled = provider.type is ProviderType.SIGN_IN_WITH_APPLE and (
+                params["error"] == apple.CANCELLED
+            )
+            if params["error"] == "access_denied" or cancelled:
                 raise FederationError(AccessDenied("The identity provider denied the sign-in."))
             raise FederationError(InvalidRequest("The identity provider refused the sign-in."))
         code = params.get("code")
@@ -208,6 +233,8 @@ class OidcFederation:
             raise FederationError(InvalidRequest("The identity provider sent no code."))
         if provider.type in PROFILE_TYPES:
             return await self._finish_profile(state, provider, code, redirect_uri)
+        if provider.type is ProviderType.SIGN_IN_WITH_APPLE:
+            return await self._finish_apple(state, provider, params, code, redirect_uri)
         endpoints = await self._endpoints(provider)
         # RFC 9207: a provider that names itself must be the one the state was sent to.
         if params.get("iss") is not None and params["iss"] != endpoints.issuer:
@@ -259,6 +286,35 @@ class OidcFederation:
             log.warning("identity provider %s: %s", provider.name, exc)
             raise FederationError(ServerError("The identity provider did not answer.")) from exc
         return await self._signed_in(state, provider, None, claims)
+
+    async def _finish_apple(
+        self,
+        state: FederationState,
+        provider: IdentityProvider,
+        params: Mapping[str, str],
+        code: str,
+        redirect_uri: str,
+    ) -> SignedIn:
+        endpoints = apple.endpoints_of(self._social.apple)
+        client_id = provider.detail("client_id") or ""
+        try:
+            secret = apple.client_secret(provider, self._clock.now().timestamp())
+        except TokenError as exc:
+            # The provider's private_key can't sign: the set-up is wrong, not the answer.
+            log.warning("identity provider %s: no client secret: %s", provider.name, exc)
+            raise FederationError(ServerError("The identity provider did not answer.")) from exc
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        try:
+            tokens = await self._rp.redeem(endpoints, client_id, secret, False, form)
+            claims = await self._verified(tokens.id_token, endpoints, client_id, state.nonce)
+        except ProviderError as exc:
+            log.warning("identity provider %s: %s", provider.name, exc)
+            raise FederationError(ServerError("The identity provider did not answer.")) from exc
+        except (IdTokenError, TokenError) as exc:
+            log.warning("identity provider %s: ID token refused: %s", provider.name, exc)
+            raise _sign_in_failed() from exc
+        merged = apple.sign_in_claims(claims, params.get("user"))
+        return await self._signed_in(state, provider, endpoints.issuer, merged)
 
     async def _signed_in(
         self,
