@@ -5,7 +5,12 @@
 // window.authEvents (Amplify's Hub "auth" events).
 //
 // config.json = {userPoolId, userPoolClientId, userPoolEndpoint, domain, scopes,
-//                redirectSignIn: [...], redirectSignOut: [...], responseType?: 'code' | 'token'}
+//                redirectSignIn: [...], redirectSignOut: [...], responseType?: 'code' | 'token',
+//                identityPoolId?, identityPoolEndpoint?}
+// app.signIn(provider?) calls signInWithRedirect({ provider }) when given ('Google', ...,
+// tests/clients/test_amplify_google_redirect.py), the hosted login page otherwise. With an
+// identityPoolId, app.session() also has the identity id and the AWS credentials
+// fetchAuthSession got from the identity pool.
 
 import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, getCurrentUser, signInWithRedirect, signOut } from 'aws-amplify/auth';
@@ -18,29 +23,31 @@ Hub.listen('auth', ({ payload }) => {
 
 const config = await (await fetch('/config.json')).json();
 
-Amplify.configure({
-  Auth: {
-    Cognito: {
-      userPoolId: config.userPoolId,
-      userPoolClientId: config.userPoolClientId,
-      userPoolEndpoint: config.userPoolEndpoint,
-      loginWith: {
-        oauth: {
-          domain: config.domain,
-          scopes: config.scopes,
-          redirectSignIn: config.redirectSignIn,
-          redirectSignOut: config.redirectSignOut,
-          responseType: config.responseType ?? 'code',
-        },
-      },
+const cognito = {
+  userPoolId: config.userPoolId,
+  userPoolClientId: config.userPoolClientId,
+  userPoolEndpoint: config.userPoolEndpoint,
+  loginWith: {
+    oauth: {
+      domain: config.domain,
+      scopes: config.scopes,
+      redirectSignIn: config.redirectSignIn,
+      redirectSignOut: config.redirectSignOut,
+      responseType: config.responseType ?? 'code',
     },
   },
-});
+};
+if (config.identityPoolId) cognito.identityPoolId = config.identityPoolId;
+if (config.identityPoolEndpoint) cognito.identityPoolEndpoint = config.identityPoolEndpoint;
+Amplify.configure({ Auth: { Cognito: cognito } });
 
 const describe = (err) => ({ name: err?.name ?? 'Error', message: err?.message ?? String(err) });
 
 window.app = {
-  signIn: () => signInWithRedirect().catch((err) => window.authEvents.push({ event: 'signInCallFailed', ...describe(err) })),
+  signIn: (provider) =>
+    signInWithRedirect(provider ? { provider } : undefined).catch((err) =>
+      window.authEvents.push({ event: 'signInCallFailed', ...describe(err) }),
+    ),
   signOut: () => signOut().catch((err) => window.authEvents.push({ event: 'signOutCallFailed', ...describe(err) })),
   session: async () => {
     const s = await fetchAuthSession();
@@ -48,6 +55,15 @@ window.app = {
       idToken: s.tokens?.idToken?.toString() ?? null,
       accessToken: s.tokens?.accessToken?.toString() ?? null,
       userSub: s.userSub ?? null,
+      identityId: s.identityId ?? null,
+      credentials: s.credentials
+        ? {
+            accessKeyId: s.credentials.accessKeyId,
+            secretAccessKey: s.credentials.secretAccessKey,
+            sessionToken: s.credentials.sessionToken ?? null,
+            expiration: s.credentials.expiration?.toISOString() ?? null,
+          }
+        : null,
     };
   },
   user: () => getCurrentUser().catch((err) => ({ error: describe(err) })),
