@@ -1,0 +1,691 @@
+"""A SAML 2.0 identity provider for tests: pysaml2's IdP side (saml2.server.Server) behind a small
+Starlette app on loopback, served by uvicorn in a thread. It trusts service providers by their
+metadata, answers HTTP-Redirect AuthnRequests at once for the user `sign_in_as` names with a
+signed Response holding a signed (optionally encrypted) Assertion in an auto-posting form,
+answers and sends LogoutRequests, records what it received, and can answer wrongly on purpose
+(`Fault`) for the negative tests."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+import re
+import secrets
+import shutil
+import threading
+import time
+import urllib.parse
+import urllib.request
+import warnings
+import xml.etree.ElementTree as ET
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509.oid import NameOID
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+from tests.support.live import free_port
+
+
+@contextmanager
+def quiet_saml2_import() -> Iterator[None]:
+    """pysaml2 7.5.5 reaches for cryptography's CFB mode at import, which cryptography warns is
+    moving (filterwarnings = error makes that a collection error); nothing here uses CFB. Wrap
+    the first `import saml2...` of a test module in this."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "CFB has been moved", CryptographyDeprecationWarning)
+        yield
+
+
+with quiet_saml2_import():
+    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml, samlp
+    from saml2.assertion import Policy
+    from saml2.attribute_converter import AttributeConverter
+    from saml2.config import IdPConfig
+    from saml2.metadata import entity_descriptor
+    from saml2.s_utils import factory
+    from saml2.saml import NAMEID_FORMAT_PERSISTENT
+    from saml2.server import Server
+    from saml2.time_util import in_a_while, instant
+
+XMLSEC1 = Path("/usr/bin/xmlsec1")
+MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+PASSWORD_PROTECTED = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+# SAML bindings 3.4.4.1: the signature covers the parameters as they were URL-encoded.
+_SIGNED_REQUEST_ORDER = ("SAMLRequest", "RelayState", "SigAlg")
+_SIGNED_RESPONSE_ORDER = ("SAMLResponse", "RelayState", "SigAlg")
+_HASHES: dict[str, hashes.HashAlgorithm] = {
+    "http://www.w3.org/2000/09/xmldsig#rsa-sha1": hashes.SHA1(),  # noqa: S303 (verified, not made)
+    RSA_SHA256: hashes.SHA256(),
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": hashes.SHA384(),
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": hashes.SHA512(),
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256": hashes.SHA256(),
+}
+
+
+def xmlsec_missing() -> str | None:
+    """Why the SAML stand-in can't run here, or None."""
+    if not XMLSEC1.exists() or shutil.which(str(XMLSEC1)) is None:
+        return f"needs xmlsec1 at {XMLSEC1} (make packages / scripts/ensure-packages.sh)"
+    return None
+
+
+class Fault(StrEnum):
+    """A wrong answer on purpose. TAMPERED: signed, then the NameID changed (or, encrypted, a
+    byte of the cipher text); EXPIRED: NotOnOrAfter ten minutes ago; OTHER_AUDIENCE: the
+    AudienceRestriction names another SP; UNSIGNED: neither Response nor Assertion signed;
+    RESPONSE_ONLY_SIGNED / ASSERTION_ONLY_SIGNED: one of the two signatures; FOREIGN_KEY: signed
+    with a key that is not in the IdP's metadata; DENIED: a Responder/AuthnFailed status, no
+    assertion; WRONG_IN_RESPONSE_TO: InResponseTo names a request the SP never sent."""
+
+    TAMPERED = "tampered"
+    EXPIRED = "expired"
+    OTHER_AUDIENCE = "other-audience"
+    UNSIGNED = "unsigned"
+    RESPONSE_ONLY_SIGNED = "response-only-signed"
+    ASSERTION_ONLY_SIGNED = "assertion-only-signed"
+    FOREIGN_KEY = "foreign-key"
+    DENIED = "denied"
+    WRONG_IN_RESPONSE_TO = "wrong-in-response-to"
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message the IdP got: kind is AuthnRequest, LogoutRequest or LogoutResponse. `signed`:
+    it came with a redirect-binding Signature (or an XML signature); `signature_valid`: that
+    signature checked out against the SP's signing certificate in its metadata."""
+
+    kind: str
+    id: str
+    issuer: str
+    signed: bool
+    sig_alg: str | None
+    signature_valid: bool | None
+    relay_state: str | None
+    xml: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Sp:
+    entity_id: str
+    encrypt_assertions: bool
+    requests_signed: bool
+
+
+@dataclass
+class _User:
+    name_id: str
+    attributes: dict[str, list[str]]
+
+
+class _StandInPolicy(Policy):  # type: ignore[misc]
+    """Every attribute released as named; the validity window and audience as the fault says."""
+
+    def __init__(self, lifetime: dict[str, int], audience: str | None) -> None:
+        super().__init__(restrictions={"default": {"name_form": saml.NAME_FORMAT_URI}})
+        self._lifetime, self._audience = lifetime, audience
+
+    def restrict(self, ava: Any, sp_entity_id: str, metadata: Any = None) -> Any:
+        return ava
+
+    def get_lifetime(self, sp_entity_id: str) -> dict[str, int]:
+        return self._lifetime
+
+    def conditions(self, sp_entity_id: str) -> Any:
+        return factory(
+            saml.Conditions,
+            not_before=instant(),
+            not_on_or_after=self.not_on_or_after(sp_entity_id),
+            audience_restriction=[
+                factory(
+                    saml.AudienceRestriction,
+                    audience=[factory(saml.Audience, text=self._audience or sp_entity_id)],
+                )
+            ],
+        )
+
+
+def key_and_cert(tmp: Path, name: str) -> tuple[Path, Path, rsa.RSAPrivateKey]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"saml stand-in {name}")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_file, cert_file = tmp / f"{name}.key", tmp / f"{name}.crt"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file, key
+
+
+def _server(
+    url: str, entity_id: str, signing: tuple[Path, Path], encryption: tuple[Path, Path]
+) -> Any:
+    config = IdPConfig()
+    config.load(
+        {
+            "entityid": entity_id,
+            "xmlsec_binary": str(XMLSEC1),
+            "key_file": str(signing[0]),
+            "cert_file": str(signing[1]),
+            "encryption_keypairs": [
+                {"key_file": str(encryption[0]), "cert_file": str(encryption[1])}
+            ],
+            "signing_algorithm": RSA_SHA256,
+            "digest_algorithm": "http://www.w3.org/2001/04/xmlenc#sha256",
+            "service": {
+                "idp": {
+                    "name": "mamori SAML stand-in",
+                    "endpoints": {
+                        "single_sign_on_service": [(f"{url}/sso", BINDING_HTTP_REDIRECT)],
+                        "single_logout_service": [(f"{url}/slo", BINDING_HTTP_REDIRECT)],
+                    },
+                    # Checked here per SP instead (its AuthnRequestsSigned), over the raw query.
+                    "want_authn_requests_signed": False,
+                    "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+                },
+            },
+            "metadata": {},
+        }
+    )
+    # Attribute names go out exactly as the test names them (no OID mapping, no lower-casing).
+    verbatim = AttributeConverter(saml.NAME_FORMAT_URI)
+    verbatim._to, verbatim._fro = {}, {}
+    config.attribute_converters = [verbatim]
+    return Server(config=config)
+
+
+def redirect_url(
+    location: str, kind: str, xml: str, relay_state: str | None, key: rsa.RSAPrivateKey | None
+) -> str:
+    """An HTTP-Redirect binding URL: the message deflated and base64'd, signed (rsa-sha256 over
+    the encoded parameters) when a key is given."""
+    deflated = zlib.compress(xml.encode())[2:-4]
+    params = [(kind, base64.b64encode(deflated).decode())]
+    if relay_state:
+        params.append(("RelayState", relay_state))
+    if key is not None:
+        params.append(("SigAlg", RSA_SHA256))
+        signed = urllib.parse.urlencode(params).encode()
+        signature = key.sign(signed, padding.PKCS1v15(), hashes.SHA256())
+        params.append(("Signature", base64.b64encode(signature).decode()))
+    glue = "&" if urllib.parse.urlsplit(location).query else "?"
+    return f"{location}{glue}{urllib.parse.urlencode(params)}"
+
+
+def _raw_query(query: str) -> dict[str, str]:
+    """The query's parameters still URL-encoded, as the signature covers them."""
+    raw: dict[str, str] = {}
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        raw.setdefault(urllib.parse.unquote_plus(name), value)
+    return raw
+
+
+def _inflate(encoded: str) -> str:
+    return zlib.decompress(base64.b64decode(encoded), -15).decode()
+
+
+class _FormReader:
+    """The action and hidden fields of the stand-in's (or mamori's) auto-posting form."""
+
+    FORM = re.compile(r'<form[^>]*action="([^"]*)"', re.I)
+    INPUT = re.compile(r'<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"', re.I)
+
+    @classmethod
+    def read(cls, page: str) -> tuple[str, dict[str, str]]:
+        action = cls.FORM.search(page)
+        if action is None:
+            raise AssertionError(f"no form in the IdP's answer: {page[:500]}")
+        fields = {html.unescape(n): html.unescape(v) for n, v in cls.INPUT.findall(page)}
+        return html.unescape(action.group(1)), fields
+
+
+class SamlIdp:
+    """The identity provider. `requests` lists what it received, oldest first; `sessions` the
+    SessionIndex values it issued per (SP entity id, NameID)."""
+
+    def __init__(self, tmp: Path, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.entity_id = f"{self.url}/idp"
+        self.metadata_url = f"{self.url}/metadata"
+        self.sso_url, self.slo_url = f"{self.url}/sso", f"{self.url}/slo"
+        self.name_id_format = NAMEID_FORMAT_PERSISTENT
+        self.requests: list[Received] = []
+        self.sessions: dict[tuple[str, str], list[str]] = {}
+        self.next_fault: Fault | None = None
+        self._tmp = tmp
+        self._user = _User("nobody", {})
+        self._sps: dict[str, _Sp] = {}
+        self._lock = threading.RLock()
+        signing_key, signing_cert, self._signing_key = key_and_cert(tmp, "idp-signing")
+        encryption = key_and_cert(tmp, "idp-encryption")[:2]
+        self._server = _server(self.url, self.entity_id, (signing_key, signing_cert), encryption)
+        self._foreign: Any = None
+        self.signing_cert_pem = signing_cert.read_text()
+        self.metadata_xml = str(entity_descriptor(self._server.config))
+        (tmp / "idp-metadata.xml").write_text(self.metadata_xml)
+        self.metadata_file = tmp / "idp-metadata.xml"
+
+    # -- what the tests call ------------------------------------------------------------
+
+    def trust_sp(self, sp_metadata_xml: str, *, encrypt_assertions: bool = False) -> None:
+        """Register a service provider from its metadata (again: its new metadata replaces it)."""
+        root = ET.fromstring(sp_metadata_xml)  # noqa: S314
+        entity_id = root.attrib["entityID"]
+        sp = root.find(f"{{{MD}}}SPSSODescriptor")
+        if sp is None:
+            raise ValueError("the metadata has no SPSSODescriptor")
+        with self._lock:
+            store = self._server.metadata
+            for key, loaded in list(store.metadata.items()):
+                if entity_id in loaded.entity:
+                    del store.metadata[key]
+            store.load("inline", sp_metadata_xml)
+            self._sps[entity_id] = _Sp(
+                entity_id,
+                encrypt_assertions,
+                sp.attrib.get("AuthnRequestsSigned", "false").lower() in ("true", "1"),
+            )
+
+    def sign_in_as(self, name_id: str, **attributes: str | list[str]) -> None:
+        """The next SSO requests are answered for this user at once (no form)."""
+        values = {k: [v] if isinstance(v, str) else list(v) for k, v in attributes.items()}
+        self._user = _User(name_id, values)
+
+    def sso_form(self, url: str, *, fault: Fault | None = None) -> tuple[str, dict[str, str]]:
+        """GET the SSO URL (the redirect the SP sent) -> (the ACS, {SAMLResponse, RelayState})."""
+        if fault is not None:
+            self.next_fault = fault
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return _FormReader.read(answer.read().decode())
+
+    def idp_initiated(
+        self, sp_entity_id: str, relay_state: str = "", *, fault: Fault | None = None
+    ) -> tuple[str, dict[str, str]]:
+        """An unsolicited Response (no InResponseTo) for the current user to the SP's ACS."""
+        return self.response_for(sp_entity_id, relay_state=relay_state or None, fault=fault)
+
+    def idp_initiated_page(self, sp_entity_id: str, relay_state: str = "") -> str:
+        """The stand-in's URL that answers an IdP-initiated sign-in's auto-posting page (for a
+        browser to open)."""
+        query = urllib.parse.urlencode({"sp": sp_entity_id, "RelayState": relay_state})
+        return f"{self.url}/idp-initiated?{query}"
+
+    def response_for(
+        self,
+        sp_entity_id: str,
+        *,
+        in_response_to: str | None = None,
+        relay_state: str | None = None,
+        acs_url: str | None = None,
+        fault: Fault | None = None,
+    ) -> tuple[str, dict[str, str]]:
+        """The Response the IdP would POST (ACS, form fields), without any HTTP."""
+        with self._lock:
+            acs, xml = self._response(sp_entity_id, in_response_to, acs_url, fault)
+        fields = {"SAMLResponse": base64.b64encode(xml.encode()).decode()}
+        if relay_state is not None:
+            fields["RelayState"] = relay_state
+        return acs, fields
+
+    def logout_from_idp(self, sp_entity_id: str, name_id: str, relay_state: str = "") -> str:
+        """IdP-initiated single logout: the URL of a signed LogoutRequest to the SP's SLO
+        endpoint (HTTP-Redirect) for that NameID and the sessions issued to it."""
+        with self._lock:
+            destination = self._sp_slo(sp_entity_id)
+            indexes = self.sessions.pop((sp_entity_id, name_id), [])
+            _, request = self._server.create_logout_request(
+                destination,
+                sp_entity_id,
+                name_id=saml.NameID(format=self.name_id_format, text=name_id),
+                session_indexes=indexes or None,
+                sign=False,
+            )
+        return redirect_url(
+            destination, "SAMLRequest", str(request), relay_state, self._signing_key
+        )
+
+    def authn_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.kind == "AuthnRequest"]
+
+    def logout_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.kind == "LogoutRequest"]
+
+    # -- the responses ------------------------------------------------------------------
+
+    def _response(
+        self,
+        sp_entity_id: str,
+        in_response_to: str | None,
+        acs_url: str | None,
+        fault: Fault | None,
+    ) -> tuple[str, str]:
+        sp = self._sps.get(sp_entity_id)
+        if sp is None:
+            raise LookupError(f"the stand-in does not trust {sp_entity_id}")
+        fault, self.next_fault = fault or self.next_fault, None
+        acs = acs_url or self._sp_acs(sp_entity_id)
+        server = self._server
+        if fault is Fault.FOREIGN_KEY:
+            server = self._foreign_server()
+        if fault is Fault.WRONG_IN_RESPONSE_TO:
+            in_response_to = f"_{secrets.token_hex(16)}"
+        if fault is Fault.DENIED:
+            status = (samlp.STATUS_AUTHN_FAILED, "The user denied the sign-in")
+            denied = server.create_error_response(in_response_to, acs, status, sign=True)
+            return acs, str(denied)
+        session_index = f"_{secrets.token_hex(16)}"
+        statement = factory(
+            saml.AuthnStatement,
+            authn_instant=instant(),
+            session_index=session_index,
+            session_not_on_or_after=in_a_while(hours=8),
+            authn_context=factory(
+                saml.AuthnContext,
+                authn_context_class_ref=factory(saml.AuthnContextClassRef, text=PASSWORD_PROTECTED),
+            ),
+        )
+        policy = _StandInPolicy(
+            {"minutes": -10} if fault is Fault.EXPIRED else {"minutes": 5},
+            f"urn:amazon:cognito:sp:{secrets.token_hex(4)}"
+            if fault is Fault.OTHER_AUDIENCE
+            else None,
+        )
+        # create_authn_response drops a given AuthnStatement; its two steps take it, so the
+        # SessionIndex is ours to remember for logout_from_idp.
+        args = server.gather_authn_response_args(
+            sp_entity_id,
+            name_id_policy=None,
+            userid=None,
+            name_id=saml.NameID(
+                format=self.name_id_format, text=self._user.name_id, sp_name_qualifier=sp_entity_id
+            ),
+            release_policy=policy,
+            sign_response=fault not in (Fault.UNSIGNED, Fault.ASSERTION_ONLY_SIGNED),
+            sign_assertion=fault not in (Fault.UNSIGNED, Fault.RESPONSE_ONLY_SIGNED),
+            encrypt_assertion=sp.encrypt_assertions,
+            encrypt_cert_advice=None,
+            encrypt_cert_assertion=None,
+            pefim=False,
+        )
+        response = server._authn_response(
+            in_response_to,
+            acs,
+            sp_entity_id,
+            dict(self._user.attributes),
+            authn_statement=statement,
+            **args,
+        )
+        xml = str(response)
+        if fault is Fault.TAMPERED:
+            xml = self._tamper(xml)
+        elif fault is None:
+            self.sessions.setdefault((sp_entity_id, self._user.name_id), []).append(session_index)
+        return acs, xml
+
+    def _tamper(self, xml: str) -> str:
+        name_id = f">{html.escape(self._user.name_id, quote=False)}</"
+        if name_id in xml:
+            return xml.replace(name_id, f">{html.escape(self._user.name_id, quote=False)}-x</", 1)
+        cipher = re.search(r"(<(?:\w+:)?CipherValue>)([A-Za-z0-9+/]{8})", xml)
+        if cipher is None:
+            raise AssertionError("nothing to tamper with")
+        flipped = cipher.group(2)[::-1] if cipher.group(2) != cipher.group(2)[::-1] else "AAAAAAAA"
+        return xml[: cipher.start(2)] + flipped + xml[cipher.end(2) :]
+
+    def _foreign_server(self) -> Any:
+        if self._foreign is None:
+            foreign = self._tmp / "foreign"
+            foreign.mkdir(exist_ok=True)
+            signing = key_and_cert(foreign, "foreign-signing")[:2]
+            encryption = key_and_cert(foreign, "foreign-encryption")[:2]
+            self._foreign = _server(self.url, self.entity_id, signing, encryption)
+        self._foreign.metadata = self._server.metadata
+        self._foreign.sec.metadata = self._server.metadata
+        return self._foreign
+
+    def _sp_acs(self, sp_entity_id: str) -> str:
+        services = self._server.metadata.assertion_consumer_service(sp_entity_id, BINDING_HTTP_POST)
+        if not services:
+            raise LookupError(f"{sp_entity_id} has no HTTP-POST AssertionConsumerService")
+        return str(services[0]["location"])
+
+    def _sp_slo(self, sp_entity_id: str) -> str:
+        services = self._server.metadata.single_logout_service(
+            sp_entity_id, BINDING_HTTP_REDIRECT, "spsso"
+        )
+        if not services:
+            raise LookupError(f"{sp_entity_id} has no HTTP-Redirect SingleLogoutService")
+        return str(services[0]["location"])
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    def _check_signature(
+        self, query: str, kind: str, issuer: str
+    ) -> tuple[bool, str | None, bool | None]:
+        """(signed, SigAlg, valid) of a redirect-binding message, against the SP's signing certs."""
+        raw = _raw_query(query)
+        if "Signature" not in raw:
+            return False, None, None
+        sig_alg = urllib.parse.unquote_plus(raw.get("SigAlg", ""))
+        order = _SIGNED_REQUEST_ORDER if kind == "SAMLRequest" else _SIGNED_RESPONSE_ORDER
+        signed = "&".join(f"{name}={raw[name]}" for name in order if name in raw).encode()
+        signature = base64.b64decode(urllib.parse.unquote_plus(raw["Signature"]))
+        algorithm = _HASHES.get(sig_alg)
+        if algorithm is None:
+            return True, sig_alg, False
+        for _, cert in self._server.metadata.certs(issuer, "spsso", "signing"):
+            pem = f"-----BEGIN CERTIFICATE-----\n{cert.strip()}\n-----END CERTIFICATE-----\n"
+            public = x509.load_pem_x509_certificate(pem.encode()).public_key()
+            try:
+                if isinstance(public, rsa.RSAPublicKey):
+                    public.verify(signature, signed, padding.PKCS1v15(), algorithm)
+                elif isinstance(public, ec.EllipticCurvePublicKey):
+                    public.verify(signature, signed, ec.ECDSA(algorithm))
+                else:
+                    continue
+            except InvalidSignature:
+                continue
+            return True, sig_alg, True
+        return True, sig_alg, False
+
+    async def metadata(self, request: Request) -> Response:
+        return Response(self.metadata_xml, media_type="application/samlmetadata+xml")
+
+    async def sso(self, request: Request) -> Response:
+        encoded = request.query_params.get("SAMLRequest")
+        if not encoded:
+            return HTMLResponse("<p>no SAMLRequest</p>", status_code=400)
+        relay_state = request.query_params.get("RelayState")
+        with self._lock:
+            parsed = self._server.parse_authn_request(encoded, BINDING_HTTP_REDIRECT)
+            message = parsed.message
+            issuer = message.issuer.text.strip() if message.issuer is not None else ""
+            signed, sig_alg, valid = self._check_signature(request.url.query, "SAMLRequest", issuer)
+            policy = message.name_id_policy
+            self.requests.append(
+                Received(
+                    "AuthnRequest",
+                    message.id,
+                    issuer,
+                    signed,
+                    sig_alg,
+                    valid,
+                    relay_state,
+                    parsed.xmlstr.decode() if isinstance(parsed.xmlstr, bytes) else parsed.xmlstr,
+                    {
+                        "acs_url": message.assertion_consumer_service_url,
+                        "destination": message.destination,
+                        "protocol_binding": message.protocol_binding,
+                        "force_authn": message.force_authn,
+                        "name_id_format": policy.format if policy is not None else None,
+                    },
+                )
+            )
+            sp = self._sps.get(issuer)
+            if sp is None:
+                return HTMLResponse(f"<p>unknown service provider {html.escape(issuer)}</p>", 403)
+            if (sp.requests_signed and not signed) or valid is False:
+                return HTMLResponse("<p>the AuthnRequest's signature is missing or wrong</p>", 403)
+            acs = message.assertion_consumer_service_url
+            if acs and acs != self._sp_acs(issuer):
+                return HTMLResponse("<p>the ACS is not in the SP's metadata</p>", 403)
+        action, fields = self.response_for(
+            issuer, in_response_to=message.id, relay_state=relay_state
+        )
+        return HTMLResponse(_post_page(action, fields))
+
+    async def idp_initiated_endpoint(self, request: Request) -> Response:
+        sp = request.query_params.get("sp", "")
+        relay_state = request.query_params.get("RelayState", "")
+        action, fields = self.idp_initiated(sp, relay_state)
+        return HTMLResponse(_post_page(action, fields))
+
+    async def slo(self, request: Request) -> Response:
+        params = request.query_params
+        kind = "SAMLRequest" if "SAMLRequest" in params else "SAMLResponse"
+        if kind not in params:
+            return HTMLResponse("<p>no SAML message</p>", status_code=400)
+        xml = _inflate(params[kind])
+        relay_state = params.get("RelayState")
+        with self._lock:
+            if kind == "SAMLResponse":
+                answer = samlp.logout_response_from_string(xml)
+                issuer = answer.issuer.text.strip() if answer.issuer is not None else ""
+                signed, sig_alg, valid = self._check_signature(request.url.query, kind, issuer)
+                status = answer.status.status_code.value if answer.status is not None else None
+                self.requests.append(
+                    Received(
+                        "LogoutResponse",
+                        answer.id,
+                        issuer,
+                        signed,
+                        sig_alg,
+                        valid,
+                        relay_state,
+                        xml,
+                        {"in_response_to": answer.in_response_to, "status": status},
+                    )
+                )
+                return HTMLResponse(
+                    "<!doctype html><title>Signed out</title><p id=signed-out>Signed out</p>"
+                )
+            logout = samlp.logout_request_from_string(xml)
+            issuer = logout.issuer.text.strip() if logout.issuer is not None else ""
+            signed, sig_alg, valid = self._check_signature(request.url.query, kind, issuer)
+            name_id = logout.name_id.text if logout.name_id is not None else None
+            indexes = [s.text for s in logout.session_index]
+            self.requests.append(
+                Received(
+                    "LogoutRequest",
+                    logout.id,
+                    issuer,
+                    signed,
+                    sig_alg,
+                    valid,
+                    relay_state,
+                    xml,
+                    {
+                        "name_id": name_id,
+                        "session_indexes": indexes,
+                        "destination": logout.destination,
+                    },
+                )
+            )
+            if issuer not in self._sps:
+                return HTMLResponse(f"<p>unknown service provider {html.escape(issuer)}</p>", 403)
+            if valid is False:
+                return HTMLResponse("<p>the LogoutRequest's signature is wrong</p>", 403)
+            if name_id is not None:
+                self.sessions.pop((issuer, name_id), None)
+            destination = self._sp_slo(issuer)
+            answer_xml = self._server.create_logout_response(
+                logout, [BINDING_HTTP_REDIRECT], sign=False
+            )
+        return RedirectResponse(
+            redirect_url(
+                destination, "SAMLResponse", str(answer_xml), relay_state, self._signing_key
+            ),
+            status_code=302,
+        )
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/metadata", self.metadata),
+                Route("/sso", self.sso),
+                Route("/slo", self.slo),
+                Route("/idp-initiated", self.idp_initiated_endpoint),
+            ]
+        )
+
+
+def _post_page(action: str, fields: dict[str, str]) -> str:
+    """The HTTP-POST binding's page: a form to the ACS that a browser submits by itself."""
+    inputs = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in fields.items()
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signing in</title>'
+        f'</head><body><form id="saml-post" method="post" action="{html.escape(action)}">{inputs}'
+        '<button type="submit" id="continue">Continue</button></form>'
+        '<script>document.getElementById("saml-post").submit();</script></body></html>'
+    )
+
+
+@contextmanager
+def saml_idp(tmp: Path) -> Iterator[SamlIdp]:
+    """The IdP on a free loopback port until the block ends; its keys live in `tmp`."""
+    reason = xmlsec_missing()
+    if reason:
+        import pytest
+
+        pytest.skip(reason)
+    port = free_port()
+    idp = SamlIdp(tmp, port)
+    server = uvicorn.Server(
+        uvicorn.Config(idp.app(), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the SAML stand-in did not start")
+        time.sleep(0.02)
+    try:
+        yield idp
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
