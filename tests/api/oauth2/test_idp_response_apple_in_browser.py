@@ -101,11 +101,16 @@ def test_apple_posts_cross_site_and_the_303_carries_the_binding(
 ) -> None:
     admin = site.server.admin()
     username = f"{APPLE}_000777.cafe.0001"
+    answers: list[Request] = []
+
+    def seen(request: Request) -> None:
+        answers.append(request)
+
     for email in ("pat@example.com", "pat@privaterelay.appleid.com"):
         site.apple.sign_in_as("000777.cafe.0001", email=email, first_name="Pat", last_name="Lee")
         with watched_page(chromium, "en") as page:
-            answers: list[Request] = []
-            page.on("request", answers.append)
+            answers.clear()
+            page.on("request", seen)
             page.goto(authorize(site))
             page.wait_for_url("**/login?**")
             page.locator(f'a.provider-button[data-provider="{APPLE}"]').click()
