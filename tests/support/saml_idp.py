@@ -8,18 +8,14 @@ answers and sends LogoutRequests, records what it received, and can answer wrong
 from __future__ import annotations
 
 import base64
-import datetime
 import html
 import re
 import secrets
-import shutil
 import threading
 import time
 import urllib.parse
 import urllib.request
-import warnings
 import xml.etree.ElementTree as ET
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,28 +24,23 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.utils import CryptographyDeprecationWarning
-from cryptography.x509.oid import NameOID
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from tests.support.live import free_port
-
-
-@contextmanager
-def quiet_saml2_import() -> Iterator[None]:
-    """pysaml2 7.5.5 reaches for cryptography's CFB mode at import, which cryptography warns is
-    moving (filterwarnings = error makes that a collection error); nothing here uses CFB. Wrap
-    the first `import saml2...` of a test module in this."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "CFB has been moved", CryptographyDeprecationWarning)
-        yield
-
+from tests.support.saml_bindings import (
+    RSA_SHA256,
+    XMLSEC1,
+    inflate,
+    key_and_cert,
+    post_page,
+    quiet_saml2_import,
+    read_post_form,
+    redirect_signature,
+    redirect_url,
+    xmlsec_missing,
+)
 
 with quiet_saml2_import():
     from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml, samlp
@@ -62,27 +53,9 @@ with quiet_saml2_import():
     from saml2.server import Server
     from saml2.time_util import in_a_while, instant
 
-XMLSEC1 = Path("/usr/bin/xmlsec1")
+
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 PASSWORD_PROTECTED = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-# SAML bindings 3.4.4.1: the signature covers the parameters as they were URL-encoded.
-_SIGNED_REQUEST_ORDER = ("SAMLRequest", "RelayState", "SigAlg")
-_SIGNED_RESPONSE_ORDER = ("SAMLResponse", "RelayState", "SigAlg")
-_HASHES: dict[str, hashes.HashAlgorithm] = {
-    "http://www.w3.org/2000/09/xmldsig#rsa-sha1": hashes.SHA1(),  # noqa: S303 (verified, not made)
-    RSA_SHA256: hashes.SHA256(),
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": hashes.SHA384(),
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": hashes.SHA512(),
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256": hashes.SHA256(),
-}
-
-
-def xmlsec_missing() -> str | None:
-    """Why the SAML stand-in can't run here, or None."""
-    if not XMLSEC1.exists() or shutil.which(str(XMLSEC1)) is None:
-        return f"needs xmlsec1 at {XMLSEC1} (make packages / scripts/ensure-packages.sh)"
-    return None
 
 
 class Fault(StrEnum):
@@ -161,32 +134,6 @@ class _StandInPolicy(Policy):  # type: ignore[misc]
         )
 
 
-def key_and_cert(tmp: Path, name: str) -> tuple[Path, Path, rsa.RSAPrivateKey]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"saml stand-in {name}")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    key_file, cert_file = tmp / f"{name}.key", tmp / f"{name}.crt"
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key_file, cert_file, key
-
-
 def _server(
     url: str, entity_id: str, signing: tuple[Path, Path], encryption: tuple[Path, Path]
 ) -> Any:
@@ -222,52 +169,6 @@ def _server(
     verbatim._to, verbatim._fro = {}, {}
     config.attribute_converters = [verbatim]
     return Server(config=config)
-
-
-def redirect_url(
-    location: str, kind: str, xml: str, relay_state: str | None, key: rsa.RSAPrivateKey | None
-) -> str:
-    """An HTTP-Redirect binding URL: the message deflated and base64'd, signed (rsa-sha256 over
-    the encoded parameters) when a key is given."""
-    deflated = zlib.compress(xml.encode())[2:-4]
-    params = [(kind, base64.b64encode(deflated).decode())]
-    if relay_state:
-        params.append(("RelayState", relay_state))
-    if key is not None:
-        params.append(("SigAlg", RSA_SHA256))
-        signed = urllib.parse.urlencode(params).encode()
-        signature = key.sign(signed, padding.PKCS1v15(), hashes.SHA256())
-        params.append(("Signature", base64.b64encode(signature).decode()))
-    glue = "&" if urllib.parse.urlsplit(location).query else "?"
-    return f"{location}{glue}{urllib.parse.urlencode(params)}"
-
-
-def _raw_query(query: str) -> dict[str, str]:
-    """The query's parameters still URL-encoded, as the signature covers them."""
-    raw: dict[str, str] = {}
-    for part in query.split("&"):
-        name, _, value = part.partition("=")
-        raw.setdefault(urllib.parse.unquote_plus(name), value)
-    return raw
-
-
-def _inflate(encoded: str) -> str:
-    return zlib.decompress(base64.b64decode(encoded), -15).decode()
-
-
-class _FormReader:
-    """The action and hidden fields of the stand-in's (or mamori's) auto-posting form."""
-
-    FORM = re.compile(r'<form[^>]*action="([^"]*)"', re.I)
-    INPUT = re.compile(r'<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"', re.I)
-
-    @classmethod
-    def read(cls, page: str) -> tuple[str, dict[str, str]]:
-        action = cls.FORM.search(page)
-        if action is None:
-            raise AssertionError(f"no form in the IdP's answer: {page[:500]}")
-        fields = {html.unescape(n): html.unescape(v) for n, v in cls.INPUT.findall(page)}
-        return html.unescape(action.group(1)), fields
 
 
 class SamlIdp:
@@ -327,7 +228,7 @@ class SamlIdp:
         if fault is not None:
             self.next_fault = fault
         with urllib.request.urlopen(url, timeout=10) as answer:
-            return _FormReader.read(answer.read().decode())
+            return read_post_form(answer.read().decode())
 
     def idp_initiated(
         self, sp_entity_id: str, relay_state: str = "", *, fault: Fault | None = None
@@ -493,31 +394,8 @@ class SamlIdp:
     def _check_signature(
         self, query: str, kind: str, issuer: str
     ) -> tuple[bool, str | None, bool | None]:
-        """(signed, SigAlg, valid) of a redirect-binding message, against the SP's signing certs."""
-        raw = _raw_query(query)
-        if "Signature" not in raw:
-            return False, None, None
-        sig_alg = urllib.parse.unquote_plus(raw.get("SigAlg", ""))
-        order = _SIGNED_REQUEST_ORDER if kind == "SAMLRequest" else _SIGNED_RESPONSE_ORDER
-        signed = "&".join(f"{name}={raw[name]}" for name in order if name in raw).encode()
-        signature = base64.b64decode(urllib.parse.unquote_plus(raw["Signature"]))
-        algorithm = _HASHES.get(sig_alg)
-        if algorithm is None:
-            return True, sig_alg, False
-        for _, cert in self._server.metadata.certs(issuer, "spsso", "signing"):
-            pem = f"-----BEGIN CERTIFICATE-----\n{cert.strip()}\n-----END CERTIFICATE-----\n"
-            public = x509.load_pem_x509_certificate(pem.encode()).public_key()
-            try:
-                if isinstance(public, rsa.RSAPublicKey):
-                    public.verify(signature, signed, padding.PKCS1v15(), algorithm)
-                elif isinstance(public, ec.EllipticCurvePublicKey):
-                    public.verify(signature, signed, ec.ECDSA(algorithm))
-                else:
-                    continue
-            except InvalidSignature:
-                continue
-            return True, sig_alg, True
-        return True, sig_alg, False
+        certs = self._server.metadata.certs(issuer, "spsso", "signing")
+        return redirect_signature(query, kind, [cert for _, cert in certs])
 
     async def metadata(self, request: Request) -> Response:
         return Response(self.metadata_xml, media_type="application/samlmetadata+xml")
@@ -563,20 +441,20 @@ class SamlIdp:
         action, fields = self.response_for(
             issuer, in_response_to=message.id, relay_state=relay_state
         )
-        return HTMLResponse(_post_page(action, fields))
+        return HTMLResponse(post_page(action, fields))
 
     async def idp_initiated_endpoint(self, request: Request) -> Response:
         sp = request.query_params.get("sp", "")
         relay_state = request.query_params.get("RelayState", "")
         action, fields = self.idp_initiated(sp, relay_state)
-        return HTMLResponse(_post_page(action, fields))
+        return HTMLResponse(post_page(action, fields))
 
     async def slo(self, request: Request) -> Response:
         params = request.query_params
         kind = "SAMLRequest" if "SAMLRequest" in params else "SAMLResponse"
         if kind not in params:
             return HTMLResponse("<p>no SAML message</p>", status_code=400)
-        xml = _inflate(params[kind])
+        xml = inflate(params[kind])
         relay_state = params.get("RelayState")
         with self._lock:
             if kind == "SAMLResponse":
@@ -648,20 +526,6 @@ class SamlIdp:
                 Route("/idp-initiated", self.idp_initiated_endpoint),
             ]
         )
-
-
-def _post_page(action: str, fields: dict[str, str]) -> str:
-    """The HTTP-POST binding's page: a form to the ACS that a browser submits by itself."""
-    inputs = "".join(
-        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-        for k, v in fields.items()
-    )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signing in</title>'
-        f'</head><body><form id="saml-post" method="post" action="{html.escape(action)}">{inputs}'
-        '<button type="submit" id="continue">Continue</button></form>'
-        '<script>document.getElementById("saml-post").submit();</script></body></html>'
-    )
 
 
 @contextmanager

@@ -15,16 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.saml_idp import (
+from tests.support.saml_bindings import (
     RSA_SHA256,
     XMLSEC1,
-    Fault,
-    SamlIdp,
     key_and_cert,
     quiet_saml2_import,
     redirect_url,
-    saml_idp,
 )
+from tests.support.saml_idp import Fault, SamlIdp, saml_idp
 
 with quiet_saml2_import():
     from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml
