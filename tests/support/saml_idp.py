@@ -199,8 +199,16 @@ class SamlIdp:
 
     # -- what the tests call ------------------------------------------------------------
 
-    def trust_sp(self, sp_metadata_xml: str, *, encrypt_assertions: bool = False) -> None:
-        """Register a service provider from its metadata (again: its new metadata replaces it)."""
+    def trust_sp(
+        self,
+        sp_metadata_xml: str,
+        *,
+        encrypt_assertions: bool = False,
+        require_signed_requests: bool | None = None,
+    ) -> None:
+        """Register a service provider from its metadata (again: its new metadata replaces it).
+        Its AuthnRequests must be signed when `require_signed_requests` says so, or (None) when
+        its metadata says AuthnRequestsSigned; a signature sent is checked either way."""
         root = ET.fromstring(sp_metadata_xml)  # noqa: S314
         entity_id = root.attrib["entityID"]
         sp = root.find(f"{{{MD}}}SPSSODescriptor")
@@ -212,11 +220,10 @@ class SamlIdp:
                 if entity_id in loaded.entity:
                     del store.metadata[key]
             store.load("inline", sp_metadata_xml)
-            self._sps[entity_id] = _Sp(
-                entity_id,
-                encrypt_assertions,
-                sp.attrib.get("AuthnRequestsSigned", "false").lower() in ("true", "1"),
-            )
+            if require_signed_requests is None:
+                signed = sp.attrib.get("AuthnRequestsSigned", "false").lower()
+                require_signed_requests = signed in ("true", "1")
+            self._sps[entity_id] = _Sp(entity_id, encrypt_assertions, require_signed_requests)
 
     def sign_in_as(self, name_id: str, **attributes: str | list[str]) -> None:
         """The next SSO requests are answered for this user at once (no form)."""

@@ -190,6 +190,15 @@ def test_an_unsigned_or_badly_signed_request_is_refused_when_the_sp_signs(
         assert refused.value.code == 403
         refused.value.close()
         assert idp.requests[-1].signed is signed and not idp.requests[-1].signature_valid
+    idp.trust_sp(sp.metadata_xml, require_signed_requests=False)
+    try:
+        acs, _ = idp.sso_form(bare)
+        assert acs == ACS and not idp.requests[-1].signed
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            idp.sso_form(forged)
+        refused.value.close()
+    finally:
+        idp.trust_sp(sp.metadata_xml)
 
 
 def test_an_unsigned_request_is_answered_when_the_sp_does_not_sign(
