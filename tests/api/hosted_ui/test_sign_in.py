@@ -5,6 +5,7 @@ Session), the headers, and Japanese by `lang` and by Accept-Language."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import urllib.parse
@@ -12,7 +13,7 @@ import urllib.parse
 import httpx
 import pyotp
 import pytest
-from tests.support.factories import PASSWORD, make_user
+from tests.support.factories import PASSWORD, make_client, make_user
 from tests.support.guard import PER_IP, fresh_ip, limited_server
 from tests.support.hosted_pages import Hosted, forms_of, hosted_client, page_url, submit
 from tests.support.live import Server
@@ -469,3 +470,104 @@ def test_mfa_by_email(sqlite_server: Server) -> None:
         assert "Enter your verification code" in page.text
         code = sqlite_server.latest_code(hosted.pool_id, f"{user}@example.com")
         callback(hosted, submit(http, page, "mfa-form", code=code))
+
+
+UNAVAILABLE = "Login option is not available. Please try another one."
+
+
+def test_a_client_without_cognito_shows_only_its_provider_buttons(sqlite_server: Server) -> None:
+    """SupportedIdentityProviders without COGNITO: the login page has the provider buttons
+    and the corporate email form only; every page of the pool's own users refuses (the login
+    page again, with Cognito's "Login option is not available"), a right password included."""
+    hosted = hosted_client(sqlite_server)
+    admin = sqlite_server.admin()
+    admin.create_identity_provider(
+        UserPoolId=hosted.pool_id,
+        ProviderName="Corp",
+        ProviderType="OIDC",
+        ProviderDetails={
+            "client_id": "rp",
+            "client_secret": "s3cret",
+            "attributes_request_method": "GET",
+            "oidc_issuer": "https://idp.corp.example",
+            "authorize_scopes": "openid email",
+        },
+        IdpIdentifiers=["corp.example"],
+    )
+    client_id = make_client(
+        sqlite_server,
+        hosted.pool_id,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email", "profile"],
+        CallbackURLs=[hosted.redirect_uri],
+        SupportedIdentityProviders=["Corp"],
+    )["ClientId"]
+    buttons = dataclasses.replace(hosted, client_id=str(client_id))
+    user = make_user(sqlite_server, hosted.pool_id)
+    with buttons.http() as http:
+        # /oauth2/authorize without a provider: the login page, as for any client.
+        to_login = http.get(page_url(buttons, "/oauth2/authorize"))
+        assert to_login.status_code == 302 and "/login?" in to_login.headers["location"]
+        page = login_page(http, buttons)
+        assert [f.action.split("?")[0] for f in forms_of(page.text)] == [
+            f"{buttons.by_path}/login/corporate"
+        ]
+        assert 'data-provider="Corp"' in page.text and 'id="corporate-email"' in page.text
+        for absent in ('id="login-form"', 'id="username"', "forgot-password-link", "sign-up"):
+            assert absent not in page.text
+        csrf = forms_of(page.text)[0].fields["_csrf"]
+        # A password sign-in posted all the same (the right password): refused, no code.
+        posted = http.post(
+            page_url(buttons, "/login"),
+            data={"username": user, "password": PASSWORD, "action": "password", "_csrf": csrf},
+        )
+        assert posted.status_code == 400 and error_of(posted) == UNAVAILABLE
+        assert 'id="login-form"' not in posted.text and "mamori_session" not in http.cookies
+        # Sign-up, confirmation, password reset and the challenge pages: the same.
+        for method, path in [
+            ("GET", "/signup"),
+            ("POST", "/signup"),
+            ("GET", "/confirmUser"),
+            ("POST", "/resendCode"),
+            ("GET", "/forgotPassword"),
+            ("POST", "/forgotPassword"),
+            ("POST", "/confirmForgotPassword"),
+            ("POST", "/login/choose"),
+            ("POST", "/forceChangePassword"),
+            ("POST", "/mfa"),
+        ]:
+            data = {"username": user, "_csrf": csrf} if method == "POST" else None
+            answer = http.request(method, page_url(buttons, path), data=data)
+            assert answer.status_code == 400, (method, path, answer.status_code)
+            assert error_of(answer) == UNAVAILABLE, (method, path)
+        # The corporate form still routes; an unknown domain says so, with nothing below.
+        corporate = submit(http, page, "corporate-form", corporate_email="x@other.example")
+        assert corporate.status_code == 400
+        assert "Please check it." in corporate.text and 'id="login-form"' not in corporate.text
+        corporate_form = forms_of(page.text)[0]
+        routed = http.post(
+            urllib.parse.urljoin(str(page.url), corporate_form.action),
+            data={**corporate_form.fields, "corporate_email": "dana@corp.example"},
+        )
+        assert routed.status_code == 303
+        assert "idp_identifier=corp.example" in routed.headers["location"]
+        # The same page in Japanese.
+        ja = http.get(page_url(buttons, "/signup", lang="ja"))
+        assert error_of(ja) == "このサインイン方法は利用できません。別の方法をお試しください。"
+    # Neither COGNITO nor any provider: no login page; the client is told (its callback).
+    nothing = make_client(
+        sqlite_server,
+        hosted.pool_id,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid"],
+        CallbackURLs=[hosted.redirect_uri],
+    )["ClientId"]
+    with hosted.http() as http:
+        for path in ("/oauth2/authorize", "/login"):
+            refused = http.get(page_url(hosted, path, client_id=str(nothing), scope="openid"))
+            assert refused.status_code == 302, path
+            back = dict(urllib.parse.parse_qsl(refused.headers["location"].split("?", 1)[1]))
+            assert back["error"] == "unauthorized_client" and back["state"] == "st"
+            assert "neither COGNITO" in back["error_description"]

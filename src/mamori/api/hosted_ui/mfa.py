@@ -45,6 +45,7 @@ class MfaPages:
     # --- a code: SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_OTP
     async def code(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         if request.method == "GET":
             return self.pages.redirect(visit, visit.url("/login"))
         posted = await self.pages.posted(visit, "mfa")
@@ -88,6 +89,7 @@ class MfaPages:
     # --- SELECT_MFA_TYPE
     async def select_mfa(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         if request.method == "GET":
             return self.pages.redirect(visit, visit.url("/login"))
         posted = await self.pages.posted(visit, "mfa-select")
@@ -108,6 +110,7 @@ class MfaPages:
     # --- MFA_SETUP (an authenticator app)
     async def setup_totp(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         if request.method == "GET":
             return self.pages.redirect(visit, visit.url("/login"))
         posted = await self.pages.posted(visit, "mfa-setup")

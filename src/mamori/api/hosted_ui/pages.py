@@ -27,7 +27,7 @@ from mamori.domain.oauth.authorization import AuthorizationRequest
 from mamori.domain.userpools.branding import PageBranding
 from mamori.protocols.oauth2.errors import InvalidRequest, OAuthError
 from mamori.services.container import Services
-from mamori.services.oauth.authorize import Redirectable
+from mamori.services.oauth.authorize import COGNITO, Redirectable
 
 CSRF_COOKIE = "mamori-csrf"
 CSRF_FIELD = "_csrf"
@@ -67,6 +67,13 @@ class Visit:
     identity_providers: tuple[str, ...] = ()
     # Whether one of them has IdpIdentifiers: the login page's corporate email form.
     corporate_login: bool = False
+
+    @property
+    def pool_sign_in(self) -> bool:
+        """Whether the client signs the pool's own users in (COGNITO among its
+        SupportedIdentityProviders): the login form, sign-up and password reset. Without it
+        the login page shows only the provider buttons, as Cognito's does."""
+        return COGNITO in self.identity_providers
 
     @property
     def query(self) -> dict[str, str]:
@@ -125,7 +132,7 @@ class Pages:
         )
         supported = tuple(client.oauth.identity_providers or ())
         corporate = False
-        if any(name != "COGNITO" for name in supported):
+        if any(name != COGNITO for name in supported):
             providers = await self.services.identity_providers.providers_of(ctx.pool_id)
             corporate = any(p.idp_identifiers and p.name in supported for p in providers)
         return Visit(

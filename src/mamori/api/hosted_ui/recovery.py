@@ -27,6 +27,7 @@ from mamori.api.hosted_ui.accounts import (
     username_field,
 )
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, N_, Pages, Visit, page_route
+from mamori.api.hosted_ui.sign_in_flow import SignInFlow
 from mamori.domain.errors import InvalidPasswordException, NotAuthorizedException, ServiceError
 from mamori.domain.userpools.user_pool import UserPool
 
@@ -43,6 +44,7 @@ PASSWORD_CHANGED = N_("Your password has been changed. You can now sign in with 
 class RecoveryPages:
     def __init__(self, pages: Pages) -> None:
         self.pages = pages
+        self.flow = SignInFlow(pages)  # its login page: for clients without COGNITO
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -53,6 +55,7 @@ class RecoveryPages:
     # --- /forgotPassword
     async def forgot(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         pool, _client = await pool_and_client(self.pages, visit)
         if request.method == "GET":
             return self._forgot_form(visit, pool, request.query_params.get("username", ""))
@@ -90,6 +93,7 @@ class RecoveryPages:
     # --- /confirmForgotPassword
     async def reset(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         pool, _client = await pool_and_client(self.pages, visit)
         if request.method == "GET":
             sent = sent_of(self.pages, visit)

@@ -21,6 +21,7 @@ from mamori.api.hosted_ui.sign_in_flow import SignInFlow, client_ip, words
 from mamori.api.hosted_ui.sign_in_messages import (
     INVALID_DETAILS,
     NO_PROVIDER,
+    NO_PROVIDER_ONLY,
     NOT_AVAILABLE,
     PASSWORD_NEEDED,
     PASSWORDS_DIFFER,
@@ -64,6 +65,7 @@ class SignInPages:
         pool, _ = await pool_and_client(self.pages, visit)
         if request.method == "GET":
             return self.flow.login_form(visit, pool, visit.authorization.login_hint or "")
+        await self.flow.pool_sign_in_only(visit)
         posted = await self.pages.posted(visit, "login")
         username = posted.get("username").strip()[:_MAX_USERNAME]
         if not posted.csrf_ok:
@@ -112,7 +114,8 @@ class SignInPages:
         email = posted.get("corporate_email").strip()[:_MAX_USERNAME]
         identifier = await self._identifier_for(visit, email)
         if identifier is None:
-            error = {"corporate_email": say(visit, NO_PROVIDER)}
+            message = NO_PROVIDER if visit.pool_sign_in else NO_PROVIDER_ONLY
+            error = {"corporate_email": say(visit, message)}
             return self.flow.login_form(visit, pool, "", 400, field_errors=error)
         query = {k: v for k, v in visit.query.items() if k != "identity_provider"}
         target = visit.ctx.url("/oauth2/authorize", {**query, "idp_identifier": identifier})
@@ -136,6 +139,7 @@ class SignInPages:
     # --- SELECT_CHALLENGE
     async def choose(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         if request.method == "GET":
             return self.pages.redirect(visit, visit.url("/login"))
         posted = await self.pages.posted(visit, "choose")
@@ -169,6 +173,7 @@ class SignInPages:
     # --- NEW_PASSWORD_REQUIRED
     async def new_password(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         if request.method == "GET":
             return self.pages.redirect(visit, visit.url("/login"))
         posted = await self.pages.posted(visit, "new-password")

@@ -9,8 +9,13 @@ from starlette.responses import Response
 
 from mamori.api.hosted_ui.accounts import pool_and_client, username_field
 from mamori.api.hosted_ui.challenge_forms import ChallengeForms
-from mamori.api.hosted_ui.pages import Pages, Posted, Visit
-from mamori.api.hosted_ui.sign_in_messages import SOMETHING_WRONG, sign_in_message
+from mamori.api.hosted_ui.forms import read_form
+from mamori.api.hosted_ui.pages import PageExit, Pages, Posted, Visit
+from mamori.api.hosted_ui.sign_in_messages import (
+    OPTION_UNAVAILABLE,
+    SOMETHING_WRONG,
+    sign_in_message,
+)
 from mamori.api.oauth2.session_cookie import is_https, set_session_cookie
 from mamori.domain.auth.answers import ChallengeAnswer
 from mamori.domain.auth.auth_flow import Challenge, FirstFactor
@@ -46,8 +51,23 @@ class SignInFlow:
             sign_up=not pool.allow_admin_create_user_only,
             providers=provider_links(visit),
             corporate=visit.corporate_login,
+            pool_sign_in=visit.pool_sign_in,
             **values,
         )
+
+    async def pool_sign_in_only(self, visit: Visit) -> None:
+        """For the pages of the pool's own users (a password sign-in and its challenges,
+        sign-up, confirmation, password reset): PageExit with the login page, its provider
+        buttons only and Cognito's "Login option is not available", when the client does
+        not sign them in (no COGNITO among its SupportedIdentityProviders)."""
+        if visit.pool_sign_in:
+            return
+        if visit.request.method == "POST":
+            # The form is read (and dropped) before the answer: a server that closes a
+            # connection holding unread bytes resets it, and the browser may lose the page.
+            await read_form(visit.request)
+        pool, _ = await pool_and_client(self.pages, visit)
+        raise PageExit(self.login_form(visit, pool, "", 400, error=OPTION_UNAVAILABLE))
 
     @staticmethod
     def passwordless(pool: UserPool) -> bool:

@@ -23,6 +23,8 @@ THROTTLED = N_("Too many requests. Please wait a moment and try again.")
 TOO_MANY_ATTEMPTS = N_("Too many attempts. Please wait a while and try again.")
 DISABLED = N_("User is disabled.")
 NO_PROVIDER = N_("No identity provider signs in this email address. Check it, or sign in below.")
+# The same on a login page without the pool's own form (a client without COGNITO).
+NO_PROVIDER_ONLY = N_("No identity provider signs in this email address. Please check it.")
 TEMPORARY_EXPIRED = N_(
     "Your temporary password has expired. Please ask your administrator to reset it."
 )
@@ -35,6 +37,9 @@ PASSWORDS_DIFFER = N_("The passwords do not match.")
 INVALID_DETAILS = N_("Some of the details are not valid: %(detail)s")
 NOT_AVAILABLE = N_("This way of signing in is not available. Please choose another.")
 SOMETHING_WRONG = N_("Something went wrong. Please try again.")
+# Cognito's managed login, for a way of signing in the app client does not offer (a password
+# for a client whose SupportedIdentityProviders lack COGNITO).
+OPTION_UNAVAILABLE = N_("Login option is not available. Please try another one.")
 FACTOR_NAMES = {
     MfaFactor.SMS_MFA.value: N_("Text message (SMS)"),
     MfaFactor.SOFTWARE_TOKEN_MFA.value: N_("Authenticator app"),

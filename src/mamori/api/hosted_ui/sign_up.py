@@ -32,6 +32,7 @@ from mamori.api.hosted_ui.accounts import (
     username_field,
 )
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, N_, Pages, Visit, page_route
+from mamori.api.hosted_ui.sign_in_flow import SignInFlow
 from mamori.api.hosted_ui.sign_in_messages import ATTRIBUTE_LABELS
 from mamori.api.oauth2.session_cookie import is_https, set_session_cookie
 from mamori.domain.errors import InvalidPasswordException, ServiceError, UsernameExistsException
@@ -111,6 +112,7 @@ def delivery_notice(visit: Visit, sent: Sent) -> str:
 class SignUpPages:
     def __init__(self, pages: Pages) -> None:
         self.pages = pages
+        self.flow = SignInFlow(pages)  # its login page: for clients without COGNITO
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -122,6 +124,7 @@ class SignUpPages:
     # --- /signup
     async def sign_up(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         pool, _client = await pool_and_client(self.pages, visit)
         if pool.allow_admin_create_user_only:
             # Cognito: AdminCreateUserOnly pools offer no sign-up; the page says so plainly.
@@ -185,6 +188,7 @@ class SignUpPages:
     # --- /confirmUser and /resendCode
     async def confirm(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         pool, _client = await pool_and_client(self.pages, visit)
         if request.method == "GET":
             query = request.query_params
@@ -217,6 +221,7 @@ class SignUpPages:
 
     async def resend(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
+        await self.flow.pool_sign_in_only(visit)
         pool, _client = await pool_and_client(self.pages, visit)
         posted = await self.pages.posted(visit, "resend")
         username, ticket = posted.get("username").strip(), posted.get("ticket")

@@ -228,7 +228,8 @@ class AuthorizeService:
         self, pool_id: str, client: AppClient, params: Mapping[str, str], refuse: _Refuse
     ) -> str | None:
         """The provider the request names (`identity_provider`, or the one holding its
-        `idp_identifier`), which the client must support; None: the hosted login page."""
+        `idp_identifier`), which the client must support; None: the hosted login page (for a
+        client without COGNITO, its provider buttons only: api/hosted_ui)."""
         supported = client.oauth.identity_providers or ()
         provider = params.get("identity_provider")
         identifier = params.get("idp_identifier")
@@ -252,9 +253,14 @@ class AuthorizeService:
                     )
                 )
             return provider  # a federated provider: /oauth2/authorize sends the browser there
-        if COGNITO not in supported:
+        if not supported:
+            # Cognito: the login page shows what the client supports; with nothing there is
+            # no page to show. (Without COGNITO but with providers: the page's buttons only.)
             raise refuse(
-                UnauthorizedClient("The client does not support sign-in with COGNITO users.")
+                UnauthorizedClient(
+                    "The client supports no identity provider: neither COGNITO (the pool's "
+                    "users) nor any other is among its SupportedIdentityProviders."
+                )
             )
         return provider
 
