@@ -38,7 +38,7 @@ HTTP_ENDPOINTS = (
         "`redirect_uri` (exactly a CallbackURL; DefaultRedirectURI when left out), `state`, "
         "`scope` (within AllowedOAuthScopes; all of them when left out), `nonce`, "
         "`code_challenge` + `code_challenge_method` S256 (required for clients without a "
-        "secret), `identity_provider` (COGNITO, or an OIDC or Google provider of the client's "
+        "secret), `identity_provider` (COGNITO, or a provider of the client's "
         "SupportedIdentityProviders: a redirect to it), `idp_identifier` (the provider holding "
         "that IdpIdentifier), `lang`, `login_hint`, `prompt` login or none. Redirects to "
         "`/login`, or straight back with a code or tokens while the hosted-login session lasts "
@@ -46,8 +46,9 @@ HTTP_ENDPOINTS = (
         "none (the session cookie)",
     ),
     (
-        "GET {domain}/oauth2/idpresponse",
-        "Where OIDC, Google, Facebook and Login with Amazon providers send the browser back "
+        "GET, POST {domain}/oauth2/idpresponse",
+        "Where OIDC, Google, Facebook, Login with Amazon and Sign in with Apple providers send "
+        "the browser back "
         "(docs/federation.md): `code` and `state` (sealed, 15 minutes, bound to the browser "
         "that started it), or the provider's "
         "`error`. Redeems the code (PKCE S256), verifies the ID token (JWKS signature, iss, aud, "
@@ -56,7 +57,12 @@ HTTP_ENDPOINTS = (
         "`<poolId>_<ProviderName>`), then redirects to the client as /login does. Facebook and "
         "Login with Amazon: the code redeemed with the client secret for an access token, the "
         "profile read with it (Graph /me with the mapped fields at `api_version`; Amazon's "
-        "/user/profile), the user `Facebook_<id>` / `LoginWithAmazon_<user_id>`. Errors "
+        "/user/profile), the user `Facebook_<id>` / `LoginWithAmazon_<user_id>`. Sign in with "
+        "Apple: its form_post (POST: `code`, `state`, `user`, `error`, bounded) sealed for two "
+        "minutes and sent with 303 to the GET (`?answer=`) that carries the SameSite=Lax "
+        "cookie; the code redeemed with an ES256 client secret, the ID token verified, "
+        "`firstName`, `lastName`, `name` from the first-time `user` JSON, the user "
+        "`SignInWithApple_<sub>`. Errors "
         "redirect to the client, or show the error page while the request is unknown",
         "none (the federation cookie)",
     ),
