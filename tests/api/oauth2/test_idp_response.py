@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
+import re
 import secrets
 import urllib.parse
 from collections.abc import Iterator
@@ -310,8 +312,17 @@ def test_a_corporate_email_goes_to_the_provider_of_its_domain(world: World) -> N
             form.action, data={**form.fields, "corporate_email": "Dana@CORP.example"}
         )
         assert answer.status_code == 303
-        target = answer.headers["location"]
-        assert query(target)["idp_identifier"] == "corp.example" and query(target)["state"] == "s"
+        onward = answer.headers["location"]
+        assert onward.startswith(f"{world.base}/login/corporate?")
+        assert query(onward)["idp_identifier"] == "corp.example" and query(onward)["state"] == "s"
+        # A page that goes on by itself (a refresh: a form's redirects are held to its CSP
+        # form-action, which can't name the provider) to /oauth2/authorize, and so there.
+        page = browser.get(onward)
+        found = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page.text)
+        assert page.status_code == 200 and found, page.text[:2000]
+        target = html.unescape(found.group(1))
+        assert target.startswith(f"{world.base}/oauth2/authorize?")
+        assert query(target)["idp_identifier"] == "corp.example"
         assert browser.get(target).headers["location"].startswith(world.provider.issuer)
         # An address no provider signs in: the login page again, saying so.
         page = browser.post(form.action, data={**form.fields, "corporate_email": "x@other.example"})

@@ -106,7 +106,7 @@ class SignInPages:
     async def corporate(self, request: Request) -> Response:
         visit = await self.pages.visit(request)
         if request.method == "GET":
-            return self.pages.redirect(visit, visit.url("/login"))
+            return self._to_provider(visit)
         posted = await self.pages.posted(visit, "corporate")
         pool, _ = await pool_and_client(self.pages, visit)
         if not posted.csrf_ok:
@@ -118,8 +118,20 @@ class SignInPages:
             error = {"corporate_email": say(visit, message)}
             return self.flow.login_form(visit, pool, "", 400, field_errors=error)
         query = {k: v for k, v in visit.query.items() if k != "identity_provider"}
-        target = visit.ctx.url("/oauth2/authorize", {**query, "idp_identifier": identifier})
-        return self.pages.redirect(visit, target)
+        here = visit.ctx.url("/login/corporate", {**query, "idp_identifier": identifier})
+        return self.pages.redirect(visit, here)
+
+    def _to_provider(self, visit: Visit) -> Response:
+        """GET /login/corporate?idp_identifier= (the request checked it names a provider the
+        client supports): a page that goes on at once to /oauth2/authorize, and so to the
+        provider. Not a redirect from the form's POST: browsers hold every redirect after a
+        form to its page's CSP form-action, which can't name the provider's origin (its
+        authorization endpoint may only be known from its discovery document)."""
+        provider = visit.authorization.identity_provider
+        if visit.authorization.idp_identifier is None or provider is None:
+            return self.pages.redirect(visit, visit.url("/login"))
+        target = visit.ctx.url("/oauth2/authorize", visit.query)
+        return self.pages.render(visit, "to_provider.html", target=target, provider=provider)
 
     async def _identifier_for(self, visit: Visit, email: str) -> str | None:
         """The IdpIdentifier, as the provider holds it, that is the email's domain (Cognito
