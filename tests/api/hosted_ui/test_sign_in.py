@@ -551,6 +551,7 @@ def test_a_client_without_cognito_shows_only_its_provider_buttons(sqlite_server:
             data={**corporate_form.fields, "corporate_email": "dana@corp.example"},
         )
         assert routed.status_code == 303
+        assert "/login/corporate?" in routed.headers["location"]
         assert "idp_identifier=corp.example" in routed.headers["location"]
         # The same page in Japanese.
         ja = http.get(page_url(buttons, "/signup", lang="ja"))
