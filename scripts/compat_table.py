@@ -99,6 +99,27 @@ HTTP_ENDPOINTS = (
         "none",
     ),
     (
+        "GET, POST {domain}/saml2/idpresponse",
+        "A SAML provider's answer (docs/federation.md, SAML): POST binding, `SAMLResponse` "
+        "(up to 100,000 characters) and `RelayState` (mamori's token, or the authorize "
+        "parameters for an IdP-initiated sign-in when IDPInit is true); checked, then a 303 "
+        "to the GET that finishes in the browser that started the sign-in",
+        "none (the IdP's signature; the federation cookie)",
+    ),
+    (
+        "GET {domain}/saml2/logout",
+        "SAML single logout, HTTP-Redirect binding: the IdP's LogoutResponse continues /logout; "
+        "an IdP's signed LogoutRequest ends its user's sessions and is answered",
+        "none (the IdP's signature)",
+    ),
+    (
+        "GET {domain}/saml2/metadata",
+        "The pool's SAML SP metadata (mamori's own; Cognito publishes none): entity id "
+        "`urn:amazon:cognito:sp:<UserPoolId>`, ACS and SLO URLs, signing and encryption "
+        "certificates",
+        "none",
+    ),
+    (
         "GET, POST {domain}/login, /login/choose, /mfa, /mfa/select, /mfa/setup, "
         "/forceChangePassword",
         "The hosted sign-in pages (docs/hosted-ui.md): username and password, USER_AUTH's "
@@ -275,6 +296,9 @@ IDENTITY_PROVIDER_NOTES = (
     "- Messages are Cognito's where known (`client_id, client_secret and authorize_scopes are all",
     "  required idp details`, `Provider X cannot be of type Google.`, `The provider X does not",
     "  exist for User Pool Y`); `IdpIdentifiers` come back sorted.",
+    "- GetSigningCertificate answers the pool's SAML signing certificate (base64 DER), made at",
+    "  the first call or SAML sign-in; it is not renewed yearly as Cognito's is (valid ten",
+    "  years). The encryption certificate is one per pool, not one per provider.",
     "",
 )
 

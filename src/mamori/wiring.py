@@ -38,7 +38,7 @@ from mamori.adapters.store.sql.resource_servers import SqlResourceServerStore as
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.composition.delivery import build_message_sender
-from mamori.composition.federation import build_federation
+from mamori.composition.federation import build_federation, build_saml
 from mamori.composition.guard import build_counters, guard_policy
 from mamori.composition.identity import build_identity_services
 from mamori.composition.identity_providers import build_identity_providers
@@ -266,6 +266,19 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         OidcKeys(http.client(), float(settings.sts_timeout_seconds)),
         float(settings.sts_timeout_seconds),
     )
+    idps = build_identity_providers(engine, keyring, pools, clock, provider_endpoints)
+    # SAML providers: pysaml2's xmlsec1 runs on the key threads, off the event loop.
+    saml = build_saml(
+        engine,
+        keyring,
+        clock,
+        pools,
+        users,
+        idps["identity_providers"],
+        http.client(),
+        float(settings.sts_timeout_seconds),
+        key_threads,
+    )
     services = Services(
         clock=clock,
         pools=pools,
@@ -297,7 +310,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),
-        **(idps := build_identity_providers(engine, keyring, pools, clock, provider_endpoints)),
+        **idps,
         **(
             oauth := build_oauth(
                 engine,
@@ -323,7 +336,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             relying_party,
             provider_endpoints,
             relying_party,
+            saml["saml"],
         ),
+        **saml,
         **build_token_endpoint(
             clients, users, tokens, auth, refresh, oauth["authorization_codes"], SqlScopes(engine)
         ),

@@ -17,6 +17,7 @@ from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeSt
 from mamori.adapters.store.sql.identity_providers import SqlIdentityProviderStore
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.adapters.store.sql.provider_links import SqlProviderLinkStore
+from mamori.adapters.store.sql.saml import SqlSamlStore
 from mamori.adapters.store.sql.tables import metadata
 from mamori.domain.auth.device import Device
 from mamori.domain.oauth.authorization import AuthorizationGrant
@@ -27,6 +28,7 @@ from mamori.domain.userpools.identity_providers import IdentityProvider, Provide
 from mamori.domain.userpools.resource_servers import ResourceScope, ResourceServer
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
+from mamori.services.federation.ports import SamlRequestRecord, SealedSamlKey
 from mamori.services.oauth.ports import LoginSession
 from mamori.services.ports import Message
 from mamori.services.tokens.ports import RefreshSession, SealedKey
@@ -97,6 +99,15 @@ async def populate(stores: Stores, username: str = "shared-name") -> Populated:
     await SqlProviderLinkStore(stores.engine).add_link(
         ProviderLink(pool.id, "SameIdP", "same-subject", "Cognito_Subject", user.sub, NOW), 5
     )
+    saml = SqlSamlStore(stores.engine)
+    await saml.add_saml_key(pool.id, SealedSamlKey("signing", "sealed", "certificate", NOW))
+    await saml.add_request(
+        SamlRequestRecord(
+            f"relay-{pool.id}", pool.id, "signin", "SameIdP", "id-1", {}, "b", NOW + timedelta(1)
+        ),
+        NOW,
+    )
+    await saml.first_use(pool.id, "same-assertion", NOW + timedelta(1), NOW)
     return Populated(pool, user, client, session)
 
 

@@ -10,6 +10,8 @@ from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.service import AuthService
 from mamori.services.federation.oidc import OidcFederation
+from mamori.services.federation.saml import SamlFederation
+from mamori.services.federation.saml_keys import SamlKeys
 from mamori.services.health import Health
 from mamori.services.identity.credentials import IdentityServices
 from mamori.services.oauth.authorize import AuthorizeService
@@ -76,3 +78,6 @@ class Services:
     user_info: UserInfo  # /oauth2/userInfo
     # sign-in through a pool's OpenID Connect providers (/oauth2/idpresponse); None: none
     federation: OidcFederation | None = None
+    # SAML providers' sign-in and logout (/saml2/*); None: not offered
+    saml: SamlFederation | None = None
+    saml_keys: SamlKeys | None = None  # the pools' SAML keys (GetSigningCertificate)

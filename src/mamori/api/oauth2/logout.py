@@ -1,7 +1,9 @@
 """GET /logout: ends the hosted-login session and clears its cookie, then redirects to one of
 the client's LogoutURLs (`logout_uri`) or back to the login page (`redirect_uri` +
 `response_type`, checked as /oauth2/authorize checks them); anything else is an error page,
-never a redirect."""
+never a redirect. A user signed in through a SAML provider whose IDPSignout is on goes to the
+IdP first with a signed LogoutRequest; its LogoutResponse at /saml2/logout continues to the
+same target (api/saml2/logout.py)."""
 
 from __future__ import annotations
 
@@ -25,8 +27,13 @@ async def logout(request: Request, services: Services) -> Response:
         return redirect(refused.location())
     except OAuthError as error:
         return error_page(request, error)
-    await services.login_sessions.end(ctx.pool_id, read_session_cookie(request))
+    cookie = read_session_cookie(request)
+    saml = await services.login_sessions.saml_of(ctx.pool_id, cookie)
+    await services.login_sessions.end(ctx.pool_id, cookie)
     location = target if isinstance(target, str) else ctx.url("/login", target.to_query())
+    if saml is not None and services.saml is not None:
+        # Cognito: with IDPSignout, /logout signs the user out of the SAML IdP as well.
+        location = await services.saml.logout(ctx.pool_id, ctx.base_url, saml, location) or location
     response = redirect(location)
     clear_session_cookie(response, ctx)
     return response

@@ -36,6 +36,9 @@ from mamori.api.oauth2.logout import logout
 from mamori.api.oauth2.revoke import revoke
 from mamori.api.oauth2.token import token
 from mamori.api.oauth2.userinfo import user_info
+from mamori.api.saml2.idp_response import saml_response
+from mamori.api.saml2.logout import saml_logout
+from mamori.api.saml2.metadata import saml_metadata
 from mamori.protocols.oauth2.errors import InvalidRequest
 from mamori.services.container import Services
 
@@ -181,6 +184,9 @@ def domain_routes(services: Services) -> list[BaseRoute]:
         ("/oauth2/revoke", revoke, ["POST"]),
         ("/oauth2/idpresponse", idp_response, ["GET", "POST"]),
         ("/logout", logout, ["GET"]),
+        ("/saml2/idpresponse", saml_response, ["GET", "POST"]),
+        ("/saml2/logout", saml_logout, ["GET"]),
+        ("/saml2/metadata", saml_metadata, ["GET"]),
         ("/.well-known/openid-configuration", domain_openid_configuration, ["GET"]),
         ("/.well-known/jwks.json", domain_jwks, ["GET"]),
     ]

@@ -13,6 +13,7 @@ from datetime import timedelta
 from mamori.crypto.aead import Keyring
 from mamori.crypto.secrets import opaque_token
 from mamori.domain.oauth.authorization import SignedIn
+from mamori.domain.oauth.saml_logins import SamlLogin
 from mamori.services.oauth.ports import LoginSession, LoginSessionStore
 from mamori.services.ports import Clock
 
@@ -33,8 +34,9 @@ class LoginSessions:
     def _digest(self, value: str) -> str:
         return self._keyring.digest(value, _PURPOSE)
 
-    async def start(self, pool_id: str, signed_in: SignedIn) -> str:
-        """A new session for a user who just signed in; returns the cookie's value."""
+    async def start(self, pool_id: str, signed_in: SignedIn, saml: SamlLogin | None = None) -> str:
+        """A new session for a user who just signed in; returns the cookie's value. `saml`:
+        the SAML provider's sign-in it came from (single logout names it)."""
         now = self._clock.now()
         # The user's expired sessions go now: a sign-in is when a user's rows are at hand.
         await self._store.delete_user_logins_expired(pool_id, signed_in.sub, now)
@@ -47,6 +49,7 @@ class LoginSessions:
                 auth_time=signed_in.auth_time,
                 created=now,
                 expires=now + self._lifetime,
+                saml=saml,
             )
         )
         return value
@@ -62,6 +65,20 @@ class LoginSessions:
         if not found.user_enabled or found.session.expires <= self._clock.now():
             return None
         return SignedIn(found.session.sub, found.session.auth_time)
+
+    async def saml_of(self, pool_id: str, value: str | None) -> SamlLogin | None:
+        """The SAML sign-in behind the cookie's live session, if it came from one (/logout
+        asks before ending it)."""
+        if not value or len(value) > _MAX_VALUE:
+            return None
+        found = await self._store.get_login(pool_id, self._digest(value))
+        if found is None or found.session.expires <= self._clock.now():
+            return None
+        return found.session.saml
+
+    async def end_saml(self, pool_id: str, provider_name: str, name_id: str) -> int:
+        """Ends every session a SAML provider's NameID signed in (its IdP-initiated logout)."""
+        return await self._store.delete_saml_logins(pool_id, provider_name, name_id)
 
     async def end(self, pool_id: str, value: str | None) -> None:
         """Ends the cookie's session (/logout); nothing to do without one."""

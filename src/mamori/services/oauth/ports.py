@@ -10,6 +10,7 @@ from typing import Protocol
 
 from mamori.domain.ids import PoolId
 from mamori.domain.oauth.authorization import AuthorizationGrant
+from mamori.domain.oauth.saml_logins import SamlLogin
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class LoginSession:
     auth_time: int
     created: datetime
     expires: datetime
+    saml: SamlLogin | None = None  # signed in through a SAML provider
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ class LoginSessionStore(Protocol):
     async def delete_user_logins(self, pool_id: str, sub: str) -> None: ...
 
     async def delete_user_logins_expired(self, pool_id: str, sub: str, now: datetime) -> None: ...
+
+    async def delete_saml_logins(self, pool_id: str, provider_name: str, name_id: str) -> int:
+        """Ends the sessions a SAML provider's NameID signed in (the IdP's single logout)."""
 
 
 class ExpiredLoginSessions(Protocol):

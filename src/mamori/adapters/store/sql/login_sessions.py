@@ -4,6 +4,7 @@ ones."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +18,24 @@ from mamori.adapters.store.sql.base import (
     purge_statements,
 )
 from mamori.adapters.store.sql.tables import login_sessions, users
+from mamori.domain.oauth.saml_logins import SamlLogin
 from mamori.services.oauth.ports import LoginSession, StoredLogin
 
 _COUNT_EXPIRED, _DELETE_EXPIRED = purge_statements(
     login_sessions.c.expires, login_sessions.c.digest
 )
+
+
+def _saml(row: Any) -> SamlLogin | None:
+    if not row.idp_name or row.saml_name_id is None:
+        return None
+    try:
+        extra = json.loads(row.saml_session or "{}")
+    except ValueError:
+        extra = {}
+    return SamlLogin(
+        row.idp_name, row.saml_name_id, extra.get("format"), extra.get("session_index")
+    )
 
 
 def _session(row: Any) -> LoginSession:
@@ -32,11 +46,18 @@ def _session(row: Any) -> LoginSession:
         auth_time=int(row.auth_time),
         created=must_aware(row.created),
         expires=must_aware(row.expires),
+        saml=_saml(row),
     )
 
 
 class SqlLoginSessionStore(SqlBase):
     async def add_login(self, session: LoginSession) -> None:
+        saml = session.saml
+        extra = (
+            json.dumps({"format": saml.name_id_format, "session_index": saml.session_index})
+            if saml is not None
+            else None
+        )
         async with self._engine.begin() as conn:
             await conn.execute(
                 insert(login_sessions).values(
@@ -46,6 +67,9 @@ class SqlLoginSessionStore(SqlBase):
                     auth_time=session.auth_time,
                     created=session.created,
                     expires=session.expires,
+                    idp_name=saml.provider_name if saml is not None else None,
+                    saml_name_id=saml.name_id if saml is not None else None,
+                    saml_session=extra,
                 )
             )
 
@@ -94,6 +118,17 @@ class SqlLoginSessionStore(SqlBase):
                     login_sessions.c.expires <= now,
                 )
             )
+
+    async def delete_saml_logins(self, pool_id: str, provider_name: str, name_id: str) -> int:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(login_sessions).where(
+                    login_sessions.c.pool_id == pool_id,
+                    login_sessions.c.idp_name == provider_name,
+                    login_sessions.c.saml_name_id == name_id,
+                )
+            )
+        return int(result.rowcount or 0)
 
     async def count_login_sessions_expired_before(self, cutoff: datetime) -> int:
         return await count_before(self._engine, _COUNT_EXPIRED, cutoff)

@@ -26,6 +26,9 @@ from mamori.adapters.store.sql.tables import (
     provider_links,
     refresh_sessions,
     resource_servers,
+    saml_assertions,
+    saml_keys,
+    saml_requests,
     signing_keys,
     ui_customizations,
     user_index,
@@ -163,6 +166,9 @@ class SqlPoolStore(SqlBase):
                 identity_provider_identifiers,
                 identity_providers,
                 provider_links,
+                saml_keys,
+                saml_requests,
+                saml_assertions,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
             await conn.execute(delete(pools).where(pools.c.id == pool_id))

@@ -9,6 +9,7 @@ from mamori.api.aws.cognito_idp.wire.identity_providers import (
     provider_summary,
 )
 from mamori.api.aws.operations import Call, Params, Result, operation
+from mamori.domain.errors import OperationNotEnabledException
 from mamori.services.users.provider_links import ProviderUser
 
 
@@ -62,6 +63,14 @@ async def get_identity_provider_by_identifier(call: Call, p: Params) -> Result:
         p["UserPoolId"], p["IdpIdentifier"]
     )
     return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
+
+
+@operation("GetSigningCertificate")
+async def get_signing_certificate(call: Call, p: Params) -> Result:
+    keys = call.services.saml_keys
+    if keys is None:
+        raise OperationNotEnabledException("SAML federation is not enabled on this server.")
+    return {"Certificate": await keys.get_signing_certificate(p["UserPoolId"])}
 
 
 def _provider_user(shape: Params) -> ProviderUser:

@@ -10,6 +10,7 @@ from mamori.adapters.store.sql.tables.identity import (
     identity_logins,
     identity_pools,
 )
+from mamori.adapters.store.sql.tables.saml import saml_assertions, saml_keys, saml_requests
 from mamori.adapters.store.sql.tables.service import (
     counters,
     outbox,
@@ -67,6 +68,9 @@ __all__ = [
     "provider_links",
     "refresh_sessions",
     "resource_servers",
+    "saml_assertions",
+    "saml_keys",
+    "saml_requests",
     "signing_keys",
     "ui_customizations",
     "user_index",

@@ -61,7 +61,8 @@ authorization_codes = Table(
 )
 
 # --- Hosted-login sessions (migration 0011): the session cookie's keyed digest, never the
-# cookie itself. Revoked by /logout, by the user's global sign-out, and by deleting its rows.
+# cookie itself. Revoked by /logout, by the user's global sign-out, by the SAML IdP's single
+# logout, and by deleting its rows.
 login_sessions = Table(
     "login_sessions",
     metadata,
@@ -71,6 +72,11 @@ login_sessions = Table(
     Column("auth_time", BigInteger, nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
     Column("expires", DateTime(timezone=True), nullable=False),
+    # A sign-in through a SAML provider (migration 0014): the provider, the NameID and the
+    # rest of what single logout names (JSON: its format, the IdP's SessionIndex).
+    Column("idp_name", String(64)),
+    Column("saml_name_id", Text),
+    Column("saml_session", Text),
     Index("ix_login_sessions_user", "pool_id", "sub"),
     Index("ix_login_sessions_expires", "expires"),
 )
