@@ -21,7 +21,7 @@ import httpx
 import pytest
 from tests.api.oauth2.test_idp_response import claims_of, pkce, query
 from tests.support.factories import make_client, make_pool
-from tests.support.live import Server
+from tests.support.live import Server, free_port
 from tests.support.saml_idp import Fault, SamlIdp, saml_idp
 
 CALLBACK = "http://localhost:3000/callback"
@@ -76,7 +76,9 @@ def world(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> It
             MetadataFile=idp.metadata_xml,
             RequestSigningAlgorithm="rsa-sha256",
         )
-        _provider(admin, pool_id, "Sealed", MetadataFile=idp.metadata_xml, EncryptedResponses="true")
+        _provider(
+            admin, pool_id, "Sealed", MetadataFile=idp.metadata_xml, EncryptedResponses="true"
+        )
         _provider(admin, pool_id, "Portal", MetadataFile=idp.metadata_xml, IDPInit="true")
         client_id = str(
             make_client(
@@ -371,3 +373,60 @@ def test_get_signing_certificate_for_an_unknown_pool(world: World, tmp_path: Pat
     admin = world.server.admin()
     with pytest.raises(admin.exceptions.ResourceNotFoundException):
         admin.get_signing_certificate(UserPoolId="us-east-1_doesnotexist")
+
+
+def test_describe_adds_the_idps_endpoints_and_the_encryption_certificate(world: World) -> None:
+    admin = world.server.admin()
+    corp = admin.describe_identity_provider(UserPoolId=world.pool_id, ProviderName="Corp")
+    details = corp["IdentityProvider"]["ProviderDetails"]
+    assert details["SSORedirectBindingURI"] == f"{world.idp.url}/sso"
+    assert details["SLORedirectBindingURI"] == f"{world.idp.url}/slo"
+    assert "ActiveEncryptionCertificate" not in details
+    sealed = admin.describe_identity_provider(UserPoolId=world.pool_id, ProviderName="Sealed")
+    certificate = sealed["IdentityProvider"]["ProviderDetails"]["ActiveEncryptionCertificate"]
+    assert (
+        certificate in world.sp_metadata
+        and certificate != (admin.get_signing_certificate(UserPoolId=world.pool_id)["Certificate"])
+    )
+    # Sent back in an update, the read-only keys are dropped, not refused.
+    admin.update_identity_provider(
+        UserPoolId=world.pool_id,
+        ProviderName="Sealed",
+        ProviderDetails=sealed["IdentityProvider"]["ProviderDetails"],
+    )
+
+
+def test_an_idp_whose_metadata_cannot_be_read_is_a_server_error_for_the_app(
+    world: World,
+) -> None:
+    admin = world.server.admin()
+    dead = f"http://127.0.0.1:{free_port()}/metadata"
+    _provider(admin, world.pool_id, "Gone", MetadataURL=dead)
+    try:
+        admin.update_user_pool_client(
+            UserPoolId=world.pool_id,
+            ClientId=world.client_id,
+            SupportedIdentityProviders=["COGNITO", "Corp", "Gone"],
+            AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthFlows=["code"],
+            AllowedOAuthScopes=["openid", "email", "profile"],
+            CallbackURLs=[CALLBACK],
+        )
+        with httpx.Client() as browser:
+            response = browser.get(authorize_url(world, pkce()[1], "Gone"))
+        assert response.status_code == 302
+        assert query(response.headers["location"])["error"] == "server_error"
+        described = admin.describe_identity_provider(UserPoolId=world.pool_id, ProviderName="Gone")
+        assert "SSORedirectBindingURI" not in described["IdentityProvider"]["ProviderDetails"]
+    finally:
+        admin.update_user_pool_client(
+            UserPoolId=world.pool_id,
+            ClientId=world.client_id,
+            SupportedIdentityProviders=["COGNITO", "Corp", "Signed", "Sealed", "Portal"],
+            AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthFlows=["code"],
+            AllowedOAuthScopes=["openid", "email", "profile"],
+            CallbackURLs=[CALLBACK],
+            LogoutURLs=[SIGNED_OUT],
+        )
+        admin.delete_identity_provider(UserPoolId=world.pool_id, ProviderName="Gone")

@@ -22,6 +22,13 @@ _OIDC_REQUIRED: Final = (
 # The endpoints an OIDC provider may name when its issuer's discovery document lacks them.
 OIDC_ENDPOINT_KEYS: Final = ("authorize_url", "token_url", "attributes_url", "jwks_uri")
 SAML_FLAGS: Final = ("IDPSignout", "IDPInit", "EncryptedResponses")
+# What Describe adds to a SAML provider's details: the IdP's HTTP-Redirect endpoints from its
+# metadata, and the pool's encryption certificate when EncryptedResponses is on.
+SAML_READ_ONLY: Final = (
+    "SSORedirectBindingURI",
+    "SLORedirectBindingURI",
+    "ActiveEncryptionCertificate",
+)
 # What each type's owner may set.
 SETTABLE: Final[Mapping[ProviderType, frozenset[str]]] = {
     ProviderType.GOOGLE: frozenset(_SOCIAL_APP),
@@ -132,7 +139,8 @@ def described_details(
     """ProviderDetails as DescribeIdentityProvider shows them: the stored keys, the read-only
     ones Cognito adds for the type, and never Apple's private key. `discovered`: an OIDC
     issuer's endpoints when they are known (discovery is lazy: mamori fetches the issuer's
-    document on first sign-in, not on create)."""
+    document on first sign-in, not on create); a SAML provider's `SAML_READ_ONLY` keys, read
+    from its metadata."""
     shown = {k: v for k, v in provider.details.items() if k != "private_key"}
     kind = provider.type
     if kind.social:
@@ -151,4 +159,8 @@ def described_details(
             if key in OIDC_ENDPOINT_KEYS:
                 shown.setdefault(key, value)
         shown["attributes_url_add_attributes"] = "false"
+    elif kind is ProviderType.SAML:
+        for key, value in (discovered or {}).items():
+            if key in SAML_READ_ONLY:
+                shown[key] = value
     return shown

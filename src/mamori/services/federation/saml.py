@@ -21,12 +21,14 @@ from typing import Any
 
 from mamori.crypto.aead import Keyring
 from mamori.crypto.secrets import opaque_token
+from mamori.crypto.x509 import certificate_body
 from mamori.domain.errors import ResourceNotFoundException
 from mamori.domain.oauth.authorization import AuthorizationRequest, SignedIn
 from mamori.domain.oauth.saml_logins import SamlLogin
 from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
 from mamori.domain.users.federated import USERNAME, ProviderIdentity, mapped_attributes
 from mamori.protocols.oauth2.errors import AccessDenied, InvalidRequest, OAuthError, ServerError
+from mamori.services.federation.oidc import FederationError
 from mamori.services.federation.ports import (
     IdpMetadata,
     SamlAssertion,
@@ -80,14 +82,14 @@ def entity_id(pool_id: str) -> str:
     return ENTITY_PREFIX + pool_id
 
 
-class SamlSignInError(Exception):
-    """A SAML answer that can't be used: `error` is what the app (or the error page) is told;
+class SamlSignInError(FederationError):
+    """A SAML sign-in that can't go on: `error` is what the app (or the error page) is told;
     `request` the authorization request's query when it is known (then the app is told by
-    redirect), None when it is not (the error page)."""
+    redirect), None when it is not (the error page). A FederationError, as /oauth2/authorize
+    expects of any provider's start."""
 
     def __init__(self, error: OAuthError, request: Mapping[str, str] | None = None) -> None:
-        super().__init__(error.description)
-        self.error = error
+        super().__init__(error)
         self.request = request
 
 
@@ -380,6 +382,29 @@ class SamlFederation:
         signed_in = SignedIn(user.sub, int(self._clock.now().timestamp()))
         login = SamlLogin(provider.name, answer["n"], answer["f"] or None, answer["i"] or None)
         return SamlSignedIn(request, signed_in, login)
+
+    # --- DescribeIdentityProvider
+
+    async def described(self, provider: IdentityProvider) -> dict[str, str]:
+        """Describe's read-only SAML keys (Cognito's): the IdP's HTTP-Redirect SSO and SLO
+        URLs from its metadata, and the pool's encryption certificate when EncryptedResponses
+        is on. Nothing for other types, and no URLs while the metadata can't be read."""
+        if provider.type is not ProviderType.SAML:
+            return {}
+        out: dict[str, str] = {}
+        try:
+            idp = await self._sp.idp_metadata(provider)
+        except SamlError as exc:
+            log.info("SAML provider %s: metadata not read for Describe: %s", provider.name, exc)
+        else:
+            if idp.sso_redirect_url:
+                out["SSORedirectBindingURI"] = idp.sso_redirect_url
+            if idp.slo_redirect_url:
+                out["SLORedirectBindingURI"] = idp.slo_redirect_url
+        if _flag(provider, "EncryptedResponses"):
+            keys = await self._keys.keys(provider.pool_id)
+            out["ActiveEncryptionCertificate"] = certificate_body(keys.encryption_certificate)
+        return out
 
     # --- SP metadata
 

@@ -10,7 +10,14 @@ from mamori.api.aws.cognito_idp.wire.identity_providers import (
 )
 from mamori.api.aws.operations import Call, Params, Result, operation
 from mamori.domain.errors import OperationNotEnabledException
+from mamori.domain.userpools.identity_providers import IdentityProvider
 from mamori.services.users.provider_links import ProviderUser
+
+
+async def _out(call: Call, provider: IdentityProvider) -> Result:
+    saml = call.services.saml
+    discovered = await saml.described(provider) if saml is not None else None
+    return provider_out(provider, call.services.provider_endpoints, discovered)
 
 
 @operation("CreateIdentityProvider")
@@ -18,7 +25,7 @@ async def create_identity_provider(call: Call, p: Params) -> Result:
     provider = await call.services.identity_providers.create_identity_provider(
         p["UserPoolId"], provider_in(p)
     )
-    return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
+    return {"IdentityProvider": await _out(call, provider)}
 
 
 @operation("DescribeIdentityProvider")
@@ -26,7 +33,7 @@ async def describe_identity_provider(call: Call, p: Params) -> Result:
     provider = await call.services.identity_providers.describe_identity_provider(
         p["UserPoolId"], p["ProviderName"]
     )
-    return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
+    return {"IdentityProvider": await _out(call, provider)}
 
 
 @operation("UpdateIdentityProvider")
@@ -34,7 +41,7 @@ async def update_identity_provider(call: Call, p: Params) -> Result:
     provider = await call.services.identity_providers.update_identity_provider(
         p["UserPoolId"], provider_in(p)
     )
-    return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
+    return {"IdentityProvider": await _out(call, provider)}
 
 
 @operation("DeleteIdentityProvider")
@@ -62,7 +69,7 @@ async def get_identity_provider_by_identifier(call: Call, p: Params) -> Result:
     provider = await call.services.identity_providers.get_identity_provider_by_identifier(
         p["UserPoolId"], p["IdpIdentifier"]
     )
-    return {"IdentityProvider": provider_out(provider, call.services.provider_endpoints)}
+    return {"IdentityProvider": await _out(call, provider)}
 
 
 @operation("GetSigningCertificate")

@@ -33,12 +33,18 @@ def provider_in(p: Mapping[str, Any]) -> ProviderDraft:
     )
 
 
-def provider_out(provider: IdentityProvider, endpoints: ProviderEndpoints) -> dict[str, Any]:
+def provider_out(
+    provider: IdentityProvider,
+    endpoints: ProviderEndpoints,
+    discovered: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """`discovered`: what Describe adds that the provider's own documents say (a SAML IdP's
+    metadata endpoints, the pool's encryption certificate)."""
     out: dict[str, Any] = {
         "UserPoolId": provider.pool_id,
         "ProviderName": provider.name,
         "ProviderType": provider.type.value,
-        "ProviderDetails": described_details(provider, endpoints),
+        "ProviderDetails": described_details(provider, endpoints, discovered),
         "AttributeMapping": dict(provider.attribute_mapping),
         "IdpIdentifiers": list(provider.idp_identifiers),
         "LastModifiedDate": ts(provider.modified),
