@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -192,6 +193,7 @@ class SamlIdp:
         encryption = key_and_cert(tmp, "idp-encryption")[:2]
         self._server = _server(self.url, self.entity_id, (signing_key, signing_cert), encryption)
         self._foreign: Any = None
+        self._foreign_key: rsa.RSAPrivateKey | None = None
         self.signing_cert_pem = signing_cert.read_text()
         self.metadata_xml = str(entity_descriptor(self._server.config))
         (tmp / "idp-metadata.xml").write_text(self.metadata_xml)
@@ -266,12 +268,30 @@ class SamlIdp:
             fields["RelayState"] = relay_state
         return acs, fields
 
-    def logout_from_idp(self, sp_entity_id: str, name_id: str, relay_state: str = "") -> str:
+    def logout_from_idp(
+        self,
+        sp_entity_id: str,
+        name_id: str,
+        relay_state: str = "",
+        *,
+        fault: Fault | None = None,
+    ) -> str:
         """IdP-initiated single logout: the URL of a signed LogoutRequest to the SP's SLO
-        endpoint (HTTP-Redirect) for that NameID and the sessions issued to it."""
+        endpoint (HTTP-Redirect) for that NameID and the sessions issued to it. `fault`:
+        UNSIGNED (no Signature) or FOREIGN_KEY (signed by a key not in the metadata)."""
+        if fault not in (None, Fault.UNSIGNED, Fault.FOREIGN_KEY):
+            raise ValueError(f"a LogoutRequest can't be {fault}")
+        key: rsa.RSAPrivateKey | None = self._signing_key
+        if fault is Fault.UNSIGNED:
+            key = None
+        elif fault is Fault.FOREIGN_KEY:
+            self._foreign_server()
+            key = self._foreign_key
         with self._lock:
             destination = self._sp_slo(sp_entity_id)
-            indexes = self.sessions.pop((sp_entity_id, name_id), [])
+            indexes = self.sessions.get((sp_entity_id, name_id), [])
+            if fault is None:
+                self.sessions.pop((sp_entity_id, name_id), None)
             _, request = self._server.create_logout_request(
                 destination,
                 sp_entity_id,
@@ -279,9 +299,7 @@ class SamlIdp:
                 session_indexes=indexes or None,
                 sign=False,
             )
-        return redirect_url(
-            destination, "SAMLRequest", str(request), relay_state, self._signing_key
-        )
+        return redirect_url(destination, "SAMLRequest", str(request), relay_state, key)
 
     def authn_requests(self) -> list[Received]:
         return [r for r in self.requests if r.kind == "AuthnRequest"]
@@ -375,9 +393,9 @@ class SamlIdp:
         if self._foreign is None:
             foreign = self._tmp / "foreign"
             foreign.mkdir(exist_ok=True)
-            signing = key_and_cert(foreign, "foreign-signing")[:2]
+            *signing, self._foreign_key = key_and_cert(foreign, "foreign-signing")
             encryption = key_and_cert(foreign, "foreign-encryption")[:2]
-            self._foreign = _server(self.url, self.entity_id, signing, encryption)
+            self._foreign = _server(self.url, self.entity_id, (signing[0], signing[1]), encryption)
         self._foreign.metadata = self._server.metadata
         self._foreign.sec.metadata = self._server.metadata
         return self._foreign

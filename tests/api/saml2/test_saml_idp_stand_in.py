@@ -20,6 +20,7 @@ from tests.support.saml_bindings import (
     XMLSEC1,
     key_and_cert,
     quiet_saml2_import,
+    redirect_signature,
     redirect_url,
 )
 from tests.support.saml_idp import Fault, SamlIdp, saml_idp
@@ -305,3 +306,17 @@ def test_logout_from_idp_is_a_signed_logout_request_to_the_sp(idp: SamlIdp, sp: 
     assert request.message.name_id.text == "gina-7"
     assert [s.text for s in request.message.session_index] == [index]
     assert request.message.issuer.text == idp.entity_id
+
+
+def test_logout_from_idp_can_come_unsigned_or_signed_by_another_key(idp: SamlIdp, sp: Sp) -> None:
+    idp_certs = ["".join(line for line in idp.signing_cert_pem.splitlines() if "-----" not in line)]
+
+    def signature(url: str) -> tuple[bool, str | None, bool | None]:
+        return redirect_signature(urllib.parse.urlsplit(url).query, "SAMLRequest", idp_certs)
+
+    assert signature(idp.logout_from_idp(SP_ID, "hal-8")) == (True, RSA_SHA256, True)
+    assert signature(idp.logout_from_idp(SP_ID, "hal-8", fault=Fault.UNSIGNED))[0] is False
+    foreign = idp.logout_from_idp(SP_ID, "hal-8", fault=Fault.FOREIGN_KEY)
+    assert signature(foreign) == (True, RSA_SHA256, False)
+    with pytest.raises(ValueError):
+        idp.logout_from_idp(SP_ID, "hal-8", fault=Fault.EXPIRED)
