@@ -1,8 +1,10 @@
 """Outbound HTTP for the adapters that call other services (STS, webhooks, OpenID issuers):
-clients built once by wiring, connections kept alive and reused, closed at shutdown."""
+clients built once by wiring, connections kept alive and reused, closed at shutdown; `fetch`
+reads an answer within a deadline and a size bound."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 
 import httpx
@@ -38,3 +40,30 @@ class OutboundHttp:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+
+
+class AnswerTooLarge(Exception):
+    """An answer longer than its caller's bound; reading stopped there."""
+
+
+async def fetch(
+    client: httpx.AsyncClient, request: httpx.Request, seconds: float, max_bytes: int
+) -> tuple[int, bytes]:
+    """(status, body) of `request`'s answer, read as it streams: AnswerTooLarge past `max_bytes`
+    (never held in memory whole), TimeoutError when the whole call takes more than `seconds`.
+    httpx's timeout bounds each read only: a server that sends a byte every second would hold
+    the call, and one of the shared client's connections, for as long as it liked."""
+    async with asyncio.timeout(seconds):
+        response = await client.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise AnswerTooLarge(f"{declared} bytes")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise AnswerTooLarge(f"more than {max_bytes} bytes")
+        finally:
+            await response.aclose()
+    return response.status_code, bytes(body)

@@ -1,8 +1,9 @@
 """A relying party's calls to an OpenID Connect provider (a user pool's OIDC or Google
 identity provider): discovery, the token endpoint, userinfo and signing keys; and a plain
 OAuth 2.0 provider's (Facebook, Login with Amazon: an access token, then the profile); over
-the shared outbound HTTP client (adapters/http.py) with a timeout on every call; answers are
-bounded in size and read strictly. Keys come from adapters/issuers/oidc.py's cache."""
+the shared outbound HTTP client (adapters/http.py `fetch`): each call within the timeout as a
+whole, answers bounded in size as they stream and read strictly. Keys come from
+adapters/issuers/oidc.py's cache."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from mamori.adapters.http import AnswerTooLarge, fetch
 from mamori.adapters.issuers.oidc import OidcKeys
 from mamori.services.federation.ports import OidcEndpoints, ProviderError, ProviderTokens
 from mamori.services.identity.ports import OidcError
@@ -30,34 +32,34 @@ class HttpOidcRelyingParty:
         self._keys = keys
         self._timeout = timeout_seconds
 
-    async def _json(self, response: httpx.Response, what: str) -> dict[str, Any]:
-        if len(response.content) > _MAX_ANSWER:
-            raise ProviderError(f"{what}: the answer is too large")
+    async def _json(self, what: str, request: httpx.Request) -> dict[str, Any]:
+        """The JSON object a provider answers `request` with, read within the timeout (the whole
+        call, not each read) and the size bound."""
         try:
-            value = json.loads(response.content)
-        except ValueError as exc:
-            raise ProviderError(f"{what}: HTTP {response.status_code}, not JSON") from exc
-        if not isinstance(value, dict):
-            raise ProviderError(f"{what}: not a JSON object")
-        if response.status_code != 200:
-            error = value.get("error")
-            raise ProviderError(f"{what}: HTTP {response.status_code} {error!r}")
-        return value
-
-    async def _send(self, what: str, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._http.send(request)
-        except httpx.TimeoutException as exc:
+            status, content = await fetch(self._http, request, self._timeout, _MAX_ANSWER)
+        except (TimeoutError, httpx.TimeoutException) as exc:
             raise ProviderError(f"{what}: timed out") from exc
+        except AnswerTooLarge as exc:
+            raise ProviderError(f"{what}: the answer is too large") from exc
         except httpx.HTTPError as exc:
             raise ProviderError(f"{what}: {type(exc).__name__}") from exc
+        try:
+            value = json.loads(content)
+        except ValueError as exc:
+            raise ProviderError(f"{what}: HTTP {status}, not JSON") from exc
+        if not isinstance(value, dict):
+            raise ProviderError(f"{what}: not a JSON object")
+        if status != 200:
+            error = value.get("error")
+            raise ProviderError(f"{what}: HTTP {status} {error!r}")
+        return value
 
     async def discover(self, issuer: str) -> OidcEndpoints:
         url = issuer.rstrip("/") + "/.well-known/openid-configuration"
         request = self._http.build_request(
             "GET", url, headers={"Accept": "application/json"}, timeout=self._timeout
         )
-        doc = await self._json(await self._send("discovery", request), "discovery")
+        doc = await self._json("discovery", request)
         authorization, token = (
             _url(doc.get("authorization_endpoint")),
             _url(doc.get("token_endpoint")),
@@ -102,7 +104,7 @@ class HttpOidcRelyingParty:
         )
         if auth is not None:
             request = next(auth.auth_flow(request))
-        answer = await self._json(await self._send("token endpoint", request), "token endpoint")
+        answer = await self._json("token endpoint", request)
         id_token = answer.get("id_token")
         if not isinstance(id_token, str):
             raise ProviderError("token endpoint: no id_token")
@@ -112,7 +114,7 @@ class HttpOidcRelyingParty:
     async def userinfo(self, url: str, access_token: str, method: str) -> Mapping[str, Any]:
         headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
         request = self._http.build_request(method, url, headers=headers, timeout=self._timeout)
-        return await self._json(await self._send("userinfo", request), "userinfo")
+        return await self._json("userinfo", request)
 
     async def access_token(self, token_url: str, form: Mapping[str, str]) -> str:
         request = self._http.build_request(
@@ -122,7 +124,7 @@ class HttpOidcRelyingParty:
             headers={"Accept": "application/json"},
             timeout=self._timeout,
         )
-        answer = await self._json(await self._send("token endpoint", request), "token endpoint")
+        answer = await self._json("token endpoint", request)
         access = answer.get("access_token")
         if not isinstance(access, str) or not access:
             raise ProviderError("token endpoint: no access_token")
@@ -131,7 +133,7 @@ class HttpOidcRelyingParty:
     async def profile(self, url: str, access_token: str) -> Mapping[str, Any]:
         headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
         request = self._http.build_request("GET", url, headers=headers, timeout=self._timeout)
-        return await self._json(await self._send("profile", request), "profile")
+        return await self._json("profile", request)
 
     async def keys(self, endpoints: OidcEndpoints, refresh: bool) -> Sequence[Mapping[str, Any]]:
         try:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from mamori.adapters.http import AnswerTooLarge, fetch
 from mamori.services.identity.ports import OidcError
 
 log = logging.getLogger("mamori.oidc")
@@ -51,18 +52,23 @@ class OidcKeys:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def _get_json(self, url: str) -> dict[str, Any]:
+        request = self._http.build_request(
+            "GET", url, headers={"Accept": "application/json"}, timeout=self._timeout
+        )
         try:
-            response = await self._http.get(
-                url, headers={"Accept": "application/json"}, timeout=self._timeout
-            )
+            # The timeout bounds the whole call (a key fetch holds the issuer's lock), the size
+            # the answer as it streams.
+            status, content = await fetch(self._http, request, self._timeout, _MAX_DOCUMENT)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise OidcError(f"cannot fetch {url}: timed out") from exc
+        except AnswerTooLarge as exc:
+            raise OidcError(f"{url} is larger than {_MAX_DOCUMENT} bytes") from exc
         except httpx.HTTPError as exc:
             raise OidcError(f"cannot fetch {url}: {exc}") from exc
-        if response.status_code != 200:
-            raise OidcError(f"{url} answered HTTP {response.status_code}")
-        if len(response.content) > _MAX_DOCUMENT:
-            raise OidcError(f"{url} is larger than {_MAX_DOCUMENT} bytes")
+        if status != 200:
+            raise OidcError(f"{url} answered HTTP {status}")
         try:
-            value = json.loads(response.content)
+            value = json.loads(content)
         except ValueError as exc:
             raise OidcError(f"{url} is not JSON") from exc
         if not isinstance(value, dict):

@@ -1,0 +1,368 @@
+"""Issue 12 item 5, errors and abuse, end to end for OpenID Connect providers: a live
+`mamori serve` (sts_timeout_seconds 1) whose OIDC provider is a hostile stand-in
+(tests/support/hostile_oidc.py), and an httpx client as the browser. A forged, unsigned,
+expired, misaddressed or replayed ID token, a state mismatch, a provider error, a slow,
+trickling, failing or endless token endpoint each end at the app's redirect_uri with the error
+docs/federation.md's table names and the app's state (or the error page), no user made, and no
+token in the redirect, the pages or the server's log; a slow provider holds only its own
+request, never the event loop."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+import urllib.parse
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from tests.support.factories import make_client, make_pool
+from tests.support.hostile_oidc import (
+    AUTHORIZE_FAULTS,
+    TOKEN_FAULTS,
+    HostileOidc,
+    hostile_oidc,
+)
+from tests.support.live import Server, run_server
+
+CALLBACK = "http://localhost:3000/callback"
+APP_STATE = "app-state-7f3a"
+PROVIDER = "Hostile"
+TIMEOUT_SECONDS = 1  # the server's sts_timeout_seconds; the provider's slowness is 3 s
+
+
+@dataclass
+class Pool:
+    pool_id: str
+    client_id: str
+
+
+@dataclass
+class Site:
+    server: Server
+    provider: HostileOidc
+    pool: Pool  # the provider maps email and name; nothing is required
+    strict: Pool  # the same provider, in a pool that requires `name`
+
+
+@dataclass
+class Visit:
+    """A browser's way from /oauth2/authorize to where mamori sent it last."""
+
+    responses: list[httpx.Response] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def last(self) -> httpx.Response:
+        return self.responses[-1]
+
+
+def _pool(server: Server, provider: HostileOidc, **schema: object) -> Pool:
+    admin = server.admin()
+    pool_id = str(make_pool(server, **schema)["Id"])
+    admin.create_user_pool_domain(Domain=f"abuse-{secrets.token_hex(4)}", UserPoolId=pool_id)
+    admin.create_identity_provider(
+        UserPoolId=pool_id,
+        ProviderName=PROVIDER,
+        ProviderType="OIDC",
+        ProviderDetails={
+            "client_id": provider.client_id,
+            "client_secret": provider.client_secret,
+            "attributes_request_method": "GET",
+            "oidc_issuer": provider.url,
+            "authorize_scopes": "openid email profile",
+        },
+        AttributeMapping={"email": "email", "name": "name"},
+    )
+    client_id = str(
+        make_client(
+            server,
+            pool_id,
+            AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthFlows=["code"],
+            AllowedOAuthScopes=["openid", "email", "profile"],
+            CallbackURLs=[CALLBACK],
+            SupportedIdentityProviders=["COGNITO", PROVIDER],
+        )["ClientId"]
+    )
+    return Pool(pool_id, client_id)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    env = {"MAMORI_STS_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS)}
+    with (
+        hostile_oidc("mamori-rp", secrets.token_urlsafe(24)) as provider,
+        run_server(tmp_path_factory.mktemp("abuse"), "sqlite", extra_env=env) as server,
+    ):
+        required = [{"Name": "name", "AttributeDataType": "String", "Required": True}]
+        yield Site(
+            server, provider, _pool(server, provider), _pool(server, provider, Schema=required)
+        )
+
+
+def query(url: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def authorize_url(site: Site, pool: Pool) -> str:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    params = {
+        "client_id": pool.client_id,
+        "response_type": "code",
+        "redirect_uri": CALLBACK,
+        "scope": "openid email profile",
+        "state": APP_STATE,
+        "code_challenge": challenge.rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+        "identity_provider": PROVIDER,
+    }
+    return f"{site.server.url}/{pool.pool_id}/oauth2/authorize?{urllib.parse.urlencode(params)}"
+
+
+def visit(browser: httpx.Client, url: str, stop: str = CALLBACK) -> Visit:
+    """Follow redirects until one points at a URL starting with `stop` (not fetched) or a
+    page answers."""
+    seen, started = Visit(), time.monotonic()
+    for _ in range(10):
+        response = browser.get(url, timeout=15)
+        seen.responses.append(response)
+        location = response.headers.get("location")
+        if response.status_code not in (302, 303) or location is None:
+            break
+        url = str(response.url.join(location))
+        if url.startswith(stop):
+            break
+    seen.seconds = time.monotonic() - started
+    return seen
+
+
+def sign_in(site: Site, pool: Pool | None = None) -> Visit:
+    with httpx.Client() as browser:
+        return visit(browser, authorize_url(site, pool or site.pool))
+
+
+def usernames(site: Site, pool: Pool | None = None) -> set[str]:
+    admin = site.server.admin()
+    users = admin.list_users(UserPoolId=(pool or site.pool).pool_id)["Users"]
+    return {str(u["Username"]) for u in users}
+
+
+def log_size(site: Site) -> int:
+    assert site.server.log_path is not None
+    return len(site.server.log_path.read_bytes())
+
+
+def log_since(site: Site, size: int) -> str:
+    assert site.server.log_path is not None
+    return site.server.log_path.read_bytes()[size:].decode(errors="replace")
+
+
+def assert_nothing_leaks(site: Site, seen: Visit) -> None:
+    """No token the provider issued (ID or access) in a redirect, a page or the server's log."""
+    secrets_issued = [*site.provider.issued, *site.provider.access_tokens]
+    log = log_since(site, 0)
+    for response in seen.responses:
+        shown = response.headers.get("location", "") + response.text
+        for value in secrets_issued:
+            assert value not in shown
+    for value in secrets_issued:
+        assert value not in log
+
+
+def assert_sent_back(site: Site, seen: Visit, error: str) -> None:
+    """The browser ends at the app's redirect_uri with `error` and the app's state, only."""
+    last = seen.last
+    assert last.status_code == 302, last.text[:500]
+    location = last.headers["location"]
+    assert location.startswith(f"{CALLBACK}?"), location
+    back = query(location)
+    assert back["error"] == error and back["state"] == APP_STATE, back
+    assert set(back) <= {"error", "error_description", "state"}, back
+    assert_nothing_leaks(site, seen)
+
+
+def test_a_good_answer_signs_in(site: Site) -> None:
+    """The control: the stand-in without a fault is a provider mamori trusts."""
+    sub = f"good-{secrets.token_hex(3)}"
+    site.provider.sign_in_as(sub, email=f"{sub}@corp.example", name="Good")
+    seen = sign_in(site)
+    back = query(seen.last.headers["location"])
+    assert seen.last.status_code == 302 and "code" in back and back["state"] == APP_STATE
+    assert f"{PROVIDER}_{sub}" in usernames(site)
+
+
+# Each bad ID token, and the reason mamori logs for refusing it (so each case is refused for
+# its own fault, not by accident).
+INVALID_ID_TOKENS = {
+    "forged": "invalid token",
+    "unknown-kid": "no matching key",
+    "alg-none": "unsupported algorithm 'none'",
+    "hs256-public-key": "unsupported algorithm 'HS256'",
+    "tampered": "invalid token",
+    "expired": "token expired",
+    "issued-in-future": "issued in the future",
+    "other-audience": "for another client",
+    "audiences-without-azp": "authorized party is another client",
+    "other-azp": "authorized party is another client",
+    "other-issuer": "issuer is not the provider's",
+    "other-nonce": "nonce is not this sign-in's",
+    "no-nonce": "nonce is not this sign-in's",
+    "replayed": "nonce is not this sign-in's",
+    "no-sub": "has no subject",
+    "userinfo-other-sub": "userinfo answer is for another subject",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(INVALID_ID_TOKENS))
+def test_an_id_token_mamori_cannot_trust_makes_no_user(site: Site, fault: str) -> None:
+    sub = f"{fault}-{secrets.token_hex(3)}"
+    if fault == "replayed":
+        # Another sign-in, started (its nonce sent to the provider) but never finished: its ID
+        # token is what the provider answers this one with.
+        with httpx.Client() as other:
+            visit(other, authorize_url(site, site.pool), f"{site.server.url}/")
+    site.provider.sign_in_as(sub, fault, email=f"{sub}@corp.example", name="Mallory")
+    before, issued, logged = usernames(site), len(site.provider.issued), log_size(site)
+    seen = sign_in(site)
+    assert_sent_back(site, seen, "invalid_request")
+    assert usernames(site) == before
+    # mamori had the token, and said why it refused it (to its log, not the browser).
+    assert len(site.provider.issued) == issued + 1
+    reason = f"identity provider {PROVIDER}: ID token refused: "
+    assert reason in log_since(site, logged)
+    assert INVALID_ID_TOKENS[fault] in log_since(site, logged).split(reason, 1)[1]
+
+
+# A token endpoint that fails, and the reason mamori logs.
+PROVIDER_FAILURES = {
+    "invalid-grant": "token endpoint: HTTP 400 'invalid_grant'",
+    "error-500": "token endpoint: HTTP 500, not JSON",
+    "not-json": "token endpoint: HTTP 200, not JSON",
+    "no-id-token": "token endpoint: no id_token",
+    "oversized": "token endpoint: the answer is too large",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(PROVIDER_FAILURES))
+def test_a_token_endpoint_that_fails_is_a_server_error(site: Site, fault: str) -> None:
+    sub = f"{fault}-{secrets.token_hex(3)}"
+    site.provider.sign_in_as(sub, fault, email=f"{sub}@corp.example")
+    before, logged = usernames(site), log_size(site)
+    seen = sign_in(site)
+    assert_sent_back(site, seen, "server_error")
+    assert usernames(site) == before
+    assert f"identity provider {PROVIDER}: {PROVIDER_FAILURES[fault]}" in log_since(site, logged)
+    if fault == "oversized":
+        # mamori stopped reading past its bound: the 64 MiB answer was never read to its end.
+        assert not site.provider.oversized_finished
+        assert seen.seconds < TIMEOUT_SECONDS + 0.5
+
+
+AUTHORIZE_ANSWERS = [
+    ("access_denied", "access_denied"),
+    ("temporarily_unavailable", "invalid_request"),
+    ("no-code", "invalid_request"),
+    ("other-iss", "invalid_request"),  # RFC 9207: another issuer named in the answer
+]
+
+
+@pytest.mark.parametrize(("fault", "error"), AUTHORIZE_ANSWERS)
+def test_a_provider_answer_without_a_usable_code(site: Site, fault: str, error: str) -> None:
+    sub = f"{fault}-{secrets.token_hex(3)}"
+    site.provider.sign_in_as(sub, fault, email=f"{sub}@corp.example")
+    calls, before = site.provider.token_calls, usernames(site)
+    seen = sign_in(site)
+    assert_sent_back(site, seen, error)
+    assert usernames(site) == before
+    assert site.provider.token_calls == calls  # no code was redeemed
+
+
+def test_a_state_mismatch_is_the_error_page(site: Site) -> None:
+    """Until the state is opened the app's request is unknown: the error page, no redirect."""
+    sub = f"state-{secrets.token_hex(3)}"
+    site.provider.sign_in_as(sub, email=f"{sub}@corp.example")
+    answer_at = f"{site.server.url}/{site.pool.pool_id}/oauth2/idpresponse"
+    before, calls = usernames(site), site.provider.token_calls
+
+    def answer(browser: httpx.Client) -> dict[str, str]:
+        last = visit(browser, authorize_url(site, site.pool), answer_at).last
+        return query(last.headers["location"])
+
+    with httpx.Client() as attacker, httpx.Client() as victim:
+        theirs, mine = answer(attacker), answer(victim)
+        tampered = {**mine, "state": mine["state"][:-4] + "AAAA"}
+        without = {k: v for k, v in mine.items() if k != "state"}
+        pages = [
+            victim.get(f"{answer_at}?{urllib.parse.urlencode(given)}")
+            # Login CSRF: the attacker's whole answer in the victim's browser.
+            for given in (theirs, tampered, without)
+        ]
+    for page in pages:
+        assert page.status_code == 400 and "invalid_request" in page.text
+        assert "location" not in page.headers and APP_STATE not in page.text
+    assert usernames(site) == before
+    assert site.provider.token_calls == calls  # no code was redeemed
+
+
+def test_a_slow_provider_times_out_without_blocking_the_server(site: Site) -> None:
+    sub = f"slow-{secrets.token_hex(3)}"
+    site.provider.sign_in_as(sub, "slow", email=f"{sub}@corp.example")
+    site.provider.token_waiting.clear()
+    before, logged = usernames(site), log_size(site)
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(sign_in, site)
+        assert site.provider.token_waiting.wait(10), "the token endpoint was never called"
+        # While that sign-in waits on the provider, the server answers others at once.
+        started = time.monotonic()
+        health = httpx.get(f"{site.server.url}/health", timeout=5)
+        jwks = httpx.get(f"{site.server.url}/{site.pool.pool_id}/.well-known/jwks.json", timeout=5)
+        quick = time.monotonic() - started
+        still_waiting = not waiting.done()
+        seen = waiting.result(timeout=15)
+    assert health.status_code == 200 and jwks.status_code == 200
+    assert quick < 0.5 and still_waiting
+    assert_sent_back(site, seen, "server_error")
+    # The timeout, not the provider's 3 s, ended it.
+    assert TIMEOUT_SECONDS <= seen.seconds < TIMEOUT_SECONDS + 1.2
+    assert usernames(site) == before
+    assert f"identity provider {PROVIDER}: token endpoint: timed out" in log_since(site, logged)
+
+
+def test_a_trickled_answer_is_cut_at_the_timeout(site: Site) -> None:
+    """A provider that sends a byte every quarter second never trips a read timeout: the
+    whole call has a deadline."""
+    sub = f"trickle-{secrets.token_hex(3)}"
+    site.provider.sign_in_as(sub, "trickle", email=f"{sub}@corp.example")
+    before, logged = usernames(site), log_size(site)
+    seen = sign_in(site)
+    assert_sent_back(site, seen, "server_error")
+    assert seen.seconds < TIMEOUT_SECONDS + 1.2
+    assert usernames(site) == before
+    assert f"identity provider {PROVIDER}: token endpoint: timed out" in log_since(site, logged)
+
+
+def test_a_required_attribute_the_provider_does_not_send_is_the_error_page(site: Site) -> None:
+    sub = f"noname-{secrets.token_hex(3)}"
+    site.provider.sign_in_as(sub, email=f"{sub}@corp.example")  # no name
+    seen = sign_in(site, site.strict)
+    page = seen.last
+    assert page.status_code == 400, page.headers.get("location")
+    assert "invalid_request" in page.text and "name" in page.text
+    assert usernames(site, site.strict) == set()
+    assert_nothing_leaks(site, seen)
+    # With the attribute, the same provider signs in to the same pool.
+    site.provider.sign_in_as(sub, email=f"{sub}@corp.example", name="Named")
+    assert "code" in query(sign_in(site, site.strict).last.headers["location"])
+    assert usernames(site, site.strict) == {f"{PROVIDER}_{sub}"}
+
+
+def test_every_fault_of_the_stand_in_is_tried() -> None:
+    tried = {*INVALID_ID_TOKENS, *PROVIDER_FAILURES, "slow", "trickle"}
+    assert tried == set(TOKEN_FAULTS)
+    assert set(AUTHORIZE_FAULTS) == {fault for fault, _ in AUTHORIZE_ANSWERS}
