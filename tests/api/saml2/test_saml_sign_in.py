@@ -273,6 +273,20 @@ def test_an_answer_posted_twice_or_with_an_unknown_relay_state_is_refused(world:
         assert empty.status_code == 400
 
 
+def test_the_answer_is_finished_once(world: World) -> None:
+    world.idp.sign_in_as("once", email="once@corp.test")
+    with httpx.Client() as browser:
+        location, _ = to_idp(world, browser)
+        action, fields = world.idp.sso_form(location)
+        posted = browser.post(action, data=fields)
+        assert posted.status_code == 303
+        url = str(posted.url.join(posted.headers["location"]))
+        assert "code" in query(browser.get(url).headers["location"])
+        again = browser.get(url)  # the same sealed answer, opened again
+    assert again.status_code == 302
+    assert query(again.headers["location"])["error"] == "invalid_request"
+
+
 def test_an_answer_finished_in_another_browser_is_refused(world: World) -> None:
     world.idp.sign_in_as("elsewhere", email="elsewhere@corp.test")
     with httpx.Client() as browser:
@@ -309,7 +323,7 @@ def test_idp_initiated_sign_in_when_the_provider_allows_it(world: World) -> None
         assert response.status_code == 302, response.text[:300]
         assert "code" in query(response.headers["location"])
         # The same assertion again: a replay.
-        replayed = browser.post(action, data=fields)
+        replayed = post_to_acs(browser, action, fields)
     assert replayed.status_code == 302
     assert query(replayed.headers["location"])["error"] == "invalid_request"
     assert [u for u in world.users() if u["Username"] == "Portal_portal-user"]

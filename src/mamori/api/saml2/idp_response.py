@@ -100,7 +100,10 @@ async def saml_response_get(request: Request, services: Services) -> Response:
         sealed = params.get(_ANSWER)
         query = services.saml.answer_request(sealed)
         checked = await services.authorize.check(ctx.pool_id, query)
-        done = await services.saml.finish(ctx.pool_id, sealed, read_federation_cookie(request))
+        try:
+            done = await services.saml.finish(ctx.pool_id, sealed, read_federation_cookie(request))
+        except SamlSignInError as exc:
+            return redirect(refused(checked, exc.error).location())
     except StateError:
         return error_page(
             request,

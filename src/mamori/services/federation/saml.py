@@ -241,7 +241,6 @@ class SamlFederation:
         except SamlError as exc:
             log.warning("SAML provider %s: response refused: %s", provider.name, exc)
             raise SamlSignInError(_refused(), request) from exc
-        await self._first_use(pool_id, assertion, request)
         answer = self._verified(provider, assertion, request, record)
         sealed = self._states.seal_return(answer)
         if len(sealed) > 8000:
@@ -306,15 +305,18 @@ class SamlFederation:
         request.pop("idp_identifier", None)
         return request, provider
 
-    async def _first_use(
-        self, pool_id: str, assertion: SamlAssertion, request: Mapping[str, str]
-    ) -> None:
-        digest = self._keyring.digest(f"{assertion.issuer}\n{assertion.assertion_id}", _ASSERTION)
+    async def _first_use(self, pool_id: str, answer: Mapping[str, str]) -> None:
+        """The assertion behind `answer` used once: its record (until it expires) makes the
+        same assertion, POSTed again, or the same sealed answer, opened again, a replay."""
         now = self._clock.now()
-        until = datetime.fromtimestamp(assertion.not_on_or_after, UTC) + timedelta(minutes=5)
+        try:
+            until = datetime.fromtimestamp(int(answer["x"]), UTC) + timedelta(minutes=5)
+            digest = answer["d"]
+        except (KeyError, ValueError) as exc:
+            raise StateError("a malformed answer") from exc
         if not await self._store.first_use(pool_id, digest, max(until, now), now):
-            log.warning("SAML assertion %s presented again", assertion.assertion_id)
-            raise SamlSignInError(_refused(), request)
+            log.warning("SAML provider %s: an assertion presented again", answer.get("p"))
+            raise SamlSignInError(_refused())
 
     def _verified(
         self,
@@ -347,6 +349,8 @@ class SamlFederation:
             "n": assertion.name_id,
             "f": assertion.name_id_format or "",
             "i": assertion.session_index or "",
+            "d": self._keyring.digest(f"{assertion.issuer}\n{assertion.assertion_id}", _ASSERTION),
+            "x": str(assertion.not_on_or_after),
         }
 
     # --- finishing: GET /saml2/idpresponse
@@ -364,8 +368,9 @@ class SamlFederation:
 
     async def finish(self, pool_id: str, sealed: str | None, cookie: str | None) -> SamlSignedIn:
         """The user the sealed answer names, made or refreshed, once the browser is the one
-        that started the sign-in (StateError otherwise; the pool's attribute rules'
-        ServiceError when they refuse the attributes: nothing is written)."""
+        that started the sign-in (StateError otherwise), and once only (SamlSignInError for
+        an assertion used before); the pool's attribute rules' ServiceError when they refuse
+        the attributes: nothing is written."""
         answer = self._states.open_return(sealed)
         request = self.answer_request(sealed)
         if request.get("client_id") is None:
@@ -373,7 +378,13 @@ class SamlFederation:
         binding = answer.get("b", "")
         if binding and (not cookie or not hmac.compare_digest(binding, self._binding(cookie))):
             raise StateError("an answer from another browser")
-        provider = await self._providers.provider(pool_id, answer["p"])
+        try:
+            provider = await self._providers.provider(pool_id, answer["p"])
+        except ResourceNotFoundException as exc:
+            raise SamlSignInError(_refused()) from exc
+        if not binding and not _flag(provider, "IDPInit"):
+            raise SamlSignInError(_refused())  # IdP-initiated sign-in turned off meanwhile
+        await self._first_use(pool_id, answer)
         attributes = json.loads(answer["a"])
         identity = ProviderIdentity(
             provider.name, ProviderType.SAML.value, answer["e"], answer["s"]
