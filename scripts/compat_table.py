@@ -127,7 +127,8 @@ HTTP_ENDPOINTS = (
         "required attributes, MFA codes (SMS, authenticator app, email), SELECT_MFA_TYPE, "
         "authenticator set-up with a QR code; every rule of InitiateAuth. Each carries the "
         "authorization request in its query; forms need their CSRF token; `lang` and "
-        "Accept-Language pick one of Cognito's 11 languages (English and Japanese translated)",
+        "Accept-Language pick one of Cognito's 11 languages (English and Japanese translated). "
+        "A client without COGNITO: its provider buttons (and the corporate email form) only",
         "none (CSRF cookie and token; the session cookie once signed in)",
     ),
     (
