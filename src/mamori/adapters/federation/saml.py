@@ -422,7 +422,14 @@ class Pysaml2ServiceProvider:
         self._parsed: OrderedDict[str, IdpMetadata] = OrderedDict()
 
     async def _run(self, call: Callable[[], T]) -> T:
-        return await anyio.to_thread.run_sync(call, limiter=self._threads)
+        try:
+            return await anyio.to_thread.run_sync(call, limiter=self._threads)
+        except SamlError:
+            raise
+        except Exception as exc:
+            # pysaml2 raises many kinds (a missing xmlsec1, metadata it can't use, ...): each
+            # is a SAML failure for the caller, never a 500.
+            raise SamlError(f"pysaml2: {type(exc).__name__}: {exc}") from exc
 
     async def _parse(self, xml: str) -> IdpMetadata:
         key = hashlib.sha256(xml.encode()).hexdigest()

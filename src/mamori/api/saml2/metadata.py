@@ -9,15 +9,20 @@ from starlette.responses import Response
 
 from mamori.api.hosted_ui.errors import error_page
 from mamori.api.oauth2.context import domain_of
-from mamori.protocols.oauth2.errors import InvalidRequest
+from mamori.protocols.oauth2.errors import InvalidRequest, ServerError
 from mamori.services.container import Services
+from mamori.services.federation.ports import SamlError
 
 
 async def saml_metadata(request: Request, services: Services) -> Response:
     ctx = domain_of(request)
     if services.saml is None:
         return error_page(request, InvalidRequest("No SAML providers are served here."), 404)
-    xml = await services.saml.metadata(ctx.pool_id, ctx.base_url)
+    try:
+        xml = await services.saml.metadata(ctx.pool_id, ctx.base_url)
+    except SamlError:
+        error = ServerError("The SAML metadata can't be made now; please try again later.")
+        return error_page(request, error, 503)
     return Response(
         xml,
         media_type="application/samlmetadata+xml",
