@@ -305,7 +305,8 @@ class HostileOidc:
             return JSONResponse({"error": "invalid_token"}, status_code=401)
         if self.fault == "userinfo-other-sub":
             return JSONResponse({"sub": f"{sub}-other", "email": "mallory@evil.example"})
-        return JSONResponse({"sub": sub, **self.claims})
+        # ASCII JSON: \u escapes carry any claim, even an unpaired surrogate.
+        return Response(json.dumps({"sub": sub, **self.claims}), media_type="application/json")
 
     def app(self) -> Starlette:
         return Starlette(

@@ -366,3 +366,42 @@ def test_every_fault_of_the_stand_in_is_tried() -> None:
     tried = {*INVALID_ID_TOKENS, *PROVIDER_FAILURES, "slow", "trickle"}
     assert tried == set(TOKEN_FAULTS)
     assert set(AUTHORIZE_FAULTS) == {fault for fault, _ in AUTHORIZE_ANSWERS}
+
+
+# A subject or a claim with a character no store holds (NUL: PostgreSQL refuses it in text; an
+# unpaired surrogate, which JSON's \u escapes can carry), and what the error page names.
+UNSTORABLE = [
+    ({"sub": "nul\x00sub"}, "username"),
+    ({"sub": "lone\ud800sub"}, "username"),
+    ({"name": "a\x00b"}, "name"),
+    ({"name": "\udfffx"}, "name"),
+]
+
+
+def sign_in_unstorable(site: Site, pool: Pool, sent: dict[str, str], named: str) -> None:
+    sub = sent.get("sub", f"odd-{secrets.token_hex(3)}")
+    name = sent.get("name", "Odd")
+    site.provider.sign_in_as(sub, email=f"odd-{secrets.token_hex(3)}@corp.example", name=name)
+    before = usernames(site, pool)
+    seen = sign_in(site, pool)
+    page = seen.last
+    assert page.status_code == 400, (page.status_code, page.headers.get("location"))
+    assert "invalid_request" in page.text
+    assert f"{named}: The value has a character that cannot be stored" in page.text
+    assert usernames(site, pool) == before
+    assert_nothing_leaks(site, seen)
+
+
+@pytest.mark.parametrize(("sent", "named"), UNSTORABLE)
+def test_a_claim_no_store_holds_is_the_error_page(
+    site: Site, sent: dict[str, str], named: str
+) -> None:
+    sign_in_unstorable(site, site.pool, sent, named)
+
+
+def test_a_claim_no_store_holds_is_the_error_page_on_each_database(server: Server) -> None:
+    """On PostgreSQL a NUL in a claim was a 500 (the store refused it mid-sign-in)."""
+    with hostile_oidc("mamori-rp", secrets.token_urlsafe(24)) as provider:
+        site = Site(server, provider, _pool(server, provider), _pool(server, provider))
+        for sent, named in UNSTORABLE:
+            sign_in_unstorable(site, site.pool, sent, named)

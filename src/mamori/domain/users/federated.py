@@ -34,6 +34,20 @@ def federated_username(identity: ProviderIdentity) -> str:
     return f"{identity.provider_name}_{identity.subject}"
 
 
+def unstorable(identity: ProviderIdentity, attributes: Mapping[str, str]) -> str | None:
+    """What a provider sent that no store can hold: a NUL character (PostgreSQL refuses it in
+    text) or an unpaired UTF-16 surrogate (JSON's escapes can carry one; UTF-8 can't): `username`
+    for the subject, else the attribute's name; None when all can be stored."""
+    for name, text in ((USERNAME, identity.subject), *attributes.items()):
+        if "\x00" in text:
+            return name
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return name
+    return None
+
+
 def automatic_group(pool_id: str, provider_name: str) -> str:
     """Cognito: every user of a provider is put in the group `<poolId>_<ProviderName>`."""
     return f"{pool_id}_{provider_name}"

@@ -13,6 +13,7 @@ import anyio
 
 from mamori.domain.errors import (
     GroupExistsException,
+    InvalidParameterException,
     NotAuthorizedException,
     UsernameExistsException,
 )
@@ -25,6 +26,7 @@ from mamori.domain.users.federated import (
     automatic_group_description,
     federated_username,
     identities_value,
+    unstorable,
 )
 from mamori.domain.users.group import Group
 from mamori.domain.users.user import User, UserStatus
@@ -60,10 +62,17 @@ class FederatedUsers:
     ) -> User:
         """The user `identity` signs in as, created on its first sign-in, its mapped
         `attributes` written on every one. InvalidParameterException when the mapping gives
-        an attribute the schema refuses or leaves a required one out, AliasExistsException
-        when an email or phone number it would sign in with is another user's: nothing is
-        written."""
+        an attribute the schema refuses or leaves a required one out, or the subject or a value
+        has a character no store holds (NUL, an unpaired surrogate); AliasExistsException when
+        an email or phone number it would sign in with is another user's: nothing is written."""
         pool = await self._pools.require(pool_id)
+        refused = unstorable(identity, attributes)
+        if refused is not None:
+            # Checked before any lookup: on PostgreSQL a NUL in a query is an error, not a miss.
+            raise InvalidParameterException(
+                f"Attributes did not conform to the schema: {refused}: The value has a character "
+                "that cannot be stored."
+            )
         linked = await self._store.linked_user(pool.id, identity.provider_name, identity.subject)
         if linked is not None:
             # Cognito: a linked identity signs in as the existing user (its sub, its status,

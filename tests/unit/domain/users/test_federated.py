@@ -12,6 +12,7 @@ from mamori.domain.users.federated import (
     identities_value,
     mapped_attributes,
     subject_claim,
+    unstorable,
 )
 
 GOOGLE = ProviderIdentity("Google", "Google", "https://accounts.google.com", "1234")
@@ -69,3 +70,14 @@ def test_mapping_takes_what_the_provider_sent_as_strings() -> None:
     assert subject_claim(mapping) == "sub"
     assert subject_claim({"username": "oid"}) == "oid"
     assert subject_claim({}) == "sub"
+
+
+def test_a_subject_or_value_no_store_holds_is_named() -> None:
+    def identity(subject: str) -> ProviderIdentity:
+        return ProviderIdentity("Corp", "OIDC", "https://idp.example", subject)
+
+    assert unstorable(identity("u-1"), {"name": "ünï/cödé?#&= ok", "email": "a@b"}) is None
+    assert unstorable(identity("u\x00-1"), {"name": "N"}) == "username"
+    assert unstorable(identity("u-\ud800"), {}) == "username"
+    assert unstorable(identity("u-1"), {"email": "a@b", "name": "a\x00b"}) == "name"
+    assert unstorable(identity("u-1"), {"name": "\udfffx"}) == "name"
