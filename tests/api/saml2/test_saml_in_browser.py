@@ -269,17 +269,7 @@ def test_a_logout_request_from_the_idp_ends_the_login_session(
         page.wait_for_url("**/login?**")
 
 
-# mamori checks that an IdP's LogoutRequest carries a Signature but not that the IdP's key made
-# it: pysaml2's parse_logout_request verifies a redirect signature only when the parsing
-# entity's config says `want_authn_requests_signed` (an IdP setting), which the SP's doesn't.
-FOREIGN_KEY_ACCEPTED = pytest.mark.xfail(
-    strict=True, reason="the LogoutRequest's redirect signature is not verified (see above)"
-)
-
-
-@pytest.mark.parametrize(
-    "fault", [Fault.UNSIGNED, pytest.param(Fault.FOREIGN_KEY, marks=FOREIGN_KEY_ACCEPTED)]
-)
+@pytest.mark.parametrize("fault", [Fault.UNSIGNED, Fault.FOREIGN_KEY])
 def test_a_logout_request_not_signed_by_the_idp_is_refused(
     chromium: Browser, site: Site, fault: Fault
 ) -> None:

@@ -22,6 +22,7 @@ import pytest
 from tests.api.oauth2.test_idp_response import claims_of, pkce, query
 from tests.support.factories import make_client, make_pool
 from tests.support.live import Server, free_port
+from tests.support.saml_bindings import inflate, key_and_cert, redirect_url
 from tests.support.saml_idp import Fault, SamlIdp, saml_idp
 
 CALLBACK = "http://localhost:3000/callback"
@@ -444,3 +445,17 @@ def test_an_idp_whose_metadata_cannot_be_read_is_a_server_error_for_the_app(
             LogoutURLs=[SIGNED_OUT],
         )
         admin.delete_identity_provider(UserPoolId=world.pool_id, ProviderName="Gone")
+
+
+def test_a_logout_request_not_signed_by_the_idp_ends_nothing(world: World, tmp_path: Path) -> None:
+    foreign = key_and_cert(tmp_path, "foreign")[2]
+    with httpx.Client() as browser:
+        sign_in(world, browser, "staying", email="staying@corp.test")
+        genuine = world.idp.logout_from_idp(world.entity_id, "staying")
+        xml = inflate(dict(httpx.URL(genuine).params)["SAMLRequest"])
+        for key in (foreign, None):
+            forged = redirect_url(f"{world.base}/saml2/logout", "SAMLRequest", xml, None, key)
+            assert browser.get(forged).status_code == 400
+            assert _signed_in(world, browser)
+        assert browser.get(genuine).status_code == 302
+        assert not _signed_in(world, browser)

@@ -31,6 +31,7 @@ from saml2.mdstore import MetadataStore
 from saml2.metadata import entity_descriptor
 from saml2.response import StatusError
 from saml2.saml import NAMEID_FORMAT_UNSPECIFIED, NameID
+from saml2.sigver import SIGNER_ALGS, extract_rsa_key_from_x509_cert, pem_format
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from mamori.domain.userpools.identity_providers import IdentityProvider
@@ -324,20 +325,67 @@ def _logout_request(
     return SamlRedirect(str(request_id), _location(info))
 
 
-def _read_logout(sp: ServiceProvider, idp: IdpMetadata, query: Mapping[str, str]) -> LogoutMessage:
-    with _key_files(sp) as files, _SIGNING:
+# Redirect-binding signatures mamori accepts from an IdP (no SHA-1).
+_REDIRECT_ALGS = frozenset(
+    {
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+    }
+)
+
+
+def _signed_part(raw_query: str, kind: str) -> bytes:
+    """SAML Bindings 3.4.4.1: the signature covers `kind`, RelayState (when present) and
+    SigAlg exactly as they were URL-encoded in the query received, in that order."""
+    fields: dict[str, str] = {}
+    for part in raw_query.split("&"):
+        name = part.split("=", 1)[0]
+        if name in (kind, "RelayState", "SigAlg"):
+            if name in fields:
+                raise SamlError("redirect binding: a signed field is repeated")
+            fields[name] = part
+    if kind not in fields or "SigAlg" not in fields:
+        raise SamlError("redirect binding: the signed fields are missing")
+    order = (kind, "RelayState", "SigAlg")
+    return "&".join(fields[n] for n in order if n in fields).encode("ascii")
+
+
+def _verify_redirect(
+    client: Saml2Client, idp: IdpMetadata, query: Mapping[str, str], raw_query: str, kind: str
+) -> None:
+    """The HTTP-Redirect binding's signature, checked over the raw query with pysaml2's signer
+    against the IdP's signing certificates from its metadata (pysaml2's own parser checks it
+    only for an IdP's configuration); SamlError unless one of them verifies it."""
+    algorithm, signature = query.get("SigAlg"), query.get("Signature")
+    if not algorithm or not signature:
+        raise SamlError(f"{kind}: not signed")
+    if algorithm not in _REDIRECT_ALGS:
+        raise SamlError(f"{kind}: signature algorithm {algorithm} refused")
+    try:
+        raw_signature = base64.b64decode(signature, validate=True)
+    except ValueError as exc:
+        raise SamlError(f"{kind}: the signature is not base64") from exc
+    signed = _signed_part(raw_query, kind)
+    certificates = client.metadata.certs(idp.entity_id, "idpsso", "signing")
+    signer = SIGNER_ALGS[algorithm]
+    for _, certificate in certificates:
+        key = extract_rsa_key_from_x509_cert(pem_format(certificate))
+        if signer.verify(signed, raw_signature, key):
+            return
+    raise SamlError(f"{kind}: the signature is not the IdP's")
+
+
+def _read_logout(
+    sp: ServiceProvider, idp: IdpMetadata, query: Mapping[str, str], raw_query: str
+) -> LogoutMessage:
+    with _key_files(sp) as files:
         client = Saml2Client(_config(sp, files, idp.xml))
         try:
             if "SAMLRequest" in query:
-                if not query.get("Signature") or not query.get("SigAlg"):
-                    raise SamlError("logout request: not signed")
-                parsed = client.parse_logout_request(
-                    query["SAMLRequest"],
-                    BINDING_HTTP_REDIRECT,
-                    relay_state=query.get("RelayState"),
-                    sigalg=query["SigAlg"],
-                    signature=query["Signature"],
-                )
+                # An IdP's LogoutRequest ends sessions: it must be the IdP's, signed.
+                _verify_redirect(client, idp, query, raw_query, "SAMLRequest")
+                parsed = client.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
                 if parsed is None:
                     raise SamlError("logout request: refused")
                 message = parsed.message
@@ -345,6 +393,8 @@ def _read_logout(sp: ServiceProvider, idp: IdpMetadata, query: Mapping[str, str]
                     raise SamlError("logout request: from another issuer")
                 name = message.name_id.text if message.name_id is not None else None
                 return LogoutMessage(True, str(message.id), None, name, True)
+            if query.get("Signature"):
+                _verify_redirect(client, idp, query, raw_query, "SAMLResponse")
             response = client.parse_logout_request_response(
                 query.get("SAMLResponse", ""), BINDING_HTTP_REDIRECT
             )
@@ -513,9 +563,9 @@ class Pysaml2ServiceProvider:
         )
 
     async def read_logout(
-        self, sp: ServiceProvider, idp: IdpMetadata, query: Mapping[str, str]
+        self, sp: ServiceProvider, idp: IdpMetadata, query: Mapping[str, str], raw_query: str
     ) -> LogoutMessage:
-        return await self._run(lambda: _read_logout(sp, idp, query))
+        return await self._run(lambda: _read_logout(sp, idp, query, raw_query))
 
     async def logout_response(
         self, sp: ServiceProvider, idp: IdpMetadata, request_id: str, relay_state: str | None

@@ -23,7 +23,8 @@ async def saml_logout(request: Request, services: Services) -> Response:
         query = single_params(request)
     except OAuthError as error:
         return error_page(request, error)
-    location, ended = await services.saml.logout_answer(ctx.pool_id, ctx.base_url, query)
+    raw_query = request.scope.get("query_string", b"").decode("latin-1")
+    location, ended = await services.saml.logout_answer(ctx.pool_id, ctx.base_url, query, raw_query)
     if ended is not None:
         await services.login_sessions.end_saml(ctx.pool_id, ended.provider_name, ended.name_id)
     if location is None:

@@ -220,10 +220,12 @@ class SamlServiceProvider(Protocol):
         """A signed LogoutRequest to the IdP's SLO URL (HTTP-Redirect binding)."""
 
     async def read_logout(
-        self, sp: ServiceProvider, idp: IdpMetadata, query: Mapping[str, str]
+        self, sp: ServiceProvider, idp: IdpMetadata, query: Mapping[str, str], raw_query: str
     ) -> LogoutMessage:
-        """A LogoutRequest or LogoutResponse from `query` (HTTP-Redirect binding), its
-        signature checked when it is signed (SamlError when the check fails)."""
+        """A LogoutRequest or LogoutResponse from `query` (HTTP-Redirect binding). Its
+        signature is checked over `raw_query` (the query as received) against the IdP's
+        metadata certificates: required for a LogoutRequest, checked for a LogoutResponse
+        when present (SamlError when the check fails)."""
 
     async def logout_response(
         self, sp: ServiceProvider, idp: IdpMetadata, request_id: str, relay_state: str | None

@@ -466,13 +466,13 @@ class SamlFederation:
         return sent.url
 
     async def logout_answer(
-        self, pool_id: str, base_url: str, query: Mapping[str, str]
+        self, pool_id: str, base_url: str, query: Mapping[str, str], raw_query: str
     ) -> tuple[str | None, SamlLogin | None]:
         """GET /saml2/logout. A LogoutResponse: where the /logout that sent it continues
         (None: not ours). A LogoutRequest from an IdP whose IDPSignout is on, signed by it:
         the LogoutResponse redirect to send and the NameID whose sessions end."""
         if query.get("SAMLResponse"):
-            return await self._logout_response(pool_id, base_url, query), None
+            return await self._logout_response(pool_id, base_url, query, raw_query), None
         if not query.get("SAMLRequest"):
             return None, None
         issuer = self._sp.message_issuer(query["SAMLRequest"], redirect=True)
@@ -482,7 +482,7 @@ class SamlFederation:
         try:
             idp = await self._sp.idp_metadata(provider)
             sp = await self.service_provider(pool_id, base_url)
-            message = await self._sp.read_logout(sp, idp, query)
+            message = await self._sp.read_logout(sp, idp, query, raw_query)
             if not message.is_request or not message.name_id:
                 return None, None
             location = await self._sp.logout_response(sp, idp, message.id, query.get("RelayState"))
@@ -492,7 +492,7 @@ class SamlFederation:
         return location, SamlLogin(provider.name, message.name_id)
 
     async def _logout_response(
-        self, pool_id: str, base_url: str, query: Mapping[str, str]
+        self, pool_id: str, base_url: str, query: Mapping[str, str], raw_query: str
     ) -> str | None:
         relay = query.get("RelayState") or ""
         if not relay or len(relay) > 128:
@@ -506,7 +506,7 @@ class SamlFederation:
             provider = await self._providers.provider(pool_id, record.provider_name)
             idp = await self._sp.idp_metadata(provider)
             sp = await self.service_provider(pool_id, base_url)
-            message = await self._sp.read_logout(sp, idp, query)
+            message = await self._sp.read_logout(sp, idp, query, raw_query)
             if message.is_request or message.in_response_to != record.request_id:
                 log.warning("SAML provider %s: a LogoutResponse to another request", provider.name)
             elif not message.success:
