@@ -14,7 +14,7 @@ import httpx
 import pytest
 from tests.support.saml_idp import SamlIdp, saml_idp
 
-from mamori.adapters.federation.saml import Pysaml2ServiceProvider, message_issuer
+from mamori.adapters.federation.saml import Pysaml2ServiceProvider, message_issuer, signed_fields
 from mamori.domain.ids import PoolId
 from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
 from mamori.services.federation.ports import SamlError
@@ -130,3 +130,15 @@ async def test_the_issuer_a_message_names() -> None:
     assert message_issuer(_deflated(request), redirect=True) == "https://idp.test/"
     assert message_issuer(base64.b64encode(b"<x/>").decode(), redirect=False) is None
     assert message_issuer("%%%", redirect=True) is None
+
+
+def test_the_redirect_signature_covers_the_fields_as_received() -> None:
+    raw = "Signature=c2ln&SigAlg=rsa%2Dsha256&RelayState=a%20b&SAMLRequest=ab%2Bc&extra=1"
+    assert (
+        signed_fields(raw, "SAMLRequest")
+        == b"SAMLRequest=ab%2Bc&RelayState=a%20b&SigAlg=rsa%2Dsha256"
+    )
+    assert signed_fields("SAMLResponse=x&SigAlg=y", "SAMLResponse") == b"SAMLResponse=x&SigAlg=y"
+    for bad in ("SAMLRequest=x", "SigAlg=y", "SAMLRequest=x&SAMLRequest=z&SigAlg=y"):
+        with pytest.raises(SamlError):
+            signed_fields(bad, "SAMLRequest")

@@ -70,8 +70,7 @@ class _Fetched:
 
 
 def _xmlsec() -> str:
-    found = shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
-    return found
+    return shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
 
 
 @contextlib.contextmanager
@@ -290,7 +289,6 @@ def _location(info: Mapping[str, Any]) -> str:
 def _sp_metadata(sp: ServiceProvider, encrypted: bool) -> str:
     with _key_files(sp) as files:
         config = _config(sp, files, None, encrypted=encrypted)
-        config.getattr("service")
         descriptor = entity_descriptor(config)
     return str(descriptor)
 
@@ -335,7 +333,7 @@ _REDIRECT_ALGS = frozenset(
 )
 
 
-def _signed_part(raw_query: str, kind: str) -> bytes:
+def signed_fields(raw_query: str, kind: str) -> bytes:
     """SAML Bindings 3.4.4.1: the signature covers `kind`, RelayState (when present) and
     SigAlg exactly as they were URL-encoded in the query received, in that order."""
     fields: dict[str, str] = {}
@@ -366,7 +364,7 @@ def _verify_redirect(
         raw_signature = base64.b64decode(signature, validate=True)
     except ValueError as exc:
         raise SamlError(f"{kind}: the signature is not base64") from exc
-    signed = _signed_part(raw_query, kind)
+    signed = signed_fields(raw_query, kind)
     certificates = client.metadata.certs(idp.entity_id, "idpsso", "signing")
     signer = SIGNER_ALGS[algorithm]
     for _, certificate in certificates:

@@ -54,6 +54,9 @@ METADATA_PATH = "/saml2/metadata"
 # Cognito: "The saml2/idpresponse endpoint can accept SAML assertions of up to 100,000
 # characters in length."
 MAX_SAML_RESPONSE = 100_000
+# Cognito takes RelayState beyond SAML's 80 bytes (an IdP-initiated one holds the authorize
+# parameters); longer than this it is none of ours.
+MAX_RELAY_STATE = 4096
 # A person at the IdP's sign-in page: as long as an OIDC provider's state lives.
 REQUEST_LIFETIME = timedelta(minutes=15)
 _BINDING = "saml-binding"
@@ -205,6 +208,8 @@ class SamlFederation:
         if not saml_response or len(saml_response) > MAX_SAML_RESPONSE:
             raise SamlSignInError(InvalidRequest("The SAML response is missing or too long."))
         relay = relay_state or ""
+        if len(relay) > MAX_RELAY_STATE:
+            raise SamlSignInError(InvalidRequest("The SAML RelayState is too long."))
         record: SamlRequestRecord | None = None
         if relay and "=" not in relay and len(relay) <= 128:
             record = await self._store.take_request(
