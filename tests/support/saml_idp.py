@@ -65,7 +65,11 @@ class Fault(StrEnum):
     AudienceRestriction names another SP; UNSIGNED: neither Response nor Assertion signed;
     RESPONSE_ONLY_SIGNED / ASSERTION_ONLY_SIGNED: one of the two signatures; FOREIGN_KEY: signed
     with a key that is not in the IdP's metadata; DENIED: a Responder/AuthnFailed status, no
-    assertion; WRONG_IN_RESPONSE_TO: InResponseTo names a request the SP never sent."""
+    assertion; WRONG_IN_RESPONSE_TO: InResponseTo names a request the SP never sent.
+    Signature wrapping (XML signature wrapping, XSW), the Response unsigned and the genuine
+    signed Assertion kept byte for byte (its signature still verifies) beside an unsigned copy
+    whose NameID is `<name_id>-wrapped` and whose ID differs: WRAPPED_IN_ADVICE puts the genuine
+    one inside the copy's Advice; WRAPPED_SIBLING puts the copy before it in the Response."""
 
     TAMPERED = "tampered"
     EXPIRED = "expired"
@@ -76,6 +80,11 @@ class Fault(StrEnum):
     FOREIGN_KEY = "foreign-key"
     DENIED = "denied"
     WRONG_IN_RESPONSE_TO = "wrong-in-response-to"
+    WRAPPED_IN_ADVICE = "wrapped-in-advice"
+    WRAPPED_SIBLING = "wrapped-sibling"
+
+
+_WRAPS = (Fault.WRAPPED_IN_ADVICE, Fault.WRAPPED_SIBLING)
 
 
 @dataclass(frozen=True)
@@ -148,11 +157,12 @@ def _server(
             "encryption_keypairs": [
                 {"key_file": str(encryption[0]), "cert_file": str(encryption[1])}
             ],
-            "signing_algorithm": RSA_SHA256,
-            "digest_algorithm": "http://www.w3.org/2001/04/xmlenc#sha256",
             "service": {
                 "idp": {
                     "name": "mamori SAML stand-in",
+                    # Read in the idp context only (pysaml2 would sign with rsa-sha1 and sha1).
+                    "signing_algorithm": RSA_SHA256,
+                    "digest_algorithm": "http://www.w3.org/2001/04/xmlenc#sha256",
                     "endpoints": {
                         "single_sign_on_service": [(f"{url}/sso", BINDING_HTTP_REDIRECT)],
                         "single_logout_service": [(f"{url}/slo", BINDING_HTTP_REDIRECT)],
@@ -357,7 +367,7 @@ class SamlIdp:
                 format=self.name_id_format, text=self._user.name_id, sp_name_qualifier=sp_entity_id
             ),
             release_policy=policy,
-            sign_response=fault not in (Fault.UNSIGNED, Fault.ASSERTION_ONLY_SIGNED),
+            sign_response=fault not in (Fault.UNSIGNED, Fault.ASSERTION_ONLY_SIGNED, *_WRAPS),
             sign_assertion=fault not in (Fault.UNSIGNED, Fault.RESPONSE_ONLY_SIGNED),
             encrypt_assertion=sp.encrypt_assertions,
             encrypt_cert_advice=None,
@@ -375,9 +385,29 @@ class SamlIdp:
         xml = str(response)
         if fault is Fault.TAMPERED:
             xml = self._tamper(xml)
+        elif fault in _WRAPS:
+            if sp.encrypt_assertions:
+                raise ValueError("signature wrapping needs the assertion in the clear")
+            xml = self._wrap(xml, inside=fault is Fault.WRAPPED_IN_ADVICE)
         elif fault is None:
             self.sessions.setdefault((sp_entity_id, self._user.name_id), []).append(session_index)
         return acs, xml
+
+    def _wrap(self, xml: str, *, inside: bool) -> str:
+        found = re.search(r"<(\w+):Assertion[ >].*?</\1:Assertion>", xml, re.S)
+        if found is None:
+            raise AssertionError("no assertion to wrap")
+        genuine, prefix = found.group(0), found.group(1)
+        name = html.escape(self._user.name_id, quote=False)
+        evil = re.sub(r"<(\w+):Signature[ >].*?</\1:Signature>", "", genuine, count=1, flags=re.S)
+        evil = re.sub(r' ID="[^"]*"', f' ID="_{secrets.token_hex(16)}"', evil, count=1)
+        evil = evil.replace(f">{name}</{prefix}:NameID>", f">{name}-wrapped</{prefix}:NameID>", 1)
+        if inside:
+            conditions_end = f"</{prefix}:Conditions>"
+            advice = f"<{prefix}:Advice>{genuine}</{prefix}:Advice>"
+            evil = evil.replace(conditions_end, conditions_end + advice, 1)
+            return xml[: found.start()] + evil + xml[found.end() :]
+        return xml[: found.start()] + evil + genuine + xml[found.end() :]
 
     def _tamper(self, xml: str) -> str:
         name_id = f">{html.escape(self._user.name_id, quote=False)}</"

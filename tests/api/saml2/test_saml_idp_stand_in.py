@@ -132,6 +132,8 @@ def test_a_signed_sign_in_is_answered_with_signed_response_and_assertion(
     assert received.sig_alg == RSA_SHA256
     xml = base64.b64decode(fields["SAMLResponse"]).decode()
     assert xml.count("SignatureValue>") == 4 and "EncryptedAssertion" not in xml
+    assert xml.count(f'SignatureMethod Algorithm="{RSA_SHA256}"') == 2
+    assert xml.count('DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"') == 2
     answer = parse(sp, fields, request_id)
     assert answer.in_response_to == request_id
     assert (
@@ -233,7 +235,26 @@ REFUSALS = {
     Fault.FOREIGN_KEY: "Failed to verify signature",
     Fault.DENIED: "Unsuccessful operation",
     Fault.WRONG_IN_RESPONSE_TO: "Unsolicited response",
+    # Refused for the wrapping itself: this SP takes an assertion-only signature here.
+    Fault.WRAPPED_IN_ADVICE: "Signature missing for assertion",
+    Fault.WRAPPED_SIBLING: "Invalid number of assertions",
 }
+
+
+def test_an_assertion_only_signature_is_enough_for_an_sp_that_takes_it(
+    idp: SamlIdp, sp: Sp
+) -> None:
+    """So the wrapped answers below are refused for their wrapping, not their signatures."""
+    idp.sign_in_as("wes-9")
+    request_id, _, _ = sign_in(sp, idp)
+    _, fields = idp.response_for(
+        SP_ID, in_response_to=request_id, fault=Fault.ASSERTION_ONLY_SIGNED
+    )
+    sp.client.want_response_signed = False
+    try:
+        assert parse(sp, fields, request_id).name_id.text == "wes-9"
+    finally:
+        sp.client.want_response_signed = True
 
 
 @pytest.mark.parametrize("fault", list(Fault))
@@ -243,8 +264,12 @@ def test_each_fault_is_refused_by_a_strict_sp(idp: SamlIdp, sp: Sp, fault: Fault
         entityid=idp.entity_id, relay_state="r", binding=BINDING_HTTP_REDIRECT, sigalg=RSA_SHA256
     )
     _, fields = idp.sso_form(dict(info["headers"])["Location"], fault=fault)
-    with pytest.raises(Exception, match=REFUSALS[fault]):
-        parse(sp, fields, idp.authn_requests()[-1].id)
+    sp.client.want_response_signed = fault not in (Fault.WRAPPED_IN_ADVICE, Fault.WRAPPED_SIBLING)
+    try:
+        with pytest.raises(Exception, match=REFUSALS[fault]):
+            parse(sp, fields, idp.authn_requests()[-1].id)
+    finally:
+        sp.client.want_response_signed = True
     # The fault was for one answer: the next sign-in is a good one again.
     request_id, _, fields = sign_in(sp, idp)
     assert parse(sp, fields, request_id).name_id.text == "eve-5"
