@@ -4,7 +4,8 @@ on `127.0.0.1` (another site), so its auto-posted Response reaches /saml2/idpres
 cross-site POST. The login page's provider button (first sign-in, then a second one with changed
 attributes that refreshes the user), the corporate email form routing by IdpIdentifiers,
 encrypted assertions (EncryptedResponses), an IdP-initiated sign-in (IDPInit), and /logout
-through the IdP's single logout and back (IDPSignout), after which the login session is over."""
+through the IdP's single logout and back (IDPSignout), after which the login session is over;
+the IdP's own LogoutRequest ends it too, unless it is unsigned or signed by another key."""
 
 from __future__ import annotations
 
