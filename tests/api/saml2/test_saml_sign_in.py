@@ -61,8 +61,8 @@ def _provider(world_admin: Any, pool_id: str, name: str, **details: str) -> None
 
 
 @pytest.fixture(scope="module")
-def world(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    server = sqlite_server
+def world(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """On both databases: the requests, assertions, keys and SAML sessions are stored."""
     admin = server.admin()
     pool_id = str(make_pool(server)["Id"])
     admin.create_user_pool_domain(Domain=f"saml-{secrets.token_hex(4)}", UserPoolId=pool_id)
