@@ -2,9 +2,10 @@
 loopback, served by uvicorn in a thread. Discovery, a JWKS with one RS256 key, /authorize that
 sends the browser straight back with a code and the state (or an error, no code, another `iss`),
 a token endpoint that checks the client, the code, its redirect_uri and the PKCE verifier, and
-userinfo. `fault` makes the token endpoint (or userinfo) answer what an attacker or a broken
-provider would: a forged, unsigned, HMAC-with-the-public-key, expired, early, misaddressed,
-replayed or subjectless ID token, a slow or trickled answer, a 500, non-JSON, an endless body."""
+userinfo. `fault` makes the token endpoint (or userinfo, or discovery) answer what an attacker
+or a broken provider would: a forged, unsigned, HMAC-with-the-public-key, expired, early,
+misaddressed, replayed or subjectless ID token, a slow or trickled answer, a redirect, a 500,
+non-JSON, an endless body."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ TOKEN_FAULTS = (
     "unknown-kid",  # signed by a key not in the JWKS, under a kid it lacks
     "alg-none",  # unsigned
     "hs256-public-key",  # HS256 with the published public key (PEM) as the secret
+    "jku",  # signed by the attacker's key, its header pointing at the attacker's JWKS
     "tampered",  # a good token whose claims were changed after signing
     "expired",
     "issued-in-future",
@@ -59,14 +61,19 @@ TOKEN_FAULTS = (
     "userinfo-other-sub",
     "no-id-token",
     "invalid-grant",  # 400 {"error": "invalid_grant"}
+    "redirect",  # 302 to a good answer elsewhere (never followed)
     "error-500",
     "not-json",
     "oversized",  # a JSON answer that never ends, sent as fast as it is read
     "slow",  # answers after `delay` seconds
     "trickle",  # a good answer, one byte every 0.25 s for `delay` seconds first
 )
-# What /authorize can be told to send back instead of a code.
+# What /authorize can be told to send back instead of a code (errors come with a hostile
+# error_description: it must never reach the app or a page).
 AUTHORIZE_FAULTS = ("access_denied", "temporarily_unavailable", "no-code", "other-iss")
+# What the discovery document can be told to do.
+DISCOVERY_FAULTS = ("discovery-500", "discovery-slow")
+ERROR_DESCRIPTION = "<script>alert('provider')</script>"
 _OVERSIZED_CHUNK = b" " * 65536
 _OVERSIZED_CHUNKS = 1024  # 64 MiB
 
@@ -116,7 +123,7 @@ class HostileOidc:
         return list(self._tokens)
 
     def sign_in_as(self, sub: str, fault: str | None = None, **claims: Any) -> None:
-        if fault is not None and fault not in TOKEN_FAULTS + AUTHORIZE_FAULTS:
+        if fault is not None and fault not in TOKEN_FAULTS + AUTHORIZE_FAULTS + DISCOVERY_FAULTS:
             raise ValueError(f"unknown fault {fault!r}")
         self.sub, self.fault, self.claims = sub, fault, dict(claims)
 
@@ -127,6 +134,10 @@ class HostileOidc:
         return {**jwk, "kid": self._kid, "use": "sig", "alg": "RS256"}
 
     async def discovery(self, request: Request) -> Response:
+        if self.fault == "discovery-500":
+            return JSONResponse({"error": "server_error"}, status_code=500)
+        if self.fault == "discovery-slow" and await self._sleep(request, self.delay):
+            return Response(status_code=499)
         return JSONResponse(
             {
                 "issuer": self.url,
@@ -151,7 +162,7 @@ class HostileOidc:
         redirect_uri = params.get("redirect_uri", "")
         back: dict[str, str] = {"state": params.get("state", "")}
         if self.fault in ("access_denied", "temporarily_unavailable"):
-            back["error"] = self.fault
+            back["error"], back["error_description"] = self.fault, ERROR_DESCRIPTION
         elif self.fault != "no-code":
             code = secrets.token_urlsafe(16)
             self._codes[code] = _Code(
@@ -207,6 +218,14 @@ class HostileOidc:
             )
             body = _unsigned({"alg": "HS256", "typ": "JWT", "kid": self._kid}, claims)
             return f"{body}.{_b64(hmac.new(pem, body.encode(), hashlib.sha256).digest())}"
+        if fault == "jku":
+            other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            return jwt.encode(
+                claims,
+                other,
+                algorithm="RS256",
+                headers={"kid": self._kid, "jku": f"{self.url}/attacker-jwks"},
+            )
         if fault == "tampered":
             header, _, signature = self._sign(claims).split(".")
             changed = {**claims, "sub": f"{self.sub}-admin"}
@@ -248,6 +267,8 @@ class HostileOidc:
             or self.fault == "invalid-grant"
         ):
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        if self.fault == "redirect":
+            return RedirectResponse(f"{self.url}/token-elsewhere", status_code=307)
         if self.fault == "error-500":
             return PlainTextResponse("Internal Server Error", status_code=500)
         if self.fault == "not-json":

@@ -23,6 +23,8 @@ import pytest
 from tests.support.factories import make_client, make_pool
 from tests.support.hostile_oidc import (
     AUTHORIZE_FAULTS,
+    DISCOVERY_FAULTS,
+    ERROR_DESCRIPTION,
     TOKEN_FAULTS,
     HostileOidc,
     hostile_oidc,
@@ -171,6 +173,12 @@ def assert_nothing_leaks(site: Site, seen: Visit) -> None:
         shown = response.headers.get("location", "") + response.text
         for value in secrets_issued:
             assert value not in shown
+    # Nor, from mamori, what the provider said past its error code (the provider's text).
+    for response in seen.responses:
+        if not str(response.url).startswith(site.server.url):
+            continue
+        shown = urllib.parse.unquote_plus(response.headers.get("location", "")) + response.text
+        assert ERROR_DESCRIPTION not in shown and "alert(" not in shown
     for value in secrets_issued:
         assert value not in log
 
@@ -204,6 +212,7 @@ INVALID_ID_TOKENS = {
     "unknown-kid": "no matching key",
     "alg-none": "unsupported algorithm 'none'",
     "hs256-public-key": "unsupported algorithm 'HS256'",
+    "jku": "invalid token",
     "tampered": "invalid token",
     "expired": "token expired",
     "issued-in-future": "issued in the future",
@@ -242,6 +251,7 @@ def test_an_id_token_mamori_cannot_trust_makes_no_user(site: Site, fault: str) -
 # A token endpoint that fails, and the reason mamori logs.
 PROVIDER_FAILURES = {
     "invalid-grant": "token endpoint: HTTP 400 'invalid_grant'",
+    "redirect": "token endpoint: HTTP 307, not JSON",
     "error-500": "token endpoint: HTTP 500, not JSON",
     "not-json": "token endpoint: HTTP 200, not JSON",
     "no-id-token": "token endpoint: no id_token",
@@ -283,6 +293,21 @@ def test_a_provider_answer_without_a_usable_code(site: Site, fault: str, error: 
     assert site.provider.token_calls == calls  # no code was redeemed
 
 
+@pytest.mark.parametrize("fault", DISCOVERY_FAULTS)
+def test_a_provider_whose_discovery_fails_is_a_server_error(site: Site, fault: str) -> None:
+    """The discovery document is read at the redirect to the provider: the app hears of the
+    failure from /oauth2/authorize itself, within the timeout."""
+    sub = f"{fault}-{secrets.token_hex(3)}"
+    site.provider.sign_in_as(sub, fault, email=f"{sub}@corp.example")
+    before, logged = usernames(site), log_size(site)
+    seen = sign_in(site)
+    assert len(seen.responses) == 1  # never sent to the provider
+    assert_sent_back(site, seen, "server_error")
+    assert seen.seconds < TIMEOUT_SECONDS + 1.2
+    assert usernames(site) == before
+    assert f"identity provider {PROVIDER}: discovery failed: discovery: " in log_since(site, logged)
+
+
 def test_a_state_mismatch_is_the_error_page(site: Site) -> None:
     """Until the state is opened the app's request is unknown: the error page, no redirect."""
     sub = f"state-{secrets.token_hex(3)}"
@@ -303,6 +328,9 @@ def test_a_state_mismatch_is_the_error_page(site: Site) -> None:
             # Login CSRF: the attacker's whole answer in the victim's browser.
             for given in (theirs, tampered, without)
         ]
+        # Its own state twice, the attacker's first (which state would win is not a question).
+        twice = [("state", theirs["state"]), *mine.items()]
+        pages.append(victim.get(f"{answer_at}?{urllib.parse.urlencode(twice)}"))
     for page in pages:
         assert page.status_code == 400 and "invalid_request" in page.text
         assert "location" not in page.headers and APP_STATE not in page.text
@@ -365,6 +393,7 @@ def test_a_required_attribute_the_provider_does_not_send_is_the_error_page(site:
 def test_every_fault_of_the_stand_in_is_tried() -> None:
     tried = {*INVALID_ID_TOKENS, *PROVIDER_FAILURES, "slow", "trickle"}
     assert tried == set(TOKEN_FAULTS)
+    assert len(DISCOVERY_FAULTS) == 2  # both parametrize their test
     assert set(AUTHORIZE_FAULTS) == {fault for fault, _ in AUTHORIZE_ANSWERS}
 
 
