@@ -381,8 +381,11 @@ def test_a_required_attribute_the_provider_does_not_send_is_the_error_page(site:
     seen = sign_in(site, site.strict)
     page = seen.last
     assert page.status_code == 400, page.headers.get("location")
-    assert "invalid_request" in page.text and "name" in page.text
+    assert "invalid_request" in page.text and "name: The attribute name is required" in page.text
     assert usernames(site, site.strict) == set()
+    # Nor the provider's automatic group: nothing is written before every rule is checked.
+    admin = site.server.admin()
+    assert admin.list_groups(UserPoolId=site.strict.pool_id)["Groups"] == []
     assert_nothing_leaks(site, seen)
     # With the attribute, the same provider signs in to the same pool.
     site.provider.sign_in_as(sub, email=f"{sub}@corp.example", name="Named")
