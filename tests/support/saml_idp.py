@@ -61,18 +61,19 @@ PASSWORD_PROTECTED = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTr
 
 class Fault(StrEnum):
     """A wrong answer on purpose. TAMPERED: signed, then the NameID changed (or, encrypted, a
-    byte of the cipher text); EXPIRED: NotOnOrAfter ten minutes ago; OTHER_AUDIENCE: the
-    AudienceRestriction names another SP; UNSIGNED: neither Response nor Assertion signed;
-    RESPONSE_ONLY_SIGNED / ASSERTION_ONLY_SIGNED: one of the two signatures; FOREIGN_KEY: signed
-    with a key that is not in the IdP's metadata; DENIED: a Responder/AuthnFailed status, no
-    assertion; WRONG_IN_RESPONSE_TO: InResponseTo names a request the SP never sent.
-    Signature wrapping (XML signature wrapping, XSW), the Response unsigned and the genuine
-    signed Assertion kept byte for byte (its signature still verifies) beside an unsigned copy
-    whose NameID is `<name_id>-wrapped` and whose ID differs: WRAPPED_IN_ADVICE puts the genuine
-    one inside the copy's Advice; WRAPPED_SIBLING puts the copy before it in the Response."""
+    byte of the cipher text); EXPIRED: NotOnOrAfter ten minutes ago; NOT_YET_VALID: NotBefore
+    ten minutes ahead; OTHER_AUDIENCE: the AudienceRestriction names another SP; UNSIGNED:
+    neither Response nor Assertion signed; RESPONSE_ONLY_SIGNED / ASSERTION_ONLY_SIGNED: one of
+    the two signatures; FOREIGN_KEY: signed with a key that is not in the IdP's metadata;
+    DENIED: a Responder/AuthnFailed status, no assertion; WRONG_IN_RESPONSE_TO: InResponseTo
+    names a request the SP never sent. Signature wrapping (XSW), the Response unsigned and the
+    genuine signed Assertion kept byte for byte (its signature still verifies) beside an
+    unsigned copy whose NameID is `<name_id>-wrapped` and whose ID differs: WRAPPED_IN_ADVICE
+    puts the genuine one inside the copy's Advice; WRAPPED_SIBLING puts the copy before it."""
 
     TAMPERED = "tampered"
     EXPIRED = "expired"
+    NOT_YET_VALID = "not-yet-valid"
     OTHER_AUDIENCE = "other-audience"
     UNSIGNED = "unsigned"
     RESPONSE_ONLY_SIGNED = "response-only-signed"
@@ -120,9 +121,11 @@ class _User:
 class _StandInPolicy(Policy):  # type: ignore[misc]
     """Every attribute released as named; the validity window and audience as the fault says."""
 
-    def __init__(self, lifetime: dict[str, int], audience: str | None) -> None:
+    def __init__(
+        self, lifetime: dict[str, int], audience: str | None, not_before: dict[str, int]
+    ) -> None:
         super().__init__(restrictions={"default": {"name_form": saml.NAME_FORMAT_URI}})
-        self._lifetime, self._audience = lifetime, audience
+        self._lifetime, self._audience, self._not_before = lifetime, audience, not_before
 
     def restrict(self, ava: Any, sp_entity_id: str, metadata: Any = None) -> Any:
         return ava
@@ -133,7 +136,7 @@ class _StandInPolicy(Policy):  # type: ignore[misc]
     def conditions(self, sp_entity_id: str) -> Any:
         return factory(
             saml.Conditions,
-            not_before=instant(),
+            not_before=in_a_while(**self._not_before),
             not_on_or_after=self.not_on_or_after(sp_entity_id),
             audience_restriction=[
                 factory(
@@ -351,11 +354,17 @@ class SamlIdp:
                 authn_context_class_ref=factory(saml.AuthnContextClassRef, text=PASSWORD_PROTECTED),
             ),
         )
+        lifetime = {"minutes": 5}
+        if fault is Fault.EXPIRED:
+            lifetime = {"minutes": -10}
+        elif fault is Fault.NOT_YET_VALID:
+            lifetime = {"minutes": 20}
         policy = _StandInPolicy(
-            {"minutes": -10} if fault is Fault.EXPIRED else {"minutes": 5},
+            lifetime,
             f"urn:amazon:cognito:sp:{secrets.token_hex(4)}"
             if fault is Fault.OTHER_AUDIENCE
             else None,
+            {"minutes": 10} if fault is Fault.NOT_YET_VALID else {},
         )
         # create_authn_response drops a given AuthnStatement; its two steps take it, so the
         # SessionIndex is ours to remember for logout_from_idp.

@@ -228,6 +228,7 @@ def test_idp_initiated_answers_name_no_request(idp: SamlIdp, sp: Sp) -> None:
 REFUSALS = {
     Fault.TAMPERED: "Failed to verify signature",
     Fault.EXPIRED: "Condition not OK",
+    Fault.NOT_YET_VALID: "Can't use response yet",
     Fault.OTHER_AUDIENCE: "AudienceRestrictions conditions not satisfied",
     Fault.UNSIGNED: "Signature missing for response",
     Fault.RESPONSE_ONLY_SIGNED: "Signature missing for assertion",
