@@ -1,5 +1,6 @@
 """Opaque social access tokens asked about at their issuers: Facebook's Graph API (`/app`, `/me`)
-and Login with Amazon (`/auth/o2/tokeninfo`, `/user/profile`), through the shared client."""
+and Login with Amazon (`/auth/o2/tokeninfo`, `/user/profile`), through the shared client
+(adapters/http.py `fetch`: a deadline for the whole call, answers bounded as they stream)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from mamori.adapters.http import AnswerTooLarge, fetch
 from mamori.services.identity.ports import SocialAccount, SocialProviderDown, SocialTokenRefused
 
 log = logging.getLogger("mamori.social")
@@ -27,27 +29,30 @@ async def _get_json(
     """(status, JSON object); SocialProviderDown when there is no readable answer. Neither the
     URL's query nor the headers (they carry the user's token) reach an exception or the log."""
     path = httpx.URL(url).path
+    request = http.build_request(
+        "GET",
+        url,
+        params=params,
+        headers={"Accept": "application/json", **(headers or {})},
+        timeout=timeout,
+    )
     try:
-        response = await http.get(
-            url,
-            params=params,
-            headers={"Accept": "application/json", **(headers or {})},
-            timeout=timeout,
-        )
-    except httpx.HTTPError as exc:
+        # The timeout bounds the whole call, the size the answer as it streams.
+        status, content = await fetch(http, request, timeout, _MAX_ANSWER)
+    except (TimeoutError, AnswerTooLarge, httpx.HTTPError) as exc:
         log.warning("%s %s: %s", provider, path, type(exc).__name__)
         raise SocialProviderDown(f"{provider} {path}: {type(exc).__name__}") from None
-    if response.status_code >= 500 or len(response.content) > _MAX_ANSWER:
-        log.warning("%s %s answered HTTP %s", provider, path, response.status_code)
-        raise SocialProviderDown(f"{provider} {path} answered HTTP {response.status_code}")
+    if status >= 500:
+        log.warning("%s %s answered HTTP %s", provider, path, status)
+        raise SocialProviderDown(f"{provider} {path} answered HTTP {status}")
     try:
-        value = json.loads(response.content)
+        value = json.loads(content)
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        log.warning("%s %s: not a JSON object (HTTP %s)", provider, path, response.status_code)
+        log.warning("%s %s: not a JSON object (HTTP %s)", provider, path, status)
         raise SocialProviderDown(f"{provider} {path}: not a JSON object")
-    return response.status_code, value
+    return status, value
 
 
 def _text(value: Any) -> str:

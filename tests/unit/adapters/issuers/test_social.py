@@ -5,7 +5,8 @@ cannot say), and that the user's token never reaches an exception's text."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -82,6 +83,36 @@ def test_a_timeout_keeps_the_token_out_of_the_message() -> None:
         run(handler, "facebook")
     assert TOKEN not in str(exc.value)
     assert exc.value.__cause__ is None and exc.value.__suppress_context__
+
+
+class Trickle:
+    """An answer a byte every 50 ms (5 s in all); `endless`: 64 KiB chunks at once, 40 MB."""
+
+    def __init__(self, endless: bool = False) -> None:
+        self.endless, self.read = endless, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for _ in range(100 if not self.endless else 640):
+            if not self.endless:
+                await anyio.sleep(0.05)
+            self.read += 1
+            yield b" " * (65536 if self.endless else 1)
+
+
+@pytest.mark.parametrize("endless", [False, True])
+def test_a_trickled_or_endless_answer_is_cut(endless: bool) -> None:
+    """The timeout bounds the whole call, the size bound the answer as it is read."""
+    body = Trickle(endless)
+
+    async def go() -> None:
+        handler = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+        async with httpx.AsyncClient(transport=handler) as http:
+            await FacebookGraph(http, "https://graph.test/v17.0/", 0.3).inspect(TOKEN)
+
+    started = time.monotonic()
+    with pytest.raises(SocialProviderDown):
+        anyio.run(go)
+    assert time.monotonic() - started < 1.0 and body.read < (100 if not endless else 3)
 
 
 INFO = {
