@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import re
-import secrets
 import threading
 import time
 import urllib.parse
@@ -19,7 +17,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +27,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from tests.support.live import free_port
+from tests.support.saml_answers import Fault, Subject, authn_response, idp_server
 from tests.support.saml_bindings import (
-    RSA_SHA256,
-    XMLSEC1,
     inflate,
     key_and_cert,
     post_page,
@@ -45,47 +41,11 @@ from tests.support.saml_bindings import (
 
 with quiet_saml2_import():
     from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml, samlp
-    from saml2.assertion import Policy
-    from saml2.attribute_converter import AttributeConverter
-    from saml2.config import IdPConfig
     from saml2.metadata import entity_descriptor
-    from saml2.s_utils import factory
     from saml2.saml import NAMEID_FORMAT_PERSISTENT
-    from saml2.server import Server
-    from saml2.time_util import in_a_while, instant
 
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
-PASSWORD_PROTECTED = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-
-
-class Fault(StrEnum):
-    """A wrong answer on purpose. TAMPERED: signed, then the NameID changed (or, encrypted, a
-    byte of the cipher text); EXPIRED: NotOnOrAfter ten minutes ago; NOT_YET_VALID: NotBefore
-    ten minutes ahead; OTHER_AUDIENCE: the AudienceRestriction names another SP; UNSIGNED:
-    neither Response nor Assertion signed; RESPONSE_ONLY_SIGNED / ASSERTION_ONLY_SIGNED: one of
-    the two signatures; FOREIGN_KEY: signed with a key that is not in the IdP's metadata;
-    DENIED: a Responder/AuthnFailed status, no assertion; WRONG_IN_RESPONSE_TO: InResponseTo
-    names a request the SP never sent. Signature wrapping (XSW), the Response unsigned and the
-    genuine signed Assertion kept byte for byte (its signature still verifies) beside an
-    unsigned copy whose NameID is `<name_id>-wrapped` and whose ID differs: WRAPPED_IN_ADVICE
-    puts the genuine one inside the copy's Advice; WRAPPED_SIBLING puts the copy before it."""
-
-    TAMPERED = "tampered"
-    EXPIRED = "expired"
-    NOT_YET_VALID = "not-yet-valid"
-    OTHER_AUDIENCE = "other-audience"
-    UNSIGNED = "unsigned"
-    RESPONSE_ONLY_SIGNED = "response-only-signed"
-    ASSERTION_ONLY_SIGNED = "assertion-only-signed"
-    FOREIGN_KEY = "foreign-key"
-    DENIED = "denied"
-    WRONG_IN_RESPONSE_TO = "wrong-in-response-to"
-    WRAPPED_IN_ADVICE = "wrapped-in-advice"
-    WRAPPED_SIBLING = "wrapped-sibling"
-
-
-_WRAPS = (Fault.WRAPPED_IN_ADVICE, Fault.WRAPPED_SIBLING)
 
 
 @dataclass(frozen=True)
@@ -112,79 +72,6 @@ class _Sp:
     requests_signed: bool
 
 
-@dataclass
-class _User:
-    name_id: str
-    attributes: dict[str, list[str]]
-
-
-class _StandInPolicy(Policy):  # type: ignore[misc]
-    """Every attribute released as named; the validity window and audience as the fault says."""
-
-    def __init__(
-        self, lifetime: dict[str, int], audience: str | None, not_before: dict[str, int]
-    ) -> None:
-        super().__init__(restrictions={"default": {"name_form": saml.NAME_FORMAT_URI}})
-        self._lifetime, self._audience, self._not_before = lifetime, audience, not_before
-
-    def restrict(self, ava: Any, sp_entity_id: str, metadata: Any = None) -> Any:
-        return ava
-
-    def get_lifetime(self, sp_entity_id: str) -> dict[str, int]:
-        return self._lifetime
-
-    def conditions(self, sp_entity_id: str) -> Any:
-        return factory(
-            saml.Conditions,
-            not_before=in_a_while(**self._not_before),
-            not_on_or_after=self.not_on_or_after(sp_entity_id),
-            audience_restriction=[
-                factory(
-                    saml.AudienceRestriction,
-                    audience=[factory(saml.Audience, text=self._audience or sp_entity_id)],
-                )
-            ],
-        )
-
-
-def _server(
-    url: str, entity_id: str, signing: tuple[Path, Path], encryption: tuple[Path, Path]
-) -> Any:
-    config = IdPConfig()
-    config.load(
-        {
-            "entityid": entity_id,
-            "xmlsec_binary": str(XMLSEC1),
-            "key_file": str(signing[0]),
-            "cert_file": str(signing[1]),
-            "encryption_keypairs": [
-                {"key_file": str(encryption[0]), "cert_file": str(encryption[1])}
-            ],
-            "service": {
-                "idp": {
-                    "name": "mamori SAML stand-in",
-                    # Read in the idp context only (pysaml2 would sign with rsa-sha1 and sha1).
-                    "signing_algorithm": RSA_SHA256,
-                    "digest_algorithm": "http://www.w3.org/2001/04/xmlenc#sha256",
-                    "endpoints": {
-                        "single_sign_on_service": [(f"{url}/sso", BINDING_HTTP_REDIRECT)],
-                        "single_logout_service": [(f"{url}/slo", BINDING_HTTP_REDIRECT)],
-                    },
-                    # Checked here per SP instead (its AuthnRequestsSigned), over the raw query.
-                    "want_authn_requests_signed": False,
-                    "name_id_format": [NAMEID_FORMAT_PERSISTENT],
-                },
-            },
-            "metadata": {},
-        }
-    )
-    # Attribute names go out exactly as the test names them (no OID mapping, no lower-casing).
-    verbatim = AttributeConverter(saml.NAME_FORMAT_URI)
-    verbatim._to, verbatim._fro = {}, {}
-    config.attribute_converters = [verbatim]
-    return Server(config=config)
-
-
 class SamlIdp:
     """The identity provider. `requests` lists what it received, oldest first; `sessions` the
     SessionIndex values it issued per (SP entity id, NameID)."""
@@ -199,12 +86,12 @@ class SamlIdp:
         self.sessions: dict[tuple[str, str], list[str]] = {}
         self.next_fault: Fault | None = None
         self._tmp = tmp
-        self._user = _User("nobody", {})
+        self._user = Subject("nobody", NAMEID_FORMAT_PERSISTENT, {})
         self._sps: dict[str, _Sp] = {}
         self._lock = threading.RLock()
         signing_key, signing_cert, self._signing_key = key_and_cert(tmp, "idp-signing")
         encryption = key_and_cert(tmp, "idp-encryption")[:2]
-        self._server = _server(self.url, self.entity_id, (signing_key, signing_cert), encryption)
+        self._server = idp_server(self.url, self.entity_id, (signing_key, signing_cert), encryption)
         self._foreign: Any = None
         self._foreign_key: rsa.RSAPrivateKey | None = None
         self.signing_cert_pem = signing_cert.read_text()
@@ -243,7 +130,7 @@ class SamlIdp:
     def sign_in_as(self, name_id: str, **attributes: str | list[str]) -> None:
         """The next SSO requests are answered for this user at once (no form)."""
         values = {k: [v] if isinstance(v, str) else list(v) for k, v in attributes.items()}
-        self._user = _User(name_id, values)
+        self._user = Subject(name_id, self.name_id_format, values)
 
     def sso_form(self, url: str, *, fault: Fault | None = None) -> tuple[str, dict[str, str]]:
         """GET the SSO URL (the redirect the SP sent) -> (the ACS, {SAMLResponse, RelayState})."""
@@ -320,8 +207,6 @@ class SamlIdp:
     def logout_requests(self) -> list[Received]:
         return [r for r in self.requests if r.kind == "LogoutRequest"]
 
-    # -- the responses ------------------------------------------------------------------
-
     def _response(
         self,
         sp_entity_id: str,
@@ -334,99 +219,14 @@ class SamlIdp:
             raise LookupError(f"the stand-in does not trust {sp_entity_id}")
         fault, self.next_fault = fault or self.next_fault, None
         acs = acs_url or self._sp_acs(sp_entity_id)
-        server = self._server
-        if fault is Fault.FOREIGN_KEY:
-            server = self._foreign_server()
-        if fault is Fault.WRONG_IN_RESPONSE_TO:
-            in_response_to = f"_{secrets.token_hex(16)}"
-        if fault is Fault.DENIED:
-            status = (samlp.STATUS_AUTHN_FAILED, "The user denied the sign-in")
-            denied = server.create_error_response(in_response_to, acs, status, sign=True)
-            return acs, str(denied)
-        session_index = f"_{secrets.token_hex(16)}"
-        statement = factory(
-            saml.AuthnStatement,
-            authn_instant=instant(),
-            session_index=session_index,
-            session_not_on_or_after=in_a_while(hours=8),
-            authn_context=factory(
-                saml.AuthnContext,
-                authn_context_class_ref=factory(saml.AuthnContextClassRef, text=PASSWORD_PROTECTED),
-            ),
+        server = self._foreign_server() if fault is Fault.FOREIGN_KEY else self._server
+        subject = Subject(self._user.name_id, self.name_id_format, self._user.attributes)
+        xml, session_index = authn_response(
+            server, sp_entity_id, subject, in_response_to, acs, sp.encrypt_assertions, fault
         )
-        lifetime = {"minutes": 5}
-        if fault is Fault.EXPIRED:
-            lifetime = {"minutes": -10}
-        elif fault is Fault.NOT_YET_VALID:
-            lifetime = {"minutes": 20}
-        policy = _StandInPolicy(
-            lifetime,
-            f"urn:amazon:cognito:sp:{secrets.token_hex(4)}"
-            if fault is Fault.OTHER_AUDIENCE
-            else None,
-            {"minutes": 10} if fault is Fault.NOT_YET_VALID else {},
-        )
-        # create_authn_response drops a given AuthnStatement; its two steps take it, so the
-        # SessionIndex is ours to remember for logout_from_idp.
-        args = server.gather_authn_response_args(
-            sp_entity_id,
-            name_id_policy=None,
-            userid=None,
-            name_id=saml.NameID(
-                format=self.name_id_format, text=self._user.name_id, sp_name_qualifier=sp_entity_id
-            ),
-            release_policy=policy,
-            sign_response=fault not in (Fault.UNSIGNED, Fault.ASSERTION_ONLY_SIGNED, *_WRAPS),
-            sign_assertion=fault not in (Fault.UNSIGNED, Fault.RESPONSE_ONLY_SIGNED),
-            encrypt_assertion=sp.encrypt_assertions,
-            encrypt_cert_advice=None,
-            encrypt_cert_assertion=None,
-            pefim=False,
-        )
-        response = server._authn_response(
-            in_response_to,
-            acs,
-            sp_entity_id,
-            dict(self._user.attributes),
-            authn_statement=statement,
-            **args,
-        )
-        xml = str(response)
-        if fault is Fault.TAMPERED:
-            xml = self._tamper(xml)
-        elif fault in _WRAPS:
-            if sp.encrypt_assertions:
-                raise ValueError("signature wrapping needs the assertion in the clear")
-            xml = self._wrap(xml, inside=fault is Fault.WRAPPED_IN_ADVICE)
-        elif fault is None:
-            self.sessions.setdefault((sp_entity_id, self._user.name_id), []).append(session_index)
+        if fault is None and session_index is not None:
+            self.sessions.setdefault((sp_entity_id, subject.name_id), []).append(session_index)
         return acs, xml
-
-    def _wrap(self, xml: str, *, inside: bool) -> str:
-        found = re.search(r"<(\w+):Assertion[ >].*?</\1:Assertion>", xml, re.S)
-        if found is None:
-            raise AssertionError("no assertion to wrap")
-        genuine, prefix = found.group(0), found.group(1)
-        name = html.escape(self._user.name_id, quote=False)
-        evil = re.sub(r"<(\w+):Signature[ >].*?</\1:Signature>", "", genuine, count=1, flags=re.S)
-        evil = re.sub(r' ID="[^"]*"', f' ID="_{secrets.token_hex(16)}"', evil, count=1)
-        evil = evil.replace(f">{name}</{prefix}:NameID>", f">{name}-wrapped</{prefix}:NameID>", 1)
-        if inside:
-            conditions_end = f"</{prefix}:Conditions>"
-            advice = f"<{prefix}:Advice>{genuine}</{prefix}:Advice>"
-            evil = evil.replace(conditions_end, conditions_end + advice, 1)
-            return xml[: found.start()] + evil + xml[found.end() :]
-        return xml[: found.start()] + evil + genuine + xml[found.end() :]
-
-    def _tamper(self, xml: str) -> str:
-        name_id = f">{html.escape(self._user.name_id, quote=False)}</"
-        if name_id in xml:
-            return xml.replace(name_id, f">{html.escape(self._user.name_id, quote=False)}-x</", 1)
-        cipher = re.search(r"(<(?:\w+:)?CipherValue>)([A-Za-z0-9+/]{8})", xml)
-        if cipher is None:
-            raise AssertionError("nothing to tamper with")
-        flipped = cipher.group(2)[::-1] if cipher.group(2) != cipher.group(2)[::-1] else "AAAAAAAA"
-        return xml[: cipher.start(2)] + flipped + xml[cipher.end(2) :]
 
     def _foreign_server(self) -> Any:
         if self._foreign is None:
@@ -434,7 +234,9 @@ class SamlIdp:
             foreign.mkdir(exist_ok=True)
             *signing, self._foreign_key = key_and_cert(foreign, "foreign-signing")
             encryption = key_and_cert(foreign, "foreign-encryption")[:2]
-            self._foreign = _server(self.url, self.entity_id, (signing[0], signing[1]), encryption)
+            self._foreign = idp_server(
+                self.url, self.entity_id, (signing[0], signing[1]), encryption
+            )
         self._foreign.metadata = self._server.metadata
         self._foreign.sec.metadata = self._server.metadata
         return self._foreign
