@@ -50,13 +50,15 @@ class World:
         return list(self.server.admin().list_users(UserPoolId=self.pool_id)["Users"])
 
 
-def _provider(world_admin: Any, pool_id: str, name: str, **details: str) -> None:
+def _provider(
+    world_admin: Any, pool_id: str, name: str, mapping: dict[str, str] | None = None, **details: str
+) -> None:
     world_admin.create_identity_provider(
         UserPoolId=pool_id,
         ProviderName=name,
         ProviderType="SAML",
         ProviderDetails=details,
-        AttributeMapping={"email": "email", "name": NAME_CLAIM},
+        AttributeMapping=mapping or {"email": "email", "name": NAME_CLAIM},
     )
 
 
@@ -81,6 +83,13 @@ def world(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             admin, pool_id, "Sealed", MetadataFile=idp.metadata_xml, EncryptedResponses="true"
         )
         _provider(admin, pool_id, "Portal", MetadataFile=idp.metadata_xml, IDPInit="true")
+        _provider(
+            admin,
+            pool_id,
+            "ByUid",
+            {"username": "uid", "email": "email"},
+            MetadataFile=idp.metadata_xml,
+        )
         client_id = str(
             make_client(
                 server,
@@ -90,7 +99,14 @@ def world(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                 AllowedOAuthScopes=["openid", "email", "profile"],
                 CallbackURLs=[CALLBACK],
                 LogoutURLs=[SIGNED_OUT],
-                SupportedIdentityProviders=["COGNITO", "Corp", "Signed", "Sealed", "Portal"],
+                SupportedIdentityProviders=[
+                    "COGNITO",
+                    "Corp",
+                    "Signed",
+                    "Sealed",
+                    "Portal",
+                    "ByUid",
+                ],
             )["ClientId"]
         )
         yield World(server, pool_id, client_id, idp, sp_metadata)
@@ -194,6 +210,22 @@ def test_first_and_second_sign_in_make_then_refresh_the_user(world: World) -> No
     assert second["sub"] == claims["sub"] and second["name"] == "Al"
     user = world.server.admin().admin_get_user(UserPoolId=world.pool_id, Username="Corp_alice")
     assert user["UserStatus"] == "EXTERNAL_PROVIDER"
+
+
+def test_the_attribute_mapping_may_name_the_username(world: World) -> None:
+    with httpx.Client() as browser:
+        tokens = sign_in(
+            world, browser, "opaque-name-id", provider="ByUid", uid="jdoe", email="j@corp.test"
+        )
+    claims = claims_of(tokens["id_token"])
+    assert claims["cognito:username"] == "ByUid_jdoe"
+    assert claims["identities"][0]["userId"] == "jdoe"
+    # No such attribute in the assertion: no user.
+    world.idp.sign_in_as("no-uid", email="n@corp.test")
+    with httpx.Client() as browser:
+        location, _ = to_idp(world, browser, "ByUid")
+        response = post_to_acs(browser, *world.idp.sso_form(location))
+    assert query(response.headers["location"])["error"] == "invalid_request"
 
 
 def test_a_signed_authn_request_when_the_provider_asks(world: World) -> None:
@@ -437,7 +469,7 @@ def test_an_idp_whose_metadata_cannot_be_read_is_a_server_error_for_the_app(
         admin.update_user_pool_client(
             UserPoolId=world.pool_id,
             ClientId=world.client_id,
-            SupportedIdentityProviders=["COGNITO", "Corp", "Signed", "Sealed", "Portal"],
+            SupportedIdentityProviders=["COGNITO", "Corp", "Signed", "Sealed", "Portal", "ByUid"],
             AllowedOAuthFlowsUserPoolClient=True,
             AllowedOAuthFlows=["code"],
             AllowedOAuthScopes=["openid", "email", "profile"],
