@@ -27,6 +27,16 @@ def N_(message: str) -> str:
     return message
 
 
+# What a social provider's button calls it: its pool name is its type's, which reads badly
+# ("Sign in with SignInWithApple"); Cognito's buttons say Apple and Amazon. Other providers
+# (OIDC, SAML) are shown by the name their owner gave them.
+_PROVIDER_LABELS = {"LoginWithAmazon": "Amazon", "SignInWithApple": "Apple"}
+
+
+def provider_label(name: str) -> str:
+    return _PROVIDER_LABELS.get(name, name)
+
+
 def environment() -> Environment:
     """A template environment without translations (one per language is built from it by
     `_language_environment`); it depends on nothing but the package's files."""
@@ -39,6 +49,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.globals["provider_label"] = provider_label
     return env
 
 

@@ -14,7 +14,7 @@ from mamori.api.hosted_ui.errors import error_page
 from mamori.api.hosted_ui.forms import FormError, read_form
 from mamori.api.hosted_ui.headers import content_security_policy
 from mamori.api.hosted_ui.pages import callback_sources
-from mamori.api.hosted_ui.rendering import render_template
+from mamori.api.hosted_ui.rendering import provider_label, render_template
 from mamori.protocols.oauth2.errors import InvalidRequest
 
 
@@ -124,3 +124,15 @@ async def test_forms_are_read_strictly(body: bytes, content_type: str, status: i
     assert answer.status_code == status, answer.text
     if status == 200:
         assert answer.json() == {"a": "1", "b": ""}
+
+
+def test_social_buttons_say_apple_and_amazon_others_their_names() -> None:
+    assert [provider_label(n) for n in ("SignInWithApple", "LoginWithAmazon")] == [
+        "Apple",
+        "Amazon",
+    ]
+    assert [provider_label(n) for n in ("Google", "Facebook", "Corp")] == [
+        "Google",
+        "Facebook",
+        "Corp",
+    ]
