@@ -64,6 +64,7 @@ TOKEN_FAULTS = (
     "redirect",  # 302 to a good answer elsewhere (never followed)
     "error-500",
     "not-json",
+    "deep-json",  # an array nested past the JSON parser's depth
     "oversized",  # a JSON answer that never ends, sent as fast as it is read
     "slow",  # answers after `delay` seconds
     "trickle",  # a good answer, one byte every 0.25 s for `delay` seconds first
@@ -271,6 +272,8 @@ class HostileOidc:
             return RedirectResponse(f"{self.url}/token-elsewhere", status_code=307)
         if self.fault == "error-500":
             return PlainTextResponse("Internal Server Error", status_code=500)
+        if self.fault == "deep-json":
+            return Response(b"[" * 100_000, media_type="application/json")
         if self.fault == "not-json":
             return Response("<html><body>Welcome!</body></html>", media_type="text/html")
         if self.fault == "oversized":

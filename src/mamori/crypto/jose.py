@@ -99,7 +99,7 @@ def _segment_bytes(segment: str) -> bytes:
 def _unverified_json(segment: str) -> dict[str, Any]:
     try:
         value = json.loads(_segment_bytes(segment))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested past the parser's depth
         raise TokenError("malformed token") from exc
     if not isinstance(value, dict):
         raise TokenError("malformed token")

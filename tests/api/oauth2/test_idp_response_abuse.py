@@ -254,6 +254,7 @@ PROVIDER_FAILURES = {
     "redirect": "token endpoint: HTTP 307, not JSON",
     "error-500": "token endpoint: HTTP 500, not JSON",
     "not-json": "token endpoint: HTTP 200, not JSON",
+    "deep-json": "token endpoint: HTTP 200, not JSON",
     "no-id-token": "token endpoint: no id_token",
     "oversized": "token endpoint: the answer is too large",
 }

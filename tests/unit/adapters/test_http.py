@@ -79,3 +79,9 @@ async def test_an_issuer_whose_keys_trickle_is_an_oidc_error_at_the_timeout() ->
         with pytest.raises(OidcError, match="timed out"):
             await keys.jwks_at("https://issuer.example/jwks")
     assert time.monotonic() - started < 1.0
+
+
+async def test_an_issuer_whose_keys_nest_past_the_parsers_depth_is_an_oidc_error() -> None:
+    async with client(httpx.Response(200, content=b"[" * 100_000)) as http:
+        with pytest.raises(OidcError, match="not JSON"):
+            await OidcKeys(http, timeout_seconds=1.0).jwks_at("https://issuer.example/jwks")

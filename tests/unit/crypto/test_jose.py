@@ -113,6 +113,20 @@ def test_garbage_tokens_raise_token_error_only(garbage: str) -> None:
         unverified_header_and_issuer(garbage)
 
 
+def test_a_token_nested_past_the_json_parsers_depth_is_malformed(key: LoadedKey) -> None:
+    """json raises RecursionError, not ValueError, for it: a 500 on GetUser until caught."""
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    deep, ok = b64(b"[" * 5000), b64(b'{"iss": "x"}')
+    for token in (f"{deep}.{ok}.c2ln", f"{b64(b'{}')}.{deep}.c2ln"):
+        with pytest.raises(TokenError):
+            unverified_header_and_issuer(token)
+        with pytest.raises(TokenError):
+            verify(token, key, NOW)
+
+
 def test_jwk_is_public_only(key: LoadedKey) -> None:
     jwk = key.jwk
     assert jwk["kid"] == key.kid and jwk["alg"] == "RS256" and jwk["use"] == "sig"

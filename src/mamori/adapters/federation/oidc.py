@@ -45,7 +45,7 @@ class HttpOidcRelyingParty:
             raise ProviderError(f"{what}: {type(exc).__name__}") from exc
         try:
             value = json.loads(content)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested past the parser's depth
             raise ProviderError(f"{what}: HTTP {status}, not JSON") from exc
         if not isinstance(value, dict):
             raise ProviderError(f"{what}: not a JSON object")

@@ -69,7 +69,7 @@ class OidcKeys:
             raise OidcError(f"{url} answered HTTP {status}")
         try:
             value = json.loads(content)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested past the parser's depth
             raise OidcError(f"{url} is not JSON") from exc
         if not isinstance(value, dict):
             raise OidcError(f"{url} is not a JSON object")

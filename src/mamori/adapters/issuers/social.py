@@ -47,7 +47,7 @@ async def _get_json(
         raise SocialProviderDown(f"{provider} {path} answered HTTP {status}")
     try:
         value = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth
         value = None
     if not isinstance(value, dict):
         log.warning("%s %s: not a JSON object (HTTP %s)", provider, path, status)

@@ -106,7 +106,7 @@ def user_claims(user: str | None) -> dict[str, str]:
         return {}
     try:
         parsed: Any = json.loads(user)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth
         return {}
     if not isinstance(parsed, dict):
         return {}

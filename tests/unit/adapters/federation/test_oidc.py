@@ -65,6 +65,7 @@ async def test_the_secret_goes_by_basic_or_in_the_form(basic: bool) -> None:
         httpx.Response(200, text="not json"),
         httpx.Response(200, json={"access_token": "no id token"}),
         httpx.Response(200, content=b"{" + b" " * 300_000 + b"}"),
+        httpx.Response(200, content=b"[" * 100_000),  # json's RecursionError
     ],
 )
 async def test_a_failed_redemption_is_a_provider_error(answer: Any) -> None:

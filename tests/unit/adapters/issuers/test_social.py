@@ -67,6 +67,7 @@ def test_facebook_refuses_the_token(status: int) -> None:
         answer(500, {"error": {"type": "OAuthException"}}),
         answer(400, {"error": {"type": "GraphMethodException"}}),
         httpx.Response(200, content=b"<html>"),
+        httpx.Response(200, content=b"[" * 50_000),  # json's RecursionError
         answer(200, {"name": "no id"}),
     ],
 )
