@@ -69,6 +69,10 @@ def _claim_value(pool: UserPool, name: str, value: str) -> Any:
         return int(value)
     if name == IDENTITIES:
         return identities_claim(value)  # Cognito: the JSON array itself, not a string
+    if name == "address":
+        # Cognito: the attribute is a string, the claim OpenID Connect's address object
+        # (Core 5.1.1) with that string as `formatted`.
+        return {"formatted": value}
     return value
 
 

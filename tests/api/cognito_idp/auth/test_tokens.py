@@ -81,6 +81,7 @@ def member(server: Server, pool: dict[str, Any]) -> str:
             "phone_number": "+15555550100",
             "phone_number_verified": "false",
             "given_name": "Grace",
+            "address": "1 Main St, Springfield",
             "custom:team": "compilers",
         },
     )
@@ -122,6 +123,7 @@ def test_id_token_verifies_offline_and_carries_cognito_claims(
     assert claims["given_name"] == "Grace"
     assert claims["phone_number"] == "+15555550100"
     assert claims["custom:team"] == "compilers"
+    assert claims["address"] == {"formatted": "1 Main St, Springfield"}
     assert claims["email_verified"] is True
     assert claims["phone_number_verified"] is False
     me = server.public().get_user(AccessToken=tokens["AccessToken"])
