@@ -35,6 +35,7 @@ from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlPoolStore
 from mamori.adapters.store.sql.resource_servers import SqlResourceServerStore as SqlScopes
+from mamori.adapters.store.sql.saml import SqlSamlStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.composition.delivery import build_message_sender
@@ -306,6 +307,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             clock,
             authorization_codes=SqlAuthorizationCodeStore(engine),
             login_sessions=SqlLoginSessionStore(engine),
+            saml=SqlSamlStore(engine),
         ),
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
@@ -376,6 +378,7 @@ async def purger_for(settings: Settings) -> AsyncIterator[Purger]:
             SystemClock(),
             authorization_codes=SqlAuthorizationCodeStore(engine),
             login_sessions=SqlLoginSessionStore(engine),
+            saml=SqlSamlStore(engine),
         )
     finally:
         await dispose(engine)

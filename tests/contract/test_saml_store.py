@@ -1,7 +1,8 @@
 """SqlSamlStore (a pool's SAML service provider state) on SQLite and PostgreSQL: a request
 taken once and only by its pool, expired ones refused; an assertion recorded once (a replay
-is refused) per pool; keys kept per pool and use, the first one made winning. And the SAML
-sign-in a hosted-login session keeps, ended by the IdP's NameID."""
+is refused) per pool; keys kept per pool and use, the first one made winning; the purge of
+expired rows across pools. And the SAML sign-in a hosted-login session keeps, ended by the
+IdP's NameID."""
 
 from __future__ import annotations
 
@@ -51,10 +52,25 @@ async def test_an_expired_request_is_refused_and_cleared(stores: Stores) -> None
     await store.add_request(old, NOW)
     later = NOW + timedelta(minutes=2)
     assert await store.take_request(pool.id, old.digest, later) is None
-    stale = record(pool.id, timedelta(minutes=1))
+
+
+async def test_the_purge_deletes_expired_requests_and_assertions_of_every_pool(
+    stores: Stores,
+) -> None:
+    store = SqlSamlStore(stores.engine)
+    pool_a, pool_b = await stores.pool(), await stores.pool()
+    stale, live = record(pool_a.id, timedelta(minutes=1)), record(pool_b.id, timedelta(hours=1))
     await store.add_request(stale, NOW)
-    await store.add_request(record(pool.id), later)  # a new request clears the pool's stale ones
-    assert await store.take_request(pool.id, stale.digest, NOW) is None
+    await store.add_request(live, NOW)
+    assert await store.first_use(pool_b.id, "old", NOW + timedelta(minutes=1), NOW)
+    assert await store.first_use(pool_a.id, "new", NOW + timedelta(hours=1), NOW)
+    cutoff = NOW + timedelta(minutes=2)
+    assert await store.count_saml_expired_before(cutoff) >= 2
+    assert await store.delete_saml_expired_before(cutoff, 1) >= 2
+    assert await store.count_saml_expired_before(cutoff) == 0
+    assert await store.take_request(pool_a.id, stale.digest, NOW) is None
+    assert await store.take_request(pool_b.id, live.digest, NOW) == live
+    assert not await store.first_use(pool_a.id, "new", NOW + timedelta(hours=1), NOW)
 
 
 async def test_an_assertion_is_accepted_once_per_pool(stores: Stores) -> None:

@@ -1,5 +1,5 @@
-"""`mamori purge`: delete expired refresh sessions, codes, authorization codes and hosted-login
-sessions and old outbox messages once."""
+"""`mamori purge`: delete expired refresh sessions, codes, authorization codes, hosted-login
+sessions and SAML requests and assertions, and old outbox messages, once."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def purge(settings: Settings, dry_run: bool) -> int:
     )
     print(
         f"login sessions: {purged.login_sessions} {verb} "
+        f"(expired before {purged.codes_before.isoformat(timespec='seconds')})"
+    )
+    print(
+        f"SAML requests and assertions: {purged.saml} {verb} "
         f"(expired before {purged.codes_before.isoformat(timespec='seconds')})"
     )
     return 0

@@ -1,5 +1,6 @@
-"""The purge: deletes refresh sessions, one-time codes, authorization codes and hosted-login
-sessions that can never be used again, and outbox messages past their retention."""
+"""The purge: deletes refresh sessions, one-time codes, authorization codes, hosted-login
+sessions and SAML requests and assertions that can never be used again, and outbox messages
+past their retention."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 
 import anyio
 
+from mamori.services.federation.ports import ExpiredSaml
 from mamori.services.oauth.ports import ExpiredAuthorizationCodes, ExpiredLoginSessions
 from mamori.services.ports import Clock, ExpiredCodes, ExpiredRefreshSessions, OldMessages
 
@@ -42,6 +44,7 @@ class Purged:
     dry_run: bool = False
     authorization_codes: int = 0  # OAuth codes, expired before codes_before
     login_sessions: int = 0  # hosted-login sessions, expired before codes_before
+    saml: int = 0  # SAML requests sent and assertions accepted, expired before codes_before
 
 
 class Purger:
@@ -55,6 +58,7 @@ class Purger:
         batch: int = BATCH,
         authorization_codes: ExpiredAuthorizationCodes | None = None,
         login_sessions: ExpiredLoginSessions | None = None,
+        saml: ExpiredSaml | None = None,
     ) -> None:
         """`message_retention`: how long outbox messages are kept; None keeps them forever.
         `authorization_codes`, `login_sessions`: the OAuth codes' and the hosted-login
@@ -69,6 +73,7 @@ class Purger:
         self._batch = batch
         self._authorization_codes = authorization_codes
         self._login_sessions = login_sessions
+        self._saml = saml
 
     def cutoffs(self) -> tuple[datetime, datetime, datetime | None]:
         """(sessions, codes, messages): sessions and codes whose expiry is before these go, and
@@ -101,6 +106,9 @@ class Purger:
         # An expired login session is ignored like a missing one (LoginSessions.current), and
         # a sign-out only deletes: nothing reads an expired row again.
         logins = await self._purge_login_sessions(codes_before, dry_run)
+        # An expired SAML request is refused like an unknown one; an expired assertion is
+        # refused by its own NotOnOrAfter before its record would be asked.
+        saml = await self._purge_saml(codes_before, dry_run)
         return Purged(
             sessions,
             codes,
@@ -111,6 +119,7 @@ class Purger:
             dry_run,
             oauth_codes,
             logins,
+            saml,
         )
 
     async def _purge_authorization_codes(self, before: datetime, dry_run: bool) -> int:
@@ -128,6 +137,14 @@ class Purger:
         if dry_run:
             return await store.count_login_sessions_expired_before(before)
         return await store.delete_login_sessions_expired_before(before, self._batch)
+
+    async def _purge_saml(self, before: datetime, dry_run: bool) -> int:
+        store = self._saml
+        if store is None:
+            return 0
+        if dry_run:
+            return await store.count_saml_expired_before(before)
+        return await store.delete_saml_expired_before(before, self._batch)
 
     async def _purge_messages(self, before: datetime | None, dry_run: bool) -> int:
         if before is None:
@@ -155,6 +172,7 @@ class Purger:
                     codes=purged.codes,
                     authorization_codes=purged.authorization_codes,
                     login_sessions=purged.login_sessions,
+                    saml=purged.saml,
                     messages=purged.messages,
                     ms=round((anyio.current_time() - started) * 1000, 2),
                 )

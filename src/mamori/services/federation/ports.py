@@ -278,3 +278,10 @@ class SamlStore(Protocol):
 
     async def add_saml_key(self, pool_id: str, key: SealedSamlKey) -> bool:
         """False when the pool has a key for that use already (another process made it)."""
+
+
+class ExpiredSaml(Protocol):
+    """The purge's side of the SAML store: expired requests and assertions, every pool."""
+
+    async def count_saml_expired_before(self, cutoff: datetime) -> int: ...
+    async def delete_saml_expired_before(self, cutoff: datetime, batch: int) -> int: ...

@@ -1,6 +1,7 @@
 """A pool's SAML service provider state in SQL: its keys (sealed), the requests sent to IdPs
 (found once by their RelayState's digest, then gone) and the assertions accepted (each
-recorded until it expires, so a replay is refused)."""
+recorded until it expires, so a replay is refused); the purge of expired requests and
+assertions."""
 
 from __future__ import annotations
 
@@ -11,9 +12,22 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from mamori.adapters.store.sql.base import SqlBase, must_aware
+from mamori.adapters.store.sql.base import (
+    SqlBase,
+    count_before,
+    delete_in_batches,
+    must_aware,
+    purge_statements,
+)
 from mamori.adapters.store.sql.tables import saml_assertions, saml_keys, saml_requests
 from mamori.services.federation.ports import SamlRequestRecord, SealedSamlKey
+
+_PURGES = (
+    purge_statements(saml_requests.c.expires, saml_requests.c.digest),
+    purge_statements(
+        saml_assertions.c.expires, saml_assertions.c.pool_id, saml_assertions.c.digest
+    ),
+)
 
 
 def _record(row: Any) -> SamlRequestRecord:
@@ -33,12 +47,6 @@ def _record(row: Any) -> SamlRequestRecord:
 class SqlSamlStore(SqlBase):
     async def add_request(self, record: SamlRequestRecord, now: datetime) -> None:
         async with self._engine.begin() as conn:
-            # The pool's abandoned requests go as new ones come (an index range).
-            await conn.execute(
-                delete(saml_requests).where(
-                    saml_requests.c.pool_id == record.pool_id, saml_requests.c.expires <= now
-                )
-            )
             await conn.execute(
                 insert(saml_requests).values(
                     digest=record.digest,
@@ -70,9 +78,12 @@ class SqlSamlStore(SqlBase):
     async def first_use(self, pool_id: str, digest: str, expires: datetime, now: datetime) -> bool:
         try:
             async with self._engine.begin() as conn:
+                # An expired record can go now: its assertion is refused as expired anyway.
                 await conn.execute(
                     delete(saml_assertions).where(
-                        saml_assertions.c.pool_id == pool_id, saml_assertions.c.expires <= now
+                        saml_assertions.c.pool_id == pool_id,
+                        saml_assertions.c.digest == digest,
+                        saml_assertions.c.expires <= now,
                     )
                 )
                 await conn.execute(
@@ -106,3 +117,12 @@ class SqlSamlStore(SqlBase):
         except IntegrityError:
             return False
         return True
+
+    async def count_saml_expired_before(self, cutoff: datetime) -> int:
+        return sum([await count_before(self._engine, count, cutoff) for count, _ in _PURGES])
+
+    async def delete_saml_expired_before(self, cutoff: datetime, batch: int) -> int:
+        # Every pool at once: a maintenance sweep (services/purge.py).
+        return sum(
+            [await delete_in_batches(self._engine, gone, cutoff, batch) for _, gone in _PURGES]
+        )

@@ -36,7 +36,7 @@ saml_requests = Table(
     Column("request", Text, nullable=False),
     Column("binding", String(64), nullable=False),
     Column("expires", DateTime(timezone=True), nullable=False),
-    Index("ix_saml_requests_expires", "pool_id", "expires"),
+    Index("ix_saml_requests_expires", "expires"),  # the purge
 )
 
 # Assertions accepted, by the keyed digest of the IdP's entity id and the assertion's ID, until
@@ -47,5 +47,5 @@ saml_assertions = Table(
     Column("pool_id", String(64), primary_key=True),
     Column("digest", String(64), primary_key=True),
     Column("expires", DateTime(timezone=True), nullable=False),
-    Index("ix_saml_assertions_expires", "pool_id", "expires"),
+    Index("ix_saml_assertions_expires", "expires"),  # the purge
 )

@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("digest"),
     )
     with op.batch_alter_table("saml_requests", schema=None) as batch_op:
-        batch_op.create_index("ix_saml_requests_expires", ["pool_id", "expires"], unique=False)
+        batch_op.create_index("ix_saml_requests_expires", ["expires"], unique=False)
     op.create_table(
         "saml_assertions",
         sa.Column("pool_id", sa.String(length=64), nullable=False),
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("pool_id", "digest"),
     )
     with op.batch_alter_table("saml_assertions", schema=None) as batch_op:
-        batch_op.create_index("ix_saml_assertions_expires", ["pool_id", "expires"], unique=False)
+        batch_op.create_index("ix_saml_assertions_expires", ["expires"], unique=False)
     with op.batch_alter_table("login_sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("idp_name", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("saml_name_id", sa.Text(), nullable=True))
