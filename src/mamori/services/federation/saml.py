@@ -203,8 +203,8 @@ class SamlFederation:
         self, pool_id: str, base_url: str, saml_response: str | None, relay_state: str | None
     ) -> str:
         """The POSTed response checked; returns what the GET finishes with (sealed, two
-        minutes). SamlSignInError otherwise (nothing is written but the consumed request and
-        the assertion's record)."""
+        minutes). SamlSignInError otherwise: nothing is written, the request's record aside
+        (consumed either way)."""
         if not saml_response or len(saml_response) > MAX_SAML_RESPONSE:
             raise SamlSignInError(InvalidRequest("The SAML response is missing or too long."))
         relay = relay_state or ""
