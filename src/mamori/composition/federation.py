@@ -3,7 +3,7 @@ the pool's identity providers, a relying party on the shared HTTP client with th
 cache, the sealed states and the federated users (services/users/federated.py), as the
 container field `federation`; and SAML (`build_saml`): SamlFederation over pysaml2
 (adapters/federation/saml.py) on worker threads, its SQL store and the pools' SAML keys, as
-the container fields `saml` and `saml_keys`."""
+the container fields `saml`, `saml_keys` and `saml_logout`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from mamori.services.federation.ports import (
 )
 from mamori.services.federation.saml import SamlFederation
 from mamori.services.federation.saml_keys import SamlKeys
+from mamori.services.federation.saml_logout import SamlLogout
 from mamori.services.federation.states import FederationStates
 from mamori.services.ports import Clock
 from mamori.services.userpools.pools import PoolService
@@ -69,6 +70,7 @@ class SamlServices(TypedDict):
 
     saml: SamlFederation
     saml_keys: SamlKeys
+    saml_logout: SamlLogout
 
 
 def build_saml(
@@ -86,10 +88,11 @@ def build_saml(
     the keys' generation run, off the event loop."""
     store = SqlSamlStore(engine)
     keys = SamlKeys(store, pools, keyring, clock, threads)
+    adapter = Pysaml2ServiceProvider(http, timeout_seconds, threads)
     federated = FederatedUsers(users, SqlUserStore(engine), SqlGroupStore(engine), pools, clock)
     saml = SamlFederation(
         providers,
-        Pysaml2ServiceProvider(http, timeout_seconds, threads),
+        adapter,
         store,
         keys,
         federated,
@@ -97,4 +100,5 @@ def build_saml(
         keyring,
         clock,
     )
-    return SamlServices(saml=saml, saml_keys=keys)
+    logout = SamlLogout(providers, adapter, store, keys, keyring, clock)
+    return SamlServices(saml=saml, saml_keys=keys, saml_logout=logout)

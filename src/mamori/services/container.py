@@ -12,6 +12,7 @@ from mamori.services.auth.service import AuthService
 from mamori.services.federation.oidc import OidcFederation
 from mamori.services.federation.saml import SamlFederation
 from mamori.services.federation.saml_keys import SamlKeys
+from mamori.services.federation.saml_logout import SamlLogout
 from mamori.services.health import Health
 from mamori.services.identity.credentials import IdentityServices
 from mamori.services.oauth.authorize import AuthorizeService
@@ -81,3 +82,4 @@ class Services:
     # SAML providers' sign-in and logout (/saml2/*); None: not offered
     saml: SamlFederation | None = None
     saml_keys: SamlKeys | None = None  # the pools' SAML keys (GetSigningCertificate)
+    saml_logout: SamlLogout | None = None  # SAML single logout (/logout, /saml2/logout)

@@ -14,7 +14,8 @@ import httpx
 import pytest
 from tests.support.saml_idp import SamlIdp, saml_idp
 
-from mamori.adapters.federation.saml import Pysaml2ServiceProvider, message_issuer, signed_fields
+from mamori.adapters.federation.saml import Pysaml2ServiceProvider, message_issuer
+from mamori.adapters.federation.saml_logout import signed_fields
 from mamori.domain.ids import PoolId
 from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
 from mamori.services.federation.ports import SamlError

@@ -1,5 +1,6 @@
-"""A user pool as a SAML 2.0 service provider, through pysaml2: AuthnRequests and
-LogoutRequests (HTTP-Redirect binding, signed rsa-sha256 when asked), responses checked
+"""A user pool as a SAML 2.0 service provider, through pysaml2: AuthnRequests
+(HTTP-Redirect binding, signed rsa-sha256 when asked; single logout is saml_logout.py's),
+responses checked
 (XML signature by the IdP's metadata certificate, audience, conditions, destination,
 InResponseTo; encrypted assertions decrypted), the SP's metadata; pysaml2 runs xmlsec1 for
 every XML signature and decryption, so each call runs on a worker thread, never the event
@@ -9,16 +10,11 @@ through the shared HTTP client with a timeout and cached."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
-import os
-import shutil
-import tempfile
-import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,10 +26,17 @@ from saml2.config import SPConfig
 from saml2.mdstore import MetadataStore
 from saml2.metadata import entity_descriptor
 from saml2.response import StatusError
-from saml2.saml import NAMEID_FORMAT_UNSPECIFIED, NameID
-from saml2.sigver import SIGNER_ALGS, extract_rsa_key_from_x509_cert, pem_format
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+from saml2.saml import NAMEID_FORMAT_UNSPECIFIED
+from saml2.xmldsig import SIG_RSA_SHA256
 
+from mamori.adapters.federation.saml_config import (
+    SIGNING,
+    key_files,
+    location,
+    sp_config,
+    xmlsec,
+)
+from mamori.adapters.federation.saml_logout import logout_request, logout_response, read_logout
 from mamori.domain.userpools.identity_providers import IdentityProvider
 from mamori.services.federation.ports import (
     IdpMetadata,
@@ -54,12 +57,6 @@ _MAX_METADATA = 131072
 _METADATA_TTL = 3600.0
 _METADATA_RETRY = 60.0
 _CACHE_SIZE = 256
-# Clock skew allowed on NotBefore / NotOnOrAfter (seconds).
-_SKEW = 60
-_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
-# pysaml2's redirect-binding signer is one module-level object per algorithm whose key is set
-# before each use: two threads signing for two pools at once must not interleave.
-_SIGNING = threading.Lock()
 
 
 @dataclass
@@ -69,82 +66,9 @@ class _Fetched:
     tried: float
 
 
-def _xmlsec() -> str:
-    return shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
-
-
-@contextlib.contextmanager
-def _key_files(sp: ServiceProvider) -> Iterator[dict[str, str]]:
-    """The pool's keys as the files pysaml2 and xmlsec1 read, in a private directory removed
-    at once after the call (0700 directory, 0600 files)."""
-    directory = tempfile.mkdtemp(prefix="mamori-saml-")
-    try:
-        paths = {}
-        for name, value in (
-            ("signing_key", sp.keys.signing_key),
-            ("signing_cert", sp.keys.signing_certificate),
-            ("encryption_key", sp.keys.encryption_key),
-            ("encryption_cert", sp.keys.encryption_certificate),
-        ):
-            path = os.path.join(directory, name + ".pem")
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(value)
-            paths[name] = path
-        yield paths
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-def _config(
-    sp: ServiceProvider,
-    files: Mapping[str, str],
-    metadata: str | None,
-    *,
-    unsolicited: bool = False,
-    encrypted: bool = False,
-) -> SPConfig:
-    sp_service: dict[str, Any] = {
-        "endpoints": {
-            "assertion_consumer_service": [(sp.acs_url, BINDING_HTTP_POST)],
-            "single_logout_service": [(sp.slo_url, BINDING_HTTP_REDIRECT)],
-        },
-        "allow_unsolicited": unsolicited,
-        "authn_requests_signed": False,
-        "logout_requests_signed": True,
-        "want_response_signed": False,
-        "want_assertions_signed": False,
-        # Either the response or every assertion signed by the IdP: pysaml2 refuses the rest.
-        "want_assertions_or_response_signed": True,
-        "name_id_format": [NAMEID_FORMAT_UNSPECIFIED],
-        "name_id_format_allow_create": True,
-    }
-    conf: dict[str, Any] = {
-        "entityid": sp.entity_id,
-        "xmlsec_binary": _xmlsec(),
-        "service": {"sp": sp_service},
-        "key_file": files["signing_key"],
-        "cert_file": files["signing_cert"],
-        "accepted_time_diff": _SKEW,
-        "allow_unknown_attributes": True,
-        "delete_tmpfiles": True,
-        "signing_algorithm": SIG_RSA_SHA256,
-        "digest_algorithm": DIGEST_SHA256,
-    }
-    if encrypted:
-        conf["encryption_keypairs"] = [
-            {"key_file": files["encryption_key"], "cert_file": files["encryption_cert"]}
-        ]
-    if metadata is not None:
-        conf["metadata"] = {"inline": [metadata]}
-    config = SPConfig()
-    config.load(conf)
-    return config
-
-
 def _parse_metadata(xml: str) -> IdpMetadata:
     config = SPConfig()
-    config.load({"entityid": "urn:mamori:metadata-reader", "xmlsec_binary": _xmlsec()})
+    config.load({"entityid": "urn:mamori:metadata-reader", "xmlsec_binary": xmlsec()})
     store = MetadataStore(attrc=[], config=config)
     try:
         store.load("inline", xml)
@@ -215,8 +139,8 @@ def _read_response(
 ) -> SamlAssertion:
     if encrypted and not _only_encrypted(saml_response):
         raise SamlError("response: the assertion is not encrypted")
-    with _key_files(sp) as files:
-        config = _config(sp, files, idp.xml, unsolicited=request_id is None, encrypted=True)
+    with key_files(sp) as files:
+        config = sp_config(sp, files, idp.xml, unsolicited=request_id is None, encrypted=True)
         client = Saml2Client(config)
         outstanding = {request_id: "mamori"} if request_id else {}
         try:
@@ -260,8 +184,8 @@ def _authn_request(
 ) -> SamlRedirect:
     if idp.sso_redirect_url is None:
         raise SamlError("metadata: no SingleSignOnService with the HTTP-Redirect binding")
-    with _key_files(sp) as files, _SIGNING:
-        client = Saml2Client(_config(sp, files, idp.xml))
+    with key_files(sp) as files, SIGNING:
+        client = Saml2Client(sp_config(sp, files, idp.xml))
         request_id, request = client.create_authn_request(
             destination=idp.sso_redirect_url,
             binding=BINDING_HTTP_POST,
@@ -276,162 +200,14 @@ def _authn_request(
             sign=sign,
             sigalg=SIG_RSA_SHA256,
         )
-    return SamlRedirect(str(request_id), _location(info))
-
-
-def _location(info: Mapping[str, Any]) -> str:
-    for name, value in info.get("headers", ()):
-        if name == "Location":
-            return str(value)
-    raise SamlError("no redirect location")
+    return SamlRedirect(str(request_id), location(info))
 
 
 def _sp_metadata(sp: ServiceProvider, encrypted: bool) -> str:
-    with _key_files(sp) as files:
-        config = _config(sp, files, None, encrypted=encrypted)
+    with key_files(sp) as files:
+        config = sp_config(sp, files, None, encrypted=encrypted)
         descriptor = entity_descriptor(config)
     return str(descriptor)
-
-
-def _logout_request(
-    sp: ServiceProvider,
-    idp: IdpMetadata,
-    name_id: str,
-    name_id_format: str | None,
-    session_index: str | None,
-    relay_state: str,
-) -> SamlRedirect:
-    if idp.slo_redirect_url is None:
-        raise SamlError("metadata: no SingleLogoutService with the HTTP-Redirect binding")
-    with _key_files(sp) as files, _SIGNING:
-        client = Saml2Client(_config(sp, files, idp.xml))
-        request_id, request = client.create_logout_request(
-            idp.slo_redirect_url,
-            idp.entity_id,
-            name_id=NameID(text=name_id, format=name_id_format),
-            session_indexes=[session_index] if session_index else None,
-            sign=False,
-        )
-        info = client.apply_binding(
-            BINDING_HTTP_REDIRECT,
-            str(request),
-            idp.slo_redirect_url,
-            relay_state,
-            sign=True,
-            sigalg=SIG_RSA_SHA256,
-        )
-    return SamlRedirect(str(request_id), _location(info))
-
-
-# Redirect-binding signatures mamori accepts from an IdP (no SHA-1).
-_REDIRECT_ALGS = frozenset(
-    {
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-    }
-)
-
-
-def signed_fields(raw_query: str, kind: str) -> bytes:
-    """SAML Bindings 3.4.4.1: the signature covers `kind`, RelayState (when present) and
-    SigAlg exactly as they were URL-encoded in the query received, in that order."""
-    fields: dict[str, str] = {}
-    for part in raw_query.split("&"):
-        name = part.split("=", 1)[0]
-        if name in (kind, "RelayState", "SigAlg"):
-            if name in fields:
-                raise SamlError("redirect binding: a signed field is repeated")
-            fields[name] = part
-    if kind not in fields or "SigAlg" not in fields:
-        raise SamlError("redirect binding: the signed fields are missing")
-    order = (kind, "RelayState", "SigAlg")
-    return "&".join(fields[n] for n in order if n in fields).encode("ascii")
-
-
-def _verify_redirect(
-    client: Saml2Client, idp: IdpMetadata, query: Mapping[str, str], raw_query: str, kind: str
-) -> None:
-    """The HTTP-Redirect binding's signature, checked over the raw query with pysaml2's signer
-    against the IdP's signing certificates from its metadata (pysaml2's own parser checks it
-    only for an IdP's configuration); SamlError unless one of them verifies it."""
-    algorithm, signature = query.get("SigAlg"), query.get("Signature")
-    if not algorithm or not signature:
-        raise SamlError(f"{kind}: not signed")
-    if algorithm not in _REDIRECT_ALGS:
-        raise SamlError(f"{kind}: signature algorithm {algorithm} refused")
-    try:
-        raw_signature = base64.b64decode(signature, validate=True)
-    except ValueError as exc:
-        raise SamlError(f"{kind}: the signature is not base64") from exc
-    signed = signed_fields(raw_query, kind)
-    certificates = client.metadata.certs(idp.entity_id, "idpsso", "signing")
-    signer = SIGNER_ALGS[algorithm]
-    for _, certificate in certificates:
-        key = extract_rsa_key_from_x509_cert(pem_format(certificate))
-        if signer.verify(signed, raw_signature, key):
-            return
-    raise SamlError(f"{kind}: the signature is not the IdP's")
-
-
-def _read_logout(
-    sp: ServiceProvider, idp: IdpMetadata, query: Mapping[str, str], raw_query: str
-) -> LogoutMessage:
-    with _key_files(sp) as files:
-        client = Saml2Client(_config(sp, files, idp.xml))
-        try:
-            if "SAMLRequest" in query:
-                # An IdP's LogoutRequest ends sessions: it must be the IdP's, signed.
-                _verify_redirect(client, idp, query, raw_query, "SAMLRequest")
-                parsed = client.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
-                if parsed is None:
-                    raise SamlError("logout request: refused")
-                message = parsed.message
-                if message.issuer is None or message.issuer.text != idp.entity_id:
-                    raise SamlError("logout request: from another issuer")
-                name = message.name_id.text if message.name_id is not None else None
-                return LogoutMessage(True, str(message.id), None, name, True)
-            if query.get("Signature"):
-                _verify_redirect(client, idp, query, raw_query, "SAMLResponse")
-            response = client.parse_logout_request_response(
-                query.get("SAMLResponse", ""), BINDING_HTTP_REDIRECT
-            )
-        except SamlError:
-            raise
-        except Exception as exc:
-            raise SamlError(f"logout message refused: {type(exc).__name__}: {exc}") from exc
-    if response is None:
-        raise SamlError("logout response: refused")
-    status = response.response.status
-    success = status is not None and status.status_code.value == _SUCCESS
-    return LogoutMessage(False, str(response.response.id), response.in_response_to, None, success)
-
-
-def _logout_response(
-    sp: ServiceProvider, idp: IdpMetadata, request_id: str, relay_state: str | None
-) -> str:
-    if idp.slo_redirect_url is None:
-        raise SamlError("metadata: no SingleLogoutService with the HTTP-Redirect binding")
-    with _key_files(sp) as files, _SIGNING:
-        client = Saml2Client(_config(sp, files, idp.xml))
-        response = client._status_response(
-            samlp.LogoutResponse,
-            client._issuer(),
-            None,
-            False,
-            in_response_to=request_id,
-            destination=idp.slo_redirect_url,
-        )
-        info = client.apply_binding(
-            BINDING_HTTP_REDIRECT,
-            str(response),
-            idp.slo_redirect_url,
-            relay_state or "",
-            response=True,
-            sign=True,
-            sigalg=SIG_RSA_SHA256,
-        )
-    return _location(info)
 
 
 def message_issuer(encoded: str, redirect: bool) -> str | None:
@@ -557,18 +333,18 @@ class Pysaml2ServiceProvider:
         relay_state: str,
     ) -> SamlRedirect:
         return await self._run(
-            lambda: _logout_request(sp, idp, name_id, name_id_format, session_index, relay_state)
+            lambda: logout_request(sp, idp, name_id, name_id_format, session_index, relay_state)
         )
 
     async def read_logout(
         self, sp: ServiceProvider, idp: IdpMetadata, query: Mapping[str, str], raw_query: str
     ) -> LogoutMessage:
-        return await self._run(lambda: _read_logout(sp, idp, query, raw_query))
+        return await self._run(lambda: read_logout(sp, idp, query, raw_query))
 
     async def logout_response(
         self, sp: ServiceProvider, idp: IdpMetadata, request_id: str, relay_state: str | None
     ) -> str:
-        return await self._run(lambda: _logout_response(sp, idp, request_id, relay_state))
+        return await self._run(lambda: logout_response(sp, idp, request_id, relay_state))
 
     def message_issuer(self, encoded: str, redirect: bool) -> str | None:
         return message_issuer(encoded, redirect)

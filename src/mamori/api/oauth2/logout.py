@@ -31,9 +31,11 @@ async def logout(request: Request, services: Services) -> Response:
     saml = await services.login_sessions.saml_of(ctx.pool_id, cookie)
     await services.login_sessions.end(ctx.pool_id, cookie)
     location = target if isinstance(target, str) else ctx.url("/login", target.to_query())
-    if saml is not None and services.saml is not None:
+    if saml is not None and services.saml_logout is not None:
         # Cognito: with IDPSignout, /logout signs the user out of the SAML IdP as well.
-        location = await services.saml.logout(ctx.pool_id, ctx.base_url, saml, location) or location
+        location = (
+            await services.saml_logout.logout(ctx.pool_id, ctx.base_url, saml, location) or location
+        )
     response = redirect(location)
     clear_session_cookie(response, ctx)
     return response

@@ -28,7 +28,8 @@ from mamori.domain.errors import ServiceError
 from mamori.protocols.forms import FORM_TYPE, FormSyntaxError, media_type, parse_form
 from mamori.protocols.oauth2.errors import InvalidRequest, OAuthError
 from mamori.services.container import Services
-from mamori.services.federation.saml import ACS_PATH, MAX_SAML_RESPONSE, SamlSignInError
+from mamori.services.federation.saml import MAX_SAML_RESPONSE, SamlSignInError
+from mamori.services.federation.saml_keys import ACS_PATH
 from mamori.services.federation.states import StateError
 from mamori.services.oauth.authorize import Redirectable
 

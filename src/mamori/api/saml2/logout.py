@@ -17,14 +17,16 @@ from mamori.services.container import Services
 
 async def saml_logout(request: Request, services: Services) -> Response:
     ctx = domain_of(request)
-    if services.saml is None:
+    if services.saml_logout is None:
         return error_page(request, InvalidRequest("No SAML providers are served here."))
     try:
         query = single_params(request)
     except OAuthError as error:
         return error_page(request, error)
     raw_query = request.scope.get("query_string", b"").decode("latin-1")
-    location, ended = await services.saml.logout_answer(ctx.pool_id, ctx.base_url, query, raw_query)
+    location, ended = await services.saml_logout.logout_answer(
+        ctx.pool_id, ctx.base_url, query, raw_query
+    )
     if ended is not None:
         await services.login_sessions.end_saml(ctx.pool_id, ended.provider_name, ended.name_id)
     if location is None:

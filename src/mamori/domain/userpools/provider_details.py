@@ -59,6 +59,11 @@ _API_VERSION: Final = re.compile(r"v\d{1,3}\.\d{1,3}")
 _MAX_METADATA = 131072  # the model's ProviderDetails value limit
 
 
+def saml_flag(provider: IdentityProvider, name: str) -> bool:
+    """A SAML provider's IDPSignout, IDPInit or EncryptedResponses: on when "true"."""
+    return (provider.detail(name) or "").lower() == "true"
+
+
 def _missing(details: Mapping[str, str], keys: tuple[str, ...]) -> bool:
     return any(not details.get(k, "").strip() for k in keys)
 

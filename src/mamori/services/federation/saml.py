@@ -4,8 +4,8 @@ binding, signed when the provider's RequestSigningAlgorithm asks) with a short r
 RelayState whose record (the request's ID, the authorization request, the browser binding) is
 consumed once; the IdP's response at /saml2/idpresponse checked by pysaml2
 (adapters/federation/saml.py), its assertion refused when seen before; the IdP-initiated
-response when the provider allows it; the federated user made or refreshed; single logout
-both ways. What is verified at the POST is sealed (FederationStates.seal_return) for the GET
+response when the provider allows it; the federated user made or refreshed (single logout:
+saml_logout.py). What is verified at the POST is sealed (FederationStates.seal_return) for the GET
 that finishes the sign-in where the browser's SameSite=Lax binding cookie is sent."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from mamori.domain.errors import ResourceNotFoundException
 from mamori.domain.oauth.authorization import AuthorizationRequest, SignedIn
 from mamori.domain.oauth.saml_logins import SamlLogin
 from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
+from mamori.domain.userpools.provider_details import saml_flag
 from mamori.domain.users.federated import USERNAME, ProviderIdentity, mapped_attributes
 from mamori.protocols.oauth2.errors import AccessDenied, InvalidRequest, OAuthError, ServerError
 from mamori.services.federation.oidc import FederationError
@@ -38,19 +39,14 @@ from mamori.services.federation.ports import (
     SamlServiceProvider,
     SamlStatusError,
     SamlStore,
-    ServiceProvider,
 )
-from mamori.services.federation.saml_keys import SamlKeys
+from mamori.services.federation.saml_keys import ACS_PATH, SamlKeys
 from mamori.services.federation.states import FederationStates, StateError
 from mamori.services.ports import Clock
 from mamori.services.users.federated import FederatedUsers
 
 log = logging.getLogger("mamori.federation.saml")
 
-ENTITY_PREFIX = "urn:amazon:cognito:sp:"  # Cognito's SP entity id: the prefix and the pool id
-ACS_PATH = "/saml2/idpresponse"
-SLO_PATH = "/saml2/logout"
-METADATA_PATH = "/saml2/metadata"
 # Cognito: "The saml2/idpresponse endpoint can accept SAML assertions of up to 100,000
 # characters in length."
 MAX_SAML_RESPONSE = 100_000
@@ -62,7 +58,7 @@ REQUEST_LIFETIME = timedelta(minutes=15)
 _BINDING = "saml-binding"
 _RELAY = "saml-relay"
 _ASSERTION = "saml-assertion"
-_SIGNIN, _LOGOUT = "signin", "logout"
+_SIGNIN = "signin"
 # The IdP-initiated RelayState: /oauth2/authorize's parameters, which Cognito documents.
 _IDP_INIT_PARAMS = frozenset(
     {
@@ -81,10 +77,6 @@ _IDP_INIT_PARAMS = frozenset(
 _DENIED = frozenset({"AuthnFailed", "RequestDenied", "NoPassive"})
 
 
-def entity_id(pool_id: str) -> str:
-    return ENTITY_PREFIX + pool_id
-
-
 class SamlSignInError(FederationError):
     """A SAML sign-in that can't go on: `error` is what the app (or the error page) is told;
     `request` the authorization request's query when it is known (then the app is told by
@@ -101,17 +93,6 @@ class SamlSignedIn:
     request: dict[str, str]  # the authorization request's query, to be checked and completed
     signed_in: SignedIn
     login: SamlLogin  # kept with the login session, for single logout
-
-
-@dataclass(frozen=True)
-class LogoutOutcome:
-    """Where /saml2/logout sends the browser."""
-
-    location: str | None  # None: nothing to continue (an error page)
-
-
-def _flag(provider: IdentityProvider, name: str) -> bool:
-    return (provider.detail(name) or "").lower() == "true"
 
 
 def _refused() -> InvalidRequest:
@@ -139,15 +120,6 @@ class SamlFederation:
         self._keyring = keyring
         self._clock = clock
 
-    async def service_provider(self, pool_id: str, base_url: str) -> ServiceProvider:
-        """The pool as SP at the domain reached by `base_url`."""
-        return ServiceProvider(
-            entity_id(pool_id),
-            base_url + ACS_PATH,
-            base_url + SLO_PATH,
-            await self._keys.keys(pool_id),
-        )
-
     def _binding(self, cookie: str) -> str:
         return self._keyring.digest(cookie, _BINDING)
 
@@ -172,7 +144,7 @@ class SamlFederation:
             idp = await self._metadata(provider)
             if idp.sso_redirect_url is None:
                 raise SamlSignInError(ServerError("The identity provider has no sign-in URL."))
-            sp = await self.service_provider(request.pool_id, base)
+            sp = await self._keys.service_provider(request.pool_id, base)
             token = opaque_token(32)  # 43 characters: within SAML's 80 bytes of RelayState
             sign = bool(provider.detail("RequestSigningAlgorithm"))
             sent = await self._sp.authn_request(sp, idp, token, sign)
@@ -227,14 +199,14 @@ class SamlFederation:
         else:
             request, provider = await self._idp_initiated(pool_id, relay)
         idp = await self._metadata_for(provider, request)
-        sp = await self.service_provider(pool_id, base_url)
+        sp = await self._keys.service_provider(pool_id, base_url)
         try:
             assertion = await self._sp.read_response(
                 sp,
                 idp,
                 saml_response,
                 record.request_id if record is not None else None,
-                _flag(provider, "EncryptedResponses"),
+                saml_flag(provider, "EncryptedResponses"),
             )
         except SamlStatusError as exc:
             log.info("SAML provider %s answered %s", provider.name, exc.status)
@@ -301,7 +273,7 @@ class SamlFederation:
                 raise unknown
         except ResourceNotFoundException as exc:
             raise unknown from exc
-        if provider.type is not ProviderType.SAML or not _flag(provider, "IDPInit"):
+        if provider.type is not ProviderType.SAML or not saml_flag(provider, "IDPInit"):
             log.info("SAML provider %s: an IdP-initiated response refused", provider.name)
             raise SamlSignInError(
                 InvalidRequest("This identity provider can't start a sign-in itself.")
@@ -387,7 +359,7 @@ class SamlFederation:
             provider = await self._providers.provider(pool_id, answer["p"])
         except ResourceNotFoundException as exc:
             raise SamlSignInError(_refused()) from exc
-        if not binding and not _flag(provider, "IDPInit"):
+        if not binding and not saml_flag(provider, "IDPInit"):
             raise SamlSignInError(_refused())  # IdP-initiated sign-in turned off meanwhile
         await self._first_use(pool_id, answer)
         attributes = json.loads(answer["a"])
@@ -417,7 +389,7 @@ class SamlFederation:
                 out["SSORedirectBindingURI"] = idp.sso_redirect_url
             if idp.slo_redirect_url:
                 out["SLORedirectBindingURI"] = idp.slo_redirect_url
-        if _flag(provider, "EncryptedResponses"):
+        if saml_flag(provider, "EncryptedResponses"):
             keys = await self._keys.keys(provider.pool_id)
             out["ActiveEncryptionCertificate"] = certificate_body(keys.encryption_certificate)
         return out
@@ -425,114 +397,5 @@ class SamlFederation:
     # --- SP metadata
 
     async def metadata(self, pool_id: str, base_url: str) -> str:
-        sp = await self.service_provider(pool_id, base_url)
+        sp = await self._keys.service_provider(pool_id, base_url)
         return await self._sp.sp_metadata(sp, True)
-
-    # --- single logout
-
-    async def logout(
-        self, pool_id: str, base_url: str, login: SamlLogin, target: str
-    ) -> str | None:
-        """Where /logout sends the browser for a user signed in through a SAML provider
-        whose IDPSignout is on: its SLO URL with a signed LogoutRequest, whose answer at
-        /saml2/logout continues to `target`. None: the provider does not take part."""
-        try:
-            provider = await self._providers.provider(pool_id, login.provider_name)
-        except ResourceNotFoundException:
-            return None
-        if provider.type is not ProviderType.SAML or not _flag(provider, "IDPSignout"):
-            return None
-        try:
-            idp = await self._sp.idp_metadata(provider)
-            if idp.slo_redirect_url is None:
-                return None
-            sp = await self.service_provider(pool_id, base_url)
-            token = opaque_token(32)
-            sent = await self._sp.logout_request(
-                sp, idp, login.name_id, login.name_id_format, login.session_index, token
-            )
-        except SamlError as exc:
-            log.warning("SAML provider %s: logout request: %s", provider.name, exc)
-            return None
-        now = self._clock.now()
-        await self._store.add_request(
-            SamlRequestRecord(
-                digest=self._keyring.digest(token, _RELAY),
-                pool_id=pool_id,
-                kind=_LOGOUT,
-                provider_name=provider.name,
-                request_id=sent.request_id,
-                request={"target": target},
-                binding="",
-                expires=now + REQUEST_LIFETIME,
-            ),
-            now,
-        )
-        return sent.url
-
-    async def logout_answer(
-        self, pool_id: str, base_url: str, query: Mapping[str, str], raw_query: str
-    ) -> tuple[str | None, SamlLogin | None]:
-        """GET /saml2/logout. A LogoutResponse: where the /logout that sent it continues
-        (None: not ours). A LogoutRequest from an IdP whose IDPSignout is on, signed by it:
-        the LogoutResponse redirect to send and the NameID whose sessions end."""
-        if query.get("SAMLResponse"):
-            return await self._logout_response(pool_id, base_url, query, raw_query), None
-        if not query.get("SAMLRequest"):
-            return None, None
-        issuer = self._sp.message_issuer(query["SAMLRequest"], redirect=True)
-        provider = await self._provider_by_issuer(pool_id, issuer)
-        if provider is None:
-            return None, None
-        try:
-            idp = await self._sp.idp_metadata(provider)
-            sp = await self.service_provider(pool_id, base_url)
-            message = await self._sp.read_logout(sp, idp, query, raw_query)
-            if not message.is_request or not message.name_id:
-                return None, None
-            location = await self._sp.logout_response(sp, idp, message.id, query.get("RelayState"))
-        except SamlError as exc:
-            log.warning("SAML provider %s: logout request refused: %s", provider.name, exc)
-            return None, None
-        return location, SamlLogin(provider.name, message.name_id)
-
-    async def _logout_response(
-        self, pool_id: str, base_url: str, query: Mapping[str, str], raw_query: str
-    ) -> str | None:
-        relay = query.get("RelayState") or ""
-        if not relay or len(relay) > 128:
-            return None
-        record = await self._store.take_request(
-            pool_id, self._keyring.digest(relay, _RELAY), self._clock.now()
-        )
-        if record is None or record.kind != _LOGOUT:
-            return None
-        try:
-            provider = await self._providers.provider(pool_id, record.provider_name)
-            idp = await self._sp.idp_metadata(provider)
-            sp = await self.service_provider(pool_id, base_url)
-            message = await self._sp.read_logout(sp, idp, query, raw_query)
-            if message.is_request or message.in_response_to != record.request_id:
-                log.warning("SAML provider %s: a LogoutResponse to another request", provider.name)
-            elif not message.success:
-                log.info("SAML provider %s: single logout did not succeed", provider.name)
-        except (SamlError, ResourceNotFoundException) as exc:
-            # mamori's session ended before the browser left: the logout goes on regardless.
-            log.warning("SAML logout response refused: %s", exc)
-        return record.request.get("target")
-
-    async def _provider_by_issuer(
-        self, pool_id: str, issuer: str | None
-    ) -> IdentityProvider | None:
-        if not issuer:
-            return None
-        for provider in await self._providers.providers_of(pool_id):
-            if provider.type is not ProviderType.SAML or not _flag(provider, "IDPSignout"):
-                continue
-            try:
-                idp = await self._sp.idp_metadata(provider)
-            except SamlError:
-                continue
-            if idp.entity_id == issuer:
-                return provider
-        return None

@@ -1,7 +1,8 @@
-"""A user pool's SAML keys: a signing key (GetSigningCertificate's certificate; it signs
-AuthnRequests and LogoutRequests) and an encryption key (the certificate IdPs encrypt
-assertions to when EncryptedResponses is on), each an RSA key with a self-signed certificate,
-made once when first needed, the private key AEAD-sealed at rest to the pool and its use."""
+"""A user pool as a SAML service provider (its entity id, ACS and SLO URLs) and its SAML keys:
+a signing key (GetSigningCertificate's certificate; it signs AuthnRequests and LogoutRequests)
+and an encryption key (the certificate IdPs encrypt assertions to when EncryptedResponses is
+on), each an RSA key with a self-signed certificate, made once when first needed, the private
+key AEAD-sealed at rest to the pool and its use."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import anyio
 
 from mamori.crypto.aead import Keyring
 from mamori.crypto.x509 import certificate_body, self_signed
-from mamori.services.federation.ports import SamlStore, SealedSamlKey, SpKeys
+from mamori.services.federation.ports import SamlStore, SealedSamlKey, ServiceProvider, SpKeys
 from mamori.services.ports import Clock
 from mamori.services.userpools.pools import PoolService
 
+ENTITY_PREFIX = "urn:amazon:cognito:sp:"  # Cognito's SP entity id: the prefix and the pool id
+ACS_PATH = "/saml2/idpresponse"
+SLO_PATH = "/saml2/logout"
 SIGNING = "signing"
 ENCRYPTION = "encryption"
 _CACHE_SIZE = 256
@@ -48,6 +52,16 @@ class SamlKeys:
         pool = await self._pools.require(pool_id)
         keys = await self.keys(pool.id)
         return certificate_body(keys.signing_certificate)
+
+    async def service_provider(self, pool_id: str, base_url: str) -> ServiceProvider:
+        """The pool as a SAML SP at the domain reached by `base_url`: its entity id, ACS and
+        SLO URLs and keys."""
+        return ServiceProvider(
+            ENTITY_PREFIX + pool_id,
+            base_url + ACS_PATH,
+            base_url + SLO_PATH,
+            await self.keys(pool_id),
+        )
 
     async def keys(self, pool_id: str) -> SpKeys:
         found = self._cache.get(pool_id)
