@@ -1,11 +1,13 @@
 """Issue 12 item 5, errors and abuse, end to end for OpenID Connect providers: a live
 `mamori serve` (sts_timeout_seconds 1) whose OIDC provider is a hostile stand-in
 (tests/support/hostile_oidc.py), and an httpx client as the browser. A forged, unsigned,
-expired, misaddressed or replayed ID token, a state mismatch, a provider error, a slow,
-trickling, failing or endless token endpoint each end at the app's redirect_uri with the error
-docs/federation.md's table names and the app's state (or the error page), no user made, and no
-token in the redirect, the pages or the server's log; a slow provider holds only its own
-request, never the event loop."""
+expired, misaddressed or replayed ID token, a state mismatch, a provider error, a failing or
+slow discovery, a slow, trickling, failing, redirecting, endless or too deeply nested token
+answer each end at the app's redirect_uri with the error docs/federation.md's table names and
+the app's state (or the error page), no user made, no token in the redirect, the pages or the
+server's log, and the cause logged; a slow provider holds only its own request, never the event
+loop. Claims the pool refuses (a required attribute missing, a NUL or an unpaired surrogate)
+are the error page naming the attribute, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
