@@ -441,3 +441,41 @@ def test_a_claim_no_store_holds_is_the_error_page_on_each_database(server: Serve
         site = Site(server, provider, _pool(server, provider), _pool(server, provider))
         for sent, named in UNSTORABLE:
             sign_in_unstorable(site, site.pool, sent, named)
+
+
+@pytest.mark.parametrize("case", ["case-sensitive pool", "case-insensitive pool, other case"])
+def test_a_subject_naming_a_pool_users_username_does_not_sign_in_as_them(
+    site: Site, case: str
+) -> None:
+    """A provider whose subject makes `<ProviderName>_<sub>` the username of a user the pool
+    made itself (not EXTERNAL_PROVIDER) can't sign in as that user, nor change them; in a
+    case-insensitive pool, whatever the subject's case."""
+    insensitive = case.startswith("case-insensitive")
+    pool = (
+        _pool(site.server, site.provider, UsernameConfiguration={"CaseSensitive": False})
+        if insensitive
+        else site.pool
+    )
+    victim = f"{PROVIDER}_victim-{secrets.token_hex(3)}"
+    admin = site.server.admin()
+    admin.admin_create_user(
+        UserPoolId=pool.pool_id,
+        Username=victim,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": "victim@corp.example"}],
+    )
+    sub = victim.removeprefix(f"{PROVIDER}_")
+    site.provider.sign_in_as(
+        sub.upper() if insensitive else sub, email="mallory@evil.example", name="Mallory"
+    )
+    before = usernames(site, pool)
+    seen = sign_in(site, pool)
+    page = seen.last
+    assert page.status_code == 400, page.headers.get("location")
+    assert "The user cannot sign in with this provider." in page.text
+    assert usernames(site, pool) == before
+    user = admin.admin_get_user(UserPoolId=pool.pool_id, Username=victim)
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert attributes["email"] == "victim@corp.example" and "identities" not in attributes
+    assert "name" not in attributes
+    assert_nothing_leaks(site, seen)
