@@ -43,6 +43,7 @@ TIMEOUT_SECONDS = 1  # the server's sts_timeout_seconds; the provider's slowness
 class Pool:
     pool_id: str
     client_id: str
+    provider_name: str = PROVIDER
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Site:
     provider: HostileOidc
     pool: Pool  # the provider maps email and name; nothing is required
     strict: Pool  # the same provider, in a pool that requires `name`
+    google: Pool  # the stand-in as Google (federation_endpoints): no discovery, no userinfo
 
 
 @dataclass
@@ -65,21 +67,23 @@ class Visit:
         return self.responses[-1]
 
 
-def _pool(server: Server, provider: HostileOidc, **schema: object) -> Pool:
+def _pool(server: Server, provider: HostileOidc, google: bool = False, **schema: object) -> Pool:
     admin = server.admin()
     pool_id = str(make_pool(server, **schema)["Id"])
     admin.create_user_pool_domain(Domain=f"abuse-{secrets.token_hex(4)}", UserPoolId=pool_id)
+    details = {
+        "client_id": provider.client_id,
+        "client_secret": provider.client_secret,
+        "authorize_scopes": "openid email profile",
+    }
+    if not google:
+        details.update(attributes_request_method="GET", oidc_issuer=provider.url)
+    name = "Google" if google else PROVIDER
     admin.create_identity_provider(
         UserPoolId=pool_id,
-        ProviderName=PROVIDER,
-        ProviderType="OIDC",
-        ProviderDetails={
-            "client_id": provider.client_id,
-            "client_secret": provider.client_secret,
-            "attributes_request_method": "GET",
-            "oidc_issuer": provider.url,
-            "authorize_scopes": "openid email profile",
-        },
+        ProviderName=name,
+        ProviderType="Google" if google else "OIDC",
+        ProviderDetails=details,
         AttributeMapping={"email": "email", "name": "name"},
     )
     client_id = str(
@@ -90,23 +94,34 @@ def _pool(server: Server, provider: HostileOidc, **schema: object) -> Pool:
             AllowedOAuthFlows=["code"],
             AllowedOAuthScopes=["openid", "email", "profile"],
             CallbackURLs=[CALLBACK],
-            SupportedIdentityProviders=["COGNITO", PROVIDER],
+            SupportedIdentityProviders=["COGNITO", name],
         )["ClientId"]
     )
-    return Pool(pool_id, client_id)
+    return Pool(pool_id, client_id, name)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    env = {"MAMORI_STS_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS)}
-    with (
-        hostile_oidc("mamori-rp", secrets.token_urlsafe(24)) as provider,
-        run_server(tmp_path_factory.mktemp("abuse"), "sqlite", extra_env=env) as server,
-    ):
-        required = [{"Name": "name", "AttributeDataType": "String", "Required": True}]
-        yield Site(
-            server, provider, _pool(server, provider), _pool(server, provider, Schema=required)
-        )
+    with hostile_oidc("mamori-rp", secrets.token_urlsafe(24)) as provider:
+        google = {
+            "google.authorize_url": f"{provider.url}/authorize",
+            "google.token_url": f"{provider.url}/token",
+            "google.issuer": provider.url,
+            "google.jwks_uri": f"{provider.url}/jwks",
+        }
+        env = {
+            "MAMORI_STS_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+            "MAMORI_FEDERATION_ENDPOINTS": ",".join(f"{k}={v}" for k, v in google.items()),
+        }
+        with run_server(tmp_path_factory.mktemp("abuse"), "sqlite", extra_env=env) as server:
+            required = [{"Name": "name", "AttributeDataType": "String", "Required": True}]
+            yield Site(
+                server,
+                provider,
+                _pool(server, provider),
+                _pool(server, provider, Schema=required),
+                _pool(server, provider, google=True),
+            )
 
 
 def query(url: str) -> dict[str, str]:
@@ -124,7 +139,7 @@ def authorize_url(site: Site, pool: Pool) -> str:
         "state": APP_STATE,
         "code_challenge": challenge.rstrip(b"=").decode(),
         "code_challenge_method": "S256",
-        "identity_provider": PROVIDER,
+        "identity_provider": pool.provider_name,
     }
     return f"{site.server.url}/{pool.pool_id}/oauth2/authorize?{urllib.parse.urlencode(params)}"
 
@@ -438,7 +453,8 @@ def test_a_claim_no_store_holds_is_the_error_page(
 def test_a_claim_no_store_holds_is_the_error_page_on_each_database(server: Server) -> None:
     """On PostgreSQL a NUL in a claim was a 500 (the store refused it mid-sign-in)."""
     with hostile_oidc("mamori-rp", secrets.token_urlsafe(24)) as provider:
-        site = Site(server, provider, _pool(server, provider), _pool(server, provider))
+        pool = _pool(server, provider)
+        site = Site(server, provider, pool, pool, pool)
         for sent, named in UNSTORABLE:
             sign_in_unstorable(site, site.pool, sent, named)
 
@@ -479,3 +495,32 @@ def test_a_subject_naming_a_pool_users_username_does_not_sign_in_as_them(
     assert attributes["email"] == "victim@corp.example" and "identities" not in attributes
     assert "name" not in attributes
     assert_nothing_leaks(site, seen)
+
+
+GOOGLE_CASES = [
+    ("forged", "invalid_request"),
+    ("alg-none", "invalid_request"),
+    ("other-audience", "invalid_request"),
+    ("other-issuer", "invalid_request"),
+    ("other-nonce", "invalid_request"),
+    ("expired", "invalid_request"),
+    ("access_denied", "access_denied"),
+    ("error-500", "server_error"),
+    ("slow", "server_error"),
+]
+
+
+@pytest.mark.parametrize(("fault", "error"), GOOGLE_CASES)
+def test_google_takes_the_same_checks(site: Site, fault: str, error: str) -> None:
+    """Google is OIDC at fixed endpoints (the stand-in's, through federation_endpoints)."""
+    sub = f"g-{fault}-{secrets.token_hex(3)}"
+    site.provider.sign_in_as(sub, fault, email=f"{sub}@gmail.example", name="G")
+    before = usernames(site, site.google)
+    seen = sign_in(site, site.google)
+    assert_sent_back(site, seen, error)
+    assert usernames(site, site.google) == before
+    assert seen.seconds < TIMEOUT_SECONDS + 1.2
+    # And without a fault, the same stand-in signs in as Google.
+    site.provider.sign_in_as(sub, email=f"{sub}@gmail.example", name="G")
+    back = query(sign_in(site, site.google).last.headers["location"])
+    assert "code" in back and f"Google_{sub}" in usernames(site, site.google)
