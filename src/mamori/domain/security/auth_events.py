@@ -1,0 +1,178 @@
+"""The auth-event log's values: what one sign-in, sign-up, forgot password, password change or
+code resend records (AdminListUserAuthEvents' AuthEventType), and the pure rules that build it:
+the steps of a sign-in, the device name read from a User-Agent, the paging cursor."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from mamori.domain.ids import PoolId, UserSub
+
+
+class EventType(StrEnum):
+    SIGN_IN = "SignIn"
+    SIGN_UP = "SignUp"
+    FORGOT_PASSWORD = "ForgotPassword"
+    PASSWORD_CHANGE = "PasswordChange"
+    RESEND_CODE = "ResendCode"
+
+
+class EventResponse(StrEnum):
+    PASS = "Pass"
+    FAIL = "Fail"
+    # Cognito: a sign-in waiting for a challenge's answer (MFA, a new password) shows InProgress.
+    IN_PROGRESS = "InProgress"
+
+
+class RiskDecision(StrEnum):
+    NO_RISK = "NoRisk"
+    ACCOUNT_TAKEOVER = "AccountTakeover"
+    BLOCK = "Block"
+
+
+class RiskLevel(StrEnum):
+    LOW = "Low"
+    MEDIUM = "Medium"
+    HIGH = "High"
+
+
+class StepName(StrEnum):
+    """ChallengeResponseType's ChallengeName: Cognito reports only these two kinds of step."""
+
+    PASSWORD = "Password"
+    MFA = "Mfa"
+
+
+class StepResult(StrEnum):
+    SUCCESS = "Success"
+    FAILURE = "Failure"
+
+
+class FeedbackValue(StrEnum):
+    VALID = "Valid"
+    INVALID = "Invalid"
+
+
+class FeedbackProvider(StrEnum):
+    """EventFeedbackType's Provider: who gave the feedback."""
+
+    ADMIN = "Admin"  # AdminUpdateAuthEventFeedback
+    USER = "User"  # UpdateAuthEventFeedback, the feedback token from the notification email
+
+
+@dataclass(frozen=True)
+class EventRisk:
+    decision: RiskDecision
+    level: RiskLevel | None
+    compromised_credentials: bool
+
+
+# Until the risk engine is wired into the sign-in (phase 2), every event records this.
+NO_RISK = EventRisk(RiskDecision.NO_RISK, None, False)
+
+
+@dataclass(frozen=True)
+class ChallengeStep:
+    name: StepName
+    result: StepResult
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """Where a request came from, as far as the request tells (EventContextDataType), plus the
+    opaque device signal. City, country and time zone come from a GeoIP lookup of `ip`."""
+
+    ip: str | None = None
+    device_name: str | None = None
+    timezone: str | None = None
+    city: str | None = None
+    country: str | None = None
+    # UserContextData / ContextData's EncodedData (amazon-cognito-identity-js's collected device
+    # data), kept as given: never decoded here, never shown by AdminListUserAuthEvents.
+    encoded_data: str | None = None
+
+
+EMPTY_CONTEXT = EventContext()
+
+
+@dataclass(frozen=True)
+class EventFeedback:
+    value: FeedbackValue
+    provider: FeedbackProvider
+    date: datetime
+
+
+@dataclass(frozen=True)
+class AuthEvent:
+    id: str
+    pool_id: PoolId
+    user_sub: UserSub
+    type: EventType
+    created: datetime
+    response: EventResponse
+    risk: EventRisk = NO_RISK
+    steps: tuple[ChallengeStep, ...] = ()
+    context: EventContext = EMPTY_CONTEXT
+    feedback: EventFeedback | None = None
+
+
+def with_step(event: AuthEvent, step: ChallengeStep, response: EventResponse) -> AuthEvent:
+    """The event once a sign-in's next step is answered: the step appended, the response now
+    `response` (InProgress while another challenge follows)."""
+    return replace(event, steps=(*event.steps, step), response=response)
+
+
+def with_feedback(event: AuthEvent, feedback: EventFeedback) -> AuthEvent:
+    # Cognito: feedback given again replaces the earlier one; the event keeps one.
+    return replace(event, feedback=feedback)
+
+
+@dataclass(frozen=True)
+class EventCursor:
+    """Where the next page of a user's events starts: newest first, ties broken by id."""
+
+    created: datetime
+    id: str
+
+
+# The User-Agent's browser and system, as Cognito's DeviceName shows them ("Chrome 120,
+# Windows 10"); the first pattern that matches wins, so the more specific come first.
+_BROWSERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Edge", re.compile(r"\bEdg(?:e|A|iOS)?/(\d+)")),
+    ("Opera", re.compile(r"\bOPR/(\d+)")),
+    ("Samsung Internet", re.compile(r"\bSamsungBrowser/(\d+)")),
+    ("Firefox", re.compile(r"\b(?:Firefox|FxiOS)/(\d+)")),
+    ("Chrome", re.compile(r"\b(?:Chrome|CriOS)/(\d+)")),
+    ("Safari", re.compile(r"\bVersion/(\d+)(?:\.\d+)*(?: Mobile/\S+)? Safari/")),
+)
+_SYSTEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"Windows NT 10\.0"), "Windows 10"),
+    (re.compile(r"Windows NT 6\.3"), "Windows 8.1"),
+    (re.compile(r"Windows NT 6\.1"), "Windows 7"),
+    (re.compile(r"Windows"), "Windows"),
+    (re.compile(r"iPhone|iPad|iPod"), "iOS"),
+    (re.compile(r"Mac OS X"), "Mac OS X"),
+    (re.compile(r"Android"), "Android"),
+    (re.compile(r"CrOS"), "Chrome OS"),
+    (re.compile(r"Linux"), "Linux"),
+)
+_MAX_USER_AGENT = 512  # the patterns need only the head; bounds the regex work
+
+
+def device_name(user_agent: str | None) -> str | None:
+    """ "<browser> <major version>, <system>" from a User-Agent, "Other" for what isn't known;
+    None when there is no User-Agent at all."""
+    if not user_agent:
+        return None
+    head = user_agent[:_MAX_USER_AGENT]
+    browser = "Other"
+    for name, pattern in _BROWSERS:
+        match = pattern.search(head)
+        if match:
+            browser = f"{name} {match.group(1)}"
+            break
+    system = next((label for pattern, label in _SYSTEMS if pattern.search(head)), "Other")
+    return f"{browser}, {system}"
