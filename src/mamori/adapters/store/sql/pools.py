@@ -12,6 +12,7 @@ from mamori.adapters.store.sql import codec
 from mamori.adapters.store.sql.base import SqlBase, decode_token, must_aware, page_of
 from mamori.adapters.store.sql.tables import (
     aliases,
+    auth_events,
     authorization_codes,
     clients,
     codes,
@@ -169,6 +170,7 @@ class SqlPoolStore(SqlBase):
                 saml_keys,
                 saml_requests,
                 saml_assertions,
+                auth_events,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
             await conn.execute(delete(pools).where(pools.c.id == pool_id))

@@ -20,6 +20,7 @@ from mamori.adapters.store.sql.base import (
 from mamori.adapters.store.sql.tables import (
     SEARCH_HEAD,
     aliases,
+    auth_events,
     clients,
     codes,
     devices,
@@ -250,7 +251,15 @@ class SqlUserStore(SqlBase):
     async def delete_user(self, pool_id: PoolId, sub: UserSub) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(delete(user_index).where(*_user_index_rows(pool_id, sub)))
-            for table in (aliases, memberships, codes, user_mfa, devices, provider_links):
+            for table in (
+                aliases,
+                memberships,
+                codes,
+                user_mfa,
+                devices,
+                provider_links,
+                auth_events,
+            ):
                 await conn.execute(
                     delete(table).where(table.c.pool_id == pool_id, table.c.sub == sub)
                 )

@@ -3,6 +3,7 @@ evolve them. Importing this package defines every table on `metadata`."""
 
 from __future__ import annotations
 
+from mamori.adapters.store.sql.tables.auth_events import auth_events
 from mamori.adapters.store.sql.tables.base import SEARCH_HEAD, code_point_key, metadata
 from mamori.adapters.store.sql.tables.identity import (
     identities,
@@ -46,6 +47,7 @@ from mamori.adapters.store.sql.tables.users import (
 __all__ = [
     "SEARCH_HEAD",
     "aliases",
+    "auth_events",
     "authorization_codes",
     "clients",
     "code_point_key",
