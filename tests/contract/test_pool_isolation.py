@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests.support.entities import NOW
 from tests.support.stores import Stores
 
+from mamori.adapters.store.sql.auth_events import SqlAuthEventStore
 from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
 from mamori.adapters.store.sql.identity_providers import SqlIdentityProviderStore
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
@@ -21,6 +22,7 @@ from mamori.adapters.store.sql.saml import SqlSamlStore
 from mamori.adapters.store.sql.tables import metadata
 from mamori.domain.auth.device import Device
 from mamori.domain.oauth.authorization import AuthorizationGrant
+from mamori.domain.security.auth_events import AuthEvent, EventResponse, EventType
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.branding import ManagedLoginBranding, UICustomization
 from mamori.domain.userpools.domains import DomainKind, UserPoolDomain
@@ -108,6 +110,9 @@ async def populate(stores: Stores, username: str = "shared-name") -> Populated:
         NOW,
     )
     await saml.first_use(pool.id, "same-assertion", NOW + timedelta(1), NOW)
+    await SqlAuthEventStore(stores.engine).add_event(
+        AuthEvent("same-event", pool.id, user.sub, EventType.SIGN_IN, NOW, EventResponse.PASS)
+    )
     return Populated(pool, user, client, session)
 
 
