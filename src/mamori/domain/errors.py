@@ -242,3 +242,7 @@ COMMON_ERRORS: frozenset[str] = frozenset(
         "ValidationException",
     }
 )
+
+
+class UserPoolAddOnNotEnabledException(ServiceError):
+    pass
