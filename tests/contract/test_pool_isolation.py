@@ -18,11 +18,17 @@ from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeSt
 from mamori.adapters.store.sql.identity_providers import SqlIdentityProviderStore
 from mamori.adapters.store.sql.login_sessions import SqlLoginSessionStore
 from mamori.adapters.store.sql.provider_links import SqlProviderLinkStore
+from mamori.adapters.store.sql.risk_config import SqlRiskConfigStore
 from mamori.adapters.store.sql.saml import SqlSamlStore
 from mamori.adapters.store.sql.tables import metadata
 from mamori.domain.auth.device import Device
 from mamori.domain.oauth.authorization import AuthorizationGrant
 from mamori.domain.security.auth_events import AuthEvent, EventResponse, EventType
+from mamori.domain.security.risk_config import (
+    RiskConfiguration,
+    RiskExceptions,
+    StoredRiskConfiguration,
+)
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.branding import ManagedLoginBranding, UICustomization
 from mamori.domain.userpools.domains import DomainKind, UserPoolDomain
@@ -112,6 +118,11 @@ async def populate(stores: Stores, username: str = "shared-name") -> Populated:
     await saml.first_use(pool.id, "same-assertion", NOW + timedelta(1), NOW)
     await SqlAuthEventStore(stores.engine).add_event(
         AuthEvent("same-event", pool.id, user.sub, EventType.SIGN_IN, NOW, EventResponse.PASS)
+    )
+    await SqlRiskConfigStore(stores.engine).put_risk_configuration(
+        StoredRiskConfiguration(
+            pool.id, None, RiskConfiguration(exceptions=RiskExceptions(("10.0.0.0/8",))), NOW
+        )
     )
     return Populated(pool, user, client, session)
 

@@ -12,6 +12,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 from enum import StrEnum
 from typing import Final
 
@@ -273,6 +274,35 @@ def check_takeover(takeover: AccountTakeover) -> None:
             "AccountTakeoverRiskConfiguration.NotifyConfiguration is required when an action "
             f"has Notify true ({', '.join(sorted(notifying))})."
         )
+
+
+def check_addresses(notify: NotifyConfiguration) -> None:
+    """From and ReplyTo, when given, are email addresses (`Name <address>` or the address)."""
+    for member, value in (("From", notify.from_address), ("ReplyTo", notify.reply_to)):
+        if value is None:
+            continue
+        _name, address = parseaddr(value)
+        local, at, domain = address.rpartition("@")
+        if not at or not local or "." not in domain or domain.startswith("."):
+            raise InvalidParameterException(
+                f"NotifyConfiguration.{member} must be an email address, such as "
+                f"no-reply@example.com or 'Example <no-reply@example.com>'; got {value!r}."
+            )
+
+
+def check_configuration(configuration: RiskConfiguration) -> None:
+    """Every rule SetRiskConfiguration checks beyond botocore's model."""
+    if configuration.exceptions is not None:
+        check_ranges(
+            "RiskExceptionConfiguration.BlockedIPRangeList", configuration.exceptions.blocked
+        )
+        check_ranges(
+            "RiskExceptionConfiguration.SkippedIPRangeList", configuration.exceptions.skipped
+        )
+    if configuration.takeover is not None:
+        check_takeover(configuration.takeover)
+        if configuration.takeover.notify is not None:
+            check_addresses(configuration.takeover.notify)
 
 
 def _networks(ranges: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

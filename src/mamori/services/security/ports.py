@@ -1,4 +1,5 @@
-"""The counters lockout and rate limits run on, shared by every server process."""
+"""The counters lockout and rate limits run on, shared by every server process; the stores and
+reads threat protection's risk configuration runs on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+from mamori.domain.ids import ClientId, PoolId
+from mamori.domain.security.risk_config import StoredRiskConfiguration
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
 
 
 @dataclass(frozen=True)
@@ -74,3 +80,31 @@ class CorePermits(Protocol):
         """A permit free at this moment (a token for `give_back`), or None; never waits."""
 
     def give_back(self, token: int) -> None: ...
+
+
+class RiskConfigStore(Protocol):
+    """Risk configurations (SetRiskConfiguration): one per pool (client_id None) and one per
+    app client at most, scoped by pool."""
+
+    async def put_risk_configuration(self, stored: StoredRiskConfiguration) -> None:
+        """Insert or replace the configuration of (pool, client or the pool itself)."""
+
+    async def delete_risk_configuration(self, pool_id: PoolId, client_id: ClientId | None) -> None:
+        """Remove it (nothing happens when there is none)."""
+
+    async def risk_configurations(
+        self, pool_id: PoolId, client_id: ClientId | None
+    ) -> tuple[StoredRiskConfiguration | None, StoredRiskConfiguration | None]:
+        """In one read: the pool's own configuration and the client's (None without a client)."""
+
+
+class RiskPools(Protocol):
+    """The pools risk configuration is set for (the pool store's read)."""
+
+    async def get_pool(self, pool_id: PoolId) -> UserPool | None: ...
+
+
+class RiskClients(Protocol):
+    """The app clients risk configuration is set for (the client store's read)."""
+
+    async def get_client(self, pool_id: PoolId, client_id: ClientId) -> AppClient | None: ...

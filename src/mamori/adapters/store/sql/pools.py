@@ -27,6 +27,7 @@ from mamori.adapters.store.sql.tables import (
     provider_links,
     refresh_sessions,
     resource_servers,
+    risk_configurations,
     saml_assertions,
     saml_keys,
     saml_requests,
@@ -171,6 +172,7 @@ class SqlPoolStore(SqlBase):
                 saml_requests,
                 saml_assertions,
                 auth_events,
+                risk_configurations,
             ):
                 await conn.execute(delete(table).where(table.c.pool_id == pool_id))
             await conn.execute(delete(pools).where(pools.c.id == pool_id))
@@ -292,8 +294,8 @@ class SqlClientStore(SqlBase):
             result = await conn.execute(
                 delete(clients).where(clients.c.id == client_id, clients.c.pool_id == pool_id)
             )
-            if result.rowcount:  # the client's own branding goes with it
-                for table in (ui_customizations, managed_login_brandings):
+            if result.rowcount:  # the client's own branding and risk configuration go with it
+                for table in (ui_customizations, managed_login_brandings, risk_configurations):
                     await conn.execute(
                         delete(table).where(
                             table.c.pool_id == pool_id, table.c.client_id == client_id

@@ -11,6 +11,7 @@ from mamori.adapters.store.sql.tables.identity import (
     identity_logins,
     identity_pools,
 )
+from mamori.adapters.store.sql.tables.risk import risk_configurations
 from mamori.adapters.store.sql.tables.saml import saml_assertions, saml_keys, saml_requests
 from mamori.adapters.store.sql.tables.service import (
     counters,
@@ -70,6 +71,7 @@ __all__ = [
     "provider_links",
     "refresh_sessions",
     "resource_servers",
+    "risk_configurations",
     "saml_assertions",
     "saml_keys",
     "saml_requests",
