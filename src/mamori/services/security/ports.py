@@ -1,5 +1,6 @@
 """The counters lockout and rate limits run on, shared by every server process; the stores and
-reads threat protection's risk configuration runs on."""
+reads threat protection's risk configuration runs on; GeoIP, where the risk engine learns an
+address's country and place."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from mamori.domain.ids import ClientId, PoolId
+from mamori.domain.security.geo import GeoLocation
 from mamori.domain.security.risk_config import StoredRiskConfiguration
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
@@ -108,3 +110,13 @@ class RiskClients(Protocol):
     """The app clients risk configuration is set for (the client store's read)."""
 
     async def get_client(self, pool_id: PoolId, client_id: ClientId) -> AppClient | None: ...
+
+
+class GeoIp(Protocol):
+    """An address's country, city and coordinates (adapters/geoip/: a MaxMind-format database,
+    or nothing when none is configured). Synchronous: a lookup is an in-memory walk of a
+    memory-mapped file, microseconds."""
+
+    def country_city(self, ip: str) -> GeoLocation | None:
+        """What is known of `ip`'s place (any part may be None); None when nothing is (no
+        database, a private or unlisted address, not an address)."""
