@@ -27,9 +27,9 @@ class MaxMindGeoIp:
         self._ip_version = self._reader.metadata().ip_version
 
     def country_city(self, ip: str) -> GeoLocation | None:
-        """The database's country, English city name and coordinates for `ip`; None for what
-        it does not list (private and reserved addresses, gaps) or for something that is not
-        an address. IPv4-mapped IPv6 addresses are looked up as IPv4."""
+        """The database's country, English city name, coordinates and time zone for `ip`;
+        None for what it does not list (private and reserved addresses, gaps) or for something
+        that is not an address. IPv4-mapped IPv6 addresses are looked up as IPv4."""
         try:
             address = ipaddress.ip_address(ip.strip())
         except ValueError:
@@ -97,6 +97,7 @@ def _location(record: Record | None) -> GeoLocation | None:
             coordinates = Coordinates(latitude, longitude)
         except ValueError:
             coordinates = None
+    time_zone = _text(_child(record, "location", "time_zone"))
     if country is None and city is None and coordinates is None:
         return None
-    return GeoLocation(country.upper() if country else None, city, coordinates)
+    return GeoLocation(country.upper() if country else None, city, coordinates, time_zone)

@@ -40,6 +40,7 @@ class GeoLocation:
     country: str | None  # ISO 3166-1 alpha-2, upper case ("GB")
     city: str | None  # the English name
     coordinates: Coordinates | None
+    time_zone: str | None = None  # IANA ("Europe/London"), as an auth event's context shows it
 
 
 def haversine_km(a: Coordinates, b: Coordinates) -> float:

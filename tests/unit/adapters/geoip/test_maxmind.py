@@ -21,7 +21,12 @@ LONDON = {
     "city": {"geoname_id": 2643743, "names": {"en": "London", "de": "London"}},
     "continent": {"code": "EU", "names": {"en": "Europe"}},
     "country": {"iso_code": "GB", "names": {"en": "United Kingdom"}},
-    "location": {"accuracy_radius": 20, "latitude": 51.5142, "longitude": -0.0931},
+    "location": {
+        "accuracy_radius": 20,
+        "latitude": 51.5142,
+        "longitude": -0.0931,
+        "time_zone": "Europe/London",
+    },
 }
 TOKYO = {
     "city": {"names": {"en": "Tokyo"}},
@@ -73,7 +78,7 @@ def geoip(city_db: Path) -> Iterator[MaxMindGeoIp]:
 
 def test_a_city_record_gives_country_city_and_coordinates(geoip: MaxMindGeoIp) -> None:
     assert geoip.country_city("192.0.2.77") == GeoLocation(
-        "GB", "London", Coordinates(51.5142, -0.0931)
+        "GB", "London", Coordinates(51.5142, -0.0931), "Europe/London"
     )
 
 
