@@ -22,6 +22,7 @@ from mamori.adapters.counters.redis import RedisCounters
 from mamori.adapters.federation.oidc import HttpOidcRelyingParty
 from mamori.adapters.http import OutboundHttp
 from mamori.adapters.issuers.oidc import OidcKeys
+from mamori.adapters.store.sql.auth_events import SqlAuthEventStore
 from mamori.adapters.store.sql.authorization_codes import SqlAuthorizationCodeStore
 from mamori.adapters.store.sql.connection.direct import dispose
 from mamori.adapters.store.sql.connection.engine import make_async_engine
@@ -59,6 +60,7 @@ from mamori.services.health import Health
 from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
+from mamori.services.security.auth_events import AuthEventLog
 from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.security.hash_threads import HashThreads
@@ -232,6 +234,15 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         verifiers,
         hash_threads=hash_threads,
     )
+    auth_event_store = SqlAuthEventStore(engine)
+    auth_events = AuthEventLog(
+        auth_event_store,
+        pools,
+        users,
+        keyring,
+        clock,
+        timedelta(days=settings.auth_event_retention_days),
+    )
     sign_up = SignUpService(users, user_store, clients, codes, clock)
     self_service = SelfService(users, pools, clients, tokens, guard)
     admin_users = AdminUserService(users, user_store, session_store, pools, codes, clock)
@@ -308,7 +319,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             authorization_codes=SqlAuthorizationCodeStore(engine),
             login_sessions=SqlLoginSessionStore(engine),
             saml=SqlSamlStore(engine),
+            auth_events=auth_event_store,
+            auth_event_retention=timedelta(days=settings.auth_event_retention_days),
         ),
+        auth_events=auth_events,
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),
@@ -379,6 +393,8 @@ async def purger_for(settings: Settings) -> AsyncIterator[Purger]:
             authorization_codes=SqlAuthorizationCodeStore(engine),
             login_sessions=SqlLoginSessionStore(engine),
             saml=SqlSamlStore(engine),
+            auth_events=SqlAuthEventStore(engine),
+            auth_event_retention=timedelta(days=settings.auth_event_retention_days),
         )
     finally:
         await dispose(engine)

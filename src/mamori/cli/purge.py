@@ -48,6 +48,11 @@ def purge(settings: Settings, dry_run: bool) -> int:
         f"SAML requests and assertions: {purged.saml} {verb} "
         f"(expired before {purged.codes_before.isoformat(timespec='seconds')})"
     )
+    if purged.auth_events_before is not None:
+        print(
+            f"auth events: {purged.auth_events} {verb} "
+            f"(created before {purged.auth_events_before.isoformat(timespec='seconds')})"
+        )
     return 0
 
 

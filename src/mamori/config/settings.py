@@ -107,6 +107,9 @@ class Settings:
     # message is kept while what it carries can still be used. Pools that give invitations a
     # longer validity want a longer retention.
     outbox_retention_hours: int = 168
+    # How long auth events (AdminListUserAuthEvents) are kept before the purge deletes them;
+    # Cognito keeps them 90 days.
+    auth_event_retention_days: int = 90
     log_level: str = "info"
     # Guessing protection (docs/security.md): counters in Redis when redis_url is set, so every
     # server process shares them; in the database otherwise. Rate limits are token buckets per

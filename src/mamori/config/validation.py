@@ -142,6 +142,8 @@ def validate(settings: Settings) -> Settings:
             "outbox_retention_hours must be 0 (keep forever) or a number of hours "
             "up to 876000 (100 years)"
         )
+    if not 1 <= settings.auth_event_retention_days <= 100 * 365:
+        raise ConfigError("auth_event_retention_days must be between 1 and 36500 (100 years)")
     if not 0 < settings.smtp_port < 65536:
         raise ConfigError(f"smtp_port must be between 1 and 65535, got {settings.smtp_port}")
     for name in ("email_sender", "sms_sender"):

@@ -23,6 +23,7 @@ from mamori.services.oauth.userinfo import UserInfo
 from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
+from mamori.services.security.auth_events import AuthEventLog
 from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.keys import KeyService
@@ -77,6 +78,7 @@ class Services:
     authorization_codes: AuthorizationCodes  # issued by authorize, redeemed at /oauth2/token
     oauth_grants: OAuthGrants  # /oauth2/token's grants and /oauth2/revoke
     user_info: UserInfo  # /oauth2/userInfo
+    auth_events: AuthEventLog  # the auth-event log (AdminListUserAuthEvents, feedback)
     # sign-in through a pool's OpenID Connect providers (/oauth2/idpresponse); None: none
     federation: OidcFederation | None = None
     # SAML providers' sign-in and logout (/saml2/*); None: not offered

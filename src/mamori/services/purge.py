@@ -1,6 +1,6 @@
 """The purge: deletes refresh sessions, one-time codes, authorization codes, hosted-login
-sessions and SAML requests and assertions that can never be used again, and outbox messages
-past their retention."""
+sessions and SAML requests and assertions that can never be used again, and outbox messages and
+auth events past their retention."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import anyio
 from mamori.services.federation.ports import ExpiredSaml
 from mamori.services.oauth.ports import ExpiredAuthorizationCodes, ExpiredLoginSessions
 from mamori.services.ports import Clock, ExpiredCodes, ExpiredRefreshSessions, OldMessages
+from mamori.services.security.auth_events import DEFAULT_RETENTION, OldAuthEvents
 
 log = logging.getLogger("mamori.purge")
 
@@ -45,6 +46,8 @@ class Purged:
     authorization_codes: int = 0  # OAuth codes, expired before codes_before
     login_sessions: int = 0  # hosted-login sessions, expired before codes_before
     saml: int = 0  # SAML requests sent and assertions accepted, expired before codes_before
+    auth_events: int = 0  # auth events created before auth_events_before
+    auth_events_before: datetime | None = None
 
 
 class Purger:
@@ -59,10 +62,13 @@ class Purger:
         authorization_codes: ExpiredAuthorizationCodes | None = None,
         login_sessions: ExpiredLoginSessions | None = None,
         saml: ExpiredSaml | None = None,
+        auth_events: OldAuthEvents | None = None,
+        auth_event_retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         """`message_retention`: how long outbox messages are kept; None keeps them forever.
         `authorization_codes`, `login_sessions`: the OAuth codes' and the hosted-login
-        sessions' stores (None: none to purge)."""
+        sessions' stores (None: none to purge). `auth_event_retention`: how long auth events
+        are kept (Cognito: 90 days)."""
         if message_retention is not None and message_retention <= timedelta(0):
             raise ValueError("message_retention must be positive (None keeps messages forever)")
         self._sessions = sessions
@@ -74,6 +80,8 @@ class Purger:
         self._authorization_codes = authorization_codes
         self._login_sessions = login_sessions
         self._saml = saml
+        self._auth_events = auth_events
+        self._auth_event_retention = auth_event_retention
 
     def cutoffs(self) -> tuple[datetime, datetime, datetime | None]:
         """(sessions, codes, messages): sessions and codes whose expiry is before these go, and
@@ -109,6 +117,8 @@ class Purger:
         # An expired SAML request is refused like an unknown one; an expired assertion is
         # refused by its own NotOnOrAfter before its record would be asked.
         saml = await self._purge_saml(codes_before, dry_run)
+        events_before = self._clock.now() - self._auth_event_retention
+        events = await self._purge_auth_events(events_before, dry_run)
         return Purged(
             sessions,
             codes,
@@ -120,6 +130,8 @@ class Purger:
             oauth_codes,
             logins,
             saml,
+            events,
+            events_before if self._auth_events is not None else None,
         )
 
     async def _purge_authorization_codes(self, before: datetime, dry_run: bool) -> int:
@@ -145,6 +157,14 @@ class Purger:
         if dry_run:
             return await store.count_saml_expired_before(before)
         return await store.delete_saml_expired_before(before, self._batch)
+
+    async def _purge_auth_events(self, before: datetime, dry_run: bool) -> int:
+        store = self._auth_events
+        if store is None:
+            return 0
+        if dry_run:
+            return await store.count_auth_events_before(before)
+        return await store.delete_auth_events_before(before, self._batch)
 
     async def _purge_messages(self, before: datetime | None, dry_run: bool) -> int:
         if before is None:
@@ -173,6 +193,7 @@ class Purger:
                     authorization_codes=purged.authorization_codes,
                     login_sessions=purged.login_sessions,
                     saml=purged.saml,
+                    auth_events=purged.auth_events,
                     messages=purged.messages,
                     ms=round((anyio.current_time() - started) * 1000, 2),
                 )

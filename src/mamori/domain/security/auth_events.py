@@ -99,6 +99,17 @@ EMPTY_CONTEXT = EventContext()
 
 
 @dataclass(frozen=True)
+class RequestContext:
+    """What a request says about the end user: the address (the connection's, or ContextData /
+    UserContextData's IpAddress), the User-Agent (the request's, or ContextData's HttpHeaders)
+    and EncodedData."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+    encoded_data: str | None = None
+
+
+@dataclass(frozen=True)
 class EventFeedback:
     value: FeedbackValue
     provider: FeedbackProvider

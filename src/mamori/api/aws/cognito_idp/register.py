@@ -2,6 +2,7 @@
 
 from mamori.api.aws.cognito_idp import (  # noqa: F401
     auth,
+    auth_events,
     branding,
     clients,
     devices,

@@ -1,0 +1,259 @@
+"""The auth-event log: events recorded for pools whose threat protection is on (AUDIT or
+ENFORCED), AdminListUserAuthEvents' pages, feedback from the administrator and from the sealed
+token a notification email carries, and the context an event keeps of its request."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from mamori.crypto.aead import Keyring, SealError
+from mamori.domain.errors import (
+    NotAuthorizedException,
+    ResourceNotFoundException,
+    UserPoolAddOnNotEnabledException,
+)
+from mamori.domain.ids import PoolId, UserSub
+from mamori.domain.security.auth_events import (
+    AuthEvent,
+    ChallengeStep,
+    EventContext,
+    EventFeedback,
+    EventResponse,
+    EventType,
+    FeedbackProvider,
+    FeedbackValue,
+    RequestContext,
+    device_name,
+    with_feedback,
+    with_step,
+)
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User
+from mamori.services.ports import Clock, Page
+
+# Cognito keeps a user's events for 90 days (its default here; `auth_event_retention_days`).
+DEFAULT_RETENTION = timedelta(days=90)
+# AdminListUserAuthEvents: MaxResults 0 or left out returns 60 (the model's maximum).
+MAX_RESULTS = 60
+_FEEDBACK = "auth-event-feedback:"
+# EncodedData is opaque and its size the client's choice: past this it is not kept at all.
+MAX_ENCODED_DATA = 8192
+_MAX_FIELD = 256
+ON_MODES = frozenset({"AUDIT", "ENFORCED"})
+# The model documents the class ("thrown when user pool add-ons aren't enabled"), not a message.
+NOT_ENABLED = "User pool add-ons are not enabled for this user pool."
+BAD_TOKEN = "Invalid feedback token."
+
+
+class AuthEventStore(Protocol):
+    async def add_event(self, event: AuthEvent) -> None: ...
+    async def save_event(self, event: AuthEvent) -> bool: ...
+    async def get_event(self, pool_id: str, event_id: str) -> AuthEvent | None: ...
+    async def list_events(
+        self, pool_id: str, sub: str, limit: int, after: str | None
+    ) -> Page[AuthEvent]: ...
+
+
+class OldAuthEvents(Protocol):
+    """The purge's port: events past their retention, in every pool."""
+
+    async def count_auth_events_before(self, cutoff: datetime) -> int: ...
+    async def delete_auth_events_before(self, cutoff: datetime, batch: int) -> int:
+        """Deletes events created before `cutoff`, `batch` rows per statement and transaction,
+        until none is left; how many it deleted."""
+
+
+class PoolLookup(Protocol):
+    async def require(self, pool_id: str) -> UserPool: ...
+
+
+class UserLookup(Protocol):
+    async def require(self, pool: UserPool, username: str) -> User: ...
+
+
+@dataclass(frozen=True)
+class Place:
+    city: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+
+
+class IpLocator(Protocol):
+    """Where an address is (a GeoIP database: the risk engine's part); None when unknown."""
+
+    def locate(self, ip: str) -> Place | None: ...
+
+
+def logs_events(pool: UserPool) -> bool:
+    """Cognito records auth events only with threat protection on: read from the pool itself,
+    so a pool with it OFF costs the sign-in nothing more."""
+    add_ons = pool.add_ons
+    return add_ons is not None and add_ons.advanced_security_mode in ON_MODES
+
+
+def _bounded(value: str | None, limit: int = _MAX_FIELD) -> str | None:
+    return value[:limit] if value else None
+
+
+def event_context(request: RequestContext, locator: IpLocator | None = None) -> EventContext:
+    """EventContextData from what the request says; city, country and time zone from
+    `locator` (none yet: the GeoIP adapter brings one)."""
+    ip = _bounded(request.ip, 64)
+    place = locator.locate(ip) if locator is not None and ip else None
+    encoded = request.encoded_data
+    return EventContext(
+        ip=ip,
+        device_name=device_name(request.user_agent),
+        timezone=_bounded(place.timezone, 64) if place else None,
+        city=_bounded(place.city) if place else None,
+        country=_bounded(place.country) if place else None,
+        encoded_data=encoded if encoded and len(encoded) <= MAX_ENCODED_DATA else None,
+    )
+
+
+class AuthEventLog:
+    def __init__(
+        self,
+        store: AuthEventStore,
+        pools: PoolLookup,
+        users: UserLookup,
+        keyring: Keyring,
+        clock: Clock,
+        retention: timedelta = DEFAULT_RETENTION,
+        locator: IpLocator | None = None,
+    ) -> None:
+        self._store = store
+        self._pools = pools
+        self._users = users
+        self._keyring = keyring
+        self._clock = clock
+        self._retention = retention
+        self._locator = locator
+
+    # --- recording
+    def new_event(
+        self,
+        pool: UserPool,
+        sub: str,
+        kind: EventType,
+        response: EventResponse,
+        request: RequestContext | None,
+        steps: tuple[ChallengeStep, ...] = (),
+    ) -> AuthEvent:
+        """An event not yet written (its id is known before the write: a sign-in seals it into
+        its Session first)."""
+        return AuthEvent(
+            id=str(uuid.uuid4()),
+            pool_id=PoolId(pool.id),
+            user_sub=UserSub(sub),
+            type=kind,
+            created=self._clock.now(),
+            response=response,
+            steps=steps,
+            context=event_context(request or RequestContext(), self._locator),
+        )
+
+    async def record(
+        self,
+        pool: UserPool,
+        sub: str,
+        kind: EventType,
+        response: EventResponse,
+        request: RequestContext | None,
+        steps: tuple[ChallengeStep, ...] = (),
+    ) -> AuthEvent | None:
+        """Writes an event when the pool logs events (nothing, no round trip, otherwise)."""
+        if not logs_events(pool):
+            return None
+        event = self.new_event(pool, sub, kind, response, request, steps)
+        await self._store.add_event(event)
+        return event
+
+    async def add(self, event: AuthEvent) -> None:
+        await self._store.add_event(event)
+
+    async def step(
+        self, pool: UserPool, event_id: str, step: ChallengeStep, response: EventResponse
+    ) -> None:
+        """A sign-in's next step answered (or failed): appended to its event, if it still is."""
+        event = await self._store.get_event(pool.id, event_id)
+        if event is not None:
+            await self._store.save_event(with_step(event, step, response))
+
+    def feedback_token(self, event: AuthEvent) -> str:
+        """What a notification email's one-click links carry: sealed to the pool, naming the
+        event and its user, valid while the event is kept."""
+        expires = event.created + self._retention
+        payload = {"e": event.id, "s": event.user_sub, "x": int(expires.timestamp())}
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        return self._keyring.seal(raw, _FEEDBACK + event.pool_id)
+
+    # --- the operations
+    async def _enabled_pool(self, pool_id: str) -> UserPool:
+        pool = await self._pools.require(pool_id)
+        if not logs_events(pool):
+            raise UserPoolAddOnNotEnabledException(NOT_ENABLED)
+        return pool
+
+    async def admin_list_user_auth_events(
+        self, pool_id: str, username: str, max_results: int | None, next_token: str | None
+    ) -> Page[AuthEvent]:
+        pool = await self._enabled_pool(pool_id)
+        user = await self._users.require(pool, username)
+        limit = max_results if max_results else MAX_RESULTS
+        return await self._store.list_events(pool.id, user.sub, limit, next_token)
+
+    async def admin_update_auth_event_feedback(
+        self, pool_id: str, username: str, event_id: str, value: str
+    ) -> None:
+        pool = await self._enabled_pool(pool_id)
+        user = await self._users.require(pool, username)
+        await self._give(pool, user, event_id, FeedbackValue(value), FeedbackProvider.ADMIN)
+
+    async def update_auth_event_feedback(
+        self, pool_id: str, username: str, event_id: str, token: str, value: str
+    ) -> None:
+        pool = await self._enabled_pool(pool_id)
+        user = await self._users.require(pool, username)
+        if not self._token_names(token, pool.id, user.sub, event_id):
+            raise NotAuthorizedException(BAD_TOKEN)
+        await self._give(pool, user, event_id, FeedbackValue(value), FeedbackProvider.USER)
+
+    def _token_names(self, token: str, pool_id: str, sub: str, event_id: str) -> bool:
+        try:
+            payload: Any = json.loads(self._keyring.open(token, _FEEDBACK + pool_id))
+        except (SealError, ValueError):
+            return False
+        if not isinstance(payload, dict):
+            return False
+        expires = payload.get("x")
+        return (
+            payload.get("e") == event_id
+            and payload.get("s") == sub
+            and isinstance(expires, int)
+            and expires > self._clock.now().timestamp()
+        )
+
+    async def _give(
+        self, pool: UserPool, user: User, event_id: str, value: FeedbackValue, by: FeedbackProvider
+    ) -> None:
+        event = await self._store.get_event(pool.id, event_id)
+        if event is None or event.user_sub != user.sub:
+            raise ResourceNotFoundException("Auth event not found.")
+        feedback = EventFeedback(value, by, self._clock.now())
+        await self._store.save_event(with_feedback(event, feedback))
+
+
+__all__ = [
+    "AuthEventLog",
+    "AuthEventStore",
+    "IpLocator",
+    "OldAuthEvents",
+    "Place",
+    "event_context",
+    "logs_events",
+]
