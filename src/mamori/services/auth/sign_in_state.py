@@ -62,6 +62,8 @@ class SignIn:
     hosted: bool = False
     # Random, per Session: names its counters.
     nonce: str = field(default_factory=new_nonce)
+    # The sign-in's auth event (services/auth/sign_in_events.py); None: the pool logs none.
+    event: str | None = None
 
     def proving(self, proof: Proof) -> SignIn:
         return replace(self, proven=self.proven | {proof})
@@ -83,6 +85,8 @@ class SignIn:
             out["ch"] = [c.value for c in self.choices]
         if self.hosted:
             out["h"] = 1
+        if self.event is not None:
+            out["ev"] = self.event
         return out
 
     @classmethod
@@ -94,6 +98,7 @@ class SignIn:
                 raise TypeError
             device_key = state.get("dk")
             setup = state.get("su")
+            event = state.get("ev")
             return cls(
                 sub=sub,
                 typed=typed,
@@ -104,6 +109,7 @@ class SignIn:
                 choices=tuple(FirstFactor(c) for c in state.get("ch", ())),
                 hosted=state.get("h") == 1,
                 nonce=nonce,
+                event=event if isinstance(event, str) else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise NotAuthorizedException(INVALID_SESSION) from exc

@@ -4,6 +4,7 @@ token a notification email carries, and the context an event keeps of its reques
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
@@ -176,13 +177,23 @@ class AuthEventLog:
     async def add(self, event: AuthEvent) -> None:
         await self._store.add_event(event)
 
-    async def step(
-        self, pool: UserPool, event_id: str, step: ChallengeStep, response: EventResponse
+    async def update(
+        self,
+        pool: UserPool,
+        event_id: str,
+        step: ChallengeStep | None,
+        response: EventResponse,
     ) -> None:
-        """A sign-in's next step answered (or failed): appended to its event, if it still is."""
+        """A sign-in's later step answered or failed: `step` appended (None: only the response
+        changes), the response now `response`. Nothing if the event is gone (purged)."""
         event = await self._store.get_event(pool.id, event_id)
-        if event is not None:
-            await self._store.save_event(with_step(event, step, response))
+        if event is None:
+            return
+        if step is not None:
+            event = with_step(event, step, response)
+        else:
+            event = dataclasses.replace(event, response=response)
+        await self._store.save_event(event)
 
     def feedback_token(self, event: AuthEvent) -> str:
         """What a notification email's one-click links carry: sealed to the pool, naming the
