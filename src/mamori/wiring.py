@@ -36,6 +36,7 @@ from mamori.adapters.store.sql.mfa import SqlMfaStore
 from mamori.adapters.store.sql.outbox import SqlOutbox
 from mamori.adapters.store.sql.pools import SqlClientStore, SqlPoolStore
 from mamori.adapters.store.sql.resource_servers import SqlResourceServerStore as SqlScopes
+from mamori.adapters.store.sql.risk_config import SqlRiskConfigStore
 from mamori.adapters.store.sql.saml import SqlSamlStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
@@ -64,6 +65,7 @@ from mamori.services.security.auth_events import AuthEventLog
 from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.security.hash_threads import HashThreads
+from mamori.services.security.risk_config import RiskConfigService
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import ClientService
@@ -205,6 +207,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         SqlScopes(engine),
         SqlIdentityProviderStore(engine, keyring),
     )
+    risk_config = RiskConfigService(
+        SqlRiskConfigStore(engine), pool_store, SqlClientStore(engine, keyring), clock
+    )
     # The social providers' endpoints: what federation calls, and what Describe shows.
     provider_endpoints = settings.provider_endpoints
     tokens = TokenService(
@@ -323,6 +328,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             auth_event_retention=timedelta(days=settings.auth_event_retention_days),
         ),
         auth_events=auth_events,
+        risk_config=risk_config,
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),

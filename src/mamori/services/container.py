@@ -26,6 +26,7 @@ from mamori.services.purge import Purger
 from mamori.services.security.auth_events import AuthEventLog
 from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
+from mamori.services.security.risk_config import RiskConfigService
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.branding import BrandingService
@@ -79,6 +80,8 @@ class Services:
     oauth_grants: OAuthGrants  # /oauth2/token's grants and /oauth2/revoke
     user_info: UserInfo  # /oauth2/userInfo
     auth_events: AuthEventLog  # the auth-event log (AdminListUserAuthEvents, feedback)
+    # threat protection's configuration (Set/DescribeRiskConfiguration) and what applies
+    risk_config: RiskConfigService
     # sign-in through a pool's OpenID Connect providers (/oauth2/idpresponse); None: none
     federation: OidcFederation | None = None
     # SAML providers' sign-in and logout (/saml2/*); None: not offered

@@ -13,6 +13,7 @@ from mamori.api.aws.cognito_idp import (  # noqa: F401
     pools,
     recovery,
     resource_servers,
+    risk,
     tags,
     users,
 )
