@@ -110,6 +110,10 @@ class Settings:
     # How long auth events (AdminListUserAuthEvents) are kept before the purge deletes them;
     # Cognito keeps them 90 days.
     auth_event_retention_days: int = 90
+    # Threat protection's GeoIP (docs/threat-protection.md): a MaxMind-format database file
+    # (GeoIP2 / GeoLite2 City or Country). Empty: no address has a location, so the risk
+    # engine's new-country and impossible-travel signals are absent.
+    geoip_database: str = ""
     log_level: str = "info"
     # Guessing protection (docs/security.md): counters in Redis when redis_url is set, so every
     # server process shares them; in the database otherwise. Rate limits are token buckets per

@@ -6,6 +6,7 @@ import base64
 import binascii
 import ipaddress
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mamori.config.settings import ConfigError
@@ -144,6 +145,10 @@ def validate(settings: Settings) -> Settings:
         )
     if not 1 <= settings.auth_event_retention_days <= 100 * 365:
         raise ConfigError("auth_event_retention_days must be between 1 and 36500 (100 years)")
+    if settings.geoip_database and not Path(settings.geoip_database).is_file():
+        raise ConfigError(
+            f"geoip_database {settings.geoip_database!r} is not a file (a MaxMind-format .mmdb)"
+        )
     if not 0 < settings.smtp_port < 65536:
         raise ConfigError(f"smtp_port must be between 1 and 65535, got {settings.smtp_port}")
     for name in ("email_sender", "sms_sender"):
