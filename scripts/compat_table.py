@@ -284,6 +284,23 @@ DOMAIN_NOTES = (
 )
 
 
+# Issue 13 (T1): threat protection's configuration, and where it differs from Cognito.
+RISK_CONFIGURATION_NOTES = (
+    "## Threat protection: risk configuration",
+    "",
+    "- SetRiskConfiguration / DescribeRiskConfiguration: docs/threat-protection.md",
+    "  (Configuration). A client's configuration replaces the pool's whole; a request with no",
+    "  configuration resets (the pool to defaults, a client to the pool's); `ClientId` `ALL` is",
+    "  the pool's; a client without its own is described with the pool's under `ClientId` `ALL`.",
+    "- Checked beyond the model: IPv4/IPv6 CIDR ranges, `From`/`ReplyTo` addresses, `Notify`",
+    "  true needs a `NotifyConfiguration`. Templates are kept exactly as given; `SourceArn` is",
+    "  kept but mamori sends through its own senders, not SES.",
+    "- No feature plans: never `UserPoolAddOnNotEnabledException` here; a configuration may be",
+    "  set while AdvancedSecurityMode is OFF and applies once it is AUDIT or ENFORCED.",
+    "",
+)
+
+
 # Issue 12 (F1): user pools' identity providers, and where they differ from Cognito.
 IDENTITY_PROVIDER_NOTES = (
     "## Identity providers",
@@ -357,6 +374,7 @@ def render() -> str:
         *WIRE_NOTES,
         *DOMAIN_NOTES,
         *IDENTITY_PROVIDER_NOTES,
+        *RISK_CONFIGURATION_NOTES,
     ]
     return "\n".join(lines)
 
