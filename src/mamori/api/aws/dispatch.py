@@ -180,7 +180,9 @@ class Dispatcher:
         except shapes.ShapeError as exc:
             error_class: type[errors.ServiceError] = getattr(errors, exc.code)
             raise error_class(exc.message) from exc
-        call = Call(self._services, request_id, self._client_ip(request), caller)
+        call = Call(
+            self._services, request_id, self._client_ip(request), caller, headers.get("user-agent")
+        )
         if _prefix == IDP:  # the rate-limit policy: services/security/guard.py
             await self._services.guard.check_operation(
                 name, call.source_ip, params.get("ClientId"), params.get("Username")

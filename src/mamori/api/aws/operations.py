@@ -23,6 +23,8 @@ class Call:
     request_id: str
     source_ip: str
     caller: str | None  # access key id when SigV4-signed, None for public calls
+    # The request's User-Agent: the end user's for public calls (the auth-event log's device).
+    user_agent: str | None = None
 
 
 Handler = Callable[[Call, Params], Awaitable[Result]]
