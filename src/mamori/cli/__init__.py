@@ -1,7 +1,8 @@
-"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge.
+"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached.
 
 `arguments.py` reads the command line; each command has its module (`serve.py`, which also builds
-each worker process's application, `migrate.py`, `admin_credentials.py`, `outbox.py`, `purge.py`).
+each worker process's application, `migrate.py`, `admin_credentials.py`, `outbox.py`, `purge.py`,
+`breached.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 from mamori.cli.admin_credentials import admin_credentials
 from mamori.cli.arguments import parser, settings_from
+from mamori.cli.breached import breached
 from mamori.cli.migrate import migrate
 from mamori.cli.outbox import outbox
 from mamori.cli.purge import purge
@@ -23,6 +25,8 @@ __all__ = ["asgi_app", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "breached":
+        return breached(args)  # reads no settings: it only writes or reads the file named
     try:
         settings = settings_from(args)
         if args.command == "serve":

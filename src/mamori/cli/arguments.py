@@ -6,7 +6,7 @@ import argparse
 
 from mamori.config import Settings, load_settings
 
-DESCRIPTION = "The `mamori` command: serve, migrate, admin-credentials, outbox, purge."
+DESCRIPTION = "The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached."
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +86,41 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument(
         "--dry-run", dest="dry_run", action="store_true", help="only count what would go"
     )
+    _breached(sub)
     return parser
+
+
+def _breached(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    breached = sub.add_parser("breached", help="build or describe a breached-password corpus")
+    actions = breached.add_subparsers(dest="action", required=True)
+    build = actions.add_parser(
+        "build",
+        help="build a corpus file (breached_passwords_file) from a list of passwords, or of "
+        "SHA-1 hashes as Pwned Passwords' download has them (HASH:COUNT lines)",
+    )
+    build.add_argument("source", help="the list: one password, or one HASH[:COUNT], a line")
+    build.add_argument("out", help="the corpus file to write (replaced atomically)")
+    build.add_argument(
+        "--format",
+        choices=("auto", "plain", "sha1"),
+        default="auto",
+        help="auto (default): SHA-1 lines if the first line is 40 hex digits, else passwords",
+    )
+    build.add_argument(
+        "--min-count",
+        dest="min_count",
+        type=int,
+        default=1,
+        help="leave out hashes seen fewer times than this (HASH:COUNT lines)",
+    )
+    build.add_argument(
+        "--bytes",
+        type=int,
+        default=8,
+        help="bytes of each SHA-1 kept, 5-20 (default 8: chance matches about 1 in 2^64/N)",
+    )
+    info = actions.add_parser("info", help="what a corpus file holds")
+    info.add_argument("file")
 
 
 _SETTING_FLAGS = (

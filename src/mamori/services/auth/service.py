@@ -172,7 +172,8 @@ class AuthService:
             raise InvalidParameterException("Missing required parameter USERNAME")
         if password is None:
             raise InvalidParameterException("Missing required parameter PASSWORD")
-        user = await self._machine.password(
+        # _screened.compromised: the auth event's compromised-credentials flag.
+        user, _screened = await self._machine.password(
             pool, client, username, password, request.secret_hash, ip
         )
         device_key = request.device_key or None
@@ -211,7 +212,7 @@ class AuthService:
             )
         if request.password is None:
             raise InvalidParameterException("Missing required parameter PASSWORD")
-        user = await self._machine.password(
+        user, _screened = await self._machine.password(
             pool, client, username, request.password, request.secret_hash, ip
         )
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), hosted=True)

@@ -11,7 +11,6 @@ from mamori.domain.auth.auth_flow import Challenge, DeviceState, Next, Proof, Si
 from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import (
     InvalidParameterException,
-    InvalidPasswordException,
     NotAuthorizedException,
     PasswordResetRequiredException,
     ResourceNotFoundException,
@@ -19,6 +18,7 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.oauth.authorization import SignedIn
+from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User, UserStatus
@@ -28,6 +28,7 @@ from mamori.services.auth.code_steps import CodeSteps
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, Proven, SignIn
 from mamori.services.ports import Clock
+from mamori.services.security.breached import BLOCKED_SIGN_IN, Verdict
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import check_secret_hash
@@ -65,9 +66,11 @@ class SignInMachine:
         password: str,
         secret_hash: str | None,
         ip: str | None,
-    ) -> User:
-        """The user whose password this is (checked and upgraded), or the errors of a failed
-        sign-in: NotAuthorized, UserNotFound (LEGACY clients), the lockout, the rate limits."""
+    ) -> tuple[User, Verdict]:
+        """The user whose password this is (checked and upgraded) and threat protection's
+        compromised-credentials verdict on it (the auth event's flag), or the errors of a failed
+        sign-in: NotAuthorized, UserNotFound (LEGACY clients), the lockout, the rate limits, a
+        compromised password blocked."""
         check_secret_hash(client, username, secret_hash)
         user = await self._users.find(pool, username)
         # Rate limits and the lockout, per user: a known one by its sub, whichever identifier
@@ -84,7 +87,17 @@ class SignInMachine:
             raise UserNotFoundException("User does not exist.")
         if not ok:
             raise NotAuthorizedException(WRONG)
-        return await self.checked_user(pool, user, password)
+        user = await self.checked_user(pool, user, password)
+        # Only once the password is proven: a wrong guess is never told it is a breached one.
+        verdict = await self._users.screen_password(pool, client.id, RiskEvent.SIGN_IN, password)
+        if verdict.blocked:
+            if user.status is UserStatus.CONFIRMED:
+                # Cognito: the blocked user is RESET_REQUIRED, to choose another password
+                # (ForgotPassword, or AdminResetUserPassword) before signing in again.
+                reset = dataclasses.replace(user, status=UserStatus.RESET_REQUIRED)
+                await self._users.save(pool, reset)
+            raise NotAuthorizedException(BLOCKED_SIGN_IN)
+        return user, verdict
 
     async def checked_user(self, pool: UserPool, user: User, password: str | None) -> User:
         """After a first factor: the states that refuse a sign-in even so; with the password
@@ -267,9 +280,7 @@ class SignInMachine:
         check_attributes(pool, changes, Writer.USER, client)
         attrs = apply_changes(pool, user.attributes, changes, verify_changed=True)
         check_required(pool, attrs)
-        problem = pool.password_policy.violation(password)
-        if problem:
-            raise InvalidPasswordException(problem)
+        await self._users.screen_password(pool, client.id, RiskEvent.PASSWORD_CHANGE, password)
         # Spent before the write: of two concurrent answers only one sets a password.
         await self._sessions.answered(sign_in, client)
         changed = await self._users.with_password(pool, user, password, UserStatus.CONFIRMED)

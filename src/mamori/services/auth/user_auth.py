@@ -192,7 +192,8 @@ class UserAuthSteps:
             password = given.password
             if not password:
                 raise InvalidParameterException("Missing required parameter PASSWORD")
-            found = await self._machine.password(
+            # _screened.compromised: the auth event's compromised-credentials flag.
+            found, _screened = await self._machine.password(
                 pool, client, username, password, given.secret_hash, ip
             )
             if answering is not None:

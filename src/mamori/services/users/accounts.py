@@ -19,6 +19,7 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.ids import UserSub
+from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.aliases import alias_entries
 from mamori.domain.users.user import User, UserStatus
@@ -30,6 +31,7 @@ from mamori.domain.users.user_rules import (
     remove_attributes,
 )
 from mamori.services.ports import Clock
+from mamori.services.security.breached import NOT_CHECKED, CompromisedCredentialsCheck, Verdict
 from mamori.services.security.hash_threads import HashThreads
 from mamori.services.tokens.ports import RefreshSessionStore
 from mamori.services.userpools.pools import PoolService
@@ -61,8 +63,10 @@ class UserAccounts:
         verifiers: VerifierVault | None = None,
         *,
         hash_threads: HashThreads,
+        compromised: CompromisedCredentialsCheck | None = None,
     ) -> None:
-        """`hash_threads`: where password hashes and SRP verifiers run (sized in wiring)."""
+        """`hash_threads`: where password hashes and SRP verifiers run (sized in wiring);
+        `compromised`: threat protection's breached-password check (None: never checked)."""
         self._store = store
         self._verifiers = verifiers
         self._sessions = sessions
@@ -71,6 +75,7 @@ class UserAccounts:
         self._hashing = hashing
         self._clock = clock
         self._hash_threads = hash_threads
+        self._compromised = compromised
 
     async def _hash_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._hash_threads.run(fn, *args)
@@ -104,6 +109,23 @@ class UserAccounts:
         if problem:
             raise InvalidPasswordException(problem)
         return await self._hash_call(self._hashing.hash, password)
+
+    async def screen_password(
+        self, pool: UserPool, client_id: str | None, event: RiskEvent, password: str
+    ) -> Verdict:
+        """Threat protection's compromised-credentials check of a password being set (SIGN_UP,
+        PASSWORD_CHANGE: the pool's policy first, so a password it refuses is refused for that
+        whatever the corpus says; InvalidPasswordException when blocked) or proven (SIGN_IN: the
+        caller refuses a blocked one). The verdict's `compromised` is the auth event's flag."""
+        if event is not RiskEvent.SIGN_IN:
+            problem = pool.password_policy.violation(password)
+            if problem:
+                raise InvalidPasswordException(problem)
+        if self._compromised is None:
+            return NOT_CHECKED
+        if event is RiskEvent.SIGN_IN:
+            return await self._compromised.check(pool.id, client_id, event, password)
+        return await self._compromised.new_password(pool.id, client_id, event, password)
 
     async def hash_password_unchecked(self, password: str) -> str:
         """Re-hash a password already verified (parameters changed): no policy check."""

@@ -17,6 +17,7 @@ from mamori.domain.errors import (
     UsernameExistsException,
 )
 from mamori.domain.ids import new_sub
+from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User, UserStatus
 from mamori.domain.users.user_rules import Writer, check_attributes, check_required, stored_username
@@ -143,6 +144,9 @@ class AdminUserService:
     ) -> None:
         pool = await self._pools.require(pool_id)
         user = await self._users.require(pool, username)
+        # mamori: an administrator's password is a PASSWORD_CHANGE too (the pool's settings:
+        # no app client is involved); docs/threat-protection.md.
+        await self._users.screen_password(pool, None, RiskEvent.PASSWORD_CHANGE, password)
         if permanent:
             status = UserStatus.CONFIRMED
             expires = None

@@ -7,10 +7,10 @@ import dataclasses
 
 from mamori.domain.errors import (
     InvalidParameterException,
-    InvalidPasswordException,
     NotAuthorizedException,
     UserNotFoundException,
 )
+from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User, UserStatus
@@ -129,9 +129,7 @@ class RecoveryService:
     ) -> None:
         # Before the user is looked up or the code spent: the same answer for anyone, and a
         # refused password can be retried with the same code.
-        problem = pool.password_policy.violation(password)
-        if problem:
-            raise InvalidPasswordException(problem)
+        await self._users.screen_password(pool, client.id, RiskEvent.PASSWORD_CHANGE, password)
         user = await self._users.find(pool, username)
         if user is None or not user.enabled:
             if client.prevent_user_existence_errors:

@@ -9,6 +9,7 @@ from mamori.domain.errors import (
     NotAuthorizedException,
     ResourceNotFoundException,
 )
+from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
@@ -97,4 +98,8 @@ class SelfService:
         if previous is None or not await self._accounts.verify_password(user, previous):
             raise NotAuthorizedException("Incorrect username or password.")
         await self._guard.record_success(attempt)
+        # After the previous password is proven: a token alone learns nothing from the corpus.
+        await self._accounts.screen_password(
+            pool, ctx.client_id, RiskEvent.PASSWORD_CHANGE, proposed
+        )
         await self._accounts.set_password(pool, user, proposed, user.status)

@@ -14,6 +14,7 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.ids import new_sub
+from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User, UserStatus
@@ -101,6 +102,7 @@ class SignUpService:
         sub = new_sub()
         username, attrs = stored_username(pool, username, attributes, sub)
         check_required(pool, attrs)
+        await self._accounts.screen_password(pool, client.id, RiskEvent.SIGN_UP, password)
         now = self._clock.now()
         user = User(
             pool.id, sub, username, UserStatus.UNCONFIRMED, True, {**attrs, "sub": sub}, now, now
