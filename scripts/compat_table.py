@@ -114,7 +114,7 @@ HTTP_ENDPOINTS = (
     ),
     (
         "GET {domain}/saml2/metadata",
-        "The pool's SAML SP metadata (mamori's own; Cognito publishes none): entity id "
+        "The pool's SAML SP metadata (mamori's own; Cognito documents none): entity id "
         "`urn:amazon:cognito:sp:<UserPoolId>`, ACS and SLO URLs, signing and encryption "
         "certificates",
         "none",
