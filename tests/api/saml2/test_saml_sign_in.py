@@ -491,3 +491,30 @@ def test_a_logout_request_not_signed_by_the_idp_ends_nothing(world: World, tmp_p
             assert _signed_in(world, browser)
         assert browser.get(genuine).status_code == 302
         assert not _signed_in(world, browser)
+
+
+def test_a_linked_saml_identity_signs_in_as_the_existing_user(world: World) -> None:
+    admin = world.server.admin()
+    admin.admin_create_user(
+        UserPoolId=world.pool_id,
+        Username="carol",
+        UserAttributes=[{"Name": "email", "Value": "carol@corp.test"}],
+        MessageAction="SUPPRESS",
+    )
+    admin.admin_link_provider_for_user(
+        UserPoolId=world.pool_id,
+        DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": "carol"},
+        SourceUser={
+            "ProviderName": "Corp",
+            "ProviderAttributeName": "Cognito_Subject",
+            "ProviderAttributeValue": "carol-at-idp",
+        },
+    )
+    carol = admin.admin_get_user(UserPoolId=world.pool_id, Username="carol")
+    sub = next(a["Value"] for a in carol["UserAttributes"] if a["Name"] == "sub")
+    with httpx.Client() as browser:
+        tokens = sign_in(world, browser, "carol-at-idp", email="carol@corp.test")
+    claims = claims_of(tokens["id_token"])
+    assert claims["sub"] == sub and claims["cognito:username"] == "carol"
+    assert claims["identities"][0]["providerType"] == "SAML"
+    assert not [u for u in world.users() if u["Username"] == "Corp_carol-at-idp"]
