@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mamori.adapters.store.sql.base import SqlBase, must_aware
@@ -27,6 +27,13 @@ from mamori.domain.security.risk_config import (
 )
 
 _POOL_ROW = ""  # the pool's own configuration (see tables/risk.py)
+
+# Every sign-in in a pool with threat protection on reads its configuration: a hot-path
+# statement (connection/direct.py). With client_id "" it finds the pool's row alone.
+_OF_POOL_AND_CLIENT = select(risk).where(
+    risk.c.pool_id == bindparam("pool_id"),
+    or_(risk.c.client_id == _POOL_ROW, risk.c.client_id == bindparam("client_id")),
+)
 
 
 def _dump(value: Any) -> str:
@@ -172,12 +179,9 @@ class SqlRiskConfigStore(SqlBase):
     async def risk_configurations(
         self, pool_id: PoolId, client_id: ClientId | None
     ) -> tuple[StoredRiskConfiguration | None, StoredRiskConfiguration | None]:
-        wanted = [risk.c.client_id == _POOL_ROW]
-        if client_id:
-            wanted.append(risk.c.client_id == client_id)
-        query = select(risk).where(risk.c.pool_id == pool_id, or_(*wanted))
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._direct.all(
+            _OF_POOL_AND_CLIENT, {"pool_id": pool_id, "client_id": client_id or _POOL_ROW}
+        )
         found = [_stored(row) for row in rows]
         pool = next((s for s in found if s.client_id is None), None)
         client = next((s for s in found if s.client_id is not None), None)
