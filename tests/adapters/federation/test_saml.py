@@ -103,6 +103,12 @@ async def test_a_url_that_never_answered_is_an_error_not_asked_again_at_once() -
     assert peer.fetches == 1
 
 
+async def test_metadata_past_its_bound_is_refused_as_it_streams() -> None:
+    peer, clock = Metadata("<x>" + " " * (2 * 1024 * 1024) + "</x>"), Clock()
+    with pytest.raises(SamlError, match="too large"):
+        await adapter(peer, clock).idp_metadata(provider(MetadataURL="https://idp.test/big"))
+
+
 @pytest.mark.parametrize(
     "xml",
     [

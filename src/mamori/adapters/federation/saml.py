@@ -37,6 +37,7 @@ from mamori.adapters.federation.saml_config import (
     xmlsec,
 )
 from mamori.adapters.federation.saml_logout import logout_request, logout_response, read_logout
+from mamori.adapters.http import AnswerTooLarge, fetch
 from mamori.domain.userpools.identity_providers import IdentityProvider
 from mamori.services.federation.ports import (
     IdpMetadata,
@@ -290,14 +291,19 @@ class Pysaml2ServiceProvider:
         while len(self._fetched) > _CACHE_SIZE:
             self._fetched.popitem(last=False)
         try:
-            response = await self._http.get(url, timeout=self._timeout)
-            if response.status_code != 200:
-                raise SamlError(f"metadata: HTTP {response.status_code}")
-            if len(response.content) > _MAX_METADATA:
-                raise SamlError("metadata: too large")
-            entry.metadata = await self._parse(response.content.decode("utf-8"))
+            # The whole call within the timeout, the answer bounded as it streams (a slow or
+            # endless IdP holds neither the sign-in nor memory).
+            request = self._http.build_request("GET", url, timeout=self._timeout)
+            status, body = await fetch(self._http, request, self._timeout, _MAX_METADATA)
+            if status != 200:
+                raise SamlError(f"metadata: HTTP {status}")
+            entry.metadata = await self._parse(body.decode("utf-8"))
             entry.fetched = now
-        except (httpx.HTTPError, UnicodeDecodeError, SamlError) as exc:
+        except AnswerTooLarge as exc:
+            if entry.metadata is not None:
+                return entry.metadata
+            raise SamlError("metadata: too large") from exc
+        except (httpx.HTTPError, TimeoutError, UnicodeDecodeError, SamlError) as exc:
             if entry.metadata is not None:
                 return entry.metadata  # the copy we have, through the IdP's outage
             raise SamlError(f"metadata: {type(exc).__name__}: {exc}") from exc
