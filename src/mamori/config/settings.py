@@ -114,6 +114,16 @@ class Settings:
     # (GeoIP2 / GeoLite2 City or Country). Empty: no address has a location, so the risk
     # engine's new-country and impossible-travel signals are absent.
     geoip_database: str = ""
+    # Compromised-credentials detection (docs/threat-protection.md): the breached-password
+    # corpus `mamori breached build` made from the operator's list; empty: the 10,000 most
+    # common passwords shipped with mamori. A file that is not a corpus stops the start.
+    breached_passwords_file: str = ""
+    # Also ask Pwned Passwords' range API when the local corpus does not list a password (only
+    # five hex digits of its SHA-1 leave the machine, with Add-Padding); off by default. No
+    # answer within the timeout counts as not breached.
+    pwned_passwords_api: bool = False
+    pwned_passwords_url: str = "https://api.pwnedpasswords.com/range/"
+    pwned_passwords_timeout_seconds: int = 2
     log_level: str = "info"
     # Guessing protection (docs/security.md): counters in Redis when redis_url is set, so every
     # server process shares them; in the database otherwise. Rate limits are token buckets per

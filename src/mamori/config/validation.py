@@ -212,6 +212,17 @@ def _validate_identity_pools(settings: Settings) -> None:
         raise ConfigError("identity_credentials_seconds must be between 900 and 43200")
     for entry in settings.oidc_providers:
         parse_oidc_provider(entry)
+    if settings.breached_passwords_file and not Path(settings.breached_passwords_file).is_file():
+        raise ConfigError(
+            f"breached_passwords_file {settings.breached_passwords_file!r} is not a file "
+            "(make one with: mamori breached build <list> <file>)"
+        )
+    if not _ORIGIN.match(settings.pwned_passwords_url):
+        raise ConfigError(
+            f"pwned_passwords_url must be an http(s) URL, got {settings.pwned_passwords_url!r}"
+        )
+    if not 1 <= settings.pwned_passwords_timeout_seconds <= 60:
+        raise ConfigError("pwned_passwords_timeout_seconds must be between 1 and 60")
     try:
         settings.provider_endpoints  # noqa: B018 (built to check every federation_endpoints entry)
     except ValueError as exc:
