@@ -40,7 +40,6 @@ from mamori.adapters.store.sql.risk_config import SqlRiskConfigStore
 from mamori.adapters.store.sql.saml import SqlSamlStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
-from mamori.composition.breached import build_breached
 from mamori.composition.delivery import build_message_sender
 from mamori.composition.federation import build_federation, build_saml
 from mamori.composition.guard import build_counters, guard_policy
@@ -63,7 +62,6 @@ from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
 from mamori.services.security.auth_events import AuthEventLog
-from mamori.services.security.breached import CompromisedCredentialsCheck
 from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.security.hash_threads import HashThreads
@@ -240,7 +238,6 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock,
         verifiers,
         hash_threads=hash_threads,
-        compromised=CompromisedCredentialsCheck(build_breached(settings, http), risk_config),
     )
     auth_event_store = SqlAuthEventStore(engine)
     auth_events = AuthEventLog(
@@ -251,13 +248,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock,
         timedelta(days=settings.auth_event_retention_days),
     )
-    sign_up = SignUpService(users, user_store, clients, codes, clock)
-    self_service = SelfService(users, pools, clients, tokens, guard)
+    sign_up = SignUpService(users, user_store, clients, codes, clock, auth_events)
+    self_service = SelfService(users, pools, clients, tokens, guard, auth_events)
     admin_users = AdminUserService(users, user_store, session_store, pools, codes, clock)
     groups = GroupService(group_store, pools, users, clock)
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
     devices = DeviceService(SqlDeviceStore(engine, keyring), pools, users, tokens, clock)
-    recovery = RecoveryService(users, clients, pools, tokens, codes)
+    recovery = RecoveryService(users, clients, pools, tokens, codes, auth_events)
     # SRP's big-integer work has its own threads, apart from key_threads: every USER_SRP_AUTH
     # sign-in takes them, and a burst of CreateUserPool key generations must not queue it.
     srp_threads = anyio.CapacityLimiter(os.cpu_count() or 2)
@@ -276,6 +273,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         refresh,
         verifiers,
         srp_threads,
+        auth_events,
     )
     identity = build_identity_services(
         settings, engine, clock, keys, session_store, user_store, tokens, http, provider_endpoints

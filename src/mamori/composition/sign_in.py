@@ -13,11 +13,13 @@ from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.service import AuthService, SignInSteps
 from mamori.services.auth.sign_in import SignInMachine
+from mamori.services.auth.sign_in_events import SignInEvents
 from mamori.services.auth.sign_in_state import ChallengeSessions
 from mamori.services.auth.srp_exchange import SrpExchanges
 from mamori.services.auth.srp_steps import SrpSteps
 from mamori.services.auth.user_auth import UserAuthSteps
 from mamori.services.ports import Clock
+from mamori.services.security.auth_events import AuthEventLog
 from mamori.services.security.guard import Guard
 from mamori.services.security.ports import Counters
 from mamori.services.tokens.pool_tokens import TokenService
@@ -41,12 +43,15 @@ def build_auth(
     refresh: RefreshService,
     verifiers: VerifierVault,
     srp_threads: anyio.CapacityLimiter,
+    auth_events: AuthEventLog | None = None,
 ) -> AuthService:
     """`refresh`: REFRESH_TOKEN_AUTH's rule; `srp_threads`: the threads SRP's big-integer
     work runs in (see wiring.build_services)."""
     challenges = ChallengeSessions(ChallengeSessionSeal(keyring, clock), counters, clock)
     codes = CodeSteps(mfa, challenges)
-    machine = SignInMachine(users, tokens, devices, codes, challenges, guard, clock)
+    machine = SignInMachine(
+        users, tokens, devices, codes, challenges, guard, clock, SignInEvents(auth_events)
+    )
     srp = SrpSteps(
         SrpExchanges(keyring, clock, srp_threads),
         verifiers,

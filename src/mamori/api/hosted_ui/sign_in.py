@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 
 from mamori.api.hosted_ui.accounts import pool_and_client
 from mamori.api.hosted_ui.pages import CSRF_FAILED, CSRF_STATUS, Pages, Visit, page_route
-from mamori.api.hosted_ui.sign_in_flow import SignInFlow, client_ip, words
+from mamori.api.hosted_ui.sign_in_flow import SignInFlow, client_ip, user_context, words
 from mamori.api.hosted_ui.sign_in_messages import (
     INVALID_DETAILS,
     NO_PROVIDER,
@@ -91,7 +91,11 @@ class SignInPages:
             )
         try:
             outcome = await self.services.auth.hosted_sign_in(
-                visit.ctx.pool_id, visit.authorization.client_id, request_, client_ip(request)
+                visit.ctx.pool_id,
+                visit.authorization.client_id,
+                request_,
+                client_ip(request),
+                user_context(request),
             )
         except UserNotConfirmedException:
             # After the right password only: Cognito's pages go on to confirm the account.

@@ -21,6 +21,7 @@ from mamori.domain.auth.answers import ChallengeAnswer
 from mamori.domain.auth.auth_flow import Challenge, FirstFactor
 from mamori.domain.errors import ExpiredCodeException, NotAuthorizedException, ServiceError
 from mamori.domain.oauth.authorization import SignedIn
+from mamori.domain.security.auth_events import RequestContext
 from mamori.domain.userpools.mfa_settings import MfaFactor
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.auth.service import AuthOutcome
@@ -137,6 +138,7 @@ class SignInFlow:
                 posted.get("session") or None,
                 answer,
                 client_ip(visit.request),
+                user_context(visit.request),
             )
         except ServiceError as exc:
             return exc
@@ -166,6 +168,12 @@ def provider_links(visit: Visit) -> list[tuple[str, str]]:
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def user_context(request: Request) -> RequestContext:
+    """The browser's address and User-Agent, for the auth event (the pages send no
+    EncodedData: Cognito's own pages collect it with their script, these have none)."""
+    return RequestContext(ip=client_ip(request), user_agent=request.headers.get("user-agent"))
 
 
 def words(value: str) -> list[str]:

@@ -24,10 +24,12 @@ from mamori.domain.auth.auth_flow import (
 from mamori.domain.errors import (
     InvalidParameterException,
     NotAuthorizedException,
+    ServiceError,
     UnauthorizedException,
     UnsupportedOperationException,
     UnsupportedTokenTypeException,
 )
+from mamori.domain.security.auth_events import RequestContext
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
@@ -36,6 +38,7 @@ from mamori.services.auth.code_steps import CodeSteps
 from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.sign_in import SignInMachine
+from mamori.services.auth.sign_in_events import MFA_FAILED, MFA_OK
 from mamori.services.auth.sign_in_state import (
     ASSOCIATED,
     VERIFIED,
@@ -113,12 +116,17 @@ class AuthService:
 
     # --- entry points
     async def initiate_auth(
-        self, client_id: str, request: SignInRequest, ip: str | None = None
+        self,
+        client_id: str,
+        request: SignInRequest,
+        ip: str | None = None,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
-        """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
+        """`ip`: the end user's address, for the per-IP rate limit (None: not known);
+        `context`: what the request says of the end user, for the auth event."""
         flow_of(request.flow, Entry.INITIATE_AUTH)
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._start(pool, client, request, ip)
+        return await self._start(pool, client, request, ip, context)
 
     async def admin_initiate_auth(
         self,
@@ -126,11 +134,12 @@ class AuthService:
         client_id: str,
         request: SignInRequest,
         ip: str | None = None,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
         """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
         flow_of(request.flow, Entry.ADMIN_INITIATE_AUTH)
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
-        return await self._start(pool, client, request, ip)
+        return await self._start(pool, client, request, ip, context)
 
     async def _start(
         self,
@@ -138,6 +147,7 @@ class AuthService:
         client: AppClient,
         request: SignInRequest,
         ip: str | None = None,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
         flow = request.flow
         if flow in REFRESH_FLOWS and client.refresh_rotation:
@@ -162,7 +172,7 @@ class AuthService:
                 pool, client, request.username, request.srp_a, request.secret_hash, ip
             )
         if flow is AuthFlow.USER_AUTH:
-            return await self._user_auth.start(pool, client, request, ip)
+            return await self._user_auth.start(pool, client, request, ip, context=context)
         if flow not in PASSWORD_FLOWS:
             raise InvalidParameterException(
                 f"Auth flow {flow.value} is not supported by mamori yet."
@@ -172,17 +182,37 @@ class AuthService:
             raise InvalidParameterException("Missing required parameter USERNAME")
         if password is None:
             raise InvalidParameterException("Missing required parameter PASSWORD")
-        # _screened.compromised: the auth event's compromised-credentials flag.
-        user, _screened = await self._machine.password(
-            pool, client, username, password, request.secret_hash, ip
+        user, screened = await self._machine.password(
+            pool, client, username, password, request.secret_hash, ip, context
         )
         device_key = request.device_key or None
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), device_key)
-        return await self._machine.advance(pool, client, user, sign_in)
+        return await self._first_factor(pool, client, user, sign_in, context, screened.compromised)
+
+    async def _first_factor(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        context: RequestContext | None,
+        compromised: bool = False,
+    ) -> AuthOutcome:
+        """The machine's next step after a proven first factor, with the sign-in's event."""
+
+        async def advance(with_event: SignIn) -> AuthOutcome:
+            return await self._machine.advance(pool, client, user, with_event)
+
+        return await self._machine.events.first_factor(pool, sign_in, context, advance, compromised)
 
     # --- the hosted pages (api/hosted_ui/): the same machine, ending in a SignedIn
     async def hosted_sign_in(
-        self, pool_id: str, client_id: str, request: SignInRequest, ip: str | None = None
+        self,
+        pool_id: str,
+        client_id: str,
+        request: SignInRequest,
+        ip: str | None = None,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
         """A sign-in on the hosted pages: USER_PASSWORD_AUTH (USERNAME and PASSWORD) or
         USER_AUTH (USERNAME, and PREFERRED_CHALLENGE PASSWORD with its PASSWORD, EMAIL_OTP or
@@ -205,18 +235,20 @@ class AuthService:
         if request.flow is AuthFlow.USER_AUTH:
             if request.preferred_challenge == FirstFactor.PASSWORD_SRP.value:
                 raise InvalidParameterException("Invalid PREFERRED_CHALLENGE: PASSWORD_SRP.")
-            return await self._user_auth.start(pool, client, request, ip, hosted=True)
+            return await self._user_auth.start(
+                pool, client, request, ip, hosted=True, context=context
+            )
         if request.flow is not AuthFlow.USER_PASSWORD_AUTH:
             raise InvalidParameterException(
                 f"Auth flow {request.flow.value} is not supported by the hosted pages."
             )
         if request.password is None:
             raise InvalidParameterException("Missing required parameter PASSWORD")
-        user, _screened = await self._machine.password(
-            pool, client, username, request.password, request.secret_hash, ip
+        user, screened = await self._machine.password(
+            pool, client, username, request.password, request.secret_hash, ip, context
         )
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), hosted=True)
-        return await self._machine.advance(pool, client, user, sign_in)
+        return await self._first_factor(pool, client, user, sign_in, context, screened.compromised)
 
     async def hosted_respond(
         self,
@@ -225,6 +257,7 @@ class AuthService:
         session: str | None,
         answer: ChallengeAnswer,
         ip: str | None = None,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
         """A hosted sign-in's challenge answered: RespondToAuthChallenge's rules, for a Session
         hosted_sign_in began (no other). The answer's USERNAME is the name the sign-in began
@@ -232,7 +265,7 @@ class AuthService:
         pool, client = await self._hosted_client(pool_id, client_id)
         if isinstance(answer, _SRP_ANSWERS):
             raise NotAuthorizedException(INVALID_SESSION)
-        return await self._respond(pool, client, session, answer, ip, hosted=True)
+        return await self._respond(pool, client, session, answer, ip, context, hosted=True)
 
     async def _hosted_client(self, pool_id: str, client_id: str) -> tuple[UserPool, AppClient]:
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
@@ -253,10 +286,11 @@ class AuthService:
         session: str | None,
         answer: ChallengeAnswer,
         ip: str | None = None,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
         """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._respond(pool, client, session, answer, ip)
+        return await self._respond(pool, client, session, answer, ip, context)
 
     async def admin_respond_to_auth_challenge(
         self,
@@ -265,10 +299,11 @@ class AuthService:
         session: str | None,
         answer: ChallengeAnswer,
         ip: str | None = None,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
         """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
-        return await self._respond(pool, client, session, answer, ip)
+        return await self._respond(pool, client, session, answer, ip, context)
 
     async def _respond(
         self,
@@ -277,14 +312,15 @@ class AuthService:
         session: str | None,
         answer: ChallengeAnswer,
         ip: str | None,
+        context: RequestContext | None = None,
         hosted: bool = False,
     ) -> AuthOutcome:
         kind = answer.challenge
         step: AuthOutcome | Proven
         if isinstance(answer, answers.PasswordVerifierAnswer):
             # Its state is in PASSWORD_CLAIM_SECRET_BLOCK: clients send no Session with it.
-            step = await self._srp.password_verifier(pool, client, answer, ip)
-            return await self._machine.advance(pool, client, step.user, step.sign_in)
+            step = await self._srp.password_verifier(pool, client, answer, ip, context)
+            return await self._first_factor(pool, client, step.user, step.sign_in, context)
         sign_in = self._challenges.open(session, pool.id, client.id, kind)
         if sign_in.hosted is not hosted:
             # A hosted sign-in ends in a SignedIn for the authorization endpoint, an API one in
@@ -299,7 +335,7 @@ class AuthService:
         # Rate limits per IP and per user (or username as typed, before a first factor).
         await self._guard.check_answer(pool.id, sign_in.typed, sign_in.sub or None, ip)
         if isinstance(answer, answers.SelectChallengeAnswer):
-            return await self._user_auth.select(pool, client, sign_in, answer, ip)
+            return await self._user_auth.select(pool, client, sign_in, answer, ip, context)
         user = await self._machine.answering_user(
             pool, client, sign_in, answer.username, answer.secret_hash
         )
@@ -307,7 +343,11 @@ class AuthService:
         if isinstance(answer, answers.CodeAnswer) and kind in _ONE_TIME_CODES and first_factor:
             step = await self._user_auth.one_time_code(pool, client, user, sign_in, answer)
         elif isinstance(answer, answers.CodeAnswer) and kind in _MFA_CODES:
-            await self._codes.check(pool, client, user, sign_in, kind, answer.code)
+            try:
+                await self._codes.check(pool, client, user, sign_in, kind, answer.code)
+            except ServiceError:
+                await self._machine.events.step_failed(pool, sign_in, MFA_FAILED)
+                raise
             step = Proven(user, sign_in.proving(Proof.MFA))
         elif isinstance(answer, answers.NewPasswordAnswer):
             step = await self._machine.new_password(pool, client, user, sign_in, answer)
@@ -329,7 +369,10 @@ class AuthService:
             raise NotAuthorizedException(INVALID_SESSION)
         if isinstance(step, AuthOutcome):
             return step
-        return await self._machine.advance(pool, client, step.user, step.sign_in)
+        outcome = await self._machine.advance(pool, client, step.user, step.sign_in)
+        answered = MFA_OK if kind in _MFA_CODES and isinstance(answer, answers.CodeAnswer) else None
+        await self._machine.events.step(pool, sign_in, answered, outcome)
+        return outcome
 
     # --- MFA_SETUP: AssociateSoftwareToken / VerifySoftwareToken with the challenge's Session
     async def associate_software_token_for_session(self, session: str) -> tuple[str, str]:

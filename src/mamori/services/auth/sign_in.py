@@ -18,6 +18,7 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.oauth.authorization import SignedIn
+from mamori.domain.security.auth_events import RequestContext
 from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
@@ -26,6 +27,7 @@ from mamori.domain.users.user_rules import Writer, apply_changes, check_attribut
 from mamori.services.auth.challenge_session import INVALID_SESSION
 from mamori.services.auth.code_steps import CodeSteps
 from mamori.services.auth.devices import DeviceService
+from mamori.services.auth.sign_in_events import SignInEvents
 from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, Proven, SignIn
 from mamori.services.ports import Clock
 from mamori.services.security.breached import BLOCKED_SIGN_IN, Verdict
@@ -48,6 +50,7 @@ class SignInMachine:
         sessions: ChallengeSessions,
         guard: Guard,
         clock: Clock,
+        events: SignInEvents | None = None,
     ) -> None:
         self._users = users
         self._tokens = tokens
@@ -56,6 +59,7 @@ class SignInMachine:
         self._sessions = sessions
         self._guard = guard
         self._clock = clock
+        self.events = events or SignInEvents()
 
     # --- first factors
     async def password(
@@ -66,6 +70,7 @@ class SignInMachine:
         password: str,
         secret_hash: str | None,
         ip: str | None,
+        context: RequestContext | None = None,
     ) -> tuple[User, Verdict]:
         """The user whose password this is (checked and upgraded) and threat protection's
         compromised-credentials verdict on it (the auth event's flag), or the errors of a failed
@@ -86,6 +91,8 @@ class SignInMachine:
                 raise NotAuthorizedException(WRONG)
             raise UserNotFoundException("User does not exist.")
         if not ok:
+            # A known user's wrong password is an auth event (`context`: where it came from).
+            await self.events.failed_first_factor(pool, user.sub, context)
             raise NotAuthorizedException(WRONG)
         user = await self.checked_user(pool, user, password)
         # Only once the password is proven: a wrong guess is never told it is a breached one.
@@ -96,6 +103,7 @@ class SignInMachine:
                 # (ForgotPassword, or AdminResetUserPassword) before signing in again.
                 reset = dataclasses.replace(user, status=UserStatus.RESET_REQUIRED)
                 await self._users.save(pool, reset)
+            await self.events.blocked_compromised(pool, user.sub, context)
             raise NotAuthorizedException(BLOCKED_SIGN_IN)
         return user, verdict
 

@@ -15,8 +15,10 @@ from collections.abc import Awaitable, Callable
 from mamori.domain.security.auth_events import (
     ChallengeStep,
     EventResponse,
+    EventRisk,
     EventType,
     RequestContext,
+    RiskDecision,
     StepName,
     StepResult,
 )
@@ -46,14 +48,22 @@ class SignInEvents:
         sign_in: SignIn,
         context: RequestContext | None,
         advance: Callable[[SignIn], Awaitable[AuthOutcome]],
+        compromised: bool = False,
     ) -> AuthOutcome:
         """`advance` (the machine's next step) with the sign-in's event: its id sealed into
-        the Session a challenge returns, the event written once the outcome is known."""
+        the Session a challenge returns, the event written once the outcome is known.
+        `compromised`: the password was found breached (and not blocked: AUDIT, NO_ACTION)."""
         log = self._log
         if log is None or not logs_events(pool):
             return await advance(sign_in)
         event = log.new_event(
-            pool, sign_in.sub, EventType.SIGN_IN, EventResponse.IN_PROGRESS, context, (PASSWORD_OK,)
+            pool,
+            sign_in.sub,
+            EventType.SIGN_IN,
+            EventResponse.IN_PROGRESS,
+            context,
+            (PASSWORD_OK,),
+            EventRisk(RiskDecision.NO_RISK, None, compromised),
         )
         outcome = await advance(dataclasses.replace(sign_in, event=event.id))
         await log.add(dataclasses.replace(event, response=response_of(outcome)))
@@ -66,6 +76,21 @@ class SignInEvents:
         if self._log is not None:
             await self._log.record(
                 pool, sub, EventType.SIGN_IN, EventResponse.FAIL, context, (PASSWORD_FAILED,)
+            )
+
+    async def blocked_compromised(
+        self, pool: UserPool, sub: str, context: RequestContext | None
+    ) -> None:
+        """A right password refused as breached (ENFORCED, BLOCK): Fail, decision Block."""
+        if self._log is not None:
+            await self._log.record(
+                pool,
+                sub,
+                EventType.SIGN_IN,
+                EventResponse.FAIL,
+                context,
+                (PASSWORD_OK,),
+                EventRisk(RiskDecision.BLOCK, None, True),
             )
 
     async def step(

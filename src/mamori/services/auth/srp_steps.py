@@ -15,6 +15,7 @@ from mamori.domain.errors import (
     ResourceNotFoundException,
     UserNotFoundException,
 )
+from mamori.domain.security.auth_events import RequestContext
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
@@ -122,7 +123,12 @@ class SrpSteps:
         )
 
     async def password_verifier(
-        self, pool: UserPool, client: AppClient, answer: PasswordVerifierAnswer, ip: str | None
+        self,
+        pool: UserPool,
+        client: AppClient,
+        answer: PasswordVerifierAnswer,
+        ip: str | None,
+        context: RequestContext | None = None,
     ) -> Proven:
         """PASSWORD_VERIFIER: the client's claim checked against the exchange SECRET_BLOCK
         names. Each exchange answers once; a wrong claim counts as a failed sign-in."""
@@ -159,6 +165,8 @@ class SrpSteps:
             timestamp,
             signature,
         )
+        if user is not None and verifier is not None and not ok:
+            await self._machine.events.failed_first_factor(pool, user.sub, context)
         if user is None or verifier is None or not ok:
             raise NotAuthorizedException(WRONG)
         await self._guard.record_success(attempt)

@@ -15,6 +15,7 @@ from mamori.domain.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
+from mamori.domain.security.auth_events import RequestContext
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.mfa_settings import MfaConfiguration
 from mamori.domain.userpools.user_pool import UserPool
@@ -77,6 +78,7 @@ class UserAuthSteps:
         request: SignInRequest,
         ip: str | None,
         hosted: bool = False,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
         """InitiateAuth USER_AUTH: the preferred first factor when it is available to the user
         (and its PASSWORD or SRP_A is given), else SELECT_CHALLENGE with AvailableChallenges.
@@ -96,7 +98,16 @@ class UserAuthSteps:
         if preferred in (FirstFactor.PASSWORD, FirstFactor.PASSWORD_SRP) and preferred in allowed:
             # Nothing about the user is read before the password is proven.
             return await self._choose(
-                pool, client, preferred, username, None, request, device_key, ip, hosted=hosted
+                pool,
+                client,
+                preferred,
+                username,
+                None,
+                request,
+                device_key,
+                ip,
+                hosted=hosted,
+                context=context,
             )
         check_secret_hash(client, username, request.secret_hash)
         user = await self._users.find(pool, username)
@@ -108,7 +119,16 @@ class UserAuthSteps:
             choices = tuple(c for c in choices if c is not FirstFactor.PASSWORD_SRP)
         if preferred is not None and preferred in choices:
             return await self._choose(
-                pool, client, preferred, username, user, request, device_key, ip, hosted=hosted
+                pool,
+                client,
+                preferred,
+                username,
+                user,
+                request,
+                device_key,
+                ip,
+                hosted=hosted,
+                context=context,
             )
         sign_in = SignIn(
             user.sub if user is not None else "",
@@ -136,6 +156,7 @@ class UserAuthSteps:
         sign_in: SignIn,
         answer: SelectChallengeAnswer,
         ip: str | None,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
         """SELECT_CHALLENGE answered with ANSWER (and PASSWORD or SRP_A for those)."""
         if not answer.answer:
@@ -169,6 +190,7 @@ class UserAuthSteps:
             ip,
             answering=sign_in,
             hosted=sign_in.hosted,
+            context=context,
         )
 
     async def _choose(
@@ -183,6 +205,7 @@ class UserAuthSteps:
         ip: str | None,
         answering: SignIn | None = None,
         hosted: bool = False,
+        context: RequestContext | None = None,
     ) -> AuthOutcome:
         """`given`: the factor's PASSWORD or SRP_A, and SECRET_HASH. `answering`: the
         SELECT_CHALLENGE sign-in this choice answers. Its Session is spent once the step
@@ -192,16 +215,21 @@ class UserAuthSteps:
             password = given.password
             if not password:
                 raise InvalidParameterException("Missing required parameter PASSWORD")
-            # _screened.compromised: the auth event's compromised-credentials flag.
-            found, _screened = await self._machine.password(
-                pool, client, username, password, given.secret_hash, ip
+            found, screened = await self._machine.password(
+                pool, client, username, password, given.secret_hash, ip, context
             )
             if answering is not None:
                 await self._sessions.answered(answering, client)
             sign_in = SignIn(
                 found.sub, username, frozenset({Proof.PASSWORD}), device_key, hosted=hosted
             )
-            return await self._machine.advance(pool, client, found, sign_in)
+
+            async def advance(with_event: SignIn) -> AuthOutcome:
+                return await self._machine.advance(pool, client, found, with_event)
+
+            return await self._machine.events.first_factor(
+                pool, sign_in, context, advance, screened.compromised
+            )
         if answering is not None:
             if factor is FirstFactor.PASSWORD_SRP:
                 parse_a(given.srp_a)  # a malformed SRP_A leaves the Session usable

@@ -19,11 +19,13 @@ from mamori.domain.errors import (
 )
 from mamori.domain.ids import PoolId, UserSub
 from mamori.domain.security.auth_events import (
+    NO_RISK,
     AuthEvent,
     ChallengeStep,
     EventContext,
     EventFeedback,
     EventResponse,
+    EventRisk,
     EventType,
     FeedbackProvider,
     FeedbackValue,
@@ -96,6 +98,12 @@ def logs_events(pool: UserPool) -> bool:
     return add_ons is not None and add_ons.advanced_security_mode in ON_MODES
 
 
+def compromised_risk(compromised: bool) -> EventRisk:
+    """An event's risk before the risk engine is wired in: NoRisk, with the compromised-
+    credentials check's finding."""
+    return EventRisk(NO_RISK.decision, None, compromised) if compromised else NO_RISK
+
+
 def _bounded(value: str | None, limit: int = _MAX_FIELD) -> str | None:
     return value[:limit] if value else None
 
@@ -144,6 +152,7 @@ class AuthEventLog:
         response: EventResponse,
         request: RequestContext | None,
         steps: tuple[ChallengeStep, ...] = (),
+        risk: EventRisk = NO_RISK,
     ) -> AuthEvent:
         """An event not yet written (its id is known before the write: a sign-in seals it into
         its Session first)."""
@@ -154,6 +163,7 @@ class AuthEventLog:
             type=kind,
             created=self._clock.now(),
             response=response,
+            risk=risk,
             steps=steps,
             context=event_context(request or RequestContext(), self._locator),
         )
@@ -166,11 +176,12 @@ class AuthEventLog:
         response: EventResponse,
         request: RequestContext | None,
         steps: tuple[ChallengeStep, ...] = (),
+        risk: EventRisk = NO_RISK,
     ) -> AuthEvent | None:
         """Writes an event when the pool logs events (nothing, no round trip, otherwise)."""
         if not logs_events(pool):
             return None
-        event = self.new_event(pool, sub, kind, response, request, steps)
+        event = self.new_event(pool, sub, kind, response, request, steps, risk)
         await self._store.add_event(event)
         return event
 
@@ -265,6 +276,7 @@ __all__ = [
     "IpLocator",
     "OldAuthEvents",
     "Place",
+    "compromised_risk",
     "event_context",
     "logs_events",
 ]

@@ -10,10 +10,12 @@ from mamori.domain.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
+from mamori.domain.security.auth_events import EventResponse, EventType, RequestContext
 from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User, UserStatus
+from mamori.services.security.auth_events import AuthEventLog, compromised_risk
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import ClientService, check_secret_hash
 from mamori.services.userpools.pools import PoolService
@@ -42,7 +44,10 @@ class RecoveryService:
         pools: PoolService,
         tokens: TokenService,
         codes: CodeService,
+        events: AuthEventLog | None = None,
     ) -> None:
+        """`events`: the auth-event log (ForgotPassword, PasswordChange); None records none."""
+        self._events = events
         self._users = users
         self._clients = clients
         self._pools = pools
@@ -51,7 +56,11 @@ class RecoveryService:
 
     # --- forgot password
     async def forgot_password(
-        self, client_id: str, username: str, secret_hash: str | None
+        self,
+        client_id: str,
+        username: str,
+        secret_hash: str | None,
+        context: RequestContext | None = None,
     ) -> Delivery:
         """A reset code to the user's first verified channel in the pool's recovery order.
 
@@ -60,7 +69,7 @@ class RecoveryService:
         """
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
-        return await self._forgot(pool, client, username)
+        return await self._forgot(pool, client, username, context)
 
     async def hosted_forgot_password(self, pool_id: str, client_id: str, username: str) -> Delivery:
         """ForgotPassword from the hosted pages, which hold the client's secret. The pages never
@@ -69,7 +78,13 @@ class RecoveryService:
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
         return await self._forgot(pool, _concealing(client), username)
 
-    async def _forgot(self, pool: UserPool, client: AppClient, username: str) -> Delivery:
+    async def _forgot(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        context: RequestContext | None = None,
+    ) -> Delivery:
         if admin_only(pool):
             raise NotAuthorizedException("Contact administrator to reset password.")
         user = await self._users.find(pool, username)
@@ -86,7 +101,12 @@ class RecoveryService:
             return await self._cannot_recover(
                 pool, client, username, InvalidParameterException(NO_RECOVERY)
             )
-        return await self._codes.send_code(pool, user, RESET, attribute, "password-reset")
+        delivery = await self._codes.send_code(pool, user, RESET, attribute, "password-reset")
+        if self._events is not None:
+            await self._events.record(
+                pool, user.sub, EventType.FORGOT_PASSWORD, EventResponse.PASS, context
+            )
+        return delivery
 
     async def _cannot_recover(
         self, pool: UserPool, client: AppClient, username: str, error: Exception
@@ -107,6 +127,7 @@ class RecoveryService:
         code: str,
         password: str,
         secret_hash: str | None,
+        context: RequestContext | None = None,
     ) -> None:
         """The code, then the new password; the user is CONFIRMED whatever its status was.
 
@@ -114,7 +135,7 @@ class RecoveryService:
         """
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
-        await self._reset(pool, client, username, code, password)
+        await self._reset(pool, client, username, code, password, context)
 
     async def hosted_confirm_forgot_password(
         self, pool_id: str, client_id: str, username: str, code: str, password: str
@@ -125,11 +146,19 @@ class RecoveryService:
         await self._reset(pool, _concealing(client), username, code, password)
 
     async def _reset(
-        self, pool: UserPool, client: AppClient, username: str, code: str, password: str
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        code: str,
+        password: str,
+        context: RequestContext | None = None,
     ) -> None:
         # Before the user is looked up or the code spent: the same answer for anyone, and a
         # refused password can be retried with the same code.
-        await self._users.screen_password(pool, client.id, RiskEvent.PASSWORD_CHANGE, password)
+        verdict = await self._users.screen_password(
+            pool, client.id, RiskEvent.PASSWORD_CHANGE, password
+        )
         user = await self._users.find(pool, username)
         if user is None or not user.enabled:
             if client.prevent_user_existence_errors:
@@ -140,6 +169,16 @@ class RecoveryService:
             raise NotAuthorizedException("User is disabled.")
         await self._codes.check_code(pool, user, RESET, code)
         await self._users.set_password(pool, user, password, UserStatus.CONFIRMED)
+        # mamori's reading: the reset's end is the user's password changed.
+        if self._events is not None:
+            await self._events.record(
+                pool,
+                user.sub,
+                EventType.PASSWORD_CHANGE,
+                EventResponse.PASS,
+                context,
+                risk=compromised_risk(verdict.compromised),
+            )
 
     # --- attribute verification, authorised by an access token
     async def _signed_in(self, access_token: str) -> tuple[UserPool, User]:

@@ -9,6 +9,7 @@ from mamori.domain.errors import (
     NotAuthorizedException,
     ResourceNotFoundException,
 )
+from mamori.domain.security.auth_events import EventResponse, EventType, RequestContext
 from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
@@ -18,6 +19,7 @@ from mamori.domain.users.user_rules import (
     Writer,
     check_attributes,
 )
+from mamori.services.security.auth_events import AuthEventLog, compromised_risk
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.pool_tokens import AccessContext, TokenService
 from mamori.services.userpools.clients import ClientService
@@ -36,7 +38,10 @@ class SelfService:
         clients: ClientService,
         tokens: TokenService,
         guard: Guard,
+        events: AuthEventLog | None = None,
     ) -> None:
+        """`events`: the auth-event log (PasswordChange); None records none."""
+        self._events = events
         self._accounts = accounts
         self._pools = pools
         self._clients = clients
@@ -87,7 +92,12 @@ class SelfService:
         await self._accounts.remove(pool, ctx.user)
 
     async def change_password(
-        self, access_token: str, previous: str | None, proposed: str, ip: str | None = None
+        self,
+        access_token: str,
+        previous: str | None,
+        proposed: str,
+        ip: str | None = None,
+        context: RequestContext | None = None,
     ) -> None:
         """A wrong PreviousPassword is a failed sign-in (the lockout counts it: a stolen access
         token must not be a way to guess the password); rate-limited per IP and per user."""
@@ -96,10 +106,23 @@ class SelfService:
         # Counted as a failure before it is compared; a right one clears the count.
         attempt = await self._guard.count_password_change(pool.id, user.sub, ip)
         if previous is None or not await self._accounts.verify_password(user, previous):
+            if self._events is not None:
+                await self._events.record(
+                    pool, user.sub, EventType.PASSWORD_CHANGE, EventResponse.FAIL, context
+                )
             raise NotAuthorizedException("Incorrect username or password.")
         await self._guard.record_success(attempt)
         # After the previous password is proven: a token alone learns nothing from the corpus.
-        await self._accounts.screen_password(
+        verdict = await self._accounts.screen_password(
             pool, ctx.client_id, RiskEvent.PASSWORD_CHANGE, proposed
         )
         await self._accounts.set_password(pool, user, proposed, user.status)
+        if self._events is not None:
+            await self._events.record(
+                pool,
+                user.sub,
+                EventType.PASSWORD_CHANGE,
+                EventResponse.PASS,
+                context,
+                risk=compromised_risk(verdict.compromised),
+            )

@@ -14,6 +14,7 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.ids import new_sub
+from mamori.domain.security.auth_events import EventResponse, EventType, RequestContext
 from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
@@ -25,6 +26,7 @@ from mamori.domain.users.user_rules import (
     stored_username,
 )
 from mamori.services.ports import Clock
+from mamori.services.security.auth_events import AuthEventLog, compromised_risk
 from mamori.services.userpools.clients import ClientService, check_secret_hash
 from mamori.services.users.accounts import NO_SUCH_USER, UserAccounts
 from mamori.services.users.codes import (
@@ -46,8 +48,11 @@ class SignUpService:
         clients: ClientService,
         codes: CodeService,
         clock: Clock,
+        events: AuthEventLog | None = None,
     ) -> None:
+        """`events`: the auth-event log (SignUp, ResendCode events); None records none."""
         self._accounts = accounts
+        self._events = events
         self._store = store
         self._clients = clients
         self._codes = codes
@@ -61,11 +66,12 @@ class SignUpService:
         password: str,
         attributes: Mapping[str, str],
         secret_hash: str | None,
+        context: RequestContext | None = None,
     ) -> tuple[User, Delivery | None]:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
         user, delivery = await self._sign_up(
-            pool, client, username, password, attributes, conceal=False
+            pool, client, username, password, attributes, conceal=False, context=context
         )
         assert user is not None  # only a concealed sign-up has none
         return user, delivery
@@ -95,6 +101,7 @@ class SignUpService:
         password: str,
         attributes: Mapping[str, str],
         conceal: bool,
+        context: RequestContext | None = None,
     ) -> tuple[User | None, Delivery | None]:
         if pool.allow_admin_create_user_only:
             raise NotAuthorizedException("SignUp is not permitted for this user pool")
@@ -102,7 +109,7 @@ class SignUpService:
         sub = new_sub()
         username, attrs = stored_username(pool, username, attributes, sub)
         check_required(pool, attrs)
-        await self._accounts.screen_password(pool, client.id, RiskEvent.SIGN_UP, password)
+        verdict = await self._accounts.screen_password(pool, client.id, RiskEvent.SIGN_UP, password)
         now = self._clock.now()
         user = User(
             pool.id, sub, username, UserStatus.UNCONFIRMED, True, {**attrs, "sub": sub}, now, now
@@ -115,15 +122,26 @@ class SignUpService:
             if not conceal:
                 raise
             return None, await self._pretend_sent(pool, username, user, attribute)
-        if attribute is None:
-            return user, None
-        try:
-            delivery = await self._codes.send_code(pool, user, SIGNUP, attribute, "confirmation")
-        except BaseException:
-            # No half-signed-up user: without its code nobody could confirm it.
-            with anyio.CancelScope(shield=True):
-                await self._store.delete_user(pool.id, user.sub)
-            raise
+        delivery = None
+        if attribute is not None:
+            try:
+                delivery = await self._codes.send_code(
+                    pool, user, SIGNUP, attribute, "confirmation"
+                )
+            except BaseException:
+                # No half-signed-up user: without its code nobody could confirm it.
+                with anyio.CancelScope(shield=True):
+                    await self._store.delete_user(pool.id, user.sub)
+                raise
+        if self._events is not None:
+            await self._events.record(
+                pool,
+                user.sub,
+                EventType.SIGN_UP,
+                EventResponse.PASS,
+                context,
+                risk=compromised_risk(verdict.compromised),
+            )
         return user, delivery
 
     async def _pretend_sent(
@@ -191,11 +209,15 @@ class SignUpService:
         return confirmed
 
     async def resend_confirmation_code(
-        self, client_id: str, username: str, secret_hash: str | None
+        self,
+        client_id: str,
+        username: str,
+        secret_hash: str | None,
+        context: RequestContext | None = None,
     ) -> Delivery:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
-        return await self._resend(pool, client, username, conceal=False)
+        return await self._resend(pool, client, username, conceal=False, context=context)
 
     async def hosted_resend_confirmation_code(
         self, pool_id: str, client_id: str, username: str
@@ -206,7 +228,12 @@ class SignUpService:
         return await self._resend(pool, client, username, client.prevent_user_existence_errors)
 
     async def _resend(
-        self, pool: UserPool, client: AppClient, username: str, conceal: bool
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        conceal: bool,
+        context: RequestContext | None = None,
     ) -> Delivery:
         user = await self._accounts.find(pool, username)
         if user is None and not client.prevent_user_existence_errors:
@@ -222,4 +249,9 @@ class SignUpService:
             raise InvalidParameterException(
                 "User has no attribute matching desired auto verified attributes"
             )
-        return await self._codes.send_code(pool, user, SIGNUP, attribute, "confirmation")
+        delivery = await self._codes.send_code(pool, user, SIGNUP, attribute, "confirmation")
+        if self._events is not None:
+            await self._events.record(
+                pool, user.sub, EventType.RESEND_CODE, EventResponse.PASS, context
+            )
+        return delivery

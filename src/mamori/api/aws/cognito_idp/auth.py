@@ -8,13 +8,17 @@ from mamori.api.aws.cognito_idp.challenges import (
     result_out,
     sign_in_request,
 )
+from mamori.api.aws.cognito_idp.user_context import admin_context, public_context
 from mamori.api.aws.operations import Call, Params, Result, operation
 
 
 @operation("InitiateAuth")
 async def initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.initiate_auth(
-        p["ClientId"], sign_in_request(p["AuthFlow"], p.get("AuthParameters")), call.source_ip
+        p["ClientId"],
+        sign_in_request(p["AuthFlow"], p.get("AuthParameters")),
+        call.source_ip,
+        public_context(call, p),
     )
     return outcome_out(outcome)
 
@@ -29,6 +33,7 @@ async def admin_initiate_auth(call: Call, p: Params) -> Result:
         p["ClientId"],
         sign_in_request(p["AuthFlow"], p.get("AuthParameters")),
         context.get("IpAddress") or None,
+        admin_context(p),
     )
     return outcome_out(outcome)
 
@@ -40,6 +45,7 @@ async def respond_to_auth_challenge(call: Call, p: Params) -> Result:
         p.get("Session"),
         challenge_answer(p["ChallengeName"], p.get("ChallengeResponses")),
         call.source_ip,
+        public_context(call, p),
     )
     return outcome_out(outcome)
 
@@ -54,6 +60,7 @@ async def admin_respond_to_auth_challenge(call: Call, p: Params) -> Result:
         p.get("Session"),
         challenge_answer(p["ChallengeName"], p.get("ChallengeResponses")),
         context.get("IpAddress") or None,
+        admin_context(p),
     )
     return outcome_out(outcome)
 

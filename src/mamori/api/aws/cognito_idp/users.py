@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mamori.api.aws.cognito_idp.mfa import mfa_settings_out
+from mamori.api.aws.cognito_idp.user_context import public_context
 from mamori.api.aws.cognito_idp.wire.users import (
     attributes_in,
     attributes_out,
@@ -26,6 +27,7 @@ async def sign_up(call: Call, p: Params) -> Result:
         p.get("Password") or "",
         attributes_in(p.get("UserAttributes")),
         _secret_hash(p),
+        public_context(call, p),
     )
     out: Result = {"UserConfirmed": False, "UserSub": user.sub}
     if delivery:
@@ -48,7 +50,7 @@ async def confirm_sign_up(call: Call, p: Params) -> Result:
 @operation("ResendConfirmationCode")
 async def resend_confirmation_code(call: Call, p: Params) -> Result:
     delivery = await call.services.sign_up.resend_confirmation_code(
-        p["ClientId"], p["Username"], _secret_hash(p)
+        p["ClientId"], p["Username"], _secret_hash(p), public_context(call, p)
     )
     return {"CodeDeliveryDetails": delivery_out(delivery)}
 
@@ -182,6 +184,10 @@ async def change_password(call: Call, p: Params) -> Result:
     if not p.get("ProposedPassword"):
         raise InvalidParameterException("Missing required parameter ProposedPassword")
     await call.services.self_service.change_password(
-        p["AccessToken"], p.get("PreviousPassword"), p["ProposedPassword"], call.source_ip
+        p["AccessToken"],
+        p.get("PreviousPassword"),
+        p["ProposedPassword"],
+        call.source_ip,
+        public_context(call, p),
     )
     return {}
