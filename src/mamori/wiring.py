@@ -40,6 +40,7 @@ from mamori.adapters.store.sql.risk_config import SqlRiskConfigStore
 from mamori.adapters.store.sql.saml import SqlSamlStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
+from mamori.composition.breached import build_breached
 from mamori.composition.delivery import build_message_sender
 from mamori.composition.federation import build_federation, build_saml
 from mamori.composition.guard import build_counters, guard_policy
@@ -62,6 +63,7 @@ from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
 from mamori.services.purge import Purger
 from mamori.services.security.auth_events import AuthEventLog
+from mamori.services.security.breached import CompromisedCredentialsCheck
 from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.security.hash_threads import HashThreads
@@ -238,6 +240,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock,
         verifiers,
         hash_threads=hash_threads,
+        compromised=CompromisedCredentialsCheck(build_breached(settings, http), risk_config),
     )
     auth_event_store = SqlAuthEventStore(engine)
     auth_events = AuthEventLog(
