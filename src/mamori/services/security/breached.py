@@ -17,6 +17,7 @@ from mamori.domain.security.risk_config import (
     EffectiveRisk,
     RiskEvent,
 )
+from mamori.domain.userpools.user_pool import UserPool
 
 log = logging.getLogger("mamori.breached")
 
@@ -38,9 +39,10 @@ class BreachedPasswords(Protocol):
 
 
 class RiskSettings(Protocol):
-    """The threat-protection settings that apply to a request (RiskConfigService)."""
+    """The threat-protection settings that apply to a request (RiskConfigService): for a pool
+    already read, so a pool whose mode is OFF costs no read at all."""
 
-    async def effective(self, pool_id: str, client_id: str | None) -> EffectiveRisk: ...
+    async def effective_for(self, pool: UserPool, client_id: str | None) -> EffectiveRisk: ...
 
 
 class Corpora:
@@ -79,9 +81,9 @@ class CompromisedCredentialsCheck:
         self._risk = risk
 
     async def check(
-        self, pool_id: str, client_id: str | None, event: RiskEvent, password: str
+        self, pool: UserPool, client_id: str | None, event: RiskEvent, password: str
     ) -> Verdict:
-        effective = await self._risk.effective(pool_id, client_id)
+        effective = await self._risk.effective_for(pool, client_id)
         if not effective.active:
             return NOT_CHECKED
         configuration = effective.configuration.compromised or _DETECT_ONLY
@@ -93,17 +95,17 @@ class CompromisedCredentialsCheck:
         log.info(
             "compromised password at %s in pool %s (%s)",
             event.value,
-            pool_id,
+            pool.id,
             "blocked" if blocked else "not blocked",
         )
         return Verdict(compromised=True, blocked=blocked)
 
     async def new_password(
-        self, pool_id: str, client_id: str | None, event: RiskEvent, password: str
+        self, pool: UserPool, client_id: str | None, event: RiskEvent, password: str
     ) -> Verdict:
         """A password being set (SIGN_UP or PASSWORD_CHANGE): InvalidPasswordException when
         blocked, else the verdict."""
-        verdict = await self.check(pool_id, client_id, event, password)
+        verdict = await self.check(pool, client_id, event, password)
         if verdict.blocked:
             raise InvalidPasswordException(COMPROMISED_PASSWORD)
         return verdict

@@ -124,8 +124,8 @@ class UserAccounts:
         if self._compromised is None:
             return NOT_CHECKED
         if event is RiskEvent.SIGN_IN:
-            return await self._compromised.check(pool.id, client_id, event, password)
-        return await self._compromised.new_password(pool.id, client_id, event, password)
+            return await self._compromised.check(pool, client_id, event, password)
+        return await self._compromised.new_password(pool, client_id, event, password)
 
     async def hash_password_unchecked(self, password: str) -> str:
         """Re-hash a password already verified (parameters changed): no policy check."""

@@ -36,13 +36,23 @@ class ListCorpus:
         return password in self.passwords
 
 
+class Pool:
+    """The one thing the check reads of a pool itself: its id (the settings read the rest)."""
+
+    def __init__(self, pool_id: str) -> None:
+        self.id = pool_id
+
+
+P = Pool("p")
+
+
 class Settings:
     def __init__(self, mode: SecurityMode, configuration: RiskConfiguration) -> None:
         self.risk = EffectiveRisk(mode, configuration)
         self.asked: list[tuple[str, str | None]] = []
 
-    async def effective(self, pool_id: str, client_id: str | None) -> EffectiveRisk:
-        self.asked.append((pool_id, client_id))
+    async def effective_for(self, pool: Pool, client_id: str | None) -> EffectiveRisk:
+        self.asked.append((pool.id, client_id))
         return self.risk
 
 
@@ -61,53 +71,51 @@ def check(
 @pytest.mark.parametrize("event", list(RiskEvent))
 async def test_enforced_block_blocks_each_event_in_the_filter(event: RiskEvent) -> None:
     checker, _ = check(SecurityMode.ENFORCED)
-    assert await checker.check("p", "c", event, BREACHED) == Verdict(True, True)
-    assert await checker.check("p", "c", event, "Correct-Horse-9") == Verdict(False, False)
+    assert await checker.check(P, "c", event, BREACHED) == Verdict(True, True)
+    assert await checker.check(P, "c", event, "Correct-Horse-9") == Verdict(False, False)
 
 
 async def test_a_new_password_blocked_is_cognitos_invalid_password() -> None:
     checker, _ = check(SecurityMode.ENFORCED)
     with pytest.raises(InvalidPasswordException) as raised:
-        await checker.new_password("p", None, RiskEvent.SIGN_UP, BREACHED)
+        await checker.new_password(P, None, RiskEvent.SIGN_UP, BREACHED)
     assert raised.value.message == COMPROMISED_PASSWORD
 
 
 async def test_audit_detects_and_never_blocks() -> None:
     checker, _ = check(SecurityMode.AUDIT)
-    verdict = await checker.new_password("p", None, RiskEvent.PASSWORD_CHANGE, BREACHED)
+    verdict = await checker.new_password(P, None, RiskEvent.PASSWORD_CHANGE, BREACHED)
     assert verdict == Verdict(compromised=True, blocked=False)
 
 
 async def test_no_action_detects_and_does_not_block() -> None:
     checker, _ = check(SecurityMode.ENFORCED, action="NO_ACTION")
-    assert await checker.check("p", None, RiskEvent.SIGN_IN, BREACHED) == Verdict(True, False)
+    assert await checker.check(P, None, RiskEvent.SIGN_IN, BREACHED) == Verdict(True, False)
 
 
 async def test_an_event_outside_the_filter_is_not_looked_up() -> None:
     checker, corpus = check(SecurityMode.ENFORCED, events=["SIGN_IN"])
-    assert await checker.new_password("p", None, RiskEvent.SIGN_UP, BREACHED) == Verdict(
-        False, False
-    )
+    assert await checker.new_password(P, None, RiskEvent.SIGN_UP, BREACHED) == Verdict(False, False)
     assert corpus.asked == 0
-    assert await checker.check("p", None, RiskEvent.SIGN_IN, BREACHED) == Verdict(True, True)
+    assert await checker.check(P, None, RiskEvent.SIGN_IN, BREACHED) == Verdict(True, True)
 
 
 async def test_off_looks_nothing_up() -> None:
     checker, corpus = check(SecurityMode.OFF)
-    assert await checker.check("p", None, RiskEvent.SIGN_IN, BREACHED) == Verdict(False, False)
+    assert await checker.check(P, None, RiskEvent.SIGN_IN, BREACHED) == Verdict(False, False)
     assert corpus.asked == 0
 
 
 async def test_threat_protection_without_a_configuration_detects_on_every_event() -> None:
     checker, _ = check(SecurityMode.ENFORCED, configured=False)
     for event in RiskEvent:
-        assert await checker.check("p", None, event, BREACHED) == Verdict(True, False)
+        assert await checker.check(P, None, event, BREACHED) == Verdict(True, False)
 
 
 async def test_the_client_is_asked_for() -> None:
     settings = Settings(SecurityMode.AUDIT, RiskConfiguration())
     checker = CompromisedCredentialsCheck(ListCorpus(), settings)
-    await checker.check("pool", "client", RiskEvent.SIGN_IN, "x")
+    await checker.check(Pool("pool"), "client", RiskEvent.SIGN_IN, "x")
     assert settings.asked == [("pool", "client")]
 
 
