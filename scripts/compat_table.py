@@ -301,6 +301,25 @@ RISK_CONFIGURATION_NOTES = (
 )
 
 
+# Issue 13 (T2): the auth-event log, and where it differs from Cognito.
+AUTH_EVENT_NOTES = (
+    "## Threat protection: auth events",
+    "",
+    "- AdminListUserAuthEvents, AdminUpdateAuthEventFeedback, UpdateAuthEventFeedback:",
+    "  docs/threat-protection.md (Auth events). Events are recorded only while the pool's",
+    "  AdvancedSecurityMode is AUDIT or ENFORCED; with it OFF the three operations answer",
+    "  `UserPoolAddOnNotEnabledException`.",
+    "- `EventRisk` is `NoRisk` (or `Block` for a breached password refused) until the risk",
+    "  engine is wired into the sign-in; `City`, `Country` and `Timezone` stay empty until the",
+    "  GeoIP lookup is. `EventFeedback.Provider` is `Admin` or `User` (mamori's names).",
+    "- UserContextData's `IpAddress` is not taken (the connection's address is); ContextData's",
+    "  is. `EncodedData` is kept, never decoded or shown.",
+    '- A bad `FeedbackToken` is `NotAuthorizedException` ("Invalid feedback token."); events',
+    "  are kept `auth_event_retention_days` (90).",
+    "",
+)
+
+
 # Issue 12 (F1): user pools' identity providers, and where they differ from Cognito.
 IDENTITY_PROVIDER_NOTES = (
     "## Identity providers",
@@ -375,6 +394,7 @@ def render() -> str:
         *DOMAIN_NOTES,
         *IDENTITY_PROVIDER_NOTES,
         *RISK_CONFIGURATION_NOTES,
+        *AUTH_EVENT_NOTES,
     ]
     return "\n".join(lines)
 
