@@ -2,8 +2,9 @@
 mamori ships ("password1" is on it): in ENFORCED mode with BLOCK a breached password is refused at
 SignUp, at sign-in (only once it is proven; the user is then RESET_REQUIRED), at ChangePassword,
 ConfirmForgotPassword, AdminSetUserPassword and the NEW_PASSWORD_REQUIRED answer; AUDIT, NO_ACTION,
-OFF and an event left out of the EventFilter let it through. Then a server with the operator's
-own corpus (`breached_passwords_file`) and the Pwned Passwords range API on a local stand-in."""
+OFF and an event left out of the EventFilter let it through; the auth events carry the finding
+(AdminListUserAuthEvents). Then a server with the operator's own corpus
+(`breached_passwords_file`) and the Pwned Passwords range API on a local stand-in."""
 
 from __future__ import annotations
 
@@ -233,6 +234,41 @@ def test_a_client_configuration_replaces_the_pools(server: Server) -> None:
     with pytest.raises(ClientError) as refused:
         sign_up(server, client_id, BREACHED)
     assert error(refused) == REFUSED
+
+
+# --- the auth events carry the finding (CompromisedCredentialsDetected)
+def events(server: Server, pool_id: str, username: str) -> list[dict[str, Any]]:
+    answer = server.admin().admin_list_user_auth_events(UserPoolId=pool_id, Username=username)
+    return list(answer["AuthEvents"])
+
+
+def test_audit_records_a_breached_sign_in_without_blocking(server: Server) -> None:
+    pool_id, client_id = protected_pool(server, "AUDIT")
+    username = make_user(server, pool_id, password=BREACHED)
+    sign_in(server, client_id, username, BREACHED)
+    signed_in = [e for e in events(server, pool_id, username) if e["EventType"] == "SignIn"]
+    assert [e["EventResponse"] for e in signed_in] == ["Pass"]
+    assert signed_in[0]["EventRisk"]["CompromisedCredentialsDetected"] is True
+    assert signed_in[0]["EventRisk"]["RiskDecision"] == "NoRisk"
+
+
+def test_a_blocked_sign_in_is_a_failed_event_decided_block(server: Server) -> None:
+    pool_id, client_id = protected_pool(server, "ENFORCED", events=["SIGN_IN"])
+    username = make_user(server, pool_id, password=BREACHED)
+    with pytest.raises(ClientError):
+        sign_in(server, client_id, username, BREACHED)
+    signed_in = [e for e in events(server, pool_id, username) if e["EventType"] == "SignIn"]
+    assert [e["EventResponse"] for e in signed_in] == ["Fail"]
+    assert signed_in[0]["EventRisk"]["CompromisedCredentialsDetected"] is True
+    assert signed_in[0]["EventRisk"]["RiskDecision"] == "Block"
+
+
+def test_a_clean_password_is_recorded_clean(server: Server) -> None:
+    pool_id, client_id = protected_pool(server, "ENFORCED")
+    username = make_user(server, pool_id, password=SAFE)
+    sign_in(server, client_id, username, SAFE)
+    for event in events(server, pool_id, username):
+        assert event["EventRisk"].get("CompromisedCredentialsDetected", False) is False
 
 
 # --- the operator's corpus and the range API (a local stand-in, never the internet)
