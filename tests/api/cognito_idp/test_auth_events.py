@@ -274,3 +274,14 @@ def test_an_mfa_sign_in_is_one_event_in_progress_until_its_code(server: Server) 
     (done,) = [e for e in events(server, pool_id, username) if e["EventId"] not in before]
     assert done["EventResponse"] == "Pass"
     assert steps(done) == [("Password", "Success"), ("Mfa", "Failure"), ("Mfa", "Success")]
+
+
+def test_a_right_password_of_a_disabled_user_is_a_failed_event(server: Server) -> None:
+    pool_id, client_id = audited_pool(server)
+    username = make_user(server, pool_id)
+    server.admin().admin_disable_user(UserPoolId=pool_id, Username=username)
+    with pytest.raises(ClientError) as exc:
+        sign_in(server, client_id, username)
+    assert error(exc) == ("NotAuthorizedException", "User is disabled.")
+    (event,) = events(server, pool_id, username)
+    assert (event["EventResponse"], steps(event)) == ("Fail", [("Password", "Success")])

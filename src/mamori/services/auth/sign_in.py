@@ -14,6 +14,7 @@ from mamori.domain.errors import (
     NotAuthorizedException,
     PasswordResetRequiredException,
     ResourceNotFoundException,
+    ServiceError,
     UserNotConfirmedException,
     UserNotFoundException,
 )
@@ -94,7 +95,12 @@ class SignInMachine:
             # A known user's wrong password is an auth event (`context`: where it came from).
             await self.events.failed_first_factor(pool, user.sub, context)
             raise NotAuthorizedException(WRONG)
-        user = await self.checked_user(pool, user, password)
+        try:
+            user = await self.checked_user(pool, user, password)
+        except ServiceError:
+            # The right password of a user who may not sign in (disabled, unconfirmed, ...).
+            await self.events.refused_after_password(pool, user.sub, context)
+            raise
         # Only once the password is proven: a wrong guess is never told it is a breached one.
         verdict = await self._users.screen_password(pool, client.id, RiskEvent.SIGN_IN, password)
         if verdict.blocked:

@@ -78,6 +78,16 @@ class SignInEvents:
                 pool, sub, EventType.SIGN_IN, EventResponse.FAIL, context, (PASSWORD_FAILED,)
             )
 
+    async def refused_after_password(
+        self, pool: UserPool, sub: str, context: RequestContext | None
+    ) -> None:
+        """A right password of a user the sign-in refuses even so (disabled, unconfirmed, reset
+        required, an expired temporary password): Fail, after Password Success."""
+        if self._log is not None:
+            await self._log.record(
+                pool, sub, EventType.SIGN_IN, EventResponse.FAIL, context, (PASSWORD_OK,)
+            )
+
     async def blocked_compromised(
         self, pool: UserPool, sub: str, context: RequestContext | None
     ) -> None:
