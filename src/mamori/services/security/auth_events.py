@@ -15,6 +15,7 @@ from mamori.crypto.aead import Keyring, SealError
 from mamori.domain.errors import (
     NotAuthorizedException,
     ResourceNotFoundException,
+    UserNotFoundException,
     UserPoolAddOnNotEnabledException,
 )
 from mamori.domain.ids import PoolId, UserSub
@@ -239,26 +240,38 @@ class AuthEventLog:
     async def update_auth_event_feedback(
         self, pool_id: str, username: str, event_id: str, token: str, value: str
     ) -> None:
+        """The public operation: the token decides before anything about the user is told,
+        so an unauthenticated caller learns nothing of who exists (a wrong token, an unknown
+        user and another user's token are all NotAuthorized)."""
         pool = await self._enabled_pool(pool_id)
-        user = await self._users.require(pool, username)
-        if not self._token_names(token, pool.id, user.sub, event_id):
+        sub = self._token_sub(token, pool.id, event_id)
+        if sub is None:
+            raise NotAuthorizedException(BAD_TOKEN)
+        try:
+            user = await self._users.require(pool, username)
+        except UserNotFoundException as exc:
+            raise NotAuthorizedException(BAD_TOKEN) from exc
+        if user.sub != sub:
             raise NotAuthorizedException(BAD_TOKEN)
         await self._give(pool, user, event_id, FeedbackValue(value), FeedbackProvider.USER)
 
-    def _token_names(self, token: str, pool_id: str, sub: str, event_id: str) -> bool:
+    def _token_sub(self, token: str, pool_id: str, event_id: str) -> str | None:
+        """The user a valid, unexpired token for this pool's event names; None otherwise."""
         try:
             payload: Any = json.loads(self._keyring.open(token, _FEEDBACK + pool_id))
         except (SealError, ValueError):
-            return False
+            return None
         if not isinstance(payload, dict):
-            return False
-        expires = payload.get("x")
-        return (
-            payload.get("e") == event_id
-            and payload.get("s") == sub
-            and isinstance(expires, int)
-            and expires > self._clock.now().timestamp()
-        )
+            return None
+        expires, sub = payload.get("x"), payload.get("s")
+        if (
+            payload.get("e") != event_id
+            or not isinstance(sub, str)
+            or not isinstance(expires, int)
+            or expires <= self._clock.now().timestamp()
+        ):
+            return None
+        return sub
 
     async def _give(
         self, pool: UserPool, user: User, event_id: str, value: FeedbackValue, by: FeedbackProvider

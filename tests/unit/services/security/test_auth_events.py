@@ -176,6 +176,10 @@ async def test_the_feedback_token_names_its_pool_event_and_user_until_it_expires
     memory.users[someone.username] = someone
     with pytest.raises(NotAuthorizedException):
         await log.update_auth_event_feedback(pool.id, someone.username, event.id, token, "Valid")
+    # Nobody learns who exists: an unknown name is refused as a bad token is.
+    for named, given in (("nobody", token), ("nobody", "garbage")):
+        with pytest.raises(NotAuthorizedException):
+            await log.update_auth_event_feedback(pool.id, named, event.id, given, "Valid")
     clock.advance(days=91)
     with pytest.raises(NotAuthorizedException):
         await log.update_auth_event_feedback(pool.id, user.username, event.id, token, "Invalid")
