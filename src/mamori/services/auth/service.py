@@ -187,23 +187,9 @@ class AuthService:
         )
         device_key = request.device_key or None
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), device_key)
-        return await self._first_factor(pool, client, user, sign_in, context, screened.compromised)
-
-    async def _first_factor(
-        self,
-        pool: UserPool,
-        client: AppClient,
-        user: User,
-        sign_in: SignIn,
-        context: RequestContext | None,
-        compromised: bool = False,
-    ) -> AuthOutcome:
-        """The machine's next step after a proven first factor, with the sign-in's event."""
-
-        async def advance(with_event: SignIn) -> AuthOutcome:
-            return await self._machine.advance(pool, client, user, with_event)
-
-        return await self._machine.events.first_factor(pool, sign_in, context, advance, compromised)
+        return await self._machine.first_factor(
+            pool, client, user, sign_in, context, screened.compromised
+        )
 
     # --- the hosted pages (api/hosted_ui/): the same machine, ending in a SignedIn
     async def hosted_sign_in(
@@ -248,7 +234,9 @@ class AuthService:
             pool, client, username, request.password, request.secret_hash, ip, context
         )
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), hosted=True)
-        return await self._first_factor(pool, client, user, sign_in, context, screened.compromised)
+        return await self._machine.first_factor(
+            pool, client, user, sign_in, context, screened.compromised
+        )
 
     async def hosted_respond(
         self,
@@ -320,7 +308,7 @@ class AuthService:
         if isinstance(answer, answers.PasswordVerifierAnswer):
             # Its state is in PASSWORD_CLAIM_SECRET_BLOCK: clients send no Session with it.
             step = await self._srp.password_verifier(pool, client, answer, ip, context)
-            return await self._first_factor(pool, client, step.user, step.sign_in, context)
+            return await self._machine.first_factor(pool, client, step.user, step.sign_in, context)
         sign_in = self._challenges.open(session, pool.id, client.id, kind)
         if sign_in.hosted is not hosted:
             # A hosted sign-in ends in a SignedIn for the authorization endpoint, an API one in

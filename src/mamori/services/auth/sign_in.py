@@ -187,6 +187,23 @@ class SignInMachine:
             return await self._tokens_for(pool, client, user, sign_in, step, device)
         return await self.challenge(pool, client, user, sign_in, step)
 
+    async def first_factor(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        sign_in: SignIn,
+        context: RequestContext | None,
+        compromised: bool = False,
+    ) -> AuthOutcome:
+        """`advance` after a proven first factor, with the sign-in's auth event
+        (services/auth/sign_in_events.py); `compromised`: the password was found breached."""
+
+        async def advance(with_event: SignIn) -> AuthOutcome:
+            return await self.advance(pool, client, user, with_event)
+
+        return await self.events.first_factor(pool, sign_in, context, advance, compromised)
+
     async def challenge(
         self, pool: UserPool, client: AppClient, user: User, sign_in: SignIn, step: Next
     ) -> AuthOutcome:

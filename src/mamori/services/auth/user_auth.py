@@ -223,12 +223,8 @@ class UserAuthSteps:
             sign_in = SignIn(
                 found.sub, username, frozenset({Proof.PASSWORD}), device_key, hosted=hosted
             )
-
-            async def advance(with_event: SignIn) -> AuthOutcome:
-                return await self._machine.advance(pool, client, found, with_event)
-
-            return await self._machine.events.first_factor(
-                pool, sign_in, context, advance, screened.compromised
+            return await self._machine.first_factor(
+                pool, client, found, sign_in, context, screened.compromised
             )
         if answering is not None:
             if factor is FirstFactor.PASSWORD_SRP:
