@@ -1,7 +1,8 @@
 """The sign-in pages over HTTP (httpx against a live server): /login and every challenge page
 after it (new password, MFA codes by SMS, app and email, MFA choice, authenticator set-up,
 first-factor choice), the refusals (wrong password, unknown user, lockout, CSRF, a spent
-Session), the headers, and Japanese by `lang` and by Accept-Language."""
+Session, a breached password under threat protection), the headers, and Japanese by `lang` and
+by Accept-Language."""
 
 from __future__ import annotations
 
@@ -572,3 +573,42 @@ def test_a_client_without_cognito_shows_only_its_provider_buttons(sqlite_server:
             back = dict(urllib.parse.parse_qsl(refused.headers["location"].split("?", 1)[1]))
             assert back["error"] == "unauthorized_client" and back["state"] == "st"
             assert "neither COGNITO" in back["error_description"]
+
+
+def test_a_breached_password_is_blocked_only_once_proven(sqlite_server: Server) -> None:
+    """Threat protection (ENFORCED, BLOCK) on the hosted page: a wrong password reads as any
+    other; the right one, on the shipped breached list, is refused with its own message, and
+    the user, now RESET_REQUIRED, is sent to the reset page at the next try."""
+    lax = {
+        "MinimumLength": 6,
+        "RequireUppercase": False,
+        "RequireLowercase": False,
+        "RequireNumbers": False,
+        "RequireSymbols": False,
+    }
+    hosted = hosted_client(
+        sqlite_server,
+        {
+            "Policies": {"PasswordPolicy": lax},
+            "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"},
+        },
+    )
+    sqlite_server.admin().set_risk_configuration(
+        UserPoolId=hosted.pool_id,
+        CompromisedCredentialsRiskConfiguration={
+            "EventFilter": ["SIGN_IN"],  # so that the administrator can set it below
+            "Actions": {"EventAction": "BLOCK"},
+        },
+    )
+    user = make_user(sqlite_server, hosted.pool_id, password="password1")  # on the list
+    with hosted.http() as http:
+        assert error_of(log_in(http, hosted, user, "not-the-password")) == WRONG
+        blocked = log_in(http, hosted, user, "password1")
+        assert blocked.status_code == 400
+        assert error_of(blocked) == (
+            "This sign-in was blocked for security reasons. Please reset your password."
+        )
+        again = log_in(http, hosted, user, "password1")
+        assert "/forgotPassword" in str(again.url) or "/forgotPassword" in again.headers.get(
+            "location", ""
+        )

@@ -15,6 +15,7 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.userpools.mfa_settings import MfaFactor
+from mamori.services.security.breached import BLOCKED_SIGN_IN
 
 # Cognito's managed login: the one message for an unknown user and a wrong password.
 WRONG = N_("Incorrect username or password.")
@@ -22,6 +23,9 @@ LOCKED = N_("Password attempts exceeded. Please wait a while and try again.")
 THROTTLED = N_("Too many requests. Please wait a moment and try again.")
 TOO_MANY_ATTEMPTS = N_("Too many attempts. Please wait a while and try again.")
 DISABLED = N_("User is disabled.")
+# Threat protection refused a right password found on a breached-password list (the user must
+# now reset it: the next sign-in goes to the reset page).
+BLOCKED = N_("This sign-in was blocked for security reasons. Please reset your password.")
 NO_PROVIDER = N_("No identity provider signs in this email address. Check it, or sign in below.")
 # The same on a login page without the pool's own form (a client without COGNITO).
 NO_PROVIDER_ONLY = N_("No identity provider signs in this email address. Please check it.")
@@ -110,6 +114,8 @@ def sign_in_message(exc: ServiceError) -> str:
             return TEMPORARY_EXPIRED
         if exc.message.startswith("Invalid session"):
             return START_AGAIN
+        if exc.message == BLOCKED_SIGN_IN:
+            return BLOCKED  # told only after the right password, as the API tells it
         return WRONG
     if isinstance(exc, UserNotFoundException):
         return WRONG
