@@ -4,6 +4,8 @@ EventFilter; no configuration detects on every event; the local corpus before th
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from mamori.domain.errors import InvalidPasswordException
@@ -126,3 +128,14 @@ async def test_the_online_corpus_is_asked_only_when_the_local_one_misses() -> No
     assert await corpora.is_breached("online-hit") and online.asked == 1
     assert not await corpora.is_breached("neither")
     assert not await Corpora(local).is_breached("online-hit")
+
+
+async def test_the_password_never_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    checker, _ = check(SecurityMode.ENFORCED)
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(InvalidPasswordException) as refused:
+            await checker.new_password(P, "c", RiskEvent.SIGN_UP, BREACHED)
+        await checker.check(P, "c", RiskEvent.SIGN_IN, BREACHED)
+    assert "compromised password at SIGN_UP in pool p (blocked)" in caplog.text
+    assert BREACHED not in caplog.text and BREACHED not in str(refused.value)
+    assert BREACHED not in repr(refused.value)
