@@ -285,3 +285,29 @@ def test_a_right_password_of_a_disabled_user_is_a_failed_event(server: Server) -
     assert error(exc) == ("NotAuthorizedException", "User is disabled.")
     (event,) = events(server, pool_id, username)
     assert (event["EventResponse"], steps(event)) == ("Fail", [("Password", "Success")])
+
+
+def test_a_new_password_challenge_ends_the_event_pass(server: Server) -> None:
+    pool_id, client_id = audited_pool(server)
+    username = make_user(server, pool_id, confirmed=False)
+    server.admin().admin_set_user_password(
+        UserPoolId=pool_id, Username=username, Password="Temp0rary-Pass!", Permanent=False
+    )
+    public = server.public()
+    started = public.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": "Temp0rary-Pass!"},
+    )
+    assert started["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    (waiting,) = events(server, pool_id, username)
+    assert waiting["EventResponse"] == "InProgress"
+    public.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=started["Session"],
+        ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": PASSWORD},
+    )
+    (done,) = events(server, pool_id, username)
+    assert done["EventId"] == waiting["EventId"]
+    assert (done["EventResponse"], steps(done)) == ("Pass", [("Password", "Success")])
