@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mamori.adapters.cores import FileCorePermits
 from mamori.adapters.counters.redis import RedisCounters
 from mamori.adapters.federation.oidc import HttpOidcRelyingParty
+from mamori.adapters.geoip.maxmind import MaxMindGeoIp, NoGeoIp
 from mamori.adapters.http import OutboundHttp
 from mamori.adapters.issuers.oidc import OidcKeys
 from mamori.adapters.store.sql.auth_events import SqlAuthEventStore
@@ -43,6 +44,7 @@ from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.composition.breached import build_breached
 from mamori.composition.delivery import build_message_sender
 from mamori.composition.federation import build_federation, build_saml
+from mamori.composition.geoip import GeoIpPlaces, build_geoip
 from mamori.composition.guard import build_counters, guard_policy
 from mamori.composition.identity import build_identity_services
 from mamori.composition.identity_providers import build_identity_providers
@@ -168,12 +170,14 @@ class Runtime:
     credentials: AdminCredentials
     hash_threads: HashThreads
     http: OutboundHttp
+    geoip: MaxMindGeoIp | NoGeoIp
 
     async def aclose(self) -> None:
         """Close the database engine and the hot-path connections opened beside it, the
-        outbound HTTP connections, and stop the hashing threads."""
+        outbound HTTP connections and the GeoIP database, and stop the hashing threads."""
         self.hash_threads.close()
         await self.http.aclose()
+        self.geoip.close()
         await dispose(self.engine)
 
 
@@ -243,6 +247,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         compromised=CompromisedCredentialsCheck(build_breached(settings, http), risk_config),
     )
     auth_event_store = SqlAuthEventStore(engine)
+    # Opened here, so a damaged database stops the start; closed by Runtime.aclose.
+    geoip = build_geoip(settings)
     auth_events = AuthEventLog(
         auth_event_store,
         pools,
@@ -250,6 +256,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         keyring,
         clock,
         timedelta(days=settings.auth_event_retention_days),
+        GeoIpPlaces(geoip),
     )
     sign_up = SignUpService(users, user_store, clients, codes, clock, auth_events)
     self_service = SelfService(users, pools, clients, tokens, guard, auth_events)
@@ -369,7 +376,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             clients, users, tokens, auth, refresh, oauth["authorization_codes"], SqlScopes(engine)
         ),
     )
-    return Runtime(services, engine, admin_credentials(settings), hash_threads, http)
+    return Runtime(services, engine, admin_credentials(settings), hash_threads, http, geoip)
 
 
 async def check_redis(settings: Settings) -> None:

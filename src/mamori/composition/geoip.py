@@ -1,6 +1,6 @@
 """Builds GeoIP for wiring.py: the MaxMind adapter on the `geoip_database` setting (opened
 here, so a damaged file stops the start) or, without one, `NoGeoIp`; and the auth-event log's
-`IpLocator` on it. Not called by wiring.py yet: the risk engine's next phase wires both."""
+`IpLocator` on it; wiring.py builds both and closes the database at shutdown."""
 
 from __future__ import annotations
 
