@@ -35,6 +35,12 @@ class Message:
     code: str | None
     created: datetime
     id: int = 0
+    # An email's HTML part (the text is `body`), and its From / Reply-To when the message names
+    # them (account-takeover notices: NotifyConfiguration); senders that can't carry them
+    # ignore them (the outbox keeps the text).
+    html: str | None = None
+    sender: str | None = None
+    reply_to: str | None = None
 
 
 class Readiness(Protocol):

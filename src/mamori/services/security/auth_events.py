@@ -255,6 +255,26 @@ class AuthEventLog:
             raise NotAuthorizedException(BAD_TOKEN)
         await self._give(pool, user, event_id, FeedbackValue(value), FeedbackProvider.USER)
 
+    async def link_feedback(
+        self, pool_id: str, event_id: str, token: str, value: FeedbackValue
+    ) -> None:
+        """A notification's one-click link (services/security/takeover_notices.py): the token
+        names the event's user, so no username is asked. Idempotent: the same feedback from the
+        user again is not rewritten (its date stays the first click's). NotAuthorizedException
+        for a token that isn't this event's, or an event gone."""
+        pool = await self._enabled_pool(pool_id)
+        sub = self._token_sub(token, pool.id, event_id)
+        if sub is None:
+            raise NotAuthorizedException(BAD_TOKEN)
+        event = await self._store.get_event(pool.id, event_id)
+        if event is None or event.user_sub != sub:
+            raise NotAuthorizedException(BAD_TOKEN)
+        given = event.feedback
+        if given is not None and (given.value, given.provider) == (value, FeedbackProvider.USER):
+            return
+        feedback = EventFeedback(value, FeedbackProvider.USER, self._clock.now())
+        await self._store.save_event(with_feedback(event, feedback))
+
     def _token_sub(self, token: str, pool_id: str, event_id: str) -> str | None:
         """The user a valid, unexpired token for this pool's event names; None otherwise."""
         try:
