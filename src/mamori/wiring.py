@@ -70,6 +70,7 @@ from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.security.hash_threads import HashThreads
 from mamori.services.security.risk_config import RiskConfigService
+from mamori.services.security.takeover_notices import TakeoverNotices
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import ClientService
@@ -340,6 +341,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         ),
         auth_events=auth_events,
         risk_config=risk_config,
+        takeover_notices=TakeoverNotices(
+            email, auth_events, keyring, clock, settings.effective_public_url, guard
+        ),
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),

@@ -27,6 +27,7 @@ from mamori.services.security.auth_events import AuthEventLog
 from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.security.risk_config import RiskConfigService
+from mamori.services.security.takeover_notices import TakeoverNotices
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.branding import BrandingService
@@ -82,6 +83,8 @@ class Services:
     auth_events: AuthEventLog  # the auth-event log (AdminListUserAuthEvents, feedback)
     # threat protection's configuration (Set/DescribeRiskConfiguration) and what applies
     risk_config: RiskConfigService
+    # account-takeover notification emails and their one-click feedback links
+    takeover_notices: TakeoverNotices
     # sign-in through a pool's OpenID Connect providers (/oauth2/idpresponse); None: none
     federation: OidcFederation | None = None
     # SAML providers' sign-in and logout (/saml2/*); None: not offered
