@@ -23,7 +23,7 @@ import pytest
 from botocore.exceptions import ClientError
 from playwright.sync_api import Browser, Page
 from tests.support.browser import new_page
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.hosted import OAUTH_SCOPES, Hosted, TlsServer, tls_server
 from tests.support.identity import aws_key
 from tests.support.live import REGION, free_port
@@ -104,17 +104,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     },
                     AttributeMapping={"email": "email", "name": "name"},
                 )
-                hosted.client_id = str(
-                    make_client(
-                        server,
-                        pool_id,
-                        AllowedOAuthFlowsUserPoolClient=True,
-                        AllowedOAuthFlows=["code"],
-                        AllowedOAuthScopes=OAUTH_SCOPES,
-                        CallbackURLs=[hosted.redirect_uri],
-                        LogoutURLs=[hosted.logout_uri],
-                        SupportedIdentityProviders=["Google"],
-                    )["ClientId"]
+                hosted.client_id = make_code_client(
+                    server,
+                    pool_id,
+                    hosted.redirect_uri,
+                    ["Google"],
+                    scopes=OAUTH_SCOPES,
+                    LogoutURLs=[hosted.logout_uri],
                 )
                 identities = identity_admin_tls(server, ca)
                 identity_pool = identities.create_identity_pool(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from tests.support.live import Server
@@ -32,6 +33,29 @@ def make_client(server: Server, pool_id: str, **overrides: Any) -> dict[str, Any
     }
     params.update(overrides)
     return dict(server.admin().create_user_pool_client(**params)["UserPoolClient"])
+
+
+def make_code_client(
+    server: Server,
+    pool_id: str,
+    callback: str,
+    providers: Sequence[str],
+    scopes: Sequence[str] = ("openid", "email", "profile"),
+    **overrides: Any,
+) -> str:
+    """A public app client for the authorization-code flow that returns to `callback` and signs
+    in through `providers` (COGNITO and/or identity providers' names): its ClientId."""
+    made = make_client(
+        server,
+        pool_id,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=list(scopes),
+        CallbackURLs=[callback],
+        SupportedIdentityProviders=list(providers),
+        **overrides,
+    )
+    return str(made["ClientId"])
 
 
 def make_user(

@@ -14,7 +14,7 @@ import urllib.parse
 import httpx
 import pyotp
 import pytest
-from tests.support.factories import PASSWORD, make_client, make_user
+from tests.support.factories import PASSWORD, make_client, make_code_client, make_user
 from tests.support.guard import PER_IP, fresh_ip, limited_server
 from tests.support.hosted_pages import Hosted, forms_of, hosted_client, page_url, submit
 from tests.support.live import Server
@@ -495,16 +495,8 @@ def test_a_client_without_cognito_shows_only_its_provider_buttons(sqlite_server:
         },
         IdpIdentifiers=["corp.example"],
     )
-    client_id = make_client(
-        sqlite_server,
-        hosted.pool_id,
-        AllowedOAuthFlowsUserPoolClient=True,
-        AllowedOAuthFlows=["code"],
-        AllowedOAuthScopes=["openid", "email", "profile"],
-        CallbackURLs=[hosted.redirect_uri],
-        SupportedIdentityProviders=["Corp"],
-    )["ClientId"]
-    buttons = dataclasses.replace(hosted, client_id=str(client_id))
+    client_id = make_code_client(sqlite_server, hosted.pool_id, hosted.redirect_uri, ["Corp"])
+    buttons = dataclasses.replace(hosted, client_id=client_id)
     user = make_user(sqlite_server, hosted.pool_id)
     with buttons.http() as http:
         # /oauth2/authorize without a provider: the login page, as for any client.

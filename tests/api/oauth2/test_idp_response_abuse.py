@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.hostile_oidc import (
     AUTHORIZE_FAULTS,
     DISCOVERY_FAULTS,
@@ -86,17 +86,7 @@ def _pool(server: Server, provider: HostileOidc, google: bool = False, **schema:
         ProviderDetails=details,
         AttributeMapping={"email": "email", "name": "name"},
     )
-    client_id = str(
-        make_client(
-            server,
-            pool_id,
-            AllowedOAuthFlowsUserPoolClient=True,
-            AllowedOAuthFlows=["code"],
-            AllowedOAuthScopes=["openid", "email", "profile"],
-            CallbackURLs=[CALLBACK],
-            SupportedIdentityProviders=["COGNITO", name],
-        )["ClientId"]
-    )
+    client_id = make_code_client(server, pool_id, CALLBACK, ["COGNITO", name])
     return Pool(pool_id, client_id, name)
 
 

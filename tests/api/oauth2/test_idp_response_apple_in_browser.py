@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Request
 from tests.api.oauth2.test_idp_response_apple import APPLE, p8
 from tests.support.apple_stand_in import AppleStandIn, apple_stand_in
 from tests.support.browser_pages import relying_party, watched_page
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.live import Server, run_server
 from tests.support.webapp import WebApp
 
@@ -64,17 +64,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 AttributeMapping={"email": "email", "name": "name", "given_name": "firstName"},
             )
             callback = f"{app.url}/callback"
-            client_id = str(
-                make_client(
-                    server,
-                    pool_id,
-                    AllowedOAuthFlowsUserPoolClient=True,
-                    AllowedOAuthFlows=["code"],
-                    AllowedOAuthScopes=["openid", "email", "profile"],
-                    CallbackURLs=[callback],
-                    SupportedIdentityProviders=["COGNITO", APPLE],
-                )["ClientId"]
-            )
+            client_id = make_code_client(server, pool_id, callback, ["COGNITO", APPLE])
             base = server.url.replace("//127.0.0.1:", "//localhost:") + f"/{pool_id}"
             yield Site(server, base, pool_id, client_id, callback, apple)
 

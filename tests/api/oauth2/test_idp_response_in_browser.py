@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser
 from tests.support.browser_pages import relying_party, watched_page
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.live import Server
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
 from tests.support.webapp import WebApp
@@ -56,17 +56,7 @@ def site(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Ite
             AttributeMapping={"email": "email", "name": "name"},
         )
         callback = f"{app.url}/callback"
-        client_id = str(
-            make_client(
-                server,
-                pool_id,
-                AllowedOAuthFlowsUserPoolClient=True,
-                AllowedOAuthFlows=["code"],
-                AllowedOAuthScopes=["openid", "email", "profile"],
-                CallbackURLs=[callback],
-                SupportedIdentityProviders=["COGNITO", "Corp"],
-            )["ClientId"]
-        )
+        client_id = make_code_client(server, pool_id, callback, ["COGNITO", "Corp"])
         yield Site(server, pool_id, client_id, callback, idp)
 
 

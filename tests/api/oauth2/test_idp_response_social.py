@@ -25,7 +25,7 @@ from tests.api.oauth2.test_idp_response import (
     query,
     sign_in,
 )
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.live import run_server
 from tests.support.social_stand_in import SocialStandIn, social_stand_in
 
@@ -74,17 +74,7 @@ def social(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Social]:
                 },
                 AttributeMapping={"email": "email", "name": "name", "address": "postal_code"},
             )
-            client_id = str(
-                make_client(
-                    server,
-                    pool_id,
-                    AllowedOAuthFlowsUserPoolClient=True,
-                    AllowedOAuthFlows=["code"],
-                    AllowedOAuthScopes=["openid", "email", "profile"],
-                    CallbackURLs=[CALLBACK],
-                    SupportedIdentityProviders=["Facebook", "LoginWithAmazon"],
-                )["ClientId"]
-            )
+            client_id = make_code_client(server, pool_id, CALLBACK, ["Facebook", "LoginWithAmazon"])
             # World's provider is the OIDC stand-in's; these tests never read it.
             world = World(server, pool_id, client_id, None)  # type: ignore[arg-type]
             yield Social(world, facebook, amazon)

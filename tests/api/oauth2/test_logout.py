@@ -8,7 +8,7 @@ import urllib.parse
 
 import httpx
 import pytest
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.live import Server
 
 CALLBACK = "https://app.example/cb"
@@ -20,17 +20,10 @@ CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 def domain(server: Server) -> tuple[str, str]:
     pool_id = str(make_pool(server)["Id"])
     server.admin().create_user_pool_domain(Domain=f"out-{secrets.token_hex(4)}", UserPoolId=pool_id)
-    client_id = make_client(
-        server,
-        pool_id,
-        AllowedOAuthFlowsUserPoolClient=True,
-        AllowedOAuthFlows=["code"],
-        AllowedOAuthScopes=["openid"],
-        CallbackURLs=[CALLBACK],
-        LogoutURLs=[BYE],
-        SupportedIdentityProviders=["COGNITO"],
-    )["ClientId"]
-    return f"{server.url}/{pool_id}", str(client_id)
+    client_id = make_code_client(
+        server, pool_id, CALLBACK, ["COGNITO"], scopes=["openid"], LogoutURLs=[BYE]
+    )
+    return f"{server.url}/{pool_id}", client_id
 
 
 def test_to_a_logout_url(domain: tuple[str, str]) -> None:

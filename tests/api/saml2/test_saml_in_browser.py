@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Request
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.support.browser_pages import relying_party, watched_page
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.live import Server
 from tests.support.saml_idp import Fault, SamlIdp, saml_idp
 from tests.support.webapp import WebApp
@@ -92,17 +92,8 @@ def site(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Ite
             IdpIdentifiers=["corp.example"],
         )
         callback, bye = f"{app.url}/callback", f"{app.url}/bye"
-        client_id = str(
-            make_client(
-                server,
-                pool_id,
-                AllowedOAuthFlowsUserPoolClient=True,
-                AllowedOAuthFlows=["code"],
-                AllowedOAuthScopes=["openid", "email", "profile"],
-                CallbackURLs=[callback],
-                LogoutURLs=[bye],
-                SupportedIdentityProviders=["COGNITO", PROVIDER],
-            )["ClientId"]
+        client_id = make_code_client(
+            server, pool_id, callback, ["COGNITO", PROVIDER], LogoutURLs=[bye]
         )
         base = server.url.replace("//127.0.0.1:", "//localhost:") + f"/{pool_id}"
         with urllib.request.urlopen(f"{base}/saml2/metadata", timeout=10) as answer:
