@@ -19,10 +19,11 @@ from typing import Any
 import httpx
 import pytest
 from botocore.exceptions import ClientError
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.identity import aws_key, identity_admin, identity_public, make_identity_pool
 from tests.support.live import Server, free_port, run_server
 from tests.support.moto import Moto, run_moto
+from tests.support.oauth import redeem_code
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
 from tests.support.tokens import verify
 
@@ -88,17 +89,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     },
                     AttributeMapping={"email": "email", "name": "name"},
                 )
-                client_id = str(
-                    make_client(
-                        server,
-                        pool_id,
-                        AllowedOAuthFlowsUserPoolClient=True,
-                        AllowedOAuthFlows=["code"],
-                        AllowedOAuthScopes=["openid", "email", "profile"],
-                        CallbackURLs=[CALLBACK],
-                        SupportedIdentityProviders=["Google"],
-                    )["ClientId"]
-                )
+                client_id = make_code_client(server, pool_id, CALLBACK, ["Google"])
                 identity_pool = make_identity_pool(server, pool_id, client_id)["IdentityPoolId"]
                 identity_admin(server).set_identity_pool_roles(
                     IdentityPoolId=identity_pool, Roles={"authenticated": role}
@@ -169,19 +160,8 @@ def sign_in_with_google(world: World) -> tuple[dict[str, Any], list[str]]:
             raise AssertionError(f"never back at the app: {visited}")
     back = query(url)
     assert back.get("state") == "app-state" and "code" in back, back
-    tokens = httpx.post(
-        f"{world.domain}/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": world.client_id,
-            "code": back["code"],
-            "redirect_uri": CALLBACK,
-            "code_verifier": verifier,
-        },
-        timeout=15,
-    )
-    assert tokens.status_code == 200, tokens.text
-    return dict(tokens.json()), visited
+    tokens = redeem_code(world.domain, world.client_id, back["code"], CALLBACK, verifier, 15)
+    return tokens, visited
 
 
 def credentials(world: World, id_token: str) -> tuple[str, dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The token endpoint's side of a pool's domain in-process: the real application (create_app,
 its domain routing by path prefix) over the real services on a fresh database and a frozen
-clock, and a pool with a domain, clients, a resource server and a user."""
+clock, and a pool with a domain, clients, a resource server and a user; and redeem_code, a
+relying party redeeming its code at a live server's token endpoint."""
 
 from __future__ import annotations
 
@@ -33,6 +34,31 @@ from mamori.wiring import build_services
 CALLBACK = "https://app.example/callback"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 PUBLIC_URL = "http://mamori.test"
+
+
+def redeem_code(
+    base_url: str,
+    client_id: str,
+    code: str,
+    redirect_uri: str,
+    verifier: str,
+    timeout: float = 5.0,
+) -> dict[str, Any]:
+    """A public client's authorization code redeemed at `base_url`/oauth2/token with its PKCE
+    verifier (httpx, `timeout` seconds): the token response, which must be a 200."""
+    tokens = httpx.post(
+        f"{base_url}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        },
+        timeout=timeout,
+    )
+    assert tokens.status_code == 200, tokens.text
+    return dict(tokens.json())
 
 
 def basic(client_id: str, secret: str) -> dict[str, str]:

@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 from tests.support.browser_pages import in_language, relying_party, watched_page
-from tests.support.factories import make_client, make_pool, make_user
+from tests.support.factories import make_code_client, make_pool, make_user
 from tests.support.live import Server, run_server
+from tests.support.oauth import redeem_code
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
 from tests.support.social_stand_in import SocialStandIn, social_stand_in
 
@@ -128,17 +128,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 callback = f"{app.url}/callback"
 
                 def app_client(*providers: str) -> str:
-                    return str(
-                        make_client(
-                            server,
-                            pool_id,
-                            AllowedOAuthFlowsUserPoolClient=True,
-                            AllowedOAuthFlows=["code"],
-                            AllowedOAuthScopes=SCOPES,
-                            CallbackURLs=[callback],
-                            SupportedIdentityProviders=list(providers),
-                        )["ClientId"]
-                    )
+                    return make_code_client(server, pool_id, callback, providers, scopes=SCOPES)
 
                 yield Site(
                     server,
@@ -175,19 +165,8 @@ def through_the_button(chromium: Browser, site: Site, provider: str) -> str:
 
 def id_token_claims(site: Site, code: str, client_id: str | None = None) -> dict[str, Any]:
     """The code redeemed at mamori's token endpoint (PKCE); the ID token's claims."""
-    answer = httpx.post(
-        f"{site.base}/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": client_id or site.client_id,
-            "code": code,
-            "redirect_uri": site.callback,
-            "code_verifier": VERIFIER,
-        },
-        timeout=15,
-    )
-    assert answer.status_code == 200, answer.text
-    payload = answer.json()["id_token"].split(".")[1]
+    answer = redeem_code(site.base, client_id or site.client_id, code, site.callback, VERIFIER, 15)
+    payload = answer["id_token"].split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
 
 

@@ -20,9 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.hosted import forms_of
 from tests.support.live import Server, free_port, run_server
+from tests.support.oauth import redeem_code
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
 
 CALLBACK = "http://localhost:3000/callback"
@@ -74,17 +75,7 @@ def world(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> It
             },
             IdpIdentifiers=["corp.example"],
         )
-        client_id = str(
-            make_client(
-                server,
-                pool_id,
-                AllowedOAuthFlowsUserPoolClient=True,
-                AllowedOAuthFlows=["code"],
-                AllowedOAuthScopes=["openid", "email", "profile"],
-                CallbackURLs=[CALLBACK],
-                SupportedIdentityProviders=["COGNITO", PROVIDER],
-            )["ClientId"]
-        )
+        client_id = make_code_client(server, pool_id, CALLBACK, ["COGNITO", PROVIDER])
         yield World(server, pool_id, client_id, provider)
 
 
@@ -141,18 +132,7 @@ def sign_in(world: World, browser: httpx.Client, **extra: str) -> dict[str, Any]
     assert response.status_code == 302, response.text[:500]
     back = query(response.headers["location"])
     assert back["state"] == "app-state" and "code" in back, back
-    tokens = httpx.post(
-        f"{world.base}/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": world.client_id,
-            "code": back["code"],
-            "redirect_uri": CALLBACK,
-            "code_verifier": verifier,
-        },
-    )
-    assert tokens.status_code == 200, tokens.text
-    return dict(tokens.json())
+    return redeem_code(world.base, world.client_id, back["code"], CALLBACK, verifier)
 
 
 def test_the_authorize_redirect_carries_state_nonce_and_pkce(world: World) -> None:
@@ -362,17 +342,7 @@ def test_google_signs_in_with_its_id_token_claims(tmp_path: Path) -> None:
                 },
                 AttributeMapping={"email": "email", "name": "name"},
             )
-            client_id = str(
-                make_client(
-                    server,
-                    pool_id,
-                    AllowedOAuthFlowsUserPoolClient=True,
-                    AllowedOAuthFlows=["code"],
-                    AllowedOAuthScopes=["openid", "email", "profile"],
-                    CallbackURLs=[CALLBACK],
-                    SupportedIdentityProviders=["Google"],
-                )["ClientId"]
-            )
+            client_id = make_code_client(server, pool_id, CALLBACK, ["Google"])
             world = World(server, pool_id, client_id, provider)
             provider.sign_in_as("10769150350006150715113082367", email="g@gmail.example", name="G")
             with httpx.Client() as browser:

@@ -26,8 +26,9 @@ from tests.api.oauth2.test_idp_response import (
     query,
 )
 from tests.support.apple_stand_in import AppleStandIn, apple_stand_in
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.live import run_server
+from tests.support.oauth import redeem_code
 
 APPLE = "SignInWithApple"
 
@@ -78,17 +79,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                     "family_name": "lastName",
                 },
             )
-            client_id = str(
-                make_client(
-                    server,
-                    pool_id,
-                    AllowedOAuthFlowsUserPoolClient=True,
-                    AllowedOAuthFlows=["code"],
-                    AllowedOAuthScopes=["openid", "email", "profile"],
-                    CallbackURLs=[CALLBACK],
-                    SupportedIdentityProviders=["COGNITO", APPLE],
-                )["ClientId"]
-            )
+            client_id = make_code_client(server, pool_id, CALLBACK, ["COGNITO", APPLE])
             world = World(server, pool_id, client_id, None)  # type: ignore[arg-type]
             yield Site(world, apple)
 
@@ -120,18 +111,8 @@ def apple_sign_in(site: Site, browser: httpx.Client) -> dict[str, Any]:
     assert back.status_code == 302, back.text[:500]
     answer = query(back.headers["location"])
     assert back.headers["location"].startswith(CALLBACK) and answer["state"] == "app-state"
-    tokens = httpx.post(
-        f"{site.world.base}/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": site.world.client_id,
-            "code": answer["code"],
-            "redirect_uri": CALLBACK,
-            "code_verifier": verifier,
-        },
-    )
-    assert tokens.status_code == 200, tokens.text
-    return claims_of(tokens.json()["id_token"])
+    tokens = redeem_code(site.world.base, site.world.client_id, answer["code"], CALLBACK, verifier)
+    return claims_of(tokens["id_token"])
 
 
 def attributes(site: Site, username: str) -> dict[str, str]:

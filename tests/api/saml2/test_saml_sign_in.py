@@ -20,8 +20,9 @@ from typing import Any
 import httpx
 import pytest
 from tests.api.oauth2.test_idp_response import claims_of, pkce, query
-from tests.support.factories import make_client, make_pool
+from tests.support.factories import make_code_client, make_pool
 from tests.support.live import Server, free_port
+from tests.support.oauth import redeem_code
 from tests.support.saml_bindings import inflate, key_and_cert, redirect_url
 from tests.support.saml_idp import Fault, SamlIdp, saml_idp
 
@@ -90,24 +91,12 @@ def world(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             {"username": "uid", "email": "email"},
             MetadataFile=idp.metadata_xml,
         )
-        client_id = str(
-            make_client(
-                server,
-                pool_id,
-                AllowedOAuthFlowsUserPoolClient=True,
-                AllowedOAuthFlows=["code"],
-                AllowedOAuthScopes=["openid", "email", "profile"],
-                CallbackURLs=[CALLBACK],
-                LogoutURLs=[SIGNED_OUT],
-                SupportedIdentityProviders=[
-                    "COGNITO",
-                    "Corp",
-                    "Signed",
-                    "Sealed",
-                    "Portal",
-                    "ByUid",
-                ],
-            )["ClientId"]
+        client_id = make_code_client(
+            server,
+            pool_id,
+            CALLBACK,
+            ["COGNITO", "Corp", "Signed", "Sealed", "Portal", "ByUid"],
+            LogoutURLs=[SIGNED_OUT],
         )
         yield World(server, pool_id, client_id, idp, sp_metadata)
 
@@ -145,18 +134,7 @@ def post_to_acs(browser: httpx.Client, action: str, fields: dict[str, str]) -> h
 def redeem(world: World, location: str, verifier: str) -> dict[str, Any]:
     back = query(location)
     assert back.get("state") == "app-state" and "code" in back, back
-    tokens = httpx.post(
-        f"{world.base}/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": world.client_id,
-            "code": back["code"],
-            "redirect_uri": CALLBACK,
-            "code_verifier": verifier,
-        },
-    )
-    assert tokens.status_code == 200, tokens.text
-    return dict(tokens.json())
+    return redeem_code(world.base, world.client_id, back["code"], CALLBACK, verifier)
 
 
 def sign_in(
