@@ -154,6 +154,14 @@ HTTP_ENDPOINTS = (
         "none",
     ),
     (
+        "GET /auth-events/feedback?pool=&value=&token=",
+        "The one-click links of an account-takeover notification (docs/threat-protection.md, "
+        "Notifications): records `value` (valid or invalid) as the user's feedback on the "
+        "event the sealed `token` names, and answers a small page; again is the same answer; "
+        "an altered, expired or unknown link is a 400 page",
+        "none (the sealed token)",
+    ),
+    (
         "GET /admin/outbox?pool=&to=&limit=&latest=",
         "Messages kept by the outbox sender (codes, invitations), for `outbox_retention_hours` "
         "(default 7 days; the purge deletes older ones)",

@@ -29,8 +29,10 @@ from mamori.api.identity_issuer import identity_jwks, identity_openid_configurat
 from mamori.api.oauth2.routing import DomainRouting, domain_app
 from mamori.api.outbox import outbox_route
 from mamori.api.proxies import ForwardedClient, TrustedProxies
+from mamori.api.takeover_feedback import takeover_feedback
 from mamori.api.wellknown import jwks, openid_configuration
 from mamori.config import Settings
+from mamori.services.security.takeover_notices import LINK_PATH
 from mamori.services.tokens.keys import MasterKeyMismatch
 from mamori.wiring import Runtime
 
@@ -143,6 +145,9 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
 
     outbox = outbox_route(services.outbox, secret_for, settings.accept_any_credentials)
 
+    async def takeover_feedback_route(request: Request) -> Response:
+        return await takeover_feedback(request, services.takeover_notices)
+
     async def identity_jwks_route(_: Request) -> Response:
         return await identity_jwks(services)
 
@@ -189,6 +194,8 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             Route("/", dispatcher.handle, methods=["POST"]),
             Route("/health", health_route, methods=["GET"]),
             Route("/admin/outbox", outbox, methods=["GET"]),
+            # The one-click links of account-takeover notifications (public: the link is the key).
+            Route(LINK_PATH, takeover_feedback_route, methods=["GET"]),
             # Before the per-pool routes, which would take "identity" for a pool id.
             Route("/identity/.well-known/jwks.json", identity_jwks_route, methods=["GET"]),
             Route(

@@ -62,10 +62,21 @@ class SesSender:
         return cls(SesConfig(AwsConfig.from_settings("ses", context), source))
 
     def _send(self, message: Message) -> None:
+        content = email_content(message.subject or DEFAULT_SUBJECT, message.body)
+        if message.html:
+            content["Body"] = {
+                "Html": {"Data": message.html, "Charset": "UTF-8"},
+                "Text": {"Data": message.body, "Charset": "UTF-8"},
+            }
+        extra: dict[str, Any] = {}
+        if message.reply_to:
+            extra["ReplyToAddresses"] = [message.reply_to]
+        # Cognito: NotifyConfiguration.From must be an identity SES has verified, as ses_source.
         self._aws.get().send_email(
-            Source=self._config.source,
+            Source=message.sender or self._config.source,
             Destination={"ToAddresses": [message.destination]},
-            Message=email_content(message.subject or DEFAULT_SUBJECT, message.body),
+            Message=content,
+            **extra,
         )
 
     async def send(self, message: Message) -> None:

@@ -60,20 +60,26 @@ class SmtpSender:
 
     def _send(self, message: Message) -> None:
         mail = EmailMessage()
-        mail["From"] = self._config.sender
+        # A message's own From (NotifyConfiguration.From) is the header; the envelope sender
+        # stays smtp_from, the address the relay knows this server by.
+        mail["From"] = message.sender or self._config.sender
         mail["To"] = message.destination
+        if message.reply_to:
+            mail["Reply-To"] = message.reply_to
         mail["Subject"] = message.subject or "Message from mamori"
         # Relays and spam filters expect both; the Message-ID domain is the sender's.
         mail["Date"] = email.utils.format_datetime(message.created)
         mail["Message-ID"] = email.utils.make_msgid(domain=self._config.sender.rpartition("@")[2])
         mail.set_content(message.body)
+        if message.html:
+            mail.add_alternative(message.html, subtype="html")
         cfg = self._config
         with smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout) as smtp:
             if cfg.starttls:
                 smtp.starttls(context=self._tls)
             if cfg.username:
                 smtp.login(cfg.username, cfg.password)
-            smtp.send_message(mail)
+            smtp.send_message(mail, from_addr=cfg.sender)
 
     async def send(self, message: Message) -> None:
         try:

@@ -62,6 +62,14 @@ def payload(message: Message) -> dict[str, Any]:
     }
     if message.channel == "EMAIL":
         out["subject"] = message.subject
+        # Only when the message has them (account-takeover notices): the receiver sends as it may.
+        for name, value in (
+            ("html", message.html),
+            ("from", message.sender),
+            ("reply_to", message.reply_to),
+        ):
+            if value:
+                out[name] = value
     if message.code is not None:
         # For providers that fill the code into their own template (WhatsApp, voice).
         out["code"] = message.code
