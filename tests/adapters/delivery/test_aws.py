@@ -10,15 +10,22 @@ import secrets
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from botocore.exceptions import ClientError
 from tests.support.cognito import as_dict, attrs, error, unique
 from tests.support.factories import PASSWORD, make_client, make_pool
 from tests.support.live import Server, run_server
 from tests.support.moto import Moto, run_moto
+
+from mamori.adapters.delivery.aws import AwsConfig
+from mamori.adapters.delivery.ses import SesConfig, SesSender
+from mamori.domain.ids import PoolId
+from mamori.services.ports import Message
 
 SENDER = "no-reply@mamori.example"
 SENDER_USER = "mamori-sender"
@@ -331,3 +338,29 @@ def test_ses_refusal_leaves_no_user(aws_server: Server, aws: Aws) -> None:
     log = aws_server.log_path.read_text()
     assert f"SES did not take the email to {username[0]}***@e*** (MessageRejected" in log
     assert address not in log
+
+
+def test_a_message_from_and_reply_to_and_html_through_ses(aws: Aws) -> None:
+    """An account-takeover notice names its own From (NotifyConfiguration.From, verified in
+    SES as Cognito requires), Reply-To (moto keeps no Reply-To to check) and an HTML part."""
+    notices = "security@mamori.example"
+    aws.moto.admin("ses").verify_email_identity(EmailAddress=notices)
+    config = AwsConfig("ses", "us-east-1", aws.moto.url, aws.key_id, aws.secret, 5.0)
+    address = f"{unique()}@example.com"
+    message = Message(
+        PoolId("us-east-1_x"),
+        "EMAIL",
+        address,
+        "New sign-in",
+        "text part",
+        "account-takeover",
+        None,
+        datetime.now(UTC),
+        html="<p>html part</p>",
+        sender=notices,
+        reply_to="help@mamori.example",
+    )
+    anyio.run(SesSender(SesConfig(config, SENDER)).send, message)
+    sent = only(aws.emails_to(address))
+    assert sent["source"] == notices
+    assert sent["body"] == "<p>html part</p>"

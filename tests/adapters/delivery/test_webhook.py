@@ -12,7 +12,8 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,10 @@ from tests.support.cognito import as_dict, attrs, error, unique
 from tests.support.factories import PASSWORD, make_client, make_pool
 from tests.support.live import Server, run_server
 from tests.support.tls import Authority
+
+from mamori.adapters.delivery.webhook import payload
+from mamori.domain.ids import PoolId
+from mamori.services.ports import Message
 
 KEY = secrets.token_bytes(32)
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
@@ -423,3 +428,30 @@ def test_failed_resend_keeps_the_delivered_code(hook_server: Server, receiver: R
     public.confirm_sign_up(
         ClientId=client_id, Username=username, ConfirmationCode=delivered.payload["code"]
     )
+
+
+def test_an_email_with_html_from_and_reply_to_carries_them() -> None:
+    """An account-takeover notice's HTML part, From and Reply-To reach the receiver as fields;
+    a code's email has none of them."""
+    message = Message(
+        PoolId("us-east-1_x"),
+        "EMAIL",
+        "alice@example.com",
+        "New sign-in",
+        "text",
+        "account-takeover",
+        None,
+        datetime.now(UTC),
+        html="<p>html</p>",
+        sender="security@example.com",
+        reply_to="help@example.com",
+    )
+    body = payload(message)
+    assert (body["body"], body["html"], body["from"], body["reply_to"]) == (
+        "text",
+        "<p>html</p>",
+        "security@example.com",
+        "help@example.com",
+    )
+    plain = payload(replace(message, html=None, sender=None, reply_to=None))
+    assert not {"html", "from", "reply_to"} & set(plain)
