@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +126,13 @@ class Server:
                 return resp.status, dict(resp.headers), resp.read()
         except urllib.error.HTTPError as err:
             return err.code, dict(err.headers), err.read()
+
+
+def federation_env(endpoints: Mapping[str, str]) -> dict[str, str]:
+    """The server environment that sends federation to stand-ins: `endpoints` (a stand-in's
+    federation_endpoints overrides, e.g. {"google.token_url": ...}) as
+    MAMORI_FEDERATION_ENDPOINTS."""
+    return {"MAMORI_FEDERATION_ENDPOINTS": ",".join(f"{k}={v}" for k, v in endpoints.items())}
 
 
 @contextmanager

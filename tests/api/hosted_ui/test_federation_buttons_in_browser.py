@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from tests.support.browser_pages import in_language, relying_party, watched_page
 from tests.support.factories import make_code_client, make_pool, make_user
-from tests.support.live import Server, run_server
+from tests.support.live import Server, federation_env, run_server
 from tests.support.oauth import redeem_code
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
 from tests.support.social_stand_in import SocialStandIn, social_stand_in
@@ -80,8 +80,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         ) as amazon,
         relying_party(tmp) as app,
     ):
-        overrides = {**facebook.endpoints(), **amazon.endpoints()}
-        env = {"MAMORI_FEDERATION_ENDPOINTS": ",".join(f"{k}={v}" for k, v in overrides.items())}
+        env = federation_env({**facebook.endpoints(), **amazon.endpoints()})
         with run_server(tmp, "sqlite", extra_env=env) as server:
             admin = server.admin()
             pool_id = str(make_pool(server)["Id"])

@@ -31,7 +31,7 @@ from tests.support.hostile_oidc import (
     HostileOidc,
     hostile_oidc,
 )
-from tests.support.live import Server, run_server
+from tests.support.live import Server, federation_env, run_server
 
 CALLBACK = "http://localhost:3000/callback"
 APP_STATE = "app-state-7f3a"
@@ -93,6 +93,7 @@ def _pool(server: Server, provider: HostileOidc, google: bool = False, **schema:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with hostile_oidc("mamori-rp", secrets.token_urlsafe(24)) as provider:
+        # Not google_endpoints(): the hostile stand-in authorizes at /authorize.
         google = {
             "google.authorize_url": f"{provider.url}/authorize",
             "google.token_url": f"{provider.url}/token",
@@ -101,7 +102,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         }
         env = {
             "MAMORI_STS_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
-            "MAMORI_FEDERATION_ENDPOINTS": ",".join(f"{k}={v}" for k, v in google.items()),
+            **federation_env(google),
         }
         with run_server(tmp_path_factory.mktemp("abuse"), "sqlite", extra_env=env) as server:
             required = [{"Name": "name", "AttributeDataType": "String", "Required": True}]

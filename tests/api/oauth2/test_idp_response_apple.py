@@ -27,7 +27,7 @@ from tests.api.oauth2.test_idp_response import (
 )
 from tests.support.apple_stand_in import AppleStandIn, apple_stand_in
 from tests.support.factories import make_code_client, make_pool
-from tests.support.live import run_server
+from tests.support.live import federation_env, run_server
 from tests.support.oauth import redeem_code
 
 APPLE = "SignInWithApple"
@@ -51,11 +51,7 @@ def p8(key: ec.EllipticCurvePrivateKey) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     key = ec.generate_private_key(ec.SECP256R1())
     with apple_stand_in("com.example.web", "TEAM123456", "KEY7654321", key.public_key()) as apple:
-        env = {
-            "MAMORI_FEDERATION_ENDPOINTS": ",".join(
-                f"{k}={v}" for k, v in apple.endpoints().items()
-            )
-        }
+        env = federation_env(apple.endpoints())
         with run_server(tmp_path_factory.mktemp("apple"), "sqlite", extra_env=env) as server:
             admin = server.admin()
             pool_id = str(make_pool(server)["Id"])

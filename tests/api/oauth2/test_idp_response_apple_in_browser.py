@@ -19,7 +19,7 @@ from tests.api.oauth2.test_idp_response_apple import APPLE, p8
 from tests.support.apple_stand_in import AppleStandIn, apple_stand_in
 from tests.support.browser_pages import relying_party, watched_page
 from tests.support.factories import make_code_client, make_pool
-from tests.support.live import Server, run_server
+from tests.support.live import Server, federation_env, run_server
 from tests.support.webapp import WebApp
 
 pytestmark = pytest.mark.browser
@@ -44,8 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         apple_stand_in("com.example.web", "TEAM123456", "KEY7654321", key.public_key()) as apple,
     ):
         assert urllib.parse.urlsplit(apple.url).hostname == "127.0.0.1"
-        endpoints = ",".join(f"{k}={v}" for k, v in apple.endpoints().items())
-        env = {"MAMORI_FEDERATION_ENDPOINTS": endpoints}
+        env = federation_env(apple.endpoints())
         with run_server(tmp_path_factory.mktemp("appleb"), "sqlite", extra_env=env) as server:
             admin = server.admin()
             pool_id = str(make_pool(server)["Id"])

@@ -26,7 +26,7 @@ from tests.api.oauth2.test_idp_response import (
     sign_in,
 )
 from tests.support.factories import make_code_client, make_pool
-from tests.support.live import run_server
+from tests.support.live import federation_env, run_server
 from tests.support.social_stand_in import SocialStandIn, social_stand_in
 
 
@@ -45,8 +45,7 @@ def social(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Social]:
             "amazon", "amzn1.application-oa2-client.1", secrets.token_urlsafe(16)
         ) as amazon,
     ):
-        overrides = {**facebook.endpoints(), **amazon.endpoints()}
-        env = {"MAMORI_FEDERATION_ENDPOINTS": ",".join(f"{k}={v}" for k, v in overrides.items())}
+        env = federation_env({**facebook.endpoints(), **amazon.endpoints()})
         with run_server(tmp_path_factory.mktemp("social"), "sqlite", extra_env=env) as server:
             admin = server.admin()
             pool_id = str(make_pool(server)["Id"])
