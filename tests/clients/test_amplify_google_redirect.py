@@ -23,12 +23,12 @@ import pytest
 from botocore.exceptions import ClientError
 from playwright.sync_api import Browser, Page
 from tests.support.browser import new_page
-from tests.support.factories import make_code_client, make_pool
+from tests.support.factories import make_code_client, make_google_provider, make_pool
 from tests.support.hosted import OAUTH_SCOPES, Hosted, TlsServer, tls_server
 from tests.support.identity import aws_key
-from tests.support.live import REGION, free_port
+from tests.support.live import REGION, federation_env, free_port
 from tests.support.moto import Moto, run_moto
-from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
+from tests.support.oidc_stand_in import StandIn, client, google_endpoints, oidc_stand_in
 from tests.support.tokens import unverified
 from tests.support.webapp import WebApp, bundle, serve_app
 
@@ -57,22 +57,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("amplify-google")
     google_port = free_port()
     google = f"http://127.0.0.1:{google_port}"
-    endpoints = {
-        "google.authorize_url": f"{google}/auth",
-        "google.token_url": f"{google}/token",
-        "google.issuer": google,
-        "google.jwks_uri": f"{google}/jwks",
-    }
     script = bundle("amplify_redirect_page.mjs", tmp / "app.js")
     with run_moto(tmp) as moto, serve_app(script) as app:
         suffix = secrets.token_hex(3)
         bucket, role_name = f"photos-{suffix}", f"spa-user-{suffix}"
         moto.admin("s3").create_bucket(Bucket=bucket)
         role = moto.create_role(role_name, own_prefix(bucket, "nobody"))
-        env = {
-            **moto.mamori_env(),
-            "MAMORI_FEDERATION_ENDPOINTS": ",".join(f"{k}={v}" for k, v in endpoints.items()),
-        }
+        env = {**moto.mamori_env(), **federation_env(google_endpoints(google))}
         server: TlsServer
         with tls_server(tmp, extra_env=env) as (server, ca):
             admin = server.admin()
@@ -93,17 +84,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             # Amplify reaches the domain by Host: mamori names that origin's idpresponse.
             redirects = [f"{hosted.by_host}/oauth2/idpresponse"]
             with oidc_stand_in(tmp, [client(GOOGLE_APP, secret, redirects)], google_port) as idp:
-                admin.create_identity_provider(
-                    UserPoolId=pool_id,
-                    ProviderName="Google",
-                    ProviderType="Google",
-                    ProviderDetails={
-                        "client_id": GOOGLE_APP,
-                        "client_secret": secret,
-                        "authorize_scopes": "openid email profile",
-                    },
-                    AttributeMapping={"email": "email", "name": "name"},
-                )
+                make_google_provider(server, pool_id, GOOGLE_APP, secret)
                 hosted.client_id = make_code_client(
                     server,
                     pool_id,

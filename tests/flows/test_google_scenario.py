@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 import pytest
 from botocore.exceptions import ClientError
-from tests.support.factories import make_code_client, make_pool
+from tests.support.factories import make_code_client, make_google_provider, make_pool
 from tests.support.identity import aws_key, identity_admin, identity_public, make_identity_pool
-from tests.support.live import Server, free_port, run_server
+from tests.support.live import Server, federation_env, free_port, run_server
 from tests.support.moto import Moto, run_moto
 from tests.support.oauth import redeem_code
-from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
+from tests.support.oidc_stand_in import StandIn, client, google_endpoints, oidc_stand_in
 from tests.support.tokens import verify
 
 pytestmark = pytest.mark.node
@@ -55,22 +55,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("google-scenario")
     google_port = free_port()
     google = f"http://127.0.0.1:{google_port}"
-    endpoints = {
-        "google.authorize_url": f"{google}/auth",
-        "google.token_url": f"{google}/token",
-        "google.issuer": google,
-        "google.jwks_uri": f"{google}/jwks",
-    }
     with run_moto(tmp) as moto:
         suffix = secrets.token_hex(3)
         bucket = f"photos-{suffix}"
         moto.admin("s3").create_bucket(Bucket=bucket)
         # No access until a test names an identity's prefix (grant_own_prefix).
         role = moto.create_role(f"google-user-{suffix}", prefix_policy(bucket, "nobody"))
-        env = {
-            **moto.mamori_env(),
-            "MAMORI_FEDERATION_ENDPOINTS": ",".join(f"{k}={v}" for k, v in endpoints.items()),
-        }
+        env = {**moto.mamori_env(), **federation_env(google_endpoints(google))}
         with run_server(tmp, "sqlite", extra_env=env) as server:
             admin = server.admin()
             pool_id = str(make_pool(server)["Id"])
@@ -78,17 +69,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             secret = secrets.token_urlsafe(24)
             redirect = f"{server.url}/{pool_id}/oauth2/idpresponse"
             with oidc_stand_in(tmp, [client(GOOGLE_APP, secret, [redirect])], google_port) as idp:
-                admin.create_identity_provider(
-                    UserPoolId=pool_id,
-                    ProviderName="Google",
-                    ProviderType="Google",
-                    ProviderDetails={
-                        "client_id": GOOGLE_APP,
-                        "client_secret": secret,
-                        "authorize_scopes": "openid email profile",
-                    },
-                    AttributeMapping={"email": "email", "name": "name"},
-                )
+                make_google_provider(server, pool_id, GOOGLE_APP, secret)
                 client_id = make_code_client(server, pool_id, CALLBACK, ["Google"])
                 identity_pool = make_identity_pool(server, pool_id, client_id)["IdentityPoolId"]
                 identity_admin(server).set_identity_pool_roles(

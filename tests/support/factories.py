@@ -58,6 +58,22 @@ def make_code_client(
     return str(made["ClientId"])
 
 
+def make_google_provider(server: Server, pool_id: str, client_id: str, secret: str) -> None:
+    """The pool's Google identity provider: the app `client_id` at Google, with the scopes and
+    the email and name mapping of Cognito's console defaults."""
+    server.admin().create_identity_provider(
+        UserPoolId=pool_id,
+        ProviderName="Google",
+        ProviderType="Google",
+        ProviderDetails={
+            "client_id": client_id,
+            "client_secret": secret,
+            "authorize_scopes": "openid email profile",
+        },
+        AttributeMapping={"email": "email", "name": "name"},
+    )
+
+
 def make_user(
     server: Server,
     pool_id: str,

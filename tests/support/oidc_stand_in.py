@@ -32,6 +32,17 @@ class StandIn:
         self.account_file.write_text(json.dumps({"deny": True}))
 
 
+def google_endpoints(url: str) -> dict[str, str]:
+    """The federation_endpoints overrides that make the stand-in at `url` Google (its issuer
+    too)."""
+    return {
+        "google.authorize_url": f"{url}/auth",
+        "google.token_url": f"{url}/token",
+        "google.issuer": url,
+        "google.jwks_uri": f"{url}/jwks",
+    }
+
+
 def client(
     client_id: str, secret: str, redirect_uris: Sequence[str], auth: str = "client_secret_post"
 ) -> dict[str, Any]:

@@ -20,11 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.factories import make_code_client, make_pool
+from tests.support.factories import make_code_client, make_google_provider, make_pool
 from tests.support.hosted import forms_of
-from tests.support.live import Server, free_port, run_server
+from tests.support.live import Server, federation_env, free_port, run_server
 from tests.support.oauth import redeem_code
-from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
+from tests.support.oidc_stand_in import StandIn, client, google_endpoints, oidc_stand_in
 
 CALLBACK = "http://localhost:3000/callback"
 PROVIDER = "Corp"
@@ -315,13 +315,7 @@ def test_google_signs_in_with_its_id_token_claims(tmp_path: Path) -> None:
     federation_endpoints setting; the attributes come from the ID token (no userinfo)."""
     port = free_port()
     google = f"http://127.0.0.1:{port}"
-    endpoints = {
-        "google.authorize_url": f"{google}/auth",
-        "google.token_url": f"{google}/token",
-        "google.issuer": google,
-        "google.jwks_uri": f"{google}/jwks",
-    }
-    env = {"MAMORI_FEDERATION_ENDPOINTS": ",".join(f"{k}={v}" for k, v in endpoints.items())}
+    env = federation_env(google_endpoints(google))
     with run_server(tmp_path, "sqlite", extra_env=env) as server:
         admin = server.admin()
         pool_id = str(make_pool(server)["Id"])
@@ -331,17 +325,7 @@ def test_google_signs_in_with_its_id_token_claims(tmp_path: Path) -> None:
         with oidc_stand_in(
             tmp_path, [client("app.apps.googleusercontent.com", secret, [redirect])], port
         ) as provider:
-            admin.create_identity_provider(
-                UserPoolId=pool_id,
-                ProviderName="Google",
-                ProviderType="Google",
-                ProviderDetails={
-                    "client_id": "app.apps.googleusercontent.com",
-                    "client_secret": secret,
-                    "authorize_scopes": "openid email profile",
-                },
-                AttributeMapping={"email": "email", "name": "name"},
-            )
+            make_google_provider(server, pool_id, "app.apps.googleusercontent.com", secret)
             client_id = make_code_client(server, pool_id, CALLBACK, ["Google"])
             world = World(server, pool_id, client_id, provider)
             provider.sign_in_as("10769150350006150715113082367", email="g@gmail.example", name="G")
