@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.support.browser import new_page, screenshot
 from tests.support.hosted import Hosted, make_hosted
 from tests.support.live import Server
@@ -101,6 +103,30 @@ def authorize_url(hosted: Hosted, lang: str, *, by: str = "host", **extra: str) 
     if lang != "en":
         query["lang"] = lang
     return f"{base}/oauth2/authorize?{urllib.parse.urlencode(query)}"
+
+
+def code_flow_query(client_id: str, callback: str) -> dict[str, str]:
+    """/oauth2/authorize's query for an app's in-browser sign-in: the code flow, the standard
+    scopes, the state "browser-state" and RFC 7636's example S256 challenge."""
+    return {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": callback,
+        "scope": "openid email profile",
+        "state": "browser-state",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+    }
+
+
+def back_at(page: Page, callback: str) -> dict[str, str]:
+    """Wait for the app's `callback` (failing with the page's text when it never comes); its
+    query parameters."""
+    try:
+        page.wait_for_url(f"{callback}?**")
+    except PlaywrightTimeout:
+        pytest.fail(f"not back at the app: {page.url}\n{page.locator('body').inner_text()}")
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
 
 
 def shot(page: Page, name: str, lang: str) -> None:

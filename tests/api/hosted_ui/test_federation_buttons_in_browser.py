@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
-from tests.support.browser_pages import in_language, relying_party, watched_page
+from tests.support.browser_pages import back_at, in_language, relying_party, watched_page
 from tests.support.factories import make_code_client, make_pool, make_user
 from tests.support.live import Server, federation_env, run_server
 from tests.support.oauth import redeem_code
@@ -143,8 +143,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def back_at_the_app(page: Page, site: Site) -> str:
     """Wait for the app's callback; the code it got."""
-    page.wait_for_url(f"{site.callback}?**")
-    params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+    params = back_at(page, site.callback)
     assert params.get("code") and params.get("state"), page.url
     return params["code"]
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.sync_api import Browser, Request
 from tests.api.oauth2.test_idp_response_apple import APPLE, p8
 from tests.support.apple_stand_in import AppleStandIn, apple_stand_in
-from tests.support.browser_pages import relying_party, watched_page
+from tests.support.browser_pages import back_at, code_flow_query, relying_party, watched_page
 from tests.support.factories import make_code_client, make_pool
 from tests.support.live import Server, federation_env, run_server
 from tests.support.webapp import WebApp
@@ -69,15 +69,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def authorize(site: Site) -> str:
-    query = {
-        "response_type": "code",
-        "client_id": site.client_id,
-        "redirect_uri": site.callback,
-        "scope": "openid email profile",
-        "state": "browser-state",
-        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        "code_challenge_method": "S256",
-    }
+    query = code_flow_query(site.client_id, site.callback)
     return f"{site.base}/oauth2/authorize?{urllib.parse.urlencode(query)}"
 
 
@@ -105,8 +97,7 @@ def test_apple_posts_cross_site_and_the_303_carries_the_binding(
             page.locator(f'a.provider-button[data-provider="{APPLE}"]').click()
             page.wait_for_url(f"{site.apple.url}/auth/authorize?**")
             page.locator("#continue").click()
-            page.wait_for_url(f"{site.callback}?**")
-            back = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+            back = back_at(page, site.callback)
             assert back["code"] and back["state"] == "browser-state"
             # Chromium's own account of the hop: the form_post came without the Lax cookie
             # (another site's POST), the GET it was sent on to with it.

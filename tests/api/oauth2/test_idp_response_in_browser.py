@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser
-from tests.support.browser_pages import relying_party, watched_page
+from tests.support.browser_pages import back_at, code_flow_query, relying_party, watched_page
 from tests.support.factories import make_code_client, make_pool
 from tests.support.live import Server
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
@@ -61,15 +61,7 @@ def site(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def authorize(site: Site) -> str:
-    query = {
-        "response_type": "code",
-        "client_id": site.client_id,
-        "redirect_uri": site.callback,
-        "scope": "openid email profile",
-        "state": "browser-state",
-        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        "code_challenge_method": "S256",
-    }
+    query = code_flow_query(site.client_id, site.callback)
     return f"{site.server.url}/{site.pool_id}/oauth2/authorize?{urllib.parse.urlencode(query)}"
 
 
@@ -85,8 +77,7 @@ def test_the_provider_button_signs_in_then_refreshes_the_user(
             button = page.locator('a.provider-button[data-provider="Corp"]')
             assert button.inner_text() == "Sign in with Corp"
             button.click()
-            page.wait_for_url(f"{site.callback}?**")
-            back = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+            back = back_at(page, site.callback)
             assert back["code"] and back["state"] == "browser-state"
         user = admin.admin_get_user(UserPoolId=site.pool_id, Username="Corp_carol-7")
         attrs = {a["Name"]: a["Value"] for a in user["UserAttributes"]}

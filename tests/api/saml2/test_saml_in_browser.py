@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, Page, Request
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from tests.support.browser_pages import relying_party, watched_page
+from tests.support.browser_pages import back_at, code_flow_query, relying_party, watched_page
 from tests.support.factories import make_code_client, make_pool
 from tests.support.live import Server
 from tests.support.saml_idp import Fault, SamlIdp, saml_idp
@@ -102,15 +101,7 @@ def site(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def authorize_query(site: Site) -> dict[str, str]:
-    return {
-        "response_type": "code",
-        "client_id": site.client_id,
-        "redirect_uri": site.callback,
-        "scope": "openid email profile",
-        "state": "browser-state",
-        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        "code_challenge_method": "S256",
-    }
+    return code_flow_query(site.client_id, site.callback)
 
 
 def authorize(site: Site) -> str:
@@ -118,11 +109,7 @@ def authorize(site: Site) -> str:
 
 
 def back_at_the_app(page: Page, site: Site) -> None:
-    try:
-        page.wait_for_url(f"{site.callback}?**")
-    except PlaywrightTimeout:
-        pytest.fail(f"not back at the app: {page.url}\n{page.locator('body').inner_text()}")
-    back = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+    back = back_at(page, site.callback)
     assert back["code"] and back["state"] == "browser-state", page.url
 
 
