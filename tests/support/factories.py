@@ -58,6 +58,34 @@ def make_code_client(
     return str(made["ClientId"])
 
 
+def make_oidc_provider(
+    server: Server,
+    pool_id: str,
+    name: str,
+    client_id: str,
+    secret: str,
+    issuer: str,
+    **overrides: Any,
+) -> None:
+    """The pool's OIDC identity provider `name` at `issuer` for the app `client_id`: attributes
+    read by GET, the standard scopes, email and name mapped unless `overrides` say otherwise."""
+    params: dict[str, Any] = {
+        "UserPoolId": pool_id,
+        "ProviderName": name,
+        "ProviderType": "OIDC",
+        "ProviderDetails": {
+            "client_id": client_id,
+            "client_secret": secret,
+            "attributes_request_method": "GET",
+            "oidc_issuer": issuer,
+            "authorize_scopes": "openid email profile",
+        },
+        "AttributeMapping": {"email": "email", "name": "name"},
+    }
+    params.update(overrides)
+    server.admin().create_identity_provider(**params)
+
+
 def make_google_provider(server: Server, pool_id: str, client_id: str, secret: str) -> None:
     """The pool's Google identity provider: the app `client_id` at Google, with the scopes and
     the email and name mapping of Cognito's console defaults."""

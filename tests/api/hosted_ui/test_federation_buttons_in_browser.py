@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 from tests.support.browser_pages import back_at, in_language, relying_party, watched_page
-from tests.support.factories import make_code_client, make_pool, make_user
+from tests.support.factories import make_code_client, make_oidc_provider, make_pool, make_user
 from tests.support.live import Server, federation_env, run_server
 from tests.support.oauth import redeem_code
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
@@ -110,18 +110,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                     },
                     AttributeMapping={"email": "email", "name": "name", "address": "postal_code"},
                 )
-                admin.create_identity_provider(
-                    UserPoolId=pool_id,
-                    ProviderName="Corp",
-                    ProviderType="OIDC",
-                    ProviderDetails={
-                        "client_id": "rp",
-                        "client_secret": secret,
-                        "attributes_request_method": "GET",
-                        "oidc_issuer": corp.issuer,
-                        "authorize_scopes": "openid email profile",
-                    },
-                    AttributeMapping={"email": "email", "name": "name"},
+                make_oidc_provider(
+                    server,
+                    pool_id,
+                    "Corp",
+                    "rp",
+                    secret,
+                    corp.issuer,
                     IdpIdentifiers=["corp.example"],
                 )
                 callback = f"{app.url}/callback"

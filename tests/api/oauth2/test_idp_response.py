@@ -20,7 +20,12 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.factories import make_code_client, make_google_provider, make_pool
+from tests.support.factories import (
+    make_code_client,
+    make_google_provider,
+    make_oidc_provider,
+    make_pool,
+)
 from tests.support.hosted import forms_of
 from tests.support.live import Server, federation_env, free_port, run_server
 from tests.support.oauth import redeem_code
@@ -56,17 +61,13 @@ def world(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> It
     with oidc_stand_in(
         tmp_path_factory.mktemp("oidc"), [client("mamori-rp", secret, [redirect])]
     ) as provider:
-        admin.create_identity_provider(
-            UserPoolId=pool_id,
-            ProviderName=PROVIDER,
-            ProviderType="OIDC",
-            ProviderDetails={
-                "client_id": "mamori-rp",
-                "client_secret": secret,
-                "attributes_request_method": "GET",
-                "oidc_issuer": provider.issuer,
-                "authorize_scopes": "openid email profile",
-            },
+        make_oidc_provider(
+            server,
+            pool_id,
+            PROVIDER,
+            "mamori-rp",
+            secret,
+            provider.issuer,
             AttributeMapping={
                 "email": "email",
                 "email_verified": "email_verified",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser
 from tests.support.browser_pages import back_at, code_flow_query, relying_party, watched_page
-from tests.support.factories import make_code_client, make_pool
+from tests.support.factories import make_code_client, make_oidc_provider, make_pool
 from tests.support.live import Server
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
 from tests.support.webapp import WebApp
@@ -42,19 +42,7 @@ def site(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Ite
         relying_party(tmp_path_factory.mktemp("app")) as app,
         oidc_stand_in(tmp_path_factory.mktemp("oidc"), [client("rp", secret, [redirect])]) as idp,
     ):
-        admin.create_identity_provider(
-            UserPoolId=pool_id,
-            ProviderName="Corp",
-            ProviderType="OIDC",
-            ProviderDetails={
-                "client_id": "rp",
-                "client_secret": secret,
-                "attributes_request_method": "GET",
-                "oidc_issuer": idp.issuer,
-                "authorize_scopes": "openid email profile",
-            },
-            AttributeMapping={"email": "email", "name": "name"},
-        )
+        make_oidc_provider(server, pool_id, "Corp", "rp", secret, idp.issuer)
         callback = f"{app.url}/callback"
         client_id = make_code_client(server, pool_id, callback, ["COGNITO", "Corp"])
         yield Site(server, pool_id, client_id, callback, idp)
