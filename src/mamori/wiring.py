@@ -58,6 +58,7 @@ from mamori.crypto.passwords import HashParams, PasswordHashing
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
+from mamori.services.auth.sign_in_risk import SignInRisk
 from mamori.services.clock import SystemClock
 from mamori.services.container import Services
 from mamori.services.health import Health
@@ -70,6 +71,7 @@ from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.security.hash_threads import HashThreads
 from mamori.services.security.risk_config import RiskConfigService
+from mamori.services.security.risk_signals import RiskSignalSources
 from mamori.services.security.takeover_notices import TakeoverNotices
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
@@ -264,7 +266,19 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     admin_users = AdminUserService(users, user_store, session_store, pools, codes, clock)
     groups = GroupService(group_store, pools, users, clock)
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
-    devices = DeviceService(SqlDeviceStore(engine, keyring), pools, users, tokens, clock)
+    device_store = SqlDeviceStore(engine, keyring)
+    devices = DeviceService(device_store, pools, users, tokens, clock)
+    # Threat protection at sign-in: the signals from the user's events, devices, GeoIP and
+    # the shared counters; nothing is read for a pool with it OFF.
+    takeover_notices = TakeoverNotices(
+        email, auth_events, keyring, clock, settings.effective_public_url, guard
+    )
+    sign_in_risk = SignInRisk(
+        risk_config,
+        RiskSignalSources(auth_event_store, device_store, geoip, counters),
+        clock,
+        notifier=takeover_notices,
+    )
     recovery = RecoveryService(users, clients, pools, tokens, codes, auth_events)
     # SRP's big-integer work has its own threads, apart from key_threads: every USER_SRP_AUTH
     # sign-in takes them, and a burst of CreateUserPool key generations must not queue it.
@@ -285,6 +299,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         verifiers,
         srp_threads,
         auth_events,
+        sign_in_risk,
     )
     identity = build_identity_services(
         settings, engine, clock, keys, session_store, user_store, tokens, http, provider_endpoints
@@ -341,9 +356,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         ),
         auth_events=auth_events,
         risk_config=risk_config,
-        takeover_notices=TakeoverNotices(
-            email, auth_events, keyring, clock, settings.effective_public_url, guard
-        ),
+        takeover_notices=takeover_notices,
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),

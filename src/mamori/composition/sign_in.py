@@ -14,6 +14,7 @@ from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.service import AuthService, SignInSteps
 from mamori.services.auth.sign_in import SignInMachine
 from mamori.services.auth.sign_in_events import SignInEvents
+from mamori.services.auth.sign_in_risk import SignInRisk
 from mamori.services.auth.sign_in_state import ChallengeSessions
 from mamori.services.auth.srp_exchange import SrpExchanges
 from mamori.services.auth.srp_steps import SrpSteps
@@ -44,13 +45,14 @@ def build_auth(
     verifiers: VerifierVault,
     srp_threads: anyio.CapacityLimiter,
     auth_events: AuthEventLog | None = None,
+    risk: SignInRisk | None = None,
 ) -> AuthService:
     """`refresh`: REFRESH_TOKEN_AUTH's rule; `srp_threads`: the threads SRP's big-integer
-    work runs in (see wiring.build_services)."""
+    work runs in (see wiring.build_services); `risk`: threat protection at sign-in."""
     challenges = ChallengeSessions(ChallengeSessionSeal(keyring, clock), counters, clock)
     codes = CodeSteps(mfa, challenges)
     machine = SignInMachine(
-        users, tokens, devices, codes, challenges, guard, clock, SignInEvents(auth_events)
+        users, tokens, devices, codes, challenges, guard, clock, SignInEvents(auth_events), risk
     )
     srp = SrpSteps(
         SrpExchanges(keyring, clock, srp_threads),

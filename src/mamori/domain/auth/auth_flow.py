@@ -190,6 +190,10 @@ class Situation:
     remembered_skips_mfa: bool = False
     # SELECT_MFA_TYPE's answer, once given.
     selected: MfaFactor | None = None
+    # Threat protection asked for MFA (MFA_IF_CONFIGURED / MFA_REQUIRED at the sign-in's risk
+    # level, ENFORCED): `mfa` then holds the factors the user can receive, and a remembered
+    # device does not stand in for them.
+    risk_mfa: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,8 @@ def next_step(s: Situation) -> Next:
     1. A temporary password (FORCE_CHANGE_PASSWORD) must be replaced first:
        NEW_PASSWORD_REQUIRED.
     2. MFA, unless already answered, or the first factor was a one-time code, or the device
-       is remembered and the pool lets remembered devices stand in for MFA:
+       is remembered and the pool lets remembered devices stand in for MFA (not when threat
+       protection asked for it: `risk_mfa`):
        MFA_SETUP when MFA is required and the user has no factor; the factor chosen with
        SELECT_MFA_TYPE; the preferred or only factor; SELECT_MFA_TYPE when several.
     3. The device's SRP proof (DEVICE_SRP_AUTH) when DEVICE_KEY named a confirmed device of
@@ -223,7 +228,9 @@ def next_step(s: Situation) -> Next:
         raise FlowError("no first factor proven")
     if s.status is UserStatus.FORCE_CHANGE_PASSWORD and Proof.NEW_PASSWORD not in s.proven:
         return Next(Challenge.NEW_PASSWORD_REQUIRED)
-    device_stands_in = s.device is DeviceState.REMEMBERED and s.remembered_skips_mfa
+    device_stands_in = (
+        s.device is DeviceState.REMEMBERED and s.remembered_skips_mfa and not s.risk_mfa
+    )
     mfa_due = (
         Proof.MFA not in s.proven
         and Proof.OTP not in s.proven

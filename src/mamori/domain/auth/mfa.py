@@ -168,3 +168,22 @@ def mfa_state(
         factors = tuple(implicit[:1])
     preferred = mfa.preferred if mfa is not None and mfa.preferred in factors else None
     return MfaState(mode, factors, preferred, allowed)
+
+
+def risk_mfa_state(
+    mode: MfaConfiguration, config: PoolMfaConfig, user: User, mfa: UserMfa | None
+) -> MfaState:
+    """The MFA threat protection asks for (MFA_IF_CONFIGURED / MFA_REQUIRED): the user's own
+    factors when it turned some on, else every factor of the pool it can receive.
+
+    Cognito: "MFA is possible if the user pool has active MFA methods that the user can set
+    up" (an email address or phone number attribute, or a registered TOTP factor); without
+    one, MFA_IF_CONFIGURED lets the sign-in through and MFA_REQUIRED blocks it (no factors).
+    """
+    own = mfa_state(mode, config, user, mfa)
+    if own.factors:
+        return own
+    allowed = pool_factors(mode, config)
+    factors = tuple(f for f in allowed if has_delivery(f, user, mfa))
+    preferred = mfa.preferred if mfa is not None and mfa.preferred in factors else None
+    return MfaState(mode, factors, preferred, allowed)

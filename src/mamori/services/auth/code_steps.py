@@ -50,9 +50,13 @@ class CodeSteps:
         self._mfa = mfa
         self._sessions = sessions
 
-    async def state(self, pool: UserPool, user: User) -> MfaState:
+    async def state(self, pool: UserPool, user: User, risk_mfa: bool = False) -> MfaState:
+        """`risk_mfa`: threat protection asked for MFA (services/auth/sign_in_risk.py), so
+        the factors the user can receive count, turned on or not."""
         if pool.mfa_configuration is MfaConfiguration.OFF:
             return _NO_MFA  # nothing to read: no factor applies
+        if risk_mfa:
+            return await self._mfa.factors_for_risk(pool, user)
         return await self._mfa.factors_for(pool, user)
 
     async def prompt(

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mamori.crypto import totp
-from mamori.domain.auth.mfa import FactorSetting, MfaState, UserMfa, apply_preferences, mfa_state
+from mamori.domain.auth.mfa import (
+    FactorSetting,
+    MfaState,
+    UserMfa,
+    apply_preferences,
+    mfa_state,
+    risk_mfa_state,
+)
 from mamori.domain.errors import (
     EnableSoftwareTokenMFAException,
     InvalidParameterException,
@@ -176,6 +183,12 @@ class MfaService:
         """What MFA asks of this user's sign-in (see the module docstring)."""
         mfa = await self._store.get_mfa(user.pool_id, user.sub)
         return mfa_state(pool.mfa_configuration, pool.mfa, user, mfa)
+
+    async def factors_for_risk(self, pool: UserPool, user: User) -> MfaState:
+        """What MFA threat protection's MFA_IF_CONFIGURED / MFA_REQUIRED asks of this user's
+        sign-in (domain/auth/mfa.py `risk_mfa_state`): no factors, no MFA possible."""
+        mfa = await self._store.get_mfa(user.pool_id, user.sub)
+        return risk_mfa_state(pool.mfa_configuration, pool.mfa, user, mfa)
 
     # --- software tokens (TOTP)
     async def associate_software_token(self, access_token: str) -> str:

@@ -187,9 +187,7 @@ class AuthService:
         )
         device_key = request.device_key or None
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), device_key)
-        return await self._machine.first_factor(
-            pool, client, user, sign_in, context, screened.compromised
-        )
+        return await self._machine.first_factor(pool, client, user, sign_in, context, screened)
 
     # --- the hosted pages (api/hosted_ui/): the same machine, ending in a SignedIn
     async def hosted_sign_in(
@@ -234,9 +232,7 @@ class AuthService:
             pool, client, username, request.password, request.secret_hash, ip, context
         )
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), hosted=True)
-        return await self._machine.first_factor(
-            pool, client, user, sign_in, context, screened.compromised
-        )
+        return await self._machine.first_factor(pool, client, user, sign_in, context, screened)
 
     async def hosted_respond(
         self,
@@ -340,7 +336,7 @@ class AuthService:
         elif isinstance(answer, answers.NewPasswordAnswer):
             step = await self._machine.new_password(pool, client, user, sign_in, answer)
         elif isinstance(answer, answers.SelectMfaTypeAnswer):
-            mfa = await self._codes.state(pool, user)
+            mfa = await self._codes.state(pool, user, sign_in.risk_mfa)
             step = Proven(user, CodeSteps.select(sign_in, mfa, answer.answer))
             # Single use, before the chosen factor's code is sent: one message per Session.
             await self._challenges.answered(sign_in, client)

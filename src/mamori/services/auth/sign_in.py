@@ -5,6 +5,7 @@ tokens."""
 from __future__ import annotations
 
 import dataclasses
+from typing import NoReturn
 
 from mamori.domain.auth.answers import NewPasswordAnswer
 from mamori.domain.auth.auth_flow import Challenge, DeviceState, Next, Proof, Situation, next_step
@@ -19,8 +20,8 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.oauth.authorization import SignedIn
-from mamori.domain.security.auth_events import RequestContext
-from mamori.domain.security.risk_config import RiskEvent
+from mamori.domain.security.auth_events import AuthEvent, EventRisk, RequestContext, RiskDecision
+from mamori.domain.security.risk_config import RiskEvent, TakeoverEventAction
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User, UserStatus
@@ -29,9 +30,10 @@ from mamori.services.auth.challenge_session import INVALID_SESSION
 from mamori.services.auth.code_steps import CodeSteps
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.sign_in_events import SignInEvents
+from mamori.services.auth.sign_in_risk import RiskVerdict, Screening, SignInRisk
 from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, Proven, SignIn
 from mamori.services.ports import Clock
-from mamori.services.security.breached import BLOCKED_SIGN_IN, Verdict
+from mamori.services.security.breached import BLOCKED_SIGN_IN
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import check_secret_hash
@@ -52,7 +54,10 @@ class SignInMachine:
         guard: Guard,
         clock: Clock,
         events: SignInEvents | None = None,
+        risk: SignInRisk | None = None,
     ) -> None:
+        """`risk`: threat protection at sign-in (None: never assessed, as in tests that build
+        the machine without it)."""
         self._users = users
         self._tokens = tokens
         self._devices = devices
@@ -61,6 +66,7 @@ class SignInMachine:
         self._guard = guard
         self._clock = clock
         self.events = events or SignInEvents()
+        self.risk = risk
 
     # --- first factors
     async def password(
@@ -72,13 +78,20 @@ class SignInMachine:
         secret_hash: str | None,
         ip: str | None,
         context: RequestContext | None = None,
-    ) -> tuple[User, Verdict]:
-        """The user whose password this is (checked and upgraded) and threat protection's
-        compromised-credentials verdict on it (the auth event's flag), or the errors of a failed
-        sign-in: NotAuthorized, UserNotFound (LEGACY clients), the lockout, the rate limits, a
-        compromised password blocked."""
+    ) -> tuple[User, Screening]:
+        """The user whose password this is (checked and upgraded) and what threat protection
+        found (the compromised-credentials verdict, the risk gate `first_factor` assesses), or
+        the errors of a failed sign-in: NotAuthorized, UserNotFound (LEGACY clients), the
+        lockout, the rate limits, a compromised password or a blocked address refused."""
         check_secret_hash(client, username, secret_hash)
         user = await self._users.find(pool, username)
+        # Threat protection before anything else: a blocked range is refused before the
+        # password is looked at or the lockout counts (OFF: None, nothing read).
+        gate = None
+        if self.risk is not None:
+            gate = await self.risk.gate(pool, client.id, username, user, context)
+            if gate is not None and gate.refuses:
+                await self._refuse(pool, user, context, self.risk.blocked_range(gate), False, False)
         # Rate limits and the lockout, per user: a known one by its sub, whichever identifier
         # named it; an unknown one by the username as typed, counted the same. The attempt is
         # counted as a failure before the hash (concurrent guesses can't outnumber the lockout).
@@ -87,6 +100,8 @@ class SignInMachine:
         ok = await self._users.verify_password(user, password)
         if user is not None and ok:
             await self._guard.record_success(attempt)
+        elif self.risk is not None:
+            await self.risk.failed(gate)
         if user is None:
             if client.prevent_user_existence_errors:
                 raise NotAuthorizedException(WRONG)
@@ -111,7 +126,7 @@ class SignInMachine:
                 await self._users.save(pool, reset)
             await self.events.blocked_compromised(pool, user.sub, context)
             raise NotAuthorizedException(BLOCKED_SIGN_IN)
-        return user, verdict
+        return user, Screening(verdict.compromised, gate)
 
     async def checked_user(self, pool: UserPool, user: User, password: str | None) -> User:
         """After a first factor: the states that refuse a sign-in even so; with the password
@@ -171,7 +186,7 @@ class SignInMachine:
     ) -> AuthOutcome:
         """The next challenge of this sign-in, or its tokens."""
         device, tracking, skips = await self.device_state(pool, user, sign_in)
-        mfa = await self._codes.state(pool, user)
+        mfa = await self._codes.state(pool, user, sign_in.risk_mfa)
         step = next_step(
             Situation(
                 status=user.status,
@@ -181,6 +196,7 @@ class SignInMachine:
                 device_tracking=tracking,
                 remembered_skips_mfa=skips,
                 selected=sign_in.selected,
+                risk_mfa=sign_in.risk_mfa,
             )
         )
         if step.challenge is None:
@@ -194,15 +210,96 @@ class SignInMachine:
         user: User,
         sign_in: SignIn,
         context: RequestContext | None,
-        compromised: bool = False,
+        screened: Screening | None = None,
     ) -> AuthOutcome:
         """`advance` after a proven first factor, with the sign-in's auth event
-        (services/auth/sign_in_events.py); `compromised`: the password was found breached."""
+        (services/auth/sign_in_events.py); `screened`: what the password's checks found. With
+        threat protection on, the sign-in is assessed here and, in ENFORCED mode, the action
+        configured for its level carried out: BLOCK refuses, MFA_IF_CONFIGURED asks for MFA
+        when the user can answer one, MFA_REQUIRED asks for it or refuses."""
+        compromised = screened.compromised if screened is not None else False
+        verdict = None
+        if self.risk is not None and screened is not None:
+            verdict = await self.risk.assess(screened.gate, sign_in.device_key)
+        risk = EventRisk(RiskDecision.NO_RISK, None, compromised)
+        # What was done: MFA_IF_CONFIGURED for a user with no MFA to answer took no action.
+        taken = TakeoverEventAction.NO_ACTION
+        if verdict is not None:
+            sign_in = await self._carry_out(pool, user, sign_in, context, verdict, compromised)
+            risk = verdict.event_risk(compromised)
+            taken = verdict.action if sign_in.risk_mfa else TakeoverEventAction.NO_ACTION
 
         async def advance(with_event: SignIn) -> AuthOutcome:
             return await self.advance(pool, client, user, with_event)
 
-        return await self.events.first_factor(pool, sign_in, context, advance, compromised)
+        outcome, event = await self.events.first_factor(pool, sign_in, context, advance, risk)
+        if verdict is not None:
+            await self._notify(pool, user, event, verdict, taken)
+        return outcome
+
+    async def _carry_out(
+        self,
+        pool: UserPool,
+        user: User,
+        sign_in: SignIn,
+        context: RequestContext | None,
+        verdict: RiskVerdict,
+        compromised: bool,
+    ) -> SignIn:
+        """ENFORCED's action for the level (AUDIT's verdict is always NO_ACTION)."""
+        action = verdict.action
+        if action is TakeoverEventAction.BLOCK:
+            await self._refuse(pool, user, context, verdict, compromised, True)
+        if action in (TakeoverEventAction.MFA_IF_CONFIGURED, TakeoverEventAction.MFA_REQUIRED):
+            mfa = await self._codes.state(pool, user, risk_mfa=True)
+            if mfa.factors or mfa.setup_needed:
+                return dataclasses.replace(sign_in, risk_mfa=True)
+            if action is TakeoverEventAction.MFA_REQUIRED:
+                # Cognito: "Block the request if a user hasn't set up MFA."
+                await self._refuse(pool, user, context, verdict, compromised, True)
+        return sign_in
+
+    async def _refuse(
+        self,
+        pool: UserPool,
+        user: User | None,
+        context: RequestContext | None,
+        verdict: RiskVerdict,
+        compromised: bool,
+        proven: bool,
+    ) -> NoReturn:
+        """Threat protection refuses the sign-in: a Fail event decided Block (a known user's),
+        the notification when configured, and Cognito's answer to a blocked sign-in."""
+        if user is not None:
+            event = await self.events.refused_by_risk(
+                pool, user.sub, context, verdict.event_risk(compromised, refused=True), proven
+            )
+            await self._notify(pool, user, event, verdict, TakeoverEventAction.BLOCK)
+        raise NotAuthorizedException(BLOCKED_SIGN_IN)
+
+    async def _notify(
+        self,
+        pool: UserPool,
+        user: User,
+        event: AuthEvent | None,
+        verdict: RiskVerdict,
+        taken: TakeoverEventAction,
+    ) -> None:
+        """AccountTakeover's Notify for the level, in ENFORCED mode (AUDIT sends nothing);
+        `taken`: the action carried out (its email: BlockEmail, MfaEmail or NoActionEmail)."""
+        risk = self.risk
+        level = verdict.assessment.level.configured_level
+        if (
+            risk is None
+            or risk.notifier is None
+            or event is None
+            or level is None
+            or verdict.takeover is None
+            or not verdict.configured.notify
+            or not verdict.enforced
+        ):
+            return
+        await risk.notifier.notify(pool, user, event, level, verdict.takeover, taken)
 
     async def challenge(
         self, pool: UserPool, client: AppClient, user: User, sign_in: SignIn, step: Next

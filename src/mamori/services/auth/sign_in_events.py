@@ -13,6 +13,8 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 
 from mamori.domain.security.auth_events import (
+    NO_RISK,
+    AuthEvent,
     ChallengeStep,
     EventResponse,
     EventRisk,
@@ -48,14 +50,15 @@ class SignInEvents:
         sign_in: SignIn,
         context: RequestContext | None,
         advance: Callable[[SignIn], Awaitable[AuthOutcome]],
-        compromised: bool = False,
-    ) -> AuthOutcome:
+        risk: EventRisk = NO_RISK,
+    ) -> tuple[AuthOutcome, AuthEvent | None]:
         """`advance` (the machine's next step) with the sign-in's event: its id sealed into
-        the Session a challenge returns, the event written once the outcome is known.
-        `compromised`: the password was found breached (and not blocked: AUDIT, NO_ACTION)."""
+        the Session a challenge returns, the event written once the outcome is known (and
+        returned: the takeover notification names it). `risk`: threat protection's decision
+        and level (services/auth/sign_in_risk.py) and the compromised-credentials finding."""
         log = self._log
         if log is None or not logs_events(pool):
-            return await advance(sign_in)
+            return await advance(sign_in), None
         event = log.new_event(
             pool,
             sign_in.sub,
@@ -63,11 +66,12 @@ class SignInEvents:
             EventResponse.IN_PROGRESS,
             context,
             (PASSWORD_OK,),
-            EventRisk(RiskDecision.NO_RISK, None, compromised),
+            risk,
         )
         outcome = await advance(dataclasses.replace(sign_in, event=event.id))
-        await log.add(dataclasses.replace(event, response=response_of(outcome)))
-        return outcome
+        written = dataclasses.replace(event, response=response_of(outcome))
+        await log.add(written)
+        return outcome, written
 
     async def failed_first_factor(
         self, pool: UserPool, sub: str, context: RequestContext | None
@@ -102,6 +106,24 @@ class SignInEvents:
                 (PASSWORD_OK,),
                 EventRisk(RiskDecision.BLOCK, None, True),
             )
+
+    async def refused_by_risk(
+        self,
+        pool: UserPool,
+        sub: str,
+        context: RequestContext | None,
+        risk: EventRisk,
+        proven: bool = True,
+    ) -> AuthEvent | None:
+        """A sign-in threat protection refuses (ENFORCED): Fail, decided Block, at its level;
+        after Password Success (`proven`), or with no step for an address in a blocked range,
+        refused before its password is looked at."""
+        if self._log is None:
+            return None
+        steps = (PASSWORD_OK,) if proven else ()
+        return await self._log.record(
+            pool, sub, EventType.SIGN_IN, EventResponse.FAIL, context, steps, risk
+        )
 
     async def step(
         self, pool: UserPool, sign_in: SignIn, step: ChallengeStep | None, outcome: AuthOutcome

@@ -64,6 +64,8 @@ class SignIn:
     nonce: str = field(default_factory=new_nonce)
     # The sign-in's auth event (services/auth/sign_in_events.py); None: the pool logs none.
     event: str | None = None
+    # Threat protection asked for MFA at this sign-in's risk level (services/auth/sign_in_risk.py).
+    risk_mfa: bool = False
 
     def proving(self, proof: Proof) -> SignIn:
         return replace(self, proven=self.proven | {proof})
@@ -87,6 +89,8 @@ class SignIn:
             out["h"] = 1
         if self.event is not None:
             out["ev"] = self.event
+        if self.risk_mfa:
+            out["rm"] = 1
         return out
 
     @classmethod
@@ -110,6 +114,7 @@ class SignIn:
                 hosted=state.get("h") == 1,
                 nonce=nonce,
                 event=event if isinstance(event, str) else None,
+                risk_mfa=state.get("rm") == 1,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise NotAuthorizedException(INVALID_SESSION) from exc

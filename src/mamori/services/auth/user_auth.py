@@ -223,9 +223,7 @@ class UserAuthSteps:
             sign_in = SignIn(
                 found.sub, username, frozenset({Proof.PASSWORD}), device_key, hosted=hosted
             )
-            return await self._machine.first_factor(
-                pool, client, found, sign_in, context, screened.compromised
-            )
+            return await self._machine.first_factor(pool, client, found, sign_in, context, screened)
         if answering is not None:
             if factor is FirstFactor.PASSWORD_SRP:
                 parse_a(given.srp_a)  # a malformed SRP_A leaves the Session usable

@@ -288,3 +288,19 @@ def test_first_factors_are_unique_and_allowed(
         assert email and not required
     if FirstFactor.SMS_OTP in got:
         assert phone and not required
+
+
+def test_threat_protections_mfa_is_not_skipped_by_a_remembered_device() -> None:
+    # risk_mfa: the factors come from risk_mfa_state (the user can receive them, turned on or
+    # not); the step is asked even where a remembered device would stand in for MFA.
+    mfa = MfaState(MfaConfiguration.OPTIONAL, (TOTP,), None, (TOTP,))
+    remembered = situation(
+        mfa=mfa,
+        device=DeviceState.REMEMBERED,
+        device_tracking=True,
+        remembered_skips_mfa=True,
+        risk_mfa=True,
+    )
+    assert next_step(remembered) == Next(Challenge.SOFTWARE_TOKEN_MFA)
+    answered = situation(mfa=mfa, risk_mfa=True, proven=PASSWORD | {Proof.MFA})
+    assert next_step(answered) == Next(None)

@@ -10,7 +10,13 @@ import pytest
 from tests.support.entities import pool_value, user_value
 
 from mamori.domain.auth.device import new_device_key
-from mamori.domain.auth.mfa import FactorSetting, UserMfa, apply_preferences, mfa_state
+from mamori.domain.auth.mfa import (
+    FactorSetting,
+    UserMfa,
+    apply_preferences,
+    mfa_state,
+    risk_mfa_state,
+)
 from mamori.domain.errors import InvalidParameterException
 from mamori.domain.userpools.mfa_settings import (
     MfaConfiguration,
@@ -156,3 +162,20 @@ def test_device_configuration() -> None:
     key = new_device_key("eu-west-1_abcDEF123")
     region, _, rest = key.partition("_")
     assert region == "eu-west-1" and len(rest) == 36
+
+
+def test_threat_protections_mfa_takes_any_factor_the_user_can_receive() -> None:
+    totp_only = PoolMfaConfig(sms_enabled=False, software_token_enabled=True)
+    u = user(phone_number="+15555550100", email="pat@example.com")
+    registered = mfa_of(u, totp_secret="JBSWY3DPEHPK3PXP")  # verified, not turned on
+    assert mfa_state(OPTIONAL, totp_only, u, registered).factors == ()
+    state = risk_mfa_state(OPTIONAL, totp_only, u, registered)
+    assert (state.factors, state.challenge) == ((TOTP,), TOTP)
+    # Nothing registered, SMS off in the pool: no MFA is possible; MFA OFF: none either.
+    assert risk_mfa_state(OPTIONAL, totp_only, u, None).factors == ()
+    assert risk_mfa_state(OFF, PoolMfaConfig(), u, registered).factors == ()
+    # SMS on: the phone number is enough (Cognito: it need not be verified).
+    assert risk_mfa_state(OPTIONAL, ALL, u, None).factors == (SMS, EMAIL)
+    # Factors the user turned on are the ones asked for.
+    chosen = mfa_of(u, software_token_enabled=True, totp_secret="JBSWY3DPEHPK3PXP")
+    assert risk_mfa_state(OPTIONAL, ALL, u, chosen).factors == (TOTP,)
