@@ -250,15 +250,26 @@ def test_mfa_if_configured_asks_a_known_user_on_a_new_device_abroad(geo_server: 
     assert "AuthenticationResult" in result
 
 
-def test_mfa_required_refuses_a_user_without_mfa(geo_server: Server) -> None:
+def test_mfa_required_refuses_a_user_without_mfa_and_tells_it(geo_server: Server) -> None:
     pool_id, client_id = totp_pool(geo_server, "MFA_REQUIRED")
+    configuration = takeover("MFA_REQUIRED", "MFA_REQUIRED", "MFA_REQUIRED", notify=True)
+    configuration["NotifyConfiguration"] = {
+        "SourceArn": "arn:aws:ses:eu-west-1:123456789012:identity/example.com",
+        "BlockEmail": {"Subject": "Blocked: {username} in {city}", "TextBody": "{ip-address}"},
+    }
+    geo_server.admin().set_risk_configuration(
+        UserPoolId=pool_id, AccountTakeoverRiskConfiguration=configuration
+    )
     username = make_user(geo_server, pool_id)
     admin_sign_in(geo_server, pool_id, client_id, username, HOME)
+    assert geo_server.outbox(pool_id, f"{username}@example.com") == []  # NoRisk: no notice
     with pytest.raises(ClientError) as refused:
         admin_sign_in(geo_server, pool_id, client_id, username, ABROAD, FIREFOX)
     assert error(refused) == BLOCKED
     refusal = events(geo_server, pool_id, username)[0]
     assert (refusal["EventResponse"], risk_of(refusal)) == ("Fail", ("Block", "High"))
+    (notice,) = geo_server.outbox(pool_id, f"{username}@example.com")
+    assert notice["subject"] == f"Blocked: {username} in Tokyo"
 
 
 def test_a_credential_stuffing_run_is_escalated_then_blocked(geo_server: Server) -> None:
