@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
+from pycognito.aws_srp import AWSSRP
 from tests.support.cognito import error
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
 from tests.support.live import Server, run_server
@@ -293,3 +294,35 @@ def test_a_credential_stuffing_run_is_escalated_then_blocked(geo_server: Server)
     assert levels == [("AccountTakeover", "Low")] * 3 + [("AccountTakeover", "Medium")] * 6 + [
         ("Block", "High")
     ]
+
+
+def srp(server: Server, pool_id: str, client_id: str, username: str) -> AWSSRP:
+    return AWSSRP(
+        username=username,
+        password=PASSWORD,
+        pool_id=pool_id,
+        client_id=client_id,
+        client=server.public(),
+    )
+
+
+def test_srp_sign_ins_are_assessed_and_refused_alike(geo_server: Server) -> None:
+    pool_id, client_id = protected_pool(geo_server, "AUDIT")
+    username = make_user(geo_server, pool_id)
+    admin_sign_in(geo_server, pool_id, client_id, username, HOME)
+    # From 127.0.0.1 (Loopville, GB: a known country) with boto3's User-Agent: a new device,
+    # address and network, Low; AUDIT records it and lets it through.
+    assert (
+        "AccessToken"
+        in srp(geo_server, pool_id, client_id, username).authenticate_user()["AuthenticationResult"]
+    )
+    assert risk_of(events(geo_server, pool_id, username)[0]) == ("AccountTakeover", "Low")
+    blocked_pool, blocked_client = protected_pool(
+        geo_server,
+        "ENFORCED",
+        RiskExceptionConfiguration={"BlockedIPRangeList": ["127.0.0.0/8"]},
+    )
+    other = make_user(geo_server, blocked_pool)
+    with pytest.raises(ClientError) as refused:
+        srp(geo_server, blocked_pool, blocked_client, other).authenticate_user()
+    assert error(refused) == BLOCKED

@@ -303,8 +303,10 @@ class AuthService:
         step: AuthOutcome | Proven
         if isinstance(answer, answers.PasswordVerifierAnswer):
             # Its state is in PASSWORD_CLAIM_SECRET_BLOCK: clients send no Session with it.
-            step = await self._srp.password_verifier(pool, client, answer, ip, context)
-            return await self._machine.first_factor(pool, client, step.user, step.sign_in, context)
+            step, screened = await self._srp.password_verifier(pool, client, answer, ip, context)
+            return await self._machine.first_factor(
+                pool, client, step.user, step.sign_in, context, screened
+            )
         sign_in = self._challenges.open(session, pool.id, client.id, kind)
         if sign_in.hosted is not hosted:
             # A hosted sign-in ends in a SignedIn for the authorization endpoint, an API one in

@@ -30,7 +30,7 @@ from mamori.services.auth.challenge_session import INVALID_SESSION
 from mamori.services.auth.code_steps import CodeSteps
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.sign_in_events import SignInEvents
-from mamori.services.auth.sign_in_risk import RiskVerdict, Screening, SignInRisk
+from mamori.services.auth.sign_in_risk import RiskGate, RiskVerdict, Screening, SignInRisk
 from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, Proven, SignIn
 from mamori.services.ports import Clock
 from mamori.services.security.breached import BLOCKED_SIGN_IN
@@ -85,13 +85,7 @@ class SignInMachine:
         lockout, the rate limits, a compromised password or a blocked address refused."""
         check_secret_hash(client, username, secret_hash)
         user = await self._users.find(pool, username)
-        # Threat protection before anything else: a blocked range is refused before the
-        # password is looked at or the lockout counts (OFF: None, nothing read).
-        gate = None
-        if self.risk is not None:
-            gate = await self.risk.gate(pool, client.id, username, user, context)
-            if gate is not None and gate.refuses:
-                await self._refuse(pool, user, context, self.risk.blocked_range(gate), False, False)
+        gate = await self.risk_gate(pool, client, username, user, context)
         # Rate limits and the lockout, per user: a known one by its sub, whichever identifier
         # named it; an unknown one by the username as typed, counted the same. The attempt is
         # counted as a failure before the hash (concurrent guesses can't outnumber the lockout).
@@ -100,8 +94,8 @@ class SignInMachine:
         ok = await self._users.verify_password(user, password)
         if user is not None and ok:
             await self._guard.record_success(attempt)
-        elif self.risk is not None:
-            await self.risk.failed(gate)
+        else:
+            await self.risk_failed(gate)
         if user is None:
             if client.prevent_user_existence_errors:
                 raise NotAuthorizedException(WRONG)
@@ -127,6 +121,29 @@ class SignInMachine:
             await self.events.blocked_compromised(pool, user.sub, context)
             raise NotAuthorizedException(BLOCKED_SIGN_IN)
         return user, Screening(verdict.compromised, gate)
+
+    async def risk_gate(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        user: User | None,
+        context: RequestContext | None,
+    ) -> RiskGate | None:
+        """Threat protection before a password (or SRP claim) is looked at: an address in a
+        blocked range is refused here (ENFORCED), before the lockout counts the attempt; the
+        attempt is counted per address. OFF: None, nothing read."""
+        if self.risk is None:
+            return None
+        gate = await self.risk.gate(pool, client.id, username, user, context)
+        if gate is not None and gate.refuses:
+            await self._refuse(pool, user, context, self.risk.blocked_range(gate), False, False)
+        return gate
+
+    async def risk_failed(self, gate: RiskGate | None) -> None:
+        """A wrong password or SRP claim, known user or not: counted against the address."""
+        if self.risk is not None:
+            await self.risk.failed(gate)
 
     async def checked_user(self, pool: UserPool, user: User, password: str | None) -> User:
         """After a first factor: the states that refuse a sign-in even so; with the password

@@ -22,6 +22,7 @@ from mamori.domain.users.user import User
 from mamori.services.auth.challenge_session import INVALID_SESSION
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.sign_in import NO_DEVICE, WRONG, SignInMachine
+from mamori.services.auth.sign_in_risk import Screening
 from mamori.services.auth.sign_in_state import (
     AuthOutcome,
     ChallengeSessions,
@@ -129,9 +130,11 @@ class SrpSteps:
         answer: PasswordVerifierAnswer,
         ip: str | None,
         context: RequestContext | None = None,
-    ) -> Proven:
+    ) -> tuple[Proven, Screening]:
         """PASSWORD_VERIFIER: the client's claim checked against the exchange SECRET_BLOCK
-        names. Each exchange answers once; a wrong claim counts as a failed sign-in."""
+        names. Each exchange answers once; a wrong claim counts as a failed sign-in. With the
+        proven sign-in, threat protection's gate for `first_factor` to assess (SRP sends no
+        password, so there is no compromised-credentials finding)."""
         state, block = self._exchanges.open(answer.secret_block, pool.id, client.id)
         if state.kind != USER:
             raise NotAuthorizedException(INVALID_SESSION)
@@ -155,6 +158,8 @@ class SrpSteps:
             elif named is None or named.sub != user.sub:
                 raise NotAuthorizedException(INVALID_SESSION)
         verifier = self._vault.open(user) if user is not None else None
+        # Threat protection first, as at a password sign-in (a blocked range refused here).
+        gate = await self._machine.risk_gate(pool, client, state.typed, user, context)
         # Counted as a failed sign-in before the claim is checked (the lockout's check and the
         # count are one atomic step); a right claim clears the count.
         attempt = await self._guard.count_password(pool.id, state.typed, known_sub)
@@ -168,6 +173,7 @@ class SrpSteps:
         if user is not None and verifier is not None and not ok:
             await self._machine.events.failed_first_factor(pool, user.sub, context)
         if user is None or verifier is None or not ok:
+            await self._machine.risk_failed(gate)
             raise NotAuthorizedException(WRONG)
         await self._guard.record_success(attempt)
         user = await self._machine.checked_user(pool, user, None)
@@ -178,7 +184,7 @@ class SrpSteps:
         await self._machine.device_state(pool, user, sign_in)
         # One success per exchange (wrong claims just count as failures, each time).
         await self._sessions.spend(state.nonce, _lifetime(client))
-        return Proven(user, sign_in)
+        return Proven(user, sign_in), Screening(gate=gate)
 
     def decoy_user_id(self, pool: UserPool, username: str) -> str:
         """USER_ID_FOR_SRP (and USERNAME) for a name nobody holds, shaped as a known user's.
