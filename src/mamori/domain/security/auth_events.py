@@ -70,7 +70,7 @@ class EventRisk:
     compromised_credentials: bool
 
 
-# Until the risk engine is wired into the sign-in (phase 2), every event records this.
+# An event with nothing found: events other than sign-ins, and sign-ins assessed NoRisk.
 NO_RISK = EventRisk(RiskDecision.NO_RISK, None, False)
 
 

@@ -1,6 +1,6 @@
 """Gathers one sign-in's `RiskSignals` (domain/security/risk.py) through narrow ports: the
 user's recent auth events, the devices it confirmed, GeoIP, and per-address counters every
-server process shares. Not wired into the sign-in yet (the next phase calls it, then `assess`).
+server process shares. services/auth/sign_in_risk.py calls it at each sign-in, then `assess`.
 
 What is compared with what (docs/threat-protection.md, "The risk engine"):
 - history: the user's latest `HISTORY` auth events (newest first); its successful sign-ins
