@@ -326,3 +326,30 @@ def test_srp_sign_ins_are_assessed_and_refused_alike(geo_server: Server) -> None
     with pytest.raises(ClientError) as refused:
         srp(geo_server, blocked_pool, blocked_client, other).authenticate_user()
     assert error(refused) == BLOCKED
+
+
+def test_valid_feedback_lets_the_next_sign_in_from_that_device_pass(geo_server: Server) -> None:
+    """A sign-in blocked as a takeover that the user says was theirs (AdminUpdateAuthEventFeedback
+    Valid, what the notification's one-click link records): the next one from the same device
+    and network is scored lower and goes through."""
+    pool_id, client_id = protected_pool(
+        geo_server,
+        "ENFORCED",
+        AccountTakeoverRiskConfiguration=takeover("NO_ACTION", "NO_ACTION", "BLOCK"),
+    )
+    username = make_user(geo_server, pool_id)
+    admin_sign_in(geo_server, pool_id, client_id, username, HOME)
+    for _ in range(2):  # blocked each time until the user says otherwise
+        with pytest.raises(ClientError) as refused:
+            admin_sign_in(geo_server, pool_id, client_id, username, ABROAD, FIREFOX)
+        assert error(refused)[0] == "NotAuthorizedException"
+    blocked = events(geo_server, pool_id, username)[0]
+    assert risk_of(blocked) == ("Block", "High")
+    geo_server.admin().admin_update_auth_event_feedback(
+        UserPoolId=pool_id, Username=username, EventId=blocked["EventId"], FeedbackValue="Valid"
+    )
+    result = admin_sign_in(geo_server, pool_id, client_id, username, ABROAD, FIREFOX)
+    assert "AuthenticationResult" in result
+    passed = events(geo_server, pool_id, username)[0]
+    assert passed["EventResponse"] == "Pass"
+    assert risk_of(passed)[1] in (None, "Low", "Medium")
