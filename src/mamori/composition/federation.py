@@ -87,8 +87,8 @@ def build_saml(
     """`http`: the shared client (MetadataURL); `threads`: where pysaml2's xmlsec1 calls and
     the keys' generation run, off the event loop."""
     store = SqlSamlStore(engine)
-    keys = SamlKeys(store, pools, keyring, clock, threads)
     adapter = Pysaml2ServiceProvider(http, timeout_seconds, threads)
+    keys = SamlKeys(store, pools, keyring, clock, threads, adapter)
     federated = FederatedUsers(users, SqlUserStore(engine), SqlGroupStore(engine), pools, clock)
     saml = SamlFederation(
         providers,

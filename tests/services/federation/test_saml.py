@@ -69,9 +69,9 @@ class World:
 async def world(database: str, tmp_path: Path, idp: SamlIdp) -> AsyncIterator[World]:
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     async with services_on(database, tmp_path, clock) as s:
-        assert s.saml is not None
+        assert s.saml is not None and s.saml_keys is not None
         pool = await s.pools.create_user_pool(pool_in({}, "saml"), [])
-        idp.trust_sp(await s.saml.metadata(pool.id, BASE))
+        idp.trust_sp(await s.saml_keys.metadata(pool.id, BASE))
         await s.identity_providers.create_identity_provider(
             pool.id,
             ProviderDraft(

@@ -16,10 +16,10 @@ from mamori.services.federation.ports import SamlError
 
 async def saml_metadata(request: Request, services: Services) -> Response:
     ctx = domain_of(request)
-    if services.saml is None:
+    if services.saml_keys is None:
         return error_page(request, InvalidRequest("No SAML providers are served here."), 404)
     try:
-        xml = await services.saml.metadata(ctx.pool_id, ctx.base_url)
+        xml = await services.saml_keys.metadata(ctx.pool_id, ctx.base_url)
     except SamlError:
         error = ServerError("The SAML metadata can't be made now; please try again later.")
         return error_page(request, error, 503)

@@ -5,8 +5,9 @@ RelayState whose record (the request's ID, the authorization request, the browse
 consumed once; the IdP's response at /saml2/idpresponse checked by pysaml2
 (adapters/federation/saml.py), its assertion refused when seen before; the IdP-initiated
 response when the provider allows it; the federated user made or refreshed (single logout:
-saml_logout.py). What is verified at the POST is sealed (FederationStates.seal_return) for the GET
-that finishes the sign-in where the browser's SameSite=Lax binding cookie is sent."""
+saml_logout.py; the pool as SP, its metadata and Describe's SAML keys: saml_keys.py). What is
+verified at the POST is sealed (FederationStates.seal_return) for the GET that finishes the
+sign-in where the browser's SameSite=Lax binding cookie is sent."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from typing import Any
 
 from mamori.crypto.aead import Keyring
 from mamori.crypto.secrets import opaque_token
-from mamori.crypto.x509 import certificate_body
 from mamori.domain.errors import ResourceNotFoundException
 from mamori.domain.oauth.authorization import AuthorizationRequest, SignedIn
 from mamori.domain.oauth.saml_logins import SamlLogin
@@ -370,32 +370,3 @@ class SamlFederation:
         signed_in = SignedIn(user.sub, int(self._clock.now().timestamp()))
         login = SamlLogin(provider.name, answer["n"], answer["f"] or None, answer["i"] or None)
         return SamlSignedIn(request, signed_in, login)
-
-    # --- DescribeIdentityProvider
-
-    async def described(self, provider: IdentityProvider) -> dict[str, str]:
-        """Describe's read-only SAML keys (Cognito's): the IdP's HTTP-Redirect SSO and SLO
-        URLs from its metadata, and the pool's encryption certificate when EncryptedResponses
-        is on. Nothing for other types, and no URLs while the metadata can't be read."""
-        if provider.type is not ProviderType.SAML:
-            return {}
-        out: dict[str, str] = {}
-        try:
-            idp = await self._sp.idp_metadata(provider)
-        except SamlError as exc:
-            log.info("SAML provider %s: metadata not read for Describe: %s", provider.name, exc)
-        else:
-            if idp.sso_redirect_url:
-                out["SSORedirectBindingURI"] = idp.sso_redirect_url
-            if idp.slo_redirect_url:
-                out["SLORedirectBindingURI"] = idp.slo_redirect_url
-        if saml_flag(provider, "EncryptedResponses"):
-            keys = await self._keys.keys(provider.pool_id)
-            out["ActiveEncryptionCertificate"] = certificate_body(keys.encryption_certificate)
-        return out
-
-    # --- SP metadata
-
-    async def metadata(self, pool_id: str, base_url: str) -> str:
-        sp = await self._keys.service_provider(pool_id, base_url)
-        return await self._sp.sp_metadata(sp, True)

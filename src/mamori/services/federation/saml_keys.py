@@ -2,10 +2,12 @@
 a signing key (GetSigningCertificate's certificate; it signs AuthnRequests and LogoutRequests)
 and an encryption key (the certificate IdPs encrypt assertions to when EncryptedResponses is
 on), each an RSA key with a self-signed certificate, made once when first needed, the private
-key AEAD-sealed at rest to the pool and its use."""
+key AEAD-sealed at rest to the pool and its use. Also what shows the pool as SP: its metadata
+and DescribeIdentityProvider's read-only SAML keys."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import OrderedDict
 
@@ -13,9 +15,20 @@ import anyio
 
 from mamori.crypto.aead import Keyring
 from mamori.crypto.x509 import certificate_body, self_signed
-from mamori.services.federation.ports import SamlStore, SealedSamlKey, ServiceProvider, SpKeys
+from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
+from mamori.domain.userpools.provider_details import saml_flag
+from mamori.services.federation.ports import (
+    SamlError,
+    SamlServiceProvider,
+    SamlStore,
+    SealedSamlKey,
+    ServiceProvider,
+    SpKeys,
+)
 from mamori.services.ports import Clock
 from mamori.services.userpools.pools import PoolService
+
+log = logging.getLogger("mamori.federation.saml")
 
 ENTITY_PREFIX = "urn:amazon:cognito:sp:"  # Cognito's SP entity id: the prefix and the pool id
 ACS_PATH = "/saml2/idpresponse"
@@ -37,8 +50,10 @@ class SamlKeys:
         keyring: Keyring,
         clock: Clock,
         threads: anyio.CapacityLimiter,
+        service_provider: SamlServiceProvider,
     ) -> None:
         self._store = store
+        self._sp = service_provider
         self._pools = pools
         self._keyring = keyring
         self._clock = clock
@@ -62,6 +77,32 @@ class SamlKeys:
             base_url + SLO_PATH,
             await self.keys(pool_id),
         )
+
+    async def metadata(self, pool_id: str, base_url: str) -> str:
+        """The pool's SP metadata (GET /saml2/metadata), signed."""
+        sp = await self.service_provider(pool_id, base_url)
+        return await self._sp.sp_metadata(sp, True)
+
+    async def described(self, provider: IdentityProvider) -> dict[str, str]:
+        """Describe's read-only SAML keys (Cognito's): the IdP's HTTP-Redirect SSO and SLO
+        URLs from its metadata, and the pool's encryption certificate when EncryptedResponses
+        is on. Nothing for other types, and no URLs while the metadata can't be read."""
+        if provider.type is not ProviderType.SAML:
+            return {}
+        out: dict[str, str] = {}
+        try:
+            idp = await self._sp.idp_metadata(provider)
+        except SamlError as exc:
+            log.info("SAML provider %s: metadata not read for Describe: %s", provider.name, exc)
+        else:
+            if idp.sso_redirect_url:
+                out["SSORedirectBindingURI"] = idp.sso_redirect_url
+            if idp.slo_redirect_url:
+                out["SLORedirectBindingURI"] = idp.slo_redirect_url
+        if saml_flag(provider, "EncryptedResponses"):
+            keys = await self.keys(provider.pool_id)
+            out["ActiveEncryptionCertificate"] = certificate_body(keys.encryption_certificate)
+        return out
 
     async def keys(self, pool_id: str) -> SpKeys:
         found = self._cache.get(pool_id)

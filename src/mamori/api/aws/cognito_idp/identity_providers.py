@@ -15,8 +15,8 @@ from mamori.services.users.provider_links import ProviderUser
 
 
 async def _out(call: Call, provider: IdentityProvider) -> Result:
-    saml = call.services.saml
-    discovered = await saml.described(provider) if saml is not None else None
+    keys = call.services.saml_keys
+    discovered = await keys.described(provider) if keys is not None else None
     return provider_out(provider, call.services.provider_endpoints, discovered)
 
 
