@@ -1,6 +1,6 @@
 """Sign-in: InitiateAuth and RespondToAuthChallenge through the state machine
 (domain/auth/auth_flow.py decides, services/auth/sign_in.py runs it; docs/flows/sign-in.md draws
-it); sign-out and revocation. Refresh is in refresh.py."""
+it). Sign-out and revocation are in sign_out.py, refresh in refresh.py."""
 
 from __future__ import annotations
 
@@ -25,9 +25,6 @@ from mamori.domain.errors import (
     InvalidParameterException,
     NotAuthorizedException,
     ServiceError,
-    UnauthorizedException,
-    UnsupportedOperationException,
-    UnsupportedTokenTypeException,
 )
 from mamori.domain.security.auth_events import RequestContext
 from mamori.domain.userpools.app_client import AppClient
@@ -47,16 +44,13 @@ from mamori.services.auth.sign_in_state import (
     Proven,
     SignIn,
 )
+from mamori.services.auth.sign_out import SignOutOperations
 from mamori.services.auth.srp_steps import SrpSteps
 from mamori.services.auth.user_auth import UserAuthSteps
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.tokens.ports import RefreshSessionStore
-from mamori.services.userpools.clients import (
-    ClientService,
-    check_client_secret,
-    secret_hash,
-)
+from mamori.services.userpools.clients import ClientService, secret_hash
 from mamori.services.users.accounts import UserAccounts
 
 __all__ = ["AuthOutcome", "AuthService", "SignInSteps"]
@@ -69,11 +63,6 @@ _SRP_ANSWERS = (
     answers.DeviceSrpAnswer,
     answers.DevicePasswordVerifierAnswer,
 )
-
-
-def _looks_like_jwt(token: str) -> bool:
-    parts = token.split(".")
-    return len(parts) == 3 and all(parts)
 
 
 @dataclass(frozen=True)
@@ -89,7 +78,7 @@ class SignInSteps:
     user_auth: UserAuthSteps
 
 
-class AuthService:
+class AuthService(SignOutOperations):
     def __init__(
         self,
         users: UserAccounts,
@@ -392,37 +381,3 @@ class AuthService:
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
         return pool, client, sign_in, user
-
-    # --- sign-out and revocation
-    async def global_sign_out(self, access_token: str) -> None:
-        ctx = await self._tokens.check_access_token(access_token)
-        await self._sessions.revoke_user(ctx.pool_id, ctx.user.sub)
-
-    async def admin_user_global_sign_out(self, pool_id: str, username: str) -> None:
-        user = await self._users.require_in_pool(pool_id, username)
-        await self._sessions.revoke_user(user.pool_id, user.sub)
-
-    async def revoke_token(self, token: str, client_id: str, client_secret: str | None) -> None:
-        pool, client = await self._clients.client_for_public_call(client_id)
-        try:
-            check_client_secret(client, client_secret)
-        except NotAuthorizedException as exc:
-            raise UnauthorizedException(exc.message) from exc
-        await self.revoke_for_client(pool, client, token)
-
-    async def revoke_for_client(self, pool: UserPool, client: AppClient, token: str) -> None:
-        """RevokeToken's rule once the client is authenticated (/oauth2/revoke shares it)."""
-        if not client.enable_token_revocation:
-            raise UnsupportedOperationException(
-                "Token revocation is not enabled for this app client."
-            )
-        if _looks_like_jwt(token):
-            raise UnsupportedTokenTypeException("Only refresh tokens can be revoked.")
-        session = await self._sessions.get_session(self._tokens.refresh_digest(token))
-        if session is None:
-            return  # RFC 7009 §2.2: an unknown token is not an error
-        if session.client_id != client.id or session.pool_id != pool.id:
-            raise UnauthorizedException("The refresh token was not issued to this client.")
-        # The whole family: this sign-in's refresh tokens and the access tokens they issued,
-        # not the user's other sessions.
-        await self._sessions.revoke_origin(pool.id, session.origin_jti)

@@ -5,7 +5,6 @@ tokens."""
 from __future__ import annotations
 
 import dataclasses
-from typing import NoReturn
 
 from mamori.domain.auth.answers import NewPasswordAnswer
 from mamori.domain.auth.auth_flow import Challenge, DeviceState, Next, Proof, Situation, next_step
@@ -20,7 +19,7 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.oauth.authorization import SignedIn
-from mamori.domain.security.auth_events import AuthEvent, EventRisk, RequestContext, RiskDecision
+from mamori.domain.security.auth_events import EventRisk, RequestContext, RiskDecision
 from mamori.domain.security.risk_config import RiskEvent, TakeoverEventAction
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
@@ -30,7 +29,8 @@ from mamori.services.auth.challenge_session import INVALID_SESSION
 from mamori.services.auth.code_steps import CodeSteps
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.sign_in_events import SignInEvents
-from mamori.services.auth.sign_in_risk import RiskGate, RiskVerdict, Screening, SignInRisk
+from mamori.services.auth.sign_in_gate import RiskSteps
+from mamori.services.auth.sign_in_risk import Screening, SignInRisk
 from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, Proven, SignIn
 from mamori.services.ports import Clock
 from mamori.services.security.breached import BLOCKED_SIGN_IN
@@ -43,7 +43,7 @@ WRONG = "Incorrect username or password."
 NO_DEVICE = "Device does not exist."
 
 
-class SignInMachine:
+class SignInMachine(RiskSteps):
     def __init__(
         self,
         users: UserAccounts,
@@ -121,29 +121,6 @@ class SignInMachine:
             await self.events.blocked_compromised(pool, user.sub, context)
             raise NotAuthorizedException(BLOCKED_SIGN_IN)
         return user, Screening(verdict.compromised, gate)
-
-    async def risk_gate(
-        self,
-        pool: UserPool,
-        client: AppClient,
-        username: str,
-        user: User | None,
-        context: RequestContext | None,
-    ) -> RiskGate | None:
-        """Threat protection before a password (or SRP claim) is looked at: an address in a
-        blocked range is refused here (ENFORCED), before the lockout counts the attempt; the
-        attempt is counted per address. OFF: None, nothing read."""
-        if self.risk is None:
-            return None
-        gate = await self.risk.gate(pool, client.id, username, user, context)
-        if gate is not None and gate.refuses:
-            await self._refuse(pool, user, context, self.risk.blocked_range(gate), False, False)
-        return gate
-
-    async def risk_failed(self, gate: RiskGate | None) -> None:
-        """A wrong password or SRP claim, known user or not: counted against the address."""
-        if self.risk is not None:
-            await self.risk.failed(gate)
 
     async def checked_user(self, pool: UserPool, user: User, password: str | None) -> User:
         """After a first factor: the states that refuse a sign-in even so; with the password
@@ -253,70 +230,6 @@ class SignInMachine:
         if verdict is not None:
             await self._notify(pool, user, event, verdict, taken)
         return outcome
-
-    async def _carry_out(
-        self,
-        pool: UserPool,
-        user: User,
-        sign_in: SignIn,
-        context: RequestContext | None,
-        verdict: RiskVerdict,
-        compromised: bool,
-    ) -> SignIn:
-        """ENFORCED's action for the level (AUDIT's verdict is always NO_ACTION)."""
-        action = verdict.action
-        if action is TakeoverEventAction.BLOCK:
-            await self._refuse(pool, user, context, verdict, compromised, True)
-        if action in (TakeoverEventAction.MFA_IF_CONFIGURED, TakeoverEventAction.MFA_REQUIRED):
-            mfa = await self._codes.state(pool, user, risk_mfa=True)
-            if mfa.factors or mfa.setup_needed:
-                return dataclasses.replace(sign_in, risk_mfa=True)
-            if action is TakeoverEventAction.MFA_REQUIRED:
-                # Cognito: "Block the request if a user hasn't set up MFA."
-                await self._refuse(pool, user, context, verdict, compromised, True)
-        return sign_in
-
-    async def _refuse(
-        self,
-        pool: UserPool,
-        user: User | None,
-        context: RequestContext | None,
-        verdict: RiskVerdict,
-        compromised: bool,
-        proven: bool,
-    ) -> NoReturn:
-        """Threat protection refuses the sign-in: a Fail event decided Block (a known user's),
-        the notification when configured, and Cognito's answer to a blocked sign-in."""
-        if user is not None:
-            event = await self.events.refused_by_risk(
-                pool, user.sub, context, verdict.event_risk(compromised, refused=True), proven
-            )
-            await self._notify(pool, user, event, verdict, TakeoverEventAction.BLOCK)
-        raise NotAuthorizedException(BLOCKED_SIGN_IN)
-
-    async def _notify(
-        self,
-        pool: UserPool,
-        user: User,
-        event: AuthEvent | None,
-        verdict: RiskVerdict,
-        taken: TakeoverEventAction,
-    ) -> None:
-        """AccountTakeover's Notify for the level, in ENFORCED mode (AUDIT sends nothing);
-        `taken`: the action carried out (its email: BlockEmail, MfaEmail or NoActionEmail)."""
-        risk = self.risk
-        level = verdict.assessment.level.configured_level
-        if (
-            risk is None
-            or risk.notifier is None
-            or event is None
-            or level is None
-            or verdict.takeover is None
-            or not verdict.configured.notify
-            or not verdict.enforced
-        ):
-            return
-        await risk.notifier.notify(pool, user, event, level, verdict.takeover, taken)
 
     async def challenge(
         self, pool: UserPool, client: AppClient, user: User, sign_in: SignIn, step: Next

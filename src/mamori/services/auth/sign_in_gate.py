@@ -1,0 +1,116 @@
+"""The sign-in machine's threat-protection steps: the gate before a first factor (a blocked
+address refused, failures counted per address) and, once it is proven, ENFORCED's action for the
+assessed level (BLOCK, MFA_IF_CONFIGURED, MFA_REQUIRED) with its notification. The assessment
+itself is services/auth/sign_in_risk.py's."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NoReturn
+
+from mamori.domain.errors import NotAuthorizedException
+from mamori.domain.security.auth_events import AuthEvent, RequestContext
+from mamori.domain.security.risk_config import TakeoverEventAction
+from mamori.domain.userpools.app_client import AppClient
+from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import User
+from mamori.services.auth.code_steps import CodeSteps
+from mamori.services.auth.sign_in_events import SignInEvents
+from mamori.services.auth.sign_in_risk import RiskGate, RiskVerdict, SignInRisk
+from mamori.services.auth.sign_in_state import SignIn
+from mamori.services.security.breached import BLOCKED_SIGN_IN
+
+
+class RiskSteps:
+    """SignInMachine's threat-protection steps (services/auth/sign_in.py builds it with these)."""
+
+    events: SignInEvents
+    risk: SignInRisk | None
+    _codes: CodeSteps
+
+    async def risk_gate(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        user: User | None,
+        context: RequestContext | None,
+    ) -> RiskGate | None:
+        """Threat protection before a password (or SRP claim) is looked at: an address in a
+        blocked range is refused here (ENFORCED), before the lockout counts the attempt; the
+        attempt is counted per address. OFF: None, nothing read."""
+        if self.risk is None:
+            return None
+        gate = await self.risk.gate(pool, client.id, username, user, context)
+        if gate is not None and gate.refuses:
+            await self._refuse(pool, user, context, self.risk.blocked_range(gate), False, False)
+        return gate
+
+    async def risk_failed(self, gate: RiskGate | None) -> None:
+        """A wrong password or SRP claim, known user or not: counted against the address."""
+        if self.risk is not None:
+            await self.risk.failed(gate)
+
+    async def _carry_out(
+        self,
+        pool: UserPool,
+        user: User,
+        sign_in: SignIn,
+        context: RequestContext | None,
+        verdict: RiskVerdict,
+        compromised: bool,
+    ) -> SignIn:
+        """ENFORCED's action for the level (AUDIT's verdict is always NO_ACTION)."""
+        action = verdict.action
+        if action is TakeoverEventAction.BLOCK:
+            await self._refuse(pool, user, context, verdict, compromised, True)
+        if action in (TakeoverEventAction.MFA_IF_CONFIGURED, TakeoverEventAction.MFA_REQUIRED):
+            mfa = await self._codes.state(pool, user, risk_mfa=True)
+            if mfa.factors or mfa.setup_needed:
+                return dataclasses.replace(sign_in, risk_mfa=True)
+            if action is TakeoverEventAction.MFA_REQUIRED:
+                # Cognito: "Block the request if a user hasn't set up MFA."
+                await self._refuse(pool, user, context, verdict, compromised, True)
+        return sign_in
+
+    async def _refuse(
+        self,
+        pool: UserPool,
+        user: User | None,
+        context: RequestContext | None,
+        verdict: RiskVerdict,
+        compromised: bool,
+        proven: bool,
+    ) -> NoReturn:
+        """Threat protection refuses the sign-in: a Fail event decided Block (a known user's),
+        the notification when configured, and Cognito's answer to a blocked sign-in."""
+        if user is not None:
+            event = await self.events.refused_by_risk(
+                pool, user.sub, context, verdict.event_risk(compromised, refused=True), proven
+            )
+            await self._notify(pool, user, event, verdict, TakeoverEventAction.BLOCK)
+        raise NotAuthorizedException(BLOCKED_SIGN_IN)
+
+    async def _notify(
+        self,
+        pool: UserPool,
+        user: User,
+        event: AuthEvent | None,
+        verdict: RiskVerdict,
+        taken: TakeoverEventAction,
+    ) -> None:
+        """AccountTakeover's Notify for the level, in ENFORCED mode (AUDIT sends nothing);
+        `taken`: the action carried out (its email: BlockEmail, MfaEmail or NoActionEmail)."""
+        risk = self.risk
+        level = verdict.assessment.level.configured_level
+        if (
+            risk is None
+            or risk.notifier is None
+            or event is None
+            or level is None
+            or verdict.takeover is None
+            or not verdict.configured.notify
+            or not verdict.enforced
+        ):
+            return
+        await risk.notifier.notify(pool, user, event, level, verdict.takeover, taken)
