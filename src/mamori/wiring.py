@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import logging
 import os
-import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import anyio
 from redis.exceptions import RedisError
@@ -49,7 +45,11 @@ from mamori.composition.guard import build_counters, guard_policy
 from mamori.composition.identity import build_identity_services
 from mamori.composition.identity_providers import build_identity_providers
 from mamori.composition.oauth import build_oauth
+from mamori.composition.secrets import AdminCredentials
+from mamori.composition.secrets import admin_credentials as admin_credentials
+from mamori.composition.secrets import master_key as master_key
 from mamori.composition.sign_in import build_auth
+from mamori.composition.threat_protection import build_threat_protection
 from mamori.composition.token_endpoint import build_token_endpoint
 from mamori.composition.userpools_oauth import build_pool_domains
 from mamori.config import ConfigError, Settings
@@ -58,7 +58,6 @@ from mamori.crypto.passwords import HashParams, PasswordHashing
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
-from mamori.services.auth.sign_in_risk import SignInRisk
 from mamori.services.clock import SystemClock
 from mamori.services.container import Services
 from mamori.services.health import Health
@@ -71,8 +70,6 @@ from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.security.hash_threads import HashThreads
 from mamori.services.security.risk_config import RiskConfigService
-from mamori.services.security.risk_signals import RiskSignalSources
-from mamori.services.security.takeover_notices import TakeoverNotices
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import ClientService
@@ -87,56 +84,6 @@ from mamori.services.users.sign_up import SignUpService
 from mamori.services.users.srp_verifiers import VerifierVault
 
 log = logging.getLogger("mamori")
-
-
-@dataclass(frozen=True)
-class AdminCredentials:
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    generated: bool = False  # by this call: `mamori serve` shows the secret only then
-
-
-def _write_private(path: Path, data: str) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(data)
-
-
-def master_key(settings: Settings) -> bytes:
-    """From MAMORI_MASTER_KEY, else the data directory's key file, created 0600 on first use."""
-    if settings.master_key:
-        try:
-            key = base64.b64decode(settings.master_key, validate=True)
-        except ValueError as exc:
-            raise ConfigError("master_key must be base64") from exc
-        if len(key) != 32:
-            raise ConfigError("master_key must decode to 32 bytes")
-        return key
-    path = settings.data_dir / "master.key"
-    if not path.exists():
-        # Another process may create it first; then its key stands.
-        with contextlib.suppress(FileExistsError):
-            _write_private(path, base64.b64encode(secrets.token_bytes(32)).decode())
-    return base64.b64decode(path.read_text().strip())
-
-
-def admin_credentials(settings: Settings) -> AdminCredentials:
-    if settings.admin_access_key_id:
-        return AdminCredentials(settings.admin_access_key_id, settings.admin_secret_access_key)
-    path = settings.data_dir / "admin-credentials.json"
-    generated = False
-    if not path.exists():
-        creds = {
-            "access_key_id": "AKMAMORI" + secrets.token_hex(6).upper(),
-            "secret_access_key": secrets.token_urlsafe(30),
-        }
-        # Another process may create it first; then its credentials stand.
-        with contextlib.suppress(FileExistsError):
-            _write_private(path, json.dumps(creds, indent=2))
-            generated = True
-    data = json.loads(path.read_text())
-    return AdminCredentials(data["access_key_id"], data["secret_access_key"], generated)
 
 
 def hash_thread_count(cores: int | None) -> int:
@@ -268,16 +215,19 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
     device_store = SqlDeviceStore(engine, keyring)
     devices = DeviceService(device_store, pools, users, tokens, clock)
-    # Threat protection at sign-in: the signals from the user's events, devices, GeoIP and
-    # the shared counters; nothing is read for a pool with it OFF.
-    takeover_notices = TakeoverNotices(
-        email, auth_events, keyring, clock, settings.effective_public_url, guard
-    )
-    sign_in_risk = SignInRisk(
-        risk_config,
-        RiskSignalSources(auth_event_store, device_store, geoip, counters),
+    # Threat protection at sign-in: nothing is read for a pool with it OFF.
+    takeover_notices, sign_in_risk = build_threat_protection(
+        email,
+        auth_events,
+        keyring,
         clock,
-        notifier=takeover_notices,
+        settings.effective_public_url,
+        guard,
+        risk_config,
+        auth_event_store,
+        device_store,
+        geoip,
+        counters,
     )
     recovery = RecoveryService(users, clients, pools, tokens, codes, auth_events)
     # SRP's big-integer work has its own threads, apart from key_threads: every USER_SRP_AUTH
