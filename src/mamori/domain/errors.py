@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import ClassVar
 
 
@@ -66,8 +67,19 @@ class InvalidParameterException(ServiceError):
     pass
 
 
+class BlockReason(StrEnum):
+    """Why threat protection refused a sign-in. Cognito answers every such refusal with one
+    message, so this never reaches the wire: it lets the hosted pages say what the user can do."""
+
+    COMPROMISED_CREDENTIALS = "compromised-credentials"  # the password is on a breached list
+    RISK = "risk"  # the level's BLOCK, MFA_REQUIRED without MFA, or a blocked address range
+
+
 class NotAuthorizedException(ServiceError):
-    pass
+    def __init__(self, message: str | None = None, *, reason: BlockReason | None = None) -> None:
+        """`reason`: set when threat protection refused the sign-in (None otherwise)."""
+        super().__init__(message)
+        self.reason = reason
 
 
 class ResourceNotFoundException(ServiceError):

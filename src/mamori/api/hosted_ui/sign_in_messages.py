@@ -7,6 +7,7 @@ from __future__ import annotations
 from mamori.api.hosted_ui import languages
 from mamori.api.hosted_ui.pages import N_, Visit
 from mamori.domain.errors import (
+    BlockReason,
     CodeMismatchException,
     LimitExceededException,
     NotAuthorizedException,
@@ -15,7 +16,6 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.userpools.mfa_settings import MfaFactor
-from mamori.services.security.breached import BLOCKED_SIGN_IN
 
 # Cognito's managed login: the one message for an unknown user and a wrong password.
 WRONG = N_("Incorrect username or password.")
@@ -26,6 +26,13 @@ DISABLED = N_("User is disabled.")
 # Threat protection refused a right password found on a breached-password list (the user must
 # now reset it: the next sign-in goes to the reset page).
 BLOCKED = N_("This sign-in was blocked for security reasons. Please reset your password.")
+# Threat protection refused the sign-in as a risk (the level's BLOCK, MFA_REQUIRED without MFA,
+# a blocked address range): no reset to advise, and nothing an attacker could use (no level,
+# no signal, never whether the user exists: a blocked range is refused whatever the username).
+RISK_BLOCKED = N_(
+    "This sign-in was blocked because it looked unusual. Please try again from a device and "
+    "network you usually use, or contact your administrator."
+)
 NO_PROVIDER = N_("No identity provider signs in this email address. Check it, or sign in below.")
 # The same on a login page without the pool's own form (a client without COGNITO).
 NO_PROVIDER_ONLY = N_("No identity provider signs in this email address. Please check it.")
@@ -114,8 +121,13 @@ def sign_in_message(exc: ServiceError) -> str:
             return TEMPORARY_EXPIRED
         if exc.message.startswith("Invalid session"):
             return START_AGAIN
-        if exc.message == BLOCKED_SIGN_IN:
+        # Cognito answers both with one message: the reason tells them apart.
+        if exc.reason is BlockReason.COMPROMISED_CREDENTIALS:
             return BLOCKED  # told only after the right password, as the API tells it
+        if exc.reason is BlockReason.RISK:
+            # After the right password (a level's action) as the API tells it; a blocked range
+            # before it, but whatever the username and password, so it tells nothing of either.
+            return RISK_BLOCKED
         return WRONG
     if isinstance(exc, UserNotFoundException):
         return WRONG

@@ -10,6 +10,7 @@ from mamori.domain.auth.answers import NewPasswordAnswer
 from mamori.domain.auth.auth_flow import Challenge, DeviceState, Next, Proof, Situation, next_step
 from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import (
+    BlockReason,
     InvalidParameterException,
     NotAuthorizedException,
     PasswordResetRequiredException,
@@ -119,7 +120,9 @@ class SignInMachine(RiskSteps):
                 reset = dataclasses.replace(user, status=UserStatus.RESET_REQUIRED)
                 await self._users.save(pool, reset)
             await self.events.blocked_compromised(pool, user.sub, context)
-            raise NotAuthorizedException(BLOCKED_SIGN_IN)
+            raise NotAuthorizedException(
+                BLOCKED_SIGN_IN, reason=BlockReason.COMPROMISED_CREDENTIALS
+            )
         return user, Screening(verdict.compromised, gate)
 
     async def checked_user(self, pool: UserPool, user: User, password: str | None) -> User:

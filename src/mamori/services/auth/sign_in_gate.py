@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NoReturn
 
-from mamori.domain.errors import NotAuthorizedException
+from mamori.domain.errors import BlockReason, NotAuthorizedException
 from mamori.domain.security.auth_events import AuthEvent, RequestContext
 from mamori.domain.security.risk_config import TakeoverEventAction
 from mamori.domain.userpools.app_client import AppClient
@@ -83,13 +83,14 @@ class RiskSteps:
         proven: bool,
     ) -> NoReturn:
         """Threat protection refuses the sign-in: a Fail event decided Block (a known user's),
-        the notification when configured, and Cognito's answer to a blocked sign-in."""
+        the notification when configured, and Cognito's answer to a blocked sign-in (its
+        `reason` RISK, for the hosted pages' wording; the message is the compromised one's)."""
         if user is not None:
             event = await self.events.refused_by_risk(
                 pool, user.sub, context, verdict.event_risk(compromised, refused=True), proven
             )
             await self._notify(pool, user, event, verdict, TakeoverEventAction.BLOCK)
-        raise NotAuthorizedException(BLOCKED_SIGN_IN)
+        raise NotAuthorizedException(BLOCKED_SIGN_IN, reason=BlockReason.RISK)
 
     async def _notify(
         self,
