@@ -228,6 +228,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         device_store,
         geoip,
         counters,
+        settings.effective_risk_weights,
+        settings.effective_risk_windows,
     )
     recovery = RecoveryService(users, clients, pools, tokens, codes, auth_events)
     # SRP's big-integer work has its own threads, apart from key_threads: every USER_SRP_AUTH

@@ -1,6 +1,8 @@
 """Builds threat protection at sign-in for wiring.py: `TakeoverNotices` (the account-takeover
 emails) and `SignInRisk` over the risk configuration and the signals from the user's auth
-events, devices, GeoIP and the shared counters; nothing is read for a pool with it OFF."""
+events, devices, GeoIP and the shared counters, scored with the deployment's weights and counted
+over its windows (settings `risk_weights`, `risk_window_minutes`); nothing is read for a pool
+with it OFF."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from mamori.adapters.geoip.maxmind import MaxMindGeoIp, NoGeoIp
 from mamori.adapters.store.sql.auth_events import SqlAuthEventStore
 from mamori.adapters.store.sql.devices import SqlDeviceStore
 from mamori.crypto.aead import Keyring
+from mamori.domain.security.risk import RiskWeights, SignalWindows
 from mamori.services.auth.sign_in_risk import SignInRisk
 from mamori.services.ports import Clock
 from mamori.services.security.auth_events import AuthEventLog
@@ -30,13 +33,16 @@ def build_threat_protection(
     device_store: SqlDeviceStore,
     geoip: MaxMindGeoIp | NoGeoIp,
     counters: Counters,
+    weights: RiskWeights,
+    windows: SignalWindows,
 ) -> tuple[TakeoverNotices, SignInRisk]:
     """The takeover notices (also a `Services` field) and the sign-in's risk assessment."""
     takeover_notices = TakeoverNotices(email, auth_events, keyring, clock, public_url, guard)
     sign_in_risk = SignInRisk(
         risk_config,
-        RiskSignalSources(auth_event_store, device_store, geoip, counters),
+        RiskSignalSources(auth_event_store, device_store, geoip, counters, windows),
         clock,
+        weights,
         notifier=takeover_notices,
     )
     return takeover_notices, sign_in_risk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -28,7 +29,27 @@ SECRET_SETTINGS = frozenset(
 )
 
 
+# Settings of "<name>=<value>" entries that a TOML table or a JSON object may give too
+# (docs/threat-protection.md, Tuning).
+TABLE_SETTINGS = frozenset({"risk_weights", "risk_window_minutes"})
+
+
+def _table(name: str, raw: Any) -> Any:
+    """A table (TOML) or a JSON object (MAMORI_*) as "<name>=<value>" entries; anything else
+    is left for `_coerce`."""
+    if isinstance(raw, str) and raw.strip().startswith("{"):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ConfigError(f"setting {name}: {raw!r} is not a JSON object") from None
+    if isinstance(raw, dict):
+        return tuple(f"{key}={json.dumps(value)}" for key, value in raw.items())
+    return raw
+
+
 def _coerce(name: str, kind: Any, raw: Any) -> Any:
+    if name in TABLE_SETTINGS:
+        raw = _table(name, raw)
     try:
         if kind is bool:
             if isinstance(raw, bool):

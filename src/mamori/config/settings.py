@@ -7,6 +7,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mamori.domain.security.risk import RiskWeights, SignalWindows
 from mamori.domain.userpools.provider_endpoints import ProviderEndpoints, parse_overrides
 
 
@@ -114,6 +115,12 @@ class Settings:
     # (GeoIP2 / GeoLite2 City or Country). Empty: no address has a location, so the risk
     # engine's new-country and impossible-travel signals are absent.
     geoip_database: str = ""
+    # The risk engine's tuning (docs/threat-protection.md, Tuning): "<name>=<number>" entries
+    # replacing RiskWeights' points and thresholds, and SignalWindows' windows in minutes
+    # (user_failures, ip_failures, ip_users). In TOML also a table, in the environment also a
+    # JSON object: MAMORI_RISK_WEIGHTS="new_device=40,high=60" or '{"new_device": 40}'.
+    risk_weights: tuple[str, ...] = ()
+    risk_window_minutes: tuple[str, ...] = ()
     # Compromised-credentials detection (docs/threat-protection.md): the breached-password
     # corpus `mamori breached build` made from the operator's list; empty: the 10,000 most
     # common passwords shipped with mamori. A file that is not a corpus stops the start.
@@ -207,6 +214,40 @@ class Settings:
         return ProviderEndpoints.with_overrides(parse_overrides(self.federation_endpoints))
 
     @property
+    def effective_risk_weights(self) -> RiskWeights:
+        """The defaults with `risk_weights` applied; ConfigError names a bad entry."""
+        points = _numbers("risk_weights", self.risk_weights)
+        try:
+            return RiskWeights.from_mapping(points)
+        except ValueError as exc:
+            raise ConfigError(f"risk_weights: {exc}") from None
+
+    @property
+    def effective_risk_windows(self) -> SignalWindows:
+        """The defaults with `risk_window_minutes` applied; ConfigError names a bad entry."""
+        minutes = _numbers("risk_window_minutes", self.risk_window_minutes)
+        try:
+            return SignalWindows.from_minutes(minutes)
+        except ValueError as exc:
+            raise ConfigError(f"risk_window_minutes: {exc}") from None
+
+    @property
     def identity_issuer(self) -> str:
         """The issuer of GetOpenIdToken tokens; STS must trust it as an OIDC provider."""
         return f"{self.effective_public_url}/identity"
+
+
+def _numbers(setting: str, entries: tuple[str, ...]) -> dict[str, int]:
+    """ "<name>=<whole number>" entries -> {name: number}; a name given twice is refused."""
+    out: dict[str, int] = {}
+    for entry in entries:
+        name, sep, value = (part.strip() for part in entry.partition("="))
+        if not sep or not name:
+            raise ConfigError(f"{setting} entry {entry!r} is not <name>=<number>")
+        if name in out:
+            raise ConfigError(f"{setting}: {name} is given twice")
+        try:
+            out[name] = int(value)
+        except ValueError:
+            raise ConfigError(f"{setting}: {name} must be a whole number, got {value!r}") from None
+    return out

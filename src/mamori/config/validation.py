@@ -149,6 +149,9 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError(
             f"geoip_database {settings.geoip_database!r} is not a file (a MaxMind-format .mmdb)"
         )
+    # Built once here so that a bad weight or window stops the start, naming it.
+    settings.effective_risk_weights  # noqa: B018
+    settings.effective_risk_windows  # noqa: B018
     if not 0 < settings.smtp_port < 65536:
         raise ConfigError(f"smtp_port must be between 1 and 65535, got {settings.smtp_port}")
     for name in ("email_sender", "sms_sender"):

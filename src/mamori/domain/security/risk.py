@@ -15,6 +15,7 @@ Order of checks for a request (docs/threat-protection.md, "The risk engine"):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from enum import StrEnum
@@ -126,6 +127,31 @@ class SignalWindows:
     ip_failures: timedelta = timedelta(minutes=15)
     ip_users: timedelta = timedelta(hours=1)
 
+    @classmethod
+    def from_minutes(cls, minutes: Mapping[str, int]) -> SignalWindows:
+        """The defaults with some windows given in minutes (a deployment's settings);
+        ValueError names an unknown window or one out of 1 minute to a week."""
+        _check_names(cls, minutes, "risk window")
+        for name, value in minutes.items():
+            if not 1 <= value <= MAX_WINDOW_MINUTES:
+                raise ValueError(
+                    f"{name} is a number of minutes from 1 to {MAX_WINDOW_MINUTES} (a week), "
+                    f"got {value}"
+                )
+        return cls(**{name: timedelta(minutes=value) for name, value in minutes.items()})
+
+
+# A week: a count kept longer says little about a run in progress, and the user's failures
+# come from its latest events only (services/security/risk_signals.py HISTORY).
+MAX_WINDOW_MINUTES = 7 * 24 * 60
+
+
+def _check_names(cls: type, values: Mapping[str, object], what: str) -> None:
+    known = [f.name for f in fields(cls)]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown[0]!r} (known: {', '.join(known)})")
+
 
 @dataclass(frozen=True)
 class RiskWeights:
@@ -182,6 +208,13 @@ class RiskWeights:
             raise ValueError("valid_keeps_percent is a percentage: 0 to 100")
         if self.travel_max_kmh == 0:
             raise ValueError("travel_max_kmh must be positive")
+
+    @classmethod
+    def from_mapping(cls, points: Mapping[str, int]) -> RiskWeights:
+        """The defaults with some fields replaced (a deployment's settings); ValueError names
+        an unknown field, and `__post_init__`'s checks apply to the result."""
+        _check_names(cls, points, "risk weight")
+        return cls(**points)
 
     def level_of(self, score: int) -> Level:
         if score >= self.high:

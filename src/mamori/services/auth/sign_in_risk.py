@@ -183,10 +183,9 @@ class SignInRisk:
         if gate is not None and gate.verdict is None:
             await self._sources.count_failure(gate.request, self._clock.now())
 
-    @staticmethod
-    def blocked_range(gate: RiskGate) -> RiskVerdict:
+    def blocked_range(self, gate: RiskGate) -> RiskVerdict:
         """The verdict a blocked range is refused with (nothing gathered: it is High)."""
-        return _verdict(gate.effective, assess(RiskSignals(blocked_range=True), DEFAULT_WEIGHTS))
+        return _verdict(gate.effective, assess(RiskSignals(blocked_range=True), self._weights))
 
     async def assess(self, gate: RiskGate | None, device_key: str | None) -> RiskVerdict | None:
         """Once the password is proven: the assessment (a skipped range: SKIPPED_ASSESSMENT,
