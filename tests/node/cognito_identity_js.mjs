@@ -10,9 +10,11 @@
 //   "clientId": "...",
 //   "storageFile": "/tmp/x.json",          // optional: persist the Storage (tokens, device keys) across runs
 //   "recordHeaders": false,                // optional: add method/url/headers to each "calls" entry
+//   "advancedSecurityData": false,         // optional: define AmazonCognitoAdvancedSecurityData (below)
+//   "context": {ip?, userAgent?, device?}, // optional: every step's end user (see "End user" below)
 //   "steps": [ ... ]
 // }
-// Steps (each may also carry "name", "expectError", "timeoutMs"):
+// Steps (each may also carry "name", "expectError", "timeoutMs", and "context" over config's):
 //   signUp              {username, password, attributes: {k: v} | [{Name, Value}], validationData?}
 //   confirmRegistration {username, code | codeFromFile, forceAliasCreation?}
 //   authenticateUser    {username, password, authenticationFlowType?: "USER_SRP_AUTH" (default) | "USER_PASSWORD_AUTH",
@@ -37,6 +39,17 @@
 //   signOut             {}  local sign-out (+ RevokeToken when the token has origin_jti)
 //   deleteUser          {}
 //   sleep               {ms}
+// End user ("context", for threat protection's scenarios): the app runs in a browser at an
+// address of its own, and the server trusts 127.0.0.1 as its proxy (trusted_proxies):
+//   ip         every request of the step carries X-Forwarded-For: ip
+//   userAgent  ... and this User-Agent (the browser's, where the app would run)
+//   device     with "advancedSecurityData": the global AmazonCognitoAdvancedSecurityData
+//              stands in for AWS's amazon-cognito-advanced-security-data.min.js: the library
+//              calls getData(username, userPoolId, clientId) before each request that takes
+//              UserContextData and sends what it returns as UserContextData.EncodedData; here an
+//              opaque base64 blob naming the device and getData's arguments (no device: nothing,
+//              and the library sends UserContextData {}).
+// Each "calls" entry also names the end user's ip and the UserContextData the request carried.
 // Output: see _harness.mjs.
 
 import cognito from 'amazon-cognito-identity-js';
@@ -57,6 +70,8 @@ const { AuthenticationDetails, CognitoUser, CognitoUserAttribute, CognitoUserPoo
 
 const config = readConfig();
 const calls = installFetchRecorder({ withHeaders: Boolean(config.recordHeaders) });
+let endUser = config.context ?? {};
+installEndUser();
 const storage = new MemoryStorage(config.storageFile);
 const pool = new CognitoUserPool({
   UserPoolId: config.userPoolId,
@@ -64,6 +79,35 @@ const pool = new CognitoUserPool({
   endpoint: config.endpoint,
   Storage: storage,
 });
+
+/** The step's end user on each request: outside the recorder, so "calls" shows what was sent. */
+function installEndUser() {
+  if (config.advancedSecurityData) {
+    globalThis.AmazonCognitoAdvancedSecurityData = {
+      getData: (username, userPoolId, clientId) => {
+        if (!endUser.device) return undefined;
+        const data = { version: 'mamori-harness-1', device: endUser.device, username, userPoolId, clientId };
+        return Buffer.from(JSON.stringify(data)).toString('base64');
+      },
+    };
+  }
+  const recorded = globalThis.fetch;
+  globalThis.fetch = (input, init = {}) => {
+    const headers = new Headers(init.headers ?? {});
+    if (endUser.ip) headers.set('X-Forwarded-For', endUser.ip);
+    if (endUser.userAgent) headers.set('User-Agent', endUser.userAgent);
+    const sent = recorded(input, { ...init, headers });
+    const call = calls[calls.length - 1]; // the recorder noted it synchronously
+    if (endUser.ip) call.ip = endUser.ip;
+    try {
+      const body = typeof init.body === 'string' ? JSON.parse(init.body) : {};
+      if (body.UserContextData) call.userContextData = body.UserContextData;
+    } catch {
+      // not JSON; nothing to note
+    }
+    return sent;
+  };
+}
 
 const newUser = (username) => new CognitoUser({ Username: username, Pool: pool, Storage: storage });
 
@@ -271,4 +315,15 @@ const ops = {
   sleep: (s) => sleep(s.ms ?? 1000),
 };
 
-finish(await runSteps(config.steps, ops, {}, { calls }));
+/** Each op with its step's end user in place while it runs. */
+const opsForEndUser = Object.fromEntries(
+  Object.entries(ops).map(([name, fn]) => [
+    name,
+    (s, ctx) => {
+      endUser = { ...config.context, ...s.context };
+      return fn(s, ctx);
+    },
+  ]),
+);
+
+finish(await runSteps(config.steps, opsForEndUser, {}, { calls }));
