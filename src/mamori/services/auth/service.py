@@ -316,7 +316,7 @@ class AuthService(SignOutOperations):
         )
         first_factor = not sign_in.proven & FIRST_FACTORS
         if isinstance(answer, answers.CodeAnswer) and kind in _ONE_TIME_CODES and first_factor:
-            step = await self._user_auth.one_time_code(pool, client, user, sign_in, answer)
+            return await self._user_auth.one_time_code(pool, client, user, sign_in, answer, context)
         elif isinstance(answer, answers.CodeAnswer) and kind in _MFA_CODES:
             try:
                 await self._codes.check(pool, client, user, sign_in, kind, answer.code)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NoReturn
 
+from mamori.domain.auth.auth_flow import Proof
 from mamori.domain.errors import BlockReason, NotAuthorizedException
 from mamori.domain.security.auth_events import AuthEvent, RequestContext
 from mamori.domain.security.risk_config import TakeoverEventAction
@@ -65,9 +66,13 @@ class RiskSteps:
         if action is TakeoverEventAction.BLOCK:
             await self._refuse(pool, user, context, verdict, compromised, True)
         if action in (TakeoverEventAction.MFA_IF_CONFIGURED, TakeoverEventAction.MFA_REQUIRED):
-            mfa = await self._codes.state(pool, user, risk_mfa=True)
-            if mfa.factors or mfa.setup_needed:
-                return dataclasses.replace(sign_in, risk_mfa=True)
+            # A one-time code as the first factor (USER_AUTH's EMAIL_OTP, SMS_OTP) is taken as
+            # a user who can answer no MFA: Cognito never pairs passwordless sign-in with MFA,
+            # and the code was the proof email or SMS MFA would ask for again.
+            if Proof.OTP not in sign_in.proven:
+                mfa = await self._codes.state(pool, user, risk_mfa=True)
+                if mfa.factors or mfa.setup_needed:
+                    return dataclasses.replace(sign_in, risk_mfa=True)
             if action is TakeoverEventAction.MFA_REQUIRED:
                 # Cognito: "Block the request if a user hasn't set up MFA."
                 await self._refuse(pool, user, context, verdict, compromised, True)

@@ -1,6 +1,7 @@
 """Choice-based sign-in (USER_AUTH): PREFERRED_CHALLENGE or SELECT_CHALLENGE among the first
 factors the pool's SignInPolicy allows (PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP), and the
-one-time codes of the passwordless ones."""
+one-time codes of the passwordless ones, which threat protection gates and assesses as it does
+a password (docs/threat-protection.md, "Passwordless and custom authentication")."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mamori.domain.errors import (
     CodeMismatchException,
     InvalidParameterException,
     NotAuthorizedException,
+    ServiceError,
     UserNotFoundException,
 )
 from mamori.domain.security.auth_events import RequestContext
@@ -23,7 +25,8 @@ from mamori.domain.users.user import User
 from mamori.services.auth.challenge_session import INVALID_SESSION
 from mamori.services.auth.code_steps import CodeSteps
 from mamori.services.auth.sign_in import SignInMachine
-from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, Proven, SignIn
+from mamori.services.auth.sign_in_risk import Screening
+from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, SignIn
 from mamori.services.auth.srp_exchange import parse_a
 from mamori.services.auth.srp_steps import SrpSteps
 from mamori.services.security.guard import Guard
@@ -231,6 +234,9 @@ class UserAuthSteps:
         if factor is FirstFactor.PASSWORD_SRP:
             return await self._srp.start(pool, client, username, given.srp_a, given.secret_hash, ip)
         assert user is not None  # passwordless factors are offered to known users only
+        # Threat protection before a code is sent, as before a password is checked: an address
+        # in a blocked range is refused (ENFORCED) and gets no message; the attempt is counted.
+        await self._machine.risk_gate(pool, client, username, user, context)
         challenge = _OTP_CHALLENGES[factor]
         sign_in = SignIn(user.sub, username, device_key=device_key, hosted=hosted)
         delivery = await self._codes.prompt(pool, user, challenge, (), first_factor=True)
@@ -247,8 +253,15 @@ class UserAuthSteps:
         user: User,
         sign_in: SignIn,
         answer: CodeAnswer,
-    ) -> Proven:
-        """EMAIL_OTP / SMS_OTP as a first factor: a wrong code counts as a failed sign-in."""
+        context: RequestContext | None = None,
+    ) -> AuthOutcome:
+        """EMAIL_OTP / SMS_OTP as a first factor, under threat protection as a password is:
+        the answer's address against the risk exceptions first; a wrong code is a failed
+        sign-in (the lockout, the address's failures, a Fail event); a right one is the
+        sign-in's proven first factor (`first_factor`: its event, the assessment and ENFORCED's
+        action, in which the code stands for the MFA an MFA action would ask for)."""
+        machine = self._machine
+        gate = await machine.risk_gate(pool, client, sign_in.typed, user, context)
         attempt = await self._guard.check_lockout(pool.id, sign_in.typed, sign_in.sub or None)
         try:
             await self._codes.check(
@@ -256,7 +269,14 @@ class UserAuthSteps:
             )
         except CodeMismatchException:
             await self._guard.record_failure(attempt)
+            await machine.risk_failed(gate)
+            await machine.events.failed_first_factor(pool, user.sub, context)
             raise
         await self._guard.record_success(attempt)
-        user = await self._machine.checked_user(pool, user, None)
-        return Proven(user, dataclasses.replace(sign_in, proven=sign_in.proven | {Proof.OTP}))
+        try:
+            user = await machine.checked_user(pool, user, None)
+        except ServiceError:
+            await machine.events.refused_after_password(pool, user.sub, context)
+            raise
+        proven = dataclasses.replace(sign_in, proven=sign_in.proven | {Proof.OTP})
+        return await machine.first_factor(pool, client, user, proven, context, Screening(gate=gate))
