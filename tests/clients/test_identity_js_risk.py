@@ -12,16 +12,14 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from mmdb_writer import MMDBWriter
-from netaddr import IPSet
 from tests.support.cognito import error
 from tests.support.db import rows
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user
+from tests.support.geoip import write_city_database
 from tests.support.live import Server, run_server
 from tests.support.mfa import Totp, mfa_pool
 from tests.support.node import calls, run_node
@@ -31,10 +29,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js"),
 ]
 
-PLACES = {
-    "192.0.2.0/24": ("London", "GB", 51.5142, -0.0931, "Europe/London"),
-    "198.51.100.0/24": ("Tokyo", "JP", 35.6893, 139.6899, "Asia/Tokyo"),
-}
 HOME = "192.0.2.10"  # London
 ABROAD = "198.51.100.7"  # Tokyo, seconds later: impossible travel
 ELSEWHERE = "203.0.113.50"  # not in the database
@@ -68,20 +62,6 @@ AT_HOME = EndUser(HOME, CHROME, "laptop")
 ABROAD_ON_A_PHONE = EndUser(ABROAD, FIREFOX, "phone")
 
 
-def write_database(path: Path) -> Path:
-    """A GeoIP2-City database with PLACES, read by MaxMind's reader as in production."""
-    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-City")
-    for cidr, (city, country, latitude, longitude, zone) in PLACES.items():
-        record = {
-            "city": {"names": {"en": city}},
-            "country": {"iso_code": country},
-            "location": {"latitude": latitude, "longitude": longitude, "time_zone": zone},
-        }
-        writer.insert_network(IPSet([cidr]), record)
-    writer.to_db_file(str(path))
-    return path
-
-
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
@@ -91,7 +71,7 @@ def live(
     """A server with the GeoIP database that trusts 127.0.0.1 (the script) as its proxy."""
     tmp = tmp_path_factory.mktemp(f"identity-js-risk-{request.param}")
     env = {
-        "MAMORI_GEOIP_DATABASE": str(write_database(tmp / "city.mmdb")),
+        "MAMORI_GEOIP_DATABASE": str(write_city_database(tmp / "city.mmdb")),
         "MAMORI_TRUSTED_PROXIES": "127.0.0.1",
     }
     with run_server(tmp, request.param, extra_env=env) as server:
