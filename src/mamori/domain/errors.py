@@ -1,4 +1,5 @@
-"""AWS error classes: one class per error code, rendered only at the wire (api/errors.py)."""
+"""AWS error classes: one class per error code, rendered only at the wire (api/errors.py), and
+the reason threat protection gives a refused sign-in (BlockReason), which is never rendered."""
 
 from __future__ import annotations
 
