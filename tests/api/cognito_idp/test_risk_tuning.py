@@ -2,7 +2,7 @@
 the default weights and one started with `MAMORI_RISK_WEIGHTS` (a JSON object, as an operator
 writes it; `mamori serve` hands it on to its worker as entries). A new browser at a known
 address is new_device alone: 25 points by default (Low, let through), 80 here (High, refused
-by ENFORCED's BLOCK at High)."""
+by ENFORCED's BLOCK at High), and the log line that says why."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ def tuned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tuning = {
         "MAMORI_RISK_WEIGHTS": '{"new_device": 80}',
         "MAMORI_RISK_WINDOW_MINUTES": "ip_users=120",
+        "MAMORI_LOG_LEVEL": "info",  # the assessments' log lines
     }
     with run_server(tmp_path_factory.mktemp("risk-tuned"), "sqlite", extra_env=tuning) as live:
         yield live
@@ -69,6 +70,17 @@ def test_a_raised_weight_makes_it_high_and_refused(tuned_server: Server) -> None
     assert error(refused) == BLOCKED
     refusal = events(tuned_server, pool_id, username)[0]
     assert (refusal["EventResponse"], risk_of(refusal)) == ("Fail", ("Block", "High"))
+    # The log line an operator tunes by: under the event's id, every reason with its points.
+    assert tuned_server.log_path is not None
+    (line,) = [
+        line
+        for line in tuned_server.log_path.read_text().splitlines()
+        if refusal["EventId"] in line
+    ]
+    assert line == (
+        f"risk: pool {pool_id} event {refusal['EventId']}: High (score 80): new_device +80 "
+        "(device not seen in this user's sign-ins); action BLOCK, configured BLOCK"
+    )
     # The browser it knows still passes: only the weight changed, not what is seen.
     assert "AuthenticationResult" in admin_sign_in(
         tuned_server, pool_id, client_id, username, home, CHROME

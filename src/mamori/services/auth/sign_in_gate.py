@@ -6,6 +6,7 @@ itself is services/auth/sign_in_risk.py's."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import NoReturn
 
 from mamori.domain.auth.auth_flow import Proof
@@ -20,6 +21,8 @@ from mamori.services.auth.sign_in_events import SignInEvents
 from mamori.services.auth.sign_in_risk import RiskGate, RiskVerdict, SignInRisk
 from mamori.services.auth.sign_in_state import SignIn
 from mamori.services.security.breached import BLOCKED_SIGN_IN
+
+log = logging.getLogger("mamori.risk")
 
 
 class RiskSteps:
@@ -105,8 +108,11 @@ class RiskSteps:
         verdict: RiskVerdict,
         taken: TakeoverEventAction,
     ) -> None:
-        """AccountTakeover's Notify for the level, in ENFORCED mode (AUDIT sends nothing);
-        `taken`: the action carried out (its email: BlockEmail, MfaEmail or NoActionEmail)."""
+        """The assessment's log line, then AccountTakeover's Notify for the level, in ENFORCED
+        mode (AUDIT sends nothing); `taken`: the action carried out (its email: BlockEmail,
+        MfaEmail or NoActionEmail)."""
+        if event is not None:
+            _log_assessment(pool, event, verdict, taken)
         risk = self.risk
         level = verdict.assessment.level.configured_level
         if (
@@ -120,3 +126,23 @@ class RiskSteps:
         ):
             return
         await risk.notifier.notify(pool, user, event, level, verdict.takeover, taken)
+
+
+def _log_assessment(
+    pool: UserPool, event: AuthEvent, verdict: RiskVerdict, taken: TakeoverEventAction
+) -> None:
+    """One line per assessed sign-in, under its event's id: every reason with its points (no
+    address or username), what was done and what is configured; what an operator reads to
+    tune the weights (docs/threat-protection.md, Tuning)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    configured = verdict.configured.action.value
+    done = taken.value if verdict.enforced else f"{taken.value} (AUDIT)"
+    log.info(
+        "risk: pool %s event %s: %s; action %s, configured %s",
+        pool.id,
+        event.id,
+        verdict.assessment.explain(),
+        done,
+        configured,
+    )
