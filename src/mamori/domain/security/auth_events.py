@@ -4,6 +4,7 @@ the steps of a sign-in, the device name read from a User-Agent, the paging curso
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -107,6 +108,22 @@ class RequestContext:
     ip: str | None = None
     user_agent: str | None = None
     encoded_data: str | None = None
+    # UserContextData's IpAddress as sent: anyone may send one, so it is the end user's address
+    # only for a client that propagates it (`propagated`).
+    claimed_ip: str | None = None
+
+    def propagated(self) -> RequestContext:
+        """Cognito: an app client with a secret and EnablePropagateAdditionalUserContextData is
+        the app's backend calling for its user (it proves so with SECRET_HASH), and
+        UserContextData's IpAddress is that user's address. One that is not an address is
+        ignored: the connection's stands."""
+        if not self.claimed_ip:
+            return self
+        try:
+            address = ipaddress.ip_address(self.claimed_ip.strip())
+        except ValueError:
+            return self
+        return replace(self, ip=str(address))
 
 
 @dataclass(frozen=True)

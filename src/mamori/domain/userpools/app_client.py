@@ -107,6 +107,12 @@ class AppClient:
             return flow == "ALLOW_USER_SRP_AUTH" and "CUSTOM_AUTH_FLOW_ONLY" not in flows
         return False
 
+    @property
+    def propagates_user_context_data(self) -> bool:
+        """Cognito honours EnablePropagateAdditionalUserContextData only for a client with a
+        secret: only its backend can prove it is the caller."""
+        return self.secret is not None and bool(self.propagate_user_context_data)
+
     def can_read(self, attribute: str) -> bool:
         return not self.read_attributes or attribute in self.read_attributes or attribute == "sub"
 

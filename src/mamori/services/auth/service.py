@@ -115,7 +115,7 @@ class AuthService(SignOutOperations):
         `context`: what the request says of the end user, for the auth event."""
         flow_of(request.flow, Entry.INITIATE_AUTH)
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._start(pool, client, request, ip, context)
+        return await self._start(pool, client, request, ip, _end_user(client, context))
 
     async def admin_initiate_auth(
         self,
@@ -263,7 +263,7 @@ class AuthService(SignOutOperations):
     ) -> AuthOutcome:
         """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._respond(pool, client, session, answer, ip, context)
+        return await self._respond(pool, client, session, answer, ip, _end_user(client, context))
 
     async def admin_respond_to_auth_challenge(
         self,
@@ -381,3 +381,12 @@ class AuthService(SignOutOperations):
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
         return pool, client, sign_in, user
+
+
+def _end_user(client: AppClient, context: RequestContext | None) -> RequestContext | None:
+    """The public sign-in's end user: UserContextData's IpAddress for a client that propagates
+    it (the auth event's address, which threat protection scores). The per-IP rate limit keeps
+    the connection's address: a claimed one must not choose the caller's own bucket."""
+    if context is None or not client.propagates_user_context_data:
+        return context
+    return context.propagated()

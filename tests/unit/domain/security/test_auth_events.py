@@ -1,4 +1,5 @@
-"""The auth-event log's pure rules: DeviceName from a User-Agent, a sign-in's steps."""
+"""The auth-event log's pure rules: DeviceName from a User-Agent, a sign-in's steps, the end
+user's address a propagating client claims."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mamori.domain.security.auth_events import (
     ChallengeStep,
     EventResponse,
     EventType,
+    RequestContext,
     StepName,
     StepResult,
     device_name,
@@ -79,3 +81,20 @@ def test_a_sign_in_step_appends_and_sets_the_response() -> None:
     )
     assert done.response is EventResponse.PASS and done.risk == NO_RISK
     assert event.response is EventResponse.IN_PROGRESS  # frozen: a new value
+
+
+@pytest.mark.parametrize(
+    ("claimed", "address"),
+    [
+        ("198.51.100.23", "198.51.100.23"),
+        (" 2001:DB8::7 ", "2001:db8::7"),
+        ("198.51.100.0/24", "127.0.0.1"),  # not an address: the connection's stands
+        ("", "127.0.0.1"),
+        (None, "127.0.0.1"),
+    ],
+)
+def test_a_propagated_context_takes_the_claimed_address(claimed: str | None, address: str) -> None:
+    context = RequestContext(ip="127.0.0.1", user_agent="ua", encoded_data="e", claimed_ip=claimed)
+    propagated = context.propagated()
+    assert propagated.ip == address
+    assert (propagated.user_agent, propagated.encoded_data) == ("ua", "e")

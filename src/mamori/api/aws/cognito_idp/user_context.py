@@ -12,13 +12,15 @@ from mamori.domain.security.auth_events import RequestContext
 def public_context(call: Call, p: Params) -> RequestContext:
     """The caller is the end user's own app: the connection's address (through trusted
     proxies) and User-Agent. UserContextData's EncodedData is kept as given; its IpAddress is
-    not taken: anyone may send one, and Cognito honours it only for clients that propagate
-    additional context data (EnablePropagateAdditionalUserContextData, with a secret)."""
+    only claimed: anyone may send one, and Cognito honours it only for clients that propagate
+    additional context data (EnablePropagateAdditionalUserContextData, with a secret), which
+    the sign-in decides once it knows the client (RequestContext.propagated)."""
     data = p.get("UserContextData") or {}
     return RequestContext(
         ip=call.source_ip or None,
         user_agent=call.user_agent,
         encoded_data=data.get("EncodedData") or None,
+        claimed_ip=data.get("IpAddress") or None,
     )
 
 
