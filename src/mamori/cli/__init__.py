@@ -1,8 +1,8 @@
-"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached.
+"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk.
 
 `arguments.py` reads the command line; each command has its module (`serve.py`, which also builds
 each worker process's application, `migrate.py`, `admin_credentials.py`, `outbox.py`, `purge.py`,
-`breached.py`).
+`breached.py`, `risk.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from mamori.cli.breached import breached
 from mamori.cli.migrate import migrate
 from mamori.cli.outbox import outbox
 from mamori.cli.purge import purge
+from mamori.cli.risk import risk
 from mamori.cli.serve import asgi_app, serve
 from mamori.config import ConfigError
 
@@ -44,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "purge":
             migrate(settings)
             return purge(settings, args.dry_run)
+        if args.command == "risk":
+            return risk(settings, args.json)
     except ConfigError as exc:
         print(f"mamori: {exc}", file=sys.stderr)
         return 2

@@ -6,7 +6,9 @@ import argparse
 
 from mamori.config import Settings, load_settings
 
-DESCRIPTION = "The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached."
+DESCRIPTION = (
+    "The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk."
+)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -86,6 +88,13 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument(
         "--dry-run", dest="dry_run", action="store_true", help="only count what would go"
     )
+    risk = sub.add_parser(
+        "risk",
+        help="print the risk engine's effective weights and windows (risk_weights, "
+        "risk_window_minutes)",
+    )
+    _common(risk)
+    risk.add_argument("--json", action="store_true")
     _breached(sub)
     return parser
 
