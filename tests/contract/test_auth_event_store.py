@@ -22,6 +22,7 @@ from mamori.domain.security.auth_events import (
     EventFeedback,
     EventResponse,
     EventRisk,
+    EventTrace,
     EventType,
     FeedbackProvider,
     FeedbackValue,
@@ -139,3 +140,35 @@ async def test_the_purge_deletes_old_events_of_every_pool(stores: Stores) -> Non
     assert await store.delete_auth_events_before(cutoff, 4) == 6
     assert await store.count_auth_events_before(cutoff) == 0
     assert await store.get_event(pools[0].id, recent.id) == recent
+
+
+async def test_the_risk_history_is_the_users_sign_ins_and_feedback_newest_first(
+    stores: Stores,
+) -> None:
+    store = SqlAuthEventStore(stores.engine)
+    pool = await stores.pool()
+    user, other = await stores.user(pool), await stores.user(pool)
+    given = EventFeedback(FeedbackValue.VALID, FeedbackProvider.USER, NOW + timedelta(hours=1))
+    made = [
+        event(pool.id, user.sub, NOW, response=EventResponse.PASS),
+        event(pool.id, user.sub, NOW + timedelta(seconds=1), response=EventResponse.FAIL),
+        # Not a sign-in, no feedback: not read; a password change given feedback: read.
+        event(pool.id, user.sub, NOW + timedelta(seconds=2), type=EventType.SIGN_UP),
+        event(
+            pool.id,
+            user.sub,
+            NOW + timedelta(seconds=3),
+            type=EventType.PASSWORD_CHANGE,
+            feedback=given,
+        ),
+        event(pool.id, user.sub, NOW + timedelta(seconds=4), response=EventResponse.PASS),
+        event(pool.id, other.sub, NOW + timedelta(seconds=5), response=EventResponse.PASS),
+    ]
+    for e in made:
+        await store.add_event(e)
+    history = await store.risk_history(pool.id, user.sub, 10)
+    assert history == [EventTrace.of(made[i]) for i in (4, 3, 1, 0)]
+    assert history[1].feedback is FeedbackValue.VALID
+    assert history[1].feedback_date == given.date
+    assert await store.risk_history(pool.id, user.sub, 2) == history[:2]
+    assert await store.risk_history(pool.id, "nobody", 10) == []

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from mamori.domain.ids import PoolId, UserSub
 
@@ -156,6 +157,35 @@ def with_step(event: AuthEvent, step: ChallengeStep, response: EventResponse) ->
 def with_feedback(event: AuthEvent, feedback: EventFeedback) -> AuthEvent:
     # Cognito: feedback given again replaces the earlier one; the event keeps one.
     return replace(event, feedback=feedback)
+
+
+class EventTrace(NamedTuple):
+    """What the risk engine reads of an earlier event (services/security/risk_signals.py): the
+    columns it compares, no more, so that reading a user's recent history stays cheap."""
+
+    type: EventType
+    response: EventResponse
+    created: datetime
+    ip: str | None
+    device_name: str | None
+    country: str | None
+    feedback: FeedbackValue | None = None
+    feedback_date: datetime | None = None
+
+    @classmethod
+    def of(cls, event: AuthEvent) -> EventTrace:
+        fb = event.feedback
+        ctx = event.context
+        return cls(
+            event.type,
+            event.response,
+            event.created,
+            ctx.ip,
+            ctx.device_name,
+            ctx.country,
+            fb.value if fb else None,
+            fb.date if fb else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ user's recent auth events, the devices it confirmed, GeoIP, and per-address coun
 server process shares. services/auth/sign_in_risk.py calls it at each sign-in, then `assess`.
 
 What is compared with what (docs/threat-protection.md, "The risk engine"):
-- history: the user's latest `HISTORY` auth events (newest first); its successful sign-ins
+- history: the user's latest `HISTORY` sign-ins and events given feedback (newest first, read
+  as `EventTrace`s: only the columns compared); its successful sign-ins
   say which addresses, networks, countries and devices are known. No successful sign-in yet:
   nothing to compare, so those signals are absent (None), not "new".
 - device: a device key the request names is known when the user confirmed it (the device
@@ -30,8 +31,8 @@ from typing import Protocol
 from mamori.domain.auth.device import Device
 from mamori.domain.ids import PoolId, UserSub
 from mamori.domain.security.auth_events import (
-    AuthEvent,
     EventResponse,
+    EventTrace,
     EventType,
     FeedbackValue,
 )
@@ -42,20 +43,18 @@ from mamori.domain.security.risk import (
     Travel,
     travel_between,
 )
-from mamori.services.ports import Page
 from mamori.services.security.ports import Counters, GeoIp
 
-# The user's latest events read for one assessment: one page (AdminListUserAuthEvents' largest).
+# The user's latest sign-ins (and events given feedback) read for one assessment.
 HISTORY = 60
 DEFAULT_WINDOWS = SignalWindows()
 
 
 class EventHistory(Protocol):
-    """A user's auth events, newest first (the auth-event store's read)."""
+    """A user's latest sign-ins and events given feedback, newest first, `limit` at most: only
+    the columns compared (the auth-event store's narrow read, one statement)."""
 
-    async def list_events(
-        self, pool_id: str, sub: str, limit: int, after: str | None
-    ) -> Page[AuthEvent]: ...
+    async def risk_history(self, pool_id: str, sub: str, limit: int) -> Sequence[EventTrace]: ...
 
 
 class DeviceReader(Protocol):
@@ -96,7 +95,7 @@ def _ip_user_key(pool_id: str, ip: str, username: str) -> str:
     return "kp" + _digest(pool_id, ip, username.casefold())
 
 
-def _successes(events: Iterable[AuthEvent]) -> list[AuthEvent]:
+def _successes(events: Iterable[EventTrace]) -> list[EventTrace]:
     return [e for e in events if e.type is EventType.SIGN_IN and e.response is EventResponse.PASS]
 
 
@@ -106,9 +105,9 @@ def _seen(value: str | None, known: Iterable[str | None]) -> bool | None:
     return value in set(known)
 
 
-def _latest_feedback(events: Iterable[AuthEvent]) -> FeedbackValue | None:
-    given = [e.feedback for e in events if e.feedback is not None]
-    return max(given, key=lambda f: f.date).value if given else None
+def _latest_feedback(events: Iterable[EventTrace]) -> FeedbackValue | None:
+    given = [e for e in events if e.feedback is not None and e.feedback_date is not None]
+    return max(given, key=lambda e: e.feedback_date or e.created).feedback if given else None
 
 
 class RiskSignalSources:
@@ -147,10 +146,9 @@ class RiskSignalSources:
             await self._counters.add(key, now, self._windows.ip_failures)
 
     async def gather(self, request: SignInRequest, now: datetime) -> RiskSignals:
-        events: Sequence[AuthEvent] = ()
+        events: Sequence[EventTrace] = ()
         if request.sub is not None:
-            page = await self._history.list_events(request.pool_id, request.sub, HISTORY, None)
-            events = page.items
+            events = await self._history.risk_history(request.pool_id, request.sub, HISTORY)
         ip_failures, ip_users = await self._address_counts(request, now)
         cutoff = now - self._windows.user_failures
         user_failures = sum(
@@ -160,10 +158,12 @@ class RiskSignalSources:
             and e.response is EventResponse.FAIL
             and e.created >= cutoff
         )
+        # A user's history holds few distinct addresses: each is parsed once, not per event.
+        networks = {ip: network_key(ip) for ip in {e.ip for e in events if e.ip}}
         network = network_key(request.ip) if request.ip else None
-        same_network = [e for e in events if e.context.ip and network_key(e.context.ip) == network]
-        same_device = [e for e in same_network if e.context.device_name == request.device_name]
-        known = await self._known(request, _successes(events), now)
+        same_network = [e for e in events if e.ip and networks[e.ip] == network]
+        same_device = [e for e in same_network if e.device_name == request.device_name]
+        known = await self._known(request, _successes(events), networks, now)
         return RiskSignals(
             blocked_range=request.blocked,
             device_seen=known.device,
@@ -187,37 +187,42 @@ class RiskSignalSources:
         return (failures.count if failures else 0), (users.count if users else 0)
 
     async def _known(
-        self, request: SignInRequest, successes: Sequence[AuthEvent], now: datetime
+        self,
+        request: SignInRequest,
+        successes: Sequence[EventTrace],
+        networks: dict[str, str | None],
+        now: datetime,
     ) -> _Known:
+        """`networks`: each address of the history with its network key."""
         if not successes:
             return _Known()
         ip = request.ip
         here = self._geoip.country_city(ip) if ip else None
-        ips = [e.context.ip for e in successes if e.context.ip]
-        countries = [e.context.country for e in successes if e.context.country]
+        ips = {e.ip for e in successes if e.ip}
+        countries = [e.country for e in successes if e.country]
         return _Known(
             device=await self._device_seen(request, successes),
             ip=_seen(address_key(ip), (address_key(i) for i in ips)) if ip else None,
-            network=_seen(network_key(ip), (network_key(i) for i in ips)) if ip else None,
+            network=_seen(network_key(ip), (networks[i] for i in ips)) if ip else None,
             # Events from before a GeoIP database was configured have no country to compare.
             country=_seen(here.country, countries) if here and countries else None,
             travel=self._travel(here, successes[0], now),
         )
 
     async def _device_seen(
-        self, request: SignInRequest, successes: Sequence[AuthEvent]
+        self, request: SignInRequest, successes: Sequence[EventTrace]
     ) -> bool | None:
         if request.device_key and request.sub is not None:
             device = await self._devices.get_device(
                 request.pool_id, request.sub, request.device_key
             )
             return device is not None and device.confirmed
-        return _seen(request.device_name, (e.context.device_name for e in successes))
+        return _seen(request.device_name, (e.device_name for e in successes))
 
-    def _travel(self, here: GeoLocation | None, last: AuthEvent, now: datetime) -> Travel | None:
-        if here is None or here.coordinates is None or not last.context.ip:
+    def _travel(self, here: GeoLocation | None, last: EventTrace, now: datetime) -> Travel | None:
+        if here is None or here.coordinates is None or not last.ip:
             return None
-        before = self._geoip.country_city(last.context.ip)
+        before = self._geoip.country_city(last.ip)
         if before is None or before.coordinates is None:
             return None
         return travel_between(before.coordinates, here.coordinates, now - last.created)

@@ -16,13 +16,13 @@ from mamori.domain.security.auth_events import (
     EventContext,
     EventFeedback,
     EventResponse,
+    EventTrace,
     EventType,
     FeedbackProvider,
     FeedbackValue,
 )
 from mamori.domain.security.geo import Coordinates, GeoLocation, network_key
 from mamori.domain.security.risk import Level, assess
-from mamori.services.ports import Page
 from mamori.services.security.ports import Tally
 from mamori.services.security.risk_signals import RiskSignalSources, SignInRequest
 
@@ -53,12 +53,16 @@ class History:
     events: list[AuthEvent] = field(default_factory=list)
     asked: list[tuple[str, str, int]] = field(default_factory=list)
 
-    async def list_events(
-        self, pool_id: str, sub: str, limit: int, after: str | None
-    ) -> Page[AuthEvent]:
+    async def risk_history(self, pool_id: str, sub: str, limit: int) -> list[EventTrace]:
         self.asked.append((pool_id, sub, limit))
         newest_first = sorted(self.events, key=lambda e: e.created, reverse=True)
-        return Page([e for e in newest_first if e.user_sub == sub][:limit], None)
+        # As the store reads it: sign-ins, and any event given feedback.
+        mine = [
+            e
+            for e in newest_first
+            if e.user_sub == sub and (e.type is EventType.SIGN_IN or e.feedback is not None)
+        ]
+        return [EventTrace.of(e) for e in mine][:limit]
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, delete, insert, or_, select, update
 
 from mamori.adapters.store.sql.base import (
     SqlBase,
@@ -28,6 +28,7 @@ from mamori.domain.security.auth_events import (
     EventFeedback,
     EventResponse,
     EventRisk,
+    EventTrace,
     EventType,
     FeedbackProvider,
     FeedbackValue,
@@ -40,6 +41,41 @@ from mamori.services.ports import Page
 
 _COUNT_OLD, _DELETE_OLD = purge_statements(
     auth_events.c.created, auth_events.c.pool_id, auth_events.c.id
+)
+
+# A pool with threat protection on writes an event at every sign-in and reads the user's recent
+# history to assess it: hot-path statements, built once and run on the driver
+# (connection/direct.py).
+_c = auth_events.c
+_COLUMNS = [col.name for col in auth_events.columns]
+_ADD = insert(auth_events).values({name: bindparam(name) for name in _COLUMNS})
+_SAVE = (
+    update(auth_events)
+    .where(_c.pool_id == bindparam("key_pool"), _c.id == bindparam("key_id"))
+    .values({name: bindparam(name) for name in _COLUMNS if name not in ("pool_id", "id")})
+    .returning(_c.id)
+)
+_GET = select(auth_events).where(_c.pool_id == bindparam("pool_id"), _c.id == bindparam("id"))
+# What the risk engine compares (EventTrace): sign-ins, and any event that was given feedback;
+# newest first, through ix_auth_events_user.
+_RISK_HISTORY = (
+    select(
+        _c.type,
+        _c.response,
+        _c.created,
+        _c.ip,
+        _c.device_name,
+        _c.country,
+        _c.feedback_value,
+        _c.feedback_date,
+    )
+    .where(
+        _c.pool_id == bindparam("pool_id"),
+        _c.sub == bindparam("sub"),
+        or_(_c.type == EventType.SIGN_IN.value, _c.feedback_value.is_not(None)),
+    )
+    .order_by(_c.created.desc(), _c.id.desc())
+    .limit(bindparam("limit", type_=Integer()))
 )
 
 
@@ -133,26 +169,36 @@ def _after(token: str | None) -> tuple[datetime, str] | None:
 
 class SqlAuthEventStore(SqlBase):
     async def add_event(self, event: AuthEvent) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(auth_events).values(pool_id=event.pool_id, id=event.id, **_values(event))
-            )
+        await self._direct.write(_ADD, {"pool_id": event.pool_id, "id": event.id, **_values(event)})
 
     async def save_event(self, event: AuthEvent) -> bool:
         """Rewrites an event (a sign-in's next step, feedback); False when there is none."""
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(auth_events)
-                .where(auth_events.c.pool_id == event.pool_id, auth_events.c.id == event.id)
-                .values(**_values(event))
-            )
-        return bool(result.rowcount)
+        params = {"key_pool": event.pool_id, "key_id": event.id, **_values(event)}
+        return bool(await self._direct.write(_SAVE, params))
 
     async def get_event(self, pool_id: str, event_id: str) -> AuthEvent | None:
-        where = (auth_events.c.pool_id == pool_id, auth_events.c.id == event_id)
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(select(auth_events).where(*where))).first()
+        row = await self._direct.first(_GET, {"pool_id": pool_id, "id": event_id})
         return _event(row) if row is not None else None
+
+    async def risk_history(self, pool_id: str, sub: str, limit: int) -> list[EventTrace]:
+        """The user's latest `limit` sign-ins and events given feedback, newest first, as the
+        risk engine reads them."""
+        rows = await self._direct.all(
+            _RISK_HISTORY, {"pool_id": pool_id, "sub": sub, "limit": limit}
+        )
+        return [
+            EventTrace(
+                EventType(r.type),
+                EventResponse(r.response),
+                must_aware(r.created),
+                r.ip,
+                r.device_name,
+                r.country,
+                FeedbackValue(r.feedback_value) if r.feedback_value is not None else None,
+                aware(r.feedback_date),
+            )
+            for r in rows
+        ]
 
     async def list_events(
         self, pool_id: str, sub: str, limit: int, after: str | None
