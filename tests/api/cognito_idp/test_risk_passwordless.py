@@ -3,10 +3,12 @@ live server that has a GeoIP database: the address checked before a code is sent
 counted as a failed sign-in, a right one recorded and assessed as a password is, and ENFORCED's
 action carried out (BLOCK and MFA_REQUIRED refuse; MFA_IF_CONFIGURED asks nothing more, the code
 standing for the MFA). Addresses: AdminInitiateAuth's and AdminRespondToAuthChallenge's
-ContextData.IpAddress; codes are read from the outbox."""
+ContextData.IpAddress, and for SMS_OTP chosen at SELECT_CHALLENGE through the public API the
+connection's (127.0.0.1); codes are read from the outbox."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -222,3 +224,61 @@ def test_mfa_actions_take_the_code_as_a_sign_in_without_mfa(
     assert error(refused) == BLOCKED
     latest = events(geo_server, ids[0], username)[0]
     assert (latest["EventResponse"], risk_of(latest)[0]) == ("Fail", "Block")
+
+
+def sms_person(server: Server, pool_id: str) -> tuple[str, str]:
+    number = "+1555" + "".join(secrets.choice("0123456789") for _ in range(7))
+    attributes = {"phone_number": number, "phone_number_verified": "true"}
+    return make_user(server, pool_id, attributes=attributes), number
+
+
+def select_sms(server: Server, client_id: str, username: str) -> dict[str, Any]:
+    """InitiateAuth USER_AUTH (from 127.0.0.1, Loopville) answered with SMS_OTP."""
+    public = server.public()
+    select = public.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": username}
+    )
+    assert "SMS_OTP" in select["AvailableChallenges"]
+    return dict(
+        public.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="SELECT_CHALLENGE",
+            Session=select["Session"],
+            ChallengeResponses={"USERNAME": username, "ANSWER": "SMS_OTP"},
+        )
+    )
+
+
+def test_an_sms_code_chosen_through_the_public_api_alike(geo_server: Server) -> None:
+    factors = {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "SMS_OTP"]}}
+    pool_id = make_pool(
+        geo_server, Policies=factors, UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"}
+    )["Id"]
+    client_id = make_client(geo_server, pool_id, ExplicitAuthFlows=FLOWS)["ClientId"]
+    username, number = sms_person(geo_server, pool_id)
+    sms = select_sms(geo_server, client_id, username)
+    done = geo_server.public().respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="SMS_OTP",
+        Session=sms["Session"],
+        ChallengeResponses={
+            "USERNAME": username,
+            "SMS_OTP_CODE": geo_server.latest_code(pool_id, number),
+        },
+    )
+    assert "AuthenticationResult" in done
+    (event,) = events(geo_server, pool_id, username)
+    assert (event["EventResponse"], risk_of(event)) == ("Pass", ("NoRisk", None))
+    assert event["EventContextData"]["City"] == "Loopville"
+    # The same choice from a blocked range (ENFORCED): refused, and no text message sent.
+    geo_server.admin().update_user_pool(
+        UserPoolId=pool_id, Policies=factors, UserPoolAddOns={"AdvancedSecurityMode": "ENFORCED"}
+    )
+    geo_server.admin().set_risk_configuration(
+        UserPoolId=pool_id, RiskExceptionConfiguration={"BlockedIPRangeList": ["127.0.0.0/8"]}
+    )
+    sent = len(geo_server.outbox(pool_id, number))
+    with pytest.raises(ClientError) as refused:
+        select_sms(geo_server, client_id, username)
+    assert error(refused) == BLOCKED
+    assert len(geo_server.outbox(pool_id, number)) == sent
