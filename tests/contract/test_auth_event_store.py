@@ -142,33 +142,88 @@ async def test_the_purge_deletes_old_events_of_every_pool(stores: Stores) -> Non
     assert await store.get_event(pools[0].id, recent.id) == recent
 
 
-async def test_the_risk_history_is_the_users_sign_ins_and_feedback_newest_first(
+async def test_the_risk_history_groups_the_users_latest_sign_ins_and_feedback(
     stores: Stores,
 ) -> None:
     store = SqlAuthEventStore(stores.engine)
     pool = await stores.pool()
     user, other = await stores.user(pool), await stores.user(pool)
     given = EventFeedback(FeedbackValue.VALID, FeedbackProvider.USER, NOW + timedelta(hours=1))
+    at = [NOW + timedelta(minutes=i) for i in range(8)]
     made = [
-        event(pool.id, user.sub, NOW, response=EventResponse.PASS),
-        event(pool.id, user.sub, NOW + timedelta(seconds=1), response=EventResponse.FAIL),
+        event(pool.id, user.sub, at[0], response=EventResponse.PASS),
+        event(pool.id, user.sub, at[1], response=EventResponse.FAIL),
         # Not a sign-in, no feedback: not read; a password change given feedback: read.
-        event(pool.id, user.sub, NOW + timedelta(seconds=2), type=EventType.SIGN_UP),
+        event(pool.id, user.sub, at[2], type=EventType.SIGN_UP),
+        event(pool.id, user.sub, at[3], type=EventType.PASSWORD_CHANGE, feedback=given),
+        event(pool.id, user.sub, at[4], response=EventResponse.FAIL),
+        event(pool.id, user.sub, at[5], response=EventResponse.PASS),
+        event(pool.id, other.sub, at[6], response=EventResponse.PASS),
+        # Another place: a group of its own.
         event(
             pool.id,
             user.sub,
-            NOW + timedelta(seconds=3),
-            type=EventType.PASSWORD_CHANGE,
-            feedback=given,
+            at[7],
+            response=EventResponse.PASS,
+            context=EventContext(ip="198.51.100.1", device_name="Firefox 128, Linux"),
         ),
-        event(pool.id, user.sub, NOW + timedelta(seconds=4), response=EventResponse.PASS),
-        event(pool.id, other.sub, NOW + timedelta(seconds=5), response=EventResponse.PASS),
     ]
     for e in made:
         await store.add_event(e)
-    history = await store.risk_history(pool.id, user.sub, 10)
-    assert history == [EventTrace.of(made[i]) for i in (4, 3, 1, 0)]
-    assert history[1].feedback is FeedbackValue.VALID
-    assert history[1].feedback_date == given.date
-    assert await store.risk_history(pool.id, user.sub, 2) == history[:2]
-    assert await store.risk_history(pool.id, "nobody", 10) == []
+    since = at[4]
+    history = await store.risk_history(pool.id, user.sub, 10, since)
+    passes, fails, changed = (
+        made[5].context,
+        made[4].context,
+        made[3].context,
+    )
+    assert history == [
+        EventTrace.of(made[7], since),
+        EventTrace(
+            EventType.SIGN_IN,
+            EventResponse.PASS,
+            at[5],
+            passes.ip,
+            passes.device_name,
+            None,
+            events=2,
+            recent=1,
+        ),
+        EventTrace(
+            EventType.SIGN_IN,
+            EventResponse.FAIL,
+            at[4],
+            fails.ip,
+            fails.device_name,
+            None,
+            events=2,
+            recent=1,
+        ),
+        EventTrace(
+            EventType.PASSWORD_CHANGE,
+            EventResponse.IN_PROGRESS,
+            at[3],
+            changed.ip,
+            changed.device_name,
+            None,
+            FeedbackValue.VALID,
+            given.date,
+            events=1,
+            recent=0,
+        ),
+    ]
+    # Only the latest `limit` are grouped: the two newest are the Firefox and one Pass.
+    assert await store.risk_history(pool.id, user.sub, 2, since) == [
+        history[0],
+        EventTrace(
+            EventType.SIGN_IN,
+            EventResponse.PASS,
+            at[5],
+            passes.ip,
+            passes.device_name,
+            None,
+            events=1,
+            recent=1,
+        ),
+    ]
+    assert await store.risk_history(pool.id, "nobody", 10, since) == []

@@ -160,8 +160,11 @@ def with_feedback(event: AuthEvent, feedback: EventFeedback) -> AuthEvent:
 
 
 class EventTrace(NamedTuple):
-    """What the risk engine reads of an earlier event (services/security/risk_signals.py): the
-    columns it compares, no more, so that reading a user's recent history stays cheap."""
+    """What the risk engine reads of earlier events (services/security/risk_signals.py): the
+    columns it compares, for `events` alike events (same type, response, address, device name,
+    country and feedback) among the user's latest, `created` and `feedback_date` the latest of
+    them, `recent` how many were created since the time the reader named. The store groups
+    them, so that a history of sixty sign-ins from one place is one trace, not sixty."""
 
     type: EventType
     response: EventResponse
@@ -171,9 +174,12 @@ class EventTrace(NamedTuple):
     country: str | None
     feedback: FeedbackValue | None = None
     feedback_date: datetime | None = None
+    events: int = 1
+    recent: int = 0
 
     @classmethod
-    def of(cls, event: AuthEvent) -> EventTrace:
+    def of(cls, event: AuthEvent, since: datetime | None = None) -> EventTrace:
+        """One event's own trace (`recent` 1 when it was created at or after `since`)."""
         fb = event.feedback
         ctx = event.context
         return cls(
@@ -185,6 +191,8 @@ class EventTrace(NamedTuple):
             ctx.country,
             fb.value if fb else None,
             fb.date if fb else None,
+            1,
+            int(since is not None and event.created >= since),
         )
 
 

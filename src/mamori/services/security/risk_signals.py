@@ -3,8 +3,8 @@ user's recent auth events, the devices it confirmed, GeoIP, and per-address coun
 server process shares. services/auth/sign_in_risk.py calls it at each sign-in, then `assess`.
 
 What is compared with what (docs/threat-protection.md, "The risk engine"):
-- history: the user's latest `HISTORY` sign-ins and events given feedback (newest first, read
-  as `EventTrace`s: only the columns compared); its successful sign-ins
+- history: the user's latest `HISTORY` sign-ins and events given feedback, read as
+  `EventTrace`s (only the columns compared, alike events grouped); its successful sign-ins
   say which addresses, networks, countries and devices are known. No successful sign-in yet:
   nothing to compare, so those signals are absent (None), not "new".
 - device: a device key the request names is known when the user confirmed it (the device
@@ -54,7 +54,10 @@ class EventHistory(Protocol):
     """A user's latest sign-ins and events given feedback, newest first, `limit` at most: only
     the columns compared (the auth-event store's narrow read, one statement)."""
 
-    async def risk_history(self, pool_id: str, sub: str, limit: int) -> Sequence[EventTrace]: ...
+    async def risk_history(
+        self, pool_id: str, sub: str, limit: int, since: datetime
+    ) -> Sequence[EventTrace]:
+        """Alike events grouped (newest group first), `recent`: those created since `since`."""
 
 
 class DeviceReader(Protocol):
@@ -96,7 +99,9 @@ def _ip_user_key(pool_id: str, ip: str, username: str) -> str:
 
 
 def _successes(events: Iterable[EventTrace]) -> list[EventTrace]:
-    return [e for e in events if e.type is EventType.SIGN_IN and e.response is EventResponse.PASS]
+    """The successful sign-ins, the latest first."""
+    found = [e for e in events if e.type is EventType.SIGN_IN and e.response is EventResponse.PASS]
+    return sorted(found, key=lambda e: e.created, reverse=True)
 
 
 def _seen(value: str | None, known: Iterable[str | None]) -> bool | None:
@@ -147,16 +152,15 @@ class RiskSignalSources:
 
     async def gather(self, request: SignInRequest, now: datetime) -> RiskSignals:
         events: Sequence[EventTrace] = ()
-        if request.sub is not None:
-            events = await self._history.risk_history(request.pool_id, request.sub, HISTORY)
-        ip_failures, ip_users = await self._address_counts(request, now)
         cutoff = now - self._windows.user_failures
+        if request.sub is not None:
+            history = self._history.risk_history
+            events = await history(request.pool_id, request.sub, HISTORY, cutoff)
+        ip_failures, ip_users = await self._address_counts(request, now)
         user_failures = sum(
-            1
+            e.recent
             for e in events
-            if e.type is EventType.SIGN_IN
-            and e.response is EventResponse.FAIL
-            and e.created >= cutoff
+            if e.type is EventType.SIGN_IN and e.response is EventResponse.FAIL
         )
         # A user's history holds few distinct addresses: each is parsed once, not per event.
         networks = {ip: network_key(ip) for ip in {e.ip for e in events if e.ip}}

@@ -53,7 +53,10 @@ class History:
     events: list[AuthEvent] = field(default_factory=list)
     asked: list[tuple[str, str, int]] = field(default_factory=list)
 
-    async def risk_history(self, pool_id: str, sub: str, limit: int) -> list[EventTrace]:
+    async def risk_history(
+        self, pool_id: str, sub: str, limit: int, since: datetime
+    ) -> list[EventTrace]:
+        """One trace per event (the store groups alike ones: the reader must not care)."""
         self.asked.append((pool_id, sub, limit))
         newest_first = sorted(self.events, key=lambda e: e.created, reverse=True)
         # As the store reads it: sign-ins, and any event given feedback.
@@ -62,7 +65,7 @@ class History:
             for e in newest_first
             if e.user_sub == sub and (e.type is EventType.SIGN_IN or e.feedback is not None)
         ]
-        return [EventTrace.of(e) for e in mine][:limit]
+        return [EventTrace.of(e, since) for e in mine][:limit]
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from mamori.adapters.store.sql.base import (
     SqlBase,
@@ -56,9 +56,9 @@ _SAVE = (
     .returning(_c.id)
 )
 _GET = select(auth_events).where(_c.pool_id == bindparam("pool_id"), _c.id == bindparam("id"))
-# What the risk engine compares (EventTrace): sign-ins, and any event that was given feedback;
-# newest first, through ix_auth_events_user.
-_RISK_HISTORY = (
+# What the risk engine compares (EventTrace): of the user's latest sign-ins and events given
+# feedback (newest first, through ix_auth_events_user), one row per group of alike ones.
+_LATEST = (
     select(
         _c.type,
         _c.response,
@@ -76,6 +76,22 @@ _RISK_HISTORY = (
     )
     .order_by(_c.created.desc(), _c.id.desc())
     .limit(bindparam("limit", type_=Integer()))
+    .subquery()
+)
+_l = _LATEST.c
+_ALIKE = (_l.type, _l.response, _l.ip, _l.device_name, _l.country, _l.feedback_value)
+_RISK_HISTORY = (
+    select(
+        *_ALIKE,
+        func.max(_l.created).label("created"),
+        func.max(_l.feedback_date).label("feedback_date"),
+        func.count().label("events"),
+        func.sum(case((_l.created >= bindparam("since", type_=_c.created.type), 1), else_=0)).label(
+            "recent"
+        ),
+    )
+    .group_by(*_ALIKE)
+    .order_by(func.max(_l.created).desc())
 )
 
 
@@ -180,12 +196,13 @@ class SqlAuthEventStore(SqlBase):
         row = await self._direct.first(_GET, {"pool_id": pool_id, "id": event_id})
         return _event(row) if row is not None else None
 
-    async def risk_history(self, pool_id: str, sub: str, limit: int) -> list[EventTrace]:
-        """The user's latest `limit` sign-ins and events given feedback, newest first, as the
-        risk engine reads them."""
-        rows = await self._direct.all(
-            _RISK_HISTORY, {"pool_id": pool_id, "sub": sub, "limit": limit}
-        )
+    async def risk_history(
+        self, pool_id: str, sub: str, limit: int, since: datetime
+    ) -> list[EventTrace]:
+        """Of the user's latest `limit` sign-ins and events given feedback, each group of alike
+        ones (EventTrace), the newest group first; `recent` counts those since `since`."""
+        params = {"pool_id": pool_id, "sub": sub, "limit": limit, "since": since.astimezone(UTC)}
+        rows = await self._direct.all(_RISK_HISTORY, params)
         return [
             EventTrace(
                 EventType(r.type),
@@ -196,6 +213,8 @@ class SqlAuthEventStore(SqlBase):
                 r.country,
                 FeedbackValue(r.feedback_value) if r.feedback_value is not None else None,
                 aware(r.feedback_date),
+                int(r.events),
+                int(r.recent or 0),
             )
             for r in rows
         ]
