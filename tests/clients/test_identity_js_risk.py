@@ -390,10 +390,18 @@ def test_a_breached_password_is_refused_at_sign_up_sign_in_and_change(live: Serv
     assert callbacks(ran["sign-in-safe"]) == ["onSuccess"]
     assert refused(ran["change-to-breached"]) == REFUSED
     assert ran["change-to-safe"]["ok"]
-    # The refused change left the password as it was: the next change proved SAFE.
-    changes = [e for e in events(live, pool_id, careful) if e["EventType"] == "PasswordChange"]
-    (changed,) = [e for e in changes if e["EventResponse"] == "Pass"]
-    assert changed["EventRisk"]["CompromisedCredentialsDetected"] is False
+    # The refused change is a failed one, with what was found; the password stayed SAFE.
+    changed, refusal = [
+        e for e in events(live, pool_id, careful) if e["EventType"] == "PasswordChange"
+    ]
+    assert (refusal["EventResponse"], refusal["EventRisk"]) == (
+        "Fail",
+        {"RiskDecision": "Block", "CompromisedCredentialsDetected": True},
+    )
+    assert (changed["EventResponse"], changed["EventRisk"]) == (
+        "Pass",
+        {"RiskDecision": "NoRisk", "CompromisedCredentialsDetected": False},
+    )
 
 
 # --- risk exceptions and AUDIT

@@ -113,7 +113,11 @@ class AliasExistsException(ServiceError):
 
 
 class InvalidPasswordException(ServiceError):
-    pass
+    def __init__(self, message: str | None = None, *, reason: BlockReason | None = None) -> None:
+        """`reason`: COMPROMISED_CREDENTIALS when threat protection refused a breached password
+        (None for the pool's policy), so the caller can record what was found."""
+        super().__init__(message)
+        self.reason = reason
 
 
 class CodeMismatchException(ServiceError):

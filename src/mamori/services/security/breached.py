@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from mamori.domain.errors import InvalidPasswordException
+from mamori.domain.errors import BlockReason, InvalidPasswordException
 from mamori.domain.security.risk_config import (
     ALL_EVENTS,
     CompromisedAction,
@@ -107,5 +107,7 @@ class CompromisedCredentialsCheck:
         blocked, else the verdict."""
         verdict = await self.check(pool, client_id, event, password)
         if verdict.blocked:
-            raise InvalidPasswordException(COMPROMISED_PASSWORD)
+            raise InvalidPasswordException(
+                COMPROMISED_PASSWORD, reason=BlockReason.COMPROMISED_CREDENTIALS
+            )
         return verdict

@@ -6,10 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from mamori.domain.errors import (
+    BlockReason,
+    InvalidPasswordException,
     NotAuthorizedException,
     ResourceNotFoundException,
 )
-from mamori.domain.security.auth_events import EventResponse, EventType, RequestContext
+from mamori.domain.security.auth_events import (
+    EventResponse,
+    EventRisk,
+    EventType,
+    RequestContext,
+    RiskDecision,
+)
 from mamori.domain.security.risk_config import RiskEvent
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
@@ -113,9 +121,24 @@ class SelfService:
             raise NotAuthorizedException("Incorrect username or password.")
         await self._guard.record_success(attempt)
         # After the previous password is proven: a token alone learns nothing from the corpus.
-        verdict = await self._accounts.screen_password(
-            pool, ctx.client_id, RiskEvent.PASSWORD_CHANGE, proposed
-        )
+        try:
+            verdict = await self._accounts.screen_password(
+                pool, ctx.client_id, RiskEvent.PASSWORD_CHANGE, proposed
+            )
+        except InvalidPasswordException as refused:
+            # A breached password refused is a failed change the administrator can see
+            # (CompromisedCredentialsDetected), as a refused sign-in is; the policy's is not.
+            if refused.reason is BlockReason.COMPROMISED_CREDENTIALS and self._events is not None:
+                blocked = EventRisk(RiskDecision.BLOCK, None, True)
+                await self._events.record(
+                    pool,
+                    user.sub,
+                    EventType.PASSWORD_CHANGE,
+                    EventResponse.FAIL,
+                    context,
+                    risk=blocked,
+                )
+            raise
         await self._accounts.set_password(pool, user, proposed, user.status)
         if self._events is not None:
             await self._events.record(
