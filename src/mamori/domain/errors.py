@@ -69,8 +69,10 @@ class InvalidParameterException(ServiceError):
 
 
 class BlockReason(StrEnum):
-    """Why threat protection refused a sign-in. Cognito answers every such refusal with one
-    message, so this never reaches the wire: it lets the hosted pages say what the user can do."""
+    """Why threat protection refused a sign-in or a password (NotAuthorizedException's and
+    InvalidPasswordException's `reason`). Cognito answers every such refusal with one message,
+    so this never reaches the wire: it lets the hosted pages say what the user can do and the
+    auth-event log record the refusal."""
 
     COMPROMISED_CREDENTIALS = "compromised-credentials"  # the password is on a breached list
     RISK = "risk"  # the level's BLOCK, MFA_REQUIRED without MFA, or a blocked address range
