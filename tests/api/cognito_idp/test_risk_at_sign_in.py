@@ -1,64 +1,28 @@
 """Threat protection at sign-in with boto3 against a live server that has a GeoIP database
-(written here with mmdb-writer, read by MaxMind's reader as in production): the auth event's
-City, Country and Timezone; the risk exceptions; the assessment recorded in the event; and the
-AccountTakeover actions in ENFORCED mode. Addresses: the connection's (127.0.0.1) for
-InitiateAuth, AdminInitiateAuth's ContextData.IpAddress for the others."""
+(tests/support/geoip.py: written with mmdb-writer, read by MaxMind's reader as in production):
+the auth event's City, Country and Timezone; the risk exceptions; the assessment recorded in
+the event; and the AccountTakeover actions in ENFORCED mode. Addresses: the connection's
+(127.0.0.1) for InitiateAuth, AdminInitiateAuth's ContextData.IpAddress for the others."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from mmdb_writer import MMDBWriter
-from netaddr import IPSet
 from pycognito.aws_srp import AWSSRP
 from tests.support.cognito import error
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
+from tests.support.geoip import write_city_database
 from tests.support.live import Server, run_server
 from tests.support.mfa import Totp, mfa_pool
-
-LOOPBACK = {
-    "city": {"names": {"en": "Loopville"}},
-    "country": {"iso_code": "GB"},
-    "location": {"latitude": 51.5, "longitude": -0.1, "time_zone": "Europe/London"},
-}
-LONDON = {
-    "city": {"names": {"en": "London"}},
-    "country": {"iso_code": "GB"},
-    "location": {"latitude": 51.5142, "longitude": -0.0931, "time_zone": "Europe/London"},
-}
-TOKYO = {
-    "city": {"names": {"en": "Tokyo"}},
-    "country": {"iso_code": "JP"},
-    "location": {"latitude": 35.6893, "longitude": 139.6899, "time_zone": "Asia/Tokyo"},
-}
-
-
-def write_database(path: Path) -> Path:
-    writer = MMDBWriter(
-        ip_version=6,
-        ipv4_compatible=True,
-        database_type="GeoIP2-City",
-        languages=["en"],
-        description="mamori test database",
-    )
-    for cidr, record in {
-        "127.0.0.0/8": LOOPBACK,
-        "192.0.2.0/24": LONDON,
-        "198.51.100.0/24": TOKYO,
-    }.items():
-        writer.insert_network(IPSet([cidr]), record)
-    writer.to_db_file(str(path))
-    return path
 
 
 @pytest.fixture(scope="module")
 def geo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("risk")
-    database = write_database(tmp / "city.mmdb")
+    database = write_city_database(tmp / "city.mmdb")
     with run_server(tmp, "sqlite", extra_env={"MAMORI_GEOIP_DATABASE": str(database)}) as live:
         yield live
 
