@@ -384,3 +384,15 @@ async def purger_for(settings: Settings) -> AsyncIterator[Purger]:
         )
     finally:
         await dispose(engine)
+
+
+@contextlib.asynccontextmanager
+async def signing_keys_for(settings: Settings) -> AsyncIterator[KeyService]:
+    """`mamori keys`: the signing-key service alone, on its own engine, with the master key
+    (a pool's public keys are derived from its sealed private keys)."""
+    engine = make_async_engine(settings.effective_database_url)
+    keyring = Keyring(master_key(settings))
+    try:
+        yield KeyService(SqlKeyStore(engine), keyring, SystemClock(), anyio.CapacityLimiter(1))
+    finally:
+        await dispose(engine)

@@ -1,8 +1,8 @@
-"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk.
+"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk, keys.
 
 `arguments.py` reads the command line; each command has its module (`serve.py`, which also builds
 each worker process's application, `migrate.py`, `admin_credentials.py`, `outbox.py`, `purge.py`,
-`breached.py`, `risk.py`).
+`breached.py`, `risk.py`, `keys.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from mamori.cli.admin_credentials import admin_credentials
 from mamori.cli.arguments import parser, settings_from
 from mamori.cli.breached import breached
+from mamori.cli.keys import export_keys
 from mamori.cli.migrate import migrate
 from mamori.cli.outbox import outbox
 from mamori.cli.purge import purge
@@ -47,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return purge(settings, args.dry_run)
         if args.command == "risk":
             return risk(settings, args.json)
+        if args.command == "keys":
+            return export_keys(settings, args)
     except ConfigError as exc:
         print(f"mamori: {exc}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ import argparse
 from mamori.config import Settings, load_settings
 
 DESCRIPTION = (
-    "The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk."
+    "The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk, keys."
 )
 
 
@@ -96,7 +96,23 @@ def parser() -> argparse.ArgumentParser:
     _common(risk)
     risk.add_argument("--json", action="store_true")
     _breached(sub)
+    _keys(sub)
     return parser
+
+
+def _keys(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = sub.add_parser("keys", help="a user pool's public signing keys (JWKS, JWK or PEM)")
+    actions = keys.add_subparsers(dest="action", required=True)
+    export = actions.add_parser(
+        "export",
+        help="print or write a pool's public keys: the JWKS (every key), or the signing key (or "
+        "--kid's) as a JWK or a PEM public key (HAProxy's jwt_verify)",
+    )
+    _common(export)
+    export.add_argument("pool_id", help="the user pool's id, e.g. us-east-1_Ab12Cd34E")
+    export.add_argument("--format", choices=("jwks", "jwk", "pem"), default="jwks")
+    export.add_argument("--kid", help="this key rather than the one the pool signs with now")
+    export.add_argument("--out", help="write to this file rather than standard output")
 
 
 def _breached(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

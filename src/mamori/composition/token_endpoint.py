@@ -1,6 +1,7 @@
 """Assembles the token endpoint's side of the OAuth provider for wiring.py: OAuthGrants (the
-grants of /oauth2/token and /oauth2/revoke) and UserInfo (/oauth2/userInfo), as the container
-fields `oauth_grants` and `user_info`."""
+grants of /oauth2/token and /oauth2/revoke), UserInfo (/oauth2/userInfo) and ForwardAuth (a
+proxy's per-request token check, /<poolId>/forward-auth), as the container fields `oauth_grants`,
+`user_info` and `forward_auth`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from mamori.services.oauth.codes import AuthorizationCodes
 from mamori.services.oauth.grants import OAuthGrants
 from mamori.services.oauth.ports import ResourceServerScopes
 from mamori.services.oauth.userinfo import UserInfo
+from mamori.services.tokens.forward_auth import ForwardAuth
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import ClientService
 from mamori.services.users.accounts import UserAccounts
@@ -20,6 +22,7 @@ from mamori.services.users.accounts import UserAccounts
 class TokenEndpointFields(TypedDict):
     oauth_grants: OAuthGrants
     user_info: UserInfo
+    forward_auth: ForwardAuth
 
 
 def build_token_endpoint(
@@ -37,4 +40,5 @@ def build_token_endpoint(
     return TokenEndpointFields(
         oauth_grants=OAuthGrants(clients, users, tokens, auth, refresh, codes, resource_scopes),
         user_info=UserInfo(tokens, clients),
+        forward_auth=ForwardAuth(tokens),
     )

@@ -63,6 +63,20 @@ class LoadedKey:
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid})
 
 
+def public_pem(jwk: dict[str, Any]) -> str:
+    """An RSA public JWK (RFC 7518 section 6.3.1) as a SubjectPublicKeyInfo PEM: what tools that
+    take a key file rather than a JWKS (HAProxy's jwt_verify) read. TokenError for another kind."""
+    if jwk.get("kty") != "RSA":
+        raise TokenError("not an RSA key")
+    public = RSAAlgorithm.from_jwk({k: jwk[k] for k in ("kty", "n", "e") if k in jwk})
+    if not isinstance(public, rsa.RSAPublicKey):
+        raise TokenError("not an RSA public key")
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return pem.decode("ascii")
+
+
 def sign_es256(claims: dict[str, Any], private_pem: str, kid: str) -> str:
     """`claims` as a JWT signed ES256 with the EC P-256 private key `private_pem` (PKCS#8 or
     SEC1 PEM, unencrypted: Apple's .p8 file), `kid` in the header. TokenError for any other

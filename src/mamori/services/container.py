@@ -28,6 +28,7 @@ from mamori.services.security.form_tokens import FormTokens
 from mamori.services.security.guard import Guard
 from mamori.services.security.risk_config import RiskConfigService
 from mamori.services.security.takeover_notices import TakeoverNotices
+from mamori.services.tokens.forward_auth import ForwardAuth
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.branding import BrandingService
@@ -80,6 +81,7 @@ class Services:
     authorization_codes: AuthorizationCodes  # issued by authorize, redeemed at /oauth2/token
     oauth_grants: OAuthGrants  # /oauth2/token's grants and /oauth2/revoke
     user_info: UserInfo  # /oauth2/userInfo
+    forward_auth: ForwardAuth  # a reverse proxy's per-request token check (/<poolId>/forward-auth)
     auth_events: AuthEventLog  # the auth-event log (AdminListUserAuthEvents, feedback)
     # threat protection's configuration (Set/DescribeRiskConfiguration) and what applies
     risk_config: RiskConfigService

@@ -45,8 +45,9 @@ from mamori.services.container import Services
 # Cognito's user pool id: `<region>_<letters and digits>`; "identity" and "admin" never match.
 _POOL_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+")
 # The per-pool JWKS is the same document whichever form asked for it: the API's route answers
-# it by path without a domain lookup (resource servers fetch it, not browsers).
-_PREFIX_PASSTHROUGH = frozenset({"/.well-known/jwks.json"})
+# it by path without a domain lookup (resource servers fetch it, not browsers); so is forward
+# auth (api/forward_auth.py: proxies call it, for pools with or without a domain).
+_PREFIX_PASSTHROUGH = frozenset({"/.well-known/jwks.json", "/forward-auth"})
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 # A DNS name or an IP literal: a base URL built from the Host header can't carry a path or
 # userinfo (with allowed_hosts "*" any Host reaches the path-prefix form).

@@ -30,6 +30,7 @@ from mamori.services.tokens.ports import (
     RefreshSession,
     RefreshSessionStore,
     TokenGroups,
+    TokenHolder,
     TokenUsers,
 )
 
@@ -245,6 +246,30 @@ class TokenService:
         """Signature, expiry, the `scope` the use needs (the self-service operations: the
         admin scope), revocation and the user's state; NotAuthorized when any fails. A
         client_credentials token speaks for no user and never passes."""
+        pool_id, claims = await self.access_claims(token)
+        if scope not in str(claims.get("scope", "")).split(" "):
+            raise NotAuthorizedException(MISSING_SCOPES)
+        if "username" not in claims or "origin_jti" not in claims:
+            # A client_credentials token: there is no user for it to speak for.
+            raise NotAuthorizedException(MISSING_SCOPES)
+        holder = await self.holder_of(pool_id, claims)
+        # Cognito: a deleted app client's tokens stop working with the client (DeleteUserPoolClient
+        # "users can no longer sign in to the associated application"); the exact message for
+        # this case isn't documented, so it is the one revoked tokens get.
+        if holder.revoked or not holder.client_exists:
+            raise NotAuthorizedException("Access Token has been revoked")
+        user = holder.user
+        if user is None:
+            raise UserNotFoundException("User does not exist.")
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        origin = str(claims.get("origin_jti", ""))
+        return AccessContext(pool_id, user, str(claims.get("client_id")), origin, claims)
+
+    async def access_claims(self, token: str) -> tuple[PoolId, dict[str, Any]]:
+        """The pool (from `iss`, under this server's public URL) and claims of an access token
+        whose signature (the pool's key named by `kid`), expiry and `token_use` are good;
+        NotAuthorized otherwise. Nothing about revocation or the user: `holder_of`."""
         try:
             kid, iss = unverified_header_and_issuer(token)
         except TokenError as exc:
@@ -268,27 +293,18 @@ class TokenService:
             raise NotAuthorizedException(message) from exc
         if claims.get("token_use") != "access":
             raise NotAuthorizedException("Invalid Access Token")
-        if scope not in str(claims.get("scope", "")).split(" "):
-            raise NotAuthorizedException(MISSING_SCOPES)
-        if "username" not in claims or "origin_jti" not in claims:
-            # A client_credentials token: there is no user for it to speak for.
-            raise NotAuthorizedException(MISSING_SCOPES)
-        origin = str(claims.get("origin_jti", ""))
-        client_id = str(claims.get("client_id"))
-        holder = await self._users.get_user_for_token(
-            pool_id, UserSub(str(claims.get("sub"))), origin, client_id
+        return pool_id, claims
+
+    async def holder_of(self, pool_id: PoolId, claims: dict[str, Any]) -> TokenHolder:
+        """For verified access claims, in one read: the user (None for a client_credentials
+        token's client id, or once deleted), whether the sign-in was revoked, whether the app
+        client still exists."""
+        return await self._users.get_user_for_token(
+            pool_id,
+            UserSub(str(claims.get("sub"))),
+            str(claims.get("origin_jti", "")),
+            str(claims.get("client_id")),
         )
-        # Cognito: a deleted app client's tokens stop working with the client (DeleteUserPoolClient
-        # "users can no longer sign in to the associated application"); the exact message for
-        # this case isn't documented, so it is the one revoked tokens get.
-        if holder.revoked or not holder.client_exists:
-            raise NotAuthorizedException("Access Token has been revoked")
-        user = holder.user
-        if user is None:
-            raise UserNotFoundException("User does not exist.")
-        if not user.enabled:
-            raise NotAuthorizedException("User is disabled.")
-        return AccessContext(pool_id, user, client_id, origin, claims)
 
     async def session_for(
         self, refresh_token: str, now: datetime

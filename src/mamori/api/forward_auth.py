@@ -1,0 +1,81 @@
+"""`/{UserPoolId}/forward-auth` (a mamori extension): the endpoint Caddy's forward_auth, nginx's
+auth_request and Traefik's ForwardAuth call for each request they pass on. 200 with the identity
+in X-Mamori-* headers for the proxy to copy; RFC 6750 section 3's 401/403 otherwise."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mamori.protocols.oauth2.errors import InvalidRequest, OAuthError
+from mamori.services.tokens.forward_auth import ForwardAuth, Requirements
+
+# Proxies call with the method of the request they check (nginx, Traefik) or GET (Caddy).
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_MAX_QUERY = 4096
+# Visible ASCII except `%` (the escape) stays as it is; anything else is percent-encoded (UTF-8),
+# so a username or group in any script is a valid header value.
+_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")
+
+
+def _header(text: str, also: str = "") -> str:
+    return urllib.parse.quote(text, safe="".join(c for c in _SAFE if c not in also))
+
+
+def _challenge(pool_id: str, error: OAuthError | None) -> Response:
+    value = f'Bearer realm="{pool_id}"'
+    status = 401
+    if error is not None:
+        # RFC 6750 section 3: error_description is %x20-21 / %x23-5B / %x5D-7E.
+        text = "".join(c for c in error.description if 0x20 <= ord(c) <= 0x7E and c not in '"\\')
+        value += f', error="{error.error}", error_description="{text}"'
+        status = error.status
+    return Response(status_code=status, headers={**_NO_STORE, "WWW-Authenticate": value})
+
+
+def _requirements(request: Request) -> Requirements:
+    """From the query the proxy's configuration sets: `client_id` (any of; repeated or
+    comma-separated), `scope` (all of; repeated or space-separated), `group` (any of)."""
+    if len(request.url.query) > _MAX_QUERY:
+        raise InvalidRequest("The query is too long.")
+    wanted: dict[str, set[str]] = {"client_id": set(), "scope": set(), "group": set()}
+    for name, value in urllib.parse.parse_qsl(request.url.query, keep_blank_values=True):
+        if name not in wanted:
+            raise InvalidRequest(f"Unknown parameter {name[:40]!r}: use client_id, scope, group.")
+        separator = " " if name == "scope" else ","
+        wanted[name].update(v.strip() for v in value.split(separator) if v.strip())
+    return Requirements(
+        frozenset(wanted["client_id"]), frozenset(wanted["scope"]), frozenset(wanted["group"])
+    )
+
+
+async def forward_auth(request: Request, checks: ForwardAuth) -> Response:
+    pool_id = request.path_params["pool_id"]
+    try:
+        wanted = _requirements(request)
+    except InvalidRequest as exc:
+        return _challenge(pool_id, exc)
+    headers = request.headers.getlist("authorization")
+    if not headers:
+        return _challenge(pool_id, None)  # RFC 6750 3.1: no credentials, no error code
+    scheme, _, token = headers[0].strip().partition(" ")
+    if len(headers) > 1 or scheme.lower() != "bearer" or not token.strip():
+        return _challenge(pool_id, InvalidRequest("Send one Authorization: Bearer header."))
+    try:
+        bearer = await checks.check(pool_id, token.strip(), wanted)
+    except OAuthError as exc:
+        return _challenge(pool_id, exc)
+    out = {
+        **_NO_STORE,
+        "X-Mamori-Sub": _header(bearer.sub),
+        "X-Mamori-Client-Id": _header(bearer.client_id),
+        "X-Mamori-Scope": " ".join(_header(s) for s in bearer.scopes),
+    }
+    if bearer.username is not None:
+        out["X-Mamori-Username"] = _header(bearer.username)
+    if bearer.groups:
+        out["X-Mamori-Groups"] = ",".join(_header(g, also=",") for g in bearer.groups)
+    return Response(status_code=200, headers=out)
