@@ -5,6 +5,7 @@ through the same app."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 import time
@@ -14,10 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
+import strawberry
 import uvicorn
 from examples.graphql.app import create_app
 from tests.support.factories import make_client, make_pool, make_user, sign_in
 from tests.support.live import Server, free_port
+
+from mamori.verify import Verifier
+from mamori.verify.strawberry import AppSyncAuth, AppSyncGraphQL, AwsCognitoUserPools, AwsOidc
 
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 ARTICLES = "{ articles { title internalNotes } }"
@@ -202,3 +207,46 @@ def test_id_token_or_access_token_per_configuration(realm: Realm, ask: Ask) -> N
         assert messages(by_id(PAYROLL, reader)) == [
             "Not Authorized to access payroll on type Query"
         ]
+
+
+@strawberry.type
+class PartnerQuery:
+    @strawberry.field(directives=[AwsOidc()])
+    def partner_report(self) -> str | None:
+        return "for partners"
+
+    @strawberry.field(directives=[AwsCognitoUserPools(cognito_groups=["admin"])])
+    def staff_report(self) -> str | None:
+        return "for staff"
+
+
+def test_user_pools_and_oidc_modes_side_by_side(realm: Realm) -> None:
+    """Two of mamori's pools as AppSync's two modes: staff through the user-pools mode, a
+    partner pool as the OIDC mode (its ID tokens, as AppSync's OIDC mode takes them)."""
+    partners = Realm(realm.server)
+    auth = AppSyncAuth(
+        user_pools=Verifier(realm.issuer, client_ids=[realm.client_id]),
+        oidc=Verifier(partners.issuer, client_ids=[partners.client_id], token_use="id"),
+    )
+    app = AppSyncGraphQL(strawberry.Schema(query=PartnerQuery, extensions=[auth.extension()]))
+
+    async def both() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as http:
+            query = {"query": "{ partnerReport staffReport }"}
+            partner = partners.user()["IdToken"]
+            staff = realm.user("admin")["AccessToken"]
+            by_partner = await http.post("/", json=query, headers={"Authorization": partner})
+            by_staff = await http.post("/", json=query, headers={"Authorization": staff})
+            return by_partner.json(), by_staff.json()
+
+    by_partner, by_staff = asyncio.run(both())
+    assert by_partner["data"] == {"partnerReport": "for partners", "staffReport": None}
+    assert [e["message"] for e in by_partner["errors"]] == [
+        "Not Authorized to access staffReport on type PartnerQuery"
+    ]
+    assert by_staff["data"] == {"partnerReport": None, "staffReport": "for staff"}
+    assert [e["message"] for e in by_staff["errors"]] == [
+        "Not Authorized to access partnerReport on type PartnerQuery"
+    ]
