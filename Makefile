@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 DEPS := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEV_DEPS := $(VENV)/.dev-deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 NODE_DEPS := tests/node/node_modules/.package-lock.json
+AMPLIFY_APP_DEPS := examples/amplify-app/node_modules/.package-lock.json
 
-.PHONY: serve test lint typecheck unit services node-deps packages bench clean
+.PHONY: serve test lint typecheck unit services node-deps amplify-app packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +27,14 @@ serve: $(DEPS)
 $(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 
-node-deps: $(NODE_DEPS)
+$(AMPLIFY_APP_DEPS): examples/amplify-app/package.json examples/amplify-app/package-lock.json
+	cd examples/amplify-app && npm ci --no-audit --no-fund --loglevel=error
+
+node-deps: $(NODE_DEPS) $(AMPLIFY_APP_DEPS)
+
+# The Amplify sample app built into examples/amplify-app/dist (its test builds its own copy).
+amplify-app: $(AMPLIFY_APP_DEPS)
+	cd examples/amplify-app && npm run build
 
 services:
 	bash scripts/ensure-services.sh
@@ -51,4 +59,4 @@ bench: $(DEPS)
 	$(BIN)/python -m bench.run $(ARGS)
 
 clean:
-	rm -rf $(VENV) .mamori tests/node/node_modules
+	rm -rf $(VENV) .mamori tests/node/node_modules examples/amplify-app/node_modules examples/amplify-app/dist

@@ -54,9 +54,9 @@ class WebApp:
 
 
 @contextmanager
-def serve_app(script: Path) -> Iterator[WebApp]:
-    """Serves the page at every path (the callback and sign-out URLs load the same app),
-    `script` at /app.js and `app.config` at /config.json."""
+def serve_app(script: Path, page: str = PAGE) -> Iterator[WebApp]:
+    """Serves `page` (by default a bare one loading /app.js) at every path (the callback and
+    sign-out URLs load the same app), `script` at /app.js and `app.config` at /config.json."""
     port = free_port()
     app = WebApp(f"http://localhost:{port}", script)
 
@@ -73,7 +73,7 @@ def serve_app(script: Path) -> Iterator[WebApp]:
                 self.end_headers()
                 return
             else:
-                body, kind = PAGE.encode(), "text/html; charset=utf-8"
+                body, kind = page.encode(), "text/html; charset=utf-8"
             self.send_response(200)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
