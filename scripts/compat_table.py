@@ -92,6 +92,16 @@ HTTP_ENDPOINTS = (
         "as the token endpoint",
     ),
     (
+        "POST {domain}/oauth2/introspect",
+        "RFC 7662 token introspection, a mamori extension (Cognito has no introspection "
+        "endpoint): `token`, an access token of the domain's pool; `{\"active\": true}` with "
+        "its claims (`scope`, `client_id`, `username`, `sub`, `exp`, `iat`, `iss`, `token_use`, "
+        "...) and `token_type`, or `{\"active\": false}` when it is expired, revoked, forged, "
+        "another pool's, its client deleted or its user disabled or deleted, or not an access "
+        "token (docs/integrations.md: mod_auth_openidc refuses revoked tokens with it)",
+        "as the token endpoint; a client with a secret",
+    ),
+    (
         "GET {domain}/logout",
         "Ends the hosted-login session: `client_id` + `logout_uri` (exactly a LogoutURL), or "
         "`client_id` + `redirect_uri` + `response_type` (+ the authorize parameters) to sign "

@@ -1,7 +1,7 @@
 """Assembles the token endpoint's side of the OAuth provider for wiring.py: OAuthGrants (the
-grants of /oauth2/token and /oauth2/revoke), UserInfo (/oauth2/userInfo) and ForwardAuth (a
-proxy's per-request token check, /<poolId>/forward-auth), as the container fields `oauth_grants`,
-`user_info` and `forward_auth`."""
+grants of /oauth2/token and /oauth2/revoke), UserInfo (/oauth2/userInfo), TokenIntrospection
+(/oauth2/introspect) and ForwardAuth (a proxy's per-request token check, /<poolId>/forward-auth),
+as the container fields `oauth_grants`, `user_info`, `introspection` and `forward_auth`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.service import AuthService
 from mamori.services.oauth.codes import AuthorizationCodes
 from mamori.services.oauth.grants import OAuthGrants
+from mamori.services.oauth.introspection import TokenIntrospection
 from mamori.services.oauth.ports import ResourceServerScopes
 from mamori.services.oauth.userinfo import UserInfo
 from mamori.services.tokens.forward_auth import ForwardAuth
@@ -22,6 +23,7 @@ from mamori.services.users.accounts import UserAccounts
 class TokenEndpointFields(TypedDict):
     oauth_grants: OAuthGrants
     user_info: UserInfo
+    introspection: TokenIntrospection
     forward_auth: ForwardAuth
 
 
@@ -40,5 +42,6 @@ def build_token_endpoint(
     return TokenEndpointFields(
         oauth_grants=OAuthGrants(clients, users, tokens, auth, refresh, codes, resource_scopes),
         user_info=UserInfo(tokens, clients),
+        introspection=TokenIntrospection(tokens),
         forward_auth=ForwardAuth(tokens),
     )

@@ -18,6 +18,7 @@ from mamori.services.identity.credentials import IdentityServices
 from mamori.services.oauth.authorize import AuthorizeService
 from mamori.services.oauth.codes import AuthorizationCodes
 from mamori.services.oauth.grants import OAuthGrants
+from mamori.services.oauth.introspection import TokenIntrospection
 from mamori.services.oauth.login_sessions import LoginSessions
 from mamori.services.oauth.userinfo import UserInfo
 from mamori.services.outbox import OutboxService
@@ -81,6 +82,7 @@ class Services:
     authorization_codes: AuthorizationCodes  # issued by authorize, redeemed at /oauth2/token
     oauth_grants: OAuthGrants  # /oauth2/token's grants and /oauth2/revoke
     user_info: UserInfo  # /oauth2/userInfo
+    introspection: TokenIntrospection  # /oauth2/introspect (RFC 7662, an extension)
     forward_auth: ForwardAuth  # a reverse proxy's per-request token check (/<poolId>/forward-auth)
     auth_events: AuthEventLog  # the auth-event log (AdminListUserAuthEvents, feedback)
     # threat protection's configuration (Set/DescribeRiskConfiguration) and what applies

@@ -32,6 +32,7 @@ from mamori.api.oauth2.backchannel import answer
 from mamori.api.oauth2.context import DomainContext
 from mamori.api.oauth2.discovery import domain_jwks, domain_openid_configuration
 from mamori.api.oauth2.idp_response import idp_response
+from mamori.api.oauth2.introspect import introspect
 from mamori.api.oauth2.logout import logout
 from mamori.api.oauth2.revoke import revoke
 from mamori.api.oauth2.token import token
@@ -53,7 +54,9 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 # userinfo (with allowed_hosts "*" any Host reaches the path-prefix form).
 _HOST_NAME = re.compile(r"[a-z0-9_.-]+|[0-9a-f:.]+")
 # Endpoints that clients, not browsers, call: their errors are JSON (RFC 6749 section 5.2).
-_BACK_CHANNEL = frozenset({"/oauth2/token", "/oauth2/revoke", "/oauth2/userInfo"})
+_BACK_CHANNEL = frozenset(
+    {"/oauth2/token", "/oauth2/revoke", "/oauth2/userInfo", "/oauth2/introspect"}
+)
 
 
 class PoolDomains(Protocol):
@@ -183,6 +186,7 @@ def domain_routes(services: Services) -> list[BaseRoute]:
         ("/oauth2/token", token, ["POST"]),
         ("/oauth2/userInfo", user_info, ["GET", "POST"]),
         ("/oauth2/revoke", revoke, ["POST"]),
+        ("/oauth2/introspect", introspect, ["POST"]),  # RFC 7662, an extension
         ("/oauth2/idpresponse", idp_response, ["GET", "POST"]),
         ("/logout", logout, ["GET"]),
         ("/saml2/idpresponse", saml_response, ["GET", "POST"]),
