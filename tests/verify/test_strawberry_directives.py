@@ -55,10 +55,19 @@ class Partner:
 
 
 @strawberry.type
+class Note:
+    text: str
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def open(self) -> str:
         return "open"
+
+    @strawberry.field(directives=[AwsCognitoUserPools(cognito_groups=["admin"])])
+    def note(self) -> Note:
+        return Note(text="nested")
 
     @strawberry.field(directives=[AwsCognitoUserPools()])
     def signed_in(self) -> str:
@@ -149,6 +158,11 @@ async def test_deny_refuses_what_no_directive_names_but_honours_directives() -> 
     assert [e["message"] for e in body["errors"]] == ["Not Authorized to access open on type Query"]
     body = (await post("{ signedIn admin }", "pool:ada:admin")).json()
     assert body == {"data": {"signedIn": "signed in", "admin": "admin"}}
+    # DENY is about top-level fields: an unannotated type below a permitted field is readable.
+    body = (await post("{ note { text } }", "pool:ada:admin")).json()
+    assert body == {"data": {"note": {"text": "nested"}}}
+    body = (await post("{ note { text } }", "pool:rita:reader")).json()
+    assert body["errors"][0]["message"] == "Not Authorized to access note on type Query"
 
 
 @pytest.mark.anyio

@@ -221,19 +221,23 @@ class AppSyncAuth:
             field = info.parent_type.fields[info.field_name]
             field_def = field.extensions.get("strawberry-definition")
             type_def = info.parent_type.extensions.get("strawberry-definition")
-            rules = (
-                rules_of(getattr(field_def, "directives", ()) or ())
-                or rules_of(getattr(type_def, "directives", ()) or ())
-                or (Rule(self.default_mode, default=True),)
+            rules = rules_of(getattr(field_def, "directives", ()) or ()) or rules_of(
+                getattr(type_def, "directives", ()) or ()
             )
+            if not rules:
+                schema = info.schema
+                roots = (schema.query_type, schema.mutation_type, schema.subscription_type)
+                # DENY: a top-level field no directive names is refused to everyone (AppSync
+                # makes @aws_auth compulsory on every query and mutation); a nested one keeps
+                # the default mode, its parent's field having let the caller in.
+                denied = self.default_action is DefaultAction.DENY and info.parent_type in roots
+                rules = () if denied else (Rule(self.default_mode, default=True),)
             self._rules[key] = rules
         return rules
 
     def allows(self, identity: Identity, rules: Collection[Rule]) -> bool:
         for rule in rules:
             if rule.mode not in identity.modes:
-                continue
-            if rule.default and self.default_action is DefaultAction.DENY:
                 continue
             if rule.groups is None or rule.groups & identity.groups:
                 return True
