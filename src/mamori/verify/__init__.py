@@ -16,7 +16,7 @@ from mamori.verify.errors import (
     WrongIssuer,
     WrongTokenUse,
 )
-from mamori.verify.verifier import TokenUse, Verifier, cognito_issuer
+from mamori.verify.verifier import TokenUse, Verifier, cognito_issuer, require
 
 __all__ = [
     "BadSignature",
@@ -33,4 +33,5 @@ __all__ = [
     "WrongIssuer",
     "WrongTokenUse",
     "cognito_issuer",
+    "require",
 ]

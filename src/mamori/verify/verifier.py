@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
@@ -70,6 +70,17 @@ def _words(value: Any, name: str) -> frozenset[str]:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return frozenset(value)
     raise Malformed(f"{name} is neither a string nor a list of strings")
+
+
+def require(
+    claims: Mapping[str, Any], *, scopes: Sequence[str] = (), groups: Sequence[str] = ()
+) -> None:
+    """Raise MissingScope / MissingGroup unless verified `claims` carry at least one of
+    `scopes` (in `scope`) and one of `groups` (in `cognito:groups`); empty lists ask nothing."""
+    if scopes and _words(claims.get("scope"), "scope").isdisjoint(scopes):
+        raise MissingScope(f"the token has none of the scopes {sorted(scopes)}")
+    if groups and _words(claims.get("cognito:groups"), "cognito:groups").isdisjoint(groups):
+        raise MissingGroup(f"the token is in none of the groups {sorted(groups)}")
 
 
 def cognito_issuer(user_pool_id: str, region: str | None = None) -> str:
