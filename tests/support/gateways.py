@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -31,6 +33,7 @@ __all__ = [
     "SCOPE",
     "Issuer",
     "echo_backend",
+    "export_pem",
     "free_port",
     "gateway",
     "make_issuer",
@@ -303,3 +306,34 @@ def make_issuer(server: Server) -> Issuer:
         str(machine["ClientSecret"]),
         str(stranger),
     )
+
+
+def export_pem(server: Server, pool_id: str, out: Path) -> Path:
+    """The pool's signing key as a PEM public key, written by `mamori keys export` (the command
+    an operator runs for HAProxy) from the server's database with its master key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAMORI_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mamori.cli",
+            "keys",
+            "export",
+            pool_id,
+            "--format",
+            "pem",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(server.data_dir),
+            "--database-url",
+            server.database_url,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return out

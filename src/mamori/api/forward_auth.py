@@ -68,14 +68,15 @@ async def forward_auth(request: Request, checks: ForwardAuth) -> Response:
         bearer = await checks.check(pool_id, token.strip(), wanted)
     except OAuthError as exc:
         return _challenge(pool_id, exc)
+    # Every header on every 200, empty when the token has no such thing (a client_credentials
+    # token: no username, no groups): a proxy that copies only the headers present would leave
+    # the caller's own value in place, and Caddy 2.6 copies an absent one as its placeholder.
     out = {
         **_NO_STORE,
         "X-Mamori-Sub": _header(bearer.sub),
-        "X-Mamori-Client-Id": _header(bearer.client_id),
+        "X-Mamori-Username": "" if bearer.username is None else _header(bearer.username),
+        "X-Mamori-Groups": ",".join(_header(g, also=",") for g in bearer.groups),
         "X-Mamori-Scope": " ".join(_header(s) for s in bearer.scopes),
+        "X-Mamori-Client-Id": _header(bearer.client_id),
     }
-    if bearer.username is not None:
-        out["X-Mamori-Username"] = _header(bearer.username)
-    if bearer.groups:
-        out["X-Mamori-Groups"] = ",".join(_header(g, also=",") for g in bearer.groups)
     return Response(status_code=200, headers=out)
