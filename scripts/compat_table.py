@@ -33,6 +33,19 @@ HTTP_ENDPOINTS = (
     ("GET /{UserPoolId}/.well-known/jwks.json", "The pool's signing keys (RS256 JWKs)", "none"),
     ("GET /{UserPoolId}/.well-known/openid-configuration", "OpenID discovery document", "none"),
     (
+        "GET /{UserPoolId}/forward-auth?client_id=&scope=&group=",
+        "Forward auth, a mamori extension (Cognito has none): the endpoint Caddy's "
+        "forward_auth, nginx's auth_request and Traefik's ForwardAuth call for each request "
+        "(any method). The bearer access token is checked as GetUser checks it (signature, "
+        "expiry, `token_use`, the pool's issuer, revocation, its client, its user enabled; "
+        "client_credentials tokens too) and against the query: `client_id` any of, `scope` "
+        "all of, `group` any of. 200 with `X-Mamori-Sub`, `X-Mamori-Username`, "
+        "`X-Mamori-Groups`, `X-Mamori-Scope`, `X-Mamori-Client-Id` (empty when the token has "
+        "none); 401 `invalid_token`, 403 `insufficient_scope`, 400 `invalid_request` in "
+        "`WWW-Authenticate` (RFC 6750 section 3). Reads only (docs/integrations.md, Caddy)",
+        "Bearer access token",
+    ),
+    (
         "GET {domain}/oauth2/authorize",
         "Authorization endpoint (docs/oauth.md): `response_type` code or token, `client_id`, "
         "`redirect_uri` (exactly a CallbackURL; DefaultRedirectURI when left out), `state`, "
