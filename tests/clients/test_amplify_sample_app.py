@@ -7,29 +7,23 @@ the page shows, and checks mamori's and moto's side with boto3."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import re
 import secrets
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Browser, Page, expect
+from tests.support.amplify_app import Authenticator, Calls, act, build_app, line, load_setup
 from tests.support.browser import fill_sign_in, new_page
 from tests.support.browser_pages import fill_code, new_code
 from tests.support.factories import PASSWORD, make_user
 from tests.support.hosted import Hosted, TlsServer, tls_server
 from tests.support.live import REGION
-from tests.support.mfa import STEP, next_step
 from tests.support.moto import run_moto
 from tests.support.s3_front import s3_front
 from tests.support.webapp import WebApp, serve_app
@@ -43,26 +37,7 @@ pytestmark = [
     ),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-APP_DIR = ROOT / "examples" / "amplify-app"
-SCOPES = ["openid", "email", "profile", "aws.cognito.signin.user.admin"]
 KEYS = ["albums/2026/beach.jpg", "albums/2026/hike.jpg", "notes.txt"]
-
-
-def build_app(out: Path) -> Path:
-    """`npm ci` when node_modules is missing or older than the lockfile, then the app's own
-    build (build.mjs: esbuild) into `out`; the app's dist/ is left alone."""
-    installed = APP_DIR / "node_modules" / ".package-lock.json"
-    lock = APP_DIR / "package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=APP_DIR,
-            check=True,
-            timeout=600,
-        )
-    subprocess.run(["node", "build.mjs", f"--outdir={out}"], cwd=APP_DIR, check=True, timeout=60)
-    return out
 
 
 @dataclass
@@ -134,15 +109,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             yield World(server, hosted, app, config, identity_pool, bucket, other_bucket)
 
 
-def load_setup() -> ModuleType:
-    """examples/amplify-app/setup_mamori.py, the sample's own set-up of mamori."""
-    spec = importlib.util.spec_from_file_location("setup_mamori", APP_DIR / "setup_mamori.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 SETUP = load_setup()
 
 
@@ -188,48 +154,6 @@ def identity_client(server: TlsServer) -> Any:
     )
 
 
-@dataclass
-class Authenticator:
-    """The user's authenticator app, read from the secret the page shows: each code is for a
-    later time step than the last (mamori takes a step once), waiting for the clock when the
-    steps the server accepts now are used up."""
-
-    secret: str
-    last: int | None = None
-
-    def code(self) -> str:
-        while True:
-            now = time.time()
-            try:
-                step = next_step(self.last, now)
-            except AssertionError:  # every step in the drift window is used: wait for one
-                time.sleep(STEP - now % STEP + 0.2)
-                continue
-            self.last = step
-            return str(pyotp.TOTP(self.secret).at(step * STEP))
-
-
-@dataclass
-class Calls:
-    """The AWS JSON requests the page sent: (X-Amz-Target, body)."""
-
-    seen: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    urls: list[str] = field(default_factory=list)
-
-    def record(self, request: Request) -> None:
-        self.urls.append(request.url)
-        target = request.headers.get("x-amz-target")
-        if target:
-            self.seen.append((target.split(".")[-1], json.loads(request.post_data or "{}")))
-
-    def ops(self) -> list[str]:
-        return [op for op, _ in self.seen]
-
-    def clear(self) -> None:
-        self.seen.clear()
-        self.urls.clear()
-
-
 @pytest.fixture()
 def page(chromium: Browser) -> Iterator[Page]:
     page = new_page(chromium)
@@ -237,35 +161,6 @@ def page(chromium: Browser) -> Iterator[Page]:
         yield page
     finally:
         page.context.close()
-
-
-@dataclass
-class Line:
-    """One line of the page's #log."""
-
-    step: str
-    outcome: str
-    text: str
-
-
-def act(page: Page, form_or_button: str, **fields: str) -> Line:
-    """Fill a form's fields and submit it (or click a button); the log line it adds."""
-    before = page.locator("#log li").count()
-    target = page.locator(f"#{form_or_button}")
-    for name, value in fields.items():
-        target.locator(f"[name={name}]").fill(value)
-    (target.locator("button") if fields else target).click()
-    return line(page, before)
-
-
-def line(page: Page, index: int) -> Line:
-    item = page.locator("#log li").nth(index)
-    expect(item).to_be_attached()
-    return Line(
-        item.get_attribute("data-step") or "",
-        item.get_attribute("data-outcome") or "",
-        item.inner_text(),
-    )
 
 
 def test_sign_up_mfa_hosted_login_credentials_and_s3(world: World, page: Page) -> None:
@@ -368,6 +263,17 @@ def test_sign_up_mfa_hosted_login_credentials_and_s3(world: World, page: Page) -
     albums = act(page, "list-bucket", bucket=world.bucket, prefix="albums/")
     assert albums.text == f"listBucket: 2 object(s) in {world.bucket}", albums
     assert page.locator("#objects li").all_inner_texts() == KEYS[:2]
+
+    # Signing out of a hosted sign-in goes through the domain's /logout, back to the app, and
+    # ends mamori's session there: the hosted login asks for the password again.
+    calls.clear()
+    with page.expect_navigation(url=lambda url: url.startswith(world.app.url)):
+        page.locator("#sign-out").click()
+    assert any(u.startswith(f"{hosted.by_host}/logout?") for u in calls.urls), calls.urls
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#status")).to_have_text("Signed out")
+    page.locator("#hosted-sign-in").click()
+    page.wait_for_url(f"{hosted.by_host}/login?**")
     admin.close()
 
 
