@@ -33,24 +33,31 @@ SESSION_COOKIE = "mod_auth_openidc_session"
 MAMORI_COOKIE = "mamori_session"
 
 
-def proxy_config(hosted: Hosted, backend: str, ca: Path, passphrase: str) -> str:
-    """The part of the Apache config docs/integrations.md shows (mamori's domain by path
-    prefix; its https URLs trusted through the test CA)."""
-    logout = urllib.parse.urlencode(
-        {"client_id": hosted.client_id, "logout_uri": hosted.logout_uri}
-    )
+def proxy_config(
+    issuer: str,
+    domain: str,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str,
+    logout_uri: str,
+    backend: str,
+    passphrase: str,
+) -> str:
+    """The config docs/integrations.md shows, as it is tested: `issuer`, the pool's issuer;
+    `domain`, the pool's domain (any form); a confidential code client whose callback is
+    `redirect_uri` and sign-out URL `logout_uri`; `backend`, the app."""
+    logout = urllib.parse.urlencode({"client_id": client_id, "logout_uri": logout_uri})
     return f"""
-OIDCCABundlePath {ca}
-OIDCProviderMetadataURL {hosted.issuer}/.well-known/openid-configuration
+OIDCProviderMetadataURL {issuer}/.well-known/openid-configuration
 # Cognito's /logout takes client_id and logout_uri (one of the client's sign-out URLs);
 # mod_auth_openidc adds id_token_hint and post_logout_redirect_uri, which mamori ignores.
-OIDCProviderEndSessionEndpoint {hosted.by_path}/logout?{logout}
-OIDCClientID {hosted.client_id}
-OIDCClientSecret {hosted.client_secret}
+OIDCProviderEndSessionEndpoint {domain}/logout?{logout}
+OIDCClientID {client_id}
+OIDCClientSecret {client_secret}
 OIDCProviderTokenEndpointAuth client_secret_basic
 OIDCScope "openid email profile"
 OIDCPKCEMethod S256
-OIDCRedirectURI {hosted.redirect_uri}
+OIDCRedirectURI {redirect_uri}
 OIDCCryptoPassphrase {passphrase}
 OIDCCookieSameSite On
 OIDCSessionInactivityTimeout 3600
@@ -107,8 +114,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         # Its callback: <app>/callback (OIDCRedirectURI); its sign-out URL: <app>/signed-out.
         hosted = make_hosted(server, app, secret=True, scopes=["openid", "email", "profile"], ca=ca)
         server.admin().create_group(UserPoolId=hosted.pool_id, GroupName="admins")
-        config = head(root, (port,)) + proxy_config(
-            hosted, echo.url, readable(root, ca), secrets.token_urlsafe(32)
+        assert hosted.client_secret is not None
+        # mod_auth_openidc takes only https URLs: mamori serves TLS from a test CA.
+        trust = f"OIDCCABundlePath {readable(root, ca)}\n"
+        config = (
+            head(root, (port,))
+            + trust
+            + proxy_config(
+                issuer=hosted.issuer,
+                domain=hosted.by_path,
+                client_id=hosted.client_id,
+                client_secret=hosted.client_secret,
+                redirect_uri=hosted.redirect_uri,
+                logout_uri=hosted.logout_uri,
+                backend=echo.url,
+                passphrase=secrets.token_urlsafe(32),
+            )
         )
         with run_apache(root, (port,), config) as apache:
             yield Site(hosted, apache, echo, app)
@@ -225,3 +246,21 @@ def _cookie(page: Page, name: str) -> dict[str, Any] | None:
 def _drop_cookie(page: Page, name: str) -> None:
     assert _cookie(page, name) is not None, page.context.cookies()
     page.context.clear_cookies(name=name)
+
+
+# The example values docs/integrations.md shows the config with.
+DOC_VALUES = {
+    "issuer": "https://id.example.com/us-east-1_Ab12Cd34E",
+    "domain": "https://shop.auth.example.com",
+    "client_id": "3webapp456789abcdefghijklm",
+    "client_secret": "the-app-clients-secret",
+    "redirect_uri": "https://app.example.com/callback",
+    "logout_uri": "https://app.example.com/signed-out",
+    "backend": "http://127.0.0.1:3000",
+    "passphrase": "a-long-random-secret-of-your-own",
+}
+
+
+def test_the_documented_config_is_the_tested_one() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "integrations.md").read_text()
+    assert proxy_config(**DOC_VALUES).strip() in doc

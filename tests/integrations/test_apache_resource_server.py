@@ -29,29 +29,30 @@ SCOPE = "orders/read"
 
 
 def resource_server_config(
-    jwks_port: int,
-    introspect_port: int,
+    jwks_host: str,
+    introspect_host: str,
     issuer: str,
     domain: str,
     backend: str,
     client_id: str,
     gateway_id: str,
     gateway_secret: str,
-    ca: Path,
 ) -> str:
-    """The two virtual hosts docs/integrations.md shows: offline (JWKS) and introspection.
-    mod_auth_openidc takes only https URLs for both: mamori serves TLS from a test CA."""
+    """The two virtual hosts docs/integrations.md shows, as they are tested: offline (JWKS) and
+    introspection. `issuer`: the pool's issuer; `domain`: the pool's domain (any form)."""
     return f"""
-OIDCCABundlePath {ca}
-
 # Offline: the pool's JWKS; signature and expiry only.
-<VirtualHost 127.0.0.1:{jwks_port}>
+<VirtualHost {jwks_host}>
     OIDCOAuthVerifyJwksUri {issuer}/.well-known/jwks.json
     OIDCOAuthRemoteUserClaim sub
     OIDCPassClaimsAs headers
     <Location "/">
         AuthType oauth20
+        # A good token that fails a claim below: 403, not Apache's default 401.
+        AuthzSendForbiddenOnFailure On
         <RequireAll>
+            Require claim iss:{issuer}
+            Require claim token_use:access
             Require claim client_id:{client_id}
             Require claim "scope~(^| ){SCOPE}( |$)"
         </RequireAll>
@@ -60,7 +61,7 @@ OIDCCABundlePath {ca}
 </VirtualHost>
 
 # Introspection: mamori says whether the token is active now (revocation included).
-<VirtualHost 127.0.0.1:{introspect_port}>
+<VirtualHost {introspect_host}>
     OIDCOAuthIntrospectionEndpoint {domain}/oauth2/introspect
     OIDCOAuthIntrospectionEndpointAuth client_secret_basic
     OIDCOAuthClientID {gateway_id}
@@ -72,7 +73,11 @@ OIDCCABundlePath {ca}
         # Ask on every request: a revoked token is refused at once (a positive number caches
         # an answer that many seconds).
         OIDCOAuthTokenIntrospectionInterval -1
+        # A good token that fails a claim below: 403, not Apache's default 401.
+        AuthzSendForbiddenOnFailure On
         <RequireAll>
+            Require claim iss:{issuer}
+            Require claim token_use:access
             Require claim client_id:{client_id}
             Require claim "scope~(^| ){SCOPE}( |$)"
         </RequireAll>
@@ -100,6 +105,7 @@ class World:
     jwks_url: str
     introspect_url: str
     ca: Path
+    last_id_token: str = field(default="", repr=False)
 
     def verify(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca))
@@ -135,6 +141,7 @@ class World:
                 headers=basic(self.web_id, self.web_secret),
             )
         assert tokens.status_code == 200, tokens.text
+        self.last_id_token = str(tokens.json()["id_token"])
         return username, str(tokens.json()["access_token"])
 
     def machine_token(self) -> str:
@@ -192,16 +199,21 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         other_pool = str(make_pool(server)["Id"])
         domain = web.by_path
         jwks_port, introspect_port = free_port(), free_port()
-        config = head(root, (jwks_port, introspect_port)) + resource_server_config(
-            jwks_port,
-            introspect_port,
-            issuer=f"{server.url}/{pool_id}",
-            domain=domain,
-            backend=echo.url,
-            client_id=web.client_id,
-            gateway_id=str(gateway["ClientId"]),
-            gateway_secret=str(gateway["ClientSecret"]),
-            ca=readable(root, ca),
+        # mod_auth_openidc takes only https URLs: mamori serves TLS from a test CA.
+        trust = f"OIDCCABundlePath {readable(root, ca)}\n"
+        config = (
+            head(root, (jwks_port, introspect_port))
+            + trust
+            + resource_server_config(
+                f"127.0.0.1:{jwks_port}",
+                f"127.0.0.1:{introspect_port}",
+                issuer=f"{server.url}/{pool_id}",
+                domain=domain,
+                backend=echo.url,
+                client_id=web.client_id,
+                gateway_id=str(gateway["ClientId"]),
+                gateway_secret=str(gateway["ClientSecret"]),
+            )
         )
         with run_apache(root, (jwks_port, introspect_port), config) as apache:
             yield World(
@@ -245,14 +257,15 @@ def _passes(world: World, mode: str, token: str) -> dict[str, str]:
     return dict(echoed["headers"])
 
 
-def _refused(world: World, mode: str, token: str | None, *, good: str) -> httpx.Response:
-    """`token` refused by Apache, never reaching the backend; `good` (the positive control)
+def _refused(
+    world: World, mode: str, token: str | None, *, good: str, status: int = 401
+) -> httpx.Response:
+    """`token` refused by Apache with `status` (401: not a good token; 403: a good token that
+    fails a `Require claim`), never reaching the backend; `good` (the positive control)
     passes the same Apache right after."""
     marker = f"/refused-{secrets.token_hex(4)}"
     response = _call(world, mode, token, marker)
-    # mod_auth_openidc 2.4.12 answers 401 for a bad token (with RFC 6750's challenge) and
-    # for a good token that fails `Require claim` (without one).
-    assert response.status_code == 401, (
+    assert response.status_code == status, (
         f"{response.status_code} {response.text}\n{world.apache.log()}"
     )
     assert not any(p.startswith(marker) for p in world.echo.seen), "the backend was reached"
@@ -308,14 +321,22 @@ def test_another_pools_token_is_refused(world: World, mode: str) -> None:
 def test_another_clients_token_is_refused(world: World, mode: str) -> None:
     """The machine client's token has the scope, but the location wants the web client."""
     _, good = world.user_token()
-    _refused(world, mode, world.machine_token(), good=good)
+    _refused(world, mode, world.machine_token(), good=good, status=403)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_id_token_is_refused(world: World, mode: str) -> None:
+    _, good = world.user_token()
+    # Offline, the ID token's signature is good and its claims fail (no client_id, token_use
+    # id); mamori's introspection calls it inactive.
+    _refused(world, mode, world.last_id_token, good=good, status=403 if mode == "jwks" else 401)
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_token_without_the_scope_is_refused(world: World, mode: str) -> None:
     _, good = world.user_token()
     _, narrow = world.user_token(scope="openid email")
-    _refused(world, mode, narrow, good=good)
+    _refused(world, mode, narrow, good=good, status=403)
 
 
 def test_a_revoked_token_is_refused_by_introspection_only(world: World) -> None:
@@ -329,3 +350,21 @@ def test_a_revoked_token_is_refused_by_introspection_only(world: World) -> None:
     response = _refused(world, "introspect", revoked, good=good)
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
     _passes(world, "jwks", revoked)
+
+
+# The example values docs/integrations.md shows the config with.
+DOC_VALUES = {
+    "jwks_host": "*:8081",
+    "introspect_host": "*:8082",
+    "issuer": "https://id.example.com/us-east-1_Ab12Cd34E",
+    "domain": "https://shop.auth.example.com",
+    "backend": "http://127.0.0.1:3000",
+    "client_id": "1example23456789abcdefghij",
+    "gateway_id": "2gateway3456789abcdefghijk",
+    "gateway_secret": "the-gateway-clients-secret",
+}
+
+
+def test_the_documented_config_is_the_tested_one() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "integrations.md").read_text()
+    assert resource_server_config(**DOC_VALUES).strip() in doc
