@@ -107,9 +107,9 @@ HTTP_ENDPOINTS = (
     (
         "POST {domain}/oauth2/introspect",
         "RFC 7662 token introspection, a mamori extension (Cognito has no introspection "
-        "endpoint): `token`, an access token of the domain's pool; `{\"active\": true}` with "
+        'endpoint): `token`, an access token of the domain\'s pool; `{"active": true}` with '
         "its claims (`scope`, `client_id`, `username`, `sub`, `exp`, `iat`, `iss`, `token_use`, "
-        "...) and `token_type`, or `{\"active\": false}` when it is expired, revoked, forged, "
+        '...) and `token_type`, or `{"active": false}` when it is expired, revoked, forged, '
         "another pool's, its client deleted or its user disabled or deleted, or not an access "
         "token (docs/integrations.md: mod_auth_openidc refuses revoked tokens with it)",
         "as the token endpoint; a client with a secret",
