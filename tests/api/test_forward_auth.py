@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.support.factories import make_user
 from tests.support.gateways import SCOPE, Issuer, make_issuer, tampered
 from tests.support.identity import forged
 from tests.support.live import run_server
@@ -161,3 +162,17 @@ def test_an_unknown_parameter_is_a_configuration_error(issuer: Issuer) -> None:
     answer = _ask(issuer, issuer.access(), scopes=SCOPE)
     assert answer.status_code == 400
     assert 'error="invalid_request"' in answer.headers["www-authenticate"]
+
+
+def test_names_outside_ascii_are_percent_encoded(issuer: Issuer) -> None:
+    admin = issuer.server.admin()
+    for group in ("ops,eu", "管理"):
+        admin.create_group(UserPoolId=issuer.pool_id, GroupName=group)
+    username = make_user(issuer.server, issuer.pool_id, "ユーザー")
+    for group in ("ops,eu", "管理"):
+        admin.admin_add_user_to_group(UserPoolId=issuer.pool_id, Username=username, GroupName=group)
+    answer = _ask(issuer, issuer.tokens(username)["access_token"], group="管理")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["x-mamori-username"] == urllib.parse.quote("ユーザー")
+    groups = answer.headers["x-mamori-groups"].split(",")
+    assert sorted(urllib.parse.unquote(g) for g in groups) == sorted(["ops,eu", "管理"])
