@@ -45,8 +45,8 @@ packages:
 	bash scripts/ensure-packages.sh
 
 lint: $(DEV_DEPS)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/lint-imports
 
 typecheck: $(DEV_DEPS)
