@@ -75,6 +75,14 @@ OIDCRemoteUserClaim sub
     ProxyPass "{backend}/app/"
 </Location>
 
+# Only members of the pool's admins group (the ID token's cognito:groups).
+<Location "/app/admin/">
+    AuthType openid-connect
+    AuthzSendForbiddenOnFailure On
+    Require claim cognito:groups:admins
+    ProxyPass "{backend}/app/admin/"
+</Location>
+
 # The redirect URI is mod_auth_openidc's own: the callback, and logout at ?logout=<url>.
 <Location "/callback">
     AuthType openid-connect
@@ -182,6 +190,10 @@ def test_sign_in_claims_and_logout_of_both(chromium: Browser, site: Site) -> Non
         assert site.seen(page)["headers"]["oidc_claim_sub"] == sub
         assert not any(u.startswith(hosted.by_path) for u in visited[before:])
 
+        # A member of admins reaches the admins' pages.
+        page.goto(f"{site.app}/app/admin/report")
+        assert site.seen(page)["path"] == "/app/admin/report"
+
         # Positive control for mamori's own session: without the proxy's cookie, the browser
         # goes to mamori and comes straight back, no password asked.
         _drop_cookie(page, SESSION_COOKIE)
@@ -217,7 +229,8 @@ def test_sign_in_claims_and_logout_of_both(chromium: Browser, site: Site) -> Non
 
 def test_a_browser_cannot_send_its_own_claim_headers(chromium: Browser, site: Site) -> None:
     """Headers named like the proxy's (OIDC_CLAIM_*, x-amzn-oidc-*) sent by the browser are
-    replaced or dropped; the app sees only what the proxy vouches for."""
+    replaced or dropped; the app sees only what the proxy vouches for. A user outside the
+    admins group is refused the admins' pages."""
     hosted = site.hosted
     username = make_user(hosted.server, hosted.pool_id)
     page = new_page(
@@ -235,6 +248,11 @@ def test_a_browser_cannot_send_its_own_claim_headers(chromium: Browser, site: Si
         headers = site.seen(page)["headers"]
         assert headers["oidc_claim_email"] == f"{username}@example.com"
         assert headers["x-amzn-oidc-identity"] == headers["oidc_claim_sub"] != "mallory"
+        # Not in admins: signed in, but the admins' pages are refused before the app.
+        marker = f"/app/admin/{secrets.token_hex(4)}"
+        response = page.goto(f"{site.app}{marker}")
+        assert response is not None and response.status == 403
+        assert not any(p.startswith(marker) for p in site.echo.seen)
     finally:
         page.context.close()
 
