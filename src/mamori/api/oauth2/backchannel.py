@@ -1,5 +1,6 @@
-"""What the back-channel endpoints (/oauth2/token, /oauth2/revoke, /oauth2/userInfo) share:
-the strict form reader, and JSON answers and errors that no cache keeps (RFC 6749 section 5.1)."""
+"""What the back-channel endpoints (/oauth2/token, /oauth2/revoke, /oauth2/userInfo,
+/oauth2/introspect) share: the strict form reader, and JSON answers and errors that no cache
+keeps (RFC 6749 section 5.1)."""
 
 from __future__ import annotations
 
