@@ -23,8 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import mamori.api.aws.cognito_identity.register  # (registers the handlers)
 import mamori.api.aws.cognito_idp.register  # noqa: F401  (registers the handlers)
 from mamori.api.aws.dispatch import Dispatcher
-from mamori.api.forward_auth import METHODS as FORWARD_AUTH_METHODS
-from mamori.api.forward_auth import forward_auth
+from mamori.api.forward_auth import ForwardAuthRoute
 from mamori.api.health import health
 from mamori.api.hosts import HostAllowList
 from mamori.api.identity_issuer import identity_jwks, identity_openid_configuration
@@ -162,9 +161,6 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
     async def discovery_route(request: Request) -> Response:
         return await openid_configuration(services, request.path_params["pool_id"])
 
-    async def forward_auth_route(request: Request) -> Response:
-        return await forward_auth(request, services.forward_auth)
-
     # A pool domain's requests (by Host or /<poolId>/ prefix) go to their own routes.
     domains = services.domains
     public_host = urllib.parse.urlsplit(settings.effective_public_url).hostname or ""
@@ -210,7 +206,6 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
             ),
             Route("/{pool_id}/.well-known/jwks.json", jwks_route, methods=["GET"]),
             Route("/{pool_id}/.well-known/openid-configuration", discovery_route, methods=["GET"]),
-            Route("/{pool_id}/forward-auth", forward_auth_route, methods=FORWARD_AUTH_METHODS),
         ],
         middleware=[
             # The client's address first, so the log line and the rate limits both see it.
@@ -222,6 +217,9 @@ def create_app(runtime: Runtime, settings: Settings) -> Starlette:
                 auth_domain=settings.effective_auth_domain,
                 lookup=domains.pool_for_host,
             ),
+            # /{UserPoolId}/forward-auth: before CORS (a proxied preflight is checked, not
+            # answered) and the domain routing (any pool, with or without a domain).
+            Middleware(ForwardAuthRoute, checks=services.forward_auth),
             *_cors(settings),
             Middleware(DomainRouting, domain_app=domain, domains=domains, api_hosts=api_hosts),
         ],

@@ -176,3 +176,15 @@ def test_names_outside_ascii_are_percent_encoded(issuer: Issuer) -> None:
     assert answer.headers["x-mamori-username"] == urllib.parse.quote("ユーザー")
     groups = answer.headers["x-mamori-groups"].split(",")
     assert sorted(urllib.parse.unquote(g) for g in groups) == sorted(["ops,eu", "管理"])
+
+
+def test_a_proxied_preflight_is_checked_not_answered(issuer: Issuer) -> None:
+    """nginx and Traefik pass the caller's method and headers on: an OPTIONS that looks like a
+    CORS preflight must not get the CORS layer's 200 (the proxy would let it through)."""
+    preflight = {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"}
+    url = f"{issuer.issuer}/forward-auth"
+    answer = httpx.options(url, headers=preflight, timeout=10)
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"] == f'Bearer realm="{issuer.pool_id}"'
+    good = {**preflight, "Authorization": f"Bearer {issuer.access()}"}
+    assert httpx.options(url, headers=good, timeout=10).status_code == 200

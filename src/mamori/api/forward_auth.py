@@ -4,10 +4,12 @@ in X-Mamori-* headers for the proxy to copy; RFC 6750 section 3's 401/403 otherw
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mamori.protocols.oauth2.errors import InvalidRequest, OAuthError
 from mamori.services.tokens.forward_auth import ForwardAuth, Requirements
@@ -16,6 +18,7 @@ from mamori.services.tokens.forward_auth import ForwardAuth, Requirements
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _MAX_QUERY = 4096
+_PATH = re.compile(r"/([^/]+)/forward-auth")
 # Visible ASCII except `%` (the escape) stays as it is; anything else is percent-encoded (UTF-8),
 # so a username or group in any script is a valid header value.
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")
@@ -80,3 +83,23 @@ async def forward_auth(request: Request, checks: ForwardAuth) -> Response:
         "X-Mamori-Client-Id": _header(bearer.client_id),
     }
     return Response(status_code=200, headers=out)
+
+
+class ForwardAuthRoute:
+    """ASGI middleware answering `/{UserPoolId}/forward-auth` itself, in front of CORS and the
+    domain routing. nginx and Traefik send the caller's method and headers: a caller's OPTIONS
+    with Origin and Access-Control-Request-Method must be checked like any other request,
+    never answered as a CORS preflight (a 200 the proxy would take for a yes)."""
+
+    def __init__(self, app: ASGIApp, checks: ForwardAuth) -> None:
+        self.app = app
+        self.checks = checks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = _PATH.fullmatch(str(scope.get("path", ""))) if scope["type"] == "http" else None
+        if found is None or scope.get("method") not in METHODS:
+            await self.app(scope, receive, send)
+            return
+        scope["path_params"] = {"pool_id": found.group(1)}
+        response = await forward_auth(Request(scope, receive), self.checks)
+        await response(scope, receive, send)
