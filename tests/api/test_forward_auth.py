@@ -16,10 +16,15 @@ from tests.support.identity import forged
 from tests.support.live import run_server
 
 
-@pytest.fixture(scope="module")
-def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issuer]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def issuer(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Issuer]:
+    """A live server on each database: the revocation read is one statement on either."""
     tmp: Path = tmp_path_factory.mktemp("forward-auth")
-    with run_server(tmp, "sqlite") as server:
+    with run_server(tmp, request.param) as server:
         yield make_issuer(server)
 
 
