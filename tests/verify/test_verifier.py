@@ -186,7 +186,17 @@ def test_tampered_and_malformed(issuer: Issuer, clock: Clock) -> None:
         v.verify(f"{h}.{other}.{s}")
     with pytest.raises(BadSignature):  # the signature covers the text as sent
         v.verify(f"{h}.{p}=.{s}")
-    for bad in ("", "a.b", f"{h}.{p}", f"{h}.{p}.{s}.x", f"{h}.{p}.{s}==", f"{h}.{p}.", 42):
+    for bad in (
+        "",
+        "a.b",
+        f"{h}.{p}",
+        f"{h}.{p}.{s}.x",
+        f"{h}.{p}.{s}==",
+        f"{h}.{p}.",
+        f"{h}.{p}é.{s}",
+        f"{h}.{p}.{s[:-2]}+/",
+        42,
+    ):
         with pytest.raises(Malformed):
             v.verify(bad)  # type: ignore[arg-type]
     with pytest.raises(Malformed):

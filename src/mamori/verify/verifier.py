@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import binascii
 import json
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -29,7 +28,6 @@ from mamori.verify.keys import KeySet
 
 TokenUse = Literal["access", "id"]
 
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 _PKCS1 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
@@ -39,23 +37,24 @@ _CLAIMS_CACHE = 4096
 
 
 def _b64(segment: str) -> bytes:
-    """Strict base64url without padding (RFC 7515 section 2), at C speed."""
-    if len(segment) % 4 == 1 or _SEGMENT.fullmatch(segment) is None:
+    """Strict base64url without padding (RFC 7515 section 2), at C speed: the standard
+    alphabet's '+' and '/' and any '=' are refused here, every other stray character by
+    a2b_base64's strict mode."""
+    if not segment or "+" in segment or "/" in segment or "=" in segment or len(segment) % 4 == 1:
         raise Malformed("a token segment is not base64url")
     try:
-        raw = binascii.a2b_base64(
+        return binascii.a2b_base64(
             segment.encode("ascii").translate(_TO_STANDARD) + b"=" * (-len(segment) % 4),
             strict_mode=True,
         )
-    except binascii.Error as exc:
+    except (binascii.Error, UnicodeEncodeError) as exc:
         raise Malformed("a token segment is not base64url") from exc
-    return raw
 
 
 def _json_object(segment: str) -> dict[str, Any]:
     try:
-        value = json.loads(_b64(segment))
-    except (ValueError, RecursionError) as exc:
+        value = json.loads(_b64(segment).decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise Malformed("a token segment is not a JSON object") from exc
     if not isinstance(value, dict):
         raise Malformed("a token segment is not a JSON object")
@@ -70,6 +69,18 @@ def _words(value: Any, name: str) -> frozenset[str]:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return frozenset(value)
     raise Malformed(f"{name} is neither a string nor a list of strings")
+
+
+class _Checked:
+    """Claims that passed the checks independent of time and request; their scopes and
+    groups as sets once a call asks for them."""
+
+    __slots__ = ("claims", "groups", "scopes")
+
+    def __init__(self, claims: dict[str, Any]) -> None:
+        self.claims = claims
+        self.scopes: frozenset[str] | None = None
+        self.groups: frozenset[str] | None = None
 
 
 def require(
@@ -133,7 +144,7 @@ class Verifier:
         )
         self._clock = clock
         self._headers: dict[str, str] = {}
-        self._claims: dict[str, tuple[dict[str, Any], frozenset[str], frozenset[str]]] = {}
+        self._claims: dict[str, _Checked] = {}
 
     def verify(
         self, token: str, *, scopes: Sequence[str] = (), groups: Sequence[str] = ()
@@ -194,13 +205,17 @@ class Verifier:
         groups: Sequence[str],
     ) -> dict[str, Any]:
         try:
-            key.verify(_b64(signature), f"{header}.{payload}".encode("ascii"), _PKCS1, _SHA256)
+            signed = f"{header}.{payload}".encode("ascii")
+        except UnicodeEncodeError as exc:
+            raise Malformed("a token segment is not base64url") from exc
+        try:
+            key.verify(_b64(signature), signed, _PKCS1, _SHA256)
         except InvalidSignature as exc:
             raise BadSignature("the signature does not verify") from exc
         entry = self._claims.get(payload)
         if entry is None:
             entry = self._static_checks(payload)
-        claims, token_scopes, token_groups = entry
+        claims = entry.claims
         now = self._clock()
         leeway = self.leeway
         if claims["exp"] + leeway < now:
@@ -211,13 +226,19 @@ class Verifier:
         iat = claims.get("iat")
         if iat is not None and iat > now + leeway:
             raise NotYetValid("the token was issued in the future (iat)")
-        if scopes and token_scopes.isdisjoint(scopes):
-            raise MissingScope(f"the token has none of the scopes {sorted(scopes)}")
-        if groups and token_groups.isdisjoint(groups):
-            raise MissingGroup(f"the token is in none of the groups {sorted(groups)}")
+        if scopes:
+            if entry.scopes is None:
+                entry.scopes = _words(claims.get("scope"), "scope")
+            if entry.scopes.isdisjoint(scopes):
+                raise MissingScope(f"the token has none of the scopes {sorted(scopes)}")
+        if groups:
+            if entry.groups is None:
+                entry.groups = _words(claims.get("cognito:groups"), "cognito:groups")
+            if entry.groups.isdisjoint(groups):
+                raise MissingGroup(f"the token is in none of the groups {sorted(groups)}")
         return dict(claims)
 
-    def _static_checks(self, payload: str) -> tuple[dict[str, Any], frozenset[str], frozenset[str]]:
+    def _static_checks(self, payload: str) -> _Checked:
         """The checks that depend on the claims alone, run once per distinct signed payload."""
         claims = _json_object(payload)
         for name in ("exp", "nbf", "iat"):
@@ -238,11 +259,7 @@ class Verifier:
             not isinstance(client, str) or client not in self.client_ids
         ):
             raise WrongAudience(f"client {client!r} is not accepted")
-        entry = (
-            claims,
-            _words(claims.get("scope"), "scope"),
-            _words(claims.get("cognito:groups"), "cognito:groups"),
-        )
+        entry = _Checked(claims)
         if len(self._claims) >= _CLAIMS_CACHE:
             self._claims.clear()
         self._claims[payload] = entry
