@@ -29,6 +29,7 @@ from mamori.verify.keys import KeySet
 TokenUse = Literal["access", "id"]
 
 _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_NUMBERS = (int, float)
 _PKCS1 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 # Parsed headers and checked claims, by their exact base64url text; bounded, cleared when full.
@@ -243,9 +244,8 @@ class Verifier:
         claims = _json_object(payload)
         for name in ("exp", "nbf", "iat"):
             value = claims.get(name)
-            if (value is not None or name == "exp") and (
-                isinstance(value, bool) or not isinstance(value, int | float)
-            ):
+            # type() is: bool is an int, and isinstance with a union type rebuilds it per call.
+            if (value is not None or name == "exp") and type(value) not in _NUMBERS:
                 raise Malformed(f"{name} is not a number")
         if claims.get("iss") != self.issuer:
             raise WrongIssuer(f"issuer {claims.get('iss')!r} is not {self.issuer!r}")
