@@ -51,6 +51,7 @@ from mamori.composition.secrets import master_key as master_key
 from mamori.composition.sign_in import build_auth
 from mamori.composition.threat_protection import build_threat_protection
 from mamori.composition.token_endpoint import build_token_endpoint
+from mamori.composition.triggers import build_triggers
 from mamori.composition.userpools_oauth import build_pool_domains
 from mamori.config import ConfigError, Settings
 from mamori.crypto.aead import Keyring
@@ -145,6 +146,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     http = OutboundHttp()
     email = build_message_sender(settings, "email_sender", "EMAIL", outbox, http)
     sms = build_message_sender(settings, "sms_sender", "SMS", outbox, http)
+    # The pools' triggers: built before the services, which are given it.
+    triggers = build_triggers(settings, http)
     user_store = SqlUserStore(engine)
     group_store = SqlGroupStore(engine)
     session_store = SqlRefreshSessionStore(engine)
@@ -309,6 +312,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         auth_events=auth_events,
         risk_config=risk_config,
         takeover_notices=takeover_notices,
+        triggers=triggers,
         health=Health(SqlReadiness(engine)),
         form_tokens=FormTokens(keyring),
         **build_pool_domains(engine, pools, clients, clock, settings.effective_auth_domain),

@@ -5,7 +5,7 @@
 
 from mamori.config.loading import SECRET_SETTINGS, load_settings
 from mamori.config.settings import LOOPBACK_HOSTS, ConfigError, Settings
-from mamori.config.validation import parse_oidc_provider
+from mamori.config.validation import parse_oidc_provider, parse_trigger_target
 
 __all__ = [
     "LOOPBACK_HOSTS",
@@ -14,4 +14,5 @@ __all__ = [
     "Settings",
     "load_settings",
     "parse_oidc_provider",
+    "parse_trigger_target",
 ]

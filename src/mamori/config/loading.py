@@ -21,6 +21,8 @@ SECRET_SETTINGS = frozenset(
         "redis_url",
         "smtp_password",
         "sts_secret_access_key",
+        "lambda_secret_access_key",
+        "trigger_http_secret",
         "sns_secret_access_key",
         "ses_secret_access_key",
         "webhook_url",

@@ -162,6 +162,19 @@ class Settings:
     # company proxy): "<provider>.<field>=<url>", provider google|facebook|amazon|apple, field
     # authorize_url|token_url|attributes_url|issuer|jwks_uri|token_info_url (docs/federation.md).
     federation_endpoints: tuple[str, ...] = ()
+    # Triggers (docs/triggers.md, How triggers run). A pool's LambdaConfig names functions by
+    # ARN; "<ARN>=<target>" entries send an ARN to an HTTP endpoint (http(s)://...) or a Python
+    # callable (python:<module>:<function>, python:<entry point name>); other ARNs are called
+    # through Lambda's Invoke API at lambda_endpoint (empty: AWS Lambda in the ARN's region,
+    # or lambda_region), SigV4-signed with lambda_access_key_id (empty: botocore's chain).
+    trigger_targets: tuple[str, ...] = ()
+    trigger_timeout_seconds: int = 5  # Cognito: 5, fixed; each attempt of three
+    trigger_http_secret: str = field(default="", repr=False)  # signs HTTP targets' requests
+    trigger_threads: int = 32  # plain (non-async) Python functions running at once
+    lambda_endpoint: str = ""
+    lambda_region: str = ""  # empty: the ARN's region
+    lambda_access_key_id: str = field(default="", repr=False)
+    lambda_secret_access_key: str = field(default="", repr=False)
 
     @property
     def effective_database_url(self) -> str:

@@ -23,6 +23,8 @@ _SENDER_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 # A DNS name or an IP address, as a Host header names it without the port.
 # The base host of prefix domains: DNS labels, two at least (auth.localhost, auth.example.com).
 _AUTH_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{1,63}")
+# python:<module>:<function>[.<attribute>] or python:<entry point name>
+_PYTHON_TARGET = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?")
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[?[0-9A-Fa-f:.]{2,45}\]?")
 
 
@@ -167,6 +169,7 @@ def validate(settings: Settings) -> Settings:
     ):
         raise ConfigError("argon2 parameters too small")
     _validate_identity_pools(settings)
+    _validate_triggers(settings)
     return settings
 
 
@@ -197,6 +200,61 @@ def _validate_front_door(settings: Settings) -> None:
             "allowed_hosts '*' is refused with accept_any_credentials (DNS rebinding): "
             "name the hosts"
         )
+
+
+def parse_trigger_target(entry: str) -> tuple[str, str, str]:
+    """`<ARN>=<target>` (trigger_targets) -> (ARN, kind, target): kind "http" with the URL, or
+    "python" with `module:function` or an entry point's name."""
+    arn, sep, target = (part.strip() for part in entry.partition("="))
+    if not sep or not arn.startswith("arn:") or any(c.isspace() for c in arn):
+        raise ConfigError(f"trigger_targets entry {entry!r} is not <function ARN>=<target>")
+    if target.startswith("python:"):
+        spec = target.removeprefix("python:")
+        if not _PYTHON_TARGET.fullmatch(spec):
+            raise ConfigError(
+                f"trigger_targets entry {entry!r}: name python:<module>:<function> or "
+                "python:<entry point name>"
+            )
+        return arn, "python", spec
+    if _ORIGIN.match(target):
+        return arn, "http", target
+    raise ConfigError(
+        f"trigger_targets entry {entry!r}: the target must be an http(s) URL or python:..."
+    )
+
+
+def _validate_triggers(settings: Settings) -> None:
+    seen: set[str] = set()
+    http = False
+    for entry in settings.trigger_targets:
+        arn, kind, _ = parse_trigger_target(entry)
+        if arn in seen:
+            raise ConfigError(f"trigger_targets: {arn} is given twice")
+        seen.add(arn)
+        http = http or kind == "http"
+    if http and not settings.trigger_http_secret:
+        raise ConfigError(
+            "trigger_targets names HTTP targets: set trigger_http_secret (16 bytes at least; "
+            "whsec_<base64> is decoded), which signs their requests"
+        )
+    if not 1 <= settings.trigger_timeout_seconds <= 30:
+        raise ConfigError("trigger_timeout_seconds must be between 1 and 30")
+    if not 1 <= settings.trigger_threads <= 1024:
+        raise ConfigError("trigger_threads must be between 1 and 1024")
+    if settings.lambda_endpoint and not _ORIGIN.match(settings.lambda_endpoint):
+        raise ConfigError(
+            f"lambda_endpoint must be an http(s) URL, got {settings.lambda_endpoint!r}"
+        )
+    if settings.lambda_region and not _REGION.fullmatch(settings.lambda_region):
+        raise ConfigError(f"lambda_region {settings.lambda_region!r} is not an AWS region name")
+    if bool(settings.lambda_access_key_id) != bool(settings.lambda_secret_access_key):
+        raise ConfigError(
+            "lambda_access_key_id and lambda_secret_access_key must be given together"
+        )
+    if settings.lambda_access_key_id and not _ACCESS_KEY_ID.fullmatch(
+        settings.lambda_access_key_id
+    ):
+        raise ConfigError("lambda_access_key_id has characters an access key id cannot have")
 
 
 def _validate_identity_pools(settings: Settings) -> None:

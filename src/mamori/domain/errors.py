@@ -203,7 +203,17 @@ class EnableSoftwareTokenMFAException(ServiceError):
 
 
 class UserLambdaValidationException(ServiceError):
-    pass
+    """A trigger's function failed: "<Trigger> failed with error <its message>."."""
+
+
+class InvalidLambdaResponseException(ServiceError):
+    """A trigger's function answered something that is not its event."""
+
+    default_message = "Unrecognizable lambda output"
+
+
+class UnexpectedLambdaException(ServiceError):
+    """A trigger's function could not be called, or did not answer in time."""
 
 
 class PreconditionNotMetException(ServiceError):

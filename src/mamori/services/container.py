@@ -32,6 +32,7 @@ from mamori.services.security.takeover_notices import TakeoverNotices
 from mamori.services.tokens.forward_auth import ForwardAuth
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
+from mamori.services.triggers.dispatcher import Triggers
 from mamori.services.userpools.branding import BrandingService
 from mamori.services.userpools.clients import ClientService
 from mamori.services.userpools.domains import DomainService
@@ -89,6 +90,8 @@ class Services:
     risk_config: RiskConfigService
     # account-takeover notification emails and their one-click feedback links
     takeover_notices: TakeoverNotices
+    # the pools' triggers (LambdaConfig): services are given it by wiring, read it here
+    triggers: Triggers
     # sign-in through a pool's OpenID Connect providers (/oauth2/idpresponse); None: none
     federation: OidcFederation | None = None
     # SAML providers' sign-in and logout (/saml2/*); None: not offered

@@ -1,0 +1,1 @@
+"""Calling the functions a pool's LambdaConfig names (Cognito's triggers)."""

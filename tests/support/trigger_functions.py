@@ -1,0 +1,151 @@
+"""Trigger functions for tests, run in-process by a live server (`python:` targets) or by the
+Lambda stand-in. Each takes Lambda's `(event, context)`, appends the event it got to
+`<MAMORI_TEST_TRIGGERS>/events.jsonl`, then does what `<MAMORI_TEST_TRIGGERS>/script.json` says
+for it (tests/support/triggers.py writes both; the server is another process).
+
+Script, per function name: one step, or a list of steps (the n-th call takes the n-th, the
+last one repeats). A step: {"sleep": seconds, "raise": message, "answer": a whole answer
+instead of the event (any JSON value), "response": members merged into event["response"],
+"request_to_response": [names copied from request to response]}.
+
+Helpers add their own functions below (own hunks); every public function here is mapped to an
+ARN by tests/support/triggers.py (`arn("<function name>")`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+ENV = "MAMORI_TEST_TRIGGERS"
+
+
+def _directory() -> Path:
+    return Path(os.environ[ENV])
+
+
+def _record(function: str, event: dict[str, Any]) -> int:
+    """Appends the call; returns how many calls of `function` came before it."""
+    path = _directory() / "events.jsonl"
+    before = 0
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line and json.loads(line)["function"] == function:
+                before += 1
+    line = json.dumps({"function": function, "pid": os.getpid(), "event": event}) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode())  # one write: lines from several processes never interleave
+    finally:
+        os.close(fd)
+    return before
+
+
+def _step(function: str, call: int) -> dict[str, Any]:
+    path = _directory() / "script.json"
+    try:
+        script = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    step = script.get(function, {})
+    if isinstance(step, list):
+        return dict(step[min(call, len(step) - 1)]) if step else {}
+    return dict(step)
+
+
+def scripted(function: str, event: dict[str, Any]) -> Any:
+    """Records `event` and does what the script says for `function`'s call."""
+    step = _step(function, _record(function, event))
+    if step.get("sleep"):
+        time.sleep(float(step["sleep"]))
+    if "raise" in step:
+        raise RuntimeError(step["raise"])
+    if "answer" in step:
+        return step["answer"]
+    response = event.setdefault("response", {})
+    if isinstance(response, dict):
+        for name in step.get("request_to_response", ()):
+            response[name] = event.get("request", {}).get(name)
+        response.update(step.get("response", {}))
+    return event
+
+
+def pre_sign_up(event: dict[str, Any], context: Any) -> Any:
+    return scripted("pre_sign_up", event)
+
+
+def post_confirmation(event: dict[str, Any], context: Any) -> Any:
+    return scripted("post_confirmation", event)
+
+
+def pre_authentication(event: dict[str, Any], context: Any) -> Any:
+    return scripted("pre_authentication", event)
+
+
+def post_authentication(event: dict[str, Any], context: Any) -> Any:
+    return scripted("post_authentication", event)
+
+
+def pre_token_generation(event: dict[str, Any], context: Any) -> Any:
+    return scripted("pre_token_generation", event)
+
+
+def custom_message(event: dict[str, Any], context: Any) -> Any:
+    return scripted("custom_message", event)
+
+
+def define_auth_challenge(event: dict[str, Any], context: Any) -> Any:
+    return scripted("define_auth_challenge", event)
+
+
+def create_auth_challenge(event: dict[str, Any], context: Any) -> Any:
+    return scripted("create_auth_challenge", event)
+
+
+def verify_auth_challenge_response(event: dict[str, Any], context: Any) -> Any:
+    return scripted("verify_auth_challenge_response", event)
+
+
+def user_migration(event: dict[str, Any], context: Any) -> Any:
+    return scripted("user_migration", event)
+
+
+def custom_email_sender(event: dict[str, Any], context: Any) -> Any:
+    return scripted("custom_email_sender", event)
+
+
+def custom_sms_sender(event: dict[str, Any], context: Any) -> Any:
+    return scripted("custom_sms_sender", event)
+
+
+def inbound_federation(event: dict[str, Any], context: Any) -> Any:
+    return scripted("inbound_federation", event)
+
+
+async def async_scripted(event: dict[str, Any], context: Any) -> Any:
+    """An `async def` function (run on the event loop): records and answers like the others,
+    but its "sleep" is awaited."""
+    function = "async_scripted"
+    step = _step(function, _record(function, event))
+    if step.get("sleep"):
+        import asyncio
+
+        await asyncio.sleep(float(step["sleep"]))
+    if "raise" in step:
+        raise RuntimeError(step["raise"])
+    if "answer" in step:
+        return step["answer"]
+    event.setdefault("response", {}).update(step.get("response", {}))
+    return event
+
+
+def remaining_time(event: dict[str, Any], context: Any) -> Any:
+    """Answers with context.get_remaining_time_in_millis() in response.remaining (the context
+    object a handler gets in-process, as on Lambda)."""
+    _record("remaining_time", event)
+    event["response"] = {"remaining": context.get_remaining_time_in_millis()}
+    return event
+
