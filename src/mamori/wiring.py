@@ -255,6 +255,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         srp_threads,
         auth_events,
         sign_in_risk,
+        triggers=triggers,
     )
     identity = build_identity_services(
         settings, engine, clock, keys, session_store, user_store, tokens, http, provider_endpoints

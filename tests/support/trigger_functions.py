@@ -149,3 +149,61 @@ def remaining_time(event: dict[str, Any], context: Any) -> Any:
     event["response"] = {"remaining": context.get_remaining_time_in_millis()}
     return event
 
+
+# --- CUSTOM_AUTH (tests/api/cognito_idp/triggers/test_custom_auth.py): a three-round quiz,
+# "round n: what is n + n?", the SRP password first when the sign-in starts with SRP_A. The
+# script can still make any of them raise or answer something else; a step's "rounds" sets how
+# many right answers are needed, "retry" lets a wrong answer be followed by another question.
+def _custom(function: str, event: dict[str, Any], decide: Any) -> Any:
+    step = _step(function, _record(function, event))
+    if "raise" in step:
+        raise RuntimeError(step["raise"])
+    if "answer" in step:
+        return step["answer"]
+    response = event.setdefault("response", {})
+    response.update(decide(event["request"], step))
+    response.update(step.get("response", {}))
+    return event
+
+
+def _quiz_define(request: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    session = request["session"]
+    names = [s["challengeName"] for s in session]
+    if names == ["SRP_A"]:
+        return {"challengeName": "PASSWORD_VERIFIER", "issueTokens": False}
+    if session and not session[-1]["challengeResult"] and not step.get("retry"):
+        return {"issueTokens": False, "failAuthentication": True}
+    right = [
+        s for s in session if s["challengeName"] == "CUSTOM_CHALLENGE" and s["challengeResult"]
+    ]
+    if len(right) >= int(step.get("rounds", 3)):
+        return {"issueTokens": True, "failAuthentication": False}
+    return {"challengeName": "CUSTOM_CHALLENGE", "issueTokens": False, "failAuthentication": False}
+
+
+def _quiz_create(request: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    n = 1 + sum(1 for s in request["session"] if s["challengeName"] == "CUSTOM_CHALLENGE")
+    return {
+        "publicChallengeParameters": {"question": f"round {n}: what is {n} + {n}?"},
+        "privateChallengeParameters": {"answer": str(n + n), "secret": f"private-{n}-s3cr3t"},
+        "challengeMetadata": f"ROUND_{n}",
+    }
+
+
+def _quiz_verify(request: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "answerCorrect": request["challengeAnswer"]
+        == request["privateChallengeParameters"]["answer"]
+    }
+
+
+def quiz_define(event: dict[str, Any], context: Any) -> Any:
+    return _custom("quiz_define", event, _quiz_define)
+
+
+def quiz_create(event: dict[str, Any], context: Any) -> Any:
+    return _custom("quiz_create", event, _quiz_create)
+
+
+def quiz_verify(event: dict[str, Any], context: Any) -> Any:
+    return _custom("quiz_verify", event, _quiz_verify)

@@ -136,6 +136,13 @@ def test_scopes_and_groups(issuer: Issuer, clock: Clock) -> None:
         v.verify(issuer.token(now=clock.now, **{"cognito:groups": None}), groups=["reader"])
     with pytest.raises(MissingScope):
         v.verify(issuer.token(now=clock.now, scope=None), scopes=["orders/read"])
+    # A lone string is one name, not its letters.
+    lettered = issuer.token(now=clock.now, **{"cognito:groups": ["a"]}, scope="o")
+    with pytest.raises(MissingGroup):
+        v.verify(lettered, groups="admin")
+    with pytest.raises(MissingScope):
+        v.verify(lettered, scopes="orders/read")
+    assert v.verify(token, groups="staff", scopes="orders/read")
 
 
 def _forge(header: dict[str, Any], claims: dict[str, Any], signature: bytes = b"") -> str:

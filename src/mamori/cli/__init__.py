@@ -1,8 +1,9 @@
-"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk, keys.
+"""The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk, keys,
+import-cognito.
 
 `arguments.py` reads the command line; each command has its module (`serve.py`, which also builds
 each worker process's application, `migrate.py`, `admin_credentials.py`, `outbox.py`, `purge.py`,
-`breached.py`, `risk.py`, `keys.py`).
+`breached.py`, `risk.py`, `keys.py`, `import_cognito.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from mamori.cli.admin_credentials import admin_credentials
 from mamori.cli.arguments import parser, settings_from
 from mamori.cli.breached import breached
+from mamori.cli.import_cognito import import_cognito
 from mamori.cli.keys import export_keys
 from mamori.cli.migrate import migrate
 from mamori.cli.outbox import outbox
@@ -50,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return risk(settings, args.json)
         if args.command == "keys":
             return export_keys(settings, args)
+        if args.command == "import-cognito":
+            return import_cognito(settings, args)
     except ConfigError as exc:
         print(f"mamori: {exc}", file=sys.stderr)
         return 2

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from mamori.cli.import_cognito import add_parser as add_import_cognito
 from mamori.config import Settings, load_settings
 
 DESCRIPTION = (
-    "The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk, keys."
+    "The `mamori` command: serve, migrate, admin-credentials, outbox, purge, breached, risk, keys, "
+    "import-cognito."
 )
 
 
@@ -97,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     risk.add_argument("--json", action="store_true")
     _breached(sub)
     _keys(sub)
+    _common(add_import_cognito(sub))
     return parser
 
 

@@ -8,6 +8,7 @@ import anyio
 from mamori.crypto.aead import Keyring
 from mamori.services.auth.challenge_session import ChallengeSessionSeal
 from mamori.services.auth.code_steps import CodeSteps
+from mamori.services.auth.custom_auth import ChallengeTriggers, CustomAuthSteps
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
@@ -46,9 +47,11 @@ def build_auth(
     srp_threads: anyio.CapacityLimiter,
     auth_events: AuthEventLog | None = None,
     risk: SignInRisk | None = None,
+    triggers: ChallengeTriggers | None = None,
 ) -> AuthService:
     """`refresh`: REFRESH_TOKEN_AUTH's rule; `srp_threads`: the threads SRP's big-integer
-    work runs in (see wiring.build_services); `risk`: threat protection at sign-in."""
+    work runs in (see wiring.build_services); `risk`: threat protection at sign-in;
+    `triggers`: the trigger dispatcher (CUSTOM_AUTH's functions)."""
     challenges = ChallengeSessions(ChallengeSessionSeal(keyring, clock), counters, clock)
     codes = CodeSteps(mfa, challenges)
     machine = SignInMachine(
@@ -64,5 +67,6 @@ def build_auth(
         guard,
     )
     user_auth = UserAuthSteps(machine, srp, codes, users, challenges, guard)
-    steps = SignInSteps(challenges, codes, machine, srp, user_auth)
+    custom = CustomAuthSteps(machine, srp, users, challenges, guard, triggers)
+    steps = SignInSteps(challenges, codes, machine, srp, user_auth, custom)
     return AuthService(users, clients, tokens, sessions, guard, mfa, refresh, steps)

@@ -16,7 +16,7 @@ from mamori.verify.errors import (
     WrongIssuer,
     WrongTokenUse,
 )
-from mamori.verify.verifier import TokenUse, Verifier, cognito_issuer, require
+from mamori.verify.verifier import TokenUse, Verifier, as_names, cognito_issuer, require
 
 __all__ = [
     "BadSignature",
@@ -32,6 +32,7 @@ __all__ = [
     "WrongAudience",
     "WrongIssuer",
     "WrongTokenUse",
+    "as_names",
     "cognito_issuer",
     "require",
 ]

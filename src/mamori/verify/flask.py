@@ -11,7 +11,7 @@ from typing import Any, TypeVar, cast
 import flask
 
 from mamori.verify.errors import TokenError
-from mamori.verify.verifier import Verifier
+from mamori.verify.verifier import Verifier, as_names
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -47,7 +47,7 @@ def require_token(
     """`@require_token(verifier, scopes=["orders/read"])` above a view (below `@app.route`).
     Uses the blocking `Verifier.verify`: the JWKS is fetched on the request thread the first
     time, then held in memory for every later request."""
-    wanted_scopes, wanted_groups = tuple(scopes), tuple(groups)
+    wanted_scopes, wanted_groups = as_names(scopes), as_names(groups)
 
     def decorate(view: View) -> View:
         @functools.wraps(view)

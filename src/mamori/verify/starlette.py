@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mamori.verify.errors import TokenError
-from mamori.verify.verifier import Verifier
+from mamori.verify.verifier import Verifier, as_names
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -48,8 +48,8 @@ class BearerAuth:
         self, verifier: Verifier, *, scopes: Sequence[str] = (), groups: Sequence[str] = ()
     ) -> None:
         self.verifier = verifier
-        self.scopes = tuple(scopes)
-        self.groups = tuple(groups)
+        self.scopes = as_names(scopes)
+        self.groups = as_names(groups)
 
     async def __call__(self, request: Request) -> dict[str, Any]:
         token = bearer_token(request.headers.get("authorization"))
@@ -79,8 +79,8 @@ class BearerAuthMiddleware:
     ) -> None:
         self.app = app
         self.verifier = verifier
-        self.scopes = tuple(scopes)
-        self.groups = tuple(groups)
+        self.scopes = as_names(scopes)
+        self.groups = as_names(groups)
         self.exempt = frozenset(exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

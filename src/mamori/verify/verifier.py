@@ -72,6 +72,12 @@ def _words(value: Any, name: str) -> frozenset[str]:
     raise Malformed(f"{name} is neither a string nor a list of strings")
 
 
+def as_names(value: Sequence[str]) -> tuple[str, ...]:
+    """Required scopes or groups as a tuple; a lone string is one name, never its letters (a
+    str is a Sequence[str]: `groups="admin"` must not accept a group named "a")."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 class _Checked:
     """Claims that passed the checks independent of time and request; their scopes and
     groups as sets once a call asks for them."""
@@ -89,6 +95,7 @@ def require(
 ) -> None:
     """Raise MissingScope / MissingGroup unless verified `claims` carry at least one of
     `scopes` (in `scope`) and one of `groups` (in `cognito:groups`); empty lists ask nothing."""
+    scopes, groups = as_names(scopes), as_names(groups)
     if scopes and _words(claims.get("scope"), "scope").isdisjoint(scopes):
         raise MissingScope(f"the token has none of the scopes {sorted(scopes)}")
     if groups and _words(claims.get("cognito:groups"), "cognito:groups").isdisjoint(groups):
@@ -228,11 +235,15 @@ class Verifier:
         if iat is not None and iat > now + leeway:
             raise NotYetValid("the token was issued in the future (iat)")
         if scopes:
+            if isinstance(scopes, str):
+                scopes = (scopes,)
             if entry.scopes is None:
                 entry.scopes = _words(claims.get("scope"), "scope")
             if entry.scopes.isdisjoint(scopes):
                 raise MissingScope(f"the token has none of the scopes {sorted(scopes)}")
         if groups:
+            if isinstance(groups, str):
+                groups = (groups,)
             if entry.groups is None:
                 entry.groups = _words(claims.get("cognito:groups"), "cognito:groups")
             if entry.groups.isdisjoint(groups):

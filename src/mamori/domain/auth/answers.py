@@ -27,7 +27,8 @@ CODE_MEMBER = {
 @dataclass(frozen=True)
 class SignInRequest:
     """A sign-in to start with `flow`: USERNAME and PASSWORD (the password flows), USERNAME
-    and SRP_A (USER_SRP_AUTH), REFRESH_TOKEN (the refresh flows), USERNAME and
+    and SRP_A (USER_SRP_AUTH), USERNAME (CUSTOM_AUTH, with CHALLENGE_NAME and SRP_A to start
+    with the password), REFRESH_TOKEN (the refresh flows), USERNAME and
     PREFERRED_CHALLENGE with its PASSWORD or SRP_A (USER_AUTH); SECRET_HASH and DEVICE_KEY
     with any of them."""
 
@@ -41,6 +42,10 @@ class SignInRequest:
     # USER_AUTH's first factor as the client names it; checked against the factors the user
     # may choose ("Invalid PREFERRED_CHALLENGE: ...") only once the username is known given.
     preferred_challenge: str | None = None
+    # CUSTOM_AUTH's CHALLENGE_NAME: SRP_A (with SRP_A) to verify the password first.
+    challenge_name: str | None = None
+    # ClientMetadata, for the triggers that take it.
+    client_metadata: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,18 @@ class DevicePasswordVerifierAnswer:
     secret_hash: str | None = None
 
 
+@dataclass(frozen=True)
+class CustomChallengeAnswer:
+    """CUSTOM_CHALLENGE: the answer to CreateAuthChallenge's challenge, for
+    VerifyAuthChallengeResponse (CUSTOM_AUTH)."""
+
+    challenge: ClassVar[Challenge] = Challenge.CUSTOM_CHALLENGE
+    username: str | None = None
+    answer: str | None = None
+    secret_hash: str | None = None
+    client_metadata: Mapping[str, str] = field(default_factory=dict)
+
+
 ChallengeAnswer = (
     PasswordVerifierAnswer
     | SelectChallengeAnswer
@@ -143,4 +160,5 @@ ChallengeAnswer = (
     | MfaSetupAnswer
     | DeviceSrpAnswer
     | DevicePasswordVerifierAnswer
+    | CustomChallengeAnswer
 )

@@ -95,6 +95,7 @@ class Challenge(StrEnum):
     DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"
     SELECT_CHALLENGE = "SELECT_CHALLENGE"
     SMS_OTP = "SMS_OTP"
+    CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 
 
 MFA_CHALLENGES: dict[MfaFactor, Challenge] = {
@@ -151,9 +152,11 @@ class Proof(StrEnum):
     NEW_PASSWORD = "NEW_PASSWORD"  # NEW_PASSWORD_REQUIRED answered
     MFA = "MFA"  # an MFA code, or MFA_SETUP completed
     DEVICE = "DEVICE"  # the device's own SRP secret (DEVICE_PASSWORD_VERIFIER)
+    # CUSTOM_AUTH's challenges, once DefineAuthChallenge answered issueTokens (a first factor).
+    CUSTOM = "CUSTOM"
 
 
-FIRST_FACTORS = frozenset({Proof.PASSWORD, Proof.OTP})
+FIRST_FACTORS = frozenset({Proof.PASSWORD, Proof.OTP, Proof.CUSTOM})
 
 
 class DeviceState(StrEnum):
@@ -215,7 +218,8 @@ def next_step(s: Situation) -> Next:
 
     1. A temporary password (FORCE_CHANGE_PASSWORD) must be replaced first:
        NEW_PASSWORD_REQUIRED.
-    2. MFA, unless already answered, or the first factor was a one-time code, or the device
+    2. MFA, unless already answered, or the first factor was a one-time code or custom
+       challenges without the password (CUSTOM_AUTH without SRP_A), or the device
        is remembered and the pool lets remembered devices stand in for MFA (not when threat
        protection asked for it: `risk_mfa`):
        MFA_SETUP when MFA is required and the user has no factor; the factor chosen with
@@ -231,9 +235,13 @@ def next_step(s: Situation) -> Next:
     device_stands_in = (
         s.device is DeviceState.REMEMBERED and s.remembered_skips_mfa and not s.risk_mfa
     )
+    # Cognito: a CUSTOM_AUTH sign-in gets MFA only when it verified the password (SRP_A,
+    # PASSWORD_VERIFIER); the custom challenges alone are the application's whole proof.
+    custom_only = Proof.CUSTOM in s.proven and Proof.PASSWORD not in s.proven
     mfa_due = (
         Proof.MFA not in s.proven
         and Proof.OTP not in s.proven
+        and not custom_only
         and not device_stands_in
         and (bool(s.mfa.factors) or s.mfa.setup_needed)
     )

@@ -34,3 +34,5 @@ class ChallengePrompt:
     # without a value (by name).
     user_attributes: Mapping[str, str] | None = None
     required_attributes: tuple[str, ...] | None = None
+    # CUSTOM_CHALLENGE: CreateAuthChallenge's publicChallengeParameters.
+    custom: Mapping[str, str] | None = None

@@ -32,6 +32,7 @@ from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.auth.challenge_session import INVALID_SESSION
 from mamori.services.auth.code_steps import CodeSteps
+from mamori.services.auth.custom_auth import CustomAuthSteps
 from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
 from mamori.services.auth.sign_in import SignInMachine
@@ -76,6 +77,8 @@ class SignInSteps:
     machine: SignInMachine
     srp: SrpSteps
     user_auth: UserAuthSteps
+    # CUSTOM_AUTH (None: refused as on a pool without the functions).
+    custom: CustomAuthSteps | None = None
 
 
 class AuthService(SignOutOperations):
@@ -102,6 +105,7 @@ class AuthService(SignOutOperations):
         self._machine = steps.machine
         self._srp = steps.srp
         self._user_auth = steps.user_auth
+        self._custom = steps.custom
 
     # --- entry points
     async def initiate_auth(
@@ -162,6 +166,8 @@ class AuthService(SignOutOperations):
             )
         if flow is AuthFlow.USER_AUTH:
             return await self._user_auth.start(pool, client, request, ip, context=context)
+        if flow is AuthFlow.CUSTOM_AUTH and self._custom is not None:
+            return await self._custom.start(pool, client, request, ip, context)
         if flow not in PASSWORD_FLOWS:
             raise InvalidParameterException(
                 f"Auth flow {flow.value} is not supported by mamori yet."
@@ -293,6 +299,11 @@ class AuthService(SignOutOperations):
         if isinstance(answer, answers.PasswordVerifierAnswer):
             # Its state is in PASSWORD_CLAIM_SECRET_BLOCK: clients send no Session with it.
             step, screened = await self._srp.password_verifier(pool, client, answer, ip, context)
+            if step.sign_in.custom is not None and self._custom is not None:
+                # CUSTOM_AUTH's password (CHALLENGE_NAME SRP_A): DefineAuthChallenge goes on.
+                return await self._custom.after_password(
+                    pool, client, step.user, step.sign_in, context, screened
+                )
             return await self._machine.first_factor(
                 pool, client, step.user, step.sign_in, context, screened
             )
@@ -311,6 +322,10 @@ class AuthService(SignOutOperations):
         await self._guard.check_answer(pool.id, sign_in.typed, sign_in.sub or None, ip)
         if isinstance(answer, answers.SelectChallengeAnswer):
             return await self._user_auth.select(pool, client, sign_in, answer, ip, context)
+        if isinstance(answer, answers.CustomChallengeAnswer):
+            if self._custom is None:
+                raise NotAuthorizedException(INVALID_SESSION)
+            return await self._custom.answer(pool, client, sign_in, answer, context)
         user = await self._machine.answering_user(
             pool, client, sign_in, answer.username, answer.secret_hash
         )

@@ -41,6 +41,31 @@ def new_nonce() -> str:
 
 
 @dataclass(frozen=True)
+class CustomRound:
+    """One entry of the custom triggers' `session`: challengeName, challengeResult and
+    challengeMetadata (CUSTOM_CHALLENGE's only)."""
+
+    name: str
+    result: bool
+    metadata: str | None = None
+
+
+def _rounds(value: Any) -> tuple[CustomRound, ...]:
+    rounds = []
+    for name, result, metadata in value:
+        if not isinstance(name, str) or (metadata is not None and not isinstance(metadata, str)):
+            raise TypeError
+        rounds.append(CustomRound(name, result == 1, metadata))
+    return tuple(rounds)
+
+
+def _strings(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise TypeError
+    return {str(k): v for k, v in value.items()}
+
+
+@dataclass(frozen=True)
 class SignIn:
     """A sign-in in progress, as the Session of its current challenge carries it."""
 
@@ -66,6 +91,12 @@ class SignIn:
     event: str | None = None
     # Threat protection asked for MFA at this sign-in's risk level (services/auth/sign_in_risk.py).
     risk_mfa: bool = False
+    # CUSTOM_AUTH (services/auth/custom_auth.py): None, or the rounds so far as the triggers'
+    # `session` lists them, and the pending challenge's private parameters and metadata
+    # (sealed: never shown to the client).
+    custom: tuple[CustomRound, ...] | None = None
+    private: Mapping[str, str] | None = None
+    metadata: str | None = None
 
     def proving(self, proof: Proof) -> SignIn:
         return replace(self, proven=self.proven | {proof})
@@ -91,6 +122,12 @@ class SignIn:
             out["ev"] = self.event
         if self.risk_mfa:
             out["rm"] = 1
+        if self.custom is not None:
+            out["cu"] = [[r.name, int(r.result), r.metadata] for r in self.custom]
+        if self.private is not None:
+            out["pv"] = dict(self.private)
+        if self.metadata is not None:
+            out["cm"] = self.metadata
         return out
 
     @classmethod
@@ -115,6 +152,9 @@ class SignIn:
                 nonce=nonce,
                 event=event if isinstance(event, str) else None,
                 risk_mfa=state.get("rm") == 1,
+                custom=_rounds(state["cu"]) if "cu" in state else None,
+                private=_strings(state["pv"]) if "pv" in state else None,
+                metadata=str(state["cm"]) if isinstance(state.get("cm"), str) else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise NotAuthorizedException(INVALID_SESSION) from exc

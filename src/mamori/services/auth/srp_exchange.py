@@ -27,6 +27,8 @@ from mamori.services.ports import Clock
 PURPOSE = "srp-secret-block"
 USER = "user"
 DEVICE = "device"
+# A user's password in a CUSTOM_AUTH sign-in (CHALLENGE_NAME SRP_A): DefineAuthChallenge goes on.
+CUSTOM = "custom"
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class SrpState:
 
     pool_id: str
     client_id: str
-    kind: str  # USER or DEVICE
+    kind: str  # USER, CUSTOM or DEVICE
     sub: str  # for an unknown username, a stand-in of the same shape
     known: bool  # False: a decoy exchange nobody can win
     user_id: str  # what the client hashes: USER_ID_FOR_SRP, or the device key

@@ -3,6 +3,7 @@ and DEVICE_PASSWORD_VERIFIER (a remembered device's own secret)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from mamori.crypto.srp import Verifier, pool_name
@@ -26,11 +27,19 @@ from mamori.services.auth.sign_in_risk import Screening
 from mamori.services.auth.sign_in_state import (
     AuthOutcome,
     ChallengeSessions,
+    CustomRound,
     Proven,
     SignIn,
     new_nonce,
 )
-from mamori.services.auth.srp_exchange import DEVICE, USER, SrpExchanges, SrpState, parse_a
+from mamori.services.auth.srp_exchange import (
+    CUSTOM,
+    DEVICE,
+    USER,
+    SrpExchanges,
+    SrpState,
+    parse_a,
+)
 from mamori.services.security.guard import Guard
 from mamori.services.userpools.clients import check_secret_hash
 from mamori.services.users.accounts import UserAccounts
@@ -74,10 +83,12 @@ class SrpSteps:
         srp_a: str | None,
         secret_hash: str | None,
         ip: str | None,
+        kind: str = USER,
     ) -> AuthOutcome:
         """USER_SRP_AUTH (or USER_AUTH's PASSWORD_SRP): PASSWORD_VERIFIER with SALT, SRP_B and
         the SECRET_BLOCK holding this exchange. An unknown username gets a decoy exchange of
-        the same shape (PreventUserExistenceErrors), or UserNotFoundException (LEGACY)."""
+        the same shape (PreventUserExistenceErrors), or UserNotFoundException (LEGACY).
+        `kind` CUSTOM: a CUSTOM_AUTH sign-in's password, DefineAuthChallenge's to go on from."""
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
         big_a = parse_a(srp_a)
@@ -103,7 +114,7 @@ class SrpSteps:
             big_a,
             pool_id=pool.id,
             client=client,
-            kind=USER,
+            kind=kind,
             sub=sub,
             known=user is not None,
             user_id=user_id,
@@ -136,7 +147,7 @@ class SrpSteps:
         proven sign-in, threat protection's gate for `first_factor` to assess (SRP sends no
         password, so there is no compromised-credentials finding)."""
         state, block = self._exchanges.open(answer.secret_block, pool.id, client.id)
-        if state.kind != USER:
+        if state.kind not in (USER, CUSTOM):
             raise NotAuthorizedException(INVALID_SESSION)
         username = answer.username
         if not username:
@@ -181,6 +192,11 @@ class SrpSteps:
         # ResourceNotFoundException for it answer again with DEVICE_KEY null and the same
         # SECRET_BLOCK: the device is checked before the exchange is spent.
         sign_in = SignIn(user.sub, state.typed, frozenset({Proof.PASSWORD}), answer.device_key)
+        if state.kind == CUSTOM:
+            # Cognito: DefineAuthChallenge was asked after SRP_A; it is asked again now.
+            sign_in = dataclasses.replace(
+                sign_in, device_key=None, custom=(CustomRound("SRP_A", True),)
+            )
         await self._machine.device_state(pool, user, sign_in)
         # One success per exchange (wrong claims just count as failures, each time).
         await self._sessions.spend(state.nonce, _lifetime(client))

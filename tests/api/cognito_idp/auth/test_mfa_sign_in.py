@@ -198,7 +198,8 @@ def test_sessions_are_bound_to_their_challenge_and_client(
     )
     fails(
         lambda: respond(server, client_id, "CUSTOM_CHALLENGE", session, USERNAME=user),
-        "InvalidParameterException",
+        "NotAuthorizedException",
+        invalid,
     )
     # None of that spent the Session.
     done = respond(server, client_id, "SMS_MFA", session, USERNAME=user, SMS_MFA_CODE=code)

@@ -206,7 +206,8 @@ def test_a_client_on_legacy_flow_values(server: Server, pool: dict[str, Any], us
     )
 
 
-@pytest.mark.parametrize("flow", ["CUSTOM_AUTH", "USER_AUTH", "USER_SRP_AUTH"])
+# CUSTOM_AUTH: tests/api/cognito_idp/triggers/test_custom_auth.py.
+@pytest.mark.parametrize("flow", ["USER_AUTH", "USER_SRP_AUTH"])
 def test_flows_not_built_yet_fail_cleanly(
     server: Server, pool: dict[str, Any], user: str, flow: str
 ) -> None:

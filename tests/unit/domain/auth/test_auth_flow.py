@@ -134,6 +134,27 @@ def test_one_time_code_first_factor_skips_mfa() -> None:
     assert next_step(situation(mfa=mfa, proven=frozenset({Proof.OTP}))) == Next(None)
 
 
+def test_custom_challenges_alone_skip_mfa() -> None:
+    # Cognito: CUSTOM_AUTH without SRP_A never asks for MFA; the functions' challenges are
+    # the whole proof.
+    mfa = MfaState(MfaConfiguration.ON, (TOTP,), TOTP, (TOTP,))
+    assert next_step(situation(mfa=mfa, proven=frozenset({Proof.CUSTOM}))) == Next(None)
+
+
+def test_custom_challenges_after_the_password_get_mfa() -> None:
+    mfa = MfaState(MfaConfiguration.ON, (TOTP,), TOTP, (TOTP,))
+    proven = frozenset({Proof.PASSWORD, Proof.CUSTOM})
+    assert next_step(situation(mfa=mfa, proven=proven)) == Next(Challenge.SOFTWARE_TOKEN_MFA)
+    setup = MfaState(MfaConfiguration.ON, (), None, (TOTP,))
+    assert next_step(situation(mfa=setup, proven=frozenset({Proof.CUSTOM}))) == Next(None)
+
+
+def test_custom_challenges_still_need_a_new_password() -> None:
+    proven = frozenset({Proof.CUSTOM})
+    got = next_step(situation(status=UserStatus.FORCE_CHANGE_PASSWORD, proven=proven))
+    assert got == Next(Challenge.NEW_PASSWORD_REQUIRED)
+
+
 def test_no_first_factor_is_a_bug() -> None:
     with pytest.raises(FlowError):
         next_step(situation(proven=frozenset({Proof.MFA, Proof.DEVICE})))
@@ -187,7 +208,8 @@ def test_tokens_only_when_every_due_step_is_proven(s: Situation) -> None:
             and s.remembered_skips_mfa
             and Proof.DEVICE in s.proven
         )
-        assert Proof.MFA in s.proven or Proof.OTP in s.proven or stood_in
+        custom_only = Proof.CUSTOM in s.proven and Proof.PASSWORD not in s.proven
+        assert Proof.MFA in s.proven or Proof.OTP in s.proven or stood_in or custom_only
     if s.device is not DeviceState.NONE and Proof.MFA not in s.proven:
         assert Proof.DEVICE in s.proven
     assert got.new_device == (s.device_tracking and s.device is DeviceState.NONE)

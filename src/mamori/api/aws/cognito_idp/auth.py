@@ -16,7 +16,7 @@ from mamori.api.aws.operations import Call, Params, Result, operation
 async def initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.initiate_auth(
         p["ClientId"],
-        sign_in_request(p["AuthFlow"], p.get("AuthParameters")),
+        sign_in_request(p["AuthFlow"], p.get("AuthParameters"), p.get("ClientMetadata")),
         call.source_ip,
         public_context(call, p),
     )
@@ -31,7 +31,7 @@ async def admin_initiate_auth(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.admin_initiate_auth(
         p["UserPoolId"],
         p["ClientId"],
-        sign_in_request(p["AuthFlow"], p.get("AuthParameters")),
+        sign_in_request(p["AuthFlow"], p.get("AuthParameters"), p.get("ClientMetadata")),
         context.get("IpAddress") or None,
         admin_context(p),
     )
@@ -43,7 +43,7 @@ async def respond_to_auth_challenge(call: Call, p: Params) -> Result:
     outcome = await call.services.auth.respond_to_auth_challenge(
         p["ClientId"],
         p.get("Session"),
-        challenge_answer(p["ChallengeName"], p.get("ChallengeResponses")),
+        challenge_answer(p["ChallengeName"], p.get("ChallengeResponses"), p.get("ClientMetadata")),
         call.source_ip,
         public_context(call, p),
     )
@@ -58,7 +58,7 @@ async def admin_respond_to_auth_challenge(call: Call, p: Params) -> Result:
         p["UserPoolId"],
         p["ClientId"],
         p.get("Session"),
-        challenge_answer(p["ChallengeName"], p.get("ChallengeResponses")),
+        challenge_answer(p["ChallengeName"], p.get("ChallengeResponses"), p.get("ClientMetadata")),
         context.get("IpAddress") or None,
         admin_context(p),
     )

@@ -13,6 +13,7 @@ from mamori.domain.auth.answers import (
     CODE_MEMBER,
     ChallengeAnswer,
     CodeAnswer,
+    CustomChallengeAnswer,
     DevicePasswordVerifierAnswer,
     DeviceSrpAnswer,
     MfaSetupAnswer,
@@ -37,9 +38,13 @@ def entries(value: Mapping[str, Any] | None) -> dict[str, str]:
     return {k: v for k, v in (value or {}).items() if v is not None}
 
 
-def sign_in_request(flow: str, parameters: Mapping[str, Any] | None) -> SignInRequest:
-    """InitiateAuth's AuthFlow and AuthParameters. Whether the entry point takes the flow, and
-    what the flow needs, the service checks."""
+def sign_in_request(
+    flow: str,
+    parameters: Mapping[str, Any] | None,
+    client_metadata: Mapping[str, Any] | None = None,
+) -> SignInRequest:
+    """InitiateAuth's AuthFlow, AuthParameters and ClientMetadata. Whether the entry point
+    takes the flow, and what the flow needs, the service checks."""
     try:
         kind = AuthFlow(flow)
     except ValueError:
@@ -55,11 +60,18 @@ def sign_in_request(flow: str, parameters: Mapping[str, Any] | None) -> SignInRe
         secret_hash=p.get("SECRET_HASH"),
         device_key=p.get("DEVICE_KEY"),
         preferred_challenge=p.get("PREFERRED_CHALLENGE"),
+        challenge_name=p.get("CHALLENGE_NAME"),
+        client_metadata=entries(client_metadata),
     )
 
 
-def challenge_answer(name: str, responses: Mapping[str, Any] | None) -> ChallengeAnswer:
-    """RespondToAuthChallenge's ChallengeName and ChallengeResponses."""
+def challenge_answer(
+    name: str,
+    responses: Mapping[str, Any] | None,
+    client_metadata: Mapping[str, Any] | None = None,
+) -> ChallengeAnswer:
+    """RespondToAuthChallenge's ChallengeName and ChallengeResponses (and its ClientMetadata,
+    which only the custom challenge's triggers read)."""
     try:
         challenge = Challenge(name)
     except ValueError:
@@ -71,6 +83,10 @@ def challenge_answer(name: str, responses: Mapping[str, Any] | None) -> Challeng
         # SMS_MFA_CODE too; only the challenge's own member is read.
         code = r.get(CODE_MEMBER[challenge])
         return CodeAnswer(challenge, username, code, secret_hash)
+    if challenge is Challenge.CUSTOM_CHALLENGE:
+        return CustomChallengeAnswer(
+            username, r.get("ANSWER"), secret_hash, entries(client_metadata)
+        )
     if challenge is Challenge.PASSWORD_VERIFIER:
         return PasswordVerifierAnswer(
             username=username,
@@ -118,6 +134,10 @@ def challenge_parameters(prompt: ChallengePrompt) -> dict[str, str]:
     exchange = prompt.salt is not None
     if prompt.user_id_for_srp is not None and not exchange:
         out["USER_ID_FOR_SRP"] = prompt.user_id_for_srp
+    if prompt.custom is not None:
+        # Cognito: CUSTOM_CHALLENGE's parameters are CreateAuthChallenge's public ones and
+        # USERNAME (below), which the function cannot override.
+        out.update(prompt.custom)
     if prompt.user_attributes is not None:
         out["userAttributes"] = json.dumps(dict(prompt.user_attributes))
     if prompt.required_attributes is not None:

@@ -15,6 +15,7 @@ from mamori.api.aws.cognito_idp.challenges import (
 )
 from mamori.domain.auth.answers import (
     CodeAnswer,
+    CustomChallengeAnswer,
     DevicePasswordVerifierAnswer,
     DeviceSrpAnswer,
     MfaSetupAnswer,
@@ -103,10 +104,34 @@ def test_a_code_is_read_from_its_own_member_only(challenge: Challenge, member: s
 
 
 def test_an_unsupported_challenge_is_refused() -> None:
-    with pytest.raises(
-        InvalidParameterException, match=r"^Unsupported challenge CUSTOM_CHALLENGE\.$"
-    ):
-        challenge_answer("CUSTOM_CHALLENGE", {})
+    with pytest.raises(InvalidParameterException, match=r"^Unsupported challenge WEB_AUTHN\.$"):
+        challenge_answer("WEB_AUTHN", {})
+
+
+def test_a_custom_challenge_is_answered_with_answer_and_client_metadata() -> None:
+    answer = challenge_answer(
+        "CUSTOM_CHALLENGE",
+        {"USERNAME": "ann", "ANSWER": "42", "SECRET_HASH": "h"},
+        {"app": "web"},
+    )
+    assert answer == CustomChallengeAnswer("ann", "42", "h", {"app": "web"})
+    assert challenge_answer("CUSTOM_CHALLENGE", None) == CustomChallengeAnswer()
+
+
+def test_custom_auth_reads_challenge_name_and_client_metadata() -> None:
+    request = sign_in_request(
+        "CUSTOM_AUTH", {"USERNAME": "ann", "CHALLENGE_NAME": "SRP_A", "SRP_A": "ab"}, {"k": "v"}
+    )
+    assert (request.challenge_name, request.srp_a, request.client_metadata) == (
+        "SRP_A",
+        "ab",
+        {"k": "v"},
+    )
+
+
+def test_a_custom_challenge_writes_its_public_parameters_and_username() -> None:
+    prompt = ChallengePrompt(username="ann", custom={"question": "2+2?", "USERNAME": "x"})
+    assert challenge_parameters(prompt) == {"question": "2+2?", "USERNAME": "ann"}
 
 
 def test_a_prompt_writes_the_members_it_carries() -> None:
