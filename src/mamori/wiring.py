@@ -73,6 +73,7 @@ from mamori.services.security.hash_threads import HashThreads
 from mamori.services.security.risk_config import RiskConfigService
 from mamori.services.tokens.keys import KeyService
 from mamori.services.tokens.pool_tokens import TokenService
+from mamori.services.tokens.token_triggers import TokenTriggers
 from mamori.services.userpools.clients import ClientService
 from mamori.services.userpools.pools import PoolService
 from mamori.services.users.accounts import UserAccounts
@@ -172,7 +173,14 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
     # The social providers' endpoints: what federation calls, and what Describe shows.
     provider_endpoints = settings.provider_endpoints
     tokens = TokenService(
-        keys, session_store, user_store, group_store, keyring, clock, settings.effective_public_url
+        keys,
+        session_store,
+        user_store,
+        group_store,
+        keyring,
+        clock,
+        settings.effective_public_url,
+        TokenTriggers(triggers),
     )
     counters = build_counters(settings, engine)
     guard = Guard(counters, clock, guard_policy(settings))

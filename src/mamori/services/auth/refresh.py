@@ -17,6 +17,7 @@ from mamori.services.auth.ports import ResourceScopes
 from mamori.services.ports import Clock
 from mamori.services.tokens.pool_tokens import AuthenticationResult, TokenService
 from mamori.services.tokens.ports import RefreshSessionStore
+from mamori.services.tokens.token_triggers import TokenSource
 from mamori.services.userpools.clients import (
     ClientService,
     check_client_secret,
@@ -142,6 +143,7 @@ class RefreshService:
             new_refresh=rotate,
             device_key=device_key,
             scopes=await self._live_scopes(pool, session.scopes),
+            source=TokenSource.REFRESH_TOKENS,
         )
 
     async def _live_scopes(

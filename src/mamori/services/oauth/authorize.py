@@ -25,6 +25,7 @@ from mamori.domain.oauth.authorization import (
 from mamori.domain.userpools.app_client import AppClient, OAuthFlow
 from mamori.protocols.oauth2 import rfc7636
 from mamori.protocols.oauth2.errors import (
+    AccessDenied,
     InvalidClient,
     InvalidRequest,
     InvalidScope,
@@ -34,6 +35,7 @@ from mamori.protocols.oauth2.errors import (
 )
 from mamori.services.oauth.ports import ResourceServerScopes
 from mamori.services.tokens.pool_tokens import TokenService
+from mamori.services.tokens.token_triggers import TRIGGER_FAILURES, TokenSource
 from mamori.services.userpools.clients import ClientService
 from mamori.services.userpools.pools import PoolService
 from mamori.services.users.accounts import UserAccounts
@@ -340,16 +342,22 @@ class AuthorizeService:
         if user is None or not user.enabled:
             error = InvalidRequest("The user can no longer sign in.")
             raise Redirectable(error, request.redirect_uri, request.state, fragment=True)
-        result = await self._tokens.issue(
-            pool,
-            client,
-            user,
-            auth_time=signed_in.auth_time,
-            scopes=request.scopes,
-            nonce=request.nonce,
-            at_hash=True,
-            new_refresh=False,  # Cognito: the implicit grant has no refresh token
-        )
+        try:
+            result = await self._tokens.issue(
+                pool,
+                client,
+                user,
+                auth_time=signed_in.auth_time,
+                scopes=request.scopes,
+                nonce=request.nonce,
+                at_hash=True,
+                new_refresh=False,  # Cognito: the implicit grant has no refresh token
+                source=TokenSource.HOSTED_AUTH,
+            )
+        except TRIGGER_FAILURES as exc:
+            # Cognito: a trigger's failure in a hosted flow reaches the client as access_denied.
+            denied = AccessDenied(exc.message)
+            raise Redirectable(denied, request.redirect_uri, request.state, fragment=True) from exc
         params: dict[str, str] = {}
         if "openid" in request.scopes:  # Cognito: an ID token only with openid
             params["id_token"] = result.id_token

@@ -19,6 +19,7 @@ from mamori.domain.userpools.app_client import AppClient, OAuthFlow
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.protocols.oauth2.client_auth import ClientCredentials
 from mamori.protocols.oauth2.errors import (
+    AccessDenied,
     InvalidClient,
     InvalidGrant,
     InvalidScope,
@@ -31,6 +32,7 @@ from mamori.services.auth.service import AuthService
 from mamori.services.oauth.codes import AuthorizationCodes
 from mamori.services.oauth.ports import ResourceServerScopes
 from mamori.services.tokens.pool_tokens import AuthenticationResult, TokenService
+from mamori.services.tokens.token_triggers import TRIGGER_FAILURES, TokenSource
 from mamori.services.userpools.clients import ClientService, check_client_secret
 from mamori.services.users.accounts import UserAccounts
 
@@ -112,16 +114,20 @@ class OAuthGrants:
         if user is None or not user.enabled:
             raise InvalidGrant("The user is no longer able to sign in.")
         openid = OPENID in grant.scopes
-        result = await self._tokens.issue(
-            pool,
-            client,
-            user,
-            auth_time=grant.auth_time,
-            scopes=grant.scopes,
-            nonce=grant.nonce if openid else None,
-            at_hash=openid,
-            origin_jti=redemption.origin_jti,
-        )
+        try:
+            result = await self._tokens.issue(
+                pool,
+                client,
+                user,
+                auth_time=grant.auth_time,
+                scopes=grant.scopes,
+                nonce=grant.nonce if openid else None,
+                at_hash=openid,
+                origin_jti=redemption.origin_jti,
+                source=TokenSource.HOSTED_AUTH,
+            )
+        except TRIGGER_FAILURES as exc:
+            raise AccessDenied(exc.message) from exc
         await self._codes.issued(redemption)
         return _response(result, grant.scopes)
 
@@ -145,7 +151,10 @@ class OAuthGrants:
             raise UnauthorizedClient("client_credentials needs a client with a secret.")
         requested = scope.split() if scope is not None and scope.strip() else None
         granted = await self._machine_scopes(pool, client, requested)
-        token, expires_in = await self._tokens.issue_client_token(pool, client, granted)
+        try:
+            token, expires_in = await self._tokens.issue_client_token(pool, client, granted)
+        except TRIGGER_FAILURES as exc:
+            raise AccessDenied(exc.message) from exc
         return TokenResponse(access_token=token, expires_in=expires_in)
 
     async def get_client_token(

@@ -33,6 +33,7 @@ from mamori.services.tokens.ports import (
     TokenHolder,
     TokenUsers,
 )
+from mamori.services.tokens.token_triggers import TokenDraft, TokenSource, TokenTriggers
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 # Cognito's message for an access token whose scopes don't include the one an operation needs
@@ -77,10 +78,14 @@ def _claim_value(pool: UserPool, name: str, value: str) -> Any:
     return value
 
 
+def _by_precedence(groups: Sequence[Group]) -> list[Group]:
+    return sorted(groups, key=lambda g: (g.precedence is None, g.precedence or 0, g.name))
+
+
 def group_claims(groups: Sequence[Group]) -> dict[str, Any]:
     if not groups:
         return {}
-    ordered = sorted(groups, key=lambda g: (g.precedence is None, g.precedence or 0, g.name))
+    ordered = _by_precedence(groups)
     claims: dict[str, Any] = {"cognito:groups": [g.name for g in ordered]}
     roles = [g.role_arn for g in ordered if g.role_arn]
     if roles:
@@ -99,7 +104,10 @@ class TokenService:
         keyring: Keyring,
         clock: Clock,
         public_url: str,
+        triggers: TokenTriggers | None = None,
     ) -> None:
+        """`triggers`: the pools' PreTokenGeneration functions (None: never run)."""
+        self._triggers = triggers
         self._keys = keys
         self._sessions = sessions
         self._users = users
@@ -128,6 +136,8 @@ class TokenService:
         nonce: str | None = None,
         at_hash: bool = False,
         origin_jti: str | None = None,
+        source: TokenSource = TokenSource.AUTHENTICATION,
+        client_metadata: dict[str, str] | None = None,
     ) -> AuthenticationResult:
         """Sign ID and access tokens; start a refresh session unless continuing `session`.
         `device_key`: the device the sign-in was made from (the access token's device_key).
@@ -135,7 +145,8 @@ class TokenService:
         session); None: the API's, ADMIN_SCOPE, or a continued session's. `nonce` and
         `at_hash` (OpenID Connect Core 3.1.3.6) go into the ID token when given / asked.
         `origin_jti`: the new sign-in's id when the caller chose it (an authorization code
-        records it before the tokens exist, so a replay can revoke them)."""
+        records it before the tokens exist, so a replay can revoke them). `source`: why, as
+        the pool's PreTokenGeneration function is told; its errors issue nothing."""
         now = self._clock.now()
         iat = int(now.timestamp())
         auth_time = auth_time if auth_time is not None else iat
@@ -189,6 +200,18 @@ class TokenService:
             access_claims["device_key"] = device_key
         if nonce is not None:
             id_claims["nonce"] = nonce
+        if self._triggers is not None:
+            draft = TokenDraft(
+                id_claims,
+                access_claims,
+                {**user.attributes, "cognito:user_status": user.status.value},
+                user.username,
+                [g.name for g in _by_precedence(groups)],
+                gclaims.get("cognito:roles", []),
+                gclaims.get("cognito:preferred_role"),
+                str(access_claims["scope"]).split(),
+            )
+            await self._triggers.customize(pool, client, source, draft, client_metadata)
         key = await self._keys.signing_key(pool.id)
         access_token = key.sign(access_claims)
         if at_hash:
@@ -239,6 +262,9 @@ class TokenService:
             "jti": str(uuid.uuid4()),
             "client_id": client.id,
         }
+        if self._triggers is not None:
+            draft = TokenDraft(None, claims, {}, None, [], [], None, list(scopes))
+            await self._triggers.customize(pool, client, TokenSource.CLIENT_CREDENTIALS, draft)
         key = await self._keys.signing_key(pool.id)
         return key.sign(claims), ttl
 
