@@ -38,7 +38,7 @@ from mamori.adapters.store.sql.saml import SqlSamlStore
 from mamori.adapters.store.sql.sessions import SqlCodeStore, SqlRefreshSessionStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.composition.breached import build_breached
-from mamori.composition.delivery import build_message_sender
+from mamori.composition.delivery import build_code_encryption, build_message_sender
 from mamori.composition.federation import build_federation, build_saml
 from mamori.composition.geoip import GeoIpPlaces, build_geoip
 from mamori.composition.guard import build_counters, guard_policy
@@ -80,9 +80,11 @@ from mamori.services.users.accounts import UserAccounts
 from mamori.services.users.admin_users import AdminUserService
 from mamori.services.users.codes import CodeService
 from mamori.services.users.groups import GroupService
+from mamori.services.users.message_triggers import MessageTriggers
 from mamori.services.users.recovery import RecoveryService
 from mamori.services.users.self_service import SelfService
 from mamori.services.users.sign_up import SignUpService
+from mamori.services.users.sign_up_triggers import SignUpTriggers
 from mamori.services.users.srp_verifiers import VerifierVault
 
 log = logging.getLogger("mamori")
@@ -193,6 +195,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock,
         timedelta(seconds=settings.code_ttl_seconds),
         guard,
+        messages=MessageTriggers(triggers, build_code_encryption(settings)),
     )
     verifiers = VerifierVault(keyring)
     hash_threads = hash_threads_for(settings)
@@ -219,9 +222,14 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         timedelta(days=settings.auth_event_retention_days),
         GeoIpPlaces(geoip),
     )
-    sign_up = SignUpService(users, user_store, clients, codes, clock, auth_events)
+    sign_up_triggers = SignUpTriggers(triggers)
+    sign_up = SignUpService(
+        users, user_store, clients, codes, clock, auth_events, triggers=sign_up_triggers
+    )
     self_service = SelfService(users, pools, clients, tokens, guard, auth_events)
-    admin_users = AdminUserService(users, user_store, session_store, pools, codes, clock)
+    admin_users = AdminUserService(
+        users, user_store, session_store, pools, codes, clock, triggers=sign_up_triggers
+    )
     groups = GroupService(group_store, pools, users, clock)
     mfa = MfaService(SqlMfaStore(engine, keyring), pool_store, pools, users, tokens, codes, clock)
     device_store = SqlDeviceStore(engine, keyring)
@@ -242,7 +250,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         settings.effective_risk_weights,
         settings.effective_risk_windows,
     )
-    recovery = RecoveryService(users, clients, pools, tokens, codes, auth_events)
+    recovery = RecoveryService(
+        users, clients, pools, tokens, codes, auth_events, triggers=sign_up_triggers
+    )
     # SRP's big-integer work has its own threads, apart from key_threads: every USER_SRP_AUTH
     # sign-in takes them, and a burst of CreateUserPool key generations must not queue it.
     srp_threads = anyio.CapacityLimiter(os.cpu_count() or 2)
@@ -286,6 +296,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         http.client(),
         float(settings.sts_timeout_seconds),
         key_threads,
+        sign_up_triggers,
     )
     services = Services(
         clock=clock,
@@ -352,6 +363,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             provider_endpoints,
             relying_party,
             saml["saml"],
+            sign_up_triggers,
         ),
         **saml,
         **build_token_endpoint(

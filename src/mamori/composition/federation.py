@@ -35,6 +35,7 @@ from mamori.services.ports import Clock
 from mamori.services.userpools.pools import PoolService
 from mamori.services.users.accounts import UserAccounts
 from mamori.services.users.federated import FederatedUsers
+from mamori.services.users.sign_up_triggers import SignUpTriggers
 
 
 def build_federation(
@@ -48,11 +49,14 @@ def build_federation(
     endpoints: ProviderEndpoints,
     profiles: ProfileClient | None = None,
     saml: SamlStarter | None = None,
+    triggers: SignUpTriggers | None = None,
 ) -> OidcFederation:
     """`relying_party`: adapters/federation/oidc.py on the shared client (a test passes its
     own); `endpoints`: the social providers' effective URLs (the federation_endpoints setting);
     `profiles`: Facebook's and Login with Amazon's calls (the same adapter in wiring)."""
-    federated = FederatedUsers(users, SqlUserStore(engine), SqlGroupStore(engine), pools, clock)
+    federated = FederatedUsers(
+        users, SqlUserStore(engine), SqlGroupStore(engine), pools, clock, triggers
+    )
     return OidcFederation(
         providers,
         relying_party,
@@ -83,13 +87,16 @@ def build_saml(
     http: httpx.AsyncClient,
     timeout_seconds: float,
     threads: anyio.CapacityLimiter,
+    triggers: SignUpTriggers | None = None,
 ) -> SamlServices:
     """`http`: the shared client (MetadataURL); `threads`: where pysaml2's xmlsec1 calls and
     the keys' generation run, off the event loop."""
     store = SqlSamlStore(engine)
     adapter = Pysaml2ServiceProvider(http, timeout_seconds, threads)
     keys = SamlKeys(store, pools, keyring, clock, threads, adapter)
-    federated = FederatedUsers(users, SqlUserStore(engine), SqlGroupStore(engine), pools, clock)
+    federated = FederatedUsers(
+        users, SqlUserStore(engine), SqlGroupStore(engine), pools, clock, triggers
+    )
     saml = SamlFederation(
         providers,
         adapter,

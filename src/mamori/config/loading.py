@@ -20,6 +20,8 @@ SECRET_SETTINGS = frozenset(
         "master_key",
         "redis_url",
         "smtp_password",
+        "custom_sender_key",
+        "kms_secret_access_key",
         "sts_secret_access_key",
         "lambda_secret_access_key",
         "trigger_http_secret",

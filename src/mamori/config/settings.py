@@ -146,6 +146,15 @@ class Settings:
     # number or email address; 0 turns one off. LimitExceededException beyond.
     code_sends_per_user_per_hour: int = 10
     code_sends_per_destination_per_hour: int = 10
+    # The codes custom sender triggers get (docs/triggers.md, Messages): encrypted under this
+    # local AES-256 key (base64 of 32 bytes) when set; else under the pool's KMSKeyID through
+    # KMS at kms_endpoint (empty: AWS KMS in kms_region), signed with kms_access_key_id (empty:
+    # botocore's own chain).
+    custom_sender_key: str = field(default="", repr=False)
+    kms_endpoint: str = ""
+    kms_region: str = ""  # empty: region
+    kms_access_key_id: str = field(default="", repr=False)
+    kms_secret_access_key: str = field(default="", repr=False)
     # Identity pools. GetCredentialsForIdentity calls AssumeRoleWithWebIdentity at this STS
     # (empty: AWS STS in sts_region), SigV4-signed when sts_access_key_id is set.
     sts_endpoint: str = ""

@@ -22,7 +22,12 @@ from typing import Any
 from mamori.crypto.jose import TokenError
 from mamori.crypto.jwks import pick_key, token_header, verify_with_jwk
 from mamori.crypto.secrets import opaque_token
-from mamori.domain.errors import ResourceNotFoundException
+from mamori.domain.errors import (
+    InvalidLambdaResponseException,
+    ResourceNotFoundException,
+    UnexpectedLambdaException,
+    UserLambdaValidationException,
+)
 from mamori.domain.oauth.authorization import AuthorizationRequest, SignedIn
 from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
 from mamori.domain.userpools.provider_endpoints import ProviderEndpoints
@@ -328,7 +333,17 @@ class OidcFederation:
             raise _sign_in_failed()
         identity = ProviderIdentity(provider.name, provider.type.value, issuer, str(subject))
         attributes = mapped_attributes(provider.attribute_mapping, claims)
-        user = await self._users.sign_in(state.pool_id, identity, attributes)
+        try:
+            user = await self._users.sign_in(
+                state.pool_id, identity, attributes, state.request.get("client_id")
+            )
+        except (
+            UserLambdaValidationException,
+            InvalidLambdaResponseException,
+            UnexpectedLambdaException,
+        ) as exc:
+            # Cognito: a refusing PreSignUp ends the sign-in at the client's callback.
+            raise FederationError(AccessDenied(exc.message)) from exc
         return SignedIn(user.sub, int(self._clock.now().timestamp()))
 
     async def _verified(

@@ -27,7 +27,13 @@ from mamori.services.tokens.ports import RefreshSessionStore
 from mamori.services.userpools.pools import PoolService
 from mamori.services.users.accounts import UserAccounts, without_attributes
 from mamori.services.users.codes import RESET, CodeService, recovery_attribute
+from mamori.services.users.message_triggers import ADMIN_CREATE_USER, MessageEvent
 from mamori.services.users.ports import UserQuery, UserStore
+from mamori.services.users.sign_up_triggers import (
+    POST_CONFIRMATION_CONFIRM_SIGN_UP,
+    PRE_SIGN_UP_ADMIN_CREATE_USER,
+    SignUpTriggers,
+)
 
 MAX_PAGE = 60
 
@@ -41,7 +47,10 @@ class AdminUserService:
         pools: PoolService,
         codes: CodeService,
         clock: Clock,
+        triggers: SignUpTriggers | None = None,
     ) -> None:
+        """`triggers`: the pools' PreSignUp and PostConfirmation (None: never asked)."""
+        self._triggers = triggers
         self._users = users
         self._store = store
         self._sessions = sessions
@@ -58,14 +67,28 @@ class AdminUserService:
         message_action: str | None,
         mediums: Sequence[str],
         force_alias_creation: bool = False,
+        validation_data: Mapping[str, str] | None = None,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> User:
         pool = await self._pools.require(pool_id)
+        event = MessageEvent(ADMIN_CREATE_USER, None, client_metadata or {})
         if message_action == "RESEND":
-            return await self._resend_invitation(pool, username, temporary, mediums)
+            return await self._resend_invitation(pool, username, temporary, mediums, event)
         check_attributes(pool, attributes, Writer.ADMIN, creating=True)
         sub = new_sub()
         username, attrs = stored_username(pool, username, attributes, sub)
         check_required(pool, attrs)
+        if self._triggers is not None:
+            # Cognito: the function may refuse the user; its answer's flags are not read here.
+            await self._triggers.pre_sign_up(
+                pool,
+                PRE_SIGN_UP_ADMIN_CREATE_USER,
+                username,
+                None,
+                attrs,
+                validation_data,
+                client_metadata,
+            )
         password = temporary or temporary_password(pool.password_policy.minimum_length)
         now = self._clock.now()
         validity = timedelta(days=pool.password_policy.temporary_password_validity_days)
@@ -80,7 +103,7 @@ class AdminUserService:
         await self._users.add(pool, user, "User account already exists")
         if message_action != "SUPPRESS":
             try:
-                await self._codes.send_invitations(pool, user, password, mediums)
+                await self._codes.send_invitations(pool, user, password, mediums, event)
             except BaseException:
                 with anyio.CancelScope(shield=True):
                     await self._store.delete_user(pool.id, user.sub)
@@ -88,7 +111,12 @@ class AdminUserService:
         return user
 
     async def _resend_invitation(
-        self, pool: UserPool, username: str, temporary: str | None, mediums: Sequence[str]
+        self,
+        pool: UserPool,
+        username: str,
+        temporary: str | None,
+        mediums: Sequence[str],
+        event: MessageEvent,
     ) -> User:
         user = previous = await self._users.require(pool, username)
         if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
@@ -101,7 +129,7 @@ class AdminUserService:
             pool, user, password, user.status, self._clock.now() + validity
         )
         try:
-            await self._codes.send_invitations(pool, user, password, mediums)
+            await self._codes.send_invitations(pool, user, password, mediums, event)
         except BaseException:
             # An undelivered password must not replace the one the user was last sent.
             with anyio.CancelScope(shield=True):
@@ -174,14 +202,21 @@ class AdminUserService:
         await self._codes.send_code(pool, user, RESET, attribute, "password-reset")
         await self._users.save(pool, dataclasses.replace(user, status=UserStatus.RESET_REQUIRED))
 
-    async def admin_confirm_sign_up(self, pool_id: str, username: str) -> None:
+    async def admin_confirm_sign_up(
+        self, pool_id: str, username: str, client_metadata: Mapping[str, str] | None = None
+    ) -> None:
         pool = await self._pools.require(pool_id)
         user = await self._users.require(pool, username)
         if user.status is not UserStatus.UNCONFIRMED:
             raise NotAuthorizedException(
                 f"User cannot be confirmed. Current status is {user.status.value}"
             )
-        await self._users.save(pool, self._users.confirmed(pool, user, verify=False))
+        confirmed = await self._users.save(pool, self._users.confirmed(pool, user, verify=False))
+        if self._triggers is not None:
+            # Cognito: after the confirmation, which a failing function does not undo.
+            await self._triggers.post_confirmation(
+                pool, POST_CONFIRMATION_CONFIRM_SIGN_UP, confirmed, None, client_metadata
+            )
 
     async def list_users(
         self, pool_id: str, filter_text: str, limit: int, token: str | None

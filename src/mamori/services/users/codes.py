@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 from collections.abc import Sequence
@@ -19,11 +20,18 @@ from mamori.domain.errors import (
     LimitExceededException,
 )
 from mamori.domain.ids import UserSub
+from mamori.domain.triggers import TriggerName
 from mamori.domain.userpools.user_pool import RecoveryOption, UserPool
 from mamori.domain.users.user import User
 from mamori.domain.users.user_rules import looks_like, mask
 from mamori.services.ports import Clock, Message
 from mamori.services.security.guard import Guard
+from mamori.services.users.message_triggers import (
+    SOURCE_OF_KIND,
+    MessageEvent,
+    MessageText,
+    MessageTriggers,
+)
 from mamori.services.users.ports import CodeStore, MessageSender, StoredCode
 
 # Purposes a code is stored under; one live code per user and purpose.
@@ -116,7 +124,10 @@ class CodeService:
         clock: Clock,
         ttl: timedelta,
         guard: Guard,
+        messages: MessageTriggers | None = None,
     ) -> None:
+        """`messages`: the pools' CustomMessage and custom sender triggers (None: never asked)."""
+        self._messages = messages
         self._store = store
         self._guard = guard
         self._email = email
@@ -202,19 +213,27 @@ class CodeService:
         binding: str | None = None,
         message: str | None = None,
         subject: str | None = None,
+        event: MessageEvent | None = None,
     ) -> Delivery:
         """A fresh code for `purpose` (replacing any earlier one), sent to `destination` (by
         default the user's `attribute`). A code with a `binding` is checked with the same one.
-        `message` and `subject` replace the pool's verification template (MFA codes)."""
+        `message` and `subject` replace the pool's verification template (MFA codes). `event`:
+        what the message triggers are told (by default, the source `kind` implies)."""
         code = numeric_code()
         template = pool.verification_message
-        channel_sms = attribute == "phone_number"
-        body = render(
-            message or (template.sms_message if channel_sms else template.email_message),
-            DEFAULT_CODE_MESSAGE,
-            code,
-            user.username,
+        channel = "SMS" if attribute == "phone_number" else "EMAIL"
+        event = event or MessageEvent(SOURCE_OF_KIND[kind])
+        sender = self._messages.sender_of(pool, channel) if self._messages else None
+        text = MessageText(
+            message
+            or (template.sms_message if channel == "SMS" else template.email_message)
+            or DEFAULT_CODE_MESSAGE,
+            subject or template.email_subject or DEFAULT_CODE_SUBJECT,
         )
+        if self._messages is not None and sender is None:
+            # Before the code is stored: a refused message leaves the last one sent usable.
+            text = await self._messages.custom_message(pool, user, event, channel, text)
+        body = render(text.body, DEFAULT_CODE_MESSAGE, code, user.username)
         previous = await self._store.get_code(pool.id, user.sub, purpose)
         # Stored before it is sent: a receiver may use the code before the send call returns.
         await self._store.put_code(
@@ -225,15 +244,12 @@ class CodeService:
             self._clock.now() + self.lifetime(purpose),
         )
         try:
+            if sender is not None:
+                return await self._custom_send(
+                    pool, user, attribute, event, sender, code, destination
+                )
             return await self.deliver(
-                pool,
-                user,
-                attribute,
-                kind,
-                body,
-                subject or template.email_subject or DEFAULT_CODE_SUBJECT,
-                code,
-                destination,
+                pool, user, attribute, kind, body, text.subject, code, destination
             )
         except BaseException:
             # An undelivered code must not void the one the user was last sent.
@@ -251,29 +267,62 @@ class CodeService:
         for _ in range(previous.attempts):  # its attempt count goes back too
             await self._store.count_attempt(pool.id, user.sub, purpose)
 
-    async def send_invitation(
-        self, pool: UserPool, user: User, attribute: str, temporary_password: str
-    ) -> Delivery | None:
-        """The AdminCreateUser welcome message with the temporary password, if it can carry it."""
-        template = pool.invite_message
-        sms = attribute == "phone_number"
-        text = template.sms_message if sms else template.email_message
-        if text and "{####}" not in text:
-            # Cognito: a template without the password placeholder is not delivered at all.
-            return None
-        body = render(text, DEFAULT_INVITE, temporary_password, user.username)
-        return await self.deliver(
-            pool,
-            user,
-            attribute,
-            "invitation",
-            body,
-            template.email_subject or DEFAULT_INVITE_SUBJECT,
-            None,
+    async def _custom_send(
+        self,
+        pool: UserPool,
+        user: User,
+        attribute: str,
+        event: MessageEvent,
+        sender: TriggerName,
+        secret: str,
+        destination: str | None = None,
+    ) -> Delivery:
+        """The custom sender trigger instead of a send: counted against the same quotas."""
+        assert self._messages is not None
+        destination = destination or user.attributes[attribute]
+        await self._guard.check_send(pool.id, user.sub, destination)
+        await self._messages.custom_send(pool, user, event, sender, secret)
+        return mask_delivery(
+            dataclasses.replace(user, attributes={attribute: destination}), attribute
         )
 
+    async def send_invitation(
+        self,
+        pool: UserPool,
+        user: User,
+        attribute: str,
+        temporary_password: str,
+        event: MessageEvent | None = None,
+    ) -> Delivery | None:
+        """The AdminCreateUser welcome message with the temporary password, if it can carry it."""
+        event = event or MessageEvent(SOURCE_OF_KIND["invitation"])
+        channel = "SMS" if attribute == "phone_number" else "EMAIL"
+        if self._messages is not None:
+            sender = self._messages.sender_of(pool, channel)
+            if sender is not None:
+                return await self._custom_send(
+                    pool, user, attribute, event, sender, temporary_password
+                )
+        template = pool.invite_message
+        configured = template.sms_message if channel == "SMS" else template.email_message
+        text = MessageText(
+            configured or DEFAULT_INVITE, template.email_subject or DEFAULT_INVITE_SUBJECT
+        )
+        if self._messages is not None:
+            text = await self._messages.custom_message(pool, user, event, channel, text)
+        if "{####}" not in text.body:
+            # Cognito: a template without the password placeholder is not delivered at all.
+            return None
+        body = render(text.body, DEFAULT_INVITE, temporary_password, user.username)
+        return await self.deliver(pool, user, attribute, "invitation", body, text.subject, None)
+
     async def send_invitations(
-        self, pool: UserPool, user: User, temporary_password: str, mediums: Sequence[str]
+        self,
+        pool: UserPool,
+        user: User,
+        temporary_password: str,
+        mediums: Sequence[str],
+        event: MessageEvent | None = None,
     ) -> None:
         """AdminCreateUser's invitation over each of DesiredDeliveryMediums the user can get."""
         wanted = ["phone_number" if m == "SMS" else "email" for m in mediums or ("SMS",)]
@@ -282,7 +331,7 @@ class CodeService:
             # The default medium is SMS; a user without a phone number is invited by email.
             targets = ["email"]
         for attribute in targets:
-            await self.send_invitation(pool, user, attribute, temporary_password)
+            await self.send_invitation(pool, user, attribute, temporary_password, event)
 
     async def send_phantom_code(
         self, pool: UserPool, phantom: UserSub, purpose: str, channel: str

@@ -40,6 +40,7 @@ from mamori.services.ports import Clock
 from mamori.services.userpools.pools import PoolService
 from mamori.services.users.accounts import UserAccounts
 from mamori.services.users.ports import FederatedUserStore, GroupStore
+from mamori.services.users.sign_up_triggers import PRE_SIGN_UP_EXTERNAL_PROVIDER, SignUpTriggers
 
 
 class FederatedUsers:
@@ -50,7 +51,10 @@ class FederatedUsers:
         groups: GroupStore,
         pools: PoolService,
         clock: Clock,
+        triggers: SignUpTriggers | None = None,
     ) -> None:
+        """`triggers`: the pools' PreSignUp, asked before a first sign-in creates its user."""
+        self._triggers = triggers
         self._users = users
         self._store = store
         self._groups = groups
@@ -58,7 +62,11 @@ class FederatedUsers:
         self._clock = clock
 
     async def sign_in(
-        self, pool_id: str, identity: ProviderIdentity, attributes: Mapping[str, str]
+        self,
+        pool_id: str,
+        identity: ProviderIdentity,
+        attributes: Mapping[str, str],
+        client_id: str | None = None,
     ) -> User:
         """The user `identity` signs in as, created on its first sign-in, its mapped
         `attributes` written on every one. InvalidParameterException when the mapping gives
@@ -90,7 +98,7 @@ class FederatedUsers:
         now_ms = int(now.timestamp() * 1000)
         if existing is None:
             try:
-                return await self._create(pool, username, identity, attributes, now_ms)
+                return await self._create(pool, username, identity, attributes, now_ms, client_id)
             except UsernameExistsException:
                 # Two first sign-ins at once: the other one made the user; this one updates it.
                 existing = await self._store.get_user(pool, username)
@@ -125,10 +133,16 @@ class FederatedUsers:
         identity: ProviderIdentity,
         attributes: Mapping[str, str],
         now_ms: int,
+        client_id: str | None = None,
     ) -> User:
         sub = new_sub()
         attrs = {**attributes, "sub": sub, IDENTITIES: identities_value(None, identity, now_ms)}
         check_required(pool, attrs)
+        if self._triggers is not None:
+            # Before anything is written; the answer's flags do not apply to a provider's user.
+            await self._triggers.pre_sign_up(
+                pool, PRE_SIGN_UP_EXTERNAL_PROVIDER, username, client_id, attributes
+            )
         now = self._clock.now()
         user = User(pool.id, sub, username, UserStatus.EXTERNAL_PROVIDER, True, attrs, now, now)
         await self._users.claim_aliases(pool, user, force=False)

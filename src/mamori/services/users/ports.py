@@ -108,3 +108,11 @@ class ProviderLinkStore(Protocol):
     async def links_of(self, pool_id: PoolId, sub: UserSub) -> list[ProviderLink]: ...
     async def delete_link(self, pool_id: PoolId, provider_name: str, subject: str) -> bool:
         """True when there was a link to delete."""
+
+
+class CodeEncryption(Protocol):
+    """Encrypts the code (or temporary password) a custom sender trigger is given, as Cognito
+    does: an AWS Encryption SDK message, base64. `key_id`: the pool's KMSKeyID, if any."""
+
+    async def encrypt(self, pool: UserPool, key_id: str | None, plaintext: str) -> str:
+        """Raises CodeDeliveryFailureException when the code cannot be encrypted."""

@@ -4,6 +4,7 @@ email and phone_number with GetUserAttributeVerificationCode / VerifyUserAttribu
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from mamori.domain.errors import (
     InvalidParameterException,
@@ -29,6 +30,11 @@ from mamori.services.users.codes import (
     simulated_delivery,
     verify_purpose,
 )
+from mamori.services.users.message_triggers import FORGOT_PASSWORD, MessageEvent
+from mamori.services.users.sign_up_triggers import (
+    POST_CONFIRMATION_CONFIRM_FORGOT_PASSWORD,
+    SignUpTriggers,
+)
 
 VERIFIABLE = ("email", "phone_number")
 NO_RECOVERY = (
@@ -45,8 +51,11 @@ class RecoveryService:
         tokens: TokenService,
         codes: CodeService,
         events: AuthEventLog | None = None,
+        triggers: SignUpTriggers | None = None,
     ) -> None:
-        """`events`: the auth-event log (ForgotPassword, PasswordChange); None records none."""
+        """`events`: the auth-event log (ForgotPassword, PasswordChange); None records none.
+        `triggers`: the pools' PostConfirmation functions (None: never asked)."""
+        self._triggers = triggers
         self._events = events
         self._users = users
         self._clients = clients
@@ -61,6 +70,7 @@ class RecoveryService:
         username: str,
         secret_hash: str | None,
         context: RequestContext | None = None,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> Delivery:
         """A reset code to the user's first verified channel in the pool's recovery order.
 
@@ -69,7 +79,7 @@ class RecoveryService:
         """
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
-        return await self._forgot(pool, client, username, context)
+        return await self._forgot(pool, client, username, context, client_metadata)
 
     async def hosted_forgot_password(self, pool_id: str, client_id: str, username: str) -> Delivery:
         """ForgotPassword from the hosted pages, which hold the client's secret. The pages never
@@ -84,6 +94,7 @@ class RecoveryService:
         client: AppClient,
         username: str,
         context: RequestContext | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> Delivery:
         if admin_only(pool):
             raise NotAuthorizedException("Contact administrator to reset password.")
@@ -101,7 +112,14 @@ class RecoveryService:
             return await self._cannot_recover(
                 pool, client, username, InvalidParameterException(NO_RECOVERY)
             )
-        delivery = await self._codes.send_code(pool, user, RESET, attribute, "password-reset")
+        delivery = await self._codes.send_code(
+            pool,
+            user,
+            RESET,
+            attribute,
+            "password-reset",
+            event=MessageEvent(FORGOT_PASSWORD, client.id, metadata or {}),
+        )
         if self._events is not None:
             await self._events.record(
                 pool, user.sub, EventType.FORGOT_PASSWORD, EventResponse.PASS, context
@@ -128,6 +146,7 @@ class RecoveryService:
         password: str,
         secret_hash: str | None,
         context: RequestContext | None = None,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> None:
         """The code, then the new password; the user is CONFIRMED whatever its status was.
 
@@ -135,7 +154,7 @@ class RecoveryService:
         """
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
-        await self._reset(pool, client, username, code, password, context)
+        await self._reset(pool, client, username, code, password, context, client_metadata)
 
     async def hosted_confirm_forgot_password(
         self, pool_id: str, client_id: str, username: str, code: str, password: str
@@ -153,6 +172,7 @@ class RecoveryService:
         code: str,
         password: str,
         context: RequestContext | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
         # Before the user is looked up or the code spent: the same answer for anyone, and a
         # refused password can be retried with the same code.
@@ -168,7 +188,7 @@ class RecoveryService:
                 raise UserNotFoundException(NO_SUCH_USER)
             raise NotAuthorizedException("User is disabled.")
         await self._codes.check_code(pool, user, RESET, code)
-        await self._users.set_password(pool, user, password, UserStatus.CONFIRMED)
+        reset = await self._users.set_password(pool, user, password, UserStatus.CONFIRMED)
         # mamori's reading: the reset's end is the user's password changed.
         if self._events is not None:
             await self._events.record(
@@ -178,6 +198,11 @@ class RecoveryService:
                 EventResponse.PASS,
                 context,
                 risk=compromised_risk(verdict.compromised),
+            )
+        if self._triggers is not None:
+            # Cognito: after the reset, which a failing function does not undo.
+            await self._triggers.post_confirmation(
+                pool, POST_CONFIRMATION_CONFIRM_FORGOT_PASSWORD, reset, client.id, metadata
             )
 
     # --- attribute verification, authorised by an access token

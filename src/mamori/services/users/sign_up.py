@@ -37,7 +37,15 @@ from mamori.services.users.codes import (
     mask_delivery,
     simulated_delivery,
 )
+from mamori.services.users.message_triggers import RESEND_CODE, SIGN_UP, MessageEvent
 from mamori.services.users.ports import UserStore
+from mamori.services.users.sign_up_triggers import (
+    NOT_ASKED,
+    POST_CONFIRMATION_CONFIRM_SIGN_UP,
+    PRE_SIGN_UP_SIGN_UP,
+    PreSignUpAnswer,
+    SignUpTriggers,
+)
 
 
 class SignUpService:
@@ -49,8 +57,11 @@ class SignUpService:
         codes: CodeService,
         clock: Clock,
         events: AuthEventLog | None = None,
+        triggers: SignUpTriggers | None = None,
     ) -> None:
-        """`events`: the auth-event log (SignUp, ResendCode events); None records none."""
+        """`events`: the auth-event log (SignUp, ResendCode events); None records none.
+        `triggers`: the pools' PreSignUp and PostConfirmation (None: never asked)."""
+        self._triggers = triggers
         self._accounts = accounts
         self._events = events
         self._store = store
@@ -67,11 +78,23 @@ class SignUpService:
         attributes: Mapping[str, str],
         secret_hash: str | None,
         context: RequestContext | None = None,
+        validation_data: Mapping[str, str] | None = None,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> tuple[User, Delivery | None]:
+        """The new user (CONFIRMED when the PreSignUp function confirmed it, then with no
+        code sent) and where its confirmation code went."""
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
         user, delivery = await self._sign_up(
-            pool, client, username, password, attributes, conceal=False, context=context
+            pool,
+            client,
+            username,
+            password,
+            attributes,
+            conceal=False,
+            context=context,
+            validation_data=validation_data,
+            client_metadata=client_metadata,
         )
         assert user is not None  # only a concealed sign-up has none
         return user, delivery
@@ -102,6 +125,8 @@ class SignUpService:
         attributes: Mapping[str, str],
         conceal: bool,
         context: RequestContext | None = None,
+        validation_data: Mapping[str, str] | None = None,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> tuple[User | None, Delivery | None]:
         if pool.allow_admin_create_user_only:
             raise NotAuthorizedException("SignUp is not permitted for this user pool")
@@ -110,12 +135,33 @@ class SignUpService:
         username, attrs = stored_username(pool, username, attributes, sub)
         check_required(pool, attrs)
         verdict = await self._accounts.screen_password(pool, client.id, RiskEvent.SIGN_UP, password)
+        answer = NOT_ASKED
+        if self._triggers is not None:
+            # Asked before anything is written: a refusal leaves no user and sends nothing.
+            answer = await self._triggers.pre_sign_up(
+                pool,
+                PRE_SIGN_UP_SIGN_UP,
+                username,
+                client.id,
+                attrs,
+                validation_data,
+                client_metadata,
+            )
+        status = UserStatus.CONFIRMED if answer.auto_confirm_user else UserStatus.UNCONFIRMED
         now = self._clock.now()
-        user = User(
-            pool.id, sub, username, UserStatus.UNCONFIRMED, True, {**attrs, "sub": sub}, now, now
+        attrs = {**auto_verified(attrs, answer), "sub": sub}
+        user = User(pool.id, sub, username, status, True, attrs, now, now)
+        user = await self._accounts.with_password(pool, user, password, status)
+        verifies = answer.auto_confirm_user and (
+            answer.auto_verify_email or answer.auto_verify_phone
         )
-        user = await self._accounts.with_password(pool, user, password, UserStatus.UNCONFIRMED)
-        attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
+        # Cognito: an auto-verified email or phone number moves to the new user from whoever
+        # signed in with it (the username checked first: a taken one changes nobody's).
+        if verifies and await self._store.get_user(pool, username) is None:
+            await self._accounts.claim_aliases(pool, user, force=True)
+        attribute = None
+        if status is UserStatus.UNCONFIRMED:
+            attribute = delivery_attribute(pool, user, pool.auto_verified_attributes)
         try:
             await self._accounts.add(pool, user, "User already exists")
         except UsernameExistsException:
@@ -126,7 +172,12 @@ class SignUpService:
         if attribute is not None:
             try:
                 delivery = await self._codes.send_code(
-                    pool, user, SIGNUP, attribute, "confirmation"
+                    pool,
+                    user,
+                    SIGNUP,
+                    attribute,
+                    "confirmation",
+                    event=MessageEvent(SIGN_UP, client.id, client_metadata or {}),
                 )
             except BaseException:
                 # No half-signed-up user: without its code nobody could confirm it.
@@ -163,10 +214,13 @@ class SignUpService:
         code: str,
         secret_hash: str | None,
         force_alias_creation: bool,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> None:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
-        await self._confirm(pool, client, username, code, force_alias_creation, conceal=False)
+        await self._confirm(
+            pool, client, username, code, force_alias_creation, False, client_metadata
+        )
 
     async def hosted_confirm_sign_up(
         self, pool_id: str, client_id: str, username: str, code: str
@@ -186,6 +240,7 @@ class SignUpService:
         code: str,
         force_alias_creation: bool,
         conceal: bool,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> User:
         user = await self._accounts.find(pool, username)
         if conceal and (user is None or user.status is not UserStatus.UNCONFIRMED):
@@ -205,7 +260,12 @@ class SignUpService:
             await self._accounts.claim_aliases(pool, confirmed, force=False)
         await self._codes.check_code(pool, user, SIGNUP, code)
         await self._accounts.claim_aliases(pool, confirmed, force=force_alias_creation)
-        await self._accounts.save(pool, confirmed)
+        confirmed = await self._accounts.save(pool, confirmed)
+        if self._triggers is not None:
+            # Cognito: after the confirmation, which a failing function does not undo.
+            await self._triggers.post_confirmation(
+                pool, POST_CONFIRMATION_CONFIRM_SIGN_UP, confirmed, client.id, client_metadata
+            )
         return confirmed
 
     async def resend_confirmation_code(
@@ -214,10 +274,13 @@ class SignUpService:
         username: str,
         secret_hash: str | None,
         context: RequestContext | None = None,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> Delivery:
         pool, client = await self._clients.client_for_public_call(client_id)
         check_secret_hash(client, username, secret_hash)
-        return await self._resend(pool, client, username, conceal=False, context=context)
+        return await self._resend(
+            pool, client, username, conceal=False, context=context, metadata=client_metadata
+        )
 
     async def hosted_resend_confirmation_code(
         self, pool_id: str, client_id: str, username: str
@@ -234,6 +297,7 @@ class SignUpService:
         username: str,
         conceal: bool,
         context: RequestContext | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> Delivery:
         user = await self._accounts.find(pool, username)
         if user is None and not client.prevent_user_existence_errors:
@@ -249,9 +313,37 @@ class SignUpService:
             raise InvalidParameterException(
                 "User has no attribute matching desired auto verified attributes"
             )
-        delivery = await self._codes.send_code(pool, user, SIGNUP, attribute, "confirmation")
+        delivery = await self._codes.send_code(
+            pool,
+            user,
+            SIGNUP,
+            attribute,
+            "confirmation",
+            event=MessageEvent(RESEND_CODE, client.id, metadata or {}),
+        )
         if self._events is not None:
             await self._events.record(
                 pool, user.sub, EventType.RESEND_CODE, EventResponse.PASS, context
             )
         return delivery
+
+
+def auto_verified(attributes: Mapping[str, str], answer: PreSignUpAnswer) -> dict[str, str]:
+    """`attributes` with what PreSignUp auto-verified marked verified. Cognito: the flags count
+    only for a user it also confirms, and each needs its attribute (InvalidParameterException,
+    and no user, without it)."""
+    attrs = dict(attributes)
+    if not answer.auto_confirm_user:
+        return attrs
+    for flag, name in (
+        (answer.auto_verify_email, "email"),
+        (answer.auto_verify_phone, "phone_number"),
+    ):
+        if not flag:
+            continue
+        if not attrs.get(name):
+            raise InvalidParameterException(
+                f"The PreSignUp function auto-verified {name}, and the user has none."
+            )
+        attrs[f"{name}_verified"] = "true"
+    return attrs

@@ -4,7 +4,7 @@ GetUserAttributeVerificationCode and VerifyUserAttribute."""
 from __future__ import annotations
 
 from mamori.api.aws.cognito_idp.user_context import public_context
-from mamori.api.aws.cognito_idp.wire.users import delivery_out
+from mamori.api.aws.cognito_idp.wire.users import client_metadata, delivery_out
 from mamori.api.aws.operations import Call, Params, Result, operation
 
 
@@ -16,7 +16,7 @@ def _secret_hash(p: Params) -> str | None:
 @operation("ForgotPassword")
 async def forgot_password(call: Call, p: Params) -> Result:
     delivery = await call.services.recovery.forgot_password(
-        p["ClientId"], p["Username"], _secret_hash(p), public_context(call, p)
+        p["ClientId"], p["Username"], _secret_hash(p), public_context(call, p), client_metadata(p)
     )
     return {"CodeDeliveryDetails": delivery_out(delivery)}
 
@@ -30,6 +30,7 @@ async def confirm_forgot_password(call: Call, p: Params) -> Result:
         p["Password"],
         _secret_hash(p),
         public_context(call, p),
+        client_metadata(p),
     )
     return {}
 

@@ -7,11 +7,13 @@ from mamori.api.aws.cognito_idp.user_context import public_context
 from mamori.api.aws.cognito_idp.wire.users import (
     attributes_in,
     attributes_out,
+    client_metadata,
     delivery_out,
     user_out,
 )
 from mamori.api.aws.operations import Call, Params, Result, operation
 from mamori.domain.errors import InvalidParameterException
+from mamori.domain.users.user import UserStatus
 
 
 def _secret_hash(p: Params) -> str | None:
@@ -28,8 +30,11 @@ async def sign_up(call: Call, p: Params) -> Result:
         attributes_in(p.get("UserAttributes")),
         _secret_hash(p),
         public_context(call, p),
+        validation_data=attributes_in(p.get("ValidationData")),
+        client_metadata=client_metadata(p),
     )
-    out: Result = {"UserConfirmed": False, "UserSub": user.sub}
+    confirmed = user.status is UserStatus.CONFIRMED  # a PreSignUp function confirmed it
+    out: Result = {"UserConfirmed": confirmed, "UserSub": user.sub}
     if delivery:
         out["CodeDeliveryDetails"] = delivery_out(delivery)
     return out
@@ -43,6 +48,7 @@ async def confirm_sign_up(call: Call, p: Params) -> Result:
         p["ConfirmationCode"],
         _secret_hash(p),
         bool(p.get("ForceAliasCreation", False)),
+        client_metadata(p),
     )
     return {}
 
@@ -50,7 +56,7 @@ async def confirm_sign_up(call: Call, p: Params) -> Result:
 @operation("ResendConfirmationCode")
 async def resend_confirmation_code(call: Call, p: Params) -> Result:
     delivery = await call.services.sign_up.resend_confirmation_code(
-        p["ClientId"], p["Username"], _secret_hash(p), public_context(call, p)
+        p["ClientId"], p["Username"], _secret_hash(p), public_context(call, p), client_metadata(p)
     )
     return {"CodeDeliveryDetails": delivery_out(delivery)}
 
@@ -65,6 +71,8 @@ async def admin_create_user(call: Call, p: Params) -> Result:
         p.get("MessageAction"),
         tuple(p.get("DesiredDeliveryMediums") or ()),
         bool(p.get("ForceAliasCreation", False)),
+        validation_data=attributes_in(p.get("ValidationData")),
+        client_metadata=client_metadata(p),
     )
     return {"User": user_out(user)}
 
@@ -128,7 +136,9 @@ async def admin_reset_user_password(call: Call, p: Params) -> Result:
 
 @operation("AdminConfirmSignUp")
 async def admin_confirm_sign_up(call: Call, p: Params) -> Result:
-    await call.services.admin_users.admin_confirm_sign_up(p["UserPoolId"], p["Username"])
+    await call.services.admin_users.admin_confirm_sign_up(
+        p["UserPoolId"], p["Username"], client_metadata(p)
+    )
     return {}
 
 

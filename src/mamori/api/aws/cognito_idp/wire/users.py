@@ -15,6 +15,11 @@ def attributes_in(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
     return {str(i["Name"]): str(i.get("Value", "")) for i in items or ()}
 
 
+def client_metadata(params: Mapping[str, Any]) -> dict[str, str]:
+    """A request's ClientMetadata, for the triggers its operation fires."""
+    return {str(k): str(v) for k, v in (params.get("ClientMetadata") or {}).items()}
+
+
 def attributes_out(
     attributes: Mapping[str, str], only: Iterable[str] | None = None
 ) -> list[dict[str, str]]:
