@@ -17,12 +17,19 @@
 // Steps (each may also carry "name", "expectError", "timeoutMs", and "context" over config's):
 //   signUp              {username, password, attributes: {k: v} | [{Name, Value}], validationData?}
 //   confirmRegistration {username, code | codeFromFile, forceAliasCreation?}
-//   authenticateUser    {username, password, authenticationFlowType?: "USER_SRP_AUTH" (default) | "USER_PASSWORD_AUTH",
+//   authenticateUser    {username, password, authenticationFlowType?: "USER_SRP_AUTH" (default) | "USER_PASSWORD_AUTH"
+//                        | "CUSTOM_AUTH" (SRP first: CHALLENGE_NAME SRP_A, then the custom challenges),
 //                        newPassword?, newPasswordAttributes?,        -> answers newPasswordRequired
 //                        mfaCode? | codeFromFile? | totpSecret? | totpFromSetup?  -> mfaRequired / totpRequired / mfaSetup
 //                        mfaType?  (answer to selectMFAType, default "SOFTWARE_TOKEN_MFA"),
-//                        deviceRemember?: true  -> setDeviceStatusRemembered after success}
-//     result: {callbacks: [...callback names hit], userConfirmationNecessary, deviceKey, deviceRemembered?, session}
+//                        deviceRemember?: true  -> setDeviceStatusRemembered after success,
+//                        challengeAnswers?: [...] -> customChallenge answered in turn (challengeAnswer: one)}
+//     result: {callbacks: [...callback names hit], userConfirmationNecessary, deviceKey, deviceRemembered?, session,
+//              challenges: [ChallengeParameters of each customChallenge]}
+//   initiateAuth        {username, authParameters?, clientMetadata?, challengeAnswers: [...]}
+//                       CognitoUser.initiateAuth: CUSTOM_AUTH without a password; each customChallenge
+//                       answered with the next of challengeAnswers (sendCustomChallengeAnswer)
+//     result: {callbacks, challenges: [ChallengeParameters...], session}
 //     Device flow: when the Storage already holds a device key for the user (an earlier
 //     authenticateUser in this process, or storageFile), the library sends DEVICE_KEY and
 //     answers DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER by itself; see "calls".
@@ -157,6 +164,7 @@ function authenticate(s, ctx) {
     ...(s.clientMetadata ? { ClientMetadata: s.clientMetadata } : {}),
   });
   const hit = [];
+  const asked = [];
 
   return new Promise((resolve, reject) => {
     const fail = (err) => reject(err);
@@ -175,6 +183,7 @@ function authenticate(s, ctx) {
           userConfirmationNecessary: Boolean(userConfirmationNecessary),
           deviceKey: user.deviceKey ?? null,
           session: sessionInfo(session),
+          challenges: asked,
         };
         if (!s.deviceRemember) return resolve(out);
         if (!user.deviceKey) {
@@ -216,16 +225,50 @@ function authenticate(s, ctx) {
           onFailure: fail,
         });
       },
-      customChallenge: () => {
+      customChallenge: (challengeParameters) => {
         hit.push('customChallenge');
-        if (s.challengeAnswer === undefined) {
-          fail(new HarnessError('HarnessCustomChallenge', 'no challengeAnswer in step'));
+        const answers = s.challengeAnswers ?? (s.challengeAnswer === undefined ? [] : [s.challengeAnswer]);
+        if (asked.length >= answers.length) {
+          fail(new HarnessError('HarnessCustomChallenge', `no answer for challenge ${asked.length + 1}`));
           return;
         }
-        user.sendCustomChallengeAnswer(s.challengeAnswer, callbacks);
+        user.sendCustomChallengeAnswer(answers[asked.length], callbacks, s.clientMetadata);
+        asked.push(challengeParameters);
       },
     };
     user.authenticateUser(details, callbacks);
+  });
+}
+
+/** CognitoUser.initiateAuth: CUSTOM_AUTH with no password, each custom challenge answered in turn. */
+function initiateCustomAuth(s) {
+  const user = newUser(s.username);
+  const details = new AuthenticationDetails({
+    Username: s.username,
+    ...(s.authParameters ? { AuthParameters: s.authParameters } : {}),
+    ...(s.clientMetadata ? { ClientMetadata: s.clientMetadata } : {}),
+  });
+  const hit = [];
+  const asked = [];
+  return new Promise((resolve, reject) => {
+    const callbacks = {
+      onSuccess: (session) => {
+        hit.push('onSuccess');
+        resolve({ callbacks: hit, challenges: asked, session: sessionInfo(session) });
+      },
+      onFailure: reject,
+      customChallenge: (challengeParameters) => {
+        hit.push('customChallenge');
+        const answers = s.challengeAnswers ?? [];
+        if (asked.length >= answers.length) {
+          reject(new HarnessError('HarnessCustomChallenge', `no answer for challenge ${asked.length + 1}`));
+          return;
+        }
+        user.sendCustomChallengeAnswer(answers[asked.length], callbacks, s.clientMetadata);
+        asked.push(challengeParameters);
+      },
+    };
+    user.initiateAuth(details, callbacks);
   });
 }
 
@@ -243,6 +286,8 @@ const ops = {
   },
 
   authenticateUser: (s, ctx) => authenticate(s, ctx),
+
+  initiateAuth: (s) => initiateCustomAuth(s),
 
   getSession: async () => {
     const { user, session } = await currentUser();
