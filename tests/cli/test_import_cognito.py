@@ -122,7 +122,14 @@ def test_import_dry_run_then_real_then_again(servers: Servers) -> None:
     assert "client backend: would be created" in dry.stdout
     assert new_pools(s) == []  # a dry run writes nothing
 
-    done = run_import(s, "--migration-function", MIGRATION_ARN, "--json")
+    done = run_import(
+        s,
+        "--migration-function",
+        MIGRATION_ARN,
+        "--legacy-sub-attribute",
+        "custom:legacy_sub",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     ids = json.loads(done.stdout)
     new_pool = ids["UserPoolId"][s.pool_id]
@@ -137,6 +144,7 @@ def test_import_dry_run_then_real_then_again(servers: Servers) -> None:
     assert pool["LambdaConfig"]["DefineAuthChallenge"] == DEFINE_ARN  # the team's own triggers kept
     schema = {a["Name"]: a for a in pool["SchemaAttributes"]}
     assert "custom:tier" in schema and schema["name"]["Required"] is True
+    assert schema["custom:legacy_sub"]["Mutable"] is True  # where the function keeps the old sub
     mfa = admin.get_user_pool_mfa_config(UserPoolId=new_pool)
     assert mfa["MfaConfiguration"] == "OPTIONAL"
     assert mfa["SoftwareTokenMfaConfiguration"]["Enabled"] is True

@@ -45,6 +45,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         help="ARN set as the new pool's PostAuthentication trigger, copying group memberships",
     )
     cmd.add_argument(
+        "--legacy-sub-attribute",
+        dest="legacy_sub_attribute",
+        help="a custom attribute (e.g. custom:legacy_sub) added to the new pool's schema, where "
+        "the migration function keeps each user's old sub (its LEGACY_SUB_ATTRIBUTE)",
+    )
+    cmd.add_argument(
         "--no-triggers",
         dest="copy_triggers",
         action="store_false",
@@ -107,6 +113,7 @@ def import_cognito(settings: Settings, args: argparse.Namespace) -> int:
         groups_function=args.groups_function,
         copy_triggers=args.copy_triggers,
         dry_run=args.dry_run,
+        legacy_sub_attribute=args.legacy_sub_attribute,
     )
     copy = PoolCopy(source, target, args.pool, options)
     report = copy.run()

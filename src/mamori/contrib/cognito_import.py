@@ -35,6 +35,9 @@ class Options:
     groups_function: str | None = None
     copy_triggers: bool = True
     dry_run: bool = False
+    # The custom attribute the migration function keeps the old `sub` in (its
+    # LEGACY_SUB_ATTRIBUTE), added to the new pool's schema.
+    legacy_sub_attribute: str | None = None
 
 
 @dataclass
@@ -139,6 +142,16 @@ class PoolCopy:
             del admin["UnusedAccountValidityDays"]
             params["AdminCreateUserConfig"] = admin
         schema = [s for s in map(_schema_attribute, old.get("SchemaAttributes", [])) if s]
+        legacy = (self.options.legacy_sub_attribute or "").removeprefix("custom:")
+        if legacy and all(s["Name"] != legacy for s in schema):
+            schema.append(
+                {
+                    "Name": legacy,
+                    "AttributeDataType": "String",
+                    "Mutable": True,
+                    "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
+                }
+            )
         if schema:
             params["Schema"] = schema
         lambdas = self.lambda_config(old.get("LambdaConfig") or {})
