@@ -81,6 +81,7 @@ from mamori.services.users.admin_users import AdminUserService
 from mamori.services.users.codes import CodeService
 from mamori.services.users.groups import GroupService
 from mamori.services.users.message_triggers import MessageTriggers
+from mamori.services.users.migration import UserMigration
 from mamori.services.users.recovery import RecoveryService
 from mamori.services.users.self_service import SelfService
 from mamori.services.users.sign_up import SignUpService
@@ -251,7 +252,14 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         settings.effective_risk_windows,
     )
     recovery = RecoveryService(
-        users, clients, pools, tokens, codes, auth_events, triggers=sign_up_triggers
+        users,
+        clients,
+        pools,
+        tokens,
+        codes,
+        auth_events,
+        UserMigration(triggers, users, clock),
+        triggers=sign_up_triggers,
     )
     # SRP's big-integer work has its own threads, apart from key_threads: every USER_SRP_AUTH
     # sign-in takes them, and a burst of CreateUserPool key generations must not queue it.

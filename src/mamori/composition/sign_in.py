@@ -17,6 +17,7 @@ from mamori.services.auth.sign_in import SignInMachine
 from mamori.services.auth.sign_in_events import SignInEvents
 from mamori.services.auth.sign_in_risk import SignInRisk
 from mamori.services.auth.sign_in_state import ChallengeSessions
+from mamori.services.auth.sign_in_triggers import SignInTriggers
 from mamori.services.auth.srp_exchange import SrpExchanges
 from mamori.services.auth.srp_steps import SrpSteps
 from mamori.services.auth.user_auth import UserAuthSteps
@@ -28,6 +29,7 @@ from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.tokens.ports import RefreshSessionStore
 from mamori.services.userpools.clients import ClientService
 from mamori.services.users.accounts import UserAccounts
+from mamori.services.users.migration import UserMigration
 from mamori.services.users.srp_verifiers import VerifierVault
 
 
@@ -55,7 +57,17 @@ def build_auth(
     challenges = ChallengeSessions(ChallengeSessionSeal(keyring, clock), counters, clock)
     codes = CodeSteps(mfa, challenges)
     machine = SignInMachine(
-        users, tokens, devices, codes, challenges, guard, clock, SignInEvents(auth_events), risk
+        users,
+        tokens,
+        devices,
+        codes,
+        challenges,
+        guard,
+        clock,
+        SignInEvents(auth_events),
+        risk,
+        SignInTriggers(triggers) if triggers is not None else None,
+        UserMigration(triggers, users, clock) if triggers is not None else None,
     )
     srp = SrpSteps(
         SrpExchanges(keyring, clock, srp_threads),

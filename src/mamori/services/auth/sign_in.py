@@ -16,6 +16,7 @@ from mamori.domain.errors import (
     PasswordResetRequiredException,
     ResourceNotFoundException,
     ServiceError,
+    UserLambdaValidationException,
     UserNotConfirmedException,
     UserNotFoundException,
 )
@@ -33,12 +34,14 @@ from mamori.services.auth.sign_in_events import SignInEvents
 from mamori.services.auth.sign_in_gate import RiskSteps
 from mamori.services.auth.sign_in_risk import Screening, SignInRisk
 from mamori.services.auth.sign_in_state import AuthOutcome, ChallengeSessions, Proven, SignIn
+from mamori.services.auth.sign_in_triggers import SignInTriggers, token_source
 from mamori.services.ports import Clock
 from mamori.services.security.breached import BLOCKED_SIGN_IN
 from mamori.services.security.guard import Guard
 from mamori.services.tokens.pool_tokens import TokenService
 from mamori.services.userpools.clients import check_secret_hash
 from mamori.services.users.accounts import UserAccounts
+from mamori.services.users.migration import MigrationSource, UserMigration
 
 WRONG = "Incorrect username or password."
 NO_DEVICE = "Device does not exist."
@@ -56,9 +59,14 @@ class SignInMachine(RiskSteps):
         clock: Clock,
         events: SignInEvents | None = None,
         risk: SignInRisk | None = None,
+        triggers: SignInTriggers | None = None,
+        migration: UserMigration | None = None,
     ) -> None:
         """`risk`: threat protection at sign-in (None: never assessed, as in tests that build
-        the machine without it)."""
+        the machine without it); `triggers`: Pre/PostAuthentication, `migration`: UserMigration
+        (None: the pools' functions are never run)."""
+        self.triggers = triggers
+        self.migration = migration
         self._users = users
         self._tokens = tokens
         self._devices = devices
@@ -91,6 +99,10 @@ class SignInMachine(RiskSteps):
         # named it; an unknown one by the username as typed, counted the same. The attempt is
         # counted as a failure before the hash (concurrent guesses can't outnumber the lockout).
         attempt = await self._guard.count_sign_in(pool.id, username, user.sub if user else None, ip)
+        if self.triggers is not None:
+            await self.triggers.pre_authentication(pool, client, username, user)
+        if user is None and self.migration is not None:
+            user = await self._migrated(pool, client, username, password)
         # Always pay for one hash, known user or not: timing must not reveal existence.
         ok = await self._users.verify_password(user, password)
         if user is not None and ok:
@@ -124,6 +136,24 @@ class SignInMachine(RiskSteps):
                 BLOCKED_SIGN_IN, reason=BlockReason.COMPROMISED_CREDENTIALS
             )
         return user, Screening(verdict.compromised, gate)
+
+    async def _migrated(
+        self, pool: UserPool, client: AppClient, username: str, password: str
+    ) -> User | None:
+        """The user the pool's UserMigration function moves in with this password, if any."""
+        assert self.migration is not None
+        try:
+            return await self.migration.migrate(
+                pool, client, username, MigrationSource.AUTHENTICATION, password
+            )
+        except UserLambdaValidationException:
+            # Cognito: the function refusing (no such user there, wrong password) is answered
+            # as an unknown user, hidden as a wrong password where the client hides those.
+            if client.prevent_user_existence_errors:
+                raise NotAuthorizedException(WRONG) from None
+            raise UserNotFoundException(
+                f"Exception migrating user in app client {client.id}"
+            ) from None
 
     async def checked_user(self, pool: UserPool, user: User, password: str | None) -> User:
         """After a first factor: the states that refuse a sign-in even so; with the password
@@ -258,6 +288,10 @@ class SignInMachine(RiskSteps):
         step: Next,
         device: DeviceState,
     ) -> AuthOutcome:
+        if self.triggers is not None:
+            # Before anything is issued or handed out: its error refuses the sign-in.
+            new_device_used = bool(step.new_device) and not sign_in.hosted
+            await self.triggers.post_authentication(pool, client, user, new_device_used)
         if sign_in.hosted:
             # The authorization endpoint issues the code or tokens (services/oauth/authorize.py).
             auth_time = int(self._clock.now().timestamp())
@@ -269,7 +303,9 @@ class SignInMachine(RiskSteps):
             device_key = new_device[0]
         elif device_key is not None:
             await self._devices.mark_authenticated(pool, user, device_key)
-        result = await self._tokens.issue(pool, client, user, device_key=device_key)
+        result = await self._tokens.issue(
+            pool, client, user, device_key=device_key, source=token_source(sign_in)
+        )
         return AuthOutcome(result=result, new_device=new_device)
 
     # --- answers the machine takes itself

@@ -95,6 +95,8 @@ class SrpSteps:
         check_secret_hash(client, username, secret_hash)
         user = await self._users.find(pool, username)
         await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
+        if self._machine.triggers is not None:
+            await self._machine.triggers.pre_authentication(pool, client, username, user)
         realm = pool_name(pool.id)
         verifier: Verifier | None
         if user is None:

@@ -237,6 +237,8 @@ class UserAuthSteps:
         # Threat protection before a code is sent, as before a password is checked: an address
         # in a blocked range is refused (ENFORCED) and gets no message; the attempt is counted.
         await self._machine.risk_gate(pool, client, username, user, context)
+        if self._machine.triggers is not None:
+            await self._machine.triggers.pre_authentication(pool, client, username, user)
         challenge = _OTP_CHALLENGES[factor]
         sign_in = SignIn(user.sub, username, device_key=device_key, hosted=hosted)
         delivery = await self._codes.prompt(pool, user, challenge, (), first_factor=True)

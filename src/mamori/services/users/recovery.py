@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from mamori.domain.errors import (
     InvalidParameterException,
     NotAuthorizedException,
+    UserLambdaValidationException,
     UserNotFoundException,
 )
 from mamori.domain.security.auth_events import EventResponse, EventType, RequestContext
@@ -31,6 +32,7 @@ from mamori.services.users.codes import (
     verify_purpose,
 )
 from mamori.services.users.message_triggers import FORGOT_PASSWORD, MessageEvent
+from mamori.services.users.migration import MigrationSource, UserMigration
 from mamori.services.users.sign_up_triggers import (
     POST_CONFIRMATION_CONFIRM_FORGOT_PASSWORD,
     SignUpTriggers,
@@ -51,11 +53,14 @@ class RecoveryService:
         tokens: TokenService,
         codes: CodeService,
         events: AuthEventLog | None = None,
+        migration: UserMigration | None = None,
         triggers: SignUpTriggers | None = None,
     ) -> None:
         """`events`: the auth-event log (ForgotPassword, PasswordChange); None records none.
+        `migration`: the pools' UserMigration functions (None: never asked).
         `triggers`: the pools' PostConfirmation functions (None: never asked)."""
         self._triggers = triggers
+        self._migration = migration
         self._events = events
         self._users = users
         self._clients = clients
@@ -81,6 +86,17 @@ class RecoveryService:
         check_secret_hash(client, username, secret_hash)
         return await self._forgot(pool, client, username, context, client_metadata)
 
+    async def _migrated(self, pool: UserPool, client: AppClient, username: str) -> User | None:
+        """UserMigration_ForgotPassword: the user the pool's function moves in (RESET_REQUIRED,
+        no password), or None when it has none or refuses (then: an unknown user's answer)."""
+        assert self._migration is not None
+        try:
+            return await self._migration.migrate(
+                pool, client, username, MigrationSource.FORGOT_PASSWORD
+            )
+        except UserLambdaValidationException:
+            return None
+
     async def hosted_forgot_password(self, pool_id: str, client_id: str, username: str) -> Delivery:
         """ForgotPassword from the hosted pages, which hold the client's secret. The pages never
         tell who has an account, whatever the client's PreventUserExistenceErrors: an unknown,
@@ -99,6 +115,8 @@ class RecoveryService:
         if admin_only(pool):
             raise NotAuthorizedException("Contact administrator to reset password.")
         user = await self._users.find(pool, username)
+        if user is None and self._migration is not None:
+            user = await self._migrated(pool, client, username)
         if user is None:
             return await self._cannot_recover(
                 pool, client, username, UserNotFoundException(NO_SUCH_USER)

@@ -1,0 +1,190 @@
+"""PreAuthentication and PostAuthentication against a live server (boto3; pycognito for SRP),
+the functions run in-process: their events for password, SRP and passwordless sign-ins, and a
+failing one refusing the sign-in with Cognito's error and no tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from pycognito.aws_srp import AWSSRP
+from tests.support.cognito import error
+from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
+from tests.support.live import Server, run_server
+from tests.support.triggers import TriggerScript, lambda_config
+
+TRIGGERS = lambda_config(
+    PreAuthentication="pre_authentication",
+    PostAuthentication="post_authentication",
+    PreTokenGenerationConfig="pre_token_generation",
+)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, TriggerScript]]:
+    tmp: Path = tmp_path_factory.mktemp("auth-triggers")
+    script = TriggerScript(tmp)
+    with run_server(tmp, "sqlite", extra_env=script.env()) as server:
+        yield server, script
+
+
+@pytest.fixture()
+def script(live: tuple[Server, TriggerScript]) -> TriggerScript:
+    live[1].reset()
+    return live[1]
+
+
+@pytest.fixture()
+def server(live: tuple[Server, TriggerScript]) -> Server:
+    return live[0]
+
+
+def setup(server: Server, **client: Any) -> tuple[str, str, str]:
+    pool_id = make_pool(server, LambdaConfig=TRIGGERS)["Id"]
+    client_id = make_client(server, pool_id, **client)["ClientId"]
+    return pool_id, client_id, make_user(server, pool_id, attributes={"name": "Ren"})
+
+
+def sources(script: TriggerScript) -> list[str]:
+    return [e["triggerSource"] for e in script.events()]
+
+
+def test_password_sign_in_fires_both_in_order(server: Server, script: TriggerScript) -> None:
+    pool_id, client_id, username = setup(server)
+    assert sign_in(server, client_id, username)["AccessToken"]
+    assert sources(script) == [
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_Authentication",
+    ]
+    pre, post, _ = script.events()
+    assert pre["userName"] == username and pre["userPoolId"] == pool_id
+    assert pre["callerContext"]["clientId"] == client_id
+    assert pre["request"]["userAttributes"]["name"] == "Ren"
+    assert pre["request"]["userAttributes"]["cognito:user_status"] == "CONFIRMED"
+    assert pre["response"] == {}
+    assert post["request"]["newDeviceUsed"] is False
+    assert post["request"]["userAttributes"]["email"] == f"{username}@example.com"
+
+
+def test_wrong_password_never_reaches_post(server: Server, script: TriggerScript) -> None:
+    _, client_id, username = setup(server)
+    with pytest.raises(ClientError) as exc:
+        sign_in(server, client_id, username, "Wrong-pass-1!")
+    assert error(exc)[0] == "NotAuthorizedException"
+    assert sources(script) == ["PreAuthentication_Authentication"]
+
+
+def test_failing_pre_authentication_refuses_before_the_password(
+    server: Server, script: TriggerScript
+) -> None:
+    _, client_id, username = setup(server)
+    script.set(pre_authentication={"raise": "blocked client"})
+    with pytest.raises(ClientError) as exc:
+        sign_in(server, client_id, username)
+    assert error(exc) == (
+        "UserLambdaValidationException",
+        "PreAuthentication failed with error blocked client.",
+    )
+    assert sources(script) == ["PreAuthentication_Authentication"]  # nothing issued
+    script.set(pre_authentication={})
+    assert sign_in(server, client_id, username)["AccessToken"]  # positive control
+
+
+def test_failing_post_authentication_issues_nothing(server: Server, script: TriggerScript) -> None:
+    _, client_id, username = setup(server)
+    script.set(post_authentication={"raise": "audit down"})
+    with pytest.raises(ClientError) as exc:
+        sign_in(server, client_id, username)
+    assert error(exc) == (
+        "UserLambdaValidationException",
+        "PostAuthentication failed with error audit down.",
+    )
+    assert "TokenGeneration_Authentication" not in sources(script)
+
+
+def test_unknown_user_only_with_prevent_user_existence_errors(
+    server: Server, script: TriggerScript
+) -> None:
+    _, legacy, _ = setup(server)
+    with pytest.raises(ClientError) as exc:
+        sign_in(server, legacy, "nobody-here")
+    assert error(exc)[0] == "UserNotFoundException"
+    assert script.events() == []  # Cognito: not called for an unknown user (LEGACY)
+    _, hiding, _ = setup(server, PreventUserExistenceErrors="ENABLED")
+    with pytest.raises(ClientError) as exc:
+        sign_in(server, hiding, "nobody-here")
+    assert error(exc)[0] == "NotAuthorizedException"
+    (event,) = script.events()
+    assert event["request"]["userNotFound"] is True
+    assert event["request"]["userAttributes"] == {}
+
+
+def test_srp_sign_in_fires_both(server: Server, script: TriggerScript) -> None:
+    pool_id, client_id, username = setup(server)
+    srp = AWSSRP(
+        username=username,
+        password=PASSWORD,
+        pool_id=pool_id,
+        client_id=client_id,
+        client=server.public(),
+    )
+    tokens = srp.authenticate_user()["AuthenticationResult"]
+    assert tokens["AccessToken"]
+    assert sources(script) == [
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_Authentication",
+    ]
+
+
+def test_srp_refused_by_pre_authentication(server: Server, script: TriggerScript) -> None:
+    pool_id, client_id, username = setup(server)
+    script.set(pre_authentication={"raise": "no srp"})
+    srp = AWSSRP(
+        username=username,
+        password=PASSWORD,
+        pool_id=pool_id,
+        client_id=client_id,
+        client=server.public(),
+    )
+    with pytest.raises(ClientError) as exc:
+        srp.authenticate_user()
+    assert error(exc) == (
+        "UserLambdaValidationException",
+        "PreAuthentication failed with error no srp.",
+    )
+
+
+def test_passwordless_email_otp(server: Server, script: TriggerScript) -> None:
+    pool_id = make_pool(
+        server,
+        LambdaConfig=TRIGGERS,
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
+        UserPoolTier="ESSENTIALS",
+    )["Id"]
+    client_id = make_client(server, pool_id, ExplicitAuthFlows=["ALLOW_USER_AUTH"])["ClientId"]
+    username = make_user(server, pool_id)
+    public = server.public()
+    started = public.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "EMAIL_OTP"},
+    )
+    assert started["ChallengeName"] == "EMAIL_OTP"
+    assert sources(script) == ["PreAuthentication_Authentication"]
+    code = server.latest_code(pool_id, f"{username}@example.com")
+    done = public.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="EMAIL_OTP",
+        Session=started["Session"],
+        ChallengeResponses={"USERNAME": username, "EMAIL_OTP_CODE": code},
+    )
+    assert done["AuthenticationResult"]["AccessToken"]
+    assert sources(script)[1:] == [
+        "PostAuthentication_Authentication",
+        "TokenGeneration_Authentication",
+    ]
