@@ -159,9 +159,7 @@ def test_auto_verified_phone_needs_a_phone(
     assert no_user(server, pool_id, username)
 
 
-def test_auto_verified_email_moves_from_its_owner(
-    server: Server, script: TriggerScript
-) -> None:
+def test_auto_verified_email_moves_from_its_owner(server: Server, script: TriggerScript) -> None:
     pool_id = make_pool(server, LambdaConfig=TRIGGERS, AliasAttributes=["email"])["Id"]
     client_id = make_client(server, pool_id)["ClientId"]
     script.set(pre_sign_up={"response": {"autoConfirmUser": True, "autoVerifyEmail": True}})
