@@ -178,7 +178,14 @@ class AuthService(SignOutOperations):
         if password is None:
             raise InvalidParameterException("Missing required parameter PASSWORD")
         user, screened = await self._machine.password(
-            pool, client, username, password, request.secret_hash, ip, context
+            pool,
+            client,
+            username,
+            password,
+            request.secret_hash,
+            ip,
+            context,
+            request.client_metadata,
         )
         device_key = request.device_key or None
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), device_key)
@@ -224,7 +231,14 @@ class AuthService(SignOutOperations):
         if request.password is None:
             raise InvalidParameterException("Missing required parameter PASSWORD")
         user, screened = await self._machine.password(
-            pool, client, username, request.password, request.secret_hash, ip, context
+            pool,
+            client,
+            username,
+            request.password,
+            request.secret_hash,
+            ip,
+            context,
+            request.client_metadata,
         )
         sign_in = SignIn(user.sub, username, frozenset({Proof.PASSWORD}), hosted=True)
         return await self._machine.first_factor(pool, client, user, sign_in, context, screened)

@@ -5,6 +5,7 @@ tokens."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from mamori.domain.auth.answers import NewPasswordAnswer
 from mamori.domain.auth.auth_flow import Challenge, DeviceState, Next, Proof, Situation, next_step
@@ -87,6 +88,7 @@ class SignInMachine(RiskSteps):
         secret_hash: str | None,
         ip: str | None,
         context: RequestContext | None = None,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> tuple[User, Screening]:
         """The user whose password this is (checked and upgraded) and what threat protection
         found (the compromised-credentials verdict, the risk gate `first_factor` assesses), or
@@ -100,9 +102,9 @@ class SignInMachine(RiskSteps):
         # counted as a failure before the hash (concurrent guesses can't outnumber the lockout).
         attempt = await self._guard.count_sign_in(pool.id, username, user.sub if user else None, ip)
         if self.triggers is not None:
-            await self.triggers.pre_authentication(pool, client, username, user)
+            await self.triggers.pre_authentication(pool, client, username, user, client_metadata)
         if user is None and self.migration is not None:
-            user = await self._migrated(pool, client, username, password)
+            user = await self._migrated(pool, client, username, password, client_metadata)
         # Always pay for one hash, known user or not: timing must not reveal existence.
         ok = await self._users.verify_password(user, password)
         if user is not None and ok:
@@ -138,13 +140,24 @@ class SignInMachine(RiskSteps):
         return user, Screening(verdict.compromised, gate)
 
     async def _migrated(
-        self, pool: UserPool, client: AppClient, username: str, password: str
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        password: str,
+        client_metadata: Mapping[str, str] | None,
     ) -> User | None:
-        """The user the pool's UserMigration function moves in with this password, if any."""
+        """The user the pool's UserMigration function moves in with this password, if any
+        (ClientMetadata: its validationData, as Cognito sends it)."""
         assert self.migration is not None
         try:
             return await self.migration.migrate(
-                pool, client, username, MigrationSource.AUTHENTICATION, password
+                pool,
+                client,
+                username,
+                MigrationSource.AUTHENTICATION,
+                password,
+                validation_data=client_metadata,
             )
         except UserLambdaValidationException:
             # Cognito: the function refusing (no such user there, wrong password) is answered

@@ -6,6 +6,7 @@ a password (docs/threat-protection.md, "Passwordless and custom authentication")
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from mamori.domain.auth.answers import CodeAnswer, SelectChallengeAnswer, SignInRequest
 from mamori.domain.auth.auth_flow import Challenge, FirstFactor, Proof, first_factors
@@ -48,6 +49,11 @@ def offered(pool: UserPool, user: User | None) -> tuple[FirstFactor, ...]:
         phone_verified=user is not None and user.verified("phone_number"),
         mfa_required=pool.mfa_configuration is MfaConfiguration.ON,
     )
+
+
+def _metadata(given: SignInRequest | SelectChallengeAnswer) -> Mapping[str, str] | None:
+    """InitiateAuth's ClientMetadata (a SELECT_CHALLENGE answer carries none here)."""
+    return given.client_metadata if isinstance(given, SignInRequest) else None
 
 
 def _factor(value: str, member: str) -> FirstFactor:
@@ -219,7 +225,14 @@ class UserAuthSteps:
             if not password:
                 raise InvalidParameterException("Missing required parameter PASSWORD")
             found, screened = await self._machine.password(
-                pool, client, username, password, given.secret_hash, ip, context
+                pool,
+                client,
+                username,
+                password,
+                given.secret_hash,
+                ip,
+                context,
+                _metadata(given),
             )
             if answering is not None:
                 await self._sessions.answered(answering, client)
@@ -238,7 +251,9 @@ class UserAuthSteps:
         # in a blocked range is refused (ENFORCED) and gets no message; the attempt is counted.
         await self._machine.risk_gate(pool, client, username, user, context)
         if self._machine.triggers is not None:
-            await self._machine.triggers.pre_authentication(pool, client, username, user)
+            await self._machine.triggers.pre_authentication(
+                pool, client, username, user, _metadata(given)
+            )
         challenge = _OTP_CHALLENGES[factor]
         sign_in = SignIn(user.sub, username, device_key=device_key, hosted=hosted)
         delivery = await self._codes.prompt(pool, user, challenge, (), first_factor=True)

@@ -86,13 +86,19 @@ class RecoveryService:
         check_secret_hash(client, username, secret_hash)
         return await self._forgot(pool, client, username, context, client_metadata)
 
-    async def _migrated(self, pool: UserPool, client: AppClient, username: str) -> User | None:
+    async def _migrated(
+        self,
+        pool: UserPool,
+        client: AppClient,
+        username: str,
+        metadata: Mapping[str, str] | None,
+    ) -> User | None:
         """UserMigration_ForgotPassword: the user the pool's function moves in (RESET_REQUIRED,
         no password), or None when it has none or refuses (then: an unknown user's answer)."""
         assert self._migration is not None
         try:
             return await self._migration.migrate(
-                pool, client, username, MigrationSource.FORGOT_PASSWORD
+                pool, client, username, MigrationSource.FORGOT_PASSWORD, client_metadata=metadata
             )
         except UserLambdaValidationException:
             return None
@@ -116,7 +122,7 @@ class RecoveryService:
             raise NotAuthorizedException("Contact administrator to reset password.")
         user = await self._users.find(pool, username)
         if user is None and self._migration is not None:
-            user = await self._migrated(pool, client, username)
+            user = await self._migrated(pool, client, username, metadata)
         if user is None:
             return await self._cannot_recover(
                 pool, client, username, UserNotFoundException(NO_SUCH_USER)

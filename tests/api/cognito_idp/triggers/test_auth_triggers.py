@@ -188,3 +188,15 @@ def test_passwordless_email_otp(server: Server, script: TriggerScript) -> None:
         "PostAuthentication_Authentication",
         "TokenGeneration_Authentication",
     ]
+
+
+def test_client_metadata_is_validation_data(server: Server, script: TriggerScript) -> None:
+    _, client_id, username = setup(server)
+    server.public().initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+        ClientMetadata={"app": "kiosk"},
+    )
+    pre = script.events("pre_authentication")[0]
+    assert pre["request"]["validationData"] == {"app": "kiosk"}

@@ -213,3 +213,22 @@ def test_forgot_password_refused_creates_nobody(server: Server, script: TriggerS
     assert error(exc)[0] == "UserNotFoundException"
     assert not exists(server, pool_id, username)
     assert len(script.events(FUNCTION)) == 1  # it was asked
+
+
+def test_client_metadata_reaches_the_function(server: Server, script: TriggerScript) -> None:
+    _, client_id = setup(server)
+    username = unique("meta")
+    script.set(user_migration=moved_in(username))
+    server.public().initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+        ClientMetadata={"source": "web"},
+    )
+    assert script.events(FUNCTION)[0]["request"]["validationData"] == {"source": "web"}
+    other = unique("meta-forgot")
+    script.set(user_migration=moved_in(other))
+    server.public().forgot_password(
+        ClientId=client_id, Username=other, ClientMetadata={"source": "reset"}
+    )
+    assert script.events(FUNCTION)[1]["request"]["clientMetadata"] == {"source": "reset"}
