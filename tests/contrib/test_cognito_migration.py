@@ -5,6 +5,7 @@ password without a password; the PostAuthentication step copying groups into a s
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -269,3 +270,18 @@ def test_post_authentication_copies_the_old_groups(
         handler(post)  # again: nothing to add, nothing fails
         assert groups() == ["admins"]
     cognito_migration.client.cache_clear()
+
+
+def test_outcomes_are_logged_never_the_password(
+    old: Old, env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="mamori.contrib.cognito_migration")
+    with pytest.raises(MigrationRefused):
+        handler(event("UserMigration_Authentication", "alice", "Wrong-Horse-9!"))
+    handler(event("UserMigration_Authentication", "alice", PASSWORD))
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        "UserMigration_Authentication: not migrated: Incorrect username or password.",
+        "UserMigration_Authentication: migrated (CONFIRMED)",
+    ]
+    assert not any(PASSWORD in line or "Wrong-Horse" in line for line in lines)

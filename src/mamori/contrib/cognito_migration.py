@@ -27,6 +27,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ RESET_CHALLENGES = frozenset({"NEW_PASSWORD_REQUIRED"})
 # The password was right and the user has no second factor yet: the new pool's MFA applies.
 PASSWORD_PROVEN = frozenset({"MFA_SETUP"})
 REFUSED = "Incorrect username or password."
+# Outcomes only, never the event: it carries the password in clear.
+log = logging.getLogger("mamori.contrib.cognito_migration")
 
 
 class MigrationRefused(Exception):
@@ -269,8 +272,18 @@ def new_pool_from_env(env: Mapping[str, str], region: str) -> Endpoint:
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """The Lambda entry point (and the in-process one): UserMigration_Authentication,
     UserMigration_ForgotPassword and PostAuthentication_Authentication."""
-    old = OldPool.from_env(os.environ)
-    if str(event.get("triggerSource", "")).startswith("PostAuthentication_"):
-        copy_groups(event, old, new_pool_from_env(os.environ, str(event.get("region", ""))))
-        return event
-    return user_migration(event, old)
+    source = str(event.get("triggerSource", ""))
+    try:
+        old = OldPool.from_env(os.environ)
+        if source.startswith("PostAuthentication_"):
+            copy_groups(event, old, new_pool_from_env(os.environ, str(event.get("region", ""))))
+            return event
+        answer = user_migration(event, old)
+    except MigrationRefused as refused:
+        log.info("%s: not migrated: %s", source, refused)
+        raise
+    except Exception as exc:
+        log.warning("%s: the old user pool failed: %s", source, type(exc).__name__)
+        raise
+    log.info("%s: migrated (%s)", source, answer["response"].get("finalUserStatus") or "default")
+    return answer
