@@ -6,9 +6,10 @@ from __future__ import annotations
 import anyio
 
 from mamori.crypto.aead import Keyring
+from mamori.services.auth.challenge_functions import ChallengeFunctions, ChallengeTriggers
 from mamori.services.auth.challenge_session import ChallengeSessionSeal
 from mamori.services.auth.code_steps import CodeSteps
-from mamori.services.auth.custom_auth import ChallengeTriggers, CustomAuthSteps
+from mamori.services.auth.custom_auth import CustomAuthSteps
 from mamori.services.auth.devices import DeviceService
 from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
@@ -79,6 +80,7 @@ def build_auth(
         guard,
     )
     user_auth = UserAuthSteps(machine, srp, codes, users, challenges, guard)
-    custom = CustomAuthSteps(machine, srp, users, challenges, guard, triggers)
+    functions = ChallengeFunctions(triggers)
+    custom = CustomAuthSteps(machine, srp, users, challenges, guard, functions)
     steps = SignInSteps(challenges, codes, machine, srp, user_auth, custom)
     return AuthService(users, clients, tokens, sessions, guard, mfa, refresh, steps)

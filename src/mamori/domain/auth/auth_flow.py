@@ -237,7 +237,8 @@ def next_step(s: Situation) -> Next:
     )
     # Cognito: a CUSTOM_AUTH sign-in gets MFA only when it verified the password (SRP_A,
     # PASSWORD_VERIFIER); the custom challenges alone are the application's whole proof.
-    custom_only = Proof.CUSTOM in s.proven and Proof.PASSWORD not in s.proven
+    # Threat protection's MFA (`risk_mfa`) is asked after them all the same.
+    custom_only = Proof.CUSTOM in s.proven and Proof.PASSWORD not in s.proven and not s.risk_mfa
     mfa_due = (
         Proof.MFA not in s.proven
         and Proof.OTP not in s.proven

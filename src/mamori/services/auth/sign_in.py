@@ -251,9 +251,11 @@ class SignInMachine(RiskSteps):
         sign_in: SignIn,
         context: RequestContext | None,
         screened: Screening | None = None,
+        record: bool = True,
     ) -> AuthOutcome:
         """`advance` after a proven first factor, with the sign-in's auth event
-        (services/auth/sign_in_events.py); `screened`: what the password's checks found. With
+        (services/auth/sign_in_events.py; `record` False: none, for a custom sign-in that
+        CustomAuthMode leaves out); `screened`: what the password's checks found. With
         threat protection on, the sign-in is assessed here and, in ENFORCED mode, the action
         configured for its level carried out: BLOCK refuses, MFA_IF_CONFIGURED asks for MFA
         when the user can answer one, MFA_REQUIRED asks for it or refuses."""
@@ -272,7 +274,8 @@ class SignInMachine(RiskSteps):
         async def advance(with_event: SignIn) -> AuthOutcome:
             return await self.advance(pool, client, user, with_event)
 
-        outcome, event = await self.events.first_factor(pool, sign_in, context, advance, risk)
+        events = self.events if record else SignInEvents()
+        outcome, event = await events.first_factor(pool, sign_in, context, advance, risk)
         if verdict is not None:
             await self._notify(pool, user, event, verdict, taken)
         return outcome

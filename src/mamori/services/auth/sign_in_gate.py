@@ -39,13 +39,15 @@ class RiskSteps:
         username: str,
         user: User | None,
         context: RequestContext | None,
+        custom: bool = False,
     ) -> RiskGate | None:
         """Threat protection before a password (or SRP claim) is looked at: an address in a
         blocked range is refused here (ENFORCED), before the lockout counts the attempt; the
-        attempt is counted per address. OFF: None, nothing read."""
+        attempt is counted per address. OFF: None, nothing read. `custom`: a CUSTOM_AUTH
+        sign-in, under CustomAuthMode (None when it is not set)."""
         if self.risk is None:
             return None
-        gate = await self.risk.gate(pool, client.id, username, user, context)
+        gate = await self.risk.gate(pool, client.id, username, user, context, custom)
         if gate is not None and gate.refuses:
             await self._refuse(pool, user, context, self.risk.blocked_range(gate), False, False)
         return gate

@@ -154,13 +154,20 @@ class SignInRisk:
         username: str,
         user: User | None,
         context: RequestContext | None,
+        custom: bool = False,
     ) -> RiskGate | None:
         """Before the password: the configuration read, the address against the risk
         exceptions, the attempt counted (not for a skipped range: nothing is looked at
-        there). None for a pool with threat protection OFF, with no read."""
+        there). None for a pool with threat protection OFF, with no read. `custom`: a
+        CUSTOM_AUTH sign-in, covered in AdvancedSecurityAdditionalFlows.CustomAuthMode's mode
+        (AUDIT or ENFORCED, whatever the pool's), not at all when that is not set."""
         if not logs_events(pool):
             return None
         effective = await self._config.effective_for(pool, client_id)
+        if custom:
+            if effective.custom_auth_mode is None:
+                return None
+            effective = dataclasses.replace(effective, mode=effective.custom_auth_mode)
         ip = context.ip if context else None
         exceptions = effective.configuration.exceptions
         verdict = exceptions.verdict(ip) if exceptions is not None else None

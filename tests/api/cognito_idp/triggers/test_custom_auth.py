@@ -39,7 +39,7 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 )
 def server(request: pytest.FixtureRequest, directory: Path) -> Iterator[Server]:
     env = TriggerScript(directory).env(
-        ["quiz_define", "quiz_create", "quiz_verify", "pre_token_generation"]
+        ["quiz_define", "quiz_create", "quiz_verify", "pre_authentication"]
     )
     with run_server(directory, request.param, extra_env=env) as live:
         yield live
@@ -339,3 +339,28 @@ def test_admin_initiate_auth_runs_the_same_challenges(
     assert "AccessToken" in done["AuthenticationResult"]
     assert script.events("quiz_define")[0]["request"]["clientMetadata"] == {"app": "backend"}
     assert script.events("quiz_verify")[0]["request"]["clientMetadata"] == {"app": "answer"}
+
+
+def test_pre_authentication_runs_before_define_and_may_refuse(
+    server: Server, script: TriggerScript
+) -> None:
+    pool_id = str(
+        make_pool(
+            server, LambdaConfig={**QUIZ, **lambda_config(PreAuthentication="pre_authentication")}
+        )["Id"]
+    )
+    client = make_client(server, pool_id, ExplicitAuthFlows=FLOWS)["ClientId"]
+    user = make_user(server, pool_id)
+    script.set(pre_authentication={"raise": "not today"}, quiz_define={"rounds": 1})
+    fails(
+        lambda: Recorder(server, client).start(USERNAME=user, CHALLENGE_NAME="CUSTOM_CHALLENGE"),
+        "UserLambdaValidationException",
+        "PreAuthentication failed with error not today.",
+    )
+    assert script.events("quiz_define") == []
+    script.set(pre_authentication={})
+    flow = Recorder(server, client)
+    done = flow.answer(flow.start(USERNAME=user), user)
+    assert "AccessToken" in done["AuthenticationResult"]
+    (called,) = script.events("pre_authentication")[1:]
+    assert called["triggerSource"] == "PreAuthentication_Authentication"
