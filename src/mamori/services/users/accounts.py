@@ -41,6 +41,7 @@ from mamori.services.users.codes import (
     delivery_attribute,
     verify_purpose,
 )
+from mamori.services.users.message_triggers import UPDATE_USER_ATTRIBUTE, MessageEvent
 from mamori.services.users.ports import UserStore
 from mamori.services.users.srp_verifiers import VerifierVault
 
@@ -264,7 +265,14 @@ class UserAccounts:
             for name, value in targets.items():
                 deliveries.append(
                     await self._codes.send_code(
-                        pool, updated, verify_purpose(name), name, "verification", value, value
+                        pool,
+                        updated,
+                        verify_purpose(name),
+                        name,
+                        "verification",
+                        value,
+                        value,
+                        event=MessageEvent(UPDATE_USER_ATTRIBUTE),
                     )
                 )
         except BaseException:
