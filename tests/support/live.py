@@ -142,8 +142,10 @@ def run_server(
     extra_env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
     database_url: str | None = None,
+    port: int | None = None,
 ) -> Iterator[Server]:
-    port = free_port()
+    # `port`: chosen beforehand when the server's own settings must name its URL.
+    port = port or free_port()
     data_dir = tmp / f"data-{port}"
     owns_db = False
     if database_url is None:
