@@ -25,6 +25,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pycognito import Cognito
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user
+from tests.support.hosted import make_hosted
+from tests.support.hosted_pages import page_url, submit
 from tests.support.live import REGION, Server, free_port, run_server
 
 MIGRATION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cognito-migration"
@@ -64,7 +66,7 @@ def migration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
         )
         make_client(old, old_pool, ClientName="web")
         admin.create_group(UserPoolId=old_pool, GroupName="admins")
-        for name in ("alice", "bob", "carol"):
+        for name in ("alice", "bob", "carol", "dave"):
             make_user(old, old_pool, name, attributes={"custom:tier": "gold"})
         admin.admin_add_user_to_group(UserPoolId=old_pool, Username="alice", GroupName="admins")
 
@@ -241,3 +243,26 @@ def test_forgot_password_migrates_without_the_password(migration: Migration) -> 
     with pytest.raises(ClientError):
         sign_in(m, "carol", PASSWORD)  # the old password is not taken any more
     assert old_sign_ins(m, "carol") == []  # the old pool was only read (AdminGetUser)
+
+
+def test_the_hosted_login_migrates_too(migration: Migration) -> None:
+    m = migration
+    # Domains are not copied by the import: the new pool gets its own (docs/migrating.md).
+    hosted = make_hosted(m.new, pool_id=m.new_pool)
+    assert new_user(m, "dave") is None
+    with hosted.http() as http:
+        page = http.get(page_url(hosted, "/login"))
+        assert page.status_code == 200, page.text[:2000]
+        wrong = submit(
+            http, page, "login-form", username="dave", password="Wr0ng-Password!", action="password"
+        )
+        assert wrong.status_code == 400 and "Incorrect username or password." in wrong.text
+        assert new_user(m, "dave") is None
+        answer = submit(
+            http, wrong, "login-form", username="dave", password=PASSWORD, action="password"
+        )
+    assert answer.status_code == 303, answer.text[:2000]
+    assert answer.headers["location"].startswith(hosted.redirect_uri + "?code=")
+    user = new_user(m, "dave")
+    assert user is not None and user["UserStatus"] == "CONFIRMED"
+    assert old_sign_ins(m, "dave") == ["Fail", "Pass"]
