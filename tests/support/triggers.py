@@ -25,6 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import trigger_functions
+from tests.support.entities import pool_value
+
+from mamori.domain.triggers import TriggerName, trigger_event
+from mamori.domain.userpools.settings import LambdaConfig
+from mamori.domain.userpools.user_pool import UserPool
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -162,3 +167,22 @@ class TriggerScript:
     def events(self, function: str | None = None) -> list[dict[str, Any]]:
         """The events `function` (any, when None) received, oldest first."""
         return [call["event"] for call in self.calls(function)]
+
+
+def pre_sign_up_pool(function: str = "pre_sign_up", region: str = REGION) -> UserPool:
+    """A pool value (no server) whose PreSignUp is `function`'s test ARN."""
+    return pool_value(lambda_config=LambdaConfig(pre_sign_up=arn(function, region)))
+
+
+def sign_up_event(**request: Any) -> dict[str, Any]:
+    """A PreSignUp_SignUp event as the sign-up sends it, `request` members added."""
+    return trigger_event(
+        TriggerName.PRE_SIGN_UP,
+        "PreSignUp_SignUp",
+        "us-east-1_abc",
+        REGION,
+        "alice",
+        "client1",
+        {"userAttributes": {"email": "alice@example.com"}, **request},
+        {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
+    )
