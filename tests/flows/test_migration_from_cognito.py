@@ -27,7 +27,10 @@ from pycognito import Cognito
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user
 from tests.support.hosted import make_hosted
 from tests.support.hosted_pages import page_url, submit
+from tests.support.lambda_stand_in import LambdaStandIn
 from tests.support.live import REGION, Server, free_port, run_server
+
+from mamori.contrib.cognito_migration import handler
 
 MIGRATION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cognito-migration"
 GROUPS_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cognito-groups"
@@ -41,6 +44,7 @@ class Migration:
     old_pool: str
     new_pool: str
     web_client: str  # the new pool's copy of the old "web" client
+    function_env: dict[str, str]  # the function's settings (OLD_*, LEGACY_SUB_ATTRIBUTE)
 
 
 @pytest.fixture(scope="module")
@@ -66,16 +70,13 @@ def migration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
         )
         make_client(old, old_pool, ClientName="web")
         admin.create_group(UserPoolId=old_pool, GroupName="admins")
-        for name in ("alice", "bob", "carol", "dave"):
+        for name in ("alice", "bob", "carol", "dave", "erin"):
             make_user(old, old_pool, name, attributes={"custom:tier": "gold"})
         admin.admin_add_user_to_group(UserPoolId=old_pool, Username="alice", GroupName="admins")
 
         port = free_port()
         akid, secret = "AKIDNEWMAMORI" + secrets.token_hex(3).upper(), secrets.token_urlsafe(24)
-        env = {
-            "MAMORI_ADMIN_ACCESS_KEY_ID": akid,
-            "MAMORI_ADMIN_SECRET_ACCESS_KEY": secret,
-            "MAMORI_TRIGGER_TARGETS": f"{MIGRATION_ARN}={TARGET},{GROUPS_ARN}={TARGET}",
+        function_env = {
             "OLD_USER_POOL_ID": old_pool,
             "OLD_CLIENT_ID": str(fn_client["ClientId"]),
             "OLD_CLIENT_SECRET": str(fn_client["ClientSecret"]),
@@ -83,6 +84,12 @@ def migration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
             "OLD_ACCESS_KEY_ID": old.access_key_id,
             "OLD_SECRET_ACCESS_KEY": old.secret_access_key,
             "LEGACY_SUB_ATTRIBUTE": "custom:legacy_sub",
+        }
+        env = {
+            **function_env,
+            "MAMORI_ADMIN_ACCESS_KEY_ID": akid,
+            "MAMORI_ADMIN_SECRET_ACCESS_KEY": secret,
+            "MAMORI_TRIGGER_TARGETS": f"{MIGRATION_ARN}={TARGET},{GROUPS_ARN}={TARGET}",
             "NEW_ENDPOINT": f"http://127.0.0.1:{port}",
             "NEW_ACCESS_KEY_ID": akid,
             "NEW_SECRET_ACCESS_KEY": secret,
@@ -91,15 +98,22 @@ def migration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
             new = dataclasses.replace(started, access_key_id=akid, secret_access_key=secret)
             ids = import_pool(old, new, old_pool, tmp)
             new_pool = ids["UserPoolId"][old_pool]
-            web = next(
-                c["ClientId"]
-                for c in new.admin().list_user_pool_clients(UserPoolId=new_pool)["UserPoolClients"]
-                if c["ClientName"] == "web"
-            )
-            yield Migration(old, new, old_pool, new_pool, web)
+            yield Migration(old, new, old_pool, new_pool, web_client(new, new_pool), function_env)
 
 
-def import_pool(old: Server, new: Server, old_pool: str, tmp: Path) -> dict[str, Any]:
+def web_client(new: Server, pool_id: str) -> str:
+    clients = new.admin().list_user_pool_clients(UserPoolId=pool_id)["UserPoolClients"]
+    return str(next(c["ClientId"] for c in clients if c["ClientName"] == "web"))
+
+
+def import_pool(
+    old: Server,
+    new: Server,
+    old_pool: str,
+    tmp: Path,
+    migration_arn: str = MIGRATION_ARN,
+    groups_arn: str = GROUPS_ARN,
+) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAMORI_", "AWS_"))}
     env |= {
         "AWS_ACCESS_KEY_ID": old.access_key_id,
@@ -120,9 +134,9 @@ def import_pool(old: Server, new: Server, old_pool: str, tmp: Path) -> dict[str,
             "--target-endpoint",
             new.url,
             "--migration-function",
-            MIGRATION_ARN,
+            migration_arn,
             "--groups-function",
-            GROUPS_ARN,
+            groups_arn,
             "--legacy-sub-attribute",
             "custom:legacy_sub",
             "--data-dir",
@@ -153,9 +167,13 @@ def new_user(m: Migration, username: str) -> dict[str, Any] | None:
         return None
 
 
-def sign_in(m: Migration, username: str, password: str) -> dict[str, Any]:
-    result = m.new.public().initiate_auth(
-        ClientId=m.web_client,
+def sign_in(
+    m: Migration, username: str, password: str, on: tuple[Server, str] | None = None
+) -> dict[str, Any]:
+    """USER_PASSWORD_AUTH on the new pool's web client (or `on`'s server and client)."""
+    server, client_id = on or (m.new, m.web_client)
+    result = server.public().initiate_auth(
+        ClientId=client_id,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": password},
     )
@@ -266,3 +284,37 @@ def test_the_hosted_login_migrates_too(migration: Migration) -> None:
     user = new_user(m, "dave")
     assert user is not None and user["UserStatus"] == "CONFIRMED"
     assert old_sign_ins(m, "dave") == ["Fail", "Pass"]
+
+
+def test_the_function_behind_lambdas_invoke_api(
+    migration: Migration, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mamori invoking the function as an AWS Lambda (its `lambda_*` settings pointing at the
+    stand-in, which runs handler(event, context) with the function's environment)."""
+    m = migration
+    for name, value in m.function_env.items():
+        monkeypatch.setenv(name, value)
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:cognito-migration-on-lambda"
+    with (
+        LambdaStandIn({"cognito-migration-on-lambda": handler}) as stand_in,
+        run_server(tmp_path, extra_env=stand_in.env()) as started,
+    ):
+        monkeypatch.setenv("NEW_ENDPOINT", started.url)
+        monkeypatch.setenv("NEW_ACCESS_KEY_ID", started.access_key_id)
+        monkeypatch.setenv("NEW_SECRET_ACCESS_KEY", started.secret_access_key)
+        ids = import_pool(m.old, started, m.old_pool, tmp_path, arn, arn)
+        pool_id = ids["UserPoolId"][m.old_pool]
+        on = (started, web_client(started, pool_id))
+        with pytest.raises(ClientError):
+            sign_in(m, "erin", "Wr0ng-Password!", on)
+        first = sign_in(m, "erin", PASSWORD, on)
+        again = sign_in(m, "erin", PASSWORD, on)
+        assert claims(first["IdToken"])["sub"] == claims(again["IdToken"])["sub"]
+        sources = [c.event["triggerSource"] for c in stand_in.calls()]
+    assert sources == [
+        "UserMigration_Authentication",  # refused: nothing created
+        "UserMigration_Authentication",
+        "PostAuthentication_Authentication",
+        "PostAuthentication_Authentication",  # the second sign-in: no migration
+    ]
+    assert old_sign_ins(m, "erin") == ["Fail", "Pass"]
