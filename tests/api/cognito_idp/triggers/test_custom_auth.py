@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP, long_to_hex
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user
 from tests.support.live import Server, run_server
+from tests.support.mfa import enroll_totp, mfa_pool
 from tests.support.triggers import TriggerScript, lambda_config
 
 QUIZ = lambda_config(
@@ -364,3 +365,51 @@ def test_pre_authentication_runs_before_define_and_may_refuse(
     assert "AccessToken" in done["AuthenticationResult"]
     (called,) = script.events("pre_authentication")[1:]
     assert called["triggerSource"] == "PreAuthentication_Authentication"
+
+
+def test_mfa_follows_only_when_the_password_was_verified(
+    server: Server, script: TriggerScript
+) -> None:
+    pool_id, client = mfa_pool(
+        server,
+        "OPTIONAL",
+        sms=False,
+        client={
+            "ExplicitAuthFlows": [*FLOWS, "ALLOW_USER_PASSWORD_AUTH"],
+            "PreventUserExistenceErrors": "ENABLED",
+        },
+        LambdaConfig=QUIZ,
+    )
+    user = make_user(server, pool_id)
+    totp = enroll_totp(server, pool_id, client, user)
+    script.set(quiz_define={"rounds": 1})
+    # Custom challenges alone: no MFA step (Cognito).
+    flow = Recorder(server, client)
+    assert "AccessToken" in flow.answer(flow.start(USERNAME=user), user)["AuthenticationResult"]
+    # With the password first, the user's software token is asked after the custom round.
+    aws = AWSSRP(user, PASSWORD, pool_id, client, client=server.public())
+    params = {"USERNAME": user, "CHALLENGE_NAME": "SRP_A", "SRP_A": long_to_hex(aws.large_a_value)}
+    out = flow.start(**params)
+    out = flow.respond(
+        "PASSWORD_VERIFIER", None, **aws.process_challenge(out["ChallengeParameters"], params)
+    )
+    out = flow.answer(out, user)
+    assert out["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    done = flow.respond(
+        "SOFTWARE_TOKEN_MFA", out["Session"], USERNAME=user, SOFTWARE_TOKEN_MFA_CODE=totp.code()
+    )
+    assert "AccessToken" in done["AuthenticationResult"]
+
+
+def test_a_temporary_password_is_replaced_after_the_custom_rounds(
+    server: Server, pool_id: str, client_id: str, script: TriggerScript
+) -> None:
+    user = make_user(server, pool_id, confirmed=False)
+    script.set(quiz_define={"rounds": 1})
+    flow = Recorder(server, client_id)
+    out = flow.answer(flow.start(USERNAME=user), user)
+    assert out["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    done = flow.respond(
+        "NEW_PASSWORD_REQUIRED", out["Session"], USERNAME=user, NEW_PASSWORD="An0ther-Horse!"
+    )
+    assert "AccessToken" in done["AuthenticationResult"]
