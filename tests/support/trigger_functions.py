@@ -150,6 +150,14 @@ def remaining_time(event: dict[str, Any], context: Any) -> Any:
     return event
 
 
+async def loop_blocker(event: dict[str, Any], context: Any) -> Any:
+    """The wrong way to write a function: an `async def` that sleeps without awaiting holds
+    the server's event loop (the negative control of the not-blocking tests)."""
+    step = _step("loop_blocker", _record("loop_blocker", event))
+    time.sleep(float(step.get("sleep", 0)))
+    return event
+
+
 # --- CUSTOM_AUTH (tests/api/cognito_idp/triggers/test_custom_auth.py): a three-round quiz,
 # "round n: what is n + n?", the SRP password first when the sign-in starts with SRP_A. The
 # script can still make any of them raise or answer something else; a step's "rounds" sets how
