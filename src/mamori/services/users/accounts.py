@@ -224,8 +224,14 @@ class UserAccounts:
         return dataclasses.replace(user, status=UserStatus.CONFIRMED, attributes=attrs)
 
     async def update_attributes(
-        self, pool: UserPool, user: User, changes: Mapping[str, str]
+        self,
+        pool: UserPool,
+        user: User,
+        changes: Mapping[str, str],
+        event: MessageEvent | None = None,
     ) -> list[Delivery]:
+        """Writes `changes`; a new email or phone number that needs verifying gets a code
+        (`event`: what the message triggers are told; by default UpdateUserAttribute)."""
         held = held_until_verified(pool, user.attributes, changes)
         # A held value waits in `pending`; any other new value for it replaces what was pending.
         pending = {k: v for k, v in user.pending.items() if k not in changes}
@@ -272,7 +278,7 @@ class UserAccounts:
                         "verification",
                         value,
                         value,
-                        event=MessageEvent(UPDATE_USER_ATTRIBUTE),
+                        event=event or MessageEvent(UPDATE_USER_ATTRIBUTE),
                     )
                 )
         except BaseException:

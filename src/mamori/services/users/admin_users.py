@@ -27,7 +27,12 @@ from mamori.services.tokens.ports import RefreshSessionStore
 from mamori.services.userpools.pools import PoolService
 from mamori.services.users.accounts import UserAccounts, without_attributes
 from mamori.services.users.codes import RESET, CodeService, recovery_attribute
-from mamori.services.users.message_triggers import ADMIN_CREATE_USER, MessageEvent
+from mamori.services.users.message_triggers import (
+    ADMIN_CREATE_USER,
+    FORGOT_PASSWORD,
+    UPDATE_USER_ATTRIBUTE,
+    MessageEvent,
+)
 from mamori.services.users.ports import UserQuery, UserStore
 from mamori.services.users.sign_up_triggers import (
     POST_CONFIRMATION_CONFIRM_SIGN_UP,
@@ -153,12 +158,17 @@ class AdminUserService:
             await self._sessions.revoke_user(pool.id, user.sub)
 
     async def admin_update_user_attributes(
-        self, pool_id: str, username: str, attributes: Mapping[str, str]
+        self,
+        pool_id: str,
+        username: str,
+        attributes: Mapping[str, str],
+        client_metadata: Mapping[str, str] | None = None,
     ) -> None:
         pool = await self._pools.require(pool_id)
         user = await self._users.require(pool, username)
         check_attributes(pool, attributes, Writer.ADMIN)
-        await self._users.update_attributes(pool, user, attributes)
+        event = MessageEvent(UPDATE_USER_ATTRIBUTE, None, client_metadata or {})
+        await self._users.update_attributes(pool, user, attributes, event)
 
     async def admin_delete_user_attributes(
         self, pool_id: str, username: str, names: Sequence[str]
@@ -184,7 +194,9 @@ class AdminUserService:
             expires = self._clock.now() + validity
         await self._users.set_password(pool, user, password, status, expires)
 
-    async def admin_reset_user_password(self, pool_id: str, username: str) -> None:
+    async def admin_reset_user_password(
+        self, pool_id: str, username: str, client_metadata: Mapping[str, str] | None = None
+    ) -> None:
         pool = await self._pools.require(pool_id)
         user = await self._users.require(pool, username)
         if not user.enabled:
@@ -199,7 +211,14 @@ class AdminUserService:
                 "or phone_number"
             )
         # The code first: a failed delivery leaves the user as it was.
-        await self._codes.send_code(pool, user, RESET, attribute, "password-reset")
+        await self._codes.send_code(
+            pool,
+            user,
+            RESET,
+            attribute,
+            "password-reset",
+            event=MessageEvent(FORGOT_PASSWORD, None, client_metadata or {}),
+        )
         await self._users.save(pool, dataclasses.replace(user, status=UserStatus.RESET_REQUIRED))
 
     async def admin_confirm_sign_up(

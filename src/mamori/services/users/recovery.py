@@ -31,7 +31,11 @@ from mamori.services.users.codes import (
     simulated_delivery,
     verify_purpose,
 )
-from mamori.services.users.message_triggers import FORGOT_PASSWORD, MessageEvent
+from mamori.services.users.message_triggers import (
+    FORGOT_PASSWORD,
+    VERIFY_USER_ATTRIBUTE,
+    MessageEvent,
+)
 from mamori.services.users.migration import MigrationSource, UserMigration
 from mamori.services.users.sign_up_triggers import (
     POST_CONFIRMATION_CONFIRM_FORGOT_PASSWORD,
@@ -235,14 +239,22 @@ class RecoveryService:
         return await self._pools.require(ctx.pool_id), ctx.user
 
     async def get_user_attribute_verification_code(
-        self, access_token: str, attribute: str
+        self, access_token: str, attribute: str, client_metadata: Mapping[str, str] | None = None
     ) -> Delivery:
         """A code to the value of `attribute` waiting for verification: the pending new value
         if there is one, else the current value (verified already or not)."""
-        pool, user = await self._signed_in(access_token)
+        ctx = await self._tokens.check_access_token(access_token)
+        pool, user = await self._pools.require(ctx.pool_id), ctx.user
         value = _to_verify(user, attribute)
         return await self._codes.send_code(
-            pool, user, verify_purpose(attribute), attribute, "verification", value, value
+            pool,
+            user,
+            verify_purpose(attribute),
+            attribute,
+            "verification",
+            value,
+            value,
+            event=MessageEvent(VERIFY_USER_ATTRIBUTE, ctx.client_id, client_metadata or {}),
         )
 
     async def verify_user_attribute(self, access_token: str, attribute: str, code: str) -> None:

@@ -36,6 +36,7 @@ from mamori.services.users.accounts import UserAccounts, without_attributes
 from mamori.services.users.codes import (
     Delivery,
 )
+from mamori.services.users.message_triggers import UPDATE_USER_ATTRIBUTE, MessageEvent
 
 
 class SelfService:
@@ -78,14 +79,18 @@ class SelfService:
         return ctx.user, await self._client_of(pool, ctx)
 
     async def update_user_attributes(
-        self, access_token: str, attributes: Mapping[str, str]
+        self,
+        access_token: str,
+        attributes: Mapping[str, str],
+        client_metadata: Mapping[str, str] | None = None,
     ) -> list[Delivery]:
         pool, ctx = await self._context(access_token)
         client = await self._client_of(pool, ctx)
         if client is None:
             raise NotAuthorizedException(UNAUTHORIZED_ATTRIBUTE)
         check_attributes(pool, attributes, Writer.USER, client)
-        return await self._accounts.update_attributes(pool, ctx.user, attributes)
+        event = MessageEvent(UPDATE_USER_ATTRIBUTE, ctx.client_id, client_metadata or {})
+        return await self._accounts.update_attributes(pool, ctx.user, attributes, event)
 
     async def delete_user_attributes(self, access_token: str, names: Sequence[str]) -> None:
         pool, ctx = await self._context(access_token)

@@ -22,8 +22,9 @@ from aws_encryption_sdk.key_providers.raw import RawMasterKey, WrappingKey
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 from tests.support.cognito import as_dict, attrs, error, unique
-from tests.support.factories import PASSWORD, make_client, make_pool, sign_in
+from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
 from tests.support.live import REGION, Server, free_port, run_server
+from tests.support.mfa import mfa_pool
 from tests.support.smtp import Smtp, body_of
 from tests.support.triggers import TriggerScript, lambda_config
 
@@ -279,6 +280,69 @@ def test_invitation_needs_username_and_password_placeholders(
     [mail] = smtp.inbox.to(f"{invited}@example.com")
     assert mail["Subject"] == "Your Acme account"
     assert body_of(mail).strip() == f"Sign in as {invited} with Temp-Passw0rd!"
+
+
+def test_sign_in_codes_are_authentication_messages(server: Server, script: TriggerScript) -> None:
+    pool_id, client_id = mfa_pool(server, "ON", sms=True, totp=False, LambdaConfig=MESSAGES)
+    script.set(custom_message={"response": {"smsMessage": "Acme sign-in: {####}"}})
+    phone = "+1555" + str(secrets.randbelow(10**7)).zfill(7)
+    username = make_user(
+        server, pool_id, attributes={"phone_number": phone, "phone_number_verified": "true"}
+    )
+    out = server.public().initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+        ClientMetadata={"device": "kiosk"},
+    )
+    assert out["ChallengeName"] == "SMS_MFA"
+    event = script.events("custom_message")[-1]
+    assert event["triggerSource"] == "CustomMessage_Authentication"
+    [sms] = server.outbox(pool_id, phone)
+    assert re.fullmatch(r"Acme sign-in: \d{6}", sms["body"])
+    done = server.public().respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="SMS_MFA",
+        Session=out["Session"],
+        ChallengeResponses={"USERNAME": username, "SMS_MFA_CODE": sms["code"]},
+    )
+    assert done["AuthenticationResult"]["AccessToken"]
+
+
+def test_client_metadata_reaches_the_message_of_each_operation(
+    server: Server, script: TriggerScript, smtp: Smtp
+) -> None:
+    pool_id, client_id = setup(server, MESSAGES)
+    username = make_user(server, pool_id)
+    admin, public = server.admin(), server.public()
+    tokens = sign_in(server, client_id, username)
+    admin.admin_reset_user_password(
+        UserPoolId=pool_id, Username=username, ClientMetadata={"op": "admin-reset"}
+    )
+    public.update_user_attributes(
+        AccessToken=tokens["AccessToken"],
+        UserAttributes=attrs(email=f"a-{username}@example.com"),
+        ClientMetadata={"op": "update"},
+    )
+    public.get_user_attribute_verification_code(
+        AccessToken=tokens["AccessToken"], AttributeName="email", ClientMetadata={"op": "verify"}
+    )
+    admin.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=attrs(email=f"b-{username}@example.com"),
+        ClientMetadata={"op": "admin-update"},
+    )
+    seen = [
+        (e["triggerSource"], e["callerContext"]["clientId"], e["request"].get("clientMetadata"))
+        for e in script.events("custom_message")
+    ]
+    assert seen == [
+        ("CustomMessage_ForgotPassword", "CLIENT_ID_NOT_APPLICABLE", {"op": "admin-reset"}),
+        ("CustomMessage_UpdateUserAttribute", client_id, {"op": "update"}),
+        ("CustomMessage_VerifyUserAttribute", client_id, {"op": "verify"}),
+        ("CustomMessage_UpdateUserAttribute", "CLIENT_ID_NOT_APPLICABLE", {"op": "admin-update"}),
+    ]
 
 
 # --- CustomEmailSender / CustomSMSSender, a local key

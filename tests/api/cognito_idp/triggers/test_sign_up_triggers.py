@@ -5,18 +5,32 @@ ConfirmSignUp, AdminConfirmSignUp and ConfirmForgotPassword."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pycognito
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from tests.support.cognito import as_dict, attrs, error, unique
-from tests.support.factories import PASSWORD, make_client, make_pool, sign_in
+from tests.support.factories import (
+    PASSWORD,
+    make_client,
+    make_code_client,
+    make_oidc_provider,
+    make_pool,
+    sign_in,
+)
 from tests.support.live import REGION, Server, run_server
+from tests.support.oauth import redeem_code
+from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
 from tests.support.triggers import TriggerScript, lambda_config
 
 TRIGGERS = lambda_config(PreSignUp="pre_sign_up", PostConfirmation="post_confirmation")
@@ -331,3 +345,97 @@ def test_confirm_forgot_password_tells_post_confirmation(
     assert event["request"]["clientMetadata"] == {"reset": "1"}
     assert event["request"]["userAttributes"]["email"] == address
     assert sign_in(server, client_id, username, PASSWORD + "x")["AccessToken"]
+
+
+# --- PreSignUp_ExternalProvider: a provider's first sign-in (panva's oidc-provider, httpx)
+CALLBACK = "http://localhost:3000/callback"
+
+
+@pytest.fixture(scope="module")
+def federated(
+    live: tuple[Server, TriggerScript], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, str, str, StandIn]]:
+    server = live[0]
+    pool_id = make_pool(server, LambdaConfig=TRIGGERS)["Id"]
+    server.admin().create_user_pool_domain(Domain=f"su-{secrets.token_hex(4)}", UserPoolId=pool_id)
+    secret = secrets.token_urlsafe(24)
+    redirect = f"{server.url}/{pool_id}/oauth2/idpresponse"
+    with oidc_stand_in(
+        tmp_path_factory.mktemp("oidc"), [client("mamori-rp", secret, [redirect])]
+    ) as provider:
+        make_oidc_provider(
+            server,
+            pool_id,
+            "Corp",
+            "mamori-rp",
+            secret,
+            provider.issuer,
+            AttributeMapping={"email": "email", "name": "name"},
+        )
+        client_id = make_code_client(server, pool_id, CALLBACK, ["COGNITO", "Corp"])
+        yield server, pool_id, client_id, provider
+
+
+def provider_sign_in(server: Server, pool_id: str, client_id: str) -> tuple[dict[str, str], str]:
+    """The browser's dance through the provider: the callback's query, and the PKCE verifier."""
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    query = urllib.parse.urlencode(
+        {
+            "client_id": client_id,
+            "response_type": "code",
+            "redirect_uri": CALLBACK,
+            "scope": "openid email profile",
+            "state": "app-state",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "identity_provider": "Corp",
+        }
+    )
+    with httpx.Client() as browser:
+        response = browser.get(f"{server.url}/{pool_id}/oauth2/authorize?{query}")
+        for _ in range(10):
+            location = response.headers.get("location")
+            assert response.status_code in (302, 303) and location, response.text[:300]
+            target = str(response.url.join(location))
+            if target.startswith(CALLBACK):
+                back = urllib.parse.urlsplit(target).query
+                return dict(urllib.parse.parse_qsl(back)), verifier
+            response = browser.get(target)
+    raise AssertionError("too many redirects")
+
+
+def test_provider_first_sign_in_asks_pre_sign_up(
+    federated: tuple[Server, str, str, StandIn], script: TriggerScript
+) -> None:
+    server, pool_id, client_id, provider = federated
+    subject = f"bob-{secrets.token_hex(3)}"
+    username = f"Corp_{subject}"
+    provider.sign_in_as(subject, email=f"{subject}@corp.example", name="Bob")
+    script.set(pre_sign_up={"raise": "not on the list"})
+    back, _ = provider_sign_in(server, pool_id, client_id)
+    assert back["error"] == "access_denied"
+    assert back["error_description"] == "PreSignUp failed with error not on the list."
+    assert back["state"] == "app-state"
+    assert no_user(server, pool_id, username)
+    # Let through (the control): the user is made, and told about once.
+    script.set(pre_sign_up={})
+    provider.sign_in_as(subject, email=f"{subject}@corp.example", name="Bob")
+    back, verifier = provider_sign_in(server, pool_id, client_id)
+    base = f"{server.url}/{pool_id}"
+    assert redeem_code(base, client_id, back["code"], CALLBACK, verifier)["id_token"]
+    events = script.events("pre_sign_up")
+    assert len(events) == 2
+    event = events[-1]
+    assert event["triggerSource"] == "PreSignUp_ExternalProvider"
+    assert event["userName"] == username
+    assert event["callerContext"]["clientId"] == client_id
+    assert event["request"]["userAttributes"] == {
+        "email": f"{subject}@corp.example",
+        "name": "Bob",
+    }
+    assert user_of(server, pool_id, username)["UserStatus"] == "EXTERNAL_PROVIDER"
+    provider.sign_in_as(subject, email=f"{subject}@corp.example", name="Bob")
+    provider_sign_in(server, pool_id, client_id)
+    assert len(script.events("pre_sign_up")) == 2  # a returning user is not asked again

@@ -38,7 +38,7 @@ async def confirm_forgot_password(call: Call, p: Params) -> Result:
 @operation("GetUserAttributeVerificationCode")
 async def get_user_attribute_verification_code(call: Call, p: Params) -> Result:
     delivery = await call.services.recovery.get_user_attribute_verification_code(
-        p["AccessToken"], p["AttributeName"]
+        p["AccessToken"], p["AttributeName"], client_metadata(p)
     )
     return {"CodeDeliveryDetails": delivery_out(delivery)}
 

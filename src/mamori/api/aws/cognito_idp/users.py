@@ -107,7 +107,7 @@ async def admin_disable_user(call: Call, p: Params) -> Result:
 @operation("AdminUpdateUserAttributes")
 async def admin_update_user_attributes(call: Call, p: Params) -> Result:
     await call.services.admin_users.admin_update_user_attributes(
-        p["UserPoolId"], p["Username"], attributes_in(p["UserAttributes"])
+        p["UserPoolId"], p["Username"], attributes_in(p["UserAttributes"]), client_metadata(p)
     )
     return {}
 
@@ -130,7 +130,9 @@ async def admin_set_user_password(call: Call, p: Params) -> Result:
 
 @operation("AdminResetUserPassword")
 async def admin_reset_user_password(call: Call, p: Params) -> Result:
-    await call.services.admin_users.admin_reset_user_password(p["UserPoolId"], p["Username"])
+    await call.services.admin_users.admin_reset_user_password(
+        p["UserPoolId"], p["Username"], client_metadata(p)
+    )
     return {}
 
 
@@ -170,7 +172,7 @@ async def get_user(call: Call, p: Params) -> Result:
 @operation("UpdateUserAttributes")
 async def update_user_attributes(call: Call, p: Params) -> Result:
     deliveries = await call.services.self_service.update_user_attributes(
-        p["AccessToken"], attributes_in(p["UserAttributes"])
+        p["AccessToken"], attributes_in(p["UserAttributes"]), client_metadata(p)
     )
     return {"CodeDeliveryDetailsList": [delivery_out(d) for d in deliveries]}
 
