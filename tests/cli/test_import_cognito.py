@@ -75,7 +75,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         yield Servers(old, new, pool_id, tmp)
 
 
-def run_import(s: Servers, *args: str) -> subprocess.CompletedProcess[str]:
+def run_import(s: Servers, *args: str, pool: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAMORI_", "AWS_"))}
     env.update(
         {
@@ -93,7 +93,7 @@ def run_import(s: Servers, *args: str) -> subprocess.CompletedProcess[str]:
             "mamori.cli",
             "import-cognito",
             "--pool",
-            s.pool_id,
+            pool or s.pool_id,
             "--source-endpoint",
             s.old.url,
             "--target-endpoint",
@@ -219,3 +219,64 @@ def test_create_users_needs_the_export(servers: Servers) -> None:
     done = run_import(servers, "--create-users")
     assert done.returncode == 2
     assert "--create-users needs --export-users" in done.stderr
+
+
+def test_the_sweep_in_a_pool_that_signs_in_by_email(servers: Servers) -> None:
+    """Pools with UsernameAttributes [email] name users by a generated id and create them by
+    their email: the sweep does so, keeps the old sub and adds the groups."""
+    s = servers
+    admin = s.old.admin()
+    pool_id = str(make_pool(s.old, PoolName="by-email", UsernameAttributes=["email"])["Id"])
+    admin.create_group(UserPoolId=pool_id, GroupName="readers")
+    made = admin.admin_create_user(
+        UserPoolId=pool_id,
+        Username="fay@example.com",
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": "fay@example.com"}],
+    )["User"]
+    old_name = made["Username"]
+    assert old_name != "fay@example.com"  # the pool named her by an id
+    admin.admin_add_user_to_group(UserPoolId=pool_id, Username=old_name, GroupName="readers")
+    old_sub = next(a["Value"] for a in made["Attributes"] if a["Name"] == "sub")
+
+    out = s.tmp / "by-email.jsonl"
+    done = run_import(
+        s,
+        "--legacy-sub-attribute",
+        "custom:legacy_sub",
+        "--export-users",
+        str(out),
+        "--create-users",
+        "--suppress-invitations",
+        "--json",
+        pool=pool_id,
+    )
+    assert done.returncode == 0, done.stderr
+    new_pool = json.loads(done.stdout)["UserPoolId"][pool_id]
+    new = s.new.admin()
+    fay = new.admin_get_user(UserPoolId=new_pool, Username="fay@example.com")
+    attrs = {a["Name"]: a["Value"] for a in fay["UserAttributes"]}
+    assert attrs["custom:legacy_sub"] == old_sub != attrs["sub"]
+    got = new.admin_list_groups_for_user(UserPoolId=new_pool, Username=fay["Username"])
+    assert [g["GroupName"] for g in got["Groups"]] == ["readers"]
+    assert f"user {old_name}: created as {fay['Username']}" in done.stderr
+
+    # A user the new pool refuses (an attribute added to the old schema after the import) is
+    # reported, the others still handled, and the run exits 1.
+    admin.add_custom_attributes(
+        UserPoolId=pool_id, CustomAttributes=[{"Name": "late", "AttributeDataType": "String"}]
+    )
+    gus = admin.admin_create_user(
+        UserPoolId=pool_id,
+        Username="gus@example.com",
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": "gus@example.com"},
+            {"Name": "custom:late", "Value": "1"},
+        ],
+    )["User"]["Username"]
+    again = run_import(s, "--export-users", str(out), "--create-users", pool=pool_id)
+    assert again.returncode == 1, again.stderr
+    assert f"user {gus}: not created: InvalidParameterException" in again.stdout
+    assert f"user {old_name}: exists (migrated)" in again.stdout
+    assert "users: 1 not created" in again.stdout

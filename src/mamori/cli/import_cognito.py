@@ -125,18 +125,38 @@ def import_cognito(settings: Settings, args: argparse.Namespace) -> int:
         print(line, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(report.as_json(args.pool), indent=2))
-    return 0
+    return 1 if report.failed else 0
 
 
 def _export(source: Any, target: Any, args: argparse.Namespace, report: Any, out: IO[str]) -> int:
-    from mamori.contrib.cognito_import import create_user, export_users
+    from mamori.contrib.cognito_users import create_user, export_users
+
+    username_attributes: list[str] = []
+    if args.create_users and report.pool_id is not None:
+        pool = target.describe_user_pool(UserPoolId=report.pool_id)["UserPool"]
+        username_attributes = list(pool.get("UsernameAttributes") or [])
+    refused = 0
 
     def on_user(record: dict[str, Any]) -> None:
+        nonlocal refused
         if not args.create_users:
             return
         if args.dry_run or report.pool_id is None:
             report.say(f"user {record['Username']}: would be created unless migrated")
             return
-        create_user(target, report.pool_id, record, not args.suppress_invitations, report)
+        made = create_user(
+            target,
+            report.pool_id,
+            record,
+            report,
+            invite=not args.suppress_invitations,
+            username_attributes=username_attributes,
+            legacy_sub_attribute=args.legacy_sub_attribute,
+        )
+        refused += not made
 
-    return export_users(source, args.pool, out, on_user)
+    count = export_users(source, args.pool, out, on_user)
+    if refused:
+        report.say(f"users: {refused} not created (see above)")
+        report.failed = True
+    return count

@@ -1,15 +1,15 @@
 """Copy a user pool from Amazon Cognito (or any Cognito-compatible endpoint) to mamori through
 both sides' admin APIs: the pool's settings and schema, MFA configuration, resource servers,
-groups and app clients (secrets kept), with the UserMigration trigger set; users are only
-exported, or created at the end of a migration (docs/migrating.md). Re-running skips what exists.
+groups and app clients (secrets kept), with the UserMigration trigger set; the users come
+through that trigger (their export and the end-of-migration sweep: cognito_users.py;
+docs/migrating.md). Re-running skips what exists.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from mamori.contrib.cognito_migration import UNWRITABLE, Endpoint
 
@@ -47,6 +47,7 @@ class Report:
     pool_id: str | None = None
     clients: dict[str, str] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    failed: bool = False  # something was refused (said in `lines`)
 
     def say(self, line: str) -> None:
         self.lines.append(line)
@@ -69,7 +70,7 @@ def make_client(endpoint: Endpoint) -> Any:
     )
 
 
-def _pages(idp: Any, operation: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
+def pages(idp: Any, operation: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
     for page in idp.get_paginator(operation).paginate(**params):
         yield from page.get(key, [])
 
@@ -105,7 +106,7 @@ class PoolCopy:
     # The pool
 
     def find_pool(self) -> str | None:
-        for summary in _pages(self.target, "list_user_pools", "UserPools", MaxResults=60):
+        for summary in pages(self.target, "list_user_pools", "UserPools", MaxResults=60):
             pool = self.target.describe_user_pool(UserPoolId=summary["Id"])["UserPool"]
             if (pool.get("UserPoolTags") or {}).get(IMPORTED_FROM_TAG) == self.old_pool_id:
                 return str(pool["Id"])
@@ -195,14 +196,14 @@ class PoolCopy:
         have = (
             {
                 s["Identifier"]
-                for s in _pages(
+                for s in pages(
                     self.target, "list_resource_servers", "ResourceServers", **_pool(pool_id)
                 )
             }
             if pool_id
             else set()
         )
-        old = _pages(
+        old = pages(
             self.source,
             "list_resource_servers",
             "ResourceServers",
@@ -228,12 +229,12 @@ class PoolCopy:
         have = (
             {
                 g["GroupName"]
-                for g in _pages(self.target, "list_groups", "Groups", UserPoolId=pool_id)
+                for g in pages(self.target, "list_groups", "Groups", UserPoolId=pool_id)
             }
             if pool_id
             else set()
         )
-        for group in _pages(self.source, "list_groups", "Groups", UserPoolId=self.old_pool_id):
+        for group in pages(self.source, "list_groups", "Groups", UserPoolId=self.old_pool_id):
             name = group["GroupName"]
             if name in have:
                 self.report.say(f"group {name}: exists")
@@ -251,18 +252,18 @@ class PoolCopy:
         if pool_id:
             have = {
                 c["ClientName"]: c["ClientId"]
-                for c in _pages(
+                for c in pages(
                     self.target, "list_user_pool_clients", "UserPoolClients", UserPoolId=pool_id
                 )
             }
             providers |= {
                 p["ProviderName"]
-                for p in _pages(
+                for p in pages(
                     self.target, "list_identity_providers", "Providers", UserPoolId=pool_id
                 )
             }
         members = _input_members(self.target, "CreateUserPoolClient")
-        summaries = _pages(
+        summaries = pages(
             self.source, "list_user_pool_clients", "UserPoolClients", UserPoolId=self.old_pool_id
         )
         for summary in summaries:
@@ -314,63 +315,3 @@ def _schema_attribute(attr: dict[str, Any]) -> dict[str, Any] | None:
     if name.startswith("dev:"):
         out["DeveloperOnlyAttribute"] = True
     return out
-
-
-def export_users(
-    source: Any, old_pool_id: str, out: IO[str], on_user: Callable[[dict[str, Any]], None]
-) -> int:
-    """Write the old pool's users as JSON lines (attributes, status, groups): the record of who
-    is to come over, never a password. `on_user` sees each one (e.g. to create it)."""
-    count = 0
-    for user in _pages(source, "list_users", "Users", UserPoolId=old_pool_id):
-        groups = [
-            g["GroupName"]
-            for g in _pages(
-                source,
-                "admin_list_groups_for_user",
-                "Groups",
-                UserPoolId=old_pool_id,
-                Username=user["Username"],
-            )
-        ]
-        record = {
-            "Username": user["Username"],
-            "Attributes": {a["Name"]: a.get("Value", "") for a in user.get("Attributes", [])},
-            "Enabled": user.get("Enabled", True),
-            "UserStatus": user.get("UserStatus"),
-            "Groups": groups,
-        }
-        out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-        on_user(record)
-        count += 1
-    return count
-
-
-def create_user(
-    target: Any, pool_id: str, record: dict[str, Any], invite: bool, report: Report
-) -> None:
-    """The end of a migration: a user who never signed in during it, created with their
-    attributes and groups and sent an invitation with a temporary password (or none)."""
-    attributes = [
-        {"Name": name.removeprefix("dev:"), "Value": value}
-        for name, value in record["Attributes"].items()
-        if name not in UNWRITABLE and not name.startswith("cognito:")
-    ]
-    params: dict[str, Any] = {"UserPoolId": pool_id, "Username": record["Username"]}
-    if not invite:
-        params["MessageAction"] = "SUPPRESS"
-    try:
-        target.admin_create_user(UserAttributes=attributes, **params)
-    except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code != "UsernameExistsException":
-            raise
-        report.say(f"user {record['Username']}: exists (migrated)")
-        return
-    for group in record["Groups"]:
-        target.admin_add_user_to_group(
-            UserPoolId=pool_id, Username=record["Username"], GroupName=group
-        )
-    if not record.get("Enabled", True):
-        target.admin_disable_user(UserPoolId=pool_id, Username=record["Username"])
-    report.say(f"user {record['Username']}: created")
