@@ -232,6 +232,34 @@ VALIDATION_NOTES = (
 )
 
 
+TRIGGER_RUNTIME_NOTES = (
+    "## Triggers: how they run",
+    "",
+    "How mamori calls a pool's functions (docs/triggers.md, How triggers run) compared with",
+    "Cognito:",
+    "",
+    "- **Where**: an ARN runs on AWS Lambda (or any service with its Invoke API:",
+    "  `lambda_endpoint`) unless `trigger_targets` maps it to an HTTP endpoint or a Python",
+    "  callable (mamori's additions). Cognito invokes as its service principal; mamori as the",
+    "  principal of its `lambda_*` keys (or botocore's chain), which needs",
+    "  `lambda:InvokeFunction`.",
+    "- **Time and retries**: 5 s per attempt and three attempts where the call can be retried",
+    "  (timeouts, throttling, 5xx), as Cognito documents; `trigger_timeout_seconds` changes the",
+    "  5 s (Cognito's is fixed). Attempts follow each other at once (Cognito documents no",
+    "  pause).",
+    "- **Errors**: `<Trigger> failed with error <message>.`, `<Trigger> invocation failed due",
+    "  to error <reason>.` (timeouts: `Socket timeout while invoking Lambda function`) and",
+    "  `Unrecognizable lambda output`, as Cognito words them in reported answers; the reason",
+    '  after "due to error" is Lambda\'s error name, or for HTTP endpoints the one Lambda would',
+    "  give (429 `TooManyRequestsException`, 5xx `ServiceException`, 404",
+    "  `ResourceNotFoundException`, 401/403 `AccessDeniedException`).",
+    "- **Redirects after a failed trigger** (federated and hosted sign-in): Cognito's observed",
+    "  `error=invalid_request` with the message (and a trailing space) as `error_description`",
+    "  (`domain/triggers.py` `redirect_error`); issue 15 asked for `access_denied`.",
+    "",
+)
+
+
 WIRE_NOTES = (
     "## Signed requests, wire limits and HTTP statuses",
     "",
@@ -433,6 +461,7 @@ def render() -> str:
         "wildcard DNS); a pool without a domain has none of these endpoints, as in Cognito.",
         "",
         *VALIDATION_NOTES,
+        *TRIGGER_RUNTIME_NOTES,
         *WIRE_NOTES,
         *DOMAIN_NOTES,
         *IDENTITY_PROVIDER_NOTES,

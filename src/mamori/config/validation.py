@@ -24,7 +24,7 @@ _SENDER_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 # The base host of prefix domains: DNS labels, two at least (auth.localhost, auth.example.com).
 _AUTH_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{1,63}")
 # python:<module>:<function>[.<attribute>] or python:<entry point name>
-_PYTHON_TARGET = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?")
+_PYTHON_TARGET = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*|[\w.-]+")
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[?[0-9A-Fa-f:.]{2,45}\]?")
 
 

@@ -6,6 +6,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from mamori.domain.errors import (
+    InvalidLambdaResponseException,
+    UnexpectedLambdaException,
+    UserLambdaValidationException,
+)
 from mamori.domain.userpools.settings import LambdaConfig, VersionedLambda
 
 # Cognito: callerContext.clientId when no app client is involved (AdminCreateUser,
@@ -30,6 +35,25 @@ class TriggerName(StrEnum):
     CUSTOM_EMAIL_SENDER = "CustomEmailSender"
     CUSTOM_SMS_SENDER = "CustomSMSSender"
     INBOUND_FEDERATION = "InboundFederation"
+
+
+# What a trigger's failure raises (Triggers.invoke): `except TRIGGER_ERRORS` where a flow must
+# turn any of them into its own answer (the hosted pages, federation's redirect).
+TRIGGER_ERRORS = (
+    UserLambdaValidationException,
+    InvalidLambdaResponseException,
+    UnexpectedLambdaException,
+)
+
+
+def redirect_error(error: Exception) -> tuple[str, str]:
+    """(error, error_description) for a redirect to the app's callback after a trigger failed
+    in a federated or hosted sign-in.
+
+    Cognito: observed redirects carry error=invalid_request and the trigger's message with a
+    space after it ("PreSignUp failed with error User already exists.. ", aws-amplify/amplify-js
+    issues 4319 and 14063), not access_denied."""
+    return "invalid_request", f"{error} "
 
 
 # Triggers whose answer Cognito does not read: a function may return nothing (null).

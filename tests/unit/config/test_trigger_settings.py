@@ -29,6 +29,7 @@ def test_entries_name_http_and_python_targets() -> None:
         "myco.hooks:pre_sign_up",
     )
     assert parse_trigger_target(f"{ARN}=python:presignup") == (ARN, "python", "presignup")
+    assert parse_trigger_target(f"{ARN}=python:pre-sign-up") == (ARN, "python", "pre-sign-up")
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,17 @@ from tests.support.entities import pool_value
 
 from mamori.domain.errors import (
     InvalidLambdaResponseException,
+    ServiceError,
     UnexpectedLambdaException,
     UserLambdaValidationException,
 )
-from mamori.domain.triggers import NO_CLIENT, TriggerName, trigger_event
+from mamori.domain.triggers import (
+    NO_CLIENT,
+    TRIGGER_ERRORS,
+    TriggerName,
+    redirect_error,
+    trigger_event,
+)
 from mamori.domain.userpools.settings import LambdaConfig, VersionedLambda
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.services.triggers.dispatcher import TIMEOUT_REASON, Route, Triggers
@@ -259,3 +266,14 @@ async def test_failures_log_no_event(caplog: pytest.LogCaptureFixture) -> None:
     assert len(caplog.records) == 3  # one line per attempt
     assert "Hunter2" not in caplog.text
     assert "UserMigration" in caplog.text and "ServiceException" in caplog.text
+
+
+def test_a_failed_trigger_in_a_redirect_is_what_cognito_sends() -> None:
+    failure = UserLambdaValidationException("PreSignUp failed with error User already exists..")
+    assert redirect_error(failure) == (
+        "invalid_request",
+        "PreSignUp failed with error User already exists.. ",
+    )
+    for kind in TRIGGER_ERRORS:
+        assert issubclass(kind, ServiceError)
+    assert InvalidLambdaResponseException in TRIGGER_ERRORS
