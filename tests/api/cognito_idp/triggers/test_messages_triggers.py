@@ -7,8 +7,10 @@ in the last tests), which the test decrypts and confirms with."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from tests.support.cognito import as_dict, attrs, error, unique
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
 from tests.support.live import REGION, Server, free_port, run_server
 from tests.support.mfa import mfa_pool
+from tests.support.node import NODE_DIR, needs_node
 from tests.support.smtp import Smtp, body_of
 from tests.support.triggers import TriggerScript, lambda_config
 
@@ -367,6 +370,30 @@ def test_custom_email_sender_gets_the_code_encrypted(
     assert server.outbox(pool_id, address) == []
     server.public().confirm_sign_up(
         ClientId=client_id, Username=username, ConfirmationCode=local_decrypt(encrypted)
+    )
+    assert sign_in(server, client_id, username)["AccessToken"]
+
+
+@needs_node
+def test_a_node_function_decrypts_the_code(server: Server, script: TriggerScript) -> None:
+    """The JavaScript side of docs/triggers.md: @aws-crypto's decrypt with a raw AES keyring."""
+    pool_id, client_id = setup(server, SENDERS)
+    username = unique()
+    sign_up(server, client_id, username)
+    [event] = script.events("custom_email_sender")
+    given = {"key": base64.b64encode(LOCAL_KEY).decode(), "code": event["request"]["code"]}
+    out = subprocess.run(
+        ["node", "custom_sender_decrypt.mjs", json.dumps(given)],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    decrypted = json.loads(out.stdout)
+    assert decrypted["context"]["userpool-id"] == pool_id
+    server.public().confirm_sign_up(
+        ClientId=client_id, Username=username, ConfirmationCode=decrypted["code"]
     )
     assert sign_in(server, client_id, username)["AccessToken"]
 
