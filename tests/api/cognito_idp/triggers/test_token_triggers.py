@@ -13,15 +13,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 from tests.support.cognito import error
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
+from tests.support.hosted_pages import hosted_client, page_url, submit
 from tests.support.live import Server, run_server
 from tests.support.tokens import verify
 from tests.support.triggers import TriggerScript, lambda_config
 
 FUNCTION = "pre_token_generation"
+VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 appendix B
 
 
 @pytest.fixture(scope="module")
@@ -332,3 +335,48 @@ def test_client_credentials_failure_at_token_endpoint(
     script.set(pre_token_generation={})
     status, answer = token()
     assert status == 200 and answer["access_token"]
+
+
+def test_hosted_auth_code_flow(server: Server, script: TriggerScript) -> None:
+    config = lambda_config("V2_0", PreTokenGenerationConfig=FUNCTION)
+    hosted = hosted_client(server, pool={"LambdaConfig": config})
+    username = make_user(server, hosted.pool_id)
+    script.set(
+        pre_token_generation={
+            "response": {
+                "claimsAndScopeOverrideDetails": {
+                    "idTokenGeneration": {"claimsToAddOrOverride": {"via": "hosted"}}
+                }
+            }
+        }
+    )
+
+    def code_and_tokens() -> httpx.Response:
+        with hosted.http() as http:
+            page = http.get(page_url(hosted, "/login"))
+            answer = submit(
+                http, page, "login-form", username=username, password=PASSWORD, action="password"
+            )
+            assert answer.status_code == 303, answer.text[:2000]
+            location = urllib.parse.urlsplit(answer.headers["location"])
+            code = dict(urllib.parse.parse_qsl(location.query))["code"]
+            return http.post(
+                f"{hosted.by_path}/oauth2/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "client_id": hosted.client_id,
+                    "code": code,
+                    "redirect_uri": hosted.redirect_uri,
+                    "code_verifier": VERIFIER,
+                },
+            )
+
+    tokens = code_and_tokens()
+    assert tokens.status_code == 200, tokens.text
+    claims = verify(server, hosted.pool_id, tokens.json()["id_token"], audience=hosted.client_id)
+    assert claims["via"] == "hosted"
+    assert [e["triggerSource"] for e in script.events(FUNCTION)] == ["TokenGeneration_HostedAuth"]
+    script.set(pre_token_generation={"raise": "not from the pages"})
+    refused = code_and_tokens()
+    assert refused.status_code == 400 and refused.json()["error"] == "access_denied"
+    assert "id_token" not in refused.json()
