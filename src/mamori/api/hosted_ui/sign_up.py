@@ -39,6 +39,7 @@ from mamori.domain.errors import InvalidPasswordException, ServiceError, Usernam
 from mamori.domain.oauth.authorization import SignedIn
 from mamori.domain.userpools.mfa_settings import MfaConfiguration
 from mamori.domain.userpools.user_pool import UserPool
+from mamori.domain.users.user import UserStatus
 
 # Labels of the standard attributes a pool may require, by name.
 _INPUTS = {  # name -> (input type, autocomplete token)
@@ -152,6 +153,12 @@ class SignUpPages:
             return self._refused(visit, pool, values, Refusal(USER_EXISTS, "username"))
         except ServiceError as exc:
             return self._refused(visit, pool, values, refusal(exc))
+        if user is not None and user.status is UserStatus.CONFIRMED:
+            # The pool's PreSignUp function confirmed the user: signed in at once, as after
+            # confirming with a code here (a pool that requires MFA asks at /login instead).
+            if pool.mfa_configuration is not MfaConfiguration.ON:
+                return await self._sign_in(visit, user.sub)
+            return done_page(self.pages, visit, N_("Account confirmed"), CONFIRMED)
         if delivery is None:
             return done_page(self.pages, visit, N_("Sign up"), CREATED_PENDING)
         # A concealed sign-up (no user) gets a ticket like anyone's, for a sub nobody has.

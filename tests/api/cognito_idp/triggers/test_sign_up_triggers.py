@@ -28,6 +28,7 @@ from tests.support.factories import (
     make_pool,
     sign_in,
 )
+from tests.support.hosted_pages import hosted_client, page_url, submit
 from tests.support.live import REGION, Server, run_server
 from tests.support.oauth import redeem_code
 from tests.support.oidc_stand_in import StandIn, client, oidc_stand_in
@@ -147,6 +148,34 @@ def test_pycognito_sign_up_confirmed_by_pre_sign_up_signs_in_at_once(
     assert server.outbox(pool_id, f"{username}@example.com") == []
     # Cognito: a user PreSignUp confirmed never goes through PostConfirmation.
     assert script.events("post_confirmation") == []
+
+
+def test_hosted_sign_up_confirmed_by_pre_sign_up_signs_in(
+    server: Server, script: TriggerScript
+) -> None:
+    hosted = hosted_client(server, pool={"LambdaConfig": TRIGGERS})
+    script.set(pre_sign_up={"response": {"autoConfirmUser": True}})
+    username = unique()
+    with hosted.http() as http:
+        page = http.get(page_url(hosted, "/signup"))
+        assert page.status_code == 200, page.text[:2000]
+        answer = submit(
+            http,
+            page,
+            "signup-form",
+            username=username,
+            password=PASSWORD,
+            email=f"{username}@example.com",
+        )
+    # As after confirming with a code on these pages: signed in, mamori's code to the client.
+    assert answer.status_code == 303, answer.text[:2000]
+    location = answer.headers["location"]
+    assert location.startswith(hosted.redirect_uri + "?") and "code=" in location
+    [event] = script.events("pre_sign_up")
+    assert event["triggerSource"] == "PreSignUp_SignUp"
+    assert event["callerContext"]["clientId"] == hosted.client_id
+    assert user_of(server, hosted.pool_id, username)["UserStatus"] == "CONFIRMED"
+    assert server.outbox(hosted.pool_id, f"{username}@example.com") == []
 
 
 def test_auto_verify_counts_only_with_auto_confirm(
