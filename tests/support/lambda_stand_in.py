@@ -5,9 +5,10 @@ in docker.
 
 As Lambda answers: 200 with the handler's return value as JSON; a handler that raises gives
 200 with `X-Amz-Function-Error: Unhandled` and {"errorMessage", "errorType", "stackTrace"}; an
-unknown function 404 ResourceNotFoundException; an unsigned request 403
-MissingAuthenticationTokenException. `fail(name, status, error, times)` makes the next calls
-of a function answer an error (throttling, a 5xx), `delay` holds every answer.
+unknown function 404 ResourceNotFoundException; a request not SigV4-signed for `lambda` with
+the right secret (SECRET, or `secrets`' for its key id) 403 with AWS's error code.
+`fail(name, status, error, times)` makes the next calls of a function answer an error
+(throttling, a 5xx), `delay` holds every answer.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from mamori.protocols import sigv4
 
 Handler = Callable[[Any, Any], Any]
 SECRET = "stand-in-secret"  # a test credential: the stand-in checks no signature
@@ -71,6 +75,8 @@ class LambdaStandIn:
 
     handlers: Mapping[str, Handler]
     delay: float = 0.0
+    # Secret access keys by key id, for checking signatures; any other key's is SECRET.
+    secrets: Mapping[str, str] = field(default_factory=dict)
     invocations: list[Invocation] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -161,14 +167,23 @@ class LambdaStandIn:
             time.sleep(self.delay)
         if self.closed:
             return None
-        if credential is None:
-            record.answered = 403
-            return self._answer(
-                request,
-                403,
-                {"message": "Missing Authentication Token"},
-                "MissingAuthenticationTokenException",
+        try:
+            # mamori's own SigV4 verifier, as AWS checks: a signature made wrongly is refused.
+            sigv4.verify(
+                sigv4.SignedRequest(
+                    "POST",
+                    urllib.parse.urlsplit(request.path).path,
+                    urllib.parse.urlsplit(request.path).query,
+                    record.headers,
+                    body,
+                ),
+                lambda key: self.secrets.get(key, SECRET),
+                datetime.now(UTC),
+                service="lambda",
             )
+        except sigv4.SignatureError as refused:
+            record.answered = 403
+            return self._answer(request, 403, {"message": refused.message}, refused.code)
         if failure is not None:
             record.answered = failure.status
             return self._answer(request, failure.status, {"message": failure.error}, failure.error)

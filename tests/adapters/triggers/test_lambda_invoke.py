@@ -58,8 +58,9 @@ def lambda_triggers(
     timeout: float = 5.0,
     region: str = "",
     key_id: str = KEY_ID,
+    secret: str = SECRET,
 ) -> Triggers:
-    config = InvokeConfig(stand_in.url, region, "eu-west-1", key_id, SECRET if key_id else "")
+    config = InvokeConfig(stand_in.url, region, "eu-west-1", key_id, secret if key_id else "")
     return Triggers({}, LambdaInvoke(config, client), timeout_seconds=timeout)
 
 
@@ -199,6 +200,7 @@ async def test_without_keys_botocores_chain_signs(
     client: httpx.AsyncClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    stand_in.secrets = {"AKIDFROMTHECHAIN": "chain-secret"}
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMTHECHAIN")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
@@ -214,3 +216,19 @@ async def test_without_keys_botocores_chain_signs(
     )
     assert len(stand_in.calls()) == 1
     assert chain_credentials() is not None  # the chain itself, as the transport calls it
+
+
+@pytest.mark.anyio
+async def test_the_signature_is_sigv4_as_aws_checks_it(
+    script: TriggerScript, stand_in: LambdaStandIn, client: httpx.AsyncClient
+) -> None:
+    """The stand-in checks signatures with mamori's SigV4 verifier: the right secret passes
+    (every other test), a wrong one is refused and not retried."""
+    with pytest.raises(UnexpectedLambdaException) as caught:
+        await invoke(lambda_triggers(stand_in, client, secret="not-the-secret"))
+    assert caught.value.message == (
+        "PreSignUp invocation failed due to error InvalidSignatureException."
+    )
+    assert [c.answered for c in stand_in.calls()] == [403]
+    assert script.events() == []
+    assert await invoke(lambda_triggers(stand_in, client)) is not None

@@ -5,11 +5,13 @@ plain functions on threads (the event loop keeps running), `async def` ones on t
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import time
 from typing import Any
 
 import anyio
 import pytest
+from tests.support import trigger_functions
 from tests.support.triggers import MODULE, TriggerScript, arn, pre_sign_up_pool, sign_up_event
 
 from mamori.adapters.triggers.python import PythonFunctions, TargetError, load
@@ -189,3 +191,20 @@ def test_targets_that_do_not_load_are_refused() -> None:
         load(f"{MODULE}:ENV")
     with pytest.raises(TargetError, match="no entry point"):
         load("no-such-entry-point")
+
+
+def test_an_entry_point_names_a_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python:<name>` loads the entry point `<name>` of the group mamori.triggers, as a
+    package installed beside the server declares it."""
+    declared = importlib.metadata.EntryPoint(
+        name="pre-sign-up", value=f"{MODULE}:pre_sign_up", group="mamori.triggers"
+    )
+
+    def entry_points(**query: str) -> list[importlib.metadata.EntryPoint]:
+        matches = all(getattr(declared, key) == value for key, value in query.items())
+        return [declared] if matches else []
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    assert load("pre-sign-up") is trigger_functions.pre_sign_up
+    with pytest.raises(TargetError, match="no entry point"):
+        load("post-confirmation")
