@@ -59,6 +59,8 @@ class PasswordVerifierAnswer:
     timestamp: str | None = None
     secret_hash: str | None = None
     device_key: str | None = None
+    # ClientMetadata: in a CUSTOM_AUTH sign-in, for the DefineAuthChallenge that follows.
+    client_metadata: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

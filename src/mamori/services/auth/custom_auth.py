@@ -89,11 +89,21 @@ class CustomAuthSteps:
         with_srp = request.challenge_name == SRP_A
         if with_srp and not request.srp_a:
             raise InvalidParameterException("Missing required parameter SRP_A")
-        check_secret_hash(client, username, request.secret_hash)
-        user = await self._users.find(pool, username)
-        await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
-        if user is None and not client.prevent_user_existence_errors:
-            raise UserNotFoundException("User does not exist.")
+        exchange = None
+        if with_srp:
+            # The password's exchange first, as USER_SRP_AUTH's (SECRET_HASH, rate limits,
+            # PreAuthentication, a decoy for a name nobody holds, UserNotFound with LEGACY);
+            # sent only if DefineAuthChallenge asks for PASSWORD_VERIFIER.
+            exchange = await self._srp.start(
+                pool, client, username, request.srp_a, request.secret_hash, ip, kind=CUSTOM
+            )
+            user = await self._users.find(pool, username)
+        else:
+            check_secret_hash(client, username, request.secret_hash)
+            user = await self._users.find(pool, username)
+            await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
+            if user is None and not client.prevent_user_existence_errors:
+                raise UserNotFoundException("User does not exist.")
         if user is not None:
             # A disabled or unconfirmed user is refused before any function runs.
             user = await self._machine.checked_user(pool, user, None)
@@ -104,18 +114,15 @@ class CustomAuthSteps:
             gate = await self._machine.risk_gate(pool, client, username, user, context, True)
             if self._machine.triggers is not None:
                 # Cognito: PreAuthentication before DefineAuthChallenge (with SRP_A, the
-                # password step's own call makes it).
+                # password's exchange made that call).
                 await self._machine.triggers.pre_authentication(
                     pool, client, username, user, request.client_metadata
                 )
         who = Who(user, username)
         rounds = (CustomRound(SRP_A, True),) if with_srp else ()
         define = await self._functions.define(pool, client, who, rounds, request.client_metadata)
-        if with_srp and define == PASSWORD_VERIFIER:
-            # The password by SRP, as USER_SRP_AUTH's (a decoy for a name nobody holds).
-            return await self._srp.start(
-                pool, client, username, request.srp_a, request.secret_hash, ip, kind=CUSTOM
-            )
+        if exchange is not None and define == PASSWORD_VERIFIER:
+            return exchange
         base = SignIn(user.sub if user else "", username, custom=rounds)
         return await self._decided(
             pool, client, who, base, define, request.client_metadata, context, _screened(gate)
@@ -129,15 +136,18 @@ class CustomAuthSteps:
         sign_in: SignIn,
         context: RequestContext | None,
         screened: Screening,
+        metadata: Mapping[str, str],
     ) -> AuthOutcome:
         """PASSWORD_VERIFIER proven in a custom sign-in: DefineAuthChallenge again, with its
-        round appended."""
+        round appended (`metadata`: the answer's ClientMetadata)."""
         assert sign_in.custom is not None
         rounds = (*sign_in.custom, CustomRound(PASSWORD_VERIFIER, True))
         who = Who(user, sign_in.typed)
-        define = await self._functions.define(pool, client, who, rounds, {})
+        define = await self._functions.define(pool, client, who, rounds, metadata)
         following = dataclasses.replace(sign_in, custom=rounds)
-        return await self._decided(pool, client, who, following, define, {}, context, screened)
+        return await self._decided(
+            pool, client, who, following, define, metadata, context, screened
+        )
 
     # --- RespondToAuthChallenge with CUSTOM_CHALLENGE
     async def answer(

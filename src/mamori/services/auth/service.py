@@ -316,7 +316,7 @@ class AuthService(SignOutOperations):
             if step.sign_in.custom is not None and self._custom is not None:
                 # CUSTOM_AUTH's password (CHALLENGE_NAME SRP_A): DefineAuthChallenge goes on.
                 return await self._custom.after_password(
-                    pool, client, step.user, step.sign_in, context, screened
+                    pool, client, step.user, step.sign_in, context, screened, answer.client_metadata
                 )
             return await self._machine.first_factor(
                 pool, client, step.user, step.sign_in, context, screened

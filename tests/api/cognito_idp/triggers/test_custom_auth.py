@@ -215,7 +215,13 @@ def test_srp_then_custom_challenges(
     out = flow.start(**params)
     assert out["ChallengeName"] == "PASSWORD_VERIFIER"
     claim = aws.process_challenge(out["ChallengeParameters"], params)
-    out = flow.respond("PASSWORD_VERIFIER", out.get("Session"), **claim)
+    out = flow.api.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=claim,
+        ClientMetadata={"step": "password"},
+    )
+    flow.seen.append(out)
     for _ in range(3):
         out = flow.answer(out, user)
     assert "AccessToken" in out["AuthenticationResult"]
@@ -225,6 +231,7 @@ def test_srp_then_custom_challenges(
         {"challengeName": "SRP_A", "challengeResult": True},
         {"challengeName": "PASSWORD_VERIFIER", "challengeResult": True},
     ]
+    assert script.events("quiz_define")[1]["request"]["clientMetadata"] == {"step": "password"}
     assert [s["challengeName"] for s in sessions[-1]] == ["SRP_A", "PASSWORD_VERIFIER"] + [
         "CUSTOM_CHALLENGE"
     ] * 3

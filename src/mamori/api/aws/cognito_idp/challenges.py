@@ -71,7 +71,7 @@ def challenge_answer(
     client_metadata: Mapping[str, Any] | None = None,
 ) -> ChallengeAnswer:
     """RespondToAuthChallenge's ChallengeName and ChallengeResponses (and its ClientMetadata,
-    which only the custom challenge's triggers read)."""
+    which only the custom sign-in's triggers read: CUSTOM_CHALLENGE, PASSWORD_VERIFIER)."""
     try:
         challenge = Challenge(name)
     except ValueError:
@@ -95,6 +95,7 @@ def challenge_answer(
             timestamp=r.get("TIMESTAMP"),
             secret_hash=secret_hash,
             device_key=r.get("DEVICE_KEY"),
+            client_metadata=entries(client_metadata),
         )
     if challenge is Challenge.DEVICE_PASSWORD_VERIFIER:
         return DevicePasswordVerifierAnswer(
