@@ -143,10 +143,14 @@ async def async_scripted(event: dict[str, Any], context: Any) -> Any:
 
 
 def remaining_time(event: dict[str, Any], context: Any) -> Any:
-    """Answers with context.get_remaining_time_in_millis() in response.remaining (the context
-    object a handler gets in-process, as on Lambda)."""
+    """Answers what its context says (remaining time, function name, ARN): the context object
+    a handler gets in-process, as on Lambda."""
     _record("remaining_time", event)
-    event["response"] = {"remaining": context.get_remaining_time_in_millis()}
+    event["response"] = {
+        "remaining": context.get_remaining_time_in_millis(),
+        "function_name": context.function_name,
+        "invoked_function_arn": context.invoked_function_arn,
+    }
     return event
 
 

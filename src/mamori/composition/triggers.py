@@ -19,13 +19,17 @@ from mamori.services.triggers.ports import TriggerTransport
 
 def build_triggers(settings: Settings, http: OutboundHttp) -> Triggers:
     targets = [parse_trigger_target(entry) for entry in settings.trigger_targets]
+    # Python functions by the ARN they serve (their context names it), each loaded once.
+    loaded: dict[str, Handler] = {}
     functions: dict[str, Handler] = {}
-    for _, kind, target in targets:
+    for arn, kind, target in targets:
         if kind == "python":
-            try:
-                functions[target] = load(target)
-            except TargetError as exc:
-                raise ConfigError(f"trigger_targets: {exc}") from exc
+            if target not in loaded:
+                try:
+                    loaded[target] = load(target)
+                except TargetError as exc:
+                    raise ConfigError(f"trigger_targets: {exc}") from exc
+            functions[arn] = loaded[target]
     transports: dict[str, TriggerTransport] = {
         "python": PythonFunctions(functions, anyio.CapacityLimiter(settings.trigger_threads))
     }
@@ -45,5 +49,8 @@ def build_triggers(settings: Settings, http: OutboundHttp) -> Triggers:
         ),
         http.client(),
     )
-    routes = {arn: Route(transports[kind], target, kind) for arn, kind, target in targets}
+    routes = {
+        arn: Route(transports[kind], arn if kind == "python" else target, kind)
+        for arn, kind, target in targets
+    }
     return Triggers(routes, lambda_invoke, float(settings.trigger_timeout_seconds))

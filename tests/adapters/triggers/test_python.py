@@ -25,11 +25,10 @@ from mamori.services.triggers.dispatcher import Route, Triggers
 
 
 def python_triggers(*functions: str, timeout: float = 5.0, threads: int = 8) -> Triggers:
-    specs = {name: f"{MODULE}:{name}" for name in functions}
-    python = PythonFunctions(
-        {spec: load(spec) for spec in specs.values()}, anyio.CapacityLimiter(threads)
-    )
-    routes = {arn(name): Route(python, spec, "python") for name, spec in specs.items()}
+    # As wiring builds it: functions keyed by the ARN they serve.
+    loaded = {arn(name): load(f"{MODULE}:{name}") for name in functions}
+    python = PythonFunctions(loaded, anyio.CapacityLimiter(threads))
+    routes = {served: Route(python, served, "python") for served in loaded}
     return Triggers(routes, None, timeout_seconds=timeout)
 
 
@@ -175,10 +174,12 @@ async def test_an_async_function_runs_on_the_loop(script: TriggerScript) -> None
 
 
 @pytest.mark.anyio
-async def test_the_context_says_the_time_left(script: TriggerScript) -> None:
+async def test_the_context_says_the_time_left_and_the_function(script: TriggerScript) -> None:
     answer = await invoke(python_triggers("remaining_time", timeout=2.0), "remaining_time")
     assert answer is not None
     assert 1000 < answer["response"]["remaining"] <= 2000
+    assert answer["response"]["invoked_function_arn"] == arn("remaining_time")
+    assert answer["response"]["function_name"] == "mamori-test-remaining-time"
 
 
 def test_targets_that_do_not_load_are_refused() -> None:

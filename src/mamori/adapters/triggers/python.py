@@ -56,10 +56,13 @@ def load(spec: str) -> Handler:
 class LambdaContext:
     """What a Lambda handler's `context` offers that a handler may read."""
 
-    def __init__(self, name: str, seconds: float) -> None:
+    def __init__(self, target: str, seconds: float) -> None:
+        """`target`: the function's ARN (its name is the ARN's), or any other name."""
+        parts = target.split(":")
+        name = parts[6] if target.startswith("arn:") and len(parts) > 6 else target
         self.function_name = name
         self.function_version = "$LATEST"
-        self.invoked_function_arn = name
+        self.invoked_function_arn = target
         self.memory_limit_in_mb = 128
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/mamori/triggers/{name}"
@@ -71,7 +74,8 @@ class LambdaContext:
 
 
 class PythonFunctions:
-    """The Python transport. `functions`: each target loaded at start-up; `threads` bounds
+    """The Python transport. `functions`: the callable for each target (wiring keys them by
+    the ARN they serve, for the context), loaded at start-up; `threads` bounds
     how many plain functions run at once (one stuck past its deadline keeps its thread until
     it returns: a thread cannot be stopped)."""
 
