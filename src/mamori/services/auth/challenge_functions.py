@@ -20,10 +20,11 @@ from mamori.services.auth.sign_in_state import CustomRound
 # Cognito: InvalidParameterException with this message when the pool has no DefineAuthChallenge
 # (or CreateAuthChallenge, VerifyAuthChallengeResponse for the step that needs it).
 NOT_CONFIGURED = "Custom auth lambda trigger is not configured for the user pool."
-# mamori's bounds, so that a Session (at most 4096 characters in the model) always fits: the
-# JSON of privateChallengeParameters, a challengeMetadata (the rounds: custom_auth.py).
-MAX_PRIVATE_BYTES = 1536
-MAX_METADATA_CHARS = 64
+# mamori's bounds, so that a Session (at most 4096 characters in the model) fits: the JSON of
+# privateChallengeParameters and of a challengeMetadata, in bytes (non-ASCII is escaped, six
+# bytes a character); the rounds and the final check of the sealed length: custom_auth.py.
+MAX_PRIVATE_BYTES = 1024
+MAX_METADATA_BYTES = 64
 SRP_A = "SRP_A"
 PASSWORD_VERIFIER = Challenge.PASSWORD_VERIFIER.value
 CUSTOM_CHALLENGE = Challenge.CUSTOM_CHALLENGE.value
@@ -178,9 +179,11 @@ class ChallengeFunctions:
             raise InvalidLambdaResponseException(
                 f"privateChallengeParameters over {MAX_PRIVATE_BYTES} bytes."
             )
-        if challenge_metadata is not None and len(challenge_metadata) > MAX_METADATA_CHARS:
+        if challenge_metadata is not None and len(json.dumps(challenge_metadata)) - 2 > (
+            MAX_METADATA_BYTES
+        ):
             raise InvalidLambdaResponseException(
-                f"challengeMetadata over {MAX_METADATA_CHARS} characters."
+                f"challengeMetadata over {MAX_METADATA_BYTES} bytes."
             )
         return CreatedChallenge(public, private, challenge_metadata)
 

@@ -18,6 +18,7 @@ from mamori.domain.auth.answers import CustomChallengeAnswer, SignInRequest
 from mamori.domain.auth.auth_flow import Challenge, Proof
 from mamori.domain.auth.prompts import ChallengePrompt
 from mamori.domain.errors import (
+    InvalidLambdaResponseException,
     InvalidParameterException,
     NotAuthorizedException,
     UserNotFoundException,
@@ -46,8 +47,10 @@ from mamori.services.security.guard import Guard
 from mamori.services.userpools.clients import check_secret_hash
 from mamori.services.users.accounts import UserAccounts
 
-# mamori's bound on the rounds one sign-in may take (the Session carries them all).
+# mamori's bound on the rounds one sign-in may take (the Session carries them all), and the
+# model's on a Session's length.
 MAX_ROUNDS = 8
+MAX_SESSION_CHARS = 4096
 
 
 def _screened(gate: RiskGate | None) -> Screening | None:
@@ -242,6 +245,12 @@ class CustomAuthSteps:
             sign_in.renewed(), private=created.private, metadata=created.metadata
         )
         session = self._sessions.seal(pool.id, client, Challenge.CUSTOM_CHALLENGE, pending)
+        if len(session) > MAX_SESSION_CHARS:
+            # Within the bounds this is reached only by the longest usernames in non-ASCII
+            # with the largest parameters: never hand out a Session the client can't send.
+            raise InvalidLambdaResponseException(
+                "The challenge's parameters do not fit in a Session."
+            )
         name = (
             who.user.username if who.user is not None else self._srp.decoy_user_id(pool, who.typed)
         )

@@ -420,3 +420,27 @@ def test_a_temporary_password_is_replaced_after_the_custom_rounds(
         "NEW_PASSWORD_REQUIRED", out["Session"], USERNAME=user, NEW_PASSWORD="An0ther-Horse!"
     )
     assert "AccessToken" in done["AuthenticationResult"]
+
+
+def test_parameters_too_large_to_seal_are_refused(
+    server: Server, pool_id: str, client_id: str, script: TriggerScript
+) -> None:
+    user = make_user(server, pool_id)
+    flow = Recorder(server, client_id)
+    big = {"response": {"privateChallengeParameters": {"answer": "x" * 1100}}}
+    script.set(quiz_create=big)
+    fails(lambda: flow.start(USERNAME=user), "InvalidLambdaResponseException")
+    script.set(quiz_create={"response": {"challengeMetadata": "é" * 20}})
+    fails(lambda: flow.start(USERNAME=user), "InvalidLambdaResponseException")
+    # Positive control: at the bounds, the Session is made and answered.
+    script.set(
+        quiz_create={
+            "response": {
+                "privateChallengeParameters": {"answer": "2", "pad": "p" * 990},
+                "challengeMetadata": "m" * 64,
+            }
+        },
+        quiz_define={"rounds": 1},
+    )
+    done = flow.answer(flow.start(USERNAME=user), user)
+    assert "AccessToken" in done["AuthenticationResult"]
