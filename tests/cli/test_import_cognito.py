@@ -144,7 +144,8 @@ def test_import_dry_run_then_real_then_again(servers: Servers) -> None:
     assert pool["LambdaConfig"]["DefineAuthChallenge"] == DEFINE_ARN  # the team's own triggers kept
     schema = {a["Name"]: a for a in pool["SchemaAttributes"]}
     assert "custom:tier" in schema and schema["name"]["Required"] is True
-    assert schema["custom:legacy_sub"]["Mutable"] is True  # where the function keeps the old sub
+    # Where the function keeps the old sub: written once, by the migration.
+    assert schema["custom:legacy_sub"]["Mutable"] is False
     mfa = admin.get_user_pool_mfa_config(UserPoolId=new_pool)
     assert mfa["MfaConfiguration"] == "OPTIONAL"
     assert mfa["SoftwareTokenMfaConfiguration"]["Enabled"] is True
@@ -171,6 +172,20 @@ def test_import_dry_run_then_real_then_again(servers: Servers) -> None:
     assert backend_new["ClientSecret"] == backend_old["ClientSecret"]  # apps keep their secret
     assert backend_new["AllowedOAuthScopes"] == ["https://api.shop.example/orders.read"]
     assert backend_new["AllowedOAuthFlows"] == ["client_credentials"]
+    # The old clients wrote every attribute (no list): the copies name them all but the legacy
+    # sub, which an immutable attribute's SignUp could otherwise set.
+    web_new = admin.describe_user_pool_client(
+        UserPoolId=new_pool, ClientId=ids["ClientIds"][old_clients["web"]]
+    )["UserPoolClient"]
+    assert (
+        "WriteAttributes"
+        not in old_admin.describe_user_pool_client(
+            UserPoolId=s.pool_id, ClientId=old_clients["web"]
+        )["UserPoolClient"]
+    )
+    assert {"email", "name", "custom:tier"} <= set(web_new["WriteAttributes"])
+    assert "custom:legacy_sub" not in web_new["WriteAttributes"]
+    assert "PreSignUp" not in pool["LambdaConfig"]  # the sign-up guard only when asked
     # Users are not imported: the UserMigration trigger brings each at their first sign-in.
     assert admin.list_users(UserPoolId=new_pool)["Users"] == []
 

@@ -220,7 +220,7 @@ def test_settings_are_checked(old: Old, env: pytest.MonkeyPatch) -> None:
         handler(event("UserMigration_Authentication", "alice", PASSWORD))
     env.delenv("MFA_USERS")
     with pytest.raises(MigrationRefused, match="Not a UserMigration event"):
-        handler(event("PreSignUp_SignUp", "alice"))
+        handler(event("CustomMessage_SignUp", "alice"))
 
 
 def test_the_module_loads_without_botocore() -> None:
@@ -244,7 +244,10 @@ def test_post_authentication_copies_the_old_groups(
         admin.admin_add_user_to_group(UserPoolId=old.pool_id, Username="alice", GroupName=group)
     with run_server(tmp_path_factory.mktemp("new-mamori")) as new:
         new_pool = str(
-            make_pool(new, Schema=[{"Name": "legacy_sub", "AttributeDataType": "String"}])["Id"]
+            make_pool(
+                new,
+                Schema=[{"Name": "legacy_sub", "AttributeDataType": "String", "Mutable": False}],
+            )["Id"]
         )
         new.admin().create_group(UserPoolId=new_pool, GroupName="admins")  # staff not imported
         # The new pool names the user differently (as email-as-username pools do): the old
@@ -269,6 +272,17 @@ def test_post_authentication_copies_the_old_groups(
         assert groups() == ["admins"]
         handler(post)  # again: nothing to add, nothing fails
         assert groups() == ["admins"]
+        # Someone who signed up here as "alice" (no legacy sub: never migrated) gets nothing,
+        # though the old pool has an alice in admins.
+        make_user(new, new_pool, "alice")
+        impostor = {**post, "userName": "alice", "request": {"userAttributes": {}}}
+        handler(impostor)
+        got = new.admin().admin_list_groups_for_user(UserPoolId=new_pool, Username="alice")
+        assert got["Groups"] == []
+        forged = {**impostor, "request": {"userAttributes": {"custom:legacy_sub": '" or sub ^= "'}}}
+        handler(forged)  # not a sub: no filter is built from it
+        got = new.admin().admin_list_groups_for_user(UserPoolId=new_pool, Username="alice")
+        assert got["Groups"] == []
     cognito_migration.client.cache_clear()
 
 
@@ -281,7 +295,28 @@ def test_outcomes_are_logged_never_the_password(
     handler(event("UserMigration_Authentication", "alice", PASSWORD))
     lines = [r.getMessage() for r in caplog.records]
     assert lines == [
-        "UserMigration_Authentication: not migrated: Incorrect username or password.",
+        "UserMigration_Authentication: refused: Incorrect username or password.",
         "UserMigration_Authentication: migrated (CONFIRMED)",
     ]
     assert not any(PASSWORD in line or "Wrong-Horse" in line for line in lines)
+
+
+def test_sign_up_guard_keeps_the_old_pools_names(old: Old, env: pytest.MonkeyPatch) -> None:
+    def sign_up(source: str, username: str, **attributes: str) -> dict[str, Any]:
+        return {
+            **event(source, username),
+            "request": {"userAttributes": attributes, "validationData": None},
+            "response": {"autoConfirmUser": False},
+        }
+
+    fresh = sign_up("PreSignUp_SignUp", "newcomer", email="newcomer@example.com")
+    assert handler(fresh) == fresh  # positive control: a name the old pool does not have
+    for taken in (
+        sign_up("PreSignUp_SignUp", "alice", email="someone@example.com"),
+        sign_up("PreSignUp_SignUp", "alice2", email="alice@example.com"),
+    ):
+        with pytest.raises(MigrationRefused, match="exists: sign in with its password"):
+            handler(taken)
+    # The sweep's AdminCreateUser and federated sign-ups are not this guard's business.
+    admin_made = sign_up("PreSignUp_AdminCreateUser", "alice", email="alice@example.com")
+    assert handler(admin_made) == admin_made

@@ -70,7 +70,7 @@ def migration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migration]:
         )
         make_client(old, old_pool, ClientName="web")
         admin.create_group(UserPoolId=old_pool, GroupName="admins")
-        for name in ("alice", "bob", "carol", "dave", "erin"):
+        for name in ("alice", "bob", "carol", "dave", "erin", "hank"):
             make_user(old, old_pool, name, attributes={"custom:tier": "gold"})
         admin.admin_add_user_to_group(UserPoolId=old_pool, Username="alice", GroupName="admins")
 
@@ -136,6 +136,8 @@ def import_pool(
             "--migration-function",
             migration_arn,
             "--groups-function",
+            groups_arn,
+            "--sign-up-function",
             groups_arn,
             "--legacy-sub-attribute",
             "custom:legacy_sub",
@@ -318,3 +320,28 @@ def test_the_function_behind_lambdas_invoke_api(
         "PostAuthentication_Authentication",  # the second sign-in: no migration
     ]
     assert old_sign_ins(m, "erin") == ["Fail", "Pass"]
+
+
+def test_sign_up_cannot_take_an_old_pools_name(migration: Migration) -> None:
+    m = migration
+    public = m.new.public()
+
+    def sign_up(username: str, email: str) -> None:
+        public.sign_up(
+            ClientId=m.web_client,
+            Username=username,
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": email}],
+        )
+
+    for username, email in (("hank", "x@example.com"), ("hank2", "hank@example.com")):
+        with pytest.raises(ClientError) as refused:
+            sign_up(username, email)
+        assert refused.value.response["Error"]["Code"] == "UserLambdaValidationException"
+        assert "sign in with its password" in refused.value.response["Error"]["Message"]
+        assert new_user(m, username) is None
+    sign_up("newcomer", "newcomer@example.com")  # positive control: a name nobody had
+    assert new_user(m, "newcomer") is not None
+    # hank himself moves in by signing in, and his name is his.
+    assert sign_in(m, "hank", PASSWORD)["AccessToken"]
+    assert old_sign_ins(m, "hank") == ["Pass"]

@@ -45,10 +45,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         help="ARN set as the new pool's PostAuthentication trigger, copying group memberships",
     )
     cmd.add_argument(
+        "--sign-up-function",
+        dest="sign_up_function",
+        help="ARN set as the new pool's PreSignUp trigger: refuses sign-ups under the old pool's "
+        "usernames, emails and phone numbers while users are moving",
+    )
+    cmd.add_argument(
         "--legacy-sub-attribute",
         dest="legacy_sub_attribute",
-        help="a custom attribute (e.g. custom:legacy_sub) added to the new pool's schema, where "
-        "the migration function keeps each user's old sub (its LEGACY_SUB_ATTRIBUTE)",
+        help="a custom attribute (e.g. custom:legacy_sub) added to the new pool's schema, "
+        "immutable and writable by no app client, where the migration function keeps each "
+        "user's old sub (its LEGACY_SUB_ATTRIBUTE)",
     )
     cmd.add_argument(
         "--no-triggers",
@@ -111,6 +118,7 @@ def import_cognito(settings: Settings, args: argparse.Namespace) -> int:
     options = Options(
         migration_function=args.migration_function,
         groups_function=args.groups_function,
+        sign_up_function=args.sign_up_function,
         copy_triggers=args.copy_triggers,
         dry_run=args.dry_run,
         legacy_sub_attribute=args.legacy_sub_attribute,

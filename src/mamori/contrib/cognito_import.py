@@ -16,6 +16,8 @@ from mamori.contrib.cognito_migration import UNWRITABLE, Endpoint
 IMPORTED_FROM_TAG = "mamori:imported-from"
 # DescribeUserPool members CreateUserPool takes as they are (the others are handled below).
 _POOL_SKIPPED = frozenset({"PoolName", "Schema", "LambdaConfig", "UserPoolTags"})
+# Attributes no app client may be granted to write (Cognito refuses them in WriteAttributes).
+_NEVER_WRITABLE = frozenset({"sub", "email_verified", "phone_number_verified", "identities"})
 # DescribeUserPoolClient members CreateUserPoolClient takes as they are.
 _CLIENT_SKIPPED = frozenset(
     {
@@ -33,6 +35,7 @@ _CLIENT_SKIPPED = frozenset(
 class Options:
     migration_function: str | None = None
     groups_function: str | None = None
+    sign_up_function: str | None = None  # PreSignUp: the sign-up guard
     copy_triggers: bool = True
     dry_run: bool = False
     # The custom attribute the migration function keeps the old `sub` in (its
@@ -149,7 +152,8 @@ class PoolCopy:
                 {
                     "Name": legacy,
                     "AttributeDataType": "String",
-                    "Mutable": True,
+                    # Written once, by the migration; the group step trusts it.
+                    "Mutable": False,
                     "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
                 }
             )
@@ -176,6 +180,13 @@ class PoolCopy:
                     "is replaced by the groups function: call it from yours instead"
                 )
             config["PostAuthentication"] = self.options.groups_function
+        if self.options.sign_up_function:
+            if config.get("PreSignUp"):
+                self.report.say(
+                    f"warning: the old pool's PreSignUp {config['PreSignUp']} is replaced by the "
+                    "sign-up guard: call guard_sign_up from yours instead"
+                )
+            config["PreSignUp"] = self.options.sign_up_function
         return config
 
     def mfa(self, pool_id: str | None) -> None:
@@ -246,6 +257,10 @@ class PoolCopy:
             self.target.create_group(UserPoolId=pool_id, GroupName=name, **params)
             self.report.say(f"group {name}: created")
 
+    def writable(self, pool_id: str) -> list[str]:
+        pool = self.target.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        return _writable_names(pool, self.options.legacy_sub_attribute)
+
     def clients(self, pool_id: str | None) -> None:
         have: dict[str, str] = {}
         providers = {"COGNITO"}
@@ -263,6 +278,7 @@ class PoolCopy:
                 )
             }
         members = _input_members(self.target, "CreateUserPoolClient")
+        writable = self.writable(pool_id) if pool_id else []
         summaries = pages(
             self.source, "list_user_pool_clients", "UserPoolClients", UserPoolId=self.old_pool_id
         )
@@ -282,6 +298,10 @@ class PoolCopy:
             if old.get("ClientSecret"):
                 # The same secret, so apps keep theirs (and their SECRET_HASH) on the new server.
                 params["ClientSecret"] = old["ClientSecret"]
+            if self.options.legacy_sub_attribute and not old.get("WriteAttributes"):
+                # No list means every attribute, and an immutable one can still be given at
+                # SignUp: name them all but the legacy sub, which only the migration writes.
+                params["WriteAttributes"] = writable
             wanted = old.get("SupportedIdentityProviders") or []
             if wanted:
                 params["SupportedIdentityProviders"] = [p for p in wanted if p in providers]
@@ -295,6 +315,14 @@ class PoolCopy:
             new_id = str(made["UserPoolClient"]["ClientId"])
             self.report.clients[old_id] = new_id
             self.report.say(f"client {name}: created as {new_id}")
+
+
+def _writable_names(pool: dict[str, Any], legacy: str | None) -> list[str]:
+    return [
+        str(a["Name"])
+        for a in pool.get("SchemaAttributes", [])
+        if a.get("Mutable", True) and a["Name"] not in _NEVER_WRITABLE and a["Name"] != legacy
+    ]
 
 
 def _pool(pool_id: str | None) -> dict[str, Any]:

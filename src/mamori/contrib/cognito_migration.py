@@ -1,6 +1,7 @@
 """A UserMigration function that moves users from an Amazon Cognito user pool (or any
-Cognito-compatible endpoint) at their first sign-in or forgot-password, and a PostAuthentication
-step that copies their group memberships. Runs on AWS Lambda or in-process (docs/migrating.md).
+Cognito-compatible endpoint) at their first sign-in or forgot-password, with a PostAuthentication
+step that copies their group memberships and a PreSignUp guard that keeps the old pool's names
+from being signed up anew. Runs on AWS Lambda or in-process (docs/migrating.md).
 
 Cognito never exports password hashes, so the old pool proves the password itself: the function
 calls its AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH) with what the user typed, then reads the
@@ -29,6 +30,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +44,8 @@ RESET_CHALLENGES = frozenset({"NEW_PASSWORD_REQUIRED"})
 # The password was right and the user has no second factor yet: the new pool's MFA applies.
 PASSWORD_PROVEN = frozenset({"MFA_SETUP"})
 REFUSED = "Incorrect username or password."
+TAKEN = "An account with this name, email or phone number exists: sign in with its password."
+_SUB = re.compile(r"[0-9A-Fa-f-]{1,64}")
 # Outcomes only, never the event: it carries the password in clear.
 log = logging.getLogger("mamori.contrib.cognito_migration")
 
@@ -218,25 +222,26 @@ def user_migration(event: dict[str, Any], old: OldPool) -> dict[str, Any]:
 
 
 def copy_groups(event: dict[str, Any], old: OldPool, new: Endpoint) -> None:
-    """Add the user to the groups they had in the old pool that exist in the new one. The
-    UserMigration answer cannot carry groups, so this runs at PostAuthentication."""
+    """Add a migrated user to the groups they had in the old pool that exist in the new one.
+    The UserMigration answer cannot carry groups, so this runs at PostAuthentication.
+
+    The old user is found only by the old `sub` the migration wrote in LEGACY_SUB_ATTRIBUTE,
+    never by name: someone who signed up anew under a name the old pool also has must not get
+    that user's groups. So that attribute must be one no app client can write (import-cognito
+    makes it immutable and leaves it out of every client's WriteAttributes)."""
+    if not old.legacy_sub_attribute:
+        raise MigrationRefused("migration function: the group step needs LEGACY_SUB_ATTRIBUTE")
     attributes = (event.get("request") or {}).get("userAttributes") or {}
-    old_name = str(event["userName"])
-    legacy_sub = attributes.get(old.legacy_sub_attribute) if old.legacy_sub_attribute else None
+    legacy_sub = str(attributes.get(old.legacy_sub_attribute) or "")
+    if not _SUB.fullmatch(legacy_sub):
+        return  # not a migrated user (signed up here, or created by the sweep without one)
     old_idp = client(old.endpoint)
-    if legacy_sub:
-        # Pools that sign in by email name users by their sub: find the old name by the old sub.
-        found = old_idp.list_users(
-            UserPoolId=old.pool_id, Filter=f'sub = "{legacy_sub}"', Limit=1
-        ).get("Users", [])
-        if found:
-            old_name = str(found[0]["Username"])
-    try:
-        wanted = _groups(old_idp, old.pool_id, old_name)
-    except Exception as exc:
-        if _error_code(exc) == "UserNotFoundException":
-            return
-        raise
+    found = old_idp.list_users(UserPoolId=old.pool_id, Filter=f'sub = "{legacy_sub}"', Limit=1).get(
+        "Users", []
+    )
+    if not found:
+        return
+    wanted = _groups(old_idp, old.pool_id, str(found[0]["Username"]))
     if not wanted:
         return
     pool_id, username = str(event["userPoolId"]), str(event["userName"])
@@ -247,6 +252,29 @@ def copy_groups(event: dict[str, Any], old: OldPool, new: Endpoint) -> None:
         except Exception as exc:
             if _error_code(exc) != "ResourceNotFoundException":  # a group not imported
                 raise
+
+
+def guard_sign_up(event: dict[str, Any], old: OldPool) -> None:
+    """PreSignUp_SignUp while users are still moving: refuse a new account under a username,
+    email or phone number the old pool already has. Its owner signs in with their old password
+    instead, which migrates them; a stranger signing up first would otherwise take the name and
+    leave the real user unable to migrate (UserMigration runs only for unknown names)."""
+    idp = client(old.endpoint)
+    try:
+        idp.admin_get_user(UserPoolId=old.pool_id, Username=str(event["userName"]))
+    except Exception as exc:
+        if _error_code(exc) != "UserNotFoundException":
+            raise
+    else:
+        raise MigrationRefused(TAKEN)
+    attributes = (event.get("request") or {}).get("userAttributes") or {}
+    for name in ("email", "phone_number"):
+        value = str(attributes.get(name) or "")
+        if not value or '"' in value or "\\" in value:
+            continue
+        users = idp.list_users(UserPoolId=old.pool_id, Filter=f'{name} = "{value}"', Limit=1)
+        if users.get("Users"):
+            raise MigrationRefused(TAKEN)
 
 
 def _groups(idp: Any, pool_id: str, username: str) -> set[str]:
@@ -271,16 +299,21 @@ def new_pool_from_env(env: Mapping[str, str], region: str) -> Endpoint:
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     """The Lambda entry point (and the in-process one): UserMigration_Authentication,
-    UserMigration_ForgotPassword and PostAuthentication_Authentication."""
+    UserMigration_ForgotPassword, PostAuthentication_Authentication (the group step) and
+    PreSignUp_SignUp (the sign-up guard)."""
     source = str(event.get("triggerSource", ""))
     try:
         old = OldPool.from_env(os.environ)
         if source.startswith("PostAuthentication_"):
             copy_groups(event, old, new_pool_from_env(os.environ, str(event.get("region", ""))))
             return event
+        if source.startswith("PreSignUp_"):
+            if source == "PreSignUp_SignUp":  # not the sweep's AdminCreateUser, nor federation
+                guard_sign_up(event, old)
+            return event
         answer = user_migration(event, old)
     except MigrationRefused as refused:
-        log.info("%s: not migrated: %s", source, refused)
+        log.info("%s: refused: %s", source, refused)
         raise
     except Exception as exc:
         log.warning("%s: the old user pool failed: %s", source, type(exc).__name__)
