@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ class Received:
 
 
 class TriggerEndpoint:
-    def __init__(self, secret: str = SECRET) -> None:
+    def __init__(self, secret: str = SECRET, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: serve HTTPS with this server context (tests/support/tls.py)."""
         self.secret = secret
         self.delay = 0.0
         self.refuse: list[int] = []
@@ -59,7 +61,10 @@ class TriggerEndpoint:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def close(self) -> None:

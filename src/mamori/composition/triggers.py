@@ -4,6 +4,8 @@ stops the start) and the Lambda transport for every other ARN."""
 
 from __future__ import annotations
 
+import ssl
+
 import anyio
 
 from mamori.adapters.delivery.registry import SenderConfigError
@@ -38,7 +40,12 @@ def build_triggers(settings: Settings, http: OutboundHttp) -> Triggers:
             key = signing_key(settings.trigger_http_secret)
         except SenderConfigError as exc:
             raise ConfigError(str(exc).replace("webhook_secret", "trigger_http_secret")) from exc
-        transports["http"] = HttpFunctions(key, http.client())
+        ca_file = settings.trigger_http_ca_file
+        try:
+            client = http.client(ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"trigger_http_ca_file: cannot load {ca_file}: {exc}") from exc
+        transports["http"] = HttpFunctions(key, client)
     lambda_invoke = LambdaInvoke(
         InvokeConfig(
             settings.lambda_endpoint,

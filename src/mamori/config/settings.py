@@ -179,6 +179,7 @@ class Settings:
     trigger_targets: tuple[str, ...] = ()
     trigger_timeout_seconds: int = 5  # Cognito: 5, fixed; each attempt of three
     trigger_http_secret: str = field(default="", repr=False)  # signs HTTP targets' requests
+    trigger_http_ca_file: str = ""  # PEM, trusted for HTTP targets besides the system's CAs
     trigger_threads: int = 32  # plain (non-async) Python functions running at once
     lambda_endpoint: str = ""
     lambda_region: str = ""  # empty: the ARN's region

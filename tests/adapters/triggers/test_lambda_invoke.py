@@ -232,3 +232,29 @@ async def test_the_signature_is_sigv4_as_aws_checks_it(
     assert [c.answered for c in stand_in.calls()] == [403]
     assert script.events() == []
     assert await invoke(lambda_triggers(stand_in, client)) is not None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("function", "url"),
+    [
+        (
+            "arn:aws:lambda:eu-west-2:123456789012:function:f",
+            "https://lambda.eu-west-2.amazonaws.com/2015-03-31/functions/"
+            "arn%3Aaws%3Alambda%3Aeu-west-2%3A123456789012%3Afunction%3Af/invocations",
+        ),
+        (
+            "arn:aws-cn:lambda:cn-north-1:123456789012:function:f:live",
+            "https://lambda.cn-north-1.amazonaws.com.cn/2015-03-31/functions/"
+            "arn%3Aaws-cn%3Alambda%3Acn-north-1%3A123456789012%3Afunction%3Af%3Alive/invocations",
+        ),
+    ],
+)
+async def test_without_an_endpoint_aws_lambda_of_the_arns_region(
+    client: httpx.AsyncClient, function: str, url: str
+) -> None:
+    transport = LambdaInvoke(InvokeConfig(access_key_id=KEY_ID, secret_access_key=SECRET), client)
+    request = await transport.request(function, b"{}", 5.0)
+    assert str(request.url) == url
+    region = function.split(":")[3]
+    assert f"/{region}/lambda/aws4_request" in request.headers["authorization"]

@@ -11,12 +11,14 @@ import pytest
 from tests.support import trigger_functions
 from tests.support.entities import pool_value
 from tests.support.lambda_stand_in import LambdaStandIn
+from tests.support.tls import Authority
 from tests.support.trigger_endpoint import SECRET, TriggerEndpoint
 from tests.support.triggers import MODULE, TriggerScript, arn
 
 from mamori.adapters.http import OutboundHttp
 from mamori.composition.triggers import build_triggers
 from mamori.config import ConfigError, load_settings
+from mamori.domain.errors import UnexpectedLambdaException
 from mamori.domain.triggers import TriggerName, trigger_event
 from mamori.domain.userpools.settings import LambdaConfig
 
@@ -85,4 +87,52 @@ def test_a_secret_too_short_to_sign_with_stops_the_start() -> None:
     entry = f"{arn('x')}=https://hooks.example/x"
     settings = load_settings({"trigger_targets": entry, "trigger_http_secret": "short"}, {})
     with pytest.raises(ConfigError, match="trigger_http_secret must be at least 16 bytes"):
+        build_triggers(settings, OutboundHttp())
+
+
+@pytest.mark.anyio
+async def test_https_targets_trust_trigger_http_ca_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(trigger_functions.ENV, str(TriggerScript(tmp_path).directory))
+    authority = Authority.create(tmp_path, "trigger test CA")
+    with TriggerEndpoint(tls=authority.server_context(tmp_path)) as endpoint:
+        entry = f"{arn('pre_sign_up')}={endpoint.target('pre_sign_up')}"
+        pool = pool_value(lambda_config=LambdaConfig(pre_sign_up=arn("pre_sign_up")))
+        event = trigger_event(
+            TriggerName.PRE_SIGN_UP, "PreSignUp_SignUp", pool.id, "us-east-1", "u", None, {}
+        )
+        for ca_file, trusted in (("", False), (str(authority.cert_path), True)):
+            settings = load_settings(
+                {
+                    "trigger_targets": entry,
+                    "trigger_http_secret": SECRET,
+                    "trigger_http_ca_file": ca_file,
+                },
+                environ={},
+            )
+            http = OutboundHttp()
+            try:
+                triggers = build_triggers(settings, http)
+                if trusted:
+                    assert await triggers.invoke(pool, TriggerName.PRE_SIGN_UP, event) == event
+                else:
+                    # The system's authorities do not know the test CA: the TLS handshake fails.
+                    with pytest.raises(UnexpectedLambdaException, match="ConnectError"):
+                        await triggers.invoke(pool, TriggerName.PRE_SIGN_UP, event)
+            finally:
+                await http.aclose()
+        assert [r.signed for r in endpoint.received] == [True]
+
+
+def test_a_ca_file_that_does_not_load_stops_the_start(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "trigger_targets": f"{arn('x')}=https://hooks.example/x",
+            "trigger_http_secret": SECRET,
+            "trigger_http_ca_file": str(tmp_path / "absent.pem"),
+        },
+        {},
+    )
+    with pytest.raises(ConfigError, match="trigger_http_ca_file: cannot load"):
         build_triggers(settings, OutboundHttp())

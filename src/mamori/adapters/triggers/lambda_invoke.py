@@ -82,7 +82,9 @@ class LambdaInvoke:
 
     async def request(self, arn: str, body: bytes, seconds: float) -> httpx.Request:
         region = self._config.region or arn_region(arn) or self._config.default_region
-        endpoint = (self._config.endpoint or f"https://lambda.{region}.amazonaws.com").rstrip("/")
+        # AWS China's partition (arn:aws-cn:...) has its own domain.
+        domain = "amazonaws.com.cn" if arn.startswith("arn:aws-cn:") else "amazonaws.com"
+        endpoint = (self._config.endpoint or f"https://lambda.{region}.{domain}").rstrip("/")
         url = f"{endpoint}/2015-03-31/functions/{quote(arn, safe='')}/invocations"
         headers = {
             "Content-Type": "application/json",
