@@ -61,6 +61,7 @@ from mamori.services.auth.mfa import MfaService
 from mamori.services.auth.refresh import RefreshService
 from mamori.services.clock import SystemClock
 from mamori.services.container import Services
+from mamori.services.federation.inbound import InboundFederation
 from mamori.services.health import Health
 from mamori.services.outbox import OutboxService
 from mamori.services.ports import Clock
@@ -372,6 +373,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             relying_party,
             saml["saml"],
             sign_up_triggers,
+            InboundFederation(triggers, pools),
         ),
         **saml,
         **build_token_endpoint(

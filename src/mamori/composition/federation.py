@@ -19,6 +19,7 @@ from mamori.adapters.store.sql.saml import SqlSamlStore
 from mamori.adapters.store.sql.users import SqlUserStore
 from mamori.crypto.aead import Keyring
 from mamori.domain.userpools.provider_endpoints import ProviderEndpoints
+from mamori.services.federation.inbound import InboundFederation
 from mamori.services.federation.oidc import OidcFederation
 from mamori.services.federation.ports import (
     IdentityProviders,
@@ -50,6 +51,7 @@ def build_federation(
     profiles: ProfileClient | None = None,
     saml: SamlStarter | None = None,
     triggers: SignUpTriggers | None = None,
+    inbound: InboundFederation | None = None,
 ) -> OidcFederation:
     """`relying_party`: adapters/federation/oidc.py on the shared client (a test passes its
     own); `endpoints`: the social providers' effective URLs (the federation_endpoints setting);
@@ -66,6 +68,7 @@ def build_federation(
         clock,
         profiles,
         saml,
+        inbound,
     )
 
 

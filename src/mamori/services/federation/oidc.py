@@ -36,6 +36,7 @@ from mamori.protocols.oauth2 import rfc7636
 from mamori.protocols.oauth2.errors import AccessDenied, InvalidRequest, OAuthError, ServerError
 from mamori.protocols.oidc.id_tokens import IdTokenError, check_id_token, check_userinfo
 from mamori.services.federation import apple
+from mamori.services.federation.inbound import InboundFederation
 from mamori.services.federation.ports import (
     IdentityProviders,
     OidcEndpoints,
@@ -52,6 +53,7 @@ from mamori.services.federation.social import (
 )
 from mamori.services.federation.states import FederationState, FederationStates, StateError
 from mamori.services.ports import Clock
+from mamori.services.tokens.token_triggers import TRIGGER_FAILURES
 from mamori.services.users.federated import FederatedUsers
 
 log = logging.getLogger("mamori.federation")
@@ -84,7 +86,10 @@ class OidcFederation:
         clock: Clock,
         profiles: ProfileClient | None = None,
         saml: SamlStarter | None = None,
+        inbound: InboundFederation | None = None,
     ) -> None:
+        """`inbound`: the pools' InboundFederation functions (None: never asked)."""
+        self._inbound = inbound
         self._providers = providers
         self._rp = relying_party
         self._users = users
@@ -332,6 +337,13 @@ class OidcFederation:
         if not isinstance(subject, str | int) or isinstance(subject, bool) or subject == "":
             raise _sign_in_failed()
         identity = ProviderIdentity(provider.name, provider.type.value, issuer, str(subject))
+        if self._inbound is not None:
+            try:
+                claims = await self._inbound.attributes(
+                    state.pool_id, state.request.get("client_id"), provider, identity, claims
+                )
+            except TRIGGER_FAILURES as exc:
+                raise FederationError(AccessDenied(exc.message)) from exc
         attributes = mapped_attributes(provider.attribute_mapping, claims)
         try:
             user = await self._users.sign_in(
