@@ -23,11 +23,15 @@ TRIGGERS = lambda_config(
 )
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, TriggerScript]]:
-    tmp: Path = tmp_path_factory.mktemp("auth-triggers")
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, TriggerScript]]:
+    tmp: Path = tmp_path_factory.mktemp(f"auth-triggers-{request.param}")
     script = TriggerScript(tmp)
-    with run_server(tmp, "sqlite", extra_env=script.env()) as server:
+    with run_server(tmp, request.param, extra_env=script.env()) as server:
         yield server, script
 
 

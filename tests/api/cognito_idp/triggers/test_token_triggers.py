@@ -27,11 +27,15 @@ FUNCTION = "pre_token_generation"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 appendix B
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, TriggerScript]]:
-    tmp: Path = tmp_path_factory.mktemp("token-triggers")
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, TriggerScript]]:
+    tmp: Path = tmp_path_factory.mktemp(f"token-triggers-{request.param}")
     script = TriggerScript(tmp)
-    with run_server(tmp, "sqlite", extra_env=script.env()) as server:
+    with run_server(tmp, request.param, extra_env=script.env()) as server:
         yield server, script
 
 

@@ -19,11 +19,15 @@ from tests.support.triggers import TriggerScript, lambda_config
 FUNCTION = "user_migration"
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, TriggerScript]]:
-    tmp: Path = tmp_path_factory.mktemp("user-migration")
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, TriggerScript]]:
+    tmp: Path = tmp_path_factory.mktemp(f"user-migration-{request.param}")
     script = TriggerScript(tmp)
-    with run_server(tmp, "sqlite", extra_env=script.env()) as server:
+    with run_server(tmp, request.param, extra_env=script.env()) as server:
         yield server, script
 
 
@@ -56,6 +60,17 @@ def moved_in(username: str, **more: object) -> dict[str, object]:
             **more,
         }
     }
+
+
+def stored_users(server: Server) -> list[tuple[object, ...]]:
+    """Every row of the users table, read from the server's database directly."""
+    if server.database_url.startswith("sqlite:///"):
+        with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
+            return list(db.execute("SELECT * FROM users").fetchall())
+    import psycopg
+
+    with psycopg.connect(server.database_url) as db:
+        return list(db.execute("SELECT * FROM users").fetchall())
 
 
 def exists(server: Server, pool_id: str, username: str) -> bool:
@@ -96,12 +111,7 @@ def test_password_is_stored_hashed(server: Server, script: TriggerScript) -> Non
     username = unique("hashed")
     script.set(user_migration=moved_in(username))
     sign_in(server, client_id, username)
-    assert server.database_url.startswith("sqlite:///")
-    database = server.database_url.removeprefix("sqlite:///")
-    with sqlite3.connect(database) as db:
-        rows = [
-            " ".join(str(v) for v in row) for row in db.execute("SELECT * FROM users").fetchall()
-        ]
+    rows = [" ".join(str(v) for v in row) for row in stored_users(server)]
     mine = [row for row in rows if username in row]
     assert mine, "the migrated user is stored"
     assert all(PASSWORD not in row for row in rows)
