@@ -260,6 +260,32 @@ TRIGGER_RUNTIME_NOTES = (
 )
 
 
+TRIGGER_SIGN_UP_NOTES = (
+    "## Triggers: sign-up and messages",
+    "",
+    "Where mamori's sign-up and message triggers (docs/triggers.md, Sign-up and Messages) follow",
+    "reports rather than Cognito's documentation, or differ on purpose:",
+    "",
+    "- PreSignUp's `autoVerifyEmail` / `autoVerifyPhone` apply only with `autoConfirmUser` (as",
+    "  users report of Cognito; the documentation does not say). An auto-verified attribute the",
+    '  user lacks is `InvalidParameterException` (Cognito documents "an error").',
+    "- PostConfirmation runs after the confirmation is saved; its failure is returned and the",
+    "  confirmation stays (Cognito's order; its documentation is silent on the failure).",
+    "- CustomMessage's refusal of a body without `{####}` is worded as Cognito's for email",
+    "  (`at 'emailBody'`); the SMS member name (`smsMessage`) and the invitation's `{username}`",
+    "  check are mamori's wording.",
+    '- Custom senders\' codes carry the encryption context `{"userpool-id": ...}` (Cognito',
+    "  documents none); self-hosted set-ups may use a local AES key (`custom_sender_key`) instead",
+    "  of KMS.",
+    "- `ClientMetadata` reaches the sign-up and message triggers from SignUp, ConfirmSignUp,",
+    "  ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword, AdminCreateUser,",
+    "  AdminConfirmSignUp, UpdateUserAttributes, AdminUpdateUserAttributes,",
+    "  GetUserAttributeVerificationCode and AdminResetUserPassword.",
+    "- CustomEmailSender_AccountTakeOverNotification is not fired: the notification is sent as",
+    "  before.",
+    "",
+)
+
 WIRE_NOTES = (
     "## Signed requests, wire limits and HTTP statuses",
     "",
@@ -462,6 +488,7 @@ def render() -> str:
         "",
         *VALIDATION_NOTES,
         *TRIGGER_RUNTIME_NOTES,
+        *TRIGGER_SIGN_UP_NOTES,
         *WIRE_NOTES,
         *DOMAIN_NOTES,
         *IDENTITY_PROVIDER_NOTES,
