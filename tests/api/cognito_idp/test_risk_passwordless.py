@@ -26,10 +26,10 @@ from tests.api.cognito_idp.test_risk_at_sign_in import (
     events,
     risk_of,
     takeover,
-    write_database,
 )
 from tests.support.cognito import error
 from tests.support.factories import make_client, make_pool, make_user
+from tests.support.geoip import write_city_database
 from tests.support.live import Server, run_server
 from tests.support.mfa import Totp, mfa_pool
 
@@ -42,7 +42,7 @@ FIRST_FACTOR_FAILED = [{"ChallengeName": "Password", "ChallengeResponse": "Failu
 @pytest.fixture(scope="module")
 def geo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("risk-passwordless")
-    database = write_database(tmp / "city.mmdb")
+    database = write_city_database(tmp / "city.mmdb")
     with run_server(tmp, "sqlite", extra_env={"MAMORI_GEOIP_DATABASE": str(database)}) as live:
         yield live
 
