@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 from tests.support.cognito import error
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
+from tests.support.hosted_pages import hosted_client, page_url, submit
 from tests.support.live import Server, run_server
 from tests.support.triggers import TriggerScript, lambda_config
 
@@ -204,3 +206,30 @@ def test_client_metadata_is_validation_data(server: Server, script: TriggerScrip
     )
     pre = script.events("pre_authentication")[0]
     assert pre["request"]["validationData"] == {"app": "kiosk"}
+
+
+def test_hosted_pages_fire_both_and_refuse_on_the_form(
+    server: Server, script: TriggerScript
+) -> None:
+    hosted = hosted_client(server, pool={"LambdaConfig": TRIGGERS})
+    username = make_user(server, hosted.pool_id)
+
+    def log_in() -> httpx.Response:
+        with hosted.http() as http:
+            page = http.get(page_url(hosted, "/login"))
+            return submit(
+                http, page, "login-form", username=username, password=PASSWORD, action="password"
+            )
+
+    script.set(pre_authentication={"raise": "not today"})
+    refused = log_in()
+    assert refused.status_code == 400 and "location" not in refused.headers
+    assert sources(script) == ["PreAuthentication_Authentication"]
+    script.set(pre_authentication={})
+    signed_in = log_in()
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"].startswith(hosted.redirect_uri + "?code=")
+    assert sources(script)[1:] == [
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+    ]  # PreTokenGeneration waits for the code's redemption (TokenGeneration_HostedAuth)

@@ -8,10 +8,12 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 from tests.support.cognito import as_dict, error, unique
 from tests.support.factories import PASSWORD, make_client, make_pool, sign_in
+from tests.support.hosted_pages import hosted_client, page_url, submit
 from tests.support.live import Server, run_server
 from tests.support.tokens import verify
 from tests.support.triggers import TriggerScript, lambda_config
@@ -242,3 +244,27 @@ def test_client_metadata_reaches_the_function(server: Server, script: TriggerScr
         ClientId=client_id, Username=other, ClientMetadata={"source": "reset"}
     )
     assert script.events(FUNCTION)[1]["request"]["clientMetadata"] == {"source": "reset"}
+
+
+def test_hosted_pages_move_the_user_in(server: Server, script: TriggerScript) -> None:
+    hosted = hosted_client(server, pool={"LambdaConfig": lambda_config(UserMigration=FUNCTION)})
+    username = unique("hosted")
+
+    def log_in() -> httpx.Response:
+        with hosted.http() as http:
+            page = http.get(page_url(hosted, "/login"))
+            return submit(
+                http, page, "login-form", username=username, password=PASSWORD, action="password"
+            )
+
+    script.set(user_migration={"raise": "unknown"})
+    assert log_in().status_code == 400
+    assert not exists(server, hosted.pool_id, username)
+    script.set(user_migration=moved_in(username))
+    signed_in = log_in()
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"].startswith(hosted.redirect_uri + "?code=")
+    assert exists(server, hosted.pool_id, username)
+    assert [e["triggerSource"] for e in script.events(FUNCTION)] == [
+        "UserMigration_Authentication"
+    ] * 2
