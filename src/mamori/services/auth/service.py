@@ -5,6 +5,7 @@ it). Sign-out and revocation are in sign_out.py, refresh in refresh.py."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mamori.domain.auth import answers
@@ -280,10 +281,20 @@ class AuthService(SignOutOperations):
         answer: ChallengeAnswer,
         ip: str | None = None,
         context: RequestContext | None = None,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> AuthOutcome:
-        """`ip`: the end user's address, for the per-IP rate limit (None: not known)."""
+        """`ip`: the end user's address, for the per-IP rate limit (None: not known);
+        `client_metadata`: for PostAuthentication and PreTokenGeneration, as Cognito passes it."""
         pool, client = await self._clients.client_for_public_call(client_id)
-        return await self._respond(pool, client, session, answer, ip, _end_user(client, context))
+        return await self._respond(
+            pool,
+            client,
+            session,
+            answer,
+            ip,
+            _end_user(client, context),
+            client_metadata=client_metadata,
+        )
 
     async def admin_respond_to_auth_challenge(
         self,
@@ -293,10 +304,13 @@ class AuthService(SignOutOperations):
         answer: ChallengeAnswer,
         ip: str | None = None,
         context: RequestContext | None = None,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> AuthOutcome:
         """`ip`: the end user's address from ContextData (the caller is the app's backend)."""
         pool, client = await self._clients.client_in_pool(pool_id, client_id)
-        return await self._respond(pool, client, session, answer, ip, context)
+        return await self._respond(
+            pool, client, session, answer, ip, context, client_metadata=client_metadata
+        )
 
     async def _respond(
         self,
@@ -307,6 +321,7 @@ class AuthService(SignOutOperations):
         ip: str | None,
         context: RequestContext | None = None,
         hosted: bool = False,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> AuthOutcome:
         kind = answer.challenge
         step: AuthOutcome | Proven
@@ -318,10 +333,12 @@ class AuthService(SignOutOperations):
                 return await self._custom.after_password(
                     pool, client, step.user, step.sign_in, context, screened, answer.client_metadata
                 )
+            answered_in = dataclasses.replace(step.sign_in, client_metadata=client_metadata)
             return await self._machine.first_factor(
-                pool, client, step.user, step.sign_in, context, screened
+                pool, client, step.user, answered_in, context, screened
             )
         sign_in = self._challenges.open(session, pool.id, client.id, kind)
+        sign_in = dataclasses.replace(sign_in, client_metadata=client_metadata)
         if sign_in.hosted is not hosted:
             # A hosted sign-in ends in a SignedIn for the authorization endpoint, an API one in
             # tokens: neither may be finished through the other's entry.

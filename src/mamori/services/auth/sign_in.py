@@ -307,7 +307,9 @@ class SignInMachine(RiskSteps):
         if self.triggers is not None:
             # Before anything is issued or handed out: its error refuses the sign-in.
             new_device_used = bool(step.new_device) and not sign_in.hosted
-            await self.triggers.post_authentication(pool, client, user, new_device_used)
+            await self.triggers.post_authentication(
+                pool, client, user, new_device_used, sign_in.client_metadata
+            )
         if sign_in.hosted:
             # The authorization endpoint issues the code or tokens (services/oauth/authorize.py).
             auth_time = int(self._clock.now().timestamp())
@@ -320,7 +322,12 @@ class SignInMachine(RiskSteps):
         elif device_key is not None:
             await self._devices.mark_authenticated(pool, user, device_key)
         result = await self._tokens.issue(
-            pool, client, user, device_key=device_key, source=token_source(sign_in)
+            pool,
+            client,
+            user,
+            device_key=device_key,
+            source=token_source(sign_in),
+            client_metadata=dict(sign_in.client_metadata or {}),
         )
         return AuthOutcome(result=result, new_device=new_device)
 

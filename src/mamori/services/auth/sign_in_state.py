@@ -97,6 +97,9 @@ class SignIn:
     custom: tuple[CustomRound, ...] | None = None
     private: Mapping[str, str] | None = None
     metadata: str | None = None
+    # The answer's ClientMetadata, for PostAuthentication and PreTokenGeneration (Cognito passes
+    # RespondToAuthChallenge's to them, never InitiateAuth's). Not sealed: each answer's own.
+    client_metadata: Mapping[str, str] | None = field(default=None, compare=False)
 
     def proving(self, proof: Proof) -> SignIn:
         return replace(self, proven=self.proven | {proof})

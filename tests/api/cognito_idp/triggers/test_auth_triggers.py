@@ -233,3 +233,41 @@ def test_hosted_pages_fire_both_and_refuse_on_the_form(
         "PreAuthentication_Authentication",
         "PostAuthentication_Authentication",
     ]  # PreTokenGeneration waits for the code's redemption (TokenGeneration_HostedAuth)
+
+
+def test_respond_to_auth_challenge_metadata_reaches_post_auth_and_tokens(
+    server: Server, script: TriggerScript
+) -> None:
+    pool_id = make_pool(server, LambdaConfig=TRIGGERS)["Id"]
+    client_id = make_client(server, pool_id)["ClientId"]
+    username = make_user(server, pool_id, confirmed=False)
+    server.admin().admin_set_user_password(
+        UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=False
+    )
+    public = server.public()
+    started = public.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+        ClientMetadata={"step": "initiate"},
+    )
+    public.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=started["Session"],
+        ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": PASSWORD + "2"},
+        ClientMetadata={"step": "respond"},
+    )
+    (post,) = script.events("post_authentication")
+    (tokens,) = script.events("pre_token_generation")
+    assert post["request"]["clientMetadata"] == {"step": "respond"}
+    assert tokens["request"]["clientMetadata"] == {"step": "respond"}
+    assert tokens["triggerSource"] == "TokenGeneration_NewPasswordChallenge"
+    # Cognito: InitiateAuth's ClientMetadata goes to PreAuthentication only.
+    assert script.events("pre_authentication")[0]["request"]["validationData"] == {
+        "step": "initiate"
+    }
+    script.reset()
+    sign_in(server, client_id, username, PASSWORD + "2")
+    (post,) = script.events("post_authentication")
+    assert "clientMetadata" not in post["request"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mamori.api.aws.cognito_idp.challenges import (
     challenge_answer,
+    entries,
     outcome_out,
     result_out,
     sign_in_request,
@@ -46,6 +47,7 @@ async def respond_to_auth_challenge(call: Call, p: Params) -> Result:
         challenge_answer(p["ChallengeName"], p.get("ChallengeResponses"), p.get("ClientMetadata")),
         call.source_ip,
         public_context(call, p),
+        entries(p.get("ClientMetadata")),
     )
     return outcome_out(outcome)
 
@@ -61,6 +63,7 @@ async def admin_respond_to_auth_challenge(call: Call, p: Params) -> Result:
         challenge_answer(p["ChallengeName"], p.get("ChallengeResponses"), p.get("ClientMetadata")),
         context.get("IpAddress") or None,
         admin_context(p),
+        entries(p.get("ClientMetadata")),
     )
     return outcome_out(outcome)
 
