@@ -139,6 +139,11 @@ class UserMigration:
             verifier = await self._users.srp_verifier(pool, user, password)
             user = dataclasses.replace(user, password_hash=password_hash, srp_verifier=verifier)
         if force:
+            # Taking an alias from its holder is a side effect: only for a user that will exist
+            # (a concurrent sign-in may have just moved this one in).
+            existing = await self._users.find(pool, username)
+            if existing is not None:
+                return existing
             await self._users.claim_aliases(pool, user, force=True)
         try:
             await self._users.add(pool, user, "User account already exists")

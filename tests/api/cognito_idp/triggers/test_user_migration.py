@@ -268,3 +268,32 @@ def test_hosted_pages_move_the_user_in(server: Server, script: TriggerScript) ->
     assert [e["triggerSource"] for e in script.events(FUNCTION)] == [
         "UserMigration_Authentication"
     ] * 2
+
+
+def test_force_alias_creation(server: Server, script: TriggerScript) -> None:
+    pool_id = make_pool(
+        server, LambdaConfig=lambda_config(UserMigration=FUNCTION), AliasAttributes=["email"]
+    )["Id"]
+    client_id = make_client(server, pool_id)["ClientId"]
+    holder = unique("holder")
+    email = f"{holder}@example.com"
+    server.admin().admin_create_user(
+        UserPoolId=pool_id,
+        Username=holder,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    newcomer = unique("newcomer")
+    answer = {"userAttributes": {"email": email, "email_verified": "true"}}
+    script.set(user_migration={"response": answer})
+    with pytest.raises(ClientError) as exc:
+        sign_in(server, client_id, newcomer)
+    assert error(exc)[0] == "AliasExistsException"
+    assert not exists(server, pool_id, newcomer)
+    script.set(user_migration={"response": {**answer, "forceAliasCreation": True}})
+    assert sign_in(server, client_id, newcomer)["AccessToken"]
+    held = server.admin().admin_get_user(UserPoolId=pool_id, Username=holder)
+    assert as_dict(held["UserAttributes"])["email_verified"] == "false"
