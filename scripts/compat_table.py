@@ -255,7 +255,9 @@ TRIGGER_RUNTIME_NOTES = (
     "  `ResourceNotFoundException`, 401/403 `AccessDeniedException`).",
     "- **Redirects after a failed trigger** (federated and hosted sign-in): Cognito's observed",
     "  `error=invalid_request` with the message (and a trailing space) as `error_description`",
-    "  (`domain/triggers.py` `redirect_error`); issue 15 asked for `access_denied`.",
+    "  (`domain/triggers.py` `redirect_error`) for every such redirect, OIDC, social and SAML",
+    "  providers and the implicit grant alike; issue 15 asked for `access_denied`. The token",
+    "  endpoint's JSON answer stays `access_denied`.",
     "",
 )
 

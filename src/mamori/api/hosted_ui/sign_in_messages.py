@@ -13,6 +13,7 @@ from mamori.domain.errors import (
     NotAuthorizedException,
     ServiceError,
     TooManyRequestsException,
+    UserLambdaValidationException,
     UserNotFoundException,
 )
 from mamori.domain.userpools.mfa_settings import MfaFactor
@@ -131,4 +132,8 @@ def sign_in_message(exc: ServiceError) -> str:
         return WRONG
     if isinstance(exc, UserNotFoundException):
         return WRONG
+    if isinstance(exc, UserLambdaValidationException):
+        # Cognito's managed login shows the pool's own function's refusal as it is worded
+        # ("PreAuthentication failed with error ..."): the app's words for its users.
+        return exc.message
     return SOMETHING_WRONG

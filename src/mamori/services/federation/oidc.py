@@ -23,10 +23,7 @@ from mamori.crypto.jose import TokenError
 from mamori.crypto.jwks import pick_key, token_header, verify_with_jwk
 from mamori.crypto.secrets import opaque_token
 from mamori.domain.errors import (
-    InvalidLambdaResponseException,
     ResourceNotFoundException,
-    UnexpectedLambdaException,
-    UserLambdaValidationException,
 )
 from mamori.domain.oauth.authorization import AuthorizationRequest, SignedIn
 from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
@@ -53,7 +50,7 @@ from mamori.services.federation.social import (
 )
 from mamori.services.federation.states import FederationState, FederationStates, StateError
 from mamori.services.ports import Clock
-from mamori.services.tokens.token_triggers import TRIGGER_FAILURES
+from mamori.services.tokens.token_triggers import TRIGGER_FAILURES, redirect_refusal
 from mamori.services.users.federated import FederatedUsers
 
 log = logging.getLogger("mamori.federation")
@@ -343,19 +340,15 @@ class OidcFederation:
                     state.pool_id, state.request.get("client_id"), provider, identity, claims
                 )
             except TRIGGER_FAILURES as exc:
-                raise FederationError(AccessDenied(exc.message)) from exc
+                raise FederationError(redirect_refusal(exc)) from exc
         attributes = mapped_attributes(provider.attribute_mapping, claims)
         try:
             user = await self._users.sign_in(
                 state.pool_id, identity, attributes, state.request.get("client_id")
             )
-        except (
-            UserLambdaValidationException,
-            InvalidLambdaResponseException,
-            UnexpectedLambdaException,
-        ) as exc:
+        except TRIGGER_FAILURES as exc:
             # Cognito: a refusing PreSignUp ends the sign-in at the client's callback.
-            raise FederationError(AccessDenied(exc.message)) from exc
+            raise FederationError(redirect_refusal(exc)) from exc
         return SignedIn(user.sub, int(self._clock.now().timestamp()))
 
     async def _verified(

@@ -43,6 +43,7 @@ from mamori.services.federation.ports import (
 from mamori.services.federation.saml_keys import ACS_PATH, SamlKeys
 from mamori.services.federation.states import FederationStates, StateError
 from mamori.services.ports import Clock
+from mamori.services.tokens.token_triggers import TRIGGER_FAILURES, redirect_refusal
 from mamori.services.users.federated import FederatedUsers
 
 log = logging.getLogger("mamori.federation.saml")
@@ -366,7 +367,11 @@ class SamlFederation:
         identity = ProviderIdentity(
             provider.name, ProviderType.SAML.value, answer["e"], answer["s"]
         )
-        user = await self._users.sign_in(pool_id, identity, attributes)
+        try:
+            user = await self._users.sign_in(pool_id, identity, attributes)
+        except TRIGGER_FAILURES as exc:
+            # Cognito: a refusing PreSignUp ends the sign-in at the client's callback.
+            raise SamlSignInError(redirect_refusal(exc), request) from exc
         signed_in = SignedIn(user.sub, int(self._clock.now().timestamp()))
         login = SamlLogin(provider.name, answer["n"], answer["f"] or None, answer["i"] or None)
         return SamlSignedIn(request, signed_in, login)

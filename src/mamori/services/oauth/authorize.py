@@ -25,7 +25,6 @@ from mamori.domain.oauth.authorization import (
 from mamori.domain.userpools.app_client import AppClient, OAuthFlow
 from mamori.protocols.oauth2 import rfc7636
 from mamori.protocols.oauth2.errors import (
-    AccessDenied,
     InvalidClient,
     InvalidRequest,
     InvalidScope,
@@ -35,7 +34,7 @@ from mamori.protocols.oauth2.errors import (
 )
 from mamori.services.oauth.ports import ResourceServerScopes
 from mamori.services.tokens.pool_tokens import TokenService
-from mamori.services.tokens.token_triggers import TRIGGER_FAILURES, TokenSource
+from mamori.services.tokens.token_triggers import TRIGGER_FAILURES, TokenSource, redirect_refusal
 from mamori.services.userpools.clients import ClientService
 from mamori.services.userpools.pools import PoolService
 from mamori.services.users.accounts import UserAccounts
@@ -355,9 +354,9 @@ class AuthorizeService:
                 source=TokenSource.HOSTED_AUTH,
             )
         except TRIGGER_FAILURES as exc:
-            # Cognito: a trigger's failure in a hosted flow reaches the client as access_denied.
-            denied = AccessDenied(exc.message)
-            raise Redirectable(denied, request.redirect_uri, request.state, fragment=True) from exc
+            # Cognito: a trigger's failure in a hosted flow reaches the app's callback.
+            refused = redirect_refusal(exc)
+            raise Redirectable(refused, request.redirect_uri, request.state, fragment=True) from exc
         params: dict[str, str] = {}
         if "openid" in request.scopes:  # Cognito: an ID token only with openid
             params["id_token"] = result.id_token

@@ -14,9 +14,10 @@ from mamori.domain.errors import (
     UnexpectedLambdaException,
     UserLambdaValidationException,
 )
-from mamori.domain.triggers import TriggerName, trigger_event
+from mamori.domain.triggers import TriggerName, redirect_error, trigger_event
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
+from mamori.protocols.oauth2.errors import InvalidRequest, OAuthError
 
 
 class TokenSource(StrEnum):
@@ -46,12 +47,22 @@ class TriggerRunner(TriggerCalls, Protocol):
     def version_of(self, pool: UserPool, name: TriggerName) -> str: ...
 
 
-# A trigger's failure as the AWS APIs name it; the OAuth endpoints answer access_denied.
+# A trigger's failure as the AWS APIs name it; the token endpoint answers access_denied, a
+# redirect to the app's callback Cognito's observed invalid_request (`redirect_refusal`).
 TRIGGER_FAILURES = (
     UserLambdaValidationException,
     InvalidLambdaResponseException,
     UnexpectedLambdaException,
 )
+
+
+def redirect_refusal(exc: Exception) -> OAuthError:
+    """What the app's callback hears when a trigger failed in a hosted or federated sign-in:
+    error=invalid_request with the trigger's message, and a space after it, as Cognito's
+    redirects carry it (domain/triggers.py `redirect_error`)."""
+    _, description = redirect_error(exc)
+    return InvalidRequest(description)
+
 
 # Cognito: claims no answer may add, override or suppress, in either token; an answer naming
 # one is not an error, the claim just stays as Cognito made it.

@@ -224,6 +224,8 @@ def test_hosted_pages_fire_both_and_refuse_on_the_form(
     script.set(pre_authentication={"raise": "not today"})
     refused = log_in()
     assert refused.status_code == 400 and "location" not in refused.headers
+    # The function's refusal, as Cognito's managed login shows it.
+    assert "PreAuthentication failed with error not today." in refused.text
     assert sources(script) == ["PreAuthentication_Authentication"]
     script.set(pre_authentication={})
     signed_in = log_in()

@@ -1,7 +1,7 @@
 """InboundFederation against a live server: a company's OpenID Connect provider (panva's
 oidc-provider) signs a user in through the pool's domain, the function (in-process) sees what
 the provider said and answers the attributes the mapping reads; a failing function ends the
-sign-in at the app's callback with access_denied and creates nobody."""
+sign-in at the app's callback with Cognito's error=invalid_request and creates nobody."""
 
 from __future__ import annotations
 
@@ -152,13 +152,13 @@ def test_a_failing_function_denies_at_the_callback(
     provider.sign_in_as(subject, email=f"{subject}@corp.example", name="Eve")
     script.set(inbound_federation={"raise": "not from that provider"})
     back, _ = provider_sign_in(server, pool_id, client_id)
-    assert back["error"] == "access_denied" and back["state"] == "app-state"
+    assert back["error"] == "invalid_request" and back["state"] == "app-state"
     assert (
-        back["error_description"] == "InboundFederation failed with error not from that provider."
+        back["error_description"] == "InboundFederation failed with error not from that provider. "
     )
     assert attributes_of(server, pool_id, f"Corp_{subject}") is None
     script.set(inbound_federation={"answer": {"response": {"userAttributesToMap": ["x"]}}})
     provider.sign_in_as(subject, email=f"{subject}@corp.example", name="Eve")
     back, _ = provider_sign_in(server, pool_id, client_id)
-    assert back["error"] == "access_denied"
+    assert back["error"] == "invalid_request"
     assert attributes_of(server, pool_id, f"Corp_{subject}") is None
