@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -49,6 +47,9 @@ from mamori.composition.secrets import AdminCredentials
 from mamori.composition.secrets import admin_credentials as admin_credentials
 from mamori.composition.secrets import master_key as master_key
 from mamori.composition.sign_in import build_auth
+from mamori.composition.standalone import message_retention
+from mamori.composition.standalone import purger_for as purger_for
+from mamori.composition.standalone import signing_keys_for as signing_keys_for
 from mamori.composition.threat_protection import build_threat_protection
 from mamori.composition.token_endpoint import build_token_endpoint
 from mamori.composition.triggers import build_triggers
@@ -392,42 +393,3 @@ async def check_redis(settings: Settings) -> None:
         raise ConfigError(f"redis_url: cannot reach Redis: {exc}") from exc
     finally:
         await counters.aclose()
-
-
-def message_retention(settings: Settings) -> timedelta | None:
-    """How long the purge keeps outbox messages; None (`outbox_retention_hours` 0): forever."""
-    hours = settings.outbox_retention_hours
-    return timedelta(hours=hours) if hours else None
-
-
-@contextlib.asynccontextmanager
-async def purger_for(settings: Settings) -> AsyncIterator[Purger]:
-    """`mamori purge`: the purge alone, on its own engine (no master key or services needed)."""
-    engine = make_async_engine(settings.effective_database_url)
-    try:
-        yield Purger(
-            SqlRefreshSessionStore(engine),
-            SqlCodeStore(engine),
-            SqlOutbox(engine),
-            message_retention(settings),
-            SystemClock(),
-            authorization_codes=SqlAuthorizationCodeStore(engine),
-            login_sessions=SqlLoginSessionStore(engine),
-            saml=SqlSamlStore(engine),
-            auth_events=SqlAuthEventStore(engine),
-            auth_event_retention=timedelta(days=settings.auth_event_retention_days),
-        )
-    finally:
-        await dispose(engine)
-
-
-@contextlib.asynccontextmanager
-async def signing_keys_for(settings: Settings) -> AsyncIterator[KeyService]:
-    """`mamori keys`: the signing-key service alone, on its own engine, with the master key
-    (a pool's public keys are derived from its sealed private keys)."""
-    engine = make_async_engine(settings.effective_database_url)
-    keyring = Keyring(master_key(settings))
-    try:
-        yield KeyService(SqlKeyStore(engine), keyring, SystemClock(), anyio.CapacityLimiter(1))
-    finally:
-        await dispose(engine)
