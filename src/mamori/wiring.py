@@ -307,6 +307,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
         float(settings.sts_timeout_seconds),
         key_threads,
         sign_up_triggers,
+        inbound := InboundFederation(triggers, pools),
     )
     services = Services(
         clock=clock,
@@ -374,7 +375,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Runtime:
             relying_party,
             saml["saml"],
             sign_up_triggers,
-            InboundFederation(triggers, pools),
+            inbound,
         ),
         **saml,
         **build_token_endpoint(

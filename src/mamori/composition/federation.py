@@ -91,6 +91,7 @@ def build_saml(
     timeout_seconds: float,
     threads: anyio.CapacityLimiter,
     triggers: SignUpTriggers | None = None,
+    inbound: InboundFederation | None = None,
 ) -> SamlServices:
     """`http`: the shared client (MetadataURL); `threads`: where pysaml2's xmlsec1 calls and
     the keys' generation run, off the event loop."""
@@ -109,6 +110,7 @@ def build_saml(
         FederationStates(keyring, clock),
         keyring,
         clock,
+        inbound,
     )
     logout = SamlLogout(providers, adapter, store, keys, keyring, clock)
     return SamlServices(saml=saml, saml_keys=keys, saml_logout=logout)

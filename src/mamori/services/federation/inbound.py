@@ -1,6 +1,6 @@
-"""InboundFederation: the pool's function shown what an OpenID Connect or social provider said
-of a user before the provider's attribute mapping reads it, and answering the attributes to map
-instead (docs/triggers.md, "Federation")."""
+"""InboundFederation: the pool's function shown what an OpenID Connect, social or SAML provider
+said of a user before the provider's attribute mapping reads it, and answering the attributes to
+map instead (docs/triggers.md, "Federation")."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from mamori.domain.errors import InvalidLambdaResponseException
 from mamori.domain.triggers import TriggerName, trigger_event
-from mamori.domain.userpools.identity_providers import IdentityProvider
+from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
 from mamori.domain.users.federated import ProviderIdentity, federated_username
 from mamori.services.tokens.token_triggers import TriggerCalls
 from mamori.services.userpools.pools import PoolService
@@ -38,17 +38,22 @@ class InboundFederation:
     ) -> Mapping[str, Any]:
         """The provider's claims the attribute mapping reads: the function's
         userAttributesToMap, or `claims` as they are (no function, or an empty answer). Its
-        errors propagate: the sign-in ends at the client's callback with access_denied."""
+        errors propagate: the sign-in ends at the client's callback (`redirect_refusal`)."""
         name = TriggerName.INBOUND_FEDERATION
         pool = await self._pools.require(pool_id)
         if self._triggers.function_for(pool, name) is None:
             return claims
+        if provider.type is ProviderType.SAML:
+            # A SAML provider's assertion attributes (a multi-valued one as its JSON list).
+            attributes: dict[str, Any] = {"samlResponse": _string_map(claims)}
+        else:
+            # mamori holds the ID token's claims merged with userInfo's by the time it asks:
+            # both members carry them (the token response is not kept).
+            attributes = {"idToken": _string_map(claims), "userInfo": _string_map(claims)}
         request = {
             "providerName": provider.name,
             "providerType": provider.type.value,
-            # mamori holds the ID token's claims merged with userInfo's by the time it asks:
-            # both members carry them (the token response is not kept).
-            "attributes": {"idToken": _string_map(claims), "userInfo": _string_map(claims)},
+            "attributes": attributes,
         }
         event = trigger_event(
             name,

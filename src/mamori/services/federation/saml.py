@@ -29,6 +29,7 @@ from mamori.domain.userpools.identity_providers import IdentityProvider, Provide
 from mamori.domain.userpools.provider_details import saml_flag
 from mamori.domain.users.federated import USERNAME, ProviderIdentity, mapped_attributes
 from mamori.protocols.oauth2.errors import AccessDenied, InvalidRequest, OAuthError, ServerError
+from mamori.services.federation.inbound import InboundFederation
 from mamori.services.federation.oidc import FederationError
 from mamori.services.federation.ports import (
     IdpMetadata,
@@ -111,7 +112,10 @@ class SamlFederation:
         states: FederationStates,
         keyring: Keyring,
         clock: Clock,
+        inbound: InboundFederation | None = None,
     ) -> None:
+        """`inbound`: the pools' InboundFederation functions (None: never asked)."""
+        self._inbound = inbound
         self._providers = providers
         self._sp = service_provider
         self._store = store
@@ -219,7 +223,7 @@ class SamlFederation:
         except SamlError as exc:
             log.warning("SAML provider %s: response refused: %s", provider.name, exc)
             raise SamlSignInError(_refused(), request) from exc
-        answer = self._verified(provider, assertion, request, record)
+        answer = await self._verified(provider, assertion, request, record)
         sealed = self._states.seal_return(answer)
         if len(sealed) > 8000:
             log.warning("SAML provider %s: the mapped attributes are too large", provider.name)
@@ -296,7 +300,7 @@ class SamlFederation:
             log.warning("SAML provider %s: an assertion presented again", answer.get("p"))
             raise SamlSignInError(_refused())
 
-    def _verified(
+    async def _verified(
         self,
         provider: IdentityProvider,
         assertion: SamlAssertion,
@@ -315,6 +319,18 @@ class SamlFederation:
                 "SAML provider %s: no %s in the assertion", provider.name, subject_attribute
             )
             raise SamlSignInError(_refused(), request)
+        if self._inbound is not None:
+            identity = ProviderIdentity(
+                provider.name, ProviderType.SAML.value, assertion.issuer, subject
+            )
+            try:
+                claims = dict(
+                    await self._inbound.attributes(
+                        provider.pool_id, request.get("client_id"), provider, identity, claims
+                    )
+                )
+            except TRIGGER_FAILURES as exc:
+                raise SamlSignInError(redirect_refusal(exc), request) from exc
         attributes = mapped_attributes(provider.attribute_mapping, claims)
         return {
             "p": provider.name,
@@ -368,7 +384,9 @@ class SamlFederation:
             provider.name, ProviderType.SAML.value, answer["e"], answer["s"]
         )
         try:
-            user = await self._users.sign_in(pool_id, identity, attributes)
+            user = await self._users.sign_in(
+                pool_id, identity, attributes, request.get("client_id")
+            )
         except TRIGGER_FAILURES as exc:
             # Cognito: a refusing PreSignUp ends the sign-in at the client's callback.
             raise SamlSignInError(redirect_refusal(exc), request) from exc

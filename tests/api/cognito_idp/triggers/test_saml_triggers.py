@@ -1,7 +1,8 @@
-"""PreSignUp_ExternalProvider for a SAML provider's first sign-in, over HTTP against a live server
-with the pysaml2 IdP stand-in: a refusing function ends the sign-in at the app's callback with
-Cognito's error=invalid_request and the function's message, and makes no user; let through,
-the user is made and the function was asked with the provider's attributes."""
+"""Triggers in a SAML provider's sign-in, over HTTP against a live server with the pysaml2 IdP
+stand-in. PreSignUp_ExternalProvider at the first sign-in and InboundFederation at each: a
+refusing function ends the sign-in at the app's callback with Cognito's error=invalid_request
+and the function's message, and makes no user; let through, the user is made from what the
+functions were shown (the assertion's attributes) and answered."""
 
 from __future__ import annotations
 
@@ -29,9 +30,11 @@ class Saml:
 def saml(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Saml]:
     tmp = tmp_path_factory.mktemp("saml-triggers")
     script = TriggerScript(tmp)
-    with run_server(tmp, extra_env=script.env(["pre_sign_up"])) as server:
+    functions = ["pre_sign_up", "inbound_federation"]
+    with run_server(tmp, extra_env=script.env(functions)) as server:
         admin = server.admin()
-        pool_id = str(make_pool(server, LambdaConfig=lambda_config(PreSignUp="pre_sign_up"))["Id"])
+        triggers = lambda_config(PreSignUp="pre_sign_up", InboundFederation="inbound_federation")
+        pool_id = str(make_pool(server, LambdaConfig=triggers)["Id"])
         admin.create_user_pool_domain(Domain=f"saml-{secrets.token_hex(4)}", UserPoolId=pool_id)
         with saml_idp(tmp_path_factory.mktemp("idp")) as idp:
             idp.trust_sp(httpx.get(f"{server.url}/{pool_id}/saml2/metadata").text)
@@ -52,6 +55,7 @@ def _sign_in(world: World, name: str) -> dict[str, str]:
 
 def test_a_refusing_pre_sign_up_ends_a_saml_first_sign_in_at_the_callback(saml: Saml) -> None:
     world, script = saml.world, saml.script
+    script.set(inbound_federation={})
     name = f"sam-{secrets.token_hex(3)}"
     script.set(pre_sign_up={"raise": "not on the list"})
     back = _sign_in(world, name)
@@ -69,3 +73,35 @@ def test_a_refusing_pre_sign_up_ends_a_saml_first_sign_in_at_the_callback(saml: 
     assert event["triggerSource"] == "PreSignUp_ExternalProvider"
     assert event["userName"] == f"Corp_{name}"
     assert event["request"]["userAttributes"]["email"] == f"{name}@corp.test"
+
+
+def _email_of(world: World, username: str) -> str | None:
+    for user in world.users():
+        if user["Username"] == username:
+            found = {a["Name"]: a["Value"] for a in user["Attributes"]}
+            return found.get("email")
+    return None
+
+
+def test_inbound_federation_sees_the_assertion_and_answers_what_is_mapped(saml: Saml) -> None:
+    world, script = saml.world, saml.script
+    name = f"ines-{secrets.token_hex(3)}"
+    script.set(pre_sign_up={}, inbound_federation={"raise": "not from that provider"})
+    back = _sign_in(world, name)
+    assert back["error"] == "invalid_request" and back["state"] == "app-state"
+    assert back["error_description"] == (
+        "InboundFederation failed with error not from that provider. "
+    )
+    assert _email_of(world, f"Corp_{name}") is None
+    # The control: its answer replaces what the attribute mapping reads.
+    answer = {"userAttributesToMap": {"email": f"{name}@mapped.test"}}
+    script.set(inbound_federation={"response": answer})
+    back = _sign_in(world, name)
+    assert "code" in back
+    assert _email_of(world, f"Corp_{name}") == f"{name}@mapped.test"
+    event = script.events("inbound_federation")[-1]
+    assert event["triggerSource"] == "InboundFederation_ExternalProvider"
+    assert event["request"]["providerName"] == "Corp"
+    assert event["request"]["providerType"] == "SAML"
+    assert event["request"]["attributes"]["samlResponse"]["email"] == f"{name}@corp.test"
+    assert event["callerContext"]["clientId"] == world.client_id
