@@ -1,18 +1,15 @@
 """AppSync's authorization directives for strawberry-graphql: @aws_cognito_user_pools, @aws_auth
 and @aws_oidc on types and fields, enforced at resolve time from tokens that
-`mamori.verify.Verifier` checks, with AppSync's error shapes and an optional revocation hook."""
+`mamori.verify.Verifier` checks, with AppSync's error shapes and an optional revocation hook
+(`is_revoked`; mamori.verify.revocation's `MamoriRevocation`, re-exported here)."""
 
 from __future__ import annotations
 
-import hashlib
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-import httpx
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLResolveInfo
@@ -23,6 +20,7 @@ from strawberry.schema_directive import Location
 from strawberry.types import ExecutionResult
 
 from mamori.verify import Expired, TokenError
+from mamori.verify.revocation import MamoriRevocation
 
 __all__ = [
     "AppSyncAuth",
@@ -340,71 +338,3 @@ class AppSyncGraphQL(GraphQL[Any, Any]):
         if result.extensions:
             response["extensions"] = result.extensions
         return response
-
-
-class MamoriRevocation:
-    """`is_revoked` backed by mamori: GetUser with the access token, as Cognito's own APIs refuse
-    a token that GlobalSignOut, AdminUserGlobalSignOut or RevokeToken revoked. A live answer is
-    cached `ttl` seconds (the window a revocation can go unseen), a revoked one until expiry.
-    ID tokens cannot be shown to GetUser: they pass unchecked (use access tokens for this)."""
-
-    TARGET = "AWSCognitoIdentityProviderService.GetUser"
-
-    def __init__(
-        self,
-        endpoint: str,
-        *,
-        ttl: float = 30.0,
-        max_entries: int = 10_000,
-        fail_closed: bool = True,
-        client: httpx.AsyncClient | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.endpoint = endpoint.rstrip("/") + "/"
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self.fail_closed = fail_closed
-        self.client = client or httpx.AsyncClient(timeout=5.0)
-        self.clock = clock
-        self._cache: OrderedDict[bytes, tuple[bool, float]] = OrderedDict()
-
-    async def __call__(self, token: str, claims: Mapping[str, Any]) -> bool:
-        if claims.get("token_use") != "access":
-            return False
-        key = hashlib.sha256(token.encode()).digest()
-        now = self.clock()
-        cached = self._cache.get(key)
-        if cached is not None and cached[1] > now:
-            self._cache.move_to_end(key)
-            return cached[0]
-        revoked = await self._ask(token)
-        if revoked is None:
-            return self.fail_closed
-        lifetime = float(claims.get("exp", 0)) - time.time() if revoked else self.ttl
-        self._cache[key] = (revoked, now + max(lifetime, self.ttl))
-        while len(self._cache) > self.max_entries:
-            self._cache.popitem(last=False)
-        return revoked
-
-    async def _ask(self, token: str) -> bool | None:
-        """True: mamori refuses the token; False: it takes it; None: no answer (not cached)."""
-        try:
-            response = await self.client.post(
-                self.endpoint,
-                json={"AccessToken": token},
-                headers={
-                    "X-Amz-Target": self.TARGET,
-                    "Content-Type": "application/x-amz-json-1.1",
-                },
-            )
-            if response.status_code == 200:
-                return False
-            error = str(response.json().get("__type", "")) if response.status_code == 400 else ""
-        except (httpx.HTTPError, OSError, ValueError):
-            return None
-        if error.rsplit("#", 1)[-1] in {"NotAuthorizedException", "UserNotFoundException"}:
-            return True
-        return None
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
