@@ -4,8 +4,6 @@ failing one refusing the sign-in with Cognito's error and no tokens."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +13,7 @@ from pycognito.aws_srp import AWSSRP
 from tests.support.cognito import error
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
 from tests.support.hosted_pages import hosted_client, page_url, submit
-from tests.support.live import Server, run_server
+from tests.support.live import Server
 from tests.support.triggers import TriggerScript, lambda_config
 
 TRIGGERS = lambda_config(
@@ -25,27 +23,7 @@ TRIGGERS = lambda_config(
 )
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Server, TriggerScript]]:
-    tmp: Path = tmp_path_factory.mktemp(f"auth-triggers-{request.param}")
-    script = TriggerScript(tmp)
-    with run_server(tmp, request.param, extra_env=script.env()) as server:
-        yield server, script
-
-
-@pytest.fixture()
-def script(live: tuple[Server, TriggerScript]) -> TriggerScript:
-    live[1].reset()
-    return live[1]
-
-
-@pytest.fixture()
-def server(live: tuple[Server, TriggerScript]) -> Server:
-    return live[0]
+# live, server and script: conftest.py (every test function in-process, both databases).
 
 
 def setup(server: Server, **client: Any) -> tuple[str, str, str]:

@@ -9,8 +9,6 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +17,7 @@ from botocore.exceptions import ClientError
 from tests.support.cognito import error
 from tests.support.factories import PASSWORD, make_client, make_pool, make_user, sign_in
 from tests.support.hosted_pages import hosted_client, page_url, submit
-from tests.support.live import Server, run_server
+from tests.support.live import Server
 from tests.support.tokens import verify
 from tests.support.triggers import TriggerScript, lambda_config
 
@@ -27,27 +25,7 @@ FUNCTION = "pre_token_generation"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 appendix B
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Server, TriggerScript]]:
-    tmp: Path = tmp_path_factory.mktemp(f"token-triggers-{request.param}")
-    script = TriggerScript(tmp)
-    with run_server(tmp, request.param, extra_env=script.env()) as server:
-        yield server, script
-
-
-@pytest.fixture()
-def script(live: tuple[Server, TriggerScript]) -> TriggerScript:
-    live[1].reset()
-    return live[1]
-
-
-@pytest.fixture()
-def server(live: tuple[Server, TriggerScript]) -> Server:
-    return live[0]
+# live, server and script: conftest.py (every test function in-process, both databases).
 
 
 def pool_with(server: Server, version: str | None, **more: Any) -> tuple[str, str, str]:

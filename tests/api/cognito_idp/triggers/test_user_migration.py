@@ -5,8 +5,6 @@ a refusing or malformed answer creates nobody; the password is kept hashed, neve
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,34 +12,14 @@ from botocore.exceptions import ClientError
 from tests.support.cognito import as_dict, error, unique
 from tests.support.factories import PASSWORD, make_client, make_pool, sign_in
 from tests.support.hosted_pages import hosted_client, page_url, submit
-from tests.support.live import Server, run_server
+from tests.support.live import Server
 from tests.support.tokens import verify
 from tests.support.triggers import TriggerScript, lambda_config
 
 FUNCTION = "user_migration"
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Server, TriggerScript]]:
-    tmp: Path = tmp_path_factory.mktemp(f"user-migration-{request.param}")
-    script = TriggerScript(tmp)
-    with run_server(tmp, request.param, extra_env=script.env()) as server:
-        yield server, script
-
-
-@pytest.fixture()
-def script(live: tuple[Server, TriggerScript]) -> TriggerScript:
-    live[1].reset()
-    return live[1]
-
-
-@pytest.fixture()
-def server(live: tuple[Server, TriggerScript]) -> Server:
-    return live[0]
+# live, server and script: conftest.py (every test function in-process, both databases).
 
 
 def setup(server: Server, **client: object) -> tuple[str, str]:
