@@ -193,3 +193,14 @@ def test_a_proxied_preflight_is_checked_not_answered(issuer: Issuer) -> None:
     assert answer.headers["www-authenticate"] == f'Bearer realm="{issuer.pool_id}"'
     good = {**preflight, "Authorization": f"Bearer {issuer.access()}"}
     assert httpx.options(url, headers=good, timeout=10).status_code == 200
+
+
+def test_a_path_that_names_no_pool_is_not_found_never_a_500(issuer: Issuer) -> None:
+    """The pool id is echoed in WWW-Authenticate's realm: only a well-formed one is served."""
+    base = issuer.issuer.rsplit("/", 1)[0]
+    for segment in ("%E2%82%AC", "a%22b", "a%0D%0AX-Injected:%20y", "us-east-1_x%20y"):
+        answer = httpx.get(f"{base}/{segment}/forward-auth", timeout=10)
+        assert answer.status_code == 404, (segment, answer.status_code)
+        assert "x-injected" not in answer.headers
+    # The control: a pool's own path is the endpoint (a bare challenge without a token).
+    assert _ask(issuer, None).status_code == 401

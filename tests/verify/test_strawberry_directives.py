@@ -23,6 +23,7 @@ from mamori.verify.strawberry import (
     AwsOidc,
     DefaultAction,
     MamoriRevocation,
+    NotAuthenticated,
 )
 
 
@@ -244,3 +245,29 @@ async def test_mamori_revocation_caches_live_answers_for_ttl_and_fails_closed() 
     assert await check("down", access) is True  # no answer: refused, and not cached
     assert await check("id-token", {"token_use": "id"}) is False  # GetUser cannot judge it
     await check.aclose()
+
+
+class StringGroupsVerifier:
+    """An OIDC provider whose groups claim is one space-separated string."""
+
+    def __init__(self, groups: Any) -> None:
+        self.groups = groups
+
+    async def averify(self, token: str) -> dict[str, Any]:
+        return {"username": "sam", "groups": self.groups, "token_use": "id"}
+
+
+@pytest.mark.anyio
+async def test_a_string_groups_claim_is_names_not_letters() -> None:
+    auth = AppSyncAuth(
+        oidc=StringGroupsVerifier("admin reader"), default_mode=AuthMode.OIDC, groups_claim="groups"
+    )
+    identity = await auth.authenticate("Bearer t")
+    assert identity.groups == frozenset({"admin", "reader"})
+    assert "a" not in identity.groups
+    # A claim that is neither a string nor a list of strings is no identity at all.
+    odd = AppSyncAuth(
+        oidc=StringGroupsVerifier(7), default_mode=AuthMode.OIDC, groups_claim="groups"
+    )
+    with pytest.raises(NotAuthenticated):
+        await odd.authenticate("Bearer t")

@@ -330,3 +330,12 @@ def test_real_cognito_issuer(clock: Clock) -> None:
     assert default.keys.url == (
         "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Xyz/.well-known/jwks.json"
     )
+
+
+def test_a_signed_nan_or_infinite_exp_is_malformed(issuer: Issuer, clock: Clock) -> None:
+    """json reads NaN and Infinity; a NaN exp would compare false with every time."""
+    v = verifier(issuer, clock)
+    for exp in (float("nan"), float("inf")):
+        with pytest.raises(Malformed, match="exp is not a number"):
+            v.verify(issuer.token(now=clock.now, exp=exp))
+    assert v.verify(issuer.token(now=clock.now))  # the control

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mamori.domain.ids import POOL_ID_IN_PATH
 from mamori.protocols.oauth2.errors import InvalidRequest, OAuthError
 from mamori.services.tokens.forward_auth import ForwardAuth, Requirements
 
@@ -18,7 +19,8 @@ from mamori.services.tokens.forward_auth import ForwardAuth, Requirements
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _MAX_QUERY = 4096
-_PATH = re.compile(r"/([^/]+)/forward-auth")
+# Only a well-formed pool id: it is echoed in WWW-Authenticate's realm; anything else is 404.
+_PATH = re.compile(rf"/({POOL_ID_IN_PATH.pattern})/forward-auth")
 # Visible ASCII except `%` (the escape) stays as it is; anything else is percent-encoded (UTF-8),
 # so a username or group in any script is a valid header value.
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")

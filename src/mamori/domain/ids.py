@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from typing import NewType
@@ -10,6 +11,9 @@ PoolId = NewType("PoolId", str)
 ClientId = NewType("ClientId", str)
 UserSub = NewType("UserSub", str)
 GroupName = NewType("GroupName", str)
+
+# A pool id in a URL path (a pool's endpoints by path, forward auth): "<region>_<suffix>".
+POOL_ID_IN_PATH = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+")
 
 _POOL_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _CLIENT_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"

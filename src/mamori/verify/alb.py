@@ -5,6 +5,7 @@ against the ALB's regional public key, `x-amzn-oidc-identity` cross-checked with
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import threading
 import time
@@ -121,7 +122,9 @@ class AlbVerifier:
                 self._in_flight[(loop, kid)] = task
                 task.add_done_callback(lambda _: self._in_flight.pop((loop, kid), None))
             await asyncio.shield(task)
-            key = self._keys[kid]
+            key = self._keys.get(kid)
+            if key is None:  # fetched, then dropped when the bounded cache was cleared
+                raise KeysUnavailable(f"the ALB key {kid!r} is not available")
         return self._identity(data, key, identity, headers)
 
     @staticmethod
@@ -179,7 +182,7 @@ class AlbVerifier:
             exp = source.get("exp")
             if exp is None and source is claims:
                 continue
-            if isinstance(exp, bool) or not isinstance(exp, int | float):
+            if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
                 raise Malformed("x-amzn-oidc-data has no numeric exp")
             if exp + self.leeway < now:
                 raise Expired("x-amzn-oidc-data has expired")
@@ -191,6 +194,12 @@ class AlbVerifier:
             raise Malformed("x-amzn-oidc-identity is not the signed claims' sub")
         return AlbIdentity(claims, identity, _header(headers, "x-amzn-oidc-accesstoken"))
 
+    def _fail(self, kid: str) -> None:
+        """Remember a failed fetch (bounded like the keys: kids come from unsigned headers)."""
+        if len(self._failed) >= _KEY_CACHE:
+            self._failed.clear()
+        self._failed[kid] = self._clock()
+
     def _may_fetch(self, kid: str) -> None:
         failed_at = self._failed.get(kid)
         if failed_at is not None and self._clock() < failed_at + self._interval:
@@ -200,10 +209,10 @@ class AlbVerifier:
         try:
             key = load_pem_public_key(pem)
         except ValueError as exc:
-            self._failed[kid] = self._clock()
+            self._fail(kid)
             raise KeysUnavailable(f"the ALB key {kid!r} is not a PEM public key") from exc
         if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-            self._failed[kid] = self._clock()
+            self._fail(kid)
             raise KeysUnavailable(f"the ALB key {kid!r} is not a P-256 key")
         if len(self._keys) >= _KEY_CACHE:
             self._keys.clear()
@@ -213,7 +222,7 @@ class AlbVerifier:
 
     def _fetched(self, kid: str, response: httpx.Response) -> bytes:
         if response.status_code != 200:
-            self._failed[kid] = self._clock()
+            self._fail(kid)
             raise KeysUnavailable(f"the ALB key {kid!r}: HTTP {response.status_code}")
         return response.content
 
@@ -223,7 +232,7 @@ class AlbVerifier:
             with httpx.Client(timeout=self._timeout) as client:
                 response = client.get(f"{self.key_endpoint}/{kid}")
         except httpx.HTTPError as exc:
-            self._failed[kid] = self._clock()
+            self._fail(kid)
             raise KeysUnavailable(f"fetching the ALB key {kid!r}: {exc}") from exc
         return self._fetched(kid, response)
 
@@ -233,6 +242,6 @@ class AlbVerifier:
             async with httpx.AsyncClient(timeout=self._timeout) as client:
                 response = await client.get(f"{self.key_endpoint}/{kid}")
         except httpx.HTTPError as exc:
-            self._failed[kid] = self._clock()
+            self._fail(kid)
             raise KeysUnavailable(f"fetching the ALB key {kid!r}: {exc}") from exc
         self._remember(kid, self._fetched(kid, response))

@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 
 from mamori.verify import Expired, TokenError
 from mamori.verify.revocation import MamoriRevocation
+from mamori.verify.verifier import words as claim_names
 
 __all__ = [
     "AppSyncAuth",
@@ -208,8 +209,12 @@ class AppSyncAuth:
             raise NotAuthenticated("You are not authorized to make this call.")
         if self.is_revoked is not None and await self.is_revoked(token, claims):
             raise NotAuthenticated("Token has been revoked.")
-        groups = claims.get(self.groups_claim) or []
-        return Identity(token, claims, frozenset(modes), frozenset(str(g) for g in groups))
+        # A string claim is one or more names (space-separated), never its letters.
+        try:
+            groups = claim_names(claims.get(self.groups_claim), self.groups_claim)
+        except TokenError as err:
+            raise NotAuthenticated("You are not authorized to make this call.") from err
+        return Identity(token, claims, frozenset(modes), groups)
 
     def rules_for(self, info: GraphQLResolveInfo[Any]) -> tuple[Rule, ...]:
         """The field's directives if it has any, else its type's, else the default mode."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -62,7 +63,9 @@ def _json_object(segment: str) -> dict[str, Any]:
     return value
 
 
-def _words(value: Any, name: str) -> frozenset[str]:
+def words(value: Any, name: str) -> frozenset[str]:
+    """A claim of names (`scope`, `cognito:groups`): a space-separated string or a list of
+    strings; Malformed otherwise."""
     if value is None:
         return frozenset()
     if isinstance(value, str):
@@ -96,9 +99,9 @@ def require(
     """Raise MissingScope / MissingGroup unless verified `claims` carry at least one of
     `scopes` (in `scope`) and one of `groups` (in `cognito:groups`); empty lists ask nothing."""
     scopes, groups = as_names(scopes), as_names(groups)
-    if scopes and _words(claims.get("scope"), "scope").isdisjoint(scopes):
+    if scopes and words(claims.get("scope"), "scope").isdisjoint(scopes):
         raise MissingScope(f"the token has none of the scopes {sorted(scopes)}")
-    if groups and _words(claims.get("cognito:groups"), "cognito:groups").isdisjoint(groups):
+    if groups and words(claims.get("cognito:groups"), "cognito:groups").isdisjoint(groups):
         raise MissingGroup(f"the token is in none of the groups {sorted(groups)}")
 
 
@@ -238,14 +241,14 @@ class Verifier:
             if isinstance(scopes, str):
                 scopes = (scopes,)
             if entry.scopes is None:
-                entry.scopes = _words(claims.get("scope"), "scope")
+                entry.scopes = words(claims.get("scope"), "scope")
             if entry.scopes.isdisjoint(scopes):
                 raise MissingScope(f"the token has none of the scopes {sorted(scopes)}")
         if groups:
             if isinstance(groups, str):
                 groups = (groups,)
             if entry.groups is None:
-                entry.groups = _words(claims.get("cognito:groups"), "cognito:groups")
+                entry.groups = words(claims.get("cognito:groups"), "cognito:groups")
             if entry.groups.isdisjoint(groups):
                 raise MissingGroup(f"the token is in none of the groups {sorted(groups)}")
         return dict(claims)
@@ -256,7 +259,10 @@ class Verifier:
         for name in ("exp", "nbf", "iat"):
             value = claims.get(name)
             # type() is: bool is an int, and isinstance with a union type rebuilds it per call.
-            if (value is not None or name == "exp") and type(value) not in _NUMBERS:
+            if value is None and name != "exp":
+                continue
+            # A finite number: json reads NaN and Infinity, and a NaN exp would never expire.
+            if value is None or type(value) not in _NUMBERS or not math.isfinite(value):
                 raise Malformed(f"{name} is not a number")
         if claims.get("iss") != self.issuer:
             raise WrongIssuer(f"issuer {claims.get('iss')!r} is not {self.issuer!r}")

@@ -40,11 +40,12 @@ from mamori.api.oauth2.userinfo import user_info
 from mamori.api.saml2.idp_response import saml_response
 from mamori.api.saml2.logout import saml_logout
 from mamori.api.saml2.metadata import saml_metadata
+from mamori.domain.ids import POOL_ID_IN_PATH
 from mamori.protocols.oauth2.errors import InvalidRequest
 from mamori.services.container import Services
 
 # Cognito's user pool id: `<region>_<letters and digits>`; "identity" and "admin" never match.
-_POOL_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+")
+_POOL_ID = POOL_ID_IN_PATH
 # The per-pool JWKS is the same document whichever form asked for it: the API's route answers
 # it by path without a domain lookup (resource servers fetch it, not browsers); so is forward
 # auth (api/forward_auth.py: proxies call it, for pools with or without a domain).
