@@ -210,8 +210,15 @@ class UserAccounts:
     async def claim_aliases(self, pool: UserPool, user: User, force: bool) -> None:
         """Refuse `user`'s aliases held by others, or with `force` take them over."""
         for attribute, other in await self._alias_owners(pool, user):
+            # A username attribute (email or phone as the username) is never taken over: held,
+            # it is a taken username, and the other user's record must not change.
+            taken = f"An account with the given {attribute} already exists."
             if not force or attribute not in {"email", "phone_number"}:
-                raise AliasExistsException(f"An account with the given {attribute} already exists.")
+                raise AliasExistsException(taken)
+            if attribute in pool.username_attributes:
+                # Never taken over where it is the username: the holder's record stays as it
+                # is, and a new user with it is a taken username, as `add` answers it.
+                raise UsernameExistsException(taken)
             # The previous owner keeps the value but can no longer sign in with it.
             attrs = {**other.attributes, f"{attribute}_verified": "false"}
             await self.save(pool, dataclasses.replace(other, attributes=attrs))

@@ -217,6 +217,27 @@ def test_auto_verified_email_moves_from_its_owner(server: Server, script: Trigge
     assert me["Username"] == second
 
 
+def test_a_taken_email_username_is_refused_and_its_owner_unchanged(
+    server: Server, script: TriggerScript
+) -> None:
+    """Where the email is the username, auto-verify never takes it over: the sign-up is a
+    taken username, and the holder's record (its verified email) is left as it was."""
+    pool_id = make_pool(server, LambdaConfig=TRIGGERS, UsernameAttributes=["email"])["Id"]
+    client_id = make_client(server, pool_id)["ClientId"]
+    script.set(pre_sign_up={"response": {"autoConfirmUser": True, "autoVerifyEmail": True}})
+    address = f"{unique()}@example.com"
+    sign_up(server, client_id, address, UserAttributes=attrs(email=address))
+    holder = user_of(server, pool_id, address)
+    assert as_dict(holder["UserAttributes"])["email_verified"] == "true"
+    with pytest.raises(ClientError) as exc:
+        sign_up(server, client_id, address, UserAttributes=attrs(email=address))
+    assert error(exc)[0] == "UsernameExistsException"
+    after = user_of(server, pool_id, address)
+    assert after["Username"] == holder["Username"]
+    assert as_dict(after["UserAttributes"])["email_verified"] == "true"
+    assert sign_in(server, client_id, address)["AccessToken"]
+
+
 def test_refusing_pre_sign_up_leaves_no_user_and_sends_nothing(
     server: Server, script: TriggerScript, pool: tuple[str, str]
 ) -> None:
