@@ -12,6 +12,7 @@ from mamori.domain.errors import (
     UserLambdaValidationException,
 )
 from mamori.domain.userpools.settings import LambdaConfig, VersionedLambda
+from mamori.domain.users.user import User
 
 # Cognito: callerContext.clientId when no app client is involved (AdminCreateUser,
 # AdminConfirmSignUp); awsSdkVersion is what Cognito sends for calls from any SDK.
@@ -134,3 +135,11 @@ def trigger_event(
         "request": request,
         "response": {} if response is None else response,
     }
+
+
+def trigger_attributes(user: User | None) -> dict[str, str]:
+    """A user's attributes as Cognito's trigger events carry them, with its status
+    (`cognito:user_status`); none for a user who isn't there (userNotFound)."""
+    if user is None:
+        return {}
+    return {**user.attributes, "cognito:user_status": user.status.value}

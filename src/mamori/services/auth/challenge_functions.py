@@ -11,7 +11,8 @@ from typing import Any, Protocol
 
 from mamori.domain.auth.auth_flow import Challenge
 from mamori.domain.errors import InvalidLambdaResponseException, InvalidParameterException
-from mamori.domain.triggers import TriggerName, trigger_event
+from mamori.domain.ids import region_of
+from mamori.domain.triggers import TriggerName, trigger_attributes, trigger_event
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
@@ -61,12 +62,6 @@ class CreatedChallenge:
     metadata: str | None
 
 
-def _user_attributes(user: User | None) -> dict[str, str]:
-    if user is None:
-        return {}
-    return {**user.attributes, "cognito:user_status": user.status.value}
-
-
 def _session_list(rounds: tuple[CustomRound, ...]) -> list[dict[str, Any]]:
     out = []
     for r in rounds:
@@ -111,7 +106,7 @@ class ChallengeFunctions:
         """DefineAuthChallenge's decision: TOKENS, FAIL, or the challenge it names next
         (PASSWORD_VERIFIER only right after SRP_A)."""
         request: dict[str, Any] = {
-            "userAttributes": _user_attributes(who.user),
+            "userAttributes": trigger_attributes(who.user),
             "session": _session_list(rounds),
             "clientMetadata": dict(metadata),
         }
@@ -149,7 +144,7 @@ class ChallengeFunctions:
         for parameters that are not maps of strings, or too large to seal."""
         self.configured(pool, TriggerName.CREATE_AUTH_CHALLENGE)
         request: dict[str, Any] = {
-            "userAttributes": _user_attributes(who.user),
+            "userAttributes": trigger_attributes(who.user),
             "challengeName": CUSTOM_CHALLENGE,
             "session": _session_list(rounds),
             "clientMetadata": dict(metadata),
@@ -198,7 +193,7 @@ class ChallengeFunctions:
     ) -> bool:
         """VerifyAuthChallengeResponse's answerCorrect (anything but true: wrong)."""
         request: dict[str, Any] = {
-            "userAttributes": _user_attributes(who.user),
+            "userAttributes": trigger_attributes(who.user),
             "privateChallengeParameters": dict(private),
             "challengeAnswer": answer,
             "clientMetadata": dict(metadata),
@@ -233,7 +228,7 @@ class ChallengeFunctions:
             name,
             f"{name.value}_Authentication",
             pool.id,
-            pool.id.split("_", 1)[0],
+            region_of(pool.id),
             who.user.username if who.user is not None else who.typed,
             client.id,
             request,

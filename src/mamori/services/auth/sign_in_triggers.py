@@ -8,17 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from mamori.domain.auth.auth_flow import Proof
-from mamori.domain.triggers import TriggerName, trigger_event
+from mamori.domain.ids import region_of
+from mamori.domain.triggers import TriggerName, trigger_attributes, trigger_event
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.auth.sign_in_state import SignIn
 from mamori.services.tokens.token_triggers import TokenSource, TriggerCalls
-
-
-def user_attributes(user: User) -> dict[str, str]:
-    """A user's attributes as Cognito's events carry them (its status too)."""
-    return {**user.attributes, "cognito:user_status": user.status.value}
 
 
 def token_source(sign_in: SignIn) -> TokenSource:
@@ -29,10 +25,6 @@ def token_source(sign_in: SignIn) -> TokenSource:
     if Proof.NEW_PASSWORD in sign_in.proven:
         return TokenSource.NEW_PASSWORD_CHALLENGE
     return TokenSource.AUTHENTICATION
-
-
-def region_of(pool: UserPool) -> str:
-    return pool.id.split("_", 1)[0]
 
 
 class SignInTriggers:
@@ -56,7 +48,7 @@ class SignInTriggers:
         if user is None and not client.prevent_user_existence_errors:
             return
         request: dict[str, Any] = {
-            "userAttributes": user_attributes(user) if user is not None else {},
+            "userAttributes": trigger_attributes(user),
             "validationData": dict(validation_data) if validation_data else None,
         }
         if client.prevent_user_existence_errors:
@@ -65,7 +57,7 @@ class SignInTriggers:
             name,
             "PreAuthentication_Authentication",
             pool.id,
-            region_of(pool),
+            region_of(pool.id),
             user.username if user is not None else username,
             client.id,
             request,
@@ -86,7 +78,7 @@ class SignInTriggers:
         if self._triggers.function_for(pool, name) is None:
             return
         request: dict[str, Any] = {
-            "userAttributes": user_attributes(user),
+            "userAttributes": trigger_attributes(user),
             "newDeviceUsed": new_device_used,
         }
         if client_metadata:
@@ -95,7 +87,7 @@ class SignInTriggers:
             name,
             "PostAuthentication_Authentication",
             pool.id,
-            region_of(pool),
+            region_of(pool.id),
             user.username,
             client.id,
             request,

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mamori.domain.errors import InvalidLambdaResponseException
+from mamori.domain.ids import region_of
 from mamori.domain.triggers import TriggerName, trigger_event
 from mamori.domain.userpools.identity_providers import IdentityProvider, ProviderType
 from mamori.domain.users.federated import ProviderIdentity, federated_username
@@ -59,7 +60,7 @@ class InboundFederation:
             name,
             SOURCE,
             pool.id,
-            pool.id.split("_", 1)[0],
+            region_of(pool.id),
             federated_username(identity),
             client_id,
             request,

@@ -17,6 +17,7 @@ from mamori.domain.errors import (
     UserNotFoundException,
 )
 from mamori.domain.ids import PoolId, UserSub
+from mamori.domain.triggers import trigger_attributes
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.schema import AttributeType
 from mamori.domain.userpools.user_pool import UserPool
@@ -204,7 +205,7 @@ class TokenService:
             draft = TokenDraft(
                 id_claims,
                 access_claims,
-                {**user.attributes, "cognito:user_status": user.status.value},
+                trigger_attributes(user),
                 user.username,
                 [g.name for g in _by_precedence(groups)],
                 gclaims.get("cognito:roles", []),

@@ -14,6 +14,7 @@ from mamori.domain.errors import (
     UnexpectedLambdaException,
     UserLambdaValidationException,
 )
+from mamori.domain.ids import region_of
 from mamori.domain.triggers import TriggerName, redirect_error, trigger_event
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
@@ -229,7 +230,7 @@ class TokenTriggers:
             name,
             source.value,
             pool.id,
-            pool.id.split("_", 1)[0],
+            region_of(pool.id),
             draft.username,
             client.id,
             request,

@@ -14,7 +14,8 @@ from mamori.domain.errors import (
     InvalidLambdaResponseException,
     InvalidParameterException,
 )
-from mamori.domain.triggers import TriggerName, trigger_event
+from mamori.domain.ids import region_of
+from mamori.domain.triggers import TriggerName, trigger_attributes, trigger_event
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.triggers.dispatcher import Triggers
@@ -65,15 +66,6 @@ class MessageText:
     subject: str | None
 
 
-def region_of(pool: UserPool) -> str:
-    return pool.id.split("_", 1)[0]
-
-
-def trigger_attributes(user: User) -> dict[str, str]:
-    """The user's attributes as the triggers are given them, with Cognito's status entry."""
-    return {**user.attributes, "cognito:user_status": user.status.value}
-
-
 class MessageTriggers:
     def __init__(self, triggers: Triggers, encryption: CodeEncryption | None) -> None:
         """`encryption`: how custom senders' codes are encrypted (None: custom senders fail)."""
@@ -110,7 +102,7 @@ class MessageTriggers:
                 sender,
                 f"{sender.value}_{event.source}",
                 pool.id,
-                region_of(pool),
+                region_of(pool.id),
                 user.username,
                 event.client_id,
                 request,
@@ -143,7 +135,7 @@ class MessageTriggers:
                 TriggerName.CUSTOM_MESSAGE,
                 f"CustomMessage_{event.source}",
                 pool.id,
-                region_of(pool),
+                region_of(pool.id),
                 user.username,
                 event.client_id,
                 request,

@@ -14,7 +14,7 @@ from mamori.domain.errors import (
     InvalidLambdaResponseException,
     UsernameExistsException,
 )
-from mamori.domain.ids import new_sub
+from mamori.domain.ids import new_sub, region_of
 from mamori.domain.triggers import TriggerName, trigger_event
 from mamori.domain.userpools.app_client import AppClient
 from mamori.domain.userpools.user_pool import UserPool
@@ -110,7 +110,7 @@ class UserMigration:
             name,
             source.value,
             pool.id,
-            pool.id.split("_", 1)[0],
+            region_of(pool.id),
             username,
             client.id,
             request,

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mamori.domain.errors import InvalidLambdaResponseException
-from mamori.domain.triggers import TriggerName, trigger_event
+from mamori.domain.ids import region_of
+from mamori.domain.triggers import TriggerName, trigger_attributes, trigger_event
 from mamori.domain.userpools.user_pool import UserPool
 from mamori.domain.users.user import User
 from mamori.services.triggers.dispatcher import Triggers
-from mamori.services.users.message_triggers import region_of, trigger_attributes
 
 PRE_SIGN_UP_SIGN_UP = "PreSignUp_SignUp"
 PRE_SIGN_UP_ADMIN_CREATE_USER = "PreSignUp_AdminCreateUser"
@@ -65,7 +65,7 @@ class SignUpTriggers:
                 TriggerName.PRE_SIGN_UP,
                 source,
                 pool.id,
-                region_of(pool),
+                region_of(pool.id),
                 username,
                 client_id,
                 request,
@@ -105,7 +105,7 @@ class SignUpTriggers:
                 TriggerName.POST_CONFIRMATION,
                 source,
                 pool.id,
-                region_of(pool),
+                region_of(pool.id),
                 user.username,
                 client_id,
                 request,
