@@ -190,7 +190,7 @@ class CustomAuthSteps:
         # or after SRP_A in the pool's, as the password was.
         password_first = any(r.name == PASSWORD_VERIFIER for r in sign_in.custom)
         gate = await self._machine.risk_gate(
-            pool, client, sign_in.typed, user, context, not password_first
+            pool, client, sign_in.typed, user, context, not password_first, count=False
         )
         # Spent before the function runs: of two answers to one Session, one is checked.
         await self._sessions.answered(sign_in, client)

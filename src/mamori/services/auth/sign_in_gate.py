@@ -40,14 +40,16 @@ class RiskSteps:
         user: User | None,
         context: RequestContext | None,
         custom: bool = False,
+        count: bool = True,
     ) -> RiskGate | None:
         """Threat protection before a password (or SRP claim) is looked at: an address in a
         blocked range is refused here (ENFORCED), before the lockout counts the attempt; the
         attempt is counted per address. OFF: None, nothing read. `custom`: a CUSTOM_AUTH
-        sign-in, under CustomAuthMode (None when it is not set)."""
+        sign-in, under CustomAuthMode (None when it is not set). `count` False: a later gate of
+        one sign-in (a code or challenge answered), whose attempt was counted at its start."""
         if self.risk is None:
             return None
-        gate = await self.risk.gate(pool, client.id, username, user, context, custom)
+        gate = await self.risk.gate(pool, client.id, username, user, context, custom, count)
         if gate is not None and gate.refuses:
             await self._refuse(pool, user, context, self.risk.blocked_range(gate), False, False)
         return gate

@@ -155,10 +155,13 @@ class SignInRisk:
         user: User | None,
         context: RequestContext | None,
         custom: bool = False,
+        count: bool = True,
     ) -> RiskGate | None:
         """Before the password: the configuration read, the address against the risk
         exceptions, the attempt counted (not for a skipped range: nothing is looked at
-        there). None for a pool with threat protection OFF, with no read. `custom`: a
+        there; nor with `count` False: a sign-in's later gate, at a code or challenge answer,
+        its attempt counted at the first). None for a pool with threat protection OFF, with
+        no read. `custom`: a
         CUSTOM_AUTH sign-in, covered in AdvancedSecurityAdditionalFlows.CustomAuthMode's mode
         (AUDIT or ENFORCED, whatever the pool's), not at all when that is not set."""
         if not logs_events(pool):
@@ -181,7 +184,7 @@ class SignInRisk:
             blocked=verdict is RangeVerdict.BLOCKED,
         )
         gate = RiskGate(effective, request, verdict)
-        if verdict is None:
+        if verdict is None and count:
             await self._sources.count_attempt(request, self._clock.now())
         return gate
 

@@ -278,7 +278,8 @@ class UserAuthSteps:
         sign-in's proven first factor (`first_factor`: its event, the assessment and ENFORCED's
         action, in which the code stands for the MFA an MFA action would ask for)."""
         machine = self._machine
-        gate = await machine.risk_gate(pool, client, sign_in.typed, user, context)
+        # Checked again at the answer (its address may be another), counted once: at the code.
+        gate = await machine.risk_gate(pool, client, sign_in.typed, user, context, count=False)
         attempt = await self._guard.check_lockout(pool.id, sign_in.typed, sign_in.sub or None)
         try:
             await self._codes.check(
