@@ -98,7 +98,14 @@ class CustomAuthSteps:
             # PreAuthentication, a decoy for a name nobody holds, UserNotFound with LEGACY);
             # sent only if DefineAuthChallenge asks for PASSWORD_VERIFIER.
             exchange = await self._srp.start(
-                pool, client, username, request.srp_a, request.secret_hash, ip, kind=CUSTOM
+                pool,
+                client,
+                username,
+                request.srp_a,
+                request.secret_hash,
+                ip,
+                kind=CUSTOM,
+                client_metadata=request.client_metadata,
             )
             user = await self._users.find(pool, username)
         else:

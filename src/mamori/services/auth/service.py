@@ -158,7 +158,13 @@ class AuthService(SignOutOperations, HostedSignInOperations):
             return AuthOutcome(result=result)
         if flow is AuthFlow.USER_SRP_AUTH:
             return await self._srp.start(
-                pool, client, request.username, request.srp_a, request.secret_hash, ip
+                pool,
+                client,
+                request.username,
+                request.srp_a,
+                request.secret_hash,
+                ip,
+                client_metadata=request.client_metadata,
             )
         if flow is AuthFlow.USER_AUTH:
             return await self._user_auth.start(pool, client, request, ip, context=context)

@@ -4,6 +4,7 @@ and DEVICE_PASSWORD_VERIFIER (a remembered device's own secret)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import timedelta
 
 from mamori.crypto.srp import Verifier, pool_name
@@ -84,11 +85,14 @@ class SrpSteps:
         secret_hash: str | None,
         ip: str | None,
         kind: str = USER,
+        client_metadata: Mapping[str, str] | None = None,
     ) -> AuthOutcome:
         """USER_SRP_AUTH (or USER_AUTH's PASSWORD_SRP): PASSWORD_VERIFIER with SALT, SRP_B and
         the SECRET_BLOCK holding this exchange. An unknown username gets a decoy exchange of
         the same shape (PreventUserExistenceErrors), or UserNotFoundException (LEGACY).
-        `kind` CUSTOM: a CUSTOM_AUTH sign-in's password, DefineAuthChallenge's to go on from."""
+        `kind` CUSTOM: a CUSTOM_AUTH sign-in's password, DefineAuthChallenge's to go on from.
+        `client_metadata`: InitiateAuth's, PreAuthentication's validationData as on the
+        password path."""
         if not username:
             raise InvalidParameterException("Missing required parameter USERNAME")
         big_a = parse_a(srp_a)
@@ -96,7 +100,9 @@ class SrpSteps:
         user = await self._users.find(pool, username)
         await self._guard.check_sign_in(pool.id, username, user.sub if user else None, ip)
         if self._machine.triggers is not None:
-            await self._machine.triggers.pre_authentication(pool, client, username, user)
+            await self._machine.triggers.pre_authentication(
+                pool, client, username, user, client_metadata
+            )
         realm = pool_name(pool.id)
         verifier: Verifier | None
         if user is None:

@@ -245,7 +245,15 @@ class UserAuthSteps:
                 parse_a(given.srp_a)  # a malformed SRP_A leaves the Session usable
             await self._sessions.answered(answering, client)
         if factor is FirstFactor.PASSWORD_SRP:
-            return await self._srp.start(pool, client, username, given.srp_a, given.secret_hash, ip)
+            return await self._srp.start(
+                pool,
+                client,
+                username,
+                given.srp_a,
+                given.secret_hash,
+                ip,
+                client_metadata=_metadata(given),
+            )
         assert user is not None  # passwordless factors are offered to known users only
         # Threat protection before a code is sent, as before a password is checked: an address
         # in a blocked range is refused (ENFORCED) and gets no message; the attempt is counted.

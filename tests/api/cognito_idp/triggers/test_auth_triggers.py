@@ -184,6 +184,23 @@ def test_client_metadata_is_validation_data(server: Server, script: TriggerScrip
     )
     pre = script.events("pre_authentication")[0]
     assert pre["request"]["validationData"] == {"app": "kiosk"}
+    # USER_SRP_AUTH too: PreAuthentication fires at SRP_A, with the same ClientMetadata.
+    script.reset()
+    srp = AWSSRP(
+        username=username,
+        password=PASSWORD,
+        pool_id="us-east-1_x",
+        client_id=client_id,
+        client=server.public(),
+    )
+    server.public().initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": username, "SRP_A": format(srp.large_a_value, "x")},
+        ClientMetadata={"app": "kiosk"},
+    )
+    pre = script.events("pre_authentication")[0]
+    assert pre["request"]["validationData"] == {"app": "kiosk"}
 
 
 def test_hosted_pages_fire_both_and_refuse_on_the_form(
